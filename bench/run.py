@@ -1,0 +1,103 @@
+"""routecli's speed targets, as ratios against baselines measured in the same run.
+
+Run: python bench/run.py [--runs N]
+
+- `routecli --help`           ≤ 1.5 × `python -c "import typer, rich"`
+- `routecli simulate` example ≤ 2 × `routecli --help` (whole process)
+- the core alone, 1,000 segments × 20 strategies, ≤ 50 ms
+
+Process timings interleave the commands and take the median, since this
+machine is shared and noisy. The package's bytecode is compiled first, as
+`pip install` does, so that start-up is measured and not compilation.
+Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+EXAMPLE = REPO / "scenarios" / "example.yaml"
+
+
+def _time_process(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def _interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for command in commands.values():  # warm the file cache
+        _time_process(command)
+    for _ in range(runs):
+        for name, command in commands.items():
+            samples[name].append(_time_process(command))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _core(runs: int) -> tuple[float, float]:
+    sys.path.insert(0, str(HERE))
+    import core_scenario
+
+    from routecli.costmodel import simulate
+    from routecli.pricing_files import load_price_files
+    from routecli.scenario import build_scenario
+
+    scenario = build_scenario(core_scenario.build(), load_price_files())
+    assert len(scenario.segments) == 1000
+    assert len(scenario.strategies) == 20
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        simulate(scenario)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples), min(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21, help="timed runs per command (default 21)")
+    args = parser.parse_args()
+
+    routecli = shutil.which("routecli") or str(Path(sys.executable).with_name("routecli"))
+    compileall.compile_dir(str(REPO / "routecli"), quiet=1)
+    times = _interleaved(
+        {
+            "import typer, rich": [sys.executable, "-c", "import typer, rich"],
+            "routecli --help": [routecli, "--help"],
+            "routecli simulate example": [routecli, "simulate", str(EXAMPLE)],
+        },
+        args.runs,
+    )
+    core_median, core_best = _core(args.runs)
+
+    help_ratio = times["routecli --help"] / times["import typer, rich"]
+    simulate_ratio = times["routecli simulate example"] / times["routecli --help"]
+    checks = [
+        ("routecli --help / import typer, rich", help_ratio, 1.5, "×"),
+        ("routecli simulate / routecli --help", simulate_ratio, 2.0, "×"),
+        ("core: 1,000 segments × 20 strategies (ms)", core_median * 1000, 50.0, " ms"),
+    ]
+    print(f"median of {args.runs} runs, interleaved")
+    for name, seconds in times.items():
+        print(f"  {name:<28} {seconds * 1000:7.1f} ms")
+    print(f"  {'core simulate (best)':<28} {core_best * 1000:7.1f} ms")
+    failed = False
+    for name, value, limit, unit in checks:
+        ok = value <= limit
+        failed |= not ok
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {value:.2f}{unit} (target ≤ {limit:g}{unit})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

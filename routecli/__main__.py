@@ -1,0 +1,5 @@
+"""``python -m routecli``."""
+
+from routecli.cli import main
+
+main()

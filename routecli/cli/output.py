@@ -1,0 +1,50 @@
+"""Where rendered output goes: the terminal, or a file named by --output."""
+
+from __future__ import annotations
+
+import io
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from routecli.errors import InputFileError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+__all__ = ["OutputFormat", "write_renderable", "write_text"]
+
+FILE_WIDTH = 120
+
+
+class OutputFormat(StrEnum):
+    """Formats every report command offers."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+def write_text(text: str, output: Path | None) -> None:
+    """Print ``text``, or write it to ``output``."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputFileError(f"cannot write output: {error.strerror}", source=str(output)) from None
+
+
+def write_renderable(renderable: RenderableType, output: Path | None) -> None:
+    """Print a rich renderable; to a file as plain text without colour."""
+    from rich.console import Console
+
+    if output is None:
+        Console().print(renderable)
+        return
+    buffer = io.StringIO()
+    Console(width=FILE_WIDTH, no_color=True, force_terminal=False, file=buffer).print(renderable)
+    write_text(buffer.getvalue(), output)

@@ -1,0 +1,81 @@
+"""``routecli pricing list|show``: the price tables routecli knows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from routecli.cli.output import OutputFormat, write_renderable, write_text
+from routecli.cli.simulate import PricingOption
+
+__all__ = ["register"]
+
+pricing_app = typer.Typer(help="Browse the price tables (shipped, plus any --pricing files).", no_args_is_help=True)
+
+
+@pricing_app.command("list")
+def list_models(
+    provider: Annotated[str | None, typer.Option("--provider", "-p", help="Only this provider.")] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Only ids or aliases containing this text.")
+    ] = None,
+    pricing: PricingOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """List models with their prices (USD per 1M tokens).
+
+    \b
+    Examples:
+      routecli pricing list --provider anthropic
+      routecli pricing list --search mini --format json
+    """
+    from routecli.pricing_files import load_price_files
+    from routecli.render import prices
+
+    models = list(load_price_files(pricing or ()))
+    if provider:
+        models = [m for m in models if m.provider.lower() == provider.lower()]
+    if search:
+        needle = search.lower()
+        models = [m for m in models if any(needle in name.lower() for name in (m.id, *m.aliases))]
+    models.sort(key=lambda m: (m.provider, m.id))
+    if format is OutputFormat.table:
+        write_renderable(prices.price_list_renderable(models), output)
+    elif format is OutputFormat.json:
+        write_text(prices.price_list_json(models), output)
+    elif format is OutputFormat.markdown:
+        write_text(prices.price_list_markdown(models), output)
+    else:
+        write_text(prices.price_list_csv(models), output)
+
+
+@pricing_app.command("show")
+def show_model(
+    model: Annotated[str, typer.Argument(help="A model id or alias.", show_default=False)],
+    pricing: PricingOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show every price of one model.
+
+    \b
+    Example:
+      routecli pricing show claude-opus-4-6
+    """
+    import json
+
+    from routecli.pricing_files import load_price_files
+    from routecli.render import prices
+    from routecli.render.report_json import price_document
+
+    price = load_price_files(pricing or ()).lookup(model)
+    if json_output:
+        write_text(json.dumps(price_document(price), indent=2) + "\n", None)
+    else:
+        write_renderable(prices.model_renderable(price), None)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pricing_app, name="pricing")

@@ -1,0 +1,61 @@
+"""``routecli init`` and ``routecli schema``: start a scenario, and check it in an editor."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from routecli.cli.output import write_text
+
+__all__ = ["register"]
+
+
+class SchemaName(StrEnum):
+    """Files routecli publishes a JSON Schema for."""
+
+    scenario = "scenario"
+    pricing = "pricing"
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the scenario.")] = Path("scenario.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter scenario to PATH, ready for `routecli simulate`."""
+    from importlib.resources import files
+
+    from routecli.errors import InputFileError
+
+    if path.exists() and not force:
+        raise InputFileError("already exists; pass --force to overwrite", source=str(path))
+    write_text(files("routecli").joinpath("starter.yaml").read_text(encoding="utf-8"), path)
+    print(f"Wrote {path}. Next: routecli simulate {path}")
+
+
+def schema(
+    name: Annotated[SchemaName, typer.Argument(help="Which file format.")] = SchemaName.scenario,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Print the JSON Schema of scenario (or price-table) files, for editor completion.
+
+    \b
+    Example (VS Code with the YAML extension; first line of a scenario):
+      routecli schema scenario -o routecli-scenario.schema.json
+      # yaml-language-server: $schema=./routecli-scenario.schema.json
+    """
+    import json
+
+    from routecli.pricing_files import PRICE_TABLE_SPEC
+    from routecli.scenario import SCENARIO_SPEC
+
+    spec = SCENARIO_SPEC if name is SchemaName.scenario else PRICE_TABLE_SPEC
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **spec.json_schema()}
+    write_text(json.dumps(document, indent=2) + "\n", output)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(schema)

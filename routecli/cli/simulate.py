@@ -1,0 +1,63 @@
+"""``routecli simulate``: cost, quality and latency of each strategy in a scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from routecli.cli.output import OutputFormat, write_renderable, write_text
+
+__all__ = ["register"]
+
+PricingOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--pricing",
+        help="Extra price-table YAML file; repeat for several. Overrides shipped prices by model id.",
+        show_default=False,
+    ),
+]
+
+
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
+    pricing: PricingOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
+    ] = None,
+) -> None:
+    """Monthly cost, savings, quality and latency of every strategy in SCENARIO.
+
+    \b
+    Examples:
+      routecli simulate scenarios/support-chatbot.yaml
+      routecli simulate scenario.yaml --format json --output report.json
+      routecli simulate scenario.yaml --pricing negotiated-prices.yaml
+    """
+    from routecli.costmodel import simulate as run_simulation
+    from routecli.scenario import load_scenario
+
+    result = run_simulation(load_scenario(scenario, pricing or ()))
+    if format is OutputFormat.table:
+        from routecli.render.terminal import simulation_renderable
+
+        write_renderable(simulation_renderable(result), output)
+    elif format is OutputFormat.json:
+        from routecli.render.report_json import simulation_json
+
+        write_text(simulation_json(result), output)
+    elif format is OutputFormat.markdown:
+        from routecli.render.markdown import simulation_markdown
+
+        write_text(simulation_markdown(result), output)
+    else:
+        from routecli.render.csv_report import simulation_csv
+
+        write_text(simulation_csv(result), output)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(simulate)

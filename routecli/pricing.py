@@ -1,0 +1,162 @@
+"""Model prices and what one request costs. Pure: no files, no I/O.
+
+All prices are USD per 1M tokens (``per_request`` is USD per request) and are
+kept as exact ``Decimal`` values; nothing here rounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from routecli.errors import UnknownModelError
+from routecli.spec import closest
+
+__all__ = [
+    "PER_MILLION",
+    "LongContext",
+    "ModelPrice",
+    "PriceSource",
+    "PriceTable",
+    "TokenRates",
+    "blended_input_rate",
+    "request_cost",
+]
+
+PER_MILLION = Decimal(1_000_000)
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+class TokenRates(NamedTuple):
+    """Prices per 1M tokens; a missing cache price means no discount is offered."""
+
+    input: Decimal
+    output: Decimal
+    cached_input: Decimal | None = None
+    cache_write: Decimal | None = None
+
+
+class LongContext(NamedTuple):
+    """Higher rates for the whole request once its prompt exceeds ``above_tokens``."""
+
+    above_tokens: int
+    rates: TokenRates
+
+
+class PriceSource(NamedTuple):
+    """Where a set of prices came from: a shipped table, a user file or a scenario."""
+
+    provider: str
+    as_of: str | None
+    source: str
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """Everything routecli knows about one model's price."""
+
+    id: str
+    provider: str
+    standard: TokenRates
+    aliases: tuple[str, ...] = ()
+    batch: TokenRates | None = None
+    long_context: LongContext | None = None
+    per_request: Decimal = ZERO
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    source: PriceSource | None = None
+
+    def rates_for(self, input_tokens: Decimal, *, batch: bool) -> TokenRates:
+        """The rates a request is billed at: long-context when over the threshold, else batch or standard."""
+        if self.long_context is not None and input_tokens > self.long_context.above_tokens:
+            return self.long_context.rates
+        if batch and self.batch is not None:
+            return self.batch
+        return self.standard
+
+
+def blended_input_rate(rates: TokenRates, cached_share: Decimal, write_share: Decimal) -> Decimal:
+    """Mean price per 1M input tokens when shares of them are read from and written to the cache.
+
+    Models without a cache price bill those tokens at the plain input rate.
+    """
+    cached_rate = rates.input if rates.cached_input is None else rates.cached_input
+    write_rate = rates.input if rates.cache_write is None else rates.cache_write
+    return (ONE - cached_share - write_share) * rates.input + cached_share * cached_rate + write_share * write_rate
+
+
+def request_cost(
+    price: ModelPrice,
+    input_tokens: Decimal,
+    output_tokens: Decimal,
+    *,
+    cached_share: Decimal = ZERO,
+    write_share: Decimal = ZERO,
+    batch: bool = False,
+) -> Decimal:
+    """USD for one request: uncached, cache-read and cache-write input, output, flat fee.
+
+    ``cached_share`` of the input is read from the provider's prompt cache and
+    ``write_share`` is written to it.
+    """
+    rates = price.rates_for(input_tokens, batch=batch)
+    input_rate = blended_input_rate(rates, cached_share, write_share)
+    return (input_tokens * input_rate + output_tokens * rates.output) / PER_MILLION + price.per_request
+
+
+class PriceTable:
+    """Models by id and alias (case-insensitive), laid over an optional ``base`` table.
+
+    A model added here overrides the base's model of the same id, under all its names.
+    """
+
+    def __init__(self, models: Iterable[ModelPrice] = (), *, base: PriceTable | None = None) -> None:
+        self.base = base
+        self._models: dict[str, ModelPrice] = {}
+        self._names: dict[str, str] = {}
+        for model in models:
+            self.add(model)
+
+    def add(self, model: ModelPrice) -> None:
+        """Add or replace a model; its id and aliases now point at it."""
+        key = model.id.lower()
+        old = self._models.get(key)
+        if old is not None:
+            for alias in old.aliases:
+                self._names.pop(alias.lower(), None)
+        self._models[key] = model
+        self._names[key] = key
+        for alias in model.aliases:
+            self._names[alias.lower()] = key
+
+    def get(self, name: str) -> ModelPrice | None:
+        """The model with this id or alias, or None."""
+        key = self._names.get(name.lower())
+        if key is not None:
+            return self._models[key]
+        found = None if self.base is None else self.base.get(name)
+        return None if found is None else self._models.get(found.id.lower(), found)
+
+    def lookup(self, name: str) -> ModelPrice:
+        """The model with this id or alias; ``UnknownModelError`` naming the closest ones."""
+        model = self.get(name)
+        if model is not None:
+            return model
+        near = closest(name, [m.id for m in self], n=3)
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        raise UnknownModelError(
+            f"unknown model {name!r}: no price table has it{hint} "
+            "(see `routecli pricing list`, or give an inline price)"
+        )
+
+    def __iter__(self) -> Iterator[ModelPrice]:
+        if self.base is not None:
+            yield from (model for model in self.base if model.id.lower() not in self._models)
+        yield from self._models.values()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -1,0 +1,1 @@
+"""Renderers: result objects in, tables and documents out. They never compute costs."""

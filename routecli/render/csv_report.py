@@ -1,0 +1,60 @@
+"""CSV: one row per strategy, exact values, for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from routecli.costmodel import SimulationResult
+from routecli.render.numbers import decimal_str
+
+__all__ = ["simulation_csv"]
+
+
+def simulation_csv(result: SimulationResult) -> str:
+    """Strategies as CSV; money as exact decimals, spend per tier as ``spend:<tier>`` columns."""
+    columns = list(
+        dict.fromkeys(name for strategy in result.strategies for name in (*strategy.spend_by_model, *strategy.overhead))
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "strategy",
+            "type",
+            "baseline",
+            "monthly_cost",
+            "cost_per_request",
+            "cost_per_1k_requests",
+            "savings_vs_baseline",
+            "savings_vs_baseline_pct",
+            "quality",
+            "mean_latency_ms",
+            "model_calls_per_request",
+            "escalation_rate",
+            "cache_hit_rate",
+            *(f"spend:{column}" for column in columns),
+        ]
+    )
+    for strategy in result.strategies:
+        amounts = {**strategy.spend_by_model, **strategy.overhead}
+        pct = strategy.savings_vs_baseline_pct
+        writer.writerow(
+            [
+                strategy.name,
+                strategy.type,
+                str(strategy.is_baseline).lower(),
+                decimal_str(strategy.monthly_cost),
+                decimal_str(strategy.cost_per_request),
+                decimal_str(strategy.cost_per_1k_requests),
+                decimal_str(strategy.savings_vs_baseline),
+                "" if pct is None else decimal_str(pct),
+                "" if strategy.quality is None else decimal_str(strategy.quality),
+                decimal_str(strategy.mean_latency_ms),
+                decimal_str(strategy.model_calls_per_request),
+                decimal_str(strategy.escalation_rate),
+                decimal_str(strategy.cache_hit_rate),
+                *(decimal_str(amounts[column]) if column in amounts else "0" for column in columns),
+            ]
+        )
+    return out.getvalue()

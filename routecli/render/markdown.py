@@ -1,0 +1,50 @@
+"""Markdown reports, for pull requests and wikis."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from routecli.costmodel import SimulationResult
+from routecli.render.summary import (
+    STRATEGY_HEADERS,
+    hop_lines,
+    period_line,
+    spend_matrix,
+    strategy_row,
+)
+
+__all__ = ["markdown_table", "simulation_markdown"]
+
+
+def _escape(cell: str) -> str:
+    return cell.replace("|", "\\|")
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1) -> str:
+    """A GitHub-flavoured table; columns from ``right_from`` on are right-aligned."""
+    align = ["---" if index < right_from else "---:" for index in range(len(headers))]
+    lines = ["| " + " | ".join(_escape(h) for h in headers) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(_escape(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def simulation_markdown(result: SimulationResult) -> str:
+    """The whole simulation report as Markdown."""
+    currency = result.currency
+    parts = [f"## {result.scenario}", "", f"{period_line(result)}; baseline: **{result.baseline}**.", ""]
+    rows = [strategy_row(strategy, currency) for strategy in result.strategies]
+    for row, strategy in zip(rows, result.strategies, strict=True):
+        if strategy.is_baseline:
+            row[0] = f"**{row[0]}**"
+    parts += [markdown_table(STRATEGY_HEADERS, rows), ""]
+    headers, spend_rows = spend_matrix(result)
+    parts += ["### Monthly spend by model", "", markdown_table(headers, spend_rows), ""]
+    hops = hop_lines(result)
+    if hops:
+        parts += ["### Escalation by hop", ""] + [f"- {line}" for line in hops] + [""]
+    if result.warnings:
+        parts += ["### Warnings", ""] + [f"- {warning}" for warning in result.warnings] + [""]
+    sources = ", ".join(f"{s.provider} ({s.as_of})" if s.as_of else s.provider for s in result.price_sources)
+    if sources:
+        parts += [f"Prices: {sources}.", ""]
+    return "\n".join(parts)

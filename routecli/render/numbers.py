@@ -1,0 +1,45 @@
+"""How numbers read: exact strings for machines, rounded ones for people."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+__all__ = ["decimal_str", "money", "percent", "plain_number", "probability"]
+
+
+def decimal_str(value: Decimal) -> str:
+    """The exact value as plain decimal text (no exponent, no trailing zeros)."""
+    if not value:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def money(value: Decimal, currency: str = "USD") -> str:
+    """Money for people: cents for amounts of a dollar or more, four significant digits below."""
+    sign = "-" if value < 0 else ""
+    amount = abs(value)
+    if amount >= 1 or not amount:
+        digits = 2
+    else:
+        digits = max(2, 3 - amount.adjusted())
+    text = f"{amount:,.{digits}f}"
+    if digits > 2:
+        whole, fraction = text.split(".")
+        text = f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+    symbol = "$" if currency == "USD" else f"{currency} "
+    return f"{sign}{symbol}{text}"
+
+
+def percent(value: Decimal | None, digits: int = 1) -> str:
+    """A percentage already scaled to 0–100."""
+    return "—" if value is None else f"{value:.{digits}f}%"
+
+
+def probability(value: Decimal | None, digits: int = 3) -> str:
+    """A probability in [0, 1], or a dash when unknown."""
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def plain_number(value: Decimal, digits: int = 0) -> str:
+    """A count or duration with thousands separators."""
+    return f"{value:,.{digits}f}"

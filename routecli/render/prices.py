@@ -1,0 +1,174 @@
+"""Price tables for people (rich, Markdown) and machines (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from routecli.pricing import ModelPrice, TokenRates
+from routecli.render.markdown import markdown_table
+from routecli.render.numbers import decimal_str, money
+from routecli.render.report_json import price_document
+
+__all__ = [
+    "PRICE_HEADERS",
+    "model_renderable",
+    "price_list_csv",
+    "price_list_json",
+    "price_list_markdown",
+    "price_list_renderable",
+    "price_row",
+]
+
+PRICE_HEADERS = ("Model", "Input", "Output", "Cached in", "Batch in/out", "Long context", "Context")
+
+
+def _plain(value: Decimal | None) -> str:
+    return "—" if value is None else decimal_str(value)
+
+
+def _tokens(count: int | None) -> str:
+    if count is None:
+        return "—"
+    if count >= 1000 and count % 1000 == 0:
+        return f"{count // 1000:,}k"
+    return f"{count:,}"
+
+
+def price_row(price: ModelPrice) -> list[str]:
+    """One model's prices (USD per 1M tokens) as cells, in ``PRICE_HEADERS`` order."""
+    rates = price.standard
+    batch = "—" if price.batch is None else f"{_plain(price.batch.input)}/{_plain(price.batch.output)}"
+    long = price.long_context
+    return [
+        price.id,
+        _plain(rates.input),
+        _plain(rates.output),
+        _plain(rates.cached_input),
+        batch,
+        "—" if long is None else f">{_tokens(long.above_tokens)}",
+        _tokens(price.context_window),
+    ]
+
+
+def price_list_renderable(models: Sequence[ModelPrice]) -> Table:
+    """Models grouped by provider, prices in USD per 1M tokens."""
+    table = Table(
+        title=f"{len(models)} models — USD per 1M tokens (routecli pricing show MODEL for the rest)",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for index, header in enumerate(PRICE_HEADERS):
+        table.add_column(header, justify="left" if index == 0 else "right", no_wrap=index == 0)
+    provider = None
+    for model in models:
+        if model.provider != provider:
+            provider = model.provider
+            table.add_row(Text(provider, style="bold cyan"))
+        table.add_row(*price_row(model))
+    return table
+
+
+def price_list_markdown(models: Sequence[ModelPrice]) -> str:
+    rows = [[m.provider, *price_row(m)] for m in models]
+    return markdown_table(["Provider", *PRICE_HEADERS], rows, right_from=2) + "\n"
+
+
+def price_list_json(models: Sequence[ModelPrice]) -> str:
+    return json.dumps({"models": [price_document(m) for m in models]}, indent=2) + "\n"
+
+
+def price_list_csv(models: Sequence[ModelPrice]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    fields = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok")
+    writer.writerow(
+        [
+            "id",
+            "provider",
+            *fields,
+            "batch_input_per_mtok",
+            "batch_output_per_mtok",
+            "long_context_above_tokens",
+            "long_input_per_mtok",
+            "long_output_per_mtok",
+            "per_request",
+            "context_window",
+            "max_output_tokens",
+        ]
+    )
+
+    def cell(value: Decimal | int | None) -> str:
+        if value is None:
+            return ""
+        return decimal_str(value) if isinstance(value, Decimal) else str(value)
+
+    for m in models:
+        rates = m.standard
+        long = m.long_context
+        writer.writerow(
+            [
+                m.id,
+                m.provider,
+                cell(rates.input),
+                cell(rates.output),
+                cell(rates.cached_input),
+                cell(rates.cache_write),
+                cell(m.batch.input if m.batch else None),
+                cell(m.batch.output if m.batch else None),
+                cell(long.above_tokens if long else None),
+                cell(long.rates.input if long else None),
+                cell(long.rates.output if long else None),
+                cell(m.per_request),
+                cell(m.context_window),
+                cell(m.max_output_tokens),
+            ]
+        )
+    return out.getvalue()
+
+
+def _optional(value: Decimal | None) -> str:
+    return "—" if value is None else money(value)
+
+
+def _rates_table(rates: TokenRates) -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_column(style="dim")
+    table.add_column(justify="right")
+    table.add_row("input", money(rates.input))
+    table.add_row("output", money(rates.output))
+    table.add_row("cached input", _optional(rates.cached_input))
+    table.add_row("cache write", _optional(rates.cache_write))
+    return table
+
+
+def model_renderable(price: ModelPrice) -> RenderableType:
+    """Everything known about one model's price."""
+    lines: list[RenderableType] = [Text(f"{price.id}  ({price.provider})", style="bold")]
+    if price.aliases:
+        lines.append(Text("aliases: " + ", ".join(price.aliases)))
+    lines += [Text("Standard, USD per 1M tokens"), _rates_table(price.standard)]
+    if price.batch:
+        lines += [Text("Batch, USD per 1M tokens"), _rates_table(price.batch)]
+    if price.long_context:
+        above = price.long_context.above_tokens
+        lines += [Text(f"Prompts over {above:,} tokens (whole request)"), _rates_table(price.long_context.rates)]
+    if price.per_request:
+        lines.append(Text(f"per request: {money(price.per_request)}"))
+    lines.append(
+        Text(f"context window: {_tokens(price.context_window)}   max output: {_tokens(price.max_output_tokens)}")
+    )
+    if price.source:
+        as_of = f", as of {price.source.as_of}" if price.source.as_of else ""
+        lines.append(Text(f"source: {price.source.file}{as_of} — {price.source.source}", style="dim"))
+    return Group(*lines)

@@ -1,0 +1,107 @@
+"""The JSON report of ``simulate``: the versioned contract CI reads (docs/json-report.md)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from routecli import __version__
+from routecli.costmodel import SimulationResult, StrategyResult
+from routecli.pricing import ModelPrice, TokenRates
+from routecli.render.numbers import decimal_str
+
+__all__ = ["SCHEMA_VERSION", "simulation_document", "simulation_json"]
+
+SCHEMA_VERSION = 1
+
+
+def _ratio(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _money_map(values: dict[str, Decimal]) -> dict[str, str]:
+    return {name: decimal_str(amount) for name, amount in values.items()}
+
+
+def _rates(rates: TokenRates) -> dict[str, str | None]:
+    return {
+        "input_per_mtok": decimal_str(rates.input),
+        "output_per_mtok": decimal_str(rates.output),
+        "cached_input_per_mtok": None if rates.cached_input is None else decimal_str(rates.cached_input),
+        "cache_write_per_mtok": None if rates.cache_write is None else decimal_str(rates.cache_write),
+    }
+
+
+def price_document(price: ModelPrice) -> dict[str, Any]:
+    """One model's prices as JSON-ready data (money as decimal strings)."""
+    return {
+        "id": price.id,
+        "provider": price.provider,
+        "aliases": list(price.aliases),
+        **_rates(price.standard),
+        "per_request": decimal_str(price.per_request),
+        "batch": None if price.batch is None else _rates(price.batch),
+        "long_context": (
+            None
+            if price.long_context is None
+            else {"above_tokens": price.long_context.above_tokens, **_rates(price.long_context.rates)}
+        ),
+        "context_window": price.context_window,
+        "max_output_tokens": price.max_output_tokens,
+        "source": None if price.source is None else price.source.file,
+    }
+
+
+def _strategy(result: StrategyResult) -> dict[str, Any]:
+    return {
+        "name": result.name,
+        "type": result.type,
+        "baseline": result.is_baseline,
+        "monthly_cost": decimal_str(result.monthly_cost),
+        "cost_per_request": decimal_str(result.cost_per_request),
+        "cost_per_1k_requests": decimal_str(result.cost_per_1k_requests),
+        "savings_vs_baseline": decimal_str(result.savings_vs_baseline),
+        "savings_vs_baseline_pct": _ratio(result.savings_vs_baseline_pct),
+        "quality": _ratio(result.quality),
+        "mean_latency_ms": float(result.mean_latency_ms),
+        "model_calls_per_request": float(result.model_calls_per_request),
+        "escalation_rate": float(result.escalation_rate),
+        "escalation_by_hop": [{"from": hop.source, "to": hop.target, "rate": float(hop.rate)} for hop in result.hops],
+        "cache_hit_rate": float(result.cache_hit_rate),
+        "answered_share": {usage.tier: float(usage.answered_share) for usage in result.tiers},
+        "spend_by_model": _money_map(result.spend_by_model),
+        "overhead_spend": _money_map(dict(result.overhead)),
+    }
+
+
+def simulation_document(result: SimulationResult) -> dict[str, Any]:
+    """The report as JSON-ready data."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "simulation",
+        "routecli_version": __version__,
+        "scenario": result.scenario,
+        "currency": result.currency,
+        "period": {
+            "unit": "month",
+            "days": float(result.days_per_month),
+            "requests": decimal_str(result.requests_per_month),
+        },
+        "baseline": result.baseline,
+        "strategies": [_strategy(strategy) for strategy in result.strategies],
+        "models": {
+            tier.name: {"model": tier.price.id, "provider": tier.price.provider, "price": price_document(tier.price)}
+            for tier in result.tiers
+        },
+        "pricing": [
+            {"provider": source.provider, "as_of": source.as_of, "source": source.source, "file": source.file}
+            for source in result.price_sources
+        ],
+        "warnings": list(result.warnings),
+    }
+
+
+def simulation_json(result: SimulationResult) -> str:
+    """The report as indented JSON text."""
+    return json.dumps(simulation_document(result), indent=2) + "\n"

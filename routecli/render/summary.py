@@ -1,0 +1,93 @@
+"""The cells people read, shared by the terminal table and the Markdown report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from routecli.costmodel import SimulationResult, StrategyResult
+from routecli.render.numbers import money, percent, plain_number, probability
+
+__all__ = [
+    "OVERHEAD_COLUMNS",
+    "STRATEGY_HEADERS",
+    "hop_lines",
+    "latency",
+    "period_line",
+    "savings_cell",
+    "spend_matrix",
+    "strategy_row",
+]
+
+STRATEGY_HEADERS = ("Strategy", "Monthly", "Savings", "Quality", "Latency", "Escalated")
+
+OVERHEAD_COLUMNS = ("router", "evaluator", "semantic cache")
+
+
+def period_line(result: SimulationResult) -> str:
+    """``1,000,000 requests a month (30 days)``."""
+    days = plain_number(result.days_per_month, 0 if result.days_per_month == int(result.days_per_month) else 1)
+    return f"{plain_number(result.requests_per_month)} requests a month ({days} days)"
+
+
+def savings_cell(strategy: StrategyResult, currency: str) -> str:
+    if strategy.is_baseline:
+        return "baseline"
+    pct = strategy.savings_vs_baseline_pct
+    amount = money(strategy.savings_vs_baseline, currency)
+    return amount if pct is None else f"{amount} ({percent(pct)})"
+
+
+def strategy_row(strategy: StrategyResult, currency: str) -> list[str]:
+    """One strategy's summary cells, in ``STRATEGY_HEADERS`` order."""
+    return [
+        strategy.name,
+        money(strategy.monthly_cost, currency),
+        savings_cell(strategy, currency),
+        probability(strategy.quality),
+        latency(strategy.mean_latency_ms),
+        percent(strategy.escalation_rate * 100),
+    ]
+
+
+def latency(milliseconds: Decimal) -> str:
+    """``850 ms`` below a second, ``11.1 s`` above."""
+    if milliseconds < 1000:
+        return f"{plain_number(milliseconds)} ms"
+    return f"{milliseconds / 1000:,.1f} s"
+
+
+def spend_matrix(result: SimulationResult) -> tuple[list[str], list[list[str]]]:
+    """Monthly spend with a row per tier and overhead, a column per strategy.
+
+    Tiers no strategy uses are left out; the last rows give each strategy's type,
+    cost per 1k requests and model calls per request.
+    """
+    currency = result.currency
+    strategies = result.strategies
+    used = {usage.tier for strategy in strategies for usage in strategy.tiers}
+    rows = []
+    for tier in result.tiers:
+        if tier.name in used:
+            spend = [s.spend_by_model.get(tier.name) for s in strategies]
+            rows.append([f"{tier.name} ({tier.price.id})", *(_money_or_dash(v, currency) for v in spend)])
+    for name in OVERHEAD_COLUMNS:
+        if any(name in s.overhead for s in strategies):
+            rows.append([name, *(_money_or_dash(s.overhead.get(name), currency) for s in strategies)])
+    rows.append(["type", *(s.type for s in strategies)])
+    rows.append(["per 1k requests", *(money(s.cost_per_1k_requests, currency) for s in strategies)])
+    rows.append(["model calls per request", *(f"{s.model_calls_per_request:.2f}" for s in strategies)])
+    return ["Monthly spend", *(s.name for s in strategies)], rows
+
+
+def _money_or_dash(value: Decimal | None, currency: str) -> str:
+    return "—" if value is None else money(value, currency)
+
+
+def hop_lines(result: SimulationResult) -> list[str]:
+    """``cascade: light → heavy 24.5%`` for every strategy that escalates."""
+    lines = []
+    for strategy in result.strategies:
+        if strategy.hops:
+            hops = ", ".join(f"{hop.source} → {hop.target} {percent(hop.rate * 100)}" for hop in strategy.hops)
+            lines.append(f"{strategy.name}: {hops}")
+    return lines

@@ -1,0 +1,757 @@
+"""Scenario files: the spec, the validated model the core consumes, and the loader.
+
+Data flows one way: YAML → ``SCENARIO_SPEC.check`` (shape, key paths) →
+``build_scenario`` (cross-references, prices resolved) → ``Scenario``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from routecli.errors import InvalidValueError, KeyPath
+from routecli.loading import read_yaml
+from routecli.pricing import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates
+from routecli.pricing_files import PRICE_FIELDS, add_price_file, build_rates, load_price_files
+from routecli.spec import Bool, Choice, Field, List, Map, Num, Obj, OneOf, Spec, Str, Tagged, closest
+
+__all__ = [
+    "DEFAULT_DAYS_PER_MONTH",
+    "DEFAULT_TOKENS_PER_S",
+    "DEFAULT_TTFT_MS",
+    "SCENARIO_SPEC",
+    "Evaluator",
+    "Modifiers",
+    "PromptCaching",
+    "Router",
+    "Scenario",
+    "Segment",
+    "SemanticCache",
+    "Strategy",
+    "StrategyType",
+    "Tier",
+    "build_scenario",
+    "load_scenario",
+]
+
+DEFAULT_DAYS_PER_MONTH = Decimal(30)
+DEFAULT_TTFT_MS = Decimal(500)
+DEFAULT_TOKENS_PER_S = Decimal(50)
+_SHARE_TOLERANCE = Decimal("0.000001")
+ONE = Decimal(1)
+ZERO = Decimal(0)
+
+StrategyType = Literal["single", "route", "cascade", "hybrid"]
+
+
+# ----------------------------------------------------------------- the model
+
+
+class Segment(NamedTuple):
+    """A slice of the traffic with its share and mean token counts."""
+
+    name: str
+    share: Decimal
+    input_tokens: Decimal
+    output_tokens: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """A model slot of the scenario: its price, quality per segment and speed."""
+
+    name: str
+    price: ModelPrice
+    quality: Mapping[str, Decimal] | None
+    ttft_ms: Decimal
+    tokens_per_s: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticCache:
+    """A cache of earlier answers: a hit costs only the lookup."""
+
+    hit_rate: Mapping[str, Decimal]
+    lookup_cost: Decimal = ZERO
+    lookup_latency_ms: Decimal = ZERO
+    hit_quality: Decimal | None = None
+
+
+class PromptCaching(NamedTuple):
+    """The provider's prompt cache: shares of input tokens read from and written to it."""
+
+    cached_share: Decimal
+    write_share: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class Modifiers:
+    """What changes the price of every call a strategy makes."""
+
+    semantic_cache: SemanticCache | None = None
+    prompt_caching: PromptCaching | None = None
+    batch: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Router:
+    """Where each segment lands: ``confusion[segment][tier]`` is P(tier | segment)."""
+
+    confusion: Mapping[str, Mapping[str, Decimal]]
+    cost_per_request: Decimal = ZERO
+    latency_ms: Decimal = ZERO
+    accuracy: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluator:
+    """The check on a cascade step's answer; tpr/fpr make acceptance follow quality."""
+
+    cost_per_request: Decimal = ZERO
+    latency_ms: Decimal = ZERO
+    tpr: Decimal | None = None
+    fpr: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """How requests reach models: entry by router (or the chain's head), then escalation.
+
+    ``chain`` lists the tiers in escalation order (for ``route``, the routed tiers,
+    none of which escalates). ``accept[tier][segment]`` is the share of requests
+    reaching a judged step whose answer is accepted there.
+    """
+
+    name: str
+    type: StrategyType
+    chain: tuple[str, ...]
+    modifiers: Modifiers
+    routes: Mapping[str, str] | None = None
+    router: Router | None = None
+    accept: Mapping[str, Mapping[str, Decimal]] | None = None
+    evaluator: Evaluator | None = None
+    description: str | None = None
+
+    @property
+    def escalates(self) -> bool:
+        return self.type in ("cascade", "hybrid")
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A validated scenario: everything the cost model needs and nothing else."""
+
+    name: str
+    requests_per_month: Decimal
+    days_per_month: Decimal
+    segments: tuple[Segment, ...]
+    tiers: Mapping[str, Tier]
+    strategies: tuple[Strategy, ...]
+    baseline: str
+    description: str | None = None
+    price_sources: tuple[PriceSource, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+# ------------------------------------------------------------------ the spec
+
+_PROBABILITY = Num(minimum=0, maximum=1)
+_NON_NEGATIVE = Num(minimum=0)
+
+
+def _per_segment(doc: str) -> OneOf:
+    return OneOf(
+        (Num(minimum=0, maximum=1), Map(Num(minimum=0, maximum=1))),
+        doc=doc + " One number for every segment, or a mapping of segment name to number.",
+    )
+
+
+_SEGMENT = Obj(
+    {
+        "name": Field(Str(), required=True),
+        "share": Field(Num(minimum=0, maximum=1, doc="Share of all requests; shares sum to 1."), required=True),
+        "input_tokens": Field(Num(minimum=0, doc="Mean prompt tokens; overrides traffic.input_tokens.")),
+        "output_tokens": Field(Num(minimum=0, doc="Mean output tokens; overrides traffic.output_tokens.")),
+        "description": Field(Str()),
+    }
+)
+
+_TRAFFIC = Obj(
+    {
+        "requests_per_month": Field(Num(minimum=0, doc="Requests in a month (or give requests_per_day).")),
+        "requests_per_day": Field(Num(minimum=0, doc="Requests in a day; a month is days_per_month days.")),
+        "days_per_month": Field(
+            Num(minimum=0, exclusive_minimum=True, doc="Days in a month (default 30)."),
+            default=DEFAULT_DAYS_PER_MONTH,
+        ),
+        "input_tokens": Field(Num(minimum=0, doc="Mean prompt tokens per request.")),
+        "output_tokens": Field(Num(minimum=0, doc="Mean output tokens per request.")),
+        "segments": Field(List(_SEGMENT, min_items=1, doc="The traffic mix (default: one segment, 'all').")),
+    },
+    doc="How many requests, how long, and in what mix.",
+)
+
+_LATENCY = Obj(
+    {
+        "ttft_ms": Field(Num(minimum=0, doc="Time to first token in ms (default 500).")),
+        "tokens_per_s": Field(Num(minimum=0, exclusive_minimum=True, doc="Output tokens per second (default 50).")),
+    }
+)
+
+_MODEL = Obj(
+    {
+        "model": Field(Str(doc="A price-table id or alias.")),
+        "price": Field(Obj(PRICE_FIELDS, doc="Inline prices; override the table's where both are given.")),
+        "quality": Field(_per_segment("Probability that this model's answer is good.")),
+        "latency": Field(_LATENCY),
+        "description": Field(Str()),
+    }
+)
+
+_SEMANTIC_CACHE = Obj(
+    {
+        "hit_rate": Field(_per_segment("Share of requests answered from the cache."), required=True),
+        "lookup_cost_per_request": Field(_NON_NEGATIVE, default=ZERO),
+        "lookup_latency_ms": Field(_NON_NEGATIVE, default=ZERO),
+        "hit_quality": Field(_PROBABILITY),
+    },
+    doc="Semantic cache in front of the strategy; false turns a scenario-wide one off.",
+)
+
+_PROMPT_CACHING = Obj(
+    {
+        "cached_share": Field(
+            Num(minimum=0, maximum=1, doc="Share of input tokens read from the cache."), required=True
+        ),
+        "write_share": Field(
+            Num(minimum=0, maximum=1, doc="Share of input tokens written to the cache."), default=ZERO
+        ),
+    },
+    doc="Provider prompt caching; false turns a scenario-wide one off.",
+)
+
+_MODIFIER_FIELDS: dict[str, Field] = {
+    "semantic_cache": Field(OneOf((_SEMANTIC_CACHE, Bool()))),
+    "prompt_caching": Field(OneOf((_PROMPT_CACHING, Bool()))),
+    "batch": Field(Bool(doc="Bill at batch prices.")),
+}
+
+_ROUTER = Obj(
+    {
+        "accuracy": Field(Num(minimum=0, maximum=1, doc="P(a request goes to its segment's route).")),
+        "confusion": Field(Map(Map(_PROBABILITY), doc="P(tier | segment) per segment, instead of accuracy.")),
+        "cost_per_request": Field(_NON_NEGATIVE, default=ZERO),
+        "latency_ms": Field(_NON_NEGATIVE, default=ZERO),
+    }
+)
+
+_EVALUATOR = Obj(
+    {
+        "cost_per_request": Field(_NON_NEGATIVE, default=ZERO),
+        "latency_ms": Field(_NON_NEGATIVE, default=ZERO),
+        "tpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer good).")),
+        "fpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer bad).")),
+    }
+)
+
+
+def _strategy(kind: str, fields: dict[str, Field], doc: str) -> Obj:
+    return Obj(
+        {
+            "name": Field(Str(), required=True),
+            "type": Field(Choice((kind,)), required=True),
+            "description": Field(Str()),
+            **fields,
+            **_MODIFIER_FIELDS,
+        },
+        doc=doc,
+    )
+
+
+_ROUTES = Map(Str(), doc="Segment name to tier name.")
+_CHAIN = List(Str(), min_items=1, doc="Tiers in escalation order; the last always answers.")
+_ACCEPT = Map(_per_segment("Share of requests reaching this step that it accepts."))
+
+_STRATEGY = Tagged(
+    "type",
+    {
+        "single": _strategy("single", {"model": Field(Str(), required=True)}, "Every request on one model."),
+        "route": _strategy(
+            "route",
+            {"routes": Field(_ROUTES, required=True), "router": Field(_ROUTER, default={})},
+            "A router sends each segment to a tier.",
+        ),
+        "cascade": _strategy(
+            "cascade",
+            {
+                "chain": Field(_CHAIN, required=True),
+                "accept": Field(_ACCEPT),
+                "evaluator": Field(_EVALUATOR, default={}),
+            },
+            "Try the cheap model first; escalate when its answer is not accepted.",
+        ),
+        "hybrid": _strategy(
+            "hybrid",
+            {
+                "routes": Field(_ROUTES, required=True),
+                "router": Field(_ROUTER, default={}),
+                "chain": Field(_CHAIN, required=True),
+                "accept": Field(_ACCEPT),
+                "evaluator": Field(_EVALUATOR, default={}),
+            },
+            "Route first, then cascade upward along the chain from the routed tier.",
+        ),
+    },
+)
+
+_PRICING_FILES = List(Str(), doc="Extra price-table files, relative to this file.")
+
+SCENARIO_SPEC: Spec = Obj(
+    {
+        "name": Field(Str(doc="What the scenario models."), required=True),
+        "description": Field(Str()),
+        "pricing": Field(_PRICING_FILES),
+        "traffic": Field(_TRAFFIC, required=True),
+        "models": Field(Map(_MODEL, min_items=1, doc="Tier name to model."), required=True),
+        "strategies": Field(List(_STRATEGY, min_items=1), required=True),
+        "baseline": Field(Str(doc="The strategy savings are measured against (default: the first).")),
+        **_MODIFIER_FIELDS,
+    },
+    title="routecli scenario",
+    doc="Traffic, candidate models and strategies for `routecli simulate`.",
+)
+
+
+# --------------------------------------------------------------- the builder
+
+
+def _unknown(kind: str, name: str, known: Sequence[str], path: KeyPath) -> InvalidValueError:
+    message = f"unknown {kind} {name!r}"
+    near = closest(name, known)
+    if near:
+        message += f"; did you mean {near[0]!r}?"
+    elif known:
+        message += "; defined: " + ", ".join(known)
+    return InvalidValueError(message, path=path)
+
+
+def _per_segment_values(
+    value: Decimal | Mapping[str, Decimal], segments: Sequence[str], path: KeyPath, what: str
+) -> dict[str, Decimal]:
+    """Expand one number to every segment, or check a mapping covers each segment once."""
+    if isinstance(value, Decimal):
+        return dict.fromkeys(segments, value)
+    for name in value:
+        if name not in segments:
+            raise _unknown("segment", name, segments, (*path, name))
+    missing = [name for name in segments if name not in value]
+    if missing:
+        raise InvalidValueError(f"{what} missing for segment(s): {', '.join(missing)}", path=path)
+    return {name: value[name] for name in segments}
+
+
+def _build_segments(traffic: dict[str, Any]) -> tuple[Segment, ...]:
+    raw = traffic["segments"] or [{"name": "all", "share": ONE}]
+    names: set[str] = set()
+    segments = []
+    for index, item in enumerate(raw):
+        path: KeyPath = ("traffic", "segments", index)
+        if item["name"] in names:
+            raise InvalidValueError(f"duplicate segment name {item['name']!r}", path=(*path, "name"))
+        names.add(item["name"])
+        tokens = {}
+        for key in ("input_tokens", "output_tokens"):
+            value = item.get(key)
+            if value is None:
+                value = traffic[key]
+            if value is None:
+                raise InvalidValueError(
+                    f"missing {key}: give it here or once for all segments under traffic",
+                    path=path,
+                )
+            tokens[key] = value
+        segments.append(Segment(item["name"], item["share"], tokens["input_tokens"], tokens["output_tokens"]))
+    total = sum((segment.share for segment in segments), ZERO)
+    if abs(total - ONE) > _SHARE_TOLERANCE:
+        raise InvalidValueError(f"segment shares sum to {total}, expected 1", path=("traffic", "segments"))
+    if total != ONE:
+        segments = [segment._replace(share=segment.share / total) for segment in segments]
+    return tuple(segments)
+
+
+def _requests_per_month(traffic: dict[str, Any]) -> Decimal:
+    per_month, per_day = traffic["requests_per_month"], traffic["requests_per_day"]
+    if (per_month is None) == (per_day is None):
+        raise InvalidValueError("give exactly one of requests_per_month and requests_per_day", path=("traffic",))
+    volume: Decimal = per_month if per_month is not None else per_day * traffic["days_per_month"]
+    return volume
+
+
+def _inline_price(name: str, base: ModelPrice | None, data: dict[str, Any], path: KeyPath) -> ModelPrice:
+    """A tier's price: the table's entry with the inline keys laid over it, or inline alone."""
+    given = {key: value for key, value in data.items() if value is not None}
+    if base is None:
+        if not given.keys() & {"input_per_mtok", "output_per_mtok", "per_request"}:
+            raise InvalidValueError("give input_per_mtok and output_per_mtok, or per_request", path=path)
+        base = ModelPrice(
+            id=f"{name} (inline)",
+            provider="inline",
+            standard=TokenRates(ZERO, ZERO),
+            source=PriceSource("inline", None, "scenario", "scenario"),
+        )
+    standard = base.standard
+    merged = {
+        "input_per_mtok": standard.input,
+        "output_per_mtok": standard.output,
+        "cached_input_per_mtok": standard.cached_input,
+        "cache_write_per_mtok": standard.cache_write,
+    }
+    merged.update({key: value for key, value in given.items() if key in merged})
+    long_context = given.get("long_context")
+    return replace(
+        base,
+        standard=build_rates(merged),
+        batch=build_rates(given["batch"]) if "batch" in given else base.batch,
+        long_context=(
+            LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else base.long_context
+        ),
+        per_request=given.get("per_request", base.per_request),
+    )
+
+
+def _build_tiers(models: dict[str, dict[str, Any]], table: PriceTable, segments: Sequence[str]) -> dict[str, Tier]:
+    tiers = {}
+    for name, item in models.items():
+        path: KeyPath = ("models", name)
+        if item["model"] is None and item["price"] is None:
+            raise InvalidValueError("give model (a price-table id) or price (inline prices)", path=path)
+        base = None
+        if item["model"] is not None:
+            try:
+                base = table.lookup(item["model"])
+            except InvalidValueError as error:
+                error.path = (*path, "model")
+                raise
+        if item["price"] is not None:
+            price = _inline_price(name, base, item["price"], (*path, "price"))
+        else:
+            assert base is not None  # a tier without a price has a model
+            price = base
+        quality = item["quality"]
+        latency = item["latency"] or {}
+        tiers[name] = Tier(
+            name=name,
+            price=price,
+            quality=None if quality is None else _per_segment_values(quality, segments, (*path, "quality"), "quality"),
+            ttft_ms=DEFAULT_TTFT_MS if latency.get("ttft_ms") is None else latency["ttft_ms"],
+            tokens_per_s=latency.get("tokens_per_s") or DEFAULT_TOKENS_PER_S,
+        )
+    return tiers
+
+
+def _build_modifiers(
+    own: dict[str, Any], scenario_wide: Modifiers, segments: Sequence[str], path: KeyPath
+) -> Modifiers:
+    """A strategy's modifiers: its own where given (false turns one off), else the scenario's."""
+    cache = scenario_wide.semantic_cache
+    if own.get("semantic_cache") is not None:
+        cache = _build_cache(own["semantic_cache"], segments, (*path, "semantic_cache"))
+    caching = scenario_wide.prompt_caching
+    if own.get("prompt_caching") is not None:
+        caching = _build_prompt_caching(own["prompt_caching"], (*path, "prompt_caching"))
+    batch = scenario_wide.batch if own.get("batch") is None else own["batch"]
+    return Modifiers(semantic_cache=cache, prompt_caching=caching, batch=batch)
+
+
+def _build_cache(value: dict[str, Any] | bool, segments: Sequence[str], path: KeyPath) -> SemanticCache | None:
+    if value is False:
+        return None
+    if value is True:
+        raise InvalidValueError("expected a mapping with hit_rate (or false to turn it off)", path=path)
+    return SemanticCache(
+        hit_rate=_per_segment_values(value["hit_rate"], segments, (*path, "hit_rate"), "hit_rate"),
+        lookup_cost=value["lookup_cost_per_request"],
+        lookup_latency_ms=value["lookup_latency_ms"],
+        hit_quality=value["hit_quality"],
+    )
+
+
+def _build_prompt_caching(value: dict[str, Any] | bool, path: KeyPath) -> PromptCaching | None:
+    if value is False:
+        return None
+    if value is True:
+        raise InvalidValueError("expected a mapping with cached_share (or false to turn it off)", path=path)
+    if value["cached_share"] + value["write_share"] > ONE:
+        raise InvalidValueError("cached_share + write_share must not exceed 1", path=path)
+    return PromptCaching(value["cached_share"], value["write_share"])
+
+
+def _tier_ref(name: str, tiers: Mapping[str, Tier], path: KeyPath) -> str:
+    if name not in tiers:
+        raise _unknown("model tier", name, list(tiers), path)
+    return name
+
+
+def _build_router(
+    data: dict[str, Any], routes: Mapping[str, str], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
+) -> Router:
+    """P(tier | segment): from a confusion matrix, or accuracy with misroutes spread evenly."""
+    if data.get("accuracy") is not None and data.get("confusion") is not None:
+        raise InvalidValueError("give accuracy or confusion, not both", path=path)
+    if data.get("confusion") is not None:
+        confusion = _per_segment_rows(data["confusion"], tiers, segments, (*path, "confusion"))
+        accuracy = None
+    else:
+        accuracy = data.get("accuracy")
+        accuracy = ONE if accuracy is None else accuracy
+        targets = list(dict.fromkeys(routes[name] for name in segments))
+        confusion = {}
+        for name in segments:
+            correct = routes[name]
+            others = [tier for tier in targets if tier != correct]
+            row = {correct: accuracy if others else ONE}
+            for tier in others:
+                row[tier] = (ONE - accuracy) / len(others)
+            confusion[name] = row
+    return Router(
+        confusion=confusion,
+        cost_per_request=data.get("cost_per_request") or ZERO,
+        latency_ms=data.get("latency_ms") or ZERO,
+        accuracy=accuracy,
+    )
+
+
+def _per_segment_rows(
+    rows: Mapping[str, Mapping[str, Decimal]], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
+) -> dict[str, dict[str, Decimal]]:
+    checked = _per_segment_values_map(rows, segments, path)
+    for segment, row in checked.items():
+        for tier in row:
+            _tier_ref(tier, tiers, (*path, segment, tier))
+        total = sum(row.values(), ZERO)
+        if abs(total - ONE) > _SHARE_TOLERANCE:
+            raise InvalidValueError(f"row sums to {total}, expected 1", path=(*path, segment))
+    return checked
+
+
+def _per_segment_values_map(
+    rows: Mapping[str, Mapping[str, Decimal]], segments: Sequence[str], path: KeyPath
+) -> dict[str, dict[str, Decimal]]:
+    for name in rows:
+        if name not in segments:
+            raise _unknown("segment", name, segments, (*path, name))
+    missing = [name for name in segments if name not in rows]
+    if missing:
+        raise InvalidValueError(f"no row for segment(s): {', '.join(missing)}", path=path)
+    return {name: dict(rows[name]) for name in segments}
+
+
+def _build_routes(
+    routes: Mapping[str, str], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
+) -> dict[str, str]:
+    for segment, tier in routes.items():
+        if segment not in segments:
+            raise _unknown("segment", segment, segments, (*path, segment))
+        _tier_ref(tier, tiers, (*path, segment))
+    missing = [name for name in segments if name not in routes]
+    if missing:
+        raise InvalidValueError(f"no route for segment(s): {', '.join(missing)}", path=path)
+    return dict(routes)
+
+
+def _build_chain(chain: Sequence[str], tiers: Mapping[str, Tier], path: KeyPath) -> tuple[str, ...]:
+    if len(chain) < 2:
+        raise InvalidValueError(
+            "a cascade needs at least two models in its chain (for one model use type: single)",
+            path=path,
+        )
+    for index, name in enumerate(chain):
+        _tier_ref(name, tiers, (*path, index))
+        if name in chain[:index]:
+            raise InvalidValueError(f"tier {name!r} appears twice in the chain", path=(*path, index))
+    return tuple(chain)
+
+
+def _build_acceptance(
+    item: dict[str, Any], chain: tuple[str, ...], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
+) -> tuple[dict[str, dict[str, Decimal]] | None, Evaluator]:
+    """Explicit acceptance per judged step, or an evaluator whose tpr/fpr derive it from quality."""
+    data = item["evaluator"]
+    evaluator = Evaluator(data["cost_per_request"], data["latency_ms"], data["tpr"], data["fpr"])
+    derived = evaluator.tpr is not None or evaluator.fpr is not None
+    if derived and (evaluator.tpr is None or evaluator.fpr is None):
+        raise InvalidValueError("give both tpr and fpr", path=(*path, "evaluator"))
+    accept = item["accept"]
+    judged = chain[:-1]
+    if derived:
+        if accept is not None:
+            raise InvalidValueError(
+                "give accept or evaluator tpr/fpr, not both: tpr/fpr derive acceptance from quality",
+                path=(*path, "accept"),
+            )
+        for name in judged:
+            if tiers[name].quality is None:
+                raise InvalidValueError(
+                    f"evaluator tpr/fpr derive acceptance from quality, but tier {name!r} has none "
+                    f"(add models.{name}.quality)",
+                    path=(*path, "evaluator"),
+                )
+        return None, evaluator
+    if accept is None:
+        raise InvalidValueError(
+            "missing accept (share accepted at each step but the last) or evaluator tpr/fpr", path=path
+        )
+    for name in accept:
+        if name == chain[-1]:
+            raise InvalidValueError(
+                f"{name!r} is the last step of the chain and always answers; remove it from accept",
+                path=(*path, "accept", name),
+            )
+        if name not in judged:
+            raise _unknown("chain step", name, judged, (*path, "accept", name))
+    missing = [name for name in judged if name not in accept]
+    if missing:
+        raise InvalidValueError(f"no acceptance given for step(s): {', '.join(missing)}", path=(*path, "accept"))
+    rates = {
+        name: _per_segment_values(accept[name], segments, (*path, "accept", name), "acceptance") for name in judged
+    }
+    return rates, evaluator
+
+
+def _build_strategy(
+    item: dict[str, Any], index: int, tiers: Mapping[str, Tier], segments: Sequence[str], scenario_wide: Modifiers
+) -> Strategy:
+    path: KeyPath = ("strategies", index)
+    kind: StrategyType = item["type"]
+    modifiers = _build_modifiers(item, scenario_wide, segments, path)
+    common = {"name": item["name"], "type": kind, "modifiers": modifiers, "description": item["description"]}
+    if kind == "single":
+        return Strategy(chain=(_tier_ref(item["model"], tiers, (*path, "model")),), **common)
+    routes = router = accept = evaluator = None
+    if kind in ("route", "hybrid"):
+        routes = _build_routes(item["routes"], tiers, segments, (*path, "routes"))
+    if kind in ("cascade", "hybrid"):
+        chain = _build_chain(item["chain"], tiers, (*path, "chain"))
+        accept, evaluator = _build_acceptance(item, chain, tiers, segments, path)
+    else:
+        assert routes is not None
+        chain = tuple(dict.fromkeys(routes[name] for name in segments))
+    if routes is not None:
+        for segment, tier in routes.items():
+            if tier not in chain:
+                raise InvalidValueError(
+                    f"routes to {tier!r}, which is not in the chain {list(chain)}",
+                    path=(*path, "routes", segment),
+                )
+        router = _build_router(item["router"], routes, tiers, segments, (*path, "router"))
+        for segment, row in router.confusion.items():
+            for tier, probability in row.items():
+                if probability and tier not in chain:
+                    raise InvalidValueError(
+                        f"the router sends {segment!r} to {tier!r}, which is not in the chain",
+                        path=(*path, "router", "confusion", segment, tier),
+                    )
+    return Strategy(chain=chain, routes=routes, router=router, accept=accept, evaluator=evaluator, **common)
+
+
+def _check_batch(strategy: Strategy, tiers: Mapping[str, Tier], index: int) -> None:
+    if not strategy.modifiers.batch:
+        return
+    for name in strategy.chain:
+        price = tiers[name].price
+        has_tokens = price.standard.input or price.standard.output
+        if price.batch is None and has_tokens:
+            raise InvalidValueError(
+                f"batch is on, but model {price.id!r} (tier {name!r}) has no batch prices; "
+                f"add models.{name}.price.batch or turn batch off",
+                path=("strategies", index),
+            )
+
+
+def _warnings(segments: Sequence[Segment], tiers: Mapping[str, Tier], strategies: Sequence[Strategy]) -> list[str]:
+    notes = []
+    used = {name for strategy in strategies for name in strategy.chain}
+    for name in tiers:
+        if name not in used:
+            notes.append(f"model tier {name!r} is used by no strategy")
+    for name in sorted(used):
+        tier = tiers[name]
+        window = tier.price.context_window
+        for segment in segments:
+            if window is not None and segment.input_tokens > window:
+                notes.append(
+                    f"segment {segment.name!r} sends {segment.input_tokens} input tokens, "
+                    f"more than {tier.price.id}'s context window of {window}"
+                )
+    caching_on = any(s.modifiers.prompt_caching for s in strategies)
+    if caching_on:
+        for name in sorted(used):
+            if tiers[name].price.standard.cached_input is None:
+                notes.append(
+                    f"{tiers[name].price.id} (tier {name!r}) has no cached-input price: "
+                    "cached tokens are billed at the full input price"
+                )
+    return notes
+
+
+def build_scenario(data: Any, table: PriceTable) -> Scenario:
+    """A ``Scenario`` from loaded YAML data, with models priced from ``table``."""
+    checked = SCENARIO_SPEC.check(data, ())
+    traffic = checked["traffic"]
+    segments = _build_segments(traffic)
+    segment_names = [segment.name for segment in segments]
+    tiers = _build_tiers(checked["models"], table, segment_names)
+    scenario_wide = _build_modifiers(checked, Modifiers(), segment_names, ())
+    names: dict[str, int] = {}
+    strategies = []
+    for index, item in enumerate(checked["strategies"]):
+        if item["name"] in names:
+            raise InvalidValueError(f"duplicate strategy name {item['name']!r}", path=("strategies", index, "name"))
+        names[item["name"]] = index
+        strategy = _build_strategy(item, index, tiers, segment_names, scenario_wide)
+        _check_batch(strategy, tiers, index)
+        strategies.append(strategy)
+    baseline = checked["baseline"] or strategies[0].name
+    if baseline not in names:
+        raise _unknown("baseline strategy", baseline, list(names), ("baseline",))
+    sources = {tier.price.source: None for tier in tiers.values() if tier.price.source}
+    return Scenario(
+        name=checked["name"],
+        description=checked["description"],
+        requests_per_month=_requests_per_month(traffic),
+        days_per_month=traffic["days_per_month"],
+        segments=segments,
+        tiers=tiers,
+        strategies=tuple(strategies),
+        baseline=baseline,
+        price_sources=tuple(sources),
+        warnings=tuple(_warnings(segments, tiers, strategies)),
+    )
+
+
+def load_scenario(path: Path, pricing: Sequence[Path] = ()) -> Scenario:
+    """Read, validate and price a scenario file.
+
+    Price layers, later winning: shipped tables, ``pricing`` (``--pricing``), the
+    scenario's own ``pricing:`` files (relative to it), then inline prices.
+    """
+    document = read_yaml(path, "scenario file")
+    table = load_price_files(pricing)
+    own_files = document.build(_own_price_files)
+    for index, name in enumerate(own_files):
+        file = path.parent / name
+        if not file.is_file():
+            error = InvalidValueError(f"price table {name!r} not found (looked for {file})", path=("pricing", index))
+            raise error.located(document.name, document.line_of(error.path))
+        add_price_file(table, file)
+    return document.build(lambda data: build_scenario(data, table))
+
+
+def _own_price_files(data: Any) -> list[str]:
+    if not isinstance(data, Mapping) or data.get("pricing") is None:
+        return []
+    files: list[str] = _PRICING_FILES.check(data["pricing"], ("pricing",))
+    return files

@@ -1,0 +1,179 @@
+"""Bad scenario input: one clear message naming file, line and key path; exit 2; no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from routecli.cli import app
+from tests.conftest import write
+
+VALID = """\
+name: errors
+traffic:
+  requests_per_month: 1000
+  input_tokens: 100
+  output_tokens: 10
+  segments:
+    - {name: easy, share: 0.6}
+    - {name: hard, share: 0.4}
+models:
+  small: {model: gpt-5-mini}
+  large: {model: claude-opus-4-6}
+strategies:
+  - {name: big, type: single, model: large}
+  - name: routed
+    type: route
+    routes: {easy: small, hard: large}
+    router: {accuracy: 0.9}
+  - name: cascade
+    type: cascade
+    chain: [small, large]
+    accept: {small: 0.7}
+baseline: big
+"""
+
+
+def _run(runner: CliRunner, tmp_path: Path, text: str, *extra: str) -> tuple[int, str]:
+    path = write(tmp_path / "scenario.yaml", text)
+    result = runner.invoke(app, [*extra, "simulate", str(path)])
+    return result.exit_code, result.stderr
+
+
+def test_valid_scenario_runs(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, VALID)
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "expected"),
+    [
+        pytest.param(
+            "  input_tokens: 100",
+            "  input_tokns: 100",
+            4,
+            "traffic.input_tokns: unknown key 'input_tokns'; did you mean 'input_tokens'?",
+            id="unknown-key",
+        ),
+        pytest.param(
+            "{model: gpt-5-mini}",
+            "{model: gpt-5-minni}",
+            10,
+            "models.small.model: unknown model 'gpt-5-minni': no price table has it; closest: gpt-5-mini",
+            id="unknown-model",
+        ),
+        pytest.param(
+            "share: 0.4}",
+            "share: 0.3}",
+            6,
+            "traffic.segments: segment shares sum to 0.9, expected 1",
+            id="shares-do-not-sum",
+        ),
+        pytest.param(
+            "accuracy: 0.9",
+            "accuracy: 1.5",
+            17,
+            "strategies[1].router.accuracy: expected a probability between 0 and 1, got 1.5",
+            id="probability-out-of-range",
+        ),
+        pytest.param(
+            "chain: [small, large]",
+            "chain: [small]",
+            20,
+            "strategies[2].chain: a cascade needs at least two models in its chain",
+            id="cascade-of-one",
+        ),
+        pytest.param(
+            "hard: large}",
+            "hard: larg}",
+            16,
+            "strategies[1].routes.hard: unknown model tier 'larg'; did you mean 'large'?",
+            id="route-to-undefined-tier",
+        ),
+        pytest.param(
+            "baseline: big",
+            "baseline: bigg",
+            22,
+            "baseline: unknown baseline strategy 'bigg'; did you mean 'big'?",
+            id="unknown-baseline",
+        ),
+        pytest.param(
+            "requests_per_month: 1000",
+            "requests_per_month: -5",
+            3,
+            "traffic.requests_per_month: expected a number at least 0, got -5",
+            id="negative-volume",
+        ),
+        pytest.param(
+            "  output_tokens: 10",
+            "  output_tokens: -1",
+            5,
+            "traffic.output_tokens: expected a number at least 0, got -1",
+            id="negative-tokens",
+        ),
+        pytest.param(
+            "accept: {small: 0.7}",
+            "accept: {small: 0.7, large: 0.5}",
+            21,
+            "strategies[2].accept.large: 'large' is the last step of the chain and always answers",
+            id="accept-on-last-step",
+        ),
+        pytest.param(
+            "type: route",
+            "type: routing",
+            15,
+            "strategies[1].type: expected one of single, route, cascade, hybrid, got the text 'routing'; "
+            "did you mean 'route'?",
+            id="unknown-strategy-type",
+        ),
+    ],
+)
+def test_bad_input_is_one_clear_message(
+    runner: CliRunner, tmp_path: Path, old: str, new: str, line: int, expected: str
+) -> None:
+    assert old in VALID
+    code, err = _run(runner, tmp_path, VALID.replace(old, new, 1))
+    assert code == 2
+    assert err.startswith(f"Error: {tmp_path / 'scenario.yaml'}:{line}: ")
+    assert expected in err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_missing_file(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["simulate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tmp_path / 'nope.yaml'}: scenario file not found\n"
+
+
+def test_yaml_syntax_error_names_the_line(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, VALID.replace("  output_tokens: 10", "  output_tokens: [10"))
+    assert code == 2
+    assert err.startswith(f"Error: {tmp_path / 'scenario.yaml'}:6: YAML syntax error: ")
+
+
+def test_not_a_mapping(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, "- just\n- a list\n")
+    assert code == 2
+    assert "expected a mapping with keys name, description" in err
+
+
+def test_missing_required_key(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, VALID.replace("baseline: big\n", "").replace("name: errors\n", ""))
+    assert code == 2
+    assert "missing required key 'name'" in err
+
+
+def test_debug_shows_the_traceback(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path / "scenario.yaml", VALID.replace("baseline: big", "baseline: bigg"))
+    result = runner.invoke(app, ["--debug", "simulate", str(path)])
+    assert result.exit_code == 1
+    assert "unknown baseline strategy 'bigg'" in str(result.exception)
+
+
+def test_scenario_pricing_file_missing(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, VALID + "pricing: [negotiated.yaml]\n")
+    assert code == 2
+    assert ":23: pricing[0]: price table 'negotiated.yaml' not found" in err
