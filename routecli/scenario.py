@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_DAYS_PER_MONTH",
     "DEFAULT_TOKENS_PER_S",
     "DEFAULT_TTFT_MS",
+    "INLINE_PRICES",
     "SCENARIO_SPEC",
     "Evaluator",
     "Modifiers",
@@ -41,6 +42,8 @@ DEFAULT_DAYS_PER_MONTH = Decimal(30)
 DEFAULT_TTFT_MS = Decimal(500)
 DEFAULT_TOKENS_PER_S = Decimal(50)
 _SHARE_TOLERANCE = Decimal("0.000001")
+INLINE_PRICES = PriceSource("inline", None, "prices given in the scenario", "scenario")
+"""The source of every price given (or overridden) inline in a scenario."""
 ONE = Decimal(1)
 ZERO = Decimal(0)
 
@@ -158,13 +161,13 @@ class Scenario:
 
 # ------------------------------------------------------------------ the spec
 
-_PROBABILITY = Num(minimum=0, maximum=1)
+_PROBABILITY = Num(minimum=0, maximum=1, noun="a probability")
 _NON_NEGATIVE = Num(minimum=0)
 
 
 def _per_segment(doc: str) -> OneOf:
     return OneOf(
-        (Num(minimum=0, maximum=1), Map(Num(minimum=0, maximum=1))),
+        (Num(minimum=0, maximum=1, noun="a probability"), Map(Num(minimum=0, maximum=1, noun="a probability"))),
         doc=doc + " One number for every segment, or a mapping of segment name to number.",
     )
 
@@ -172,7 +175,9 @@ def _per_segment(doc: str) -> OneOf:
 _SEGMENT = Obj(
     {
         "name": Field(Str(), required=True),
-        "share": Field(Num(minimum=0, maximum=1, doc="Share of all requests; shares sum to 1."), required=True),
+        "share": Field(
+            Num(minimum=0, maximum=1, doc="Share of all requests; shares sum to 1.", noun="a share"), required=True
+        ),
         "input_tokens": Field(Num(minimum=0, doc="Mean prompt tokens; overrides traffic.input_tokens.")),
         "output_tokens": Field(Num(minimum=0, doc="Mean output tokens; overrides traffic.output_tokens.")),
         "description": Field(Str()),
@@ -224,10 +229,10 @@ _SEMANTIC_CACHE = Obj(
 _PROMPT_CACHING = Obj(
     {
         "cached_share": Field(
-            Num(minimum=0, maximum=1, doc="Share of input tokens read from the cache."), required=True
+            Num(minimum=0, maximum=1, doc="Share of input tokens read from the cache.", noun="a share"), required=True
         ),
         "write_share": Field(
-            Num(minimum=0, maximum=1, doc="Share of input tokens written to the cache."), default=ZERO
+            Num(minimum=0, maximum=1, doc="Share of input tokens written to the cache.", noun="a share"), default=ZERO
         ),
     },
     doc="Provider prompt caching; false turns a scenario-wide one off.",
@@ -241,7 +246,9 @@ _MODIFIER_FIELDS: dict[str, Field] = {
 
 _ROUTER = Obj(
     {
-        "accuracy": Field(Num(minimum=0, maximum=1, doc="P(a request goes to its segment's route).")),
+        "accuracy": Field(
+            Num(minimum=0, maximum=1, doc="P(a request goes to its segment's route).", noun="a probability")
+        ),
         "confusion": Field(Map(Map(_PROBABILITY), doc="P(tier | segment) per segment, instead of accuracy.")),
         "cost_per_request": Field(_NON_NEGATIVE, default=ZERO),
         "latency_ms": Field(_NON_NEGATIVE, default=ZERO),
@@ -252,8 +259,8 @@ _EVALUATOR = Obj(
     {
         "cost_per_request": Field(_NON_NEGATIVE, default=ZERO),
         "latency_ms": Field(_NON_NEGATIVE, default=ZERO),
-        "tpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer good).")),
-        "fpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer bad).")),
+        "tpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer good).", noun="a probability")),
+        "fpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer bad).", noun="a probability")),
     }
 )
 
@@ -271,8 +278,8 @@ def _strategy(kind: str, fields: dict[str, Field], doc: str) -> Obj:
     )
 
 
-_ROUTES = Map(Str(), doc="Segment name to tier name.")
-_CHAIN = List(Str(), min_items=1, doc="Tiers in escalation order; the last always answers.")
+_ROUTES = Map(Str(), doc="segment name to tier name")
+_CHAIN = List(Str(), min_items=1, doc="tier names in escalation order; the last always answers")
 _ACCEPT = Map(_per_segment("Share of requests reaching this step that it accepts."))
 
 _STRATEGY = Tagged(
@@ -397,10 +404,9 @@ def _inline_price(name: str, base: ModelPrice | None, data: dict[str, Any], path
         if not given.keys() & {"input_per_mtok", "output_per_mtok", "per_request"}:
             raise InvalidValueError("give input_per_mtok and output_per_mtok, or per_request", path=path)
         base = ModelPrice(
-            id=f"{name} (inline)",
+            id=name,
             provider="inline",
             standard=TokenRates(ZERO, ZERO),
-            source=PriceSource("inline", None, "scenario", "scenario"),
         )
     standard = base.standard
     merged = {
@@ -419,6 +425,7 @@ def _inline_price(name: str, base: ModelPrice | None, data: dict[str, Any], path
             LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else base.long_context
         ),
         per_request=given.get("per_request", base.per_request),
+        source=INLINE_PRICES,
     )
 
 
@@ -643,15 +650,15 @@ def _build_strategy(
         for segment, tier in routes.items():
             if tier not in chain:
                 raise InvalidValueError(
-                    f"routes to {tier!r}, which is not in the chain {list(chain)}",
-                    path=(*path, "routes", segment),
+                    f"routes to {tier!r}, which is not in the chain {list(chain)}", path=(*path, "routes", segment)
                 )
         router = _build_router(item["router"], routes, tiers, segments, (*path, "router"))
         for segment, row in router.confusion.items():
             for tier, probability in row.items():
                 if probability and tier not in chain:
+                    where = "in the chain" if kind == "hybrid" else "one of the routes' tiers"
                     raise InvalidValueError(
-                        f"the router sends {segment!r} to {tier!r}, which is not in the chain",
+                        f"the router sends {segment!r} to {tier!r}, which is not {where}",
                         path=(*path, "router", "confusion", segment, tier),
                     )
     return Strategy(chain=chain, routes=routes, router=router, accept=accept, evaluator=evaluator, **common)
@@ -686,14 +693,14 @@ def _warnings(segments: Sequence[Segment], tiers: Mapping[str, Tier], strategies
                     f"segment {segment.name!r} sends {segment.input_tokens} input tokens, "
                     f"more than {tier.price.id}'s context window of {window}"
                 )
-    caching_on = any(s.modifiers.prompt_caching for s in strategies)
-    if caching_on:
-        for name in sorted(used):
-            if tiers[name].price.standard.cached_input is None:
-                notes.append(
-                    f"{tiers[name].price.id} (tier {name!r}) has no cached-input price: "
-                    "cached tokens are billed at the full input price"
-                )
+    cached = {name for s in strategies if s.modifiers.prompt_caching for name in s.chain}
+    for name in sorted(cached):
+        rates = tiers[name].price.standard
+        if rates.cached_input is None and rates.input:
+            notes.append(
+                f"{tiers[name].price.id} (tier {name!r}) has no cached-input price: "
+                "cached tokens are billed at the full input price"
+            )
     return notes
 
 

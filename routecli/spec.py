@@ -207,24 +207,24 @@ class Num(Spec):
         maximum: Decimal | int | None = None,
         exclusive_minimum: bool = False,
         doc: str = "",
+        noun: str = "a number",
     ) -> None:
         self.minimum = minimum
         self.maximum = maximum
         self.exclusive_minimum = exclusive_minimum
         self.doc = doc
+        self.noun = noun
 
     def accepts_type(self, value: Any) -> bool:
         return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
     def expected(self) -> str:
-        if self.minimum == 0 and self.maximum == 1:
-            return "a probability between 0 and 1"
         if self.minimum is not None and self.maximum is not None:
-            return f"a number from {self.minimum} to {self.maximum}"
+            return f"{self.noun} from {self.minimum} to {self.maximum}"
         if self.minimum is not None:
             relation = "greater than" if self.exclusive_minimum else "at least"
-            return f"a number {relation} {self.minimum}"
-        return "a number"
+            return f"{self.noun} {relation} {self.minimum}"
+        return self.noun
 
     def check(self, value: Any, path: KeyPath) -> Decimal:
         if not self.accepts_type(value):
@@ -289,6 +289,8 @@ class List(Spec):
         return isinstance(value, list)
 
     def expected(self) -> str:
+        if self.min_items == 1:
+            return "a non-empty list"
         if self.min_items:
             return f"a list of at least {self.min_items} items"
         return "a list"
@@ -317,11 +319,13 @@ class Map(Spec):
         return isinstance(value, Mapping)
 
     def expected(self) -> str:
-        return "a mapping of names to values"
+        return "a non-empty mapping of names to values" if self.min_items else "a mapping of names to values"
 
     def check(self, value: Any, path: KeyPath) -> dict[str, Any]:
-        if not isinstance(value, Mapping) or len(value) < self.min_items:
+        if not isinstance(value, Mapping):
             raise self._fail(value, path)
+        if len(value) < self.min_items:
+            raise InvalidValueError(f"expected {self.expected()}, got an empty mapping", path=path)
         checked: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
@@ -378,10 +382,8 @@ class Obj(Spec):
             if key in value and value[key] is not None:
                 checked[key] = spec_field.spec.check(value[key], (*path, key))
             elif spec_field.required:
-                raise InvalidValueError(
-                    f"missing required key {key!r} ({spec_field.spec.expected()})",
-                    path=path,
-                )
+                what = spec_field.spec.doc or spec_field.spec.expected()
+                raise InvalidValueError(f"missing required key {key!r} ({what})", path=path)
             elif isinstance(spec_field.default, dict):  # a nested mapping's defaults, filled in
                 checked[key] = spec_field.spec.check(spec_field.default, (*path, key))
             else:

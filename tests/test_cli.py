@@ -68,6 +68,12 @@ def test_simulate_json_is_the_documented_contract(runner: CliRunner) -> None:
     assert report["strategies"][2]["escalation_rate"] == pytest.approx(0.245)
 
 
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_report_matches_the_report_schema(runner: CliRunner, path: Path) -> None:
+    report = json.loads(runner.invoke(app, ["simulate", str(path), "-f", "json"]).stdout)
+    jsonschema.validate(report, _schema(runner, "report"))
+
+
 def test_output_file(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "report.md"
     result = runner.invoke(app, ["simulate", str(EXAMPLE), "-f", "markdown", "-o", str(out)])

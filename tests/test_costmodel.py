@@ -159,7 +159,7 @@ def test_single_flat_per_request_inline_price() -> None:
     # flat fee only: $0.002/request, ×1000 = $2/month
     assert flat.cost_per_request == D("0.002")
     assert flat.monthly_cost == D(2)
-    assert flat.tiers[0].model == "api (inline)"
+    assert flat.tiers[0].model == "api"
     # 2000×1 + 500×2 = 3000 → $0.003 + $0.001 fee = $0.004/request, $4/month
     assert mixed.cost_per_request == D("0.004")
     assert mixed.monthly_cost == D(4)

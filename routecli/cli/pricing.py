@@ -54,7 +54,7 @@ def list_models(
 
 @pricing_app.command("show")
 def show_model(
-    model: Annotated[str, typer.Argument(help="A model id or alias.", show_default=False)],
+    model: Annotated[str, typer.Argument(help="A model id or alias.", show_default=False, metavar="MODEL")],
     pricing: PricingOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:

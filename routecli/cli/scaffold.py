@@ -18,10 +18,11 @@ class SchemaName(StrEnum):
 
     scenario = "scenario"
     pricing = "pricing"
+    report = "report"
 
 
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the scenario.")] = Path("scenario.yaml"),
+    path: Annotated[Path, typer.Argument(help="Where to write the scenario.", metavar="PATH")] = Path("scenario.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter scenario to PATH, ready for `routecli simulate`."""
@@ -36,10 +37,10 @@ def init(
 
 
 def schema(
-    name: Annotated[SchemaName, typer.Argument(help="Which file format.")] = SchemaName.scenario,
+    name: Annotated[SchemaName, typer.Argument(help="scenario, pricing (price tables) or report (simulate --format json).", metavar="NAME")] = SchemaName.scenario,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
-    """Print the JSON Schema of scenario (or price-table) files, for editor completion.
+    """Print the JSON Schema of scenario files, price tables, or the JSON report.
 
     \b
     Example (VS Code with the YAML extension; first line of a scenario):
@@ -49,10 +50,14 @@ def schema(
     import json
 
     from routecli.pricing_files import PRICE_TABLE_SPEC
+    from routecli.render.report_json import REPORT_SCHEMA
     from routecli.scenario import SCENARIO_SPEC
 
-    spec = SCENARIO_SPEC if name is SchemaName.scenario else PRICE_TABLE_SPEC
-    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **spec.json_schema()}
+    if name is SchemaName.report:
+        document = REPORT_SCHEMA
+    else:
+        spec = SCENARIO_SPEC if name is SchemaName.scenario else PRICE_TABLE_SPEC
+        document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **spec.json_schema()}
     write_text(json.dumps(document, indent=2) + "\n", output)
 
 

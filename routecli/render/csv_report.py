@@ -12,7 +12,7 @@ __all__ = ["simulation_csv"]
 
 
 def simulation_csv(result: SimulationResult) -> str:
-    """Strategies as CSV; money as exact decimals, spend per tier as ``spend:<tier>`` columns."""
+    """Strategies as CSV: money as exact decimals, ratios as floats, spend per tier as ``spend:<tier>``."""
     columns = list(
         dict.fromkeys(name for strategy in result.strategies for name in (*strategy.spend_by_model, *strategy.overhead))
     )
@@ -48,12 +48,12 @@ def simulation_csv(result: SimulationResult) -> str:
                 decimal_str(strategy.cost_per_request),
                 decimal_str(strategy.cost_per_1k_requests),
                 decimal_str(strategy.savings_vs_baseline),
-                "" if pct is None else decimal_str(pct),
-                "" if strategy.quality is None else decimal_str(strategy.quality),
-                decimal_str(strategy.mean_latency_ms),
-                decimal_str(strategy.model_calls_per_request),
-                decimal_str(strategy.escalation_rate),
-                decimal_str(strategy.cache_hit_rate),
+                "" if pct is None else float(pct),
+                "" if strategy.quality is None else float(strategy.quality),
+                float(strategy.mean_latency_ms),
+                float(strategy.model_calls_per_request),
+                float(strategy.escalation_rate),
+                float(strategy.cache_hit_rate),
                 *(decimal_str(amounts[column]) if column in amounts else "0" for column in columns),
             ]
         )

@@ -11,9 +11,133 @@ from routecli.costmodel import SimulationResult, StrategyResult
 from routecli.pricing import ModelPrice, TokenRates
 from routecli.render.numbers import decimal_str
 
-__all__ = ["SCHEMA_VERSION", "simulation_document", "simulation_json"]
+__all__ = ["REPORT_SCHEMA", "SCHEMA_VERSION", "price_document", "simulation_document", "simulation_json"]
 
 SCHEMA_VERSION = 1
+
+_MONEY: dict[str, Any] = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "description": "Exact USD amount."}
+_OPTIONAL_MONEY: dict[str, Any] = {"anyOf": [_MONEY, {"type": "null"}]}
+_RATIO: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}
+_RATES: dict[str, Any] = {
+    "type": "object",
+    "required": ["input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok"],
+    "properties": {
+        "input_per_mtok": _MONEY,
+        "output_per_mtok": _MONEY,
+        "cached_input_per_mtok": _OPTIONAL_MONEY,
+        "cache_write_per_mtok": _OPTIONAL_MONEY,
+    },
+}
+_STRATEGY: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "name",
+        "type",
+        "baseline",
+        "monthly_cost",
+        "cost_per_request",
+        "cost_per_1k_requests",
+        "savings_vs_baseline",
+        "savings_vs_baseline_pct",
+        "quality",
+        "mean_latency_ms",
+        "model_calls_per_request",
+        "escalation_rate",
+        "escalation_by_hop",
+        "cache_hit_rate",
+        "answered_share",
+        "spend_by_model",
+        "overhead_spend",
+    ],
+    "properties": {
+        "name": {"type": "string"},
+        "type": {"enum": ["single", "route", "cascade", "hybrid"]},
+        "baseline": {"type": "boolean"},
+        "monthly_cost": _MONEY,
+        "cost_per_request": _MONEY,
+        "cost_per_1k_requests": _MONEY,
+        "savings_vs_baseline": _MONEY,
+        "savings_vs_baseline_pct": {"type": ["number", "null"]},
+        "quality": {"anyOf": [_RATIO, {"type": "null"}]},
+        "mean_latency_ms": {"type": "number", "minimum": 0},
+        "model_calls_per_request": {"type": "number", "minimum": 0},
+        "escalation_rate": _RATIO,
+        "escalation_by_hop": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["from", "to", "rate"],
+                "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "rate": _RATIO},
+            },
+        },
+        "cache_hit_rate": _RATIO,
+        "answered_share": {"type": "object", "additionalProperties": _RATIO},
+        "spend_by_model": {"type": "object", "additionalProperties": _MONEY},
+        "overhead_spend": {
+            "type": "object",
+            "propertyNames": {"enum": ["router", "evaluator", "semantic cache"]},
+            "additionalProperties": _MONEY,
+        },
+    },
+}
+REPORT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "routecli simulation report",
+    "description": "Output of `routecli simulate --format json`; see docs/json-report.md.",
+    "type": "object",
+    "required": [
+        "schema_version",
+        "kind",
+        "scenario",
+        "currency",
+        "period",
+        "baseline",
+        "strategies",
+        "models",
+        "pricing",
+        "warnings",
+    ],
+    "properties": {
+        "schema_version": {"const": SCHEMA_VERSION},
+        "kind": {"const": "simulation"},
+        "routecli_version": {"type": "string"},
+        "scenario": {"type": "string"},
+        "currency": {"const": "USD"},
+        "period": {
+            "type": "object",
+            "required": ["unit", "days", "requests"],
+            "properties": {"unit": {"const": "month"}, "days": {"type": "number"}, "requests": _MONEY},
+        },
+        "baseline": {"type": "string"},
+        "strategies": {"type": "array", "items": _STRATEGY},
+        "models": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["model", "provider", "price"],
+                "properties": {
+                    "model": {"type": "string"},
+                    "provider": {"type": "string"},
+                    "price": {
+                        "type": "object",
+                        "required": ["id", "provider", "per_request", "batch", "long_context"],
+                        "properties": {"per_request": _MONEY, "batch": {"anyOf": [_RATES, {"type": "null"}]}},
+                    },
+                },
+            },
+        },
+        "pricing": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["provider", "as_of", "source", "file"],
+                "properties": {"as_of": {"type": ["string", "null"]}},
+            },
+        },
+        "warnings": {"type": "array", "items": {"type": "string"}},
+    },
+}
+"""JSON Schema of the report: what CI may rely on (``routecli schema report``)."""
 
 
 def _ratio(value: Decimal | None) -> float | None:

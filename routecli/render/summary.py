@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from routecli.costmodel import SimulationResult, StrategyResult
 from routecli.render.numbers import money, percent, plain_number, probability
+from routecli.scenario import INLINE_PRICES, Tier
 
 __all__ = [
     "OVERHEAD_COLUMNS",
@@ -16,6 +17,7 @@ __all__ = [
     "savings_cell",
     "spend_matrix",
     "strategy_row",
+    "tier_label",
 ]
 
 STRATEGY_HEADERS = ("Strategy", "Monthly", "Savings", "Quality", "Latency", "Escalated")
@@ -69,7 +71,7 @@ def spend_matrix(result: SimulationResult) -> tuple[list[str], list[list[str]]]:
     for tier in result.tiers:
         if tier.name in used:
             spend = [s.spend_by_model.get(tier.name) for s in strategies]
-            rows.append([f"{tier.name} ({tier.price.id})", *(_money_or_dash(v, currency) for v in spend)])
+            rows.append([tier_label(tier), *(_money_or_dash(v, currency) for v in spend)])
     for name in OVERHEAD_COLUMNS:
         if any(name in s.overhead for s in strategies):
             rows.append([name, *(_money_or_dash(s.overhead.get(name), currency) for s in strategies)])
@@ -77,6 +79,16 @@ def spend_matrix(result: SimulationResult) -> tuple[list[str], list[list[str]]]:
     rows.append(["per 1k requests", *(money(s.cost_per_1k_requests, currency) for s in strategies)])
     rows.append(["model calls per request", *(f"{s.model_calls_per_request:.2f}" for s in strategies)])
     return ["Monthly spend", *(s.name for s in strategies)], rows
+
+
+def tier_label(tier: Tier) -> str:
+    """``heavy (claude-opus-4-6)``, saying so where prices were given in the scenario."""
+    price = tier.price
+    if price.provider == "inline":
+        return f"{tier.name} (inline price)"
+    if price.source == INLINE_PRICES:
+        return f"{tier.name} ({price.id}, inline price)"
+    return f"{tier.name} ({price.id})"
 
 
 def _money_or_dash(value: Decimal | None, currency: str) -> str:

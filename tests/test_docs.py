@@ -1,0 +1,101 @@
+"""Docs stay true: every command has help, docs/cli.md is the current --help, examples run."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from routecli.cli import app
+from tests.conftest import REPO
+
+CLI_DOC = REPO / "docs" / "cli.md"
+HEADER = """\
+# Command reference
+
+Generated from `--help`; `ROUTECLI_UPDATE_DOCS=1 python -m pytest tests/test_docs.py` rewrites it,
+and the test suite fails when it is stale.
+"""
+
+
+def _command_paths() -> list[list[str]]:
+    paths: list[list[str]] = [[]]
+    root = get_command(app)
+    for name, command in sorted(getattr(root, "commands", {}).items()):
+        paths.append([name])
+        for sub in sorted(getattr(command, "commands", {})):
+            paths.append([name, sub])
+    return paths
+
+
+def _help(path: list[str]) -> str:
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "80"}, prog_name="routecli")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _reference() -> str:
+    parts = [HEADER]
+    for path in _command_paths():
+        title = " ".join(["routecli", *path])
+        parts.append(f"## `{title}`\n\n```\n{_help(path).rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "routecli")
+def test_every_command_has_help(path: list[str]) -> None:
+    text = _help(path)
+    usage, _, rest = text.partition("\n\n")
+    assert usage.startswith("Usage: routecli")
+    assert rest.strip(), f"{path} has no help text"
+
+
+def test_cli_reference_is_current() -> None:
+    expected = _reference()
+    if os.environ.get("ROUTECLI_UPDATE_DOCS"):
+        CLI_DOC.write_text(expected)
+    assert CLI_DOC.read_text() == expected, "docs/cli.md is stale: run ROUTECLI_UPDATE_DOCS=1 pytest tests/test_docs.py"
+
+
+def _readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    return re.findall(r"```(?:bash|sh|console)\n(.*?)```", text, re.S)
+
+
+def test_readme_gives_two_commands() -> None:
+    blocks = _readme_commands()
+    assert len(blocks) >= 2
+    install, tests = blocks[0].strip(), blocks[1].strip()
+    assert "pip install" in install
+    assert "routecli simulate scenarios/" in install
+    assert "pytest" in tests
+    assert tests in (REPO / ".ci" / "run").read_text(), ".ci/run must run the README's test command"
+
+
+def test_readme_example_scenario_exists() -> None:
+    install = _readme_commands()[0]
+    (path,) = re.findall(r"routecli simulate (\S+)", install)
+    assert (REPO / path).is_file()
+
+
+def test_docs_yaml_snippets_parse() -> None:
+    for doc in sorted((REPO / "docs").glob("*.md")):
+        for block in re.findall(r"```yaml\n(.*?)```", doc.read_text(), re.S):
+            yaml.safe_load(block)
+
+
+def test_docs_links_resolve() -> None:
+    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", doc.read_text()):
+            assert (doc.parent / target).exists(), f"{doc.name} links to missing {target}"
+
+
+def test_exit_codes_documented() -> None:
+    text = (REPO / "README.md").read_text() + Path(REPO / "docs" / "cli.md").read_text()
+    for code in ("0", "1", "2"):
+        assert re.search(rf"\b{code}\b", text)
