@@ -37,7 +37,10 @@ def init(
 
 
 def schema(
-    name: Annotated[SchemaName, typer.Argument(help="scenario, pricing (price tables) or report (simulate --format json).", metavar="NAME")] = SchemaName.scenario,
+    name: Annotated[
+        SchemaName,
+        typer.Argument(help="scenario, pricing (price tables) or report (simulate --format json).", metavar="NAME"),
+    ] = SchemaName.scenario,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
     """Print the JSON Schema of scenario files, price tables, or the JSON report.

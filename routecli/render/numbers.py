@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["decimal_str", "money", "percent", "plain_number", "probability"]
 
@@ -15,14 +15,14 @@ def decimal_str(value: Decimal) -> str:
 
 
 def money(value: Decimal, currency: str = "USD") -> str:
-    """Money for people: cents for amounts of a dollar or more, four significant digits below."""
+    """Money for people: cents (half up) from a dollar, four significant digits below."""
     sign = "-" if value < 0 else ""
     amount = abs(value)
     if amount >= 1 or not amount:
         digits = 2
     else:
         digits = max(2, 3 - amount.adjusted())
-    text = f"{amount:,.{digits}f}"
+    text = f"{amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP):,.{digits}f}"
     if digits > 2:
         whole, fraction = text.split(".")
         text = f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
