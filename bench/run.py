@@ -68,7 +68,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=21, help="timed runs per command (default 21)")
     args = parser.parse_args()
 
-    routecli = shutil.which("routecli") or str(Path(sys.executable).with_name("routecli"))
+    # The script installed beside this interpreter: a shim found on PATH (pyenv's) would add its own start-up.
+    beside = Path(sys.executable).with_name("routecli")
+    routecli = str(beside) if beside.exists() else shutil.which("routecli") or "routecli"
     compileall.compile_dir(str(REPO / "routecli"), quiet=1)
     times = _interleaved(
         {

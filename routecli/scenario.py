@@ -73,8 +73,7 @@ class Tier:
     tokens_per_s: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class SemanticCache:
+class SemanticCache(NamedTuple):
     """A cache of earlier answers: a hit costs only the lookup."""
 
     hit_rate: Mapping[str, Decimal]
@@ -90,8 +89,7 @@ class PromptCaching(NamedTuple):
     write_share: Decimal = ZERO
 
 
-@dataclass(frozen=True, slots=True)
-class Modifiers:
+class Modifiers(NamedTuple):
     """What changes the price of every call a strategy makes."""
 
     semantic_cache: SemanticCache | None = None
@@ -99,8 +97,7 @@ class Modifiers:
     batch: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Router:
+class Router(NamedTuple):
     """Where each segment lands: ``confusion[segment][tier]`` is P(tier | segment)."""
 
     confusion: Mapping[str, Mapping[str, Decimal]]
@@ -109,8 +106,7 @@ class Router:
     accuracy: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluator:
+class Evaluator(NamedTuple):
     """The check on a cascade step's answer; tpr/fpr make acceptance follow quality."""
 
     cost_per_request: Decimal = ZERO

@@ -168,6 +168,12 @@ def test_pricing_list_filters(runner: CliRunner) -> None:
     assert [model["id"] for model in json.loads(result.stdout)["models"]] == ["claude-opus-4-6"]
 
 
+def test_pricing_list_unknown_provider(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["pricing", "list", "--provider", "opneai"])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --provider: unknown provider 'opneai'; did you mean 'openai'?\n"
+
+
 def test_pricing_list_table(runner: CliRunner) -> None:
     result = runner.invoke(app, ["pricing", "list", "--provider", "openai"])
     assert result.exit_code == 0

@@ -42,9 +42,11 @@ def write_renderable(renderable: RenderableType, output: Path | None) -> None:
     """Print a rich renderable; to a file as plain text without colour."""
     from rich.console import Console
 
+    # Cells are plain text: no markup (a name like "v[2]" stays as written) and no highlighting.
     if output is None:
-        Console().print(renderable)
+        Console(highlight=False, markup=False).print(renderable)
         return
     buffer = io.StringIO()
-    Console(width=FILE_WIDTH, no_color=True, force_terminal=False, file=buffer).print(renderable)
+    console = Console(width=FILE_WIDTH, no_color=True, force_terminal=False, file=buffer, highlight=False, markup=False)
+    console.print(renderable)
     write_text(buffer.getvalue(), output)

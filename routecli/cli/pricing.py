@@ -32,11 +32,18 @@ def list_models(
       routecli pricing list --provider anthropic
       routecli pricing list --search mini --format json
     """
+    from routecli.errors import InputError
     from routecli.pricing_files import load_price_files
     from routecli.render import prices
+    from routecli.spec import closest
 
     models = list(load_price_files(pricing or ()))
     if provider:
+        providers = sorted({m.provider for m in models})
+        if provider.lower() not in {name.lower() for name in providers}:
+            near = closest(provider, providers)
+            hint = f"did you mean {near[0]!r}?" if near else "known: " + ", ".join(providers)
+            raise InputError(f"unknown provider {provider!r}; {hint}", path=("--provider",))
         models = [m for m in models if m.provider.lower() == provider.lower()]
     if search:
         needle = search.lower()
