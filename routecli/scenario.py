@@ -62,8 +62,7 @@ class Segment(NamedTuple):
     output_tokens: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Tier:
+class Tier(NamedTuple):
     """A model slot of the scenario: its price, quality per segment and speed."""
 
     name: str
@@ -115,8 +114,7 @@ class Evaluator(NamedTuple):
     fpr: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Strategy:
+class Strategy(NamedTuple):
     """How requests reach models: entry by router (or the chain's head), then escalation.
 
     ``chain`` lists the tiers in escalation order (for ``route``, the routed tiers,

@@ -42,11 +42,13 @@ def write_renderable(renderable: RenderableType, output: Path | None) -> None:
     """Print a rich renderable; to a file as plain text without colour."""
     from rich.console import Console
 
-    # Cells are plain text: no markup (a name like "v[2]" stays as written) and no highlighting.
+    # Cells are plain text: no markup (a name like "v[2]" stays as written), emoji codes or highlighting.
     if output is None:
-        Console(highlight=False, markup=False).print(renderable)
+        Console(highlight=False, markup=False, emoji=False).print(renderable)
         return
     buffer = io.StringIO()
-    console = Console(width=FILE_WIDTH, no_color=True, force_terminal=False, file=buffer, highlight=False, markup=False)
+    console = Console(
+        width=FILE_WIDTH, no_color=True, force_terminal=False, file=buffer, highlight=False, markup=False, emoji=False
+    )
     console.print(renderable)
     write_text(buffer.getvalue(), output)
