@@ -17,7 +17,7 @@ from operator import add, mul, sub
 from typing import NamedTuple
 
 from routecli.pricing import PriceSource, blended_input_rate, request_cost
-from routecli.scenario import Modifiers, Scenario, Segment, Strategy, StrategyType, Tier
+from routecli.scenario import Modifiers, Scenario, Segment, SemanticCache, Strategy, StrategyType, Tier
 
 __all__ = [
     "Hop",
@@ -116,7 +116,8 @@ class _Prices:
         self._inputs = [segment.input_tokens for segment in self.segments]
         self._outputs = [segment.output_tokens for segment in self.segments]
         self._costs: dict[tuple[str, Decimal, Decimal, bool], list[Decimal]] = {}
-        self._sums: dict[tuple[object, ...], tuple[Decimal, Decimal, Decimal | None]] = {}
+        self._sums: dict[tuple[object, ...], tuple[Decimal, Decimal, Decimal, Decimal | None]] = {}
+        self._traffic: dict[int, tuple[SemanticCache | None, list[Decimal] | None, list[Decimal], list[Decimal]]] = {}
         self.latency = {
             name: [tier_latency_ms(tier, s.output_tokens) for s in self.segments] for name, tier in self.tiers.items()
         }
@@ -150,18 +151,37 @@ class _Prices:
             self._costs[key] = found
         return found
 
+    def traffic(self, cache: SemanticCache | None) -> tuple[list[Decimal] | None, list[Decimal], list[Decimal]]:
+        """Per segment: cache hit rates, the share of traffic that misses the cache, and quality weights.
+
+        A hit is as good as a fresh answer to its segment unless ``hit_quality`` says
+        otherwise, so without ``hit_quality`` quality is weighed by the whole share.
+        Cached per cache (kept alive here, so its id stays its own).
+        """
+        key = id(cache)
+        found = self._traffic.get(key)
+        if found is None:
+            shares = self.shares
+            if cache is None:
+                found = (cache, None, shares, shares)
+            else:
+                hits = [cache.hit_rate[segment.name] for segment in self.segments]
+                miss = list(map(sub, shares, map(mul, shares, hits)))
+                found = (cache, hits, miss, shares if cache.hit_quality is None else miss)
+            self._traffic[key] = found
+        return found[1], found[2], found[3]
+
     def sums(
-        self,
-        tier: str,
-        modifiers: Modifiers,
-        miss: list[Decimal],
-        judge: list[Decimal],
-        members: list[int] | None = None,
-    ) -> tuple[Decimal, Decimal, Decimal | None]:
-        """Σ miss·cost, Σ miss·latency and Σ judge·quality of a tier over ``members`` (default: all segments)."""
-        key = (tier, modifiers.prompt_caching, modifiers.batch, id(miss), id(judge))
+        self, tier: str, modifiers: Modifiers, members: list[int] | None = None
+    ) -> tuple[Decimal, Decimal, Decimal, Decimal | None]:
+        """Over ``members`` (default: all segments) of a tier: Σ miss·cost, Σ miss·latency, Σ judge, Σ judge·quality.
+
+        ``miss`` and ``judge`` are the weights of ``traffic`` for the modifiers' cache.
+        """
+        key = (tier, modifiers.prompt_caching, modifiers.batch, id(modifiers.semantic_cache))
         if members is None and key in self._sums:
             return self._sums[key]
+        _, miss, judge = self.traffic(modifiers.semantic_cache)
         costs, delays, quality = self.costs(tier, modifiers), self.latency[tier], self.quality[tier]
         if members is not None:
 
@@ -170,7 +190,12 @@ class _Prices:
 
             miss, judge, costs, delays = pick(miss), pick(judge), pick(costs), pick(delays)
             quality = None if quality is None else pick(quality)
-        found = (_dot(miss, costs), _dot(miss, delays), None if quality is None else _dot(judge, quality))
+        found = (
+            _dot(miss, costs),
+            _dot(miss, delays),
+            sum(judge, ZERO),
+            None if quality is None else _dot(judge, quality),
+        )
         if members is None:
             self._sums[key] = found
         return found
@@ -254,24 +279,20 @@ def _evaluate(strategy: Strategy, prices: _Prices) -> _Totals:
     go through ``map`` and ``sum`` so the arithmetic stays exact and fast.
     """
     chain = strategy.chain
-    segments = prices.segments
     shares = prices.shares
     cache = strategy.modifiers.semantic_cache
-    hits = [cache.hit_rate[segment.name] for segment in segments] if cache else None
-    miss = list(map(sub, shares, map(mul, shares, hits))) if hits else shares
-    # A cache hit is as good as a fresh answer to its segment unless hit_quality says otherwise.
-    judge = shares if cache is not None and cache.hit_quality is None else miss
+    hits, miss, judge = prices.traffic(cache)
     totals = _Totals(len(chain))
     router = strategy.router
     if strategy.type == "route" and router is not None and router.accuracy is not None:
-        _route_uniform(strategy, prices, miss, judge, totals)
+        _route_uniform(strategy, prices, miss, totals)
     else:
         _walk_chain(strategy, prices, miss, judge, totals)
     missed = sum(miss, ZERO)
     if router is not None:
         totals.router = missed * router.cost_per_request
         totals.latency += missed * router.latency_ms
-    if cache and hits:
+    if cache is not None and hits is not None:
         lookups = sum(shares, ZERO)
         totals.cache = lookups * cache.lookup_cost
         totals.cache_hits = _dot(shares, hits)
@@ -284,6 +305,7 @@ def _evaluate(strategy: Strategy, prices: _Prices) -> _Totals:
 def _walk_chain(
     strategy: Strategy, prices: _Prices, miss: list[Decimal], judge: list[Decimal], totals: _Totals
 ) -> None:
+    """The general case: any router, any chain; per step, vectors over all segments."""
     chain = strategy.chain
     segments = prices.segments
     escalates = strategy.escalates
@@ -302,20 +324,20 @@ def _walk_chain(
         totals.calls[index] = calls = sum(traffic, ZERO)
         totals.spend[index] = _dot(traffic, prices.costs(name, strategy.modifiers))
         latency += _dot(traffic, prices.latency[name])
-        judged_traffic = traffic if judge is miss else list(map(mul, judge, reach))
+        # Quality counts every answer this step gives, cache hits standing in for fresh ones.
+        judged = traffic if judge is miss else list(map(mul, judge, reach))
         if not escalates or index == last:
             good = prices.quality[name]
             if good is None:
-                quality = quality if not calls else None
+                quality = quality if not any(judged) else None
             elif quality is not None:
-                quality += _dot(judged_traffic, good)
+                quality += _dot(judged, good)
             continue
         accepted, rejected, good = _acceptance(strategy, name, prices.quality[name], segments)
         if good is None:
-            if _dot(traffic, accepted):
-                quality = None
+            quality = quality if not _dot(judged, accepted) else None
         elif quality is not None:
-            quality += _dot(judged_traffic, good)
+            quality += _dot(judged, good)
         carried = list(map(mul, reach, rejected))
         totals.escalated[index] = _dot(miss, carried)
         if entered is not None:
@@ -329,9 +351,7 @@ def _walk_chain(
     totals.quality = quality
 
 
-def _route_uniform(
-    strategy: Strategy, prices: _Prices, miss: list[Decimal], judge: list[Decimal], totals: _Totals
-) -> None:
+def _route_uniform(strategy: Strategy, prices: _Prices, miss: list[Decimal], totals: _Totals) -> None:
     """A route whose misroutes spread evenly: P(t | s) = b + (a − b)·[route(s) = t].
 
     So Σ_s P(t | s)·x_s = b·Σ_s x_s + (a − b)·Σ_{s routed to t} x_s: the sums over
@@ -356,20 +376,19 @@ def _route_uniform(
     quality: Decimal | None = ZERO
     latency = ZERO
     for index, name in enumerate(chain):
-        every = prices.sums(name, strategy.modifiers, miss, judge, None)
-        own = prices.sums(name, strategy.modifiers, miss, judge, members[name])
-        spend, delay, good = (
+        every = prices.sums(name, strategy.modifiers)
+        own = prices.sums(name, strategy.modifiers, members[name])
+        spend, delay, judged, good = (
             None if whole is None or part is None else misrouted * whole + (accuracy - misrouted) * part
             for whole, part in zip(every, own, strict=True)
         )
         assert spend is not None
         assert delay is not None
-        calls = misrouted * all_miss + (accuracy - misrouted) * routed_miss[name]
         totals.spend[index] = spend
-        totals.calls[index] = calls
+        totals.calls[index] = misrouted * all_miss + (accuracy - misrouted) * routed_miss[name]
         latency += delay
         if good is None:
-            quality = quality if not calls else None
+            quality = quality if not judged else None
         elif quality is not None:
             quality += good
     totals.latency = latency

@@ -14,7 +14,30 @@ __all__ = ["YamlDocument", "parse_yaml", "read_yaml"]
 
 T = TypeVar("T")
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader (libyaml's where installed), refusing a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        first_line: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                line = key_node.start_mark.line + 1
+                if key_node.value in first_line:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"duplicate key {key_node.value!r} (first given on line {first_line[key_node.value]})",
+                        key_node.start_mark,
+                    )
+                first_line[key_node.value] = line
+        mapping: dict[object, object] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+_TAB_HINT = "; YAML indents with spaces, not tabs"
 
 
 class YamlDocument:
@@ -84,7 +107,12 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
         problem = error.problem or "invalid YAML"
         if error.context:
             problem = f"{error.context}, {problem}"
+        lines = text.splitlines()
+        if line is not None and 0 < line <= len(lines) and "\t" in lines[line - 1]:
+            problem += _TAB_HINT
         raise YamlSyntaxError(f"YAML syntax error: {problem}", source=str(path), line=line) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(f"YAML syntax error: {error}", source=str(path)) from None
+    if data is None:
+        raise InputFileError("the file is empty (or only comments)", source=str(path))
     return YamlDocument(path, text, data)

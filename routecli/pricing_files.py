@@ -32,10 +32,7 @@ class PerMillion(Num):
     """A price per 1M tokens, refusing values that are plainly in the wrong unit."""
 
     def __init__(self, doc: str) -> None:
-        super().__init__(minimum=0, doc=doc)
-
-    def expected(self) -> str:
-        return "a price in USD per 1M tokens (0 or more)"
+        super().__init__(minimum=0, doc=doc, noun="a price in USD per 1M tokens")
 
     def check(self, value: Any, path: KeyPath) -> Decimal:
         price = super().check(value, path)
@@ -82,7 +79,9 @@ _LONG_CONTEXT = Obj(
 
 PRICE_FIELDS: dict[str, Field] = {
     **_rate_fields(required=False),
-    "per_request": Field(Num(minimum=0, doc="Flat USD per request, added to any token prices (default 0).")),
+    "per_request": Field(
+        Num(minimum=0, maximum=1000, doc="Flat USD per request, added to any token prices (default 0).")
+    ),
     "batch": Field(_BATCH),
     "long_context": Field(_LONG_CONTEXT),
 }

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from routecli.errors import InvalidValueError, KeyPath
 from routecli.loading import read_yaml
@@ -48,6 +48,7 @@ ONE = Decimal(1)
 ZERO = Decimal(0)
 
 StrategyType = Literal["single", "route", "cascade", "hybrid"]
+T = TypeVar("T")
 
 
 # ----------------------------------------------------------------- the model
@@ -155,8 +156,14 @@ class Scenario:
 
 # ------------------------------------------------------------------ the spec
 
+# Bounds far above any real use keep every figure within Decimal's 28 significant digits.
+_MAX_REQUESTS = Decimal(10) ** 12
+_MAX_TOKENS = Decimal(10) ** 8
+_MAX_MS = Decimal(10) ** 8
+_MAX_DOLLARS = Decimal(10) ** 4
 _PROBABILITY = Num(minimum=0, maximum=1, noun="a probability")
-_NON_NEGATIVE = Num(minimum=0)
+_DOLLARS = Num(minimum=0, maximum=_MAX_DOLLARS, noun="an amount in USD")
+_MILLISECONDS = Num(minimum=0, maximum=_MAX_MS, noun="a duration in ms")
 
 
 def _per_segment(doc: str) -> OneOf:
@@ -172,22 +179,30 @@ _SEGMENT = Obj(
         "share": Field(
             Num(minimum=0, maximum=1, doc="Share of all requests; shares sum to 1.", noun="a share"), required=True
         ),
-        "input_tokens": Field(Num(minimum=0, doc="Mean prompt tokens; overrides traffic.input_tokens.")),
-        "output_tokens": Field(Num(minimum=0, doc="Mean output tokens; overrides traffic.output_tokens.")),
+        "input_tokens": Field(
+            Num(minimum=0, maximum=_MAX_TOKENS, doc="Mean prompt tokens; overrides traffic.input_tokens.")
+        ),
+        "output_tokens": Field(
+            Num(minimum=0, maximum=_MAX_TOKENS, doc="Mean output tokens; overrides traffic.output_tokens.")
+        ),
         "description": Field(Str()),
     }
 )
 
 _TRAFFIC = Obj(
     {
-        "requests_per_month": Field(Num(minimum=0, doc="Requests in a month (or give requests_per_day).")),
-        "requests_per_day": Field(Num(minimum=0, doc="Requests in a day; a month is days_per_month days.")),
+        "requests_per_month": Field(
+            Num(minimum=0, maximum=_MAX_REQUESTS, doc="Requests in a month (or give requests_per_day).")
+        ),
+        "requests_per_day": Field(
+            Num(minimum=0, maximum=_MAX_REQUESTS, doc="Requests in a day; a month is days_per_month days.")
+        ),
         "days_per_month": Field(
-            Num(minimum=0, exclusive_minimum=True, doc="Days in a month (default 30)."),
+            Num(minimum=0, maximum=31, exclusive_minimum=True, doc="Days in a month (default 30)."),
             default=DEFAULT_DAYS_PER_MONTH,
         ),
-        "input_tokens": Field(Num(minimum=0, doc="Mean prompt tokens per request.")),
-        "output_tokens": Field(Num(minimum=0, doc="Mean output tokens per request.")),
+        "input_tokens": Field(Num(minimum=0, maximum=_MAX_TOKENS, doc="Mean prompt tokens per request.")),
+        "output_tokens": Field(Num(minimum=0, maximum=_MAX_TOKENS, doc="Mean output tokens per request.")),
         "segments": Field(List(_SEGMENT, min_items=1, doc="The traffic mix (default: one segment, 'all').")),
     },
     doc="How many requests, how long, and in what mix.",
@@ -195,8 +210,10 @@ _TRAFFIC = Obj(
 
 _LATENCY = Obj(
     {
-        "ttft_ms": Field(Num(minimum=0, doc="Time to first token in ms (default 500).")),
-        "tokens_per_s": Field(Num(minimum=0, exclusive_minimum=True, doc="Output tokens per second (default 50).")),
+        "ttft_ms": Field(Num(minimum=0, maximum=_MAX_MS, doc="Time to first token in ms (default 500).")),
+        "tokens_per_s": Field(
+            Num(minimum=Decimal("0.01"), maximum=_MAX_MS, doc="Output tokens per second (default 50).")
+        ),
     }
 )
 
@@ -213,8 +230,8 @@ _MODEL = Obj(
 _SEMANTIC_CACHE = Obj(
     {
         "hit_rate": Field(_per_segment("Share of requests answered from the cache."), required=True),
-        "lookup_cost_per_request": Field(_NON_NEGATIVE, default=ZERO),
-        "lookup_latency_ms": Field(_NON_NEGATIVE, default=ZERO),
+        "lookup_cost_per_request": Field(_DOLLARS, default=ZERO),
+        "lookup_latency_ms": Field(_MILLISECONDS, default=ZERO),
         "hit_quality": Field(_PROBABILITY),
     },
     doc="Semantic cache in front of the strategy; false turns a scenario-wide one off.",
@@ -244,15 +261,15 @@ _ROUTER = Obj(
             Num(minimum=0, maximum=1, doc="P(a request goes to its segment's route).", noun="a probability")
         ),
         "confusion": Field(Map(Map(_PROBABILITY), doc="P(tier | segment) per segment, instead of accuracy.")),
-        "cost_per_request": Field(_NON_NEGATIVE, default=ZERO),
-        "latency_ms": Field(_NON_NEGATIVE, default=ZERO),
+        "cost_per_request": Field(_DOLLARS, default=ZERO),
+        "latency_ms": Field(_MILLISECONDS, default=ZERO),
     }
 )
 
 _EVALUATOR = Obj(
     {
-        "cost_per_request": Field(_NON_NEGATIVE, default=ZERO),
-        "latency_ms": Field(_NON_NEGATIVE, default=ZERO),
+        "cost_per_request": Field(_DOLLARS, default=ZERO),
+        "latency_ms": Field(_MILLISECONDS, default=ZERO),
         "tpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer good).", noun="a probability")),
         "fpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer bad).", noun="a probability")),
     }
@@ -339,19 +356,24 @@ def _unknown(kind: str, name: str, known: Sequence[str], path: KeyPath) -> Inval
     return InvalidValueError(message, path=path)
 
 
+def _by_segment(mapping: Mapping[str, T], segments: Sequence[str], path: KeyPath, what: str) -> dict[str, T]:
+    """``mapping`` in segment order, once it names every segment and nothing else."""
+    for name in mapping:
+        if name not in segments:
+            raise _unknown("segment", name, segments, (*path, name))
+    missing = [name for name in segments if name not in mapping]
+    if missing:
+        raise InvalidValueError(f"no {what} for segment(s): {', '.join(missing)}", path=path)
+    return {name: mapping[name] for name in segments}
+
+
 def _per_segment_values(
     value: Decimal | Mapping[str, Decimal], segments: Sequence[str], path: KeyPath, what: str
 ) -> dict[str, Decimal]:
-    """Expand one number to every segment, or check a mapping covers each segment once."""
+    """One number for every segment, or a mapping that covers each segment once."""
     if isinstance(value, Decimal):
         return dict.fromkeys(segments, value)
-    for name in value:
-        if name not in segments:
-            raise _unknown("segment", name, segments, (*path, name))
-    missing = [name for name in segments if name not in value]
-    if missing:
-        raise InvalidValueError(f"{what} missing for segment(s): {', '.join(missing)}", path=path)
-    return {name: value[name] for name in segments}
+    return _by_segment(value, segments, path, what)
 
 
 def _build_segments(traffic: dict[str, Any]) -> tuple[Segment, ...]:
@@ -394,12 +416,14 @@ def _requests_per_month(traffic: dict[str, Any]) -> Decimal:
 def _inline_price(name: str, base: ModelPrice | None, data: dict[str, Any], path: KeyPath) -> ModelPrice:
     """A tier's price: the table's entry with the inline keys laid over it, or inline alone."""
     given = {key: value for key, value in data.items() if value is not None}
+    if base is not None and not given:
+        return base
     if base is None:
         if not given.keys() & {"input_per_mtok", "output_per_mtok", "per_request"}:
             raise InvalidValueError("give input_per_mtok and output_per_mtok, or per_request", path=path)
         base = ModelPrice(
             id=name,
-            provider="inline",
+            provider=INLINE_PRICES.provider,
             standard=TokenRates(ZERO, ZERO),
         )
     standard = base.standard
@@ -527,8 +551,8 @@ def _build_router(
 
 def _per_segment_rows(
     rows: Mapping[str, Mapping[str, Decimal]], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
-) -> dict[str, dict[str, Decimal]]:
-    checked = _per_segment_values_map(rows, segments, path)
+) -> dict[str, Mapping[str, Decimal]]:
+    checked = _by_segment(rows, segments, path, "row")
     for segment, row in checked.items():
         for tier in row:
             _tier_ref(tier, tiers, (*path, segment, tier))
@@ -538,29 +562,13 @@ def _per_segment_rows(
     return checked
 
 
-def _per_segment_values_map(
-    rows: Mapping[str, Mapping[str, Decimal]], segments: Sequence[str], path: KeyPath
-) -> dict[str, dict[str, Decimal]]:
-    for name in rows:
-        if name not in segments:
-            raise _unknown("segment", name, segments, (*path, name))
-    missing = [name for name in segments if name not in rows]
-    if missing:
-        raise InvalidValueError(f"no row for segment(s): {', '.join(missing)}", path=path)
-    return {name: dict(rows[name]) for name in segments}
-
-
 def _build_routes(
     routes: Mapping[str, str], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
 ) -> dict[str, str]:
-    for segment, tier in routes.items():
-        if segment not in segments:
-            raise _unknown("segment", segment, segments, (*path, segment))
+    checked = _by_segment(routes, segments, path, "route")
+    for segment, tier in checked.items():
         _tier_ref(tier, tiers, (*path, segment))
-    missing = [name for name in segments if name not in routes]
-    if missing:
-        raise InvalidValueError(f"no route for segment(s): {', '.join(missing)}", path=path)
-    return dict(routes)
+    return checked
 
 
 def _build_chain(chain: Sequence[str], tiers: Mapping[str, Tier], path: KeyPath) -> tuple[str, ...]:
@@ -672,12 +680,20 @@ def _check_batch(strategy: Strategy, tiers: Mapping[str, Tier], index: int) -> N
             )
 
 
-def _warnings(segments: Sequence[Segment], tiers: Mapping[str, Tier], strategies: Sequence[Strategy]) -> list[str]:
+def _warnings(
+    segments: Sequence[Segment], tiers: Mapping[str, Tier], strategies: Sequence[Strategy], timed: set[str]
+) -> list[str]:
     notes = []
     used = {name for strategy in strategies for name in strategy.chain}
     for name in tiers:
         if name not in used:
             notes.append(f"model tier {name!r} is used by no strategy")
+    untimed = [name for name in tiers if name in used and name not in timed]
+    if untimed:
+        notes.append(
+            f"no latency given for {', '.join(untimed)}: assuming {DEFAULT_TTFT_MS} ms to first token and "
+            f"{DEFAULT_TOKENS_PER_S} tokens/s (set models.<tier>.latency)"
+        )
     for name in sorted(used):
         tier = tiers[name]
         window = tier.price.context_window
@@ -729,7 +745,11 @@ def build_scenario(data: Any, table: PriceTable) -> Scenario:
         strategies=tuple(strategies),
         baseline=baseline,
         price_sources=tuple(sources),
-        warnings=tuple(_warnings(segments, tiers, strategies)),
+        warnings=tuple(
+            _warnings(
+                segments, tiers, strategies, {name for name, item in checked["models"].items() if item["latency"]}
+            )
+        ),
     )
 
 

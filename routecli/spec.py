@@ -73,6 +73,13 @@ def to_decimal(value: int | float | Decimal) -> Decimal:
     return Decimal(value)
 
 
+def _looks_numeric(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
+
+
 class Spec:
     """The shape of one value in a file."""
 
@@ -227,6 +234,12 @@ class Num(Spec):
         return self.noun
 
     def check(self, value: Any, path: KeyPath) -> Decimal:
+        if isinstance(value, str) and _looks_numeric(value):
+            raise InvalidValueError(
+                f"expected {self.expected()}, got the text {value!r} (YAML reads a number with an exponent "
+                "as text unless it has a dot, like 1.0e6; or write it out)",
+                path=path,
+            )
         if not self.accepts_type(value):
             raise self._fail(value, path)
         try:
@@ -235,12 +248,17 @@ class Num(Spec):
             raise self._fail(value, path) from None
         if not number.is_finite():
             raise self._fail(value, path)
-        too_low = self.minimum is not None and (
-            number <= self.minimum if self.exclusive_minimum else number < self.minimum
-        )
-        too_high = self.maximum is not None and number > self.maximum
-        if too_low or too_high:
-            raise InvalidValueError(f"expected {self.expected()}, got {value}", path=path)
+        if self.minimum is not None and (number <= self.minimum if self.exclusive_minimum else number < self.minimum):
+            relation = "greater than" if self.exclusive_minimum else "at least"
+            bound = f"{relation} {self.minimum}"
+            if self.maximum is not None and self.maximum <= 1:
+                bound = f"from {self.minimum} to {self.maximum}"
+            raise InvalidValueError(f"expected {self.noun} {bound}, got {value}", path=path)
+        if self.maximum is not None and number > self.maximum:
+            bound = f"to {self.maximum}" if self.maximum <= 1 else f"of at most {self.maximum:,}"
+            if self.maximum <= 1 and self.minimum is not None:
+                bound = f"from {self.minimum} {bound}"
+            raise InvalidValueError(f"expected {self.noun} {bound}, got {value}", path=path)
         return number
 
     def json_schema(self) -> dict[str, Any]:

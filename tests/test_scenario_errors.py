@@ -169,8 +169,39 @@ def test_missing_required_key(runner: CliRunner, tmp_path: Path) -> None:
 def test_debug_shows_the_traceback(runner: CliRunner, tmp_path: Path) -> None:
     path = write(tmp_path / "scenario.yaml", VALID.replace("baseline: big", "baseline: bigg"))
     result = runner.invoke(app, ["--debug", "simulate", str(path)])
-    assert result.exit_code == 1
-    assert "unknown baseline strategy 'bigg'" in str(result.exception)
+    assert result.exit_code == 2  # the same exit code as without --debug
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "InvalidValueError" in result.stderr
+    assert result.stderr.rstrip().endswith("unknown baseline strategy 'bigg'; did you mean 'big'?")
+
+
+def test_duplicate_key_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, VALID.replace("  large: {model: claude-opus-4-6}", "  small: {model: gpt-5}"))
+    assert code == 2
+    assert ":11: YAML syntax error: duplicate key 'small' (first given on line 10)" in err
+
+
+def test_tab_indentation_is_explained(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, VALID.replace("  input_tokens: 100", "\tinput_tokens: 100"))
+    assert code == 2
+    assert "YAML indents with spaces, not tabs" in err
+
+
+def test_empty_file(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, "# nothing yet\n")
+    assert (code, err) == (2, f"Error: {tmp_path / 'scenario.yaml'}: the file is empty (or only comments)\n")
+
+
+def test_exponent_without_dot_is_explained(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, VALID.replace("requests_per_month: 1000", "requests_per_month: 1e6"))
+    assert code == 2
+    assert "got the text '1e6' (YAML reads a number with an exponent as text unless it has a dot" in err
+
+
+def test_absurd_volume_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    code, err = _run(runner, tmp_path, VALID.replace("requests_per_month: 1000", "requests_per_month: 1.0e+30"))
+    assert code == 2
+    assert "traffic.requests_per_month: expected a number of at most 1,000,000,000,000, got 1e+30" in err
 
 
 def test_scenario_pricing_file_missing(runner: CliRunner, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ Modules here import only typer and the standard library at import time, so
 from __future__ import annotations
 
 import sys
+import traceback
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -23,14 +24,14 @@ __all__ = ["app", "main"]
 
 
 class _RouteCliGroup(TyperGroup):
-    """Turns ``RouteCliError`` into a one-line message and its exit code (a traceback with --debug)."""
+    """Turns ``RouteCliError`` into a one-line message and its exit code (after a traceback with --debug)."""
 
     def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except RouteCliError as error:
             if ctx.obj and ctx.obj.get("debug"):
-                raise
+                traceback.print_exc()
             print(f"Error: {error}", file=sys.stderr)
             raise typer.Exit(error.exit_code) from None
 

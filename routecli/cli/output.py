@@ -13,9 +13,9 @@ from routecli.errors import InputFileError
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-__all__ = ["OutputFormat", "write_renderable", "write_text"]
+__all__ = ["FORMAT_HELP", "OutputFormat", "resolve_format", "write_renderable", "write_text"]
 
-FILE_WIDTH = 120
+FILE_WIDTH = 240  # tables take only the width they need; lines are stripped of trailing spaces
 
 
 class OutputFormat(StrEnum):
@@ -25,6 +25,19 @@ class OutputFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     csv = "csv"
+
+
+FORMAT_HELP = "Output format [default: from --output's suffix (.json, .md, .csv), else table]."
+_BY_SUFFIX = {".json": OutputFormat.json, ".md": OutputFormat.markdown, ".csv": OutputFormat.csv}
+
+
+def resolve_format(chosen: OutputFormat | None, output: Path | None) -> OutputFormat:
+    """The format asked for, else the one ``output``'s suffix names, else a table."""
+    if chosen is not None:
+        return chosen
+    if output is not None:
+        return _BY_SUFFIX.get(output.suffix.lower(), OutputFormat.table)
+    return OutputFormat.table
 
 
 def write_text(text: str, output: Path | None) -> None:
@@ -51,4 +64,4 @@ def write_renderable(renderable: RenderableType, output: Path | None) -> None:
         width=FILE_WIDTH, no_color=True, force_terminal=False, file=buffer, highlight=False, markup=False, emoji=False
     )
     console.print(renderable)
-    write_text(buffer.getvalue(), output)
+    write_text("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()), output)

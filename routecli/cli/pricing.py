@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from routecli.cli.output import OutputFormat, write_renderable, write_text
+from routecli.cli.output import FORMAT_HELP, OutputFormat, resolve_format, write_renderable, write_text
 from routecli.cli.simulate import PricingOption
 
 __all__ = ["register"]
@@ -22,7 +22,7 @@ def list_models(
         str | None, typer.Option("--search", "-s", help="Only ids or aliases containing this text.")
     ] = None,
     pricing: PricingOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
     """List models with their prices (USD per 1M tokens).
@@ -49,6 +49,7 @@ def list_models(
         needle = search.lower()
         models = [m for m in models if any(needle in name.lower() for name in (m.id, *m.aliases))]
     models.sort(key=lambda m: (m.provider, m.id))
+    format = resolve_format(format, output)
     if format is OutputFormat.table:
         write_renderable(prices.price_list_renderable(models), output)
     elif format is OutputFormat.json:

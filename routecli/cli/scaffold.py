@@ -30,6 +30,8 @@ def init(
 
     from routecli.errors import InputFileError
 
+    if path.is_dir():
+        raise InputFileError("is a directory; give a file name, e.g. scenario.yaml", source=str(path))
     if path.exists() and not force:
         raise InputFileError("already exists; pass --force to overwrite", source=str(path))
     write_text(files("routecli").joinpath("starter.yaml").read_text(encoding="utf-8"), path)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from routecli.cli.output import OutputFormat, write_renderable, write_text
+from routecli.cli.output import FORMAT_HELP, OutputFormat, resolve_format, write_renderable, write_text
 
 __all__ = ["register"]
 
@@ -24,7 +24,7 @@ PricingOption = Annotated[
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")],
     pricing: PricingOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
     ] = None,
@@ -34,13 +34,14 @@ def simulate(
     \b
     Examples:
       routecli simulate scenarios/support-chatbot.yaml
-      routecli simulate scenario.yaml --format json --output report.json
+      routecli simulate scenario.yaml --output report.json
       routecli simulate scenario.yaml --pricing negotiated-prices.yaml
     """
     from routecli.costmodel import simulate as run_simulation
     from routecli.scenario import load_scenario
 
     result = run_simulation(load_scenario(scenario, pricing or ()))
+    format = resolve_format(format, output)
     if format is OutputFormat.table:
         from routecli.render.terminal import simulation_renderable
 

@@ -1,10 +1,10 @@
-"""How numbers read: exact strings for machines, rounded ones for people."""
+"""How numbers read: exact strings for machines, rounded ones (half up) for people."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-__all__ = ["decimal_str", "money", "percent", "plain_number", "probability"]
+__all__ = ["decimal_str", "fixed", "money", "percent", "plain_number", "probability"]
 
 
 def decimal_str(value: Decimal) -> str:
@@ -14,15 +14,19 @@ def decimal_str(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def fixed(value: Decimal, digits: int) -> Decimal:
+    """``value`` rounded half up to ``digits`` decimals, however large it is."""
+    with localcontext() as context:
+        context.prec = max(60, value.adjusted() + digits + 2)
+        return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def money(value: Decimal, currency: str = "USD") -> str:
-    """Money for people: cents (half up) from a dollar, four significant digits below."""
+    """Money for people: cents from a dollar up, four significant digits below."""
     sign = "-" if value < 0 else ""
     amount = abs(value)
-    if amount >= 1 or not amount:
-        digits = 2
-    else:
-        digits = max(2, 3 - amount.adjusted())
-    text = f"{amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP):,.{digits}f}"
+    digits = 2 if amount >= 1 or not amount else max(2, 3 - amount.adjusted())
+    text = f"{fixed(amount, digits):,.{digits}f}"
     if digits > 2:
         whole, fraction = text.split(".")
         text = f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
@@ -32,14 +36,14 @@ def money(value: Decimal, currency: str = "USD") -> str:
 
 def percent(value: Decimal | None, digits: int = 1) -> str:
     """A percentage already scaled to 0–100."""
-    return "—" if value is None else f"{value:.{digits}f}%"
+    return "—" if value is None else f"{fixed(value, digits):.{digits}f}%"
 
 
 def probability(value: Decimal | None, digits: int = 3) -> str:
     """A probability in [0, 1], or a dash when unknown."""
-    return "—" if value is None else f"{value:.{digits}f}"
+    return "—" if value is None else f"{fixed(value, digits):.{digits}f}"
 
 
 def plain_number(value: Decimal, digits: int = 0) -> str:
     """A count or duration with thousands separators."""
-    return f"{value:,.{digits}f}"
+    return f"{fixed(value, digits):,.{digits}f}"

@@ -8,15 +8,15 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal
 
-from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from routecli.pricing import ModelPrice, TokenRates
 from routecli.render.markdown import markdown_table
-from routecli.render.numbers import decimal_str, money
+from routecli.render.numbers import decimal_str
 from routecli.render.report_json import price_document
+from routecli.render.terminal import compact_table
 
 __all__ = [
     "PRICE_HEADERS",
@@ -28,7 +28,7 @@ __all__ = [
     "price_row",
 ]
 
-PRICE_HEADERS = ("Model", "Input", "Output", "Cached in", "Batch in/out", "Long context", "Context")
+PRICE_HEADERS = ("Model", "Input", "Output", "Cached input", "Batch in/out", "Long context", "Context")
 
 
 def _plain(value: Decimal | None) -> str:
@@ -61,21 +61,15 @@ def price_row(price: ModelPrice) -> list[str]:
 
 def price_list_renderable(models: Sequence[ModelPrice]) -> Table:
     """Models grouped by provider, prices in USD per 1M tokens."""
-    table = Table(
-        title=f"{len(models)} models — USD per 1M tokens (routecli pricing show MODEL for the rest)",
-        title_justify="left",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    for index, header in enumerate(PRICE_HEADERS):
-        table.add_column(header, justify="left" if index == 0 else "right", no_wrap=index == 0)
+    rows = [price_row(model) for model in models]
+    title = f"{len(models)} models — USD per 1M tokens (routecli pricing show MODEL for the rest)"
+    table = compact_table(title, PRICE_HEADERS, rows)
     provider = None
-    for model in models:
+    for model, row in zip(models, rows, strict=True):
         if model.provider != provider:
             provider = model.provider
             table.add_row(Text(provider, style="bold cyan"))
-        table.add_row(*price_row(model))
+        table.add_row(*row)
     return table
 
 
@@ -137,18 +131,18 @@ def price_list_csv(models: Sequence[ModelPrice]) -> str:
     return out.getvalue()
 
 
-def _optional(value: Decimal | None) -> str:
-    return "—" if value is None else money(value)
+def _exact(value: Decimal | None) -> str:
+    return "—" if value is None else f"${decimal_str(value)}"
 
 
 def _rates_table(rates: TokenRates) -> Table:
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(style="dim")
     table.add_column(justify="right")
-    table.add_row("input", money(rates.input))
-    table.add_row("output", money(rates.output))
-    table.add_row("cached input", _optional(rates.cached_input))
-    table.add_row("cache write", _optional(rates.cache_write))
+    table.add_row("input", _exact(rates.input))
+    table.add_row("output", _exact(rates.output))
+    table.add_row("cached input", _exact(rates.cached_input))
+    table.add_row("cache write", _exact(rates.cache_write))
     return table
 
 
@@ -164,7 +158,7 @@ def model_renderable(price: ModelPrice) -> RenderableType:
         above = price.long_context.above_tokens
         lines += [Text(f"Prompts over {above:,} tokens (whole request)"), _rates_table(price.long_context.rates)]
     if price.per_request:
-        lines.append(Text(f"per request: {money(price.per_request)}"))
+        lines.append(Text(f"per request: {_exact(price.per_request)}"))
     lines.append(
         Text(f"context window: {_tokens(price.context_window)}   max output: {_tokens(price.max_output_tokens)}")
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from routecli.costmodel import SimulationResult, StrategyResult
-from routecli.render.numbers import money, percent, plain_number, probability
+from routecli.render.numbers import fixed, money, percent, plain_number, probability
 from routecli.scenario import INLINE_PRICES, Tier
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
 ]
 
 STRATEGY_HEADERS = ("Strategy", "Monthly", "Savings", "Quality", "Latency", "Escalated")
+"""Columns of the strategy table; Savings reads ``$19,175.12 (80.7%)``."""
 
 OVERHEAD_COLUMNS = ("router", "evaluator", "semantic cache")
 
@@ -53,9 +54,9 @@ def strategy_row(strategy: StrategyResult, currency: str) -> list[str]:
 
 def latency(milliseconds: Decimal) -> str:
     """``850 ms`` below a second, ``11.1 s`` above."""
-    if milliseconds < 1000:
+    if fixed(milliseconds, 0) < 1000:
         return f"{plain_number(milliseconds)} ms"
-    return f"{milliseconds / 1000:,.1f} s"
+    return f"{plain_number(milliseconds / 1000, 1)} s"
 
 
 def spend_matrix(result: SimulationResult) -> tuple[list[str], list[list[str]]]:
@@ -84,7 +85,7 @@ def spend_matrix(result: SimulationResult) -> tuple[list[str], list[list[str]]]:
 def tier_label(tier: Tier) -> str:
     """``heavy (claude-opus-4-6)``, saying so where prices were given in the scenario."""
     price = tier.price
-    if price.provider == "inline":
+    if price.provider == INLINE_PRICES.provider:
         return f"{tier.name} (inline price)"
     if price.source == INLINE_PRICES:
         return f"{tier.name} ({price.id}, inline price)"
