@@ -16,7 +16,7 @@ from decimal import Decimal
 from operator import add, mul, sub
 from typing import NamedTuple
 
-from routecli.pricing import PriceSource, blended_input_rate, request_cost
+from routecli.pricing import PriceSource, request_costs
 from routecli.scenario import Modifiers, Scenario, Segment, SemanticCache, Strategy, StrategyType, Tier
 
 __all__ = [
@@ -127,27 +127,20 @@ class _Prices:
         }
 
     def costs(self, tier: str, modifiers: Modifiers) -> list[Decimal]:
-        """USD per request on ``tier`` for each segment (``request_cost``, over all segments at once)."""
+        """USD per request on ``tier`` for each segment."""
         caching = modifiers.prompt_caching
         cached, written = (caching.cached_share, caching.write_share) if caching else (ZERO, ZERO)
         key = (tier, cached, written, modifiers.batch)
         found = self._costs.get(key)
         if found is None:
-            price = self.tiers[tier].price
-            long = price.long_context
-            if long is None or all(tokens <= long.above_tokens for tokens in self._inputs):
-                rates = price.rates_for(ZERO, batch=modifiers.batch)
-                input_rate = blended_input_rate(rates, cached, written).scaleb(-6)
-                output_rate = rates.output.scaleb(-6)
-                found = [
-                    tokens_in * input_rate + tokens_out * output_rate + price.per_request
-                    for tokens_in, tokens_out in zip(self._inputs, self._outputs, strict=True)
-                ]
-            else:
-                found = [
-                    request_cost(price, i, o, cached_share=cached, write_share=written, batch=modifiers.batch)
-                    for i, o in zip(self._inputs, self._outputs, strict=True)
-                ]
+            found = request_costs(
+                self.tiers[tier].price,
+                self._inputs,
+                self._outputs,
+                cached_share=cached,
+                write_share=written,
+                batch=modifiers.batch,
+            )
             self._costs[key] = found
         return found
 

@@ -6,7 +6,7 @@ kept as exact ``Decimal`` values; nothing here rounds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -23,6 +23,7 @@ __all__ = [
     "TokenRates",
     "blended_input_rate",
     "request_cost",
+    "request_costs",
 ]
 
 PER_MILLION = Decimal(1_000_000)
@@ -71,12 +72,36 @@ class ModelPrice:
     source: PriceSource | None = None
 
     def rates_for(self, input_tokens: Decimal, *, batch: bool) -> TokenRates:
-        """The rates a request is billed at: long-context when over the threshold, else batch or standard."""
-        if self.long_context is not None and input_tokens > self.long_context.above_tokens:
-            return self.long_context.rates
-        if batch and self.batch is not None:
-            return self.batch
-        return self.standard
+        """The rates a request is billed at.
+
+        Over the long-context threshold the long-context rates apply to the whole
+        request; with ``batch`` they get the model's batch discount, field by field
+        (the providers discount long prompts in batch as they do short ones).
+        """
+        batch_rates = self.batch if batch else None
+        if self.long_context is None or input_tokens <= self.long_context.above_tokens:
+            return batch_rates or self.standard
+        long = self.long_context.rates
+        if batch_rates is None:
+            return long
+        ratio = _ratio(batch_rates.input, self.standard.input)
+        return TokenRates(
+            input=long.input * ratio,
+            output=long.output * _ratio(batch_rates.output, self.standard.output, ratio),
+            cached_input=_scaled(long.cached_input, batch_rates.cached_input, self.standard.cached_input, ratio),
+            cache_write=_scaled(long.cache_write, batch_rates.cache_write, self.standard.cache_write, ratio),
+        )
+
+
+def _ratio(discounted: Decimal | None, full: Decimal | None, fallback: Decimal = ONE) -> Decimal:
+    """How much of the full price the discounted one is (``fallback`` where that cannot be told)."""
+    return discounted / full if discounted is not None and full else fallback
+
+
+def _scaled(
+    rate: Decimal | None, discounted: Decimal | None, full: Decimal | None, fallback: Decimal
+) -> Decimal | None:
+    return None if rate is None else rate * _ratio(discounted, full, fallback)
 
 
 def blended_input_rate(rates: TokenRates, cached_share: Decimal, write_share: Decimal) -> Decimal:
@@ -89,6 +114,43 @@ def blended_input_rate(rates: TokenRates, cached_share: Decimal, write_share: De
     return (ONE - cached_share - write_share) * rates.input + cached_share * cached_rate + write_share * write_rate
 
 
+def request_costs(
+    price: ModelPrice,
+    inputs: Sequence[Decimal],
+    outputs: Sequence[Decimal],
+    *,
+    cached_share: Decimal = ZERO,
+    write_share: Decimal = ZERO,
+    batch: bool = False,
+) -> list[Decimal]:
+    """USD for each request (input and output tokens pairwise): input, cache reads and writes, output, flat fee.
+
+    ``cached_share`` of the input is read from the provider's prompt cache and
+    ``write_share`` is written to it. Rates are worked out once, not per request.
+    """
+
+    def per_token(long: bool) -> tuple[Decimal, Decimal]:
+        threshold = price.long_context.above_tokens + 1 if price.long_context and long else 0
+        rates = price.rates_for(Decimal(threshold), batch=batch)
+        return blended_input_rate(rates, cached_share, write_share).scaleb(-6), rates.output.scaleb(-6)
+
+    fee = price.per_request
+    short_in, short_out = per_token(long=False)
+    if price.long_context is None:
+        return [
+            tokens_in * short_in + tokens_out * short_out + fee
+            for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
+        ]
+    threshold = price.long_context.above_tokens
+    long_in, long_out = per_token(long=True)
+    return [
+        tokens_in * long_in + tokens_out * long_out + fee
+        if tokens_in > threshold
+        else tokens_in * short_in + tokens_out * short_out + fee
+        for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
+    ]
+
+
 def request_cost(
     price: ModelPrice,
     input_tokens: Decimal,
@@ -98,14 +160,11 @@ def request_cost(
     write_share: Decimal = ZERO,
     batch: bool = False,
 ) -> Decimal:
-    """USD for one request: uncached, cache-read and cache-write input, output, flat fee.
-
-    ``cached_share`` of the input is read from the provider's prompt cache and
-    ``write_share`` is written to it.
-    """
-    rates = price.rates_for(input_tokens, batch=batch)
-    input_rate = blended_input_rate(rates, cached_share, write_share)
-    return (input_tokens * input_rate + output_tokens * rates.output) / PER_MILLION + price.per_request
+    """USD for one request; see ``request_costs``."""
+    (cost,) = request_costs(
+        price, [input_tokens], [output_tokens], cached_share=cached_share, write_share=write_share, batch=batch
+    )
+    return cost
 
 
 class PriceTable:
@@ -157,6 +216,3 @@ class PriceTable:
         if self.base is not None:
             yield from (model for model in self.base if model.id.lower() not in self._models)
         yield from self._models.values()
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)

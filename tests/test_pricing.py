@@ -47,8 +47,10 @@ def test_long_context_applies_to_whole_request_above_threshold() -> None:
     assert request_cost(MODEL, D(100_000), D(1000)) == D("0.208")
 
 
-def test_long_context_wins_over_batch() -> None:
-    assert request_cost(MODEL, D(150_000), D(1000), batch=True) == D("0.612")
+def test_batch_discounts_long_context_rates_too() -> None:
+    # batch halves input (2 → 1) and output (8 → 4), so long rates 4/12 become 2/6:
+    # 150k × 2 + 1000 × 6 = 306000 / 1M
+    assert request_cost(MODEL, D(150_000), D(1000), batch=True) == D("0.306")
 
 
 def test_flat_per_request_is_added() -> None:
