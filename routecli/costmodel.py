@@ -5,7 +5,8 @@ semantic cache (if any), pass the router (if any) to an entry tier, and walk
 the chain from there — a judged step accepts a share and passes the rest on,
 the last step (and every step of a ``route``) answers all it receives. The
 formulas, with worked examples, are in ``docs/cost-model.md``. Money stays
-``Decimal`` throughout; nothing is rounded here.
+``Decimal`` throughout, never rounded to cents; arithmetic keeps Decimal's 28
+significant digits, and the scenario's bounds keep every figure well inside them.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ class TierUsage(NamedTuple):
     """One tier's part in a strategy: its monthly spend, calls and answers."""
 
     tier: str
-    model: str
     spend: Decimal
     calls_per_request: Decimal
     answered_share: Decimal
@@ -431,7 +431,6 @@ def _result(strategy: Strategy, totals: _Totals, scenario: Scenario, baseline_co
         tiers=tuple(
             TierUsage(
                 tier=name,
-                model=scenario.tiers[name].price.id,
                 spend=totals.spend[index] * volume,
                 calls_per_request=calls[index],
                 answered_share=totals.answered(index),

@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
@@ -96,7 +97,10 @@ def test_csv_has_exact_money(runner: CliRunner) -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [row["strategy"] for row in rows] == ["all-heavy", "routed", "cascade"]
     assert rows[0]["monthly_cost"] == "23750"
-    assert rows[1]["spend:router"] == "20"  # 1,000,000 × $0.00002
+    assert rows[1]["overhead:router"] == "20"  # 1,000,000 × $0.00002
+    assert rows[0]["overhead:router"] == "0"
+    spend = [key for key in rows[1] if key.startswith(("spend:", "overhead:"))]
+    assert sum(Decimal(rows[1][key]) for key in spend) == Decimal(rows[1]["monthly_cost"])
 
 
 def test_unwritable_output_is_input_error(runner: CliRunner, tmp_path: Path) -> None:

@@ -125,7 +125,9 @@ def test_single_token_prices() -> None:
         [{"name": "s", "type": "single", "model": "cheap"}],
         tiers={"cheap": {"model": "cheap-1", "quality": 0.7, "latency": LATENCY["cheap"]}},
     )
-    r = one(data)
+    result = run(data)
+    r = result.strategies[0]
+    assert result.tiers[0].price.id == "cheap-1"
     # 2000×0.1 + 500×0.4 = 400 → $0.0004/request; ×1000 = $0.4/month
     assert r.cost_per_request == D("0.0004")
     assert r.monthly_cost == D("0.4")
@@ -140,7 +142,6 @@ def test_single_token_prices() -> None:
     assert r.hops == ()
     assert r.cache_hit_rate == 0
     assert answered(r) == {"cheap": D(1)}
-    assert r.tiers[0].model == "cheap-1"
     assert r.is_baseline
     assert r.savings_vs_baseline == 0
     assert r.savings_vs_baseline_pct == 0
@@ -159,7 +160,7 @@ def test_single_flat_per_request_inline_price() -> None:
     # flat fee only: $0.002/request, ×1000 = $2/month
     assert flat.cost_per_request == D("0.002")
     assert flat.monthly_cost == D(2)
-    assert flat.tiers[0].model == "api"
+    assert (result.tiers[0].price.id, result.tiers[0].price.provider) == ("api", "inline")
     # 2000×1 + 500×2 = 3000 → $0.003 + $0.001 fee = $0.004/request, $4/month
     assert mixed.cost_per_request == D("0.004")
     assert mixed.monthly_cost == D(4)
@@ -173,11 +174,12 @@ def test_single_inline_price_overrides_table_input_price() -> None:
         [{"name": "s", "type": "single", "model": "mid"}],
         tiers={"mid": {"model": "mid-1", "price": {"input_per_mtok": 2}}},
     )
-    r = one(data)
+    result = run(data)
+    r = result.strategies[0]
     # input from the inline price, output from the table: 2000×2 + 500×4 = 6000 → $0.006, $6/month
     assert r.cost_per_request == D("0.006")
     assert r.monthly_cost == D(6)
-    assert r.tiers[0].model == "mid-1"
+    assert result.tiers[0].price.id == "mid-1"
 
 
 def test_single_inline_table_fee_keeps_table_fee() -> None:
@@ -852,3 +854,45 @@ def test_quality_none_when_an_answering_model_has_none() -> None:
         assert result.strategy(name).quality is None, name
     # 0.5×0.8 + 0.5×0.9 = 0.85
     assert result.strategy("rated").quality == D("0.85")
+
+
+# ------------------------------------------------------------- regressions
+
+
+def test_quality_unknown_when_cache_hits_stand_in_for_an_unrated_tier() -> None:
+    tiers = {"noq": {"model": "cheap-1"}, "q": {"model": "big-1", "quality": 0.9}}
+    data = scenario(
+        [
+            {"name": "all-hits", "type": "single", "model": "noq", "semantic_cache": {"hit_rate": 1}},
+            {
+                "name": "routed",
+                "type": "route",
+                "routes": {"easy": "noq", "hard": "q"},
+                "semantic_cache": {"hit_rate": {"easy": 1, "hard": 0}},
+            },
+        ],
+        segments=SEG2,
+        tiers=tiers,
+    )
+    result = run(data)
+    # every answer stands in for one the unrated tier would give: quality cannot be known
+    assert result.strategy("all-hits").quality is None
+    assert result.strategy("routed").quality is None
+
+
+def test_strategies_do_not_share_cached_sums() -> None:
+    """Many routed strategies with their own caches each cost what they cost alone."""
+    strategies = [
+        {
+            "name": f"r{index}",
+            "type": "route",
+            "routes": {"easy": "cheap", "medium": "mid", "hard": "big"},
+            "router": {"accuracy": 0.9},
+            "semantic_cache": {"hit_rate": {"easy": D(index) / 40, "medium": 0, "hard": D(index) / 20}},
+        }
+        for index in range(12)
+    ]
+    together = run(scenario(strategies, segments=SEG3, tiers=models(SEG3)))
+    for strategy in strategies:
+        alone = one(scenario([strategy], segments=SEG3, tiers=models(SEG3)))
+        assert together.strategy(str(strategy["name"])).monthly_cost == alone.monthly_cost

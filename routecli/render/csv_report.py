@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from routecli.costmodel import SimulationResult
 from routecli.render.numbers import decimal_str
 
 __all__ = ["simulation_csv"]
 
+_NONE = Decimal(0)
+
 
 def simulation_csv(result: SimulationResult) -> str:
-    """Strategies as CSV: money as exact decimals, ratios as floats, spend per tier as ``spend:<tier>``."""
-    columns = list(
-        dict.fromkeys(name for strategy in result.strategies for name in (*strategy.spend_by_model, *strategy.overhead))
-    )
+    """Strategies as CSV: money as exact decimals, ratios as floats.
+
+    Spend gets a column per tier (``spend:<tier>``) and per overhead (``overhead:<name>``).
+    """
+    strategies = result.strategies
+    tiers = list(dict.fromkeys(name for strategy in strategies for name in strategy.spend_by_model))
+    overheads = list(dict.fromkeys(name for strategy in strategies for name in strategy.overhead))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
@@ -33,11 +39,12 @@ def simulation_csv(result: SimulationResult) -> str:
             "model_calls_per_request",
             "escalation_rate",
             "cache_hit_rate",
-            *(f"spend:{column}" for column in columns),
+            *(f"spend:{name}" for name in tiers),
+            *(f"overhead:{name}" for name in overheads),
         ]
     )
     for strategy in result.strategies:
-        amounts = {**strategy.spend_by_model, **strategy.overhead}
+        spend, overhead = strategy.spend_by_model, strategy.overhead
         pct = strategy.savings_vs_baseline_pct
         writer.writerow(
             [
@@ -54,7 +61,8 @@ def simulation_csv(result: SimulationResult) -> str:
                 float(strategy.model_calls_per_request),
                 float(strategy.escalation_rate),
                 float(strategy.cache_hit_rate),
-                *(decimal_str(amounts[column]) if column in amounts else "0" for column in columns),
+                *(decimal_str(spend.get(name, _NONE)) for name in tiers),
+                *(decimal_str(overhead.get(name, _NONE)) for name in overheads),
             ]
         )
     return out.getvalue()

@@ -16,6 +16,7 @@ __all__ = ["REPORT_SCHEMA", "SCHEMA_VERSION", "price_document", "simulation_docu
 SCHEMA_VERSION = 1
 
 _MONEY: dict[str, Any] = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "description": "Exact USD amount."}
+_DECIMAL: dict[str, Any] = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "description": "Exact decimal."}
 _OPTIONAL_MONEY: dict[str, Any] = {"anyOf": [_MONEY, {"type": "null"}]}
 _RATIO: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}
 _RATES: dict[str, Any] = {
@@ -106,7 +107,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         "period": {
             "type": "object",
             "required": ["unit", "days", "requests"],
-            "properties": {"unit": {"const": "month"}, "days": {"type": "number"}, "requests": _MONEY},
+            "properties": {"unit": {"const": "month"}, "days": {"type": "number"}, "requests": _DECIMAL},
         },
         "baseline": {"type": "string"},
         "strategies": {"type": "array", "items": _STRATEGY},
