@@ -73,6 +73,9 @@ def to_decimal(value: int | float | Decimal) -> Decimal:
     return Decimal(value)
 
 
+_SHOWN_MAXIMUM = 1000  # larger bounds only guard against absurd input; "at least 0" reads better
+
+
 def _looks_numeric(text: str) -> bool:
     try:
         return Decimal(text).is_finite()
@@ -226,7 +229,7 @@ class Num(Spec):
         return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
     def expected(self) -> str:
-        if self.minimum is not None and self.maximum is not None:
+        if self.minimum is not None and self.maximum is not None and self.maximum <= _SHOWN_MAXIMUM:
             return f"{self.noun} from {self.minimum} to {self.maximum}"
         if self.minimum is not None:
             relation = "greater than" if self.exclusive_minimum else "at least"

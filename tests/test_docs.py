@@ -99,3 +99,13 @@ def test_exit_codes_documented() -> None:
     text = (REPO / "README.md").read_text() + Path(REPO / "docs" / "cli.md").read_text()
     for code in ("0", "1", "2"):
         assert re.search(rf"\b{code}\b", text)
+
+
+def test_readme_sample_output_is_current() -> None:
+    text = (REPO / "README.md").read_text()
+    sample = re.search(r"```\n\$ routecli simulate (\S+)\n(.*?)```", text, re.S)
+    assert sample is not None
+    path, shown = sample.groups()
+    result = CliRunner().invoke(app, ["simulate", str(REPO / path)], env={"COLUMNS": "80"})
+    produced = [line.rstrip() for line in result.stdout.splitlines()]
+    assert [line.rstrip() for line in shown.splitlines()] == produced[: len(shown.splitlines())]
