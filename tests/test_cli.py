@@ -95,7 +95,7 @@ def test_table_output_to_file_is_plain_text(runner: CliRunner, tmp_path: Path) -
 def test_csv_has_exact_money(runner: CliRunner) -> None:
     result = runner.invoke(app, ["simulate", str(EXAMPLE), "-f", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [row["strategy"] for row in rows] == ["all-heavy", "routed", "cascade"]
+    assert [row["name"] for row in rows] == ["all-heavy", "routed", "cascade"]
     assert rows[0]["monthly_cost"] == "23750"
     assert rows[1]["overhead:router"] == "20"  # 1,000,000 × $0.00002
     assert rows[0]["overhead:router"] == "0"

@@ -1,68 +1,43 @@
-"""CSV: one row per strategy, exact values, for spreadsheets."""
+"""CSV: one row per strategy, for spreadsheets — the JSON report's values, flattened."""
 
 from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
+from typing import Any
 
 from routecli.costmodel import SimulationResult
-from routecli.render.numbers import decimal_str
+from routecli.render.report_json import SCALAR_FIELDS, strategy_document
 
 __all__ = ["simulation_csv"]
 
-_NONE = Decimal(0)
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def simulation_csv(result: SimulationResult) -> str:
-    """Strategies as CSV: money as exact decimals, ratios as floats.
+    """Strategies as CSV with the JSON report's field names: money as exact decimals, ratios as numbers.
 
     Spend gets a column per tier (``spend:<tier>``) and per overhead (``overhead:<name>``).
     """
-    strategies = result.strategies
-    tiers = list(dict.fromkeys(name for strategy in strategies for name in strategy.spend_by_model))
-    overheads = list(dict.fromkeys(name for strategy in strategies for name in strategy.overhead))
+    documents = [strategy_document(strategy) for strategy in result.strategies]
+    used = {name for document in documents for name in document["spend_by_model"]}
+    tiers = [tier.name for tier in result.tiers if tier.name in used]
+    overheads = list(dict.fromkeys(name for document in documents for name in document["overhead_spend"]))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            "strategy",
-            "type",
-            "baseline",
-            "monthly_cost",
-            "cost_per_request",
-            "cost_per_1k_requests",
-            "savings_vs_baseline",
-            "savings_vs_baseline_pct",
-            "quality",
-            "mean_latency_ms",
-            "model_calls_per_request",
-            "escalation_rate",
-            "cache_hit_rate",
-            *(f"spend:{name}" for name in tiers),
-            *(f"overhead:{name}" for name in overheads),
-        ]
-    )
-    for strategy in result.strategies:
-        spend, overhead = strategy.spend_by_model, strategy.overhead
-        pct = strategy.savings_vs_baseline_pct
+    writer.writerow([*SCALAR_FIELDS, *(f"spend:{name}" for name in tiers), *(f"overhead:{name}" for name in overheads)])
+    for document in documents:
         writer.writerow(
             [
-                strategy.name,
-                strategy.type,
-                str(strategy.is_baseline).lower(),
-                decimal_str(strategy.monthly_cost),
-                decimal_str(strategy.cost_per_request),
-                decimal_str(strategy.cost_per_1k_requests),
-                decimal_str(strategy.savings_vs_baseline),
-                "" if pct is None else float(pct),
-                "" if strategy.quality is None else float(strategy.quality),
-                float(strategy.mean_latency_ms),
-                float(strategy.model_calls_per_request),
-                float(strategy.escalation_rate),
-                float(strategy.cache_hit_rate),
-                *(decimal_str(spend.get(name, _NONE)) for name in tiers),
-                *(decimal_str(overhead.get(name, _NONE)) for name in overheads),
+                *(_cell(document[field]) for field in SCALAR_FIELDS),
+                *(document["spend_by_model"].get(name, "0") for name in tiers),
+                *(document["overhead_spend"].get(name, "0") for name in overheads),
             ]
         )
     return out.getvalue()

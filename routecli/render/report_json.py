@@ -11,7 +11,15 @@ from routecli.costmodel import SimulationResult, StrategyResult
 from routecli.pricing import ModelPrice, TokenRates
 from routecli.render.numbers import decimal_str
 
-__all__ = ["REPORT_SCHEMA", "SCHEMA_VERSION", "price_document", "simulation_document", "simulation_json"]
+__all__ = [
+    "REPORT_SCHEMA",
+    "SCALAR_FIELDS",
+    "SCHEMA_VERSION",
+    "price_document",
+    "simulation_document",
+    "simulation_json",
+    "strategy_document",
+]
 
 SCHEMA_VERSION = 1
 
@@ -29,58 +37,49 @@ _RATES: dict[str, Any] = {
         "cache_write_per_mtok": _OPTIONAL_MONEY,
     },
 }
-_STRATEGY: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "name",
-        "type",
-        "baseline",
-        "monthly_cost",
-        "cost_per_request",
-        "cost_per_1k_requests",
-        "savings_vs_baseline",
-        "savings_vs_baseline_pct",
-        "quality",
-        "mean_latency_ms",
-        "model_calls_per_request",
-        "escalation_rate",
-        "escalation_by_hop",
-        "cache_hit_rate",
-        "answered_share",
-        "spend_by_model",
-        "overhead_spend",
-    ],
-    "properties": {
-        "name": {"type": "string"},
-        "type": {"enum": ["single", "route", "cascade", "hybrid"]},
-        "baseline": {"type": "boolean"},
-        "monthly_cost": _MONEY,
-        "cost_per_request": _MONEY,
-        "cost_per_1k_requests": _MONEY,
-        "savings_vs_baseline": _MONEY,
-        "savings_vs_baseline_pct": {"type": ["number", "null"]},
-        "quality": {"anyOf": [_RATIO, {"type": "null"}]},
-        "mean_latency_ms": {"type": "number", "minimum": 0},
-        "model_calls_per_request": {"type": "number", "minimum": 0},
-        "escalation_rate": _RATIO,
-        "escalation_by_hop": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["from", "to", "rate"],
-                "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "rate": _RATIO},
-            },
-        },
-        "cache_hit_rate": _RATIO,
-        "answered_share": {"type": "object", "additionalProperties": _RATIO},
-        "spend_by_model": {"type": "object", "additionalProperties": _MONEY},
-        "overhead_spend": {
+_STRATEGY_PROPERTIES: dict[str, Any] = {
+    "name": {"type": "string"},
+    "type": {"enum": ["single", "route", "cascade", "hybrid"]},
+    "baseline": {"type": "boolean"},
+    "monthly_cost": _MONEY,
+    "cost_per_request": _MONEY,
+    "cost_per_1k_requests": _MONEY,
+    "savings_vs_baseline": _MONEY,
+    "savings_vs_baseline_pct": {"type": ["number", "null"]},
+    "quality": {"anyOf": [_RATIO, {"type": "null"}]},
+    "mean_latency_ms": {"type": "number", "minimum": 0},
+    "model_calls_per_request": {"type": "number", "minimum": 0},
+    "escalation_rate": _RATIO,
+    "escalation_by_hop": {
+        "type": "array",
+        "items": {
             "type": "object",
-            "propertyNames": {"enum": ["router", "evaluator", "semantic cache"]},
-            "additionalProperties": _MONEY,
+            "required": ["from", "to", "rate"],
+            "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "rate": _RATIO},
         },
     },
+    "cache_hit_rate": _RATIO,
+    "answered_share": {"type": "object", "additionalProperties": _RATIO},
+    "spend_by_model": {"type": "object", "additionalProperties": _MONEY},
+    "overhead_spend": {
+        "type": "object",
+        "propertyNames": {"enum": ["router", "evaluator", "semantic cache"]},
+        "additionalProperties": _MONEY,
+    },
 }
+_STRATEGY: dict[str, Any] = {
+    "type": "object",
+    "required": list(_STRATEGY_PROPERTIES),
+    "properties": _STRATEGY_PROPERTIES,
+}
+SCALAR_FIELDS = tuple(
+    name
+    for name, schema in _STRATEGY_PROPERTIES.items()
+    if schema.get("type") != "object" and schema.get("type") != "array"
+)
+"""Strategy fields with one value each, in report order (the CSV's columns)."""
+
+
 REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "routecli simulation report",
@@ -178,7 +177,7 @@ def price_document(price: ModelPrice) -> dict[str, Any]:
     }
 
 
-def _strategy(result: StrategyResult) -> dict[str, Any]:
+def strategy_document(result: StrategyResult) -> dict[str, Any]:
     return {
         "name": result.name,
         "type": result.type,
@@ -214,7 +213,7 @@ def simulation_document(result: SimulationResult) -> dict[str, Any]:
             "requests": decimal_str(result.requests_per_month),
         },
         "baseline": result.baseline,
-        "strategies": [_strategy(strategy) for strategy in result.strategies],
+        "strategies": [strategy_document(strategy) for strategy in result.strategies],
         "models": {
             tier.name: {"model": tier.price.id, "provider": tier.price.provider, "price": price_document(tier.price)}
             for tier in result.tiers
