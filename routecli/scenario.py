@@ -7,7 +7,7 @@ Data flows one way: YAML → ``SCENARIO_SPEC.check`` (shape, key paths) →
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
@@ -151,7 +151,7 @@ class Scenario:
     baseline: str
     description: str | None = None
     price_sources: tuple[PriceSource, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ the spec
