@@ -11,7 +11,7 @@ significant digits, and the scenario's bounds keep every figure well inside them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import add, mul, sub
@@ -26,7 +26,7 @@ __all__ = [
     "StrategyResult",
     "TierUsage",
     "simulate",
-    "tier_latency_ms",
+    "tier_latencies_ms",
 ]
 
 ZERO = Decimal(0)
@@ -101,9 +101,10 @@ class SimulationResult:
         return next(result for result in self.strategies if result.name == name)
 
 
-def tier_latency_ms(tier: Tier, output_tokens: Decimal) -> Decimal:
-    """Time to first token plus the time to generate the output."""
-    return tier.ttft_ms + output_tokens * THOUSAND / tier.tokens_per_s
+def tier_latencies_ms(tier: Tier, output_tokens: Sequence[Decimal]) -> list[Decimal]:
+    """Per request: time to first token plus the time to generate its output."""
+    ttft, speed = tier.ttft_ms, tier.tokens_per_s
+    return [ttft + tokens * THOUSAND / speed for tokens in output_tokens]
 
 
 class _Prices:
@@ -118,9 +119,7 @@ class _Prices:
         self._costs: dict[tuple[str, Decimal, Decimal, bool], list[Decimal]] = {}
         self._sums: dict[tuple[object, ...], tuple[Decimal, Decimal, Decimal, Decimal | None]] = {}
         self._traffic: dict[int, tuple[SemanticCache | None, list[Decimal] | None, list[Decimal], list[Decimal]]] = {}
-        self.latency = {
-            name: [tier_latency_ms(tier, s.output_tokens) for s in self.segments] for name, tier in self.tiers.items()
-        }
+        self.latency = {name: tier_latencies_ms(tier, self._outputs) for name, tier in self.tiers.items()}
         self.quality = {
             name: None if tier.quality is None else [tier.quality[s.name] for s in self.segments]
             for name, tier in self.tiers.items()

@@ -186,11 +186,14 @@ def test_pricing_list_table(runner: CliRunner) -> None:
 
 
 def test_pricing_show(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["pricing", "show", "gpt-5-mini", "--json"])
+    result = runner.invoke(app, ["pricing", "show", "gpt-5-mini", "--format", "json"])
     model = json.loads(result.stdout)
     assert (model["id"], model["input_per_mtok"], model["output_per_mtok"]) == ("gpt-5-mini", "0.25", "2")
     table = runner.invoke(app, ["pricing", "show", "gpt-5-mini"])
     assert "$0.25" in table.stdout
+    csv_text = runner.invoke(app, ["pricing", "show", "claude-opus-4-6", "-f", "csv"]).stdout
+    (row,) = csv.DictReader(io.StringIO(csv_text))
+    assert (row["id"], row["input_per_mtok"], row["cache_write_per_mtok"]) == ("claude-opus-4-6", "5", "6.25")
 
 
 def test_pricing_show_unknown_model(runner: CliRunner) -> None:

@@ -64,13 +64,15 @@ def list_models(
 def show_model(
     model: Annotated[str, typer.Argument(help="A model id or alias.", show_default=False, metavar="MODEL")],
     pricing: PricingOption = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
-    """Show every price of one model.
+    """Show every price of one model (USD per 1M tokens).
 
     \b
-    Example:
+    Examples:
       routecli pricing show claude-opus-4-6
+      routecli pricing show gpt-5-mini --format json
     """
     import json
 
@@ -79,10 +81,15 @@ def show_model(
     from routecli.render.report_json import price_document
 
     price = load_price_files(pricing or ()).lookup(model)
-    if json_output:
-        write_text(json.dumps(price_document(price), indent=2) + "\n", None)
+    format = resolve_format(format, output)
+    if format is OutputFormat.table:
+        write_renderable(prices.model_renderable(price), output)
+    elif format is OutputFormat.json:
+        write_text(json.dumps(price_document(price), indent=2) + "\n", output)
+    elif format is OutputFormat.markdown:
+        write_text(prices.price_list_markdown([price]), output)
     else:
-        write_renderable(prices.model_renderable(price), None)
+        write_text(prices.price_list_csv([price]), output)
 
 
 def register(app: typer.Typer) -> None:
