@@ -161,14 +161,25 @@ _MAX_REQUESTS = Decimal(10) ** 12
 _MAX_TOKENS = Decimal(10) ** 8
 _MAX_MS = Decimal(10) ** 8
 _MAX_DOLLARS = Decimal(10) ** 4
-_PROBABILITY = Num(minimum=0, maximum=1, noun="a probability")
+
+
+def _fraction(noun: str, doc: str = "") -> Num:
+    """A probability or share, from 0 to 1."""
+    return Num(minimum=0, maximum=1, doc=doc, noun=noun)
+
+
+def _tokens(doc: str) -> Num:
+    return Num(minimum=0, maximum=_MAX_TOKENS, doc=doc)
+
+
+_PROBABILITY = _fraction("a probability")
 _DOLLARS = Num(minimum=0, maximum=_MAX_DOLLARS, noun="an amount in USD")
 _MILLISECONDS = Num(minimum=0, maximum=_MAX_MS, noun="a duration in ms")
 
 
 def _per_segment(doc: str) -> OneOf:
     return OneOf(
-        (Num(minimum=0, maximum=1, noun="a probability"), Map(Num(minimum=0, maximum=1, noun="a probability"))),
+        (_PROBABILITY, Map(_PROBABILITY)),
         doc=doc + " One number for every segment, or a mapping of segment name to number.",
     )
 
@@ -176,15 +187,9 @@ def _per_segment(doc: str) -> OneOf:
 _SEGMENT = Obj(
     {
         "name": Field(Str(), required=True),
-        "share": Field(
-            Num(minimum=0, maximum=1, doc="Share of all requests; shares sum to 1.", noun="a share"), required=True
-        ),
-        "input_tokens": Field(
-            Num(minimum=0, maximum=_MAX_TOKENS, doc="Mean prompt tokens; overrides traffic.input_tokens.")
-        ),
-        "output_tokens": Field(
-            Num(minimum=0, maximum=_MAX_TOKENS, doc="Mean output tokens; overrides traffic.output_tokens.")
-        ),
+        "share": Field(_fraction("a share", "Share of all requests; shares sum to 1."), required=True),
+        "input_tokens": Field(_tokens("Mean prompt tokens; overrides traffic.input_tokens.")),
+        "output_tokens": Field(_tokens("Mean output tokens; overrides traffic.output_tokens.")),
         "description": Field(Str()),
     }
 )
@@ -201,8 +206,8 @@ _TRAFFIC = Obj(
             Num(minimum=0, maximum=31, exclusive_minimum=True, doc="Days in a month (default 30)."),
             default=DEFAULT_DAYS_PER_MONTH,
         ),
-        "input_tokens": Field(Num(minimum=0, maximum=_MAX_TOKENS, doc="Mean prompt tokens per request.")),
-        "output_tokens": Field(Num(minimum=0, maximum=_MAX_TOKENS, doc="Mean output tokens per request.")),
+        "input_tokens": Field(_tokens("Mean prompt tokens per request.")),
+        "output_tokens": Field(_tokens("Mean output tokens per request.")),
         "segments": Field(List(_SEGMENT, min_items=1, doc="The traffic mix (default: one segment, 'all').")),
     },
     doc="How many requests, how long, and in what mix.",
@@ -239,12 +244,8 @@ _SEMANTIC_CACHE = Obj(
 
 _PROMPT_CACHING = Obj(
     {
-        "cached_share": Field(
-            Num(minimum=0, maximum=1, doc="Share of input tokens read from the cache.", noun="a share"), required=True
-        ),
-        "write_share": Field(
-            Num(minimum=0, maximum=1, doc="Share of input tokens written to the cache.", noun="a share"), default=ZERO
-        ),
+        "cached_share": Field(_fraction("a share", "Share of input tokens read from the cache."), required=True),
+        "write_share": Field(_fraction("a share", "Share of input tokens written to the cache."), default=ZERO),
     },
     doc="Provider prompt caching; false turns a scenario-wide one off.",
 )
@@ -257,9 +258,7 @@ _MODIFIER_FIELDS: dict[str, Field] = {
 
 _ROUTER = Obj(
     {
-        "accuracy": Field(
-            Num(minimum=0, maximum=1, doc="P(a request goes to its segment's route).", noun="a probability")
-        ),
+        "accuracy": Field(_fraction("a probability", "P(a request goes to its segment's route).")),
         "confusion": Field(Map(Map(_PROBABILITY), doc="P(tier | segment) per segment, instead of accuracy.")),
         "cost_per_request": Field(_DOLLARS, default=ZERO),
         "latency_ms": Field(_MILLISECONDS, default=ZERO),
@@ -270,8 +269,8 @@ _EVALUATOR = Obj(
     {
         "cost_per_request": Field(_DOLLARS, default=ZERO),
         "latency_ms": Field(_MILLISECONDS, default=ZERO),
-        "tpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer good).", noun="a probability")),
-        "fpr": Field(Num(minimum=0, maximum=1, doc="P(accept | answer bad).", noun="a probability")),
+        "tpr": Field(_fraction("a probability", "P(accept | answer good).")),
+        "fpr": Field(_fraction("a probability", "P(accept | answer bad).")),
     }
 )
 

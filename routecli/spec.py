@@ -229,12 +229,19 @@ class Num(Spec):
         return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
     def expected(self) -> str:
-        if self.minimum is not None and self.maximum is not None and self.maximum <= _SHOWN_MAXIMUM:
-            return f"{self.noun} from {self.minimum} to {self.maximum}"
+        low = None
         if self.minimum is not None:
-            relation = "greater than" if self.exclusive_minimum else "at least"
-            return f"{self.noun} {relation} {self.minimum}"
-        return self.noun
+            low = f"{'greater than' if self.exclusive_minimum else 'at least'} {self.minimum}"
+        if self._shows_maximum():
+            if low is None:
+                return f"{self.noun} of at most {self.maximum}"
+            if not self.exclusive_minimum:
+                return f"{self.noun} from {self.minimum} to {self.maximum}"
+            return f"{self.noun} {low} and at most {self.maximum}"
+        return self.noun if low is None else f"{self.noun} {low}"
+
+    def _shows_maximum(self) -> bool:
+        return self.maximum is not None and self.maximum <= _SHOWN_MAXIMUM
 
     def check(self, value: Any, path: KeyPath) -> Decimal:
         if isinstance(value, str) and _looks_numeric(value):
@@ -251,17 +258,13 @@ class Num(Spec):
             raise self._fail(value, path) from None
         if not number.is_finite():
             raise self._fail(value, path)
-        if self.minimum is not None and (number <= self.minimum if self.exclusive_minimum else number < self.minimum):
-            relation = "greater than" if self.exclusive_minimum else "at least"
-            bound = f"{relation} {self.minimum}"
-            if self.maximum is not None and self.maximum <= 1:
-                bound = f"from {self.minimum} to {self.maximum}"
-            raise InvalidValueError(f"expected {self.noun} {bound}, got {value}", path=path)
-        if self.maximum is not None and number > self.maximum:
-            bound = f"to {self.maximum}" if self.maximum <= 1 else f"of at most {self.maximum:,}"
-            if self.maximum <= 1 and self.minimum is not None:
-                bound = f"from {self.minimum} {bound}"
-            raise InvalidValueError(f"expected {self.noun} {bound}, got {value}", path=path)
+        too_low = self.minimum is not None and (
+            number <= self.minimum if self.exclusive_minimum else number < self.minimum
+        )
+        if too_low or (self.maximum is not None and number > self.maximum and self._shows_maximum()):
+            raise InvalidValueError(f"expected {self.expected()}, got {value}", path=path)
+        if self.maximum is not None and number > self.maximum:  # a guard bound, too large to name up front
+            raise InvalidValueError(f"expected {self.noun} of at most {self.maximum:,}, got {value}", path=path)
         return number
 
     def json_schema(self) -> dict[str, Any]:
