@@ -71,25 +71,25 @@ class ModelPrice:
     max_output_tokens: int | None = None
     source: PriceSource | None = None
 
-    def rates_for(self, input_tokens: Decimal, *, batch: bool) -> TokenRates:
-        """The rates a request is billed at.
+    def rates(self, *, long: bool, batch: bool) -> TokenRates:
+        """Standard, batch or long-context rates.
 
-        Over the long-context threshold the long-context rates apply to the whole
+        Long-context rates (``long``, for models that have them) apply to the whole
         request; with ``batch`` they get the model's batch discount, field by field
         (the providers discount long prompts in batch as they do short ones).
         """
         batch_rates = self.batch if batch else None
-        if self.long_context is None or input_tokens <= self.long_context.above_tokens:
+        if not long or self.long_context is None:
             return batch_rates or self.standard
-        long = self.long_context.rates
+        extended = self.long_context.rates
         if batch_rates is None:
-            return long
+            return extended
         ratio = _ratio(batch_rates.input, self.standard.input)
         return TokenRates(
-            input=long.input * ratio,
-            output=long.output * _ratio(batch_rates.output, self.standard.output, ratio),
-            cached_input=_scaled(long.cached_input, batch_rates.cached_input, self.standard.cached_input, ratio),
-            cache_write=_scaled(long.cache_write, batch_rates.cache_write, self.standard.cache_write, ratio),
+            input=extended.input * ratio,
+            output=extended.output * _ratio(batch_rates.output, self.standard.output, ratio),
+            cached_input=_scaled(extended.cached_input, batch_rates.cached_input, self.standard.cached_input, ratio),
+            cache_write=_scaled(extended.cache_write, batch_rates.cache_write, self.standard.cache_write, ratio),
         )
 
 
@@ -130,8 +130,7 @@ def request_costs(
     """
 
     def per_token(long: bool) -> tuple[Decimal, Decimal]:
-        threshold = price.long_context.above_tokens + 1 if price.long_context and long else 0
-        rates = price.rates_for(Decimal(threshold), batch=batch)
+        rates = price.rates(long=long, batch=batch)
         return blended_input_rate(rates, cached_share, write_share).scaleb(-6), rates.output.scaleb(-6)
 
     fee = price.per_request
