@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,7 @@ from routecli.errors import InputFileError
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-__all__ = ["FORMAT_HELP", "OutputFormat", "resolve_format", "write_renderable", "write_text"]
+__all__ = ["FORMAT_HELP", "OutputFormat", "emit", "resolve_format", "write_renderable", "write_text"]
 
 FILE_WIDTH = 240  # tables take only the width they need; lines are stripped of trailing spaces
 
@@ -38,6 +39,23 @@ def resolve_format(chosen: OutputFormat | None, output: Path | None) -> OutputFo
     if output is not None:
         return _BY_SUFFIX.get(output.suffix.lower(), OutputFormat.table)
     return OutputFormat.table
+
+
+def emit(
+    chosen: OutputFormat | None,
+    output: Path | None,
+    *,
+    table: Callable[[], RenderableType],
+    json: Callable[[], str],
+    markdown: Callable[[], str],
+    csv: Callable[[], str],
+) -> None:
+    """Render in the chosen (or implied) format and write it; only the renderer used is called."""
+    format = resolve_format(chosen, output)
+    if format is OutputFormat.table:
+        write_renderable(table(), output)
+    else:
+        write_text({OutputFormat.json: json, OutputFormat.markdown: markdown, OutputFormat.csv: csv}[format](), output)
 
 
 def write_text(text: str, output: Path | None) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from routecli.cli.output import FORMAT_HELP, OutputFormat, resolve_format, write_renderable, write_text
+from routecli.cli.output import FORMAT_HELP, OutputFormat, emit
 from routecli.cli.simulate import PricingOption
 
 __all__ = ["register"]
@@ -49,15 +49,14 @@ def list_models(
         needle = search.lower()
         models = [m for m in models if any(needle in name.lower() for name in (m.id, *m.aliases))]
     models.sort(key=lambda m: (m.provider, m.id))
-    format = resolve_format(format, output)
-    if format is OutputFormat.table:
-        write_renderable(prices.price_list_renderable(models), output)
-    elif format is OutputFormat.json:
-        write_text(prices.price_list_json(models), output)
-    elif format is OutputFormat.markdown:
-        write_text(prices.price_list_markdown(models), output)
-    else:
-        write_text(prices.price_list_csv(models), output)
+    emit(
+        format,
+        output,
+        table=lambda: prices.price_list_renderable(models),
+        json=lambda: prices.price_list_json(models),
+        markdown=lambda: prices.price_list_markdown(models),
+        csv=lambda: prices.price_list_csv(models),
+    )
 
 
 @pricing_app.command("show")
@@ -81,15 +80,14 @@ def show_model(
     from routecli.render.report_json import price_document
 
     price = load_price_files(pricing or ()).lookup(model)
-    format = resolve_format(format, output)
-    if format is OutputFormat.table:
-        write_renderable(prices.model_renderable(price), output)
-    elif format is OutputFormat.json:
-        write_text(json.dumps(price_document(price), indent=2) + "\n", output)
-    elif format is OutputFormat.markdown:
-        write_text(prices.price_list_markdown([price]), output)
-    else:
-        write_text(prices.price_list_csv([price]), output)
+    emit(
+        format,
+        output,
+        table=lambda: prices.model_renderable(price),
+        json=lambda: json.dumps(price_document(price), indent=2) + "\n",
+        markdown=lambda: prices.price_list_markdown([price]),
+        csv=lambda: prices.price_list_csv([price]),
+    )
 
 
 def register(app: typer.Typer) -> None:

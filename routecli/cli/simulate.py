@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from routecli.cli.output import FORMAT_HELP, OutputFormat, resolve_format, write_renderable, write_text
+from routecli.cli.output import FORMAT_HELP, OutputFormat, emit
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 __all__ = ["register"]
 
@@ -38,26 +41,26 @@ def simulate(
       routecli simulate scenario.yaml --pricing negotiated-prices.yaml
     """
     from routecli.costmodel import simulate as run_simulation
+    from routecli.render.csv_report import simulation_csv
+    from routecli.render.markdown import simulation_markdown
+    from routecli.render.report_json import simulation_json
     from routecli.scenario import load_scenario
 
     result = run_simulation(load_scenario(scenario, pricing or ()))
-    format = resolve_format(format, output)
-    if format is OutputFormat.table:
-        from routecli.render.terminal import simulation_renderable
 
-        write_renderable(simulation_renderable(result), output)
-    elif format is OutputFormat.json:
-        from routecli.render.report_json import simulation_json
+    def table() -> RenderableType:
+        from routecli.render.terminal import simulation_renderable  # rich, only for the table
 
-        write_text(simulation_json(result), output)
-    elif format is OutputFormat.markdown:
-        from routecli.render.markdown import simulation_markdown
+        return simulation_renderable(result)
 
-        write_text(simulation_markdown(result), output)
-    else:
-        from routecli.render.csv_report import simulation_csv
-
-        write_text(simulation_csv(result), output)
+    emit(
+        format,
+        output,
+        table=table,
+        json=lambda: simulation_json(result),
+        markdown=lambda: simulation_markdown(result),
+        csv=lambda: simulation_csv(result),
+    )
 
 
 def register(app: typer.Typer) -> None:
