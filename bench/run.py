@@ -5,6 +5,8 @@ Run: python bench/run.py [--runs N]
 - `routecli --help`           ≤ 1.5 × `python -c "import typer, rich"`
 - `routecli simulate` example ≤ 2 × `routecli --help` (whole process)
 - the core alone, 1,000 segments × 20 strategies, ≤ 50 ms
+- Monte Carlo, 1,000,000 requests × 5 strategies, ≤ 2 s (bench/montecarlo.py)
+- `routecli sweep`, 21 values, ≤ 3 × `routecli simulate` (whole process)
 
 Process timings interleave the commands and take the median, since this
 machine is shared and noisy. The package's bytecode is compiled first, as
@@ -26,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 EXAMPLE = REPO / "scenarios" / "example.yaml"
+SWEEP = "strategies.cascade.accept.light=0:1:0.05"
 
 
 def _time_process(command: list[str]) -> float:
@@ -77,17 +80,25 @@ def main() -> int:
             "import typer, rich": [sys.executable, "-c", "import typer, rich"],
             "routecli --help": [routecli, "--help"],
             "routecli simulate example": [routecli, "simulate", str(EXAMPLE)],
+            "routecli sweep (21 values)": [routecli, "sweep", str(EXAMPLE), "--vary", SWEEP],
         },
         args.runs,
     )
     core_median, core_best = _core(args.runs)
+    sys.path.insert(0, str(HERE))
+    import montecarlo
+
+    monte_carlo = montecarlo.measure()
 
     help_ratio = times["routecli --help"] / times["import typer, rich"]
     simulate_ratio = times["routecli simulate example"] / times["routecli --help"]
+    sweep_ratio = times["routecli sweep (21 values)"] / times["routecli simulate example"]
     checks = [
         ("routecli --help / import typer, rich", help_ratio, 1.5, "×"),
         ("routecli simulate / routecli --help", simulate_ratio, 2.0, "×"),
         ("core: 1,000 segments × 20 strategies (ms)", core_median * 1000, 50.0, " ms"),
+        ("monte carlo: 1,000,000 requests × 5 strategies (s)", monte_carlo, 2.0, " s"),
+        ("routecli sweep (21 values) / routecli simulate", sweep_ratio, 3.0, "×"),
     ]
     print(f"median of {args.runs} runs, interleaved")
     for name, seconds in times.items():

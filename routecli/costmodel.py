@@ -15,16 +15,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import add, mul, sub
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from routecli.pricing import PriceSource, request_costs
-from routecli.scenario import Modifiers, Scenario, Segment, SemanticCache, Strategy, StrategyType, Tier
+from routecli.pricing import PriceSource, expected_request_cost, request_costs
+from routecli.scenario import Growth, Modifiers, Scenario, Segment, SemanticCache, Strategy, StrategyType, Tier
+
+if TYPE_CHECKING:
+    from routecli.montecarlo import MonteCarloResult
 
 __all__ = [
+    "ForecastMonth",
     "Hop",
     "SimulationResult",
     "StrategyResult",
     "TierUsage",
+    "forecast",
     "simulate",
     "tier_latencies_ms",
 ]
@@ -82,9 +87,21 @@ class StrategyResult:
         return {usage.tier: usage.spend for usage in self.tiers}
 
 
+class ForecastMonth(NamedTuple):
+    """One month of a growth forecast: its volume and each strategy's cost (in strategy order)."""
+
+    month: int
+    requests: Decimal
+    costs: tuple[Decimal, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class SimulationResult:
-    """Every strategy of a scenario, ready for any renderer."""
+    """Every strategy of a scenario, ready for any renderer.
+
+    ``forecast`` (with ``growth``) is filled when the scenario's traffic grows;
+    ``monte_carlo`` and ``insights`` when they were asked for.
+    """
 
     scenario: str
     currency: str
@@ -96,9 +113,17 @@ class SimulationResult:
     price_sources: tuple[PriceSource, ...]
     warnings: tuple[str, ...]
     description: str | None = None
+    growth: Growth | None = None
+    forecast: tuple[ForecastMonth, ...] = ()
+    monte_carlo: MonteCarloResult | None = None
+    insights: tuple[str, ...] = ()
 
     def strategy(self, name: str) -> StrategyResult:
         return next(result for result in self.strategies if result.name == name)
+
+    @property
+    def baseline_result(self) -> StrategyResult:
+        return self.strategy(self.baseline)
 
 
 def tier_latencies_ms(tier: Tier, output_tokens: Sequence[Decimal]) -> list[Decimal]:
@@ -132,14 +157,16 @@ class _Prices:
         key = (tier, cached, written, modifiers.batch)
         found = self._costs.get(key)
         if found is None:
+            price = self.tiers[tier].price
             found = request_costs(
-                self.tiers[tier].price,
-                self._inputs,
-                self._outputs,
-                cached_share=cached,
-                write_share=written,
-                batch=modifiers.batch,
+                price, self._inputs, self._outputs, cached_share=cached, write_share=written, batch=modifiers.batch
             )
+            if price.long_context is not None:  # where counts vary, some requests cross the threshold
+                for index, segment in enumerate(self.segments):
+                    if segment.tokens is not None:
+                        found[index] = expected_request_cost(
+                            price, segment.tokens, cached_share=cached, write_share=written, batch=modifiers.batch
+                        )
             self._costs[key] = found
         return found
 
@@ -440,6 +467,20 @@ def _result(strategy: Strategy, totals: _Totals, scenario: Scenario, baseline_co
     )
 
 
+def forecast(growth: Growth, volume: Decimal, strategies: Sequence[StrategyResult]) -> tuple[ForecastMonth, ...]:
+    """Month by month: volume × (1 + g)^(m − 1), each strategy at its cost per request.
+
+    Every cost in the model is per request, so a month's cost scales with its volume.
+    """
+    factor = ONE + growth.monthly_pct / HUNDRED
+    months = []
+    requests = volume
+    for month in range(1, growth.months + 1):
+        months.append(ForecastMonth(month, requests, tuple(s.cost_per_request * requests for s in strategies)))
+        requests *= factor
+    return tuple(months)
+
+
 def simulate(scenario: Scenario) -> SimulationResult:
     """Evaluate every strategy of ``scenario`` and compare each with its baseline."""
     prices = _Prices(scenario)
@@ -463,4 +504,6 @@ def simulate(scenario: Scenario) -> SimulationResult:
         tiers=tuple(scenario.tiers.values()),
         price_sources=scenario.price_sources,
         warnings=scenario.warnings,
+        growth=scenario.growth,
+        forecast=() if scenario.growth is None else forecast(scenario.growth, scenario.requests_per_month, results),
     )

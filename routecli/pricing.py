@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from routecli.distributions import TokenProfile
 from routecli.errors import UnknownModelError
 from routecli.spec import closest
 
@@ -22,8 +23,10 @@ __all__ = [
     "PriceTable",
     "TokenRates",
     "blended_input_rate",
+    "expected_request_cost",
     "request_cost",
     "request_costs",
+    "token_rates",
 ]
 
 PER_MILLION = Decimal(1_000_000)
@@ -114,6 +117,14 @@ def blended_input_rate(rates: TokenRates, cached_share: Decimal, write_share: De
     return (ONE - cached_share - write_share) * rates.input + cached_share * cached_rate + write_share * write_rate
 
 
+def token_rates(
+    price: ModelPrice, *, long: bool, cached_share: Decimal = ZERO, write_share: Decimal = ZERO, batch: bool = False
+) -> tuple[Decimal, Decimal]:
+    """USD per input token (prompt-cache shares blended in) and per output token."""
+    rates = price.rates(long=long, batch=batch)
+    return blended_input_rate(rates, cached_share, write_share).scaleb(-6), rates.output.scaleb(-6)
+
+
 def request_costs(
     price: ModelPrice,
     inputs: Sequence[Decimal],
@@ -130,8 +141,7 @@ def request_costs(
     """
 
     def per_token(long: bool) -> tuple[Decimal, Decimal]:
-        rates = price.rates(long=long, batch=batch)
-        return blended_input_rate(rates, cached_share, write_share).scaleb(-6), rates.output.scaleb(-6)
+        return token_rates(price, long=long, cached_share=cached_share, write_share=write_share, batch=batch)
 
     fee = price.per_request
     short_in, short_out = per_token(long=False)
@@ -164,6 +174,39 @@ def request_cost(
         price, [input_tokens], [output_tokens], cached_share=cached_share, write_share=write_share, batch=batch
     )
     return cost
+
+
+def expected_request_cost(
+    price: ModelPrice,
+    tokens: TokenProfile,
+    *,
+    cached_share: Decimal = ZERO,
+    write_share: Decimal = ZERO,
+    batch: bool = False,
+) -> Decimal:
+    """Mean USD per request when token counts follow ``tokens``.
+
+    Cost is linear in the counts except where long-context rates start, so the
+    mean needs only the means and the part of them above the threshold.
+    """
+    rates = {
+        long: token_rates(price, long=long, cached_share=cached_share, write_share=write_share, batch=batch)
+        for long in (False, True)
+    }
+    short_in, short_out = rates[False]
+    mean_in, mean_out = tokens.input_mean, tokens.output_mean
+    fee = price.per_request
+    if price.long_context is None:
+        return mean_in * short_in + mean_out * short_out + fee
+    tail = tokens.long_tail(Decimal(price.long_context.above_tokens))
+    long_in, long_out = rates[True]
+    return (
+        (mean_in - tail.input) * short_in
+        + (mean_out - tail.output) * short_out
+        + tail.input * long_in
+        + tail.output * long_out
+        + fee
+    )
 
 
 class PriceTable:

@@ -10,13 +10,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
+from routecli.distributions import (
+    Empirical,
+    Fixed,
+    Independent,
+    LogNormal,
+    Normal,
+    Spread,
+    TokenProfile,
+    lognormal_sigma,
+)
 from routecli.errors import InvalidValueError, KeyPath
-from routecli.loading import read_yaml
+from routecli.loading import YamlDocument, read_yaml
 from routecli.pricing import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates
 from routecli.pricing_files import PRICE_FIELDS, add_price_file, build_rates, load_price_files
-from routecli.spec import Bool, Choice, Field, List, Map, Num, Obj, OneOf, Spec, Str, Tagged, closest
+from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Spec, Str, Tagged, closest
+
+if TYPE_CHECKING:
+    from routecli.token_logs import TokenLog
 
 __all__ = [
     "DEFAULT_DAYS_PER_MONTH",
@@ -25,10 +38,12 @@ __all__ = [
     "INLINE_PRICES",
     "SCENARIO_SPEC",
     "Evaluator",
+    "Growth",
     "Modifiers",
     "PromptCaching",
     "Router",
     "Scenario",
+    "ScenarioSource",
     "Segment",
     "SemanticCache",
     "Strategy",
@@ -36,11 +51,15 @@ __all__ = [
     "Tier",
     "build_scenario",
     "load_scenario",
+    "read_scenario",
 ]
 
 DEFAULT_DAYS_PER_MONTH = Decimal(30)
 DEFAULT_TTFT_MS = Decimal(500)
 DEFAULT_TOKENS_PER_S = Decimal(50)
+DEFAULT_JITTER = Decimal("0.25")
+MAX_GROWTH_MONTHS = 120
+_CLIPPED_WARNING = 0.01  # warn when a normal's draws fall below zero this often
 _SHARE_TOLERANCE = Decimal("0.000001")
 INLINE_PRICES = PriceSource("inline", None, "prices given in the scenario", "scenario")
 """The source of every price given (or overridden) inline in a scenario."""
@@ -55,12 +74,17 @@ T = TypeVar("T")
 
 
 class Segment(NamedTuple):
-    """A slice of the traffic with its share and mean token counts."""
+    """A slice of the traffic with its share and mean token counts.
+
+    ``tokens`` is the distribution of the counts, or None when every request has
+    exactly the mean counts.
+    """
 
     name: str
     share: Decimal
     input_tokens: Decimal
     output_tokens: Decimal
+    tokens: TokenProfile | None = None
 
 
 class Tier(NamedTuple):
@@ -71,6 +95,7 @@ class Tier(NamedTuple):
     quality: Mapping[str, Decimal] | None
     ttft_ms: Decimal
     tokens_per_s: Decimal
+    latency_jitter: Decimal = DEFAULT_JITTER
 
 
 class SemanticCache(NamedTuple):
@@ -138,6 +163,13 @@ class Strategy(NamedTuple):
         return self.type in ("cascade", "hybrid")
 
 
+class Growth(NamedTuple):
+    """Traffic growing by ``monthly_pct`` percent a month, forecast over ``months`` months."""
+
+    monthly_pct: Decimal
+    months: int
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """A validated scenario: everything the cost model needs and nothing else."""
@@ -152,6 +184,8 @@ class Scenario:
     description: str | None = None
     price_sources: tuple[PriceSource, ...] = ()
     warnings: tuple[str, ...] = ()
+    growth: Growth | None = None
+    volume_sd_pct: Decimal = ZERO
 
 
 # ------------------------------------------------------------------ the spec
@@ -168,8 +202,43 @@ def _fraction(noun: str, doc: str = "") -> Num:
     return Num(minimum=0, maximum=1, doc=doc, noun=noun)
 
 
-def _tokens(doc: str) -> Num:
+def _count(doc: str) -> Num:
     return Num(minimum=0, maximum=_MAX_TOKENS, doc=doc)
+
+
+_TOKEN_DISTRIBUTION = Tagged(
+    "distribution",
+    {
+        "normal": Obj(
+            {
+                "distribution": Field(Choice(("normal",)), required=True),
+                "mean": Field(_count("Mean count (before clipping negative draws to 0)."), required=True),
+                "sd": Field(_count("Standard deviation (or give p95).")),
+                "p95": Field(_count("95th percentile, instead of sd.")),
+            }
+        ),
+        "lognormal": Obj(
+            {
+                "distribution": Field(Choice(("lognormal",)), required=True),
+                "mean": Field(_count("Mean count."), required=True),
+                "p95": Field(_count("95th percentile: above the mean, at most 3.868 times it."), required=True),
+            }
+        ),
+    },
+)
+
+
+def _tokens(doc: str) -> OneOf:
+    return OneOf(
+        (_count(doc), _TOKEN_DISTRIBUTION),
+        doc=doc + " A number (every request the same), or a mapping with distribution: normal or lognormal.",
+    )
+
+
+_TOKENS_FROM = Str(
+    doc="A JSONL or CSV log of observed input/output token counts (relative to this file); "
+    "rows with a segment column go to that segment."
+)
 
 
 _PROBABILITY = _fraction("a probability")
@@ -188,8 +257,9 @@ _SEGMENT = Obj(
     {
         "name": Field(Str(), required=True),
         "share": Field(_fraction("a share", "Share of all requests; shares sum to 1."), required=True),
-        "input_tokens": Field(_tokens("Mean prompt tokens; overrides traffic.input_tokens.")),
-        "output_tokens": Field(_tokens("Mean output tokens; overrides traffic.output_tokens.")),
+        "input_tokens": Field(_tokens("Prompt tokens; overrides traffic.input_tokens.")),
+        "output_tokens": Field(_tokens("Output tokens; overrides traffic.output_tokens.")),
+        "tokens_from": Field(_TOKENS_FROM),
         "description": Field(Str()),
     }
 )
@@ -206,9 +276,31 @@ _TRAFFIC = Obj(
             Num(minimum=0, maximum=31, exclusive_minimum=True, doc="Days in a month (default 30)."),
             default=DEFAULT_DAYS_PER_MONTH,
         ),
-        "input_tokens": Field(_tokens("Mean prompt tokens per request.")),
-        "output_tokens": Field(_tokens("Mean output tokens per request.")),
+        "input_tokens": Field(_tokens("Prompt tokens per request.")),
+        "output_tokens": Field(_tokens("Output tokens per request.")),
+        "tokens_from": Field(_TOKENS_FROM),
         "segments": Field(List(_SEGMENT, min_items=1, doc="The traffic mix (default: one segment, 'all').")),
+        "growth": Field(
+            Obj(
+                {
+                    "monthly_pct": Field(
+                        Num(minimum=-99, maximum=1000, noun="a percentage", doc="Growth per month, in percent."),
+                        required=True,
+                    ),
+                    "months": Field(Int(minimum=1, doc="Months to forecast (at most 120)."), required=True),
+                },
+                doc="Volume growing month by month: adds a forecast per strategy.",
+            )
+        ),
+        "volume_sd_pct": Field(
+            Num(
+                minimum=0,
+                maximum=100,
+                noun="a percentage",
+                doc="Month-to-month standard deviation of the volume, in percent (Monte Carlo only).",
+            ),
+            default=ZERO,
+        ),
     },
     doc="How many requests, how long, and in what mix.",
 )
@@ -218,6 +310,14 @@ _LATENCY = Obj(
         "ttft_ms": Field(Num(minimum=0, maximum=_MAX_MS, doc="Time to first token in ms (default 500).")),
         "tokens_per_s": Field(
             Num(minimum=Decimal("0.01"), maximum=_MAX_MS, doc="Output tokens per second (default 50).")
+        ),
+        "jitter": Field(
+            Num(
+                minimum=0,
+                maximum=10,
+                noun="a coefficient of variation",
+                doc="Spread of each call's latency around its mean, as sd/mean (Monte Carlo; default 0.25).",
+            )
         ),
     }
 )
@@ -375,7 +475,68 @@ def _per_segment_values(
     return _by_segment(value, segments, path, what)
 
 
-def _build_segments(traffic: dict[str, Any]) -> tuple[Segment, ...]:
+def _spread(value: Decimal | dict[str, Any], path: KeyPath) -> Spread:
+    """A token count's distribution from its checked spec value."""
+    if isinstance(value, Decimal):
+        return Fixed(value)
+    mean = value["mean"]
+    if value["distribution"] == "normal":
+        if (value["sd"] is None) == (value["p95"] is None):
+            raise InvalidValueError("give sd or p95 (one of them)", path=path)
+        if value["sd"] is not None:
+            return Normal(mean, value["sd"])
+        if value["p95"] < mean:
+            raise InvalidValueError(f"p95 {value['p95']} is below the mean {mean}", path=(*path, "p95"))
+        return Normal(mean, (value["p95"] - mean) / Decimal("1.6448536269514722"))
+    sigma = lognormal_sigma(mean, value["p95"])
+    if sigma is None:
+        raise InvalidValueError(
+            f"no lognormal has mean {mean} and p95 {value['p95']}: p95 must be above the mean "
+            "and at most 3.868 times it (for a heavier tail, give observed counts with tokens_from)",
+            path=(*path, "p95"),
+        )
+    return LogNormal(mean, value["p95"], sigma)
+
+
+def _empirical(log: TokenLog, segment: str | None, name: str, path: KeyPath) -> Empirical:
+    """Observed pairs of ``segment`` (all rows for None: a scenario without segments)."""
+    pairs = log.pairs(segment)
+    if not pairs:
+        raise InvalidValueError(f"{name} has no rows for segment {segment!r}", path=path)
+    return Empirical(pairs, name)
+
+
+def _segment_tokens(
+    item: dict[str, Any], traffic: dict[str, Any], logs: Mapping[str, TokenLog], path: KeyPath
+) -> TokenProfile:
+    """Own tokens_from, else own counts falling back to traffic's, else traffic's tokens_from."""
+    own_counts = item.get("input_tokens") is not None or item.get("output_tokens") is not None
+    if item.get("tokens_from") is not None:
+        if own_counts:
+            raise InvalidValueError("give tokens_from or input_tokens/output_tokens, not both", path=path)
+        return _empirical(logs[item["tokens_from"]], item["name"], item["tokens_from"], (*path, "tokens_from"))
+    if traffic["tokens_from"] is not None and not own_counts:
+        name = traffic["tokens_from"]
+        segment = item["name"] if traffic["segments"] else None
+        return _empirical(logs[name], segment, name, ("traffic", "tokens_from"))
+    spreads = []
+    for key in ("input_tokens", "output_tokens"):
+        if item.get(key) is not None:
+            spreads.append(_spread(item[key], (*path, key)))
+        elif traffic[key] is not None:
+            spreads.append(_spread(traffic[key], ("traffic", key)))
+        else:
+            raise InvalidValueError(
+                f"missing {key}: give it here or once for all segments under traffic (or tokens_from)",
+                path=path,
+            )
+    return Independent(*spreads)
+
+
+def _build_segments(traffic: dict[str, Any], logs: Mapping[str, TokenLog]) -> tuple[Segment, ...]:
+    counts = traffic["input_tokens"] is not None or traffic["output_tokens"] is not None
+    if traffic["tokens_from"] is not None and counts:
+        raise InvalidValueError("give tokens_from or input_tokens/output_tokens, not both", path=("traffic",))
     raw = traffic["segments"] or [{"name": "all", "share": ONE}]
     names: set[str] = set()
     segments = []
@@ -384,18 +545,11 @@ def _build_segments(traffic: dict[str, Any]) -> tuple[Segment, ...]:
         if item["name"] in names:
             raise InvalidValueError(f"duplicate segment name {item['name']!r}", path=(*path, "name"))
         names.add(item["name"])
-        tokens = {}
-        for key in ("input_tokens", "output_tokens"):
-            value = item.get(key)
-            if value is None:
-                value = traffic[key]
-            if value is None:
-                raise InvalidValueError(
-                    f"missing {key}: give it here or once for all segments under traffic",
-                    path=path,
-                )
-            tokens[key] = value
-        segments.append(Segment(item["name"], item["share"], tokens["input_tokens"], tokens["output_tokens"]))
+        tokens = _segment_tokens(item, traffic, logs, path)
+        fixed = isinstance(tokens, Independent) and isinstance(tokens.input, Fixed) and isinstance(tokens.output, Fixed)
+        segments.append(
+            Segment(item["name"], item["share"], tokens.input_mean, tokens.output_mean, None if fixed else tokens)
+        )
     total = sum((segment.share for segment in segments), ZERO)
     if abs(total - ONE) > _SHARE_TOLERANCE:
         raise InvalidValueError(f"segment shares sum to {total}, expected 1", path=("traffic", "segments"))
@@ -472,6 +626,7 @@ def _build_tiers(models: dict[str, dict[str, Any]], table: PriceTable, segments:
             quality=None if quality is None else _per_segment_values(quality, segments, (*path, "quality"), "quality"),
             ttft_ms=DEFAULT_TTFT_MS if latency.get("ttft_ms") is None else latency["ttft_ms"],
             tokens_per_s=latency.get("tokens_per_s") or DEFAULT_TOKENS_PER_S,
+            latency_jitter=DEFAULT_JITTER if latency.get("jitter") is None else latency["jitter"],
         )
     return tiers
 
@@ -558,6 +713,8 @@ def _per_segment_rows(
         total = sum(row.values(), ZERO)
         if abs(total - ONE) > _SHARE_TOLERANCE:
             raise InvalidValueError(f"row sums to {total}, expected 1", path=(*path, segment))
+        if total != ONE:  # within tolerance: rescaled to exactly 1, as segment shares are
+            checked[segment] = {tier: probability / total for tier, probability in row.items()}
     return checked
 
 
@@ -702,6 +859,14 @@ def _warnings(
                     f"segment {segment.name!r} sends {segment.input_tokens} input tokens, "
                     f"more than {tier.price.id}'s context window of {window}"
                 )
+    for segment in segments:
+        if isinstance(segment.tokens, Independent):
+            for what, spread in (("input", segment.tokens.input), ("output", segment.tokens.output)):
+                if isinstance(spread, Normal) and spread.negative_share > _CLIPPED_WARNING:
+                    notes.append(
+                        f"segment {segment.name!r}: {spread.negative_share:.1%} of {what} token draws fall below 0 "
+                        f"and count as 0 (mean {spread.mean:.1f}, not {spread.center}); a lognormal fits skewed counts"
+                    )
     cached = {name for s in strategies if s.modifiers.prompt_caching for name in s.chain}
     for name in sorted(cached):
         rates = tiers[name].price.standard
@@ -713,11 +878,26 @@ def _warnings(
     return notes
 
 
-def build_scenario(data: Any, table: PriceTable) -> Scenario:
-    """A ``Scenario`` from loaded YAML data, with models priced from ``table``."""
+def _growth(traffic: dict[str, Any]) -> Growth | None:
+    growth = traffic["growth"]
+    if growth is None:
+        return None
+    if growth["months"] > MAX_GROWTH_MONTHS:
+        raise InvalidValueError(
+            f"expected at most {MAX_GROWTH_MONTHS} months, got {growth['months']}",
+            path=("traffic", "growth", "months"),
+        )
+    return Growth(growth["monthly_pct"], growth["months"])
+
+
+def build_scenario(data: Any, table: PriceTable, token_logs: Mapping[str, TokenLog] | None = None) -> Scenario:
+    """A ``Scenario`` from loaded YAML data, with models priced from ``table``.
+
+    ``token_logs`` holds the logs the data's ``tokens_from`` keys name, already read.
+    """
     checked = SCENARIO_SPEC.check(data, ())
     traffic = checked["traffic"]
-    segments = _build_segments(traffic)
+    segments = _build_segments(traffic, token_logs or {})
     segment_names = [segment.name for segment in segments]
     tiers = _build_tiers(checked["models"], table, segment_names)
     scenario_wide = _build_modifiers(checked, Modifiers(), segment_names, ())
@@ -744,6 +924,8 @@ def build_scenario(data: Any, table: PriceTable) -> Scenario:
         strategies=tuple(strategies),
         baseline=baseline,
         price_sources=tuple(sources),
+        growth=_growth(traffic),
+        volume_sd_pct=traffic["volume_sd_pct"],
         warnings=tuple(
             _warnings(
                 segments, tiers, strategies, {name for name, item in checked["models"].items() if item["latency"]}
@@ -752,22 +934,58 @@ def build_scenario(data: Any, table: PriceTable) -> Scenario:
     )
 
 
-def load_scenario(path: Path, pricing: Sequence[Path] = ()) -> Scenario:
-    """Read, validate and price a scenario file.
+class ScenarioSource(NamedTuple):
+    """A scenario file read and its side files loaded, ready to build — as written or varied.
+
+    Sweeps and break-even searches build many variations of one file: each is
+    the file's data with some values replaced, validated afresh.
+    """
+
+    document: YamlDocument
+    table: PriceTable
+    token_logs: Mapping[str, TokenLog]
+
+    @property
+    def data(self) -> Any:
+        return self.document.data
+
+    def build(self, data: Any = None) -> Scenario:
+        """The scenario from the file's data, or from ``data`` (a variation of it); errors located in the file."""
+        return self.document.build(
+            lambda own: build_scenario(own if data is None else data, self.table, self.token_logs)
+        )
+
+
+def read_scenario(path: Path, pricing: Sequence[Path] = ()) -> ScenarioSource:
+    """Read a scenario file with the price tables and token logs it needs.
 
     Price layers, later winning: shipped tables, ``pricing`` (``--pricing``), the
     scenario's own ``pricing:`` files (relative to it), then inline prices.
     """
     document = read_yaml(path, "scenario file")
     table = load_price_files(pricing)
-    own_files = document.build(_own_price_files)
-    for index, name in enumerate(own_files):
-        file = path.parent / name
-        if not file.is_file():
-            error = InvalidValueError(f"price table {name!r} not found (looked for {file})", path=("pricing", index))
-            raise error.located(document.name, document.line_of(error.path))
-        add_price_file(table, file)
-    return document.build(lambda data: build_scenario(data, table))
+    for index, name in enumerate(document.build(_own_price_files)):
+        add_price_file(table, _side_file(document, name, ("pricing", index), "price table"))
+    logs = {}
+    for name, key_path in document.build(_token_log_names).items():
+        from routecli.token_logs import read_token_log  # csv and json, only for scenarios that use logs
+
+        logs[name] = read_token_log(_side_file(document, name, key_path, "token log"))
+    return ScenarioSource(document, table, logs)
+
+
+def load_scenario(path: Path, pricing: Sequence[Path] = ()) -> Scenario:
+    """Read, validate and price a scenario file (see ``read_scenario``)."""
+    return read_scenario(path, pricing).build()
+
+
+def _side_file(document: YamlDocument, name: str, key_path: KeyPath, what: str) -> Path:
+    """A file the scenario names, relative to the scenario's folder."""
+    file = document.path.parent / name
+    if not file.is_file():
+        error = InvalidValueError(f"{what} {name!r} not found (looked for {file})", path=key_path)
+        raise error.located(document.name, document.line_of(key_path))
+    return file
 
 
 def _own_price_files(data: Any) -> list[str]:
@@ -775,3 +993,21 @@ def _own_price_files(data: Any) -> list[str]:
         return []
     files: list[str] = _PRICING_FILES.check(data["pricing"], ("pricing",))
     return files
+
+
+def _token_log_names(data: Any) -> dict[str, KeyPath]:
+    """Each token log the scenario names, with the key path of its first mention."""
+    names: dict[str, KeyPath] = {}
+    traffic = data.get("traffic") if isinstance(data, Mapping) else None
+    if not isinstance(traffic, Mapping):
+        return names
+    places: list[tuple[Any, KeyPath]] = [(traffic.get("tokens_from"), ("traffic", "tokens_from"))]
+    segments = traffic.get("segments")
+    if isinstance(segments, list):
+        for index, item in enumerate(segments):
+            if isinstance(item, Mapping):
+                places.append((item.get("tokens_from"), ("traffic", "segments", index, "tokens_from")))
+    for value, key_path in places:
+        if value is not None:
+            names.setdefault(_TOKENS_FROM.check(value, key_path), key_path)
+    return names

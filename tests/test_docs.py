@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,23 @@ def test_readme_sample_output_is_current() -> None:
     result = CliRunner().invoke(app, ["simulate", str(REPO / path)], env={"COLUMNS": "80"})
     produced = [line.rstrip() for line in result.stdout.splitlines()]
     assert [line.rstrip() for line in shown.splitlines()] == produced[: len(shown.splitlines())]
+
+
+def _doc_commands(doc: Path) -> list[str]:
+    return [
+        line
+        for block in re.findall(r"```sh\n(.*?)```", doc.read_text(), re.S)
+        for line in block.splitlines()
+        if line.startswith("routecli ")
+    ]
+
+
+@pytest.mark.parametrize("command", _doc_commands(REPO / "docs" / "analysis.md"))
+def test_analysis_doc_examples_run(command: str, tmp_path: Path) -> None:
+    """Each example of docs/analysis.md runs against the bundled scenarios; files land in tmp_path."""
+    args = [str(REPO / arg) if arg.startswith("scenarios/") else arg for arg in shlex.split(command)[1:]]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for option in ("--output", "--chart"):
+        if option in args:
+            assert (tmp_path / args[args.index(option) + 1]).stat().st_size > 0

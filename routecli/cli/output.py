@@ -9,7 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from routecli.errors import InputFileError
+from routecli.errors import InputFileError, InvalidValueError
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -26,10 +26,17 @@ class OutputFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     csv = "csv"
+    html = "html"
 
 
-FORMAT_HELP = "Output format [default: from --output's suffix (.json, .md, .csv), else table]."
-_BY_SUFFIX = {".json": OutputFormat.json, ".md": OutputFormat.markdown, ".csv": OutputFormat.csv}
+FORMAT_HELP = "Output format [default: from --output's suffix (.json, .md, .csv, .html), else table]."
+_BY_SUFFIX = {
+    ".json": OutputFormat.json,
+    ".md": OutputFormat.markdown,
+    ".csv": OutputFormat.csv,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
+}
 
 
 def resolve_format(chosen: OutputFormat | None, output: Path | None) -> OutputFormat:
@@ -49,13 +56,19 @@ def emit(
     json: Callable[[], str],
     markdown: Callable[[], str],
     csv: Callable[[], str],
+    html: Callable[[], str] | None = None,
 ) -> None:
     """Render in the chosen (or implied) format and write it; only the renderer used is called."""
     format = resolve_format(chosen, output)
     if format is OutputFormat.table:
         write_renderable(table(), output)
-    else:
-        write_text({OutputFormat.json: json, OutputFormat.markdown: markdown, OutputFormat.csv: csv}[format](), output)
+        return
+    renderers = {OutputFormat.json: json, OutputFormat.markdown: markdown, OutputFormat.csv: csv}
+    if html is not None:
+        renderers[OutputFormat.html] = html
+    if format not in renderers:
+        raise InvalidValueError(f"--format {format}: this command writes table, json, markdown or csv")
+    write_text(renderers[format](), output)
 
 
 def write_text(text: str, output: Path | None) -> None:

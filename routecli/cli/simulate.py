@@ -24,43 +24,98 @@ PricingOption = Annotated[
 ]
 
 
+ChartOption = Annotated[
+    Path | None,
+    typer.Option("--chart", help="Also draw a chart to this .svg or .png file.", show_default=False),
+]
+FormatOption = Annotated[OutputFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
+]
+
+
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")],
     pricing: PricingOption = None,
-    format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            help="Also simulate this many requests one by one (Monte Carlo): percentiles of monthly cost and latency.",
+            show_default=False,
+        ),
     ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed for --samples; the same seed gives the same figures.")
+    ] = 0,
+    chart: ChartOption = None,
+    format: FormatOption = None,
+    output: OutputOption = None,
 ) -> None:
     """Monthly cost, savings, quality and latency of every strategy in SCENARIO.
+
+    Under the table: monthly cost as bars, and where each strategy's savings
+    would stop (break-even insights). A scenario with traffic.growth adds a
+    month-by-month forecast.
 
     \b
     Examples:
       routecli simulate scenarios/support-chatbot.yaml
+      routecli simulate scenario.yaml --samples 1000000 --seed 7
+      routecli simulate scenario.yaml --chart cost-quality.svg
+      routecli simulate scenario.yaml --format html -o report.html
       routecli simulate scenario.yaml --output report.json
       routecli simulate scenario.yaml --pricing negotiated-prices.yaml
     """
-    from routecli.costmodel import simulate as run_simulation
-    from routecli.render.csv_report import simulation_csv
-    from routecli.render.markdown import simulation_markdown
-    from routecli.render.report_json import simulation_json
-    from routecli.scenario import load_scenario
+    from dataclasses import replace
 
-    result = run_simulation(load_scenario(scenario, pricing or ()))
+    from routecli.breakeven import insights
+    from routecli.costmodel import simulate as run_simulation
+    from routecli.scenario import read_scenario
+
+    if chart is not None:
+        from routecli.render.charts import check_chart_path
+
+        check_chart_path(chart)
+    source = read_scenario(scenario, pricing or ())
+    built = source.build()
+    result = run_simulation(built)
+    result = replace(result, insights=insights(source, result))
+    if samples is not None:
+        from routecli.montecarlo import run_monte_carlo
+
+        result = replace(result, monte_carlo=run_monte_carlo(built, samples, seed))
+    if chart is not None:
+        from routecli.render.charts import cost_quality_chart, save_chart
+
+        save_chart(chart, lambda kind: cost_quality_chart(result, kind))
 
     def table() -> RenderableType:
         from routecli.render.terminal import simulation_renderable  # rich, only for the table
 
         return simulation_renderable(result)
 
-    emit(
-        format,
-        output,
-        table=table,
-        json=lambda: simulation_json(result),
-        markdown=lambda: simulation_markdown(result),
-        csv=lambda: simulation_csv(result),
-    )
+    def html() -> str:
+        from routecli.render.html import simulation_html
+
+        return simulation_html(result)
+
+    def json() -> str:
+        from routecli.render.report_json import simulation_json
+
+        return simulation_json(result)
+
+    def markdown() -> str:
+        from routecli.render.markdown import simulation_markdown
+
+        return simulation_markdown(result)
+
+    def csv() -> str:
+        from routecli.render.csv_report import simulation_csv
+
+        return simulation_csv(result)
+
+    emit(format, output, table=table, json=json, markdown=markdown, csv=csv, html=html)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,17 @@ import io
 from typing import Any
 
 from routecli.costmodel import SimulationResult
-from routecli.render.report_json import SCALAR_FIELDS, strategy_document
+from routecli.render.report_json import SCALAR_FIELDS, simulation_document, strategy_document
+
+_MONTE_CARLO_FIELDS = (
+    "monthly_mean",
+    "monthly_p5",
+    "monthly_p50",
+    "monthly_p95",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+)
 
 __all__ = ["simulation_csv"]
 
@@ -23,21 +33,32 @@ def _cell(value: Any) -> str:
 def simulation_csv(result: SimulationResult) -> str:
     """Strategies as CSV with the JSON report's field names: money as exact decimals, ratios as numbers.
 
-    Spend gets a column per tier (``spend:<tier>``) and per overhead (``overhead:<name>``).
+    Spend gets a column per tier (``spend:<tier>``) and per overhead (``overhead:<name>``);
+    with Monte Carlo, its percentiles follow as ``mc:<field>``.
     """
     documents = [strategy_document(strategy) for strategy in result.strategies]
     used = {name for document in documents for name in document["spend_by_model"]}
     tiers = [tier.name for tier in result.tiers if tier.name in used]
     overheads = list(dict.fromkeys(name for document in documents for name in document["overhead_spend"]))
+    spreads = simulation_document(result)["monte_carlo"]
+    simulated = [] if spreads is None else spreads["strategies"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*SCALAR_FIELDS, *(f"spend:{name}" for name in tiers), *(f"overhead:{name}" for name in overheads)])
-    for document in documents:
+    writer.writerow(
+        [
+            *SCALAR_FIELDS,
+            *(f"spend:{name}" for name in tiers),
+            *(f"overhead:{name}" for name in overheads),
+            *(f"mc:{field}" for field in _MONTE_CARLO_FIELDS if simulated),
+        ]
+    )
+    for index, document in enumerate(documents):
         writer.writerow(
             [
                 *(_cell(document[field]) for field in SCALAR_FIELDS),
                 *(document["spend_by_model"].get(name, "0") for name in tiers),
                 *(document["overhead_spend"].get(name, "0") for name in overheads),
+                *(_cell(simulated[index][field]) for field in _MONTE_CARLO_FIELDS if simulated),
             ]
         )
     return out.getvalue()

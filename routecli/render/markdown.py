@@ -6,8 +6,12 @@ from collections.abc import Sequence
 
 from routecli.costmodel import SimulationResult
 from routecli.render.summary import (
+    MONTE_CARLO_HEADERS,
     STRATEGY_HEADERS,
+    forecast_table,
     hop_lines,
+    monte_carlo_line,
+    monte_carlo_rows,
     period_line,
     spend_matrix,
     strategy_row,
@@ -37,6 +41,13 @@ def simulation_markdown(result: SimulationResult) -> str:
         if strategy.is_baseline:
             row[0] = f"**{row[0]}**"
     parts += [markdown_table(STRATEGY_HEADERS, rows), ""]
+    parts += [f"- {line}" for line in result.insights] + ([""] if result.insights else [])
+    if result.monte_carlo is not None:
+        parts += ["### Monte Carlo", "", markdown_table(MONTE_CARLO_HEADERS, monte_carlo_rows(result)), ""]
+        parts += [monte_carlo_line(result), ""]
+    if result.forecast:
+        headers, forecast_rows = forecast_table(result)
+        parts += ["### Forecast", "", markdown_table(headers, forecast_rows), ""]
     headers, spend_rows = spend_matrix(result)
     parts += ["### Monthly spend by model", "", markdown_table(headers, spend_rows), ""]
     hops = hop_lines(result)

@@ -135,6 +135,71 @@ REPORT_SCHEMA: dict[str, Any] = {
             },
         },
         "warnings": {"type": "array", "items": {"type": "string"}},
+        "insights": {"type": "array", "items": {"type": "string"}},
+        "forecast": {
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["monthly_growth_pct", "months"],
+                    "properties": {
+                        "monthly_growth_pct": {"type": "number"},
+                        "months": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["month", "requests", "costs"],
+                                "properties": {
+                                    "month": {"type": "integer", "minimum": 1},
+                                    "requests": _DECIMAL,
+                                    "costs": {"type": "object", "additionalProperties": _MONEY},
+                                },
+                            },
+                        },
+                    },
+                },
+            ]
+        },
+        "monte_carlo": {
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["samples", "seed", "months", "confidence", "strategies"],
+                    "properties": {
+                        "samples": {"type": "integer", "minimum": 1},
+                        "seed": {"type": "integer"},
+                        "months": {"type": "integer"},
+                        "confidence": _RATIO,
+                        "volume_sd_pct": {"type": "number"},
+                        "strategies": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "name",
+                                    "monthly_mean",
+                                    "monthly_ci",
+                                    "monthly_p5",
+                                    "monthly_p50",
+                                    "monthly_p95",
+                                    "latency_p50_ms",
+                                    "latency_p95_ms",
+                                    "latency_p99_ms",
+                                ],
+                                "properties": {
+                                    "monthly_mean": _MONEY,
+                                    "monthly_ci": {"type": "array", "items": _MONEY, "minItems": 2, "maxItems": 2},
+                                    "monthly_p5": _MONEY,
+                                    "monthly_p50": _MONEY,
+                                    "monthly_p95": _MONEY,
+                                },
+                            },
+                        },
+                    },
+                },
+            ]
+        },
     },
 }
 """JSON Schema of the report: what CI may rely on (``routecli schema report``)."""
@@ -223,6 +288,61 @@ def simulation_document(result: SimulationResult) -> dict[str, Any]:
             for source in result.price_sources
         ],
         "warnings": list(result.warnings),
+        "insights": list(result.insights),
+        "forecast": _forecast_document(result),
+        "monte_carlo": _monte_carlo_document(result),
+    }
+
+
+def _forecast_document(result: SimulationResult) -> dict[str, Any] | None:
+    if result.growth is None:
+        return None
+    names = [strategy.name for strategy in result.strategies]
+    return {
+        "monthly_growth_pct": float(result.growth.monthly_pct),
+        "months": [
+            {
+                "month": month.month,
+                "requests": decimal_str(month.requests),
+                "costs": dict(zip(names, map(decimal_str, month.costs), strict=True)),
+            }
+            for month in result.forecast
+        ],
+    }
+
+
+def _monte_carlo_document(result: SimulationResult) -> dict[str, Any] | None:
+    spread = result.monte_carlo
+    if spread is None:
+        return None
+    return {
+        "samples": spread.samples,
+        "seed": spread.seed,
+        "months": spread.months,
+        "confidence": spread.confidence,
+        "volume_sd_pct": float(spread.volume_sd_pct),
+        "strategies": [
+            {
+                "name": s.name,
+                "cost_per_request": decimal_str(s.cost_per_request),
+                "cost_per_request_ci": [decimal_str(s.cost_per_request_ci[0]), decimal_str(s.cost_per_request_ci[1])],
+                "monthly_mean": decimal_str(s.monthly_mean),
+                "monthly_ci": [decimal_str(s.monthly_ci[0]), decimal_str(s.monthly_ci[1])],
+                "monthly_p5": decimal_str(s.monthly_p5),
+                "monthly_p50": decimal_str(s.monthly_p50),
+                "monthly_p95": decimal_str(s.monthly_p95),
+                "mean_latency_ms": s.mean_latency_ms,
+                "latency_ci_ms": list(s.latency_ci),
+                "latency_p50_ms": s.latency_p50_ms,
+                "latency_p95_ms": s.latency_p95_ms,
+                "latency_p99_ms": s.latency_p99_ms,
+                "quality": s.quality,
+                "quality_ci": None if s.quality_ci is None else list(s.quality_ci),
+                "escalation_rate": s.escalation_rate,
+                "cache_hit_rate": s.cache_hit_rate,
+            }
+            for s in spread.strategies
+        ],
     }
 
 

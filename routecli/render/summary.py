@@ -9,10 +9,14 @@ from routecli.render.numbers import fixed, money, percent, plain_number, probabi
 from routecli.scenario import INLINE_PRICES, Tier
 
 __all__ = [
+    "MONTE_CARLO_HEADERS",
     "OVERHEAD_COLUMNS",
     "STRATEGY_HEADERS",
+    "forecast_table",
     "hop_lines",
     "latency",
+    "monte_carlo_line",
+    "monte_carlo_rows",
     "period_line",
     "savings_cell",
     "spend_matrix",
@@ -104,3 +108,64 @@ def hop_lines(result: SimulationResult) -> list[str]:
             hops = ", ".join(f"{hop.source} → {hop.target} {percent(hop.rate * 100)}" for hop in strategy.hops)
             lines.append(f"{strategy.name}: {hops}")
     return lines
+
+
+MONTE_CARLO_HEADERS = ("Strategy", "Mean", "P5", "P50", "P95", "Latency P50", "P95", "P99")
+"""Columns of the Monte Carlo table: monthly cost percentiles, then latency percentiles."""
+
+
+def monte_carlo_rows(result: SimulationResult) -> list[list[str]]:
+    """Per strategy: simulated monthly cost (mean, P5, P50, P95) and latency percentiles."""
+    spread = result.monte_carlo
+    if spread is None:
+        return []
+    currency = result.currency
+    return [
+        [
+            strategy.name,
+            money(strategy.monthly_mean, currency),
+            money(strategy.monthly_p5, currency),
+            money(strategy.monthly_p50, currency),
+            money(strategy.monthly_p95, currency),
+            latency(Decimal(repr(strategy.latency_p50_ms))),
+            latency(Decimal(repr(strategy.latency_p95_ms))),
+            latency(Decimal(repr(strategy.latency_p99_ms))),
+        ]
+        for strategy in spread.strategies
+    ]
+
+
+def monte_carlo_line(result: SimulationResult) -> str:
+    """How the Monte Carlo ran and how close its means are: ``1,000,000 simulated requests (seed 7) …``."""
+    spread = result.monte_carlo
+    if spread is None:
+        return ""
+    widest = max(
+        (
+            (strategy.monthly_ci[1] - strategy.monthly_ci[0]) / 2 / strategy.monthly_mean
+            for strategy in spread.strategies
+            if strategy.monthly_mean
+        ),
+        default=Decimal(0),
+    )
+    volume = f"; month-to-month volume sd {plain_number(spread.volume_sd_pct, 1)}%" if spread.volume_sd_pct else ""
+    return (
+        f"Monte Carlo: {spread.samples:,} simulated requests (seed {spread.seed}), {spread.months:,} simulated "
+        f"months{volume}. Means within ±{percent(widest * 100, 2)} at {spread.confidence:.0%} confidence."
+    )
+
+
+def forecast_table(result: SimulationResult) -> tuple[list[str], list[list[str]]]:
+    """Month by month volume and each strategy's cost, with a total row; empty without growth."""
+    if not result.forecast:
+        return [], []
+    currency = result.currency
+    headers = ["Month", "Requests", *(strategy.name for strategy in result.strategies)]
+    rows = [
+        [str(month.month), plain_number(month.requests), *(money(cost, currency) for cost in month.costs)]
+        for month in result.forecast
+    ]
+    totals = [sum(costs, Decimal(0)) for costs in zip(*(month.costs for month in result.forecast), strict=True)]
+    requests = sum((month.requests for month in result.forecast), Decimal(0))
+    rows.append(["total", plain_number(requests), *(money(total, currency) for total in totals)])
+    return headers, rows
