@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
-from routecli.costmodel import SimulationResult
-from routecli.errors import InputError, InvalidValueError
+from routecli.costmodel import CURRENCY, SimulationResult
+from routecli.errors import InvalidValueError
 from routecli.params import Param, param_note, resolve_param, simulate_with
 from routecli.scenario import ScenarioSource
 
@@ -77,8 +77,10 @@ def _with_baseline(data: Any, name: str) -> Any:
 def _gap_function(
     source: ScenarioSource, data: Any, param: Param, strategy: str, against: str | None, floor: Decimal | None
 ) -> Callable[[Decimal], Decimal]:
+    compared = [strategy] if against is None else [strategy, against]
+
     def gap(value: Decimal) -> Decimal:
-        result: SimulationResult = simulate_with(source, [(param, value)], data)
+        result: SimulationResult = simulate_with(source, [(param, value)], data, only=compared)
         mine = result.strategy(strategy)
         if against is not None:
             return mine.monthly_cost - result.strategy(against).monthly_cost
@@ -226,10 +228,9 @@ def find_breakeven(
     linear = _is_linear(probes)
     g_low, g_high = probes[0][1], probes[-1][1]
     crossings = _linear_root(low, high, g_low, g_high) if linear else _scan_roots(gap, low, high, scan, precision)
-    first = simulate_with(source, [(param, low)], data)
     note = param_note(param)
     return BreakEven(
-        scenario=first.scenario,
+        scenario=str(data["name"]),
         strategy=strategy,
         against=against,
         quality_floor=quality_floor,
@@ -241,7 +242,7 @@ def find_breakeven(
         crossings=crossings,
         gap_low=g_low,
         gap_high=g_high,
-        currency=first.currency,
+        currency=CURRENCY,
         notes=(note,) if note else (),
     )
 
@@ -278,11 +279,18 @@ def _percent(value: Decimal) -> str:
     return f"{value * 100:.1f}%"
 
 
-def _insight(found: BreakEven, lever: _Lever, saves_now: bool) -> str:
+def _insight(found: BreakEven, lever: _Lever, savings: Decimal) -> str:
     """``cascade stops saving once light accepts fewer than 31.0% of requests``, and its kin."""
     name, against = found.strategy, found.against
+    saves_now = savings > 0
     if not found.crossings:
-        verdict = f"saves against {against}" if saves_now else f"costs more than {against}"
+        verdict = (
+            f"saves against {against}"
+            if saves_now
+            else f"costs more than {against}"
+            if savings < 0 or found.gap_low or found.gap_high
+            else f"costs the same as {against}"
+        )
         what = (
             f"whatever share {lever.subject.removesuffix(' accepts')} accepts"
             if lever.of
@@ -309,12 +317,13 @@ def insights(source: ScenarioSource, result: SimulationResult) -> tuple[str, ...
         lever = _lever(item)
         if lever is None:
             continue
-        # Shown to 0.1%: the probes as the scan and 1e-5 of the range are plenty, and keep simulate quick.
         try:
-            found = find_breakeven(
-                source, item["name"], lever.path, against=baseline, scan=_PROBES - 1, precision=Decimal("1e-5")
-            )
-        except InputError:  # e.g. a name with a dot, which a dotted key path cannot address
+            resolve_param(source.data, lever.path)
+        except InvalidValueError:  # a name with a dot, which a dotted key path cannot address: no insight
             continue
-        lines.append(_insight(found, lever, result.strategy(item["name"]).savings_vs_baseline > 0))
+        # Shown to 0.1%: the probes as the scan and 1e-5 of the range are plenty, and keep simulate quick.
+        found = find_breakeven(
+            source, item["name"], lever.path, against=baseline, scan=_PROBES - 1, precision=Decimal("1e-5")
+        )
+        lines.append(_insight(found, lever, result.strategy(item["name"]).savings_vs_baseline))
     return tuple(lines)

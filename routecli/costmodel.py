@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from routecli.montecarlo import MonteCarloResult
 
 __all__ = [
+    "CURRENCY",
     "ForecastMonth",
     "Hop",
     "SimulationResult",
@@ -34,6 +35,8 @@ __all__ = [
     "tier_latencies_ms",
 ]
 
+CURRENCY = "USD"
+"""Every price table and report is in US dollars."""
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
@@ -120,10 +123,6 @@ class SimulationResult:
 
     def strategy(self, name: str) -> StrategyResult:
         return next(result for result in self.strategies if result.name == name)
-
-    @property
-    def baseline_result(self) -> StrategyResult:
-        return self.strategy(self.baseline)
 
 
 def tier_latencies_ms(tier: Tier, output_tokens: Sequence[Decimal]) -> list[Decimal]:
@@ -496,7 +495,7 @@ def simulate(scenario: Scenario) -> SimulationResult:
     return SimulationResult(
         scenario=scenario.name,
         description=scenario.description,
-        currency="USD",
+        currency=CURRENCY,
         requests_per_month=scenario.requests_per_month,
         days_per_month=scenario.days_per_month,
         baseline=scenario.baseline,

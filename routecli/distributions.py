@@ -77,8 +77,6 @@ class Spread(Protocol):
 
     def sample(self, rng: np.random.Generator, size: int) -> NDArray[np.float64]: ...
 
-    def describe(self) -> str: ...
-
 
 class Fixed(NamedTuple):
     """Every request has the same count."""
@@ -96,9 +94,6 @@ class Fixed(NamedTuple):
         import numpy as np
 
         return np.full(size, float(self.value))
-
-    def describe(self) -> str:
-        return f"{self.value}"
 
 
 class Normal(NamedTuple):
@@ -133,9 +128,6 @@ class Normal(NamedTuple):
     def sample(self, rng: np.random.Generator, size: int) -> NDArray[np.float64]:
         draws: NDArray[np.float64] = rng.normal(float(self.center), float(self.sd), size)
         return draws.clip(0.0, None)
-
-    def describe(self) -> str:
-        return f"normal(mean {self.center}, sd {self.sd})"
 
 
 def lognormal_sigma(mean: Decimal, p95: Decimal) -> float | None:
@@ -177,9 +169,6 @@ class LogNormal(NamedTuple):
         draws: NDArray[np.float64] = rng.lognormal(self.mu, self.sigma, size)
         return draws
 
-    def describe(self) -> str:
-        return f"lognormal(mean {self.mean}, p95 {self.p95})"
-
 
 class TokenProfile(Protocol):
     """A segment's prompt and output counts, jointly."""
@@ -195,8 +184,6 @@ class TokenProfile(Protocol):
         ...
 
     def sample(self, rng: np.random.Generator, size: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
-
-    def describe(self) -> str: ...
 
 
 class Independent(NamedTuple):
@@ -219,9 +206,6 @@ class Independent(NamedTuple):
 
     def sample(self, rng: np.random.Generator, size: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         return self.input.sample(rng, size), self.output.sample(rng, size)
-
-    def describe(self) -> str:
-        return f"input {self.input.describe()}, output {self.output.describe()}"
 
 
 class Empirical:
@@ -272,6 +256,3 @@ class Empirical:
             np.asarray(self._inputs, dtype=np.float64)[picks],
             np.asarray(self._outputs, dtype=np.float64)[picks],
         )
-
-    def describe(self) -> str:
-        return f"{len(self)} observed requests from {self.source}"

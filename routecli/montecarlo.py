@@ -37,7 +37,10 @@ simulated requests resampled with replacement (a fractional volume rounded up
 or down at random, keeping its mean) and summed. Above that, the central limit
 theorem gives it: ``V_k × mean + √V_k × sd × Z_k`` with ``Z_k`` standard
 normal and ``mean``/``sd`` those of the simulated per-request cost, clipped
-at 0. P5/P50/P95 are taken over the months.
+at 0 — centred on the analytic model's exact mean cost: the simulation
+supplies the spread, not the centre, so the sampled mean's own error (its
+confidence interval, often wider than a month's spread) cannot shift the band.
+P5/P50/P95 are taken over the months.
 
 Confidence intervals are normal approximations (binomial for quality), at
 ``CONFIDENCE``. Every figure is a float64 estimate, reproducible from the
@@ -417,12 +420,16 @@ class _Tally:
             offsets, labels = picked
             self.month_costs += np.bincount(labels, weights=outcome.cost[offsets], minlength=MONTHS)
 
-    def spread(self, name: str, volume: Decimal, months: _Months, quality_known: bool) -> StrategySpread:
+    def spread(
+        self, name: str, volume: Decimal, months: _Months, quality_known: bool, exact_mean: float
+    ) -> StrategySpread:
         z = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2.0)
         count = self.cost.count
         mean = _money(self.cost.mean)
         low, high = (_money(bound) for bound in self.cost.interval(z))
-        month_costs = self.month_costs if months.picks is not None else months.costs(self.cost.mean, self.cost.sd)
+        # Large volumes: months centre on the exact (analytic) mean and the simulation supplies their spread.
+        # Centred on the sampled mean, the band would inherit that mean's error, which can exceed its width.
+        month_costs = self.month_costs if months.picks is not None else months.costs(exact_mean, self.cost.sd)
         p5, p50, p95 = (_money(value) for value in np.percentile(month_costs, [5.0, 50.0, 95.0]).tolist())
         p50_ms, p95_ms, p99_ms = np.percentile(np.concatenate(self.latencies), [50.0, 95.0, 99.0]).tolist()
         quality = quality_ci = None
@@ -473,15 +480,22 @@ def run_monte_carlo(scenario: Scenario, samples: int, seed: int) -> MonteCarloRe
         picked = months.picked(start, size)
         for strategy, tally in zip(scenario.strategies, tallies, strict=True):
             tally.add(_serve(strategy, scenario, requests), picked)
-    # Quality is unknown where the analytic model says so: a tier without quality answers some requests.
-    known = {result.name: result.quality is not None for result in simulate(scenario).strategies}
+    # The analytic results: quality is unknown where they say so (a tier without quality answers some
+    # requests), and their exact mean cost centres the simulated months.
+    exact = {result.name: result for result in simulate(scenario).strategies}
     return MonteCarloResult(
         samples=samples,
         seed=seed,
         months=MONTHS,
         volume_sd_pct=scenario.volume_sd_pct,
         strategies=tuple(
-            tally.spread(strategy.name, scenario.requests_per_month, months, known[strategy.name])
+            tally.spread(
+                strategy.name,
+                scenario.requests_per_month,
+                months,
+                exact[strategy.name].quality is not None,
+                float(exact[strategy.name].cost_per_request),
+            )
             for strategy, tally in zip(scenario.strategies, tallies, strict=True)
         ),
     )

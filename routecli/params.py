@@ -10,6 +10,7 @@ values replaced, validated and built afresh. Pure: data in, results out.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -43,26 +44,22 @@ class Param(NamedTuple):
             want is None or want == part for want, part in zip(_SHARE_PATH, self.key_path, strict=True)
         )
 
-    @property
-    def label(self) -> str:
-        return self.text
-
 
 def _error(text: str, message: str) -> InvalidValueError:
     return InvalidValueError(f"parameter {text!r}: {message}")
 
 
 def _pick_item(items: Sequence[Any], part: str, text: str, walked: str) -> int:
-    """The index of the list item named ``part`` (or at index ``part``)."""
+    """The index of the list item named ``part``, else (for digits) at index ``part``."""
+    names = [item.get("name") for item in items if isinstance(item, Mapping)]
+    for index, item in enumerate(items):
+        if isinstance(item, Mapping) and str(item.get("name")) == part:
+            return index
     if part.isdigit():
         index = int(part)
         if index >= len(items):
-            raise _error(text, f"{walked} has {len(items)} items, no item {index}")
+            raise _error(text, f"{walked} has {len(items)} items and none named {part!r}")
         return index
-    names = [item.get("name") for item in items if isinstance(item, Mapping)]
-    for index, item in enumerate(items):
-        if isinstance(item, Mapping) and item.get("name") == part:
-            return index
     near = closest(part, [str(name) for name in names if name is not None])
     hint = f"; did you mean {near[0]!r}?" if near else f"; names: {', '.join(map(str, names))}"
     raise _error(text, f"{walked} has no item named {part!r}{hint}")
@@ -162,38 +159,57 @@ def _replaced(node: Any, key_path: KeyPath, value: Any) -> Any:
     return mapping
 
 
-def _rescaled_shares(data: Any, param: Param, value: Decimal) -> Any:
-    """The other segments' shares scaled in proportion so that all still sum to 1."""
-    index = param.key_path[2]
+def _rescaled_shares(data: Any, shares: Sequence[tuple[Param, Decimal]]) -> Any:
+    """The segments' shares set, and the other segments' scaled in proportion so that all sum to 1."""
     segments = data["traffic"]["segments"]
-    others = [i for i in range(len(segments)) if i != index]
+    fixed = {param.key_path[2]: value for param, value in shares}
+    given = sum(fixed.values(), ZERO)
+    text = " + ".join(param.text for param, _ in shares)
+    if given > ONE:
+        raise _error(text, f"the shares set add up to {given}, more than 1")
+    others = [i for i in range(len(segments)) if i not in fixed]
     total = sum((to_decimal(segments[i]["share"]) for i in others), ZERO)
-    if not others and value != ONE:
-        raise _error(param.text, f"the only segment's share must be 1, not {value}")
-    if others and not total and value != ONE:
-        raise _error(param.text, "the other segments' shares are all 0, so they cannot make up the rest")
+    if given != ONE and not total:
+        rest = "there is no other segment" if not others else "the other segments' shares are all 0"
+        raise _error(text, f"the shares set add up to {given}, not 1, and {rest} to make up the rest")
     for i in others:
         share = to_decimal(segments[i]["share"])
-        data = _replaced(data, ("traffic", "segments", i, "share"), share * (ONE - value) / total if total else ZERO)
+        data = _replaced(data, ("traffic", "segments", i, "share"), share * (ONE - given) / total if total else ZERO)
+    for index, value in fixed.items():
+        data = _replaced(data, ("traffic", "segments", index, "share"), value)
     return data
 
 
 def with_values(data: Any, assignments: Sequence[tuple[Param, Decimal]]) -> Any:
-    """The scenario data with each parameter set to its value (segment shares rescaling the rest)."""
+    """The scenario data with each parameter set to its value.
+
+    Segment shares set together; the other segments' shares rescale in proportion to make up the rest.
+    """
+    shares = [(param, value) for param, value in assignments if param.rescales_shares]
+    if shares:
+        data = _rescaled_shares(data, shares)
     for param, value in assignments:
-        if param.rescales_shares:
-            data = _rescaled_shares(data, param, value)
-        data = _replaced(data, param.key_path, value)
+        if not param.rescales_shares:
+            data = _replaced(data, param.key_path, value)
     return data
 
 
 def simulate_with(
-    source: ScenarioSource, assignments: Sequence[tuple[Param, Decimal]], data: Any = None
+    source: ScenarioSource,
+    assignments: Sequence[tuple[Param, Decimal]],
+    data: Any = None,
+    only: Sequence[str] = (),
 ) -> SimulationResult:
-    """Simulate the scenario with each parameter set to its value; errors say which values."""
+    """Simulate the scenario with each parameter set to its value; errors say which values.
+
+    ``only`` limits the simulation to those strategies (the whole file is still validated).
+    """
     varied = with_values(source.data if data is None else data, assignments)
     try:
-        return simulate(source.build(varied))
+        scenario = source.build(varied)
+        if only:
+            scenario = replace(scenario, strategies=tuple(s for s in scenario.strategies if s.name in only))
+        return simulate(scenario)
     except InputError as error:
         setting = ", ".join(f"{param.text} = {value}" for param, value in assignments)
         error.message = f"with {setting}: {error.message}"

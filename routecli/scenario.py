@@ -500,10 +500,10 @@ def _spread(value: Decimal | dict[str, Any], path: KeyPath) -> Spread:
 
 def _empirical(log: TokenLog, segment: str | None, name: str, path: KeyPath) -> Empirical:
     """Observed pairs of ``segment`` (all rows for None: a scenario without segments)."""
-    pairs = log.pairs(segment)
-    if not pairs:
+    profile = log.profile(segment, name)
+    if profile is None:
         raise InvalidValueError(f"{name} has no rows for segment {segment!r}", path=path)
-    return Empirical(pairs, name)
+    return profile
 
 
 def _segment_tokens(

@@ -12,8 +12,9 @@ import csv
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+from routecli.distributions import Empirical
 from routecli.errors import InputFileError, InvalidValueError
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "TokenLog", "read_token_log"]
@@ -22,11 +23,29 @@ INPUT_KEYS = ("input_tokens", "prompt_tokens")
 OUTPUT_KEYS = ("output_tokens", "completion_tokens")
 
 
-class TokenLog(NamedTuple):
-    """Rows of (segment or None, input tokens, output tokens) read from one file."""
+class TokenLog:
+    """Rows of (segment or None, input tokens, output tokens) read from one file.
 
-    path: Path
-    rows: tuple[tuple[str | None, int, int], ...]
+    Each segment's distribution is built once (sorting a large log is not free)
+    and reused by every scenario built from this log — a sweep builds hundreds.
+    """
+
+    __slots__ = ("_profiles", "path", "rows")
+
+    def __init__(self, path: Path, rows: tuple[tuple[str | None, int, int], ...]) -> None:
+        self.path = path
+        self.rows = rows
+        self._profiles: dict[tuple[str | None, str], Empirical] = {}
+
+    def profile(self, segment: str | None, name: str) -> Empirical | None:
+        """The observed pairs of ``segment`` as a distribution named ``name``; None when it has no rows."""
+        key = (segment, name)
+        if key not in self._profiles:
+            pairs = self.pairs(segment)
+            if not pairs:
+                return None
+            self._profiles[key] = Empirical(pairs, name)
+        return self._profiles[key]
 
     def pairs(self, segment: str | None) -> list[tuple[int, int]]:
         """The (input, output) pairs for ``segment``; all rows when the file names no segments."""

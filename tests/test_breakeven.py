@@ -455,3 +455,19 @@ def test_insights_survive_names_with_dots(tmp_path: Path, old: str, new: str) ->
     result = simulate(source.build())
     lines = insights(source, result)
     assert lines[0] == "routed stops saving below 50.0% router accuracy"
+
+
+def test_an_insight_between_equal_costs_says_so(tmp_path: Path) -> None:
+    """Two free tiers: the cascade neither saves nor costs more, whatever its first step accepts."""
+    text = """\
+name: free
+traffic: {requests_per_month: 1000, input_tokens: 100, output_tokens: 10}
+models:
+  a: {price: {input_per_mtok: 0, output_per_mtok: 0}}
+  b: {price: {input_per_mtok: 0, output_per_mtok: 0}}
+strategies:
+  - {name: base, type: single, model: b}
+  - {name: casc, type: cascade, chain: [a, b], accept: {a: 0.5}}
+"""
+    scenario = source_of(tmp_path, text, "free.yaml")
+    assert insights(scenario, simulate(scenario.build())) == ("casc costs the same as base whatever share a accepts",)

@@ -192,7 +192,8 @@ def test_sweep_share_of_the_only_segment(runner: CliRunner, tmp_path: Path) -> N
     )
     path = write(tmp_path / "one.yaml", text)
     assert fails(runner, "sweep", str(path), "--vary", "traffic.segments.all.share=0.5,1") == (
-        "parameter 'traffic.segments.all.share': the only segment's share must be 1, not 0.5"
+        "parameter 'traffic.segments.all.share': the shares set add up to 0.5, not 1, "
+        "and there is no other segment to make up the rest"
     )
 
 
@@ -389,3 +390,24 @@ def test_simulate_a_scenario_whose_tier_name_has_a_dot(runner: CliRunner, tmp_pa
     path = write(tmp_path / "dotted.yaml", SCENARIO.replace("light", "gpt-4.1"))
     out = ok(runner, "simulate", str(path))
     assert "cascade" in out
+
+
+def test_breakeven_as_html(runner: CliRunner, scenario: Path, tmp_path: Path) -> None:
+    page = tmp_path / "answer.html"
+    ok(
+        runner,
+        "breakeven",
+        str(scenario),
+        "-s",
+        "cascade",
+        "-a",
+        "all-heavy",
+        "-p",
+        "strategies.cascade.accept.light",
+        "-o",
+        str(page),
+    )
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>")
+    assert "Break-even of cascade" in text
+    assert "costs the same as all-heavy" in text

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from routecli.errors import InvalidValueError
-from routecli.params import Param, resolve_param, with_values
+from routecli.params import resolve_param, with_values
 from routecli.scenario import ScenarioSource, read_scenario
 from tests.conftest import EXAMPLE, write
 
@@ -141,7 +141,10 @@ def test_share_of_the_only_segment(tmp_path: Path) -> None:
     assert source.build(with_values(source.data, [(param, D(1))])).segments[0].share == 1
     with pytest.raises(InvalidValueError) as caught:
         with_values(source.data, [(param, D("0.5"))])
-    assert str(caught.value) == "parameter 'traffic.segments.simple.share': the only segment's share must be 1, not 0.5"
+    assert (
+        str(caught.value) == "parameter 'traffic.segments.simple.share': the shares set add up to 0.5, not 1, "
+        "and there is no other segment to make up the rest"
+    )
 
 
 def test_shares_cannot_be_made_up_by_segments_of_share_zero(example: ScenarioSource) -> None:
@@ -178,9 +181,21 @@ def test_two_values_at_once(example: ScenarioSource) -> None:
     assert routed.router.accuracy == D("0.8")
 
 
-def test_param_label_is_its_path() -> None:
-    param = Param("traffic.requests_per_month", ("traffic", "requests_per_month"), None, None, None)
-    assert param.label == "traffic.requests_per_month"
+def test_two_shares_set_together_rescale_only_the_rest(example: ScenarioSource) -> None:
+    simple = resolve_param(example.data, "traffic.segments.simple.share")
+    medium = resolve_param(example.data, "traffic.segments.medium.share")
+    built = example.build(with_values(example.data, [(simple, D("0.5")), (medium, D("0.3"))]))
+    # complex alone makes up 1 − 0.5 − 0.3 = 0.2; neither share set is touched by the other
+    assert [segment.share for segment in built.segments] == [D("0.5"), D("0.3"), D("0.2")]
+    with pytest.raises(InvalidValueError, match=r"add up to 1\.2, more than 1"):
+        with_values(example.data, [(simple, D("0.7")), (medium, D("0.5"))])
+
+
+def test_a_name_made_of_digits_is_a_name_before_an_index(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text().replace("name: cascade", "name: '0'")
+    source = read_scenario(write(tmp_path / "digits.yaml", text))
+    assert resolve_param(source.data, "strategies.0.accept.light").key_path[:2] == ("strategies", 2)
+    assert resolve_param(source.data, "strategies.1.router.accuracy").key_path[:2] == ("strategies", 1)
 
 
 # ------------------------------------------------------------------ errors
@@ -209,7 +224,7 @@ def test_param_label_is_its_path() -> None:
             "traffic.segments has no item named 'simpel'; did you mean 'simple'?",
             id="segment-typo",
         ),
-        pytest.param("strategies.7.accept", "strategies has 3 items, no item 7", id="index-out-of-range"),
+        pytest.param("strategies.7.accept", "strategies has 3 items and none named '7'", id="index-out-of-range"),
         pytest.param(
             "strategies.cascade.accept",
             "is not a number but a mapping; vary one of its keys (light)",

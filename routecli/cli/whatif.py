@@ -39,7 +39,8 @@ def sweep(
         typer.Option(
             "--strategy",
             "-s",
-            help="Strategy a grid and heatmap show; repeat for several [default: the one the path names, else all].",
+            help="Strategy a two-parameter grid and heatmap show; repeat for several "
+            "[default: the one the paths name, else all but the baseline].",
             show_default=False,
         ),
     ] = None,
@@ -182,6 +183,11 @@ def breakeven(
 
         return breakeven_renderable(found)
 
+    def html() -> str:
+        from routecli.render.html import breakeven_html
+
+        return breakeven_html(found)
+
     emit(
         format,
         output,
@@ -189,6 +195,7 @@ def breakeven(
         json=lambda: breakeven_json(found),
         markdown=lambda: breakeven_markdown(found),
         csv=lambda: breakeven_csv(found),
+        html=html,
     )
 
 

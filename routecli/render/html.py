@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -18,13 +17,22 @@ from routecli.costmodel import SimulationResult
 from routecli.pricing import PriceSource
 from routecli.render.charts import CostQuality, cost_quality_chart, pareto_frontier, sweep_chart
 from routecli.render.numbers import decimal_str, money, percent, plain_number, probability
-from routecli.render.summary import STRATEGY_HEADERS, hop_lines, latency, period_line, spend_matrix, strategy_row
+from routecli.render.summary import (
+    MONTE_CARLO_HEADERS,
+    STRATEGY_HEADERS,
+    hop_lines,
+    monte_carlo_line,
+    monte_carlo_rows,
+    period_line,
+    spend_matrix,
+    strategy_row,
+)
 from routecli.sweep import SweepResult
 
 if TYPE_CHECKING:
-    from routecli.montecarlo import MonteCarloResult
+    from routecli.breakeven import BreakEven
 
-__all__ = ["simulation_html", "sweep_html"]
+__all__ = ["breakeven_html", "simulation_html", "sweep_html"]
 
 _STYLE = """
 :root { color-scheme: light; }
@@ -76,7 +84,7 @@ def simulation_html(result: SimulationResult) -> str:
     classes = ["stats" if index == stats else "" for index in range(len(rows))]
     parts += ["<h2>Monthly spend by model</h2>", _table(headers, rows, classes=classes)]
     if result.monte_carlo is not None:
-        parts += ["<h2>Monte Carlo</h2>", _monte_carlo_table(result.monte_carlo, currency)]
+        parts += ["<h2>Monte Carlo</h2>", _monte_carlo_table(result)]
     if result.forecast and result.growth is not None:
         growth = result.growth
         parts += [
@@ -122,6 +130,17 @@ def sweep_html(sweep: SweepResult) -> str:
     return _page(f"{sweep.scenario} — sweep", parts, first.price_sources)
 
 
+def breakeven_html(found: BreakEven) -> str:
+    """A break-even answer as one HTML page: the sentences ``breakeven`` prints."""
+    from routecli.render.sweep_report import breakeven_lines
+
+    parts = [
+        f"<h1>{escape(found.scenario)}</h1>",
+        *_list_section(f"Break-even of {found.strategy}", breakeven_lines(found)),
+    ]
+    return _page(f"{found.scenario} — break-even of {found.strategy}", parts, ())
+
+
 def _cost_quality_caption(result: SimulationResult) -> str:
     """What the chart shows: only the marks it has."""
     rated = [CostQuality(s.name, s.monthly_cost, s.quality) for s in result.strategies if s.quality is not None]
@@ -152,24 +171,9 @@ def _strategy_table(result: SimulationResult) -> str:
     return "\n".join(lines)
 
 
-def _monte_carlo_table(carlo: MonteCarloResult, currency: str) -> str:
+def _monte_carlo_table(result: SimulationResult) -> str:
     """Percentiles of monthly cost and latency per strategy, from the simulated requests."""
-    headers = ["Strategy", "P5 monthly", "P50 monthly", "P95 monthly", "Latency P50", "Latency P95", "Latency P99"]
-    rows = [
-        [
-            spread.name,
-            *(money(value, currency) for value in (spread.monthly_p5, spread.monthly_p50, spread.monthly_p95)),
-            *(
-                latency(Decimal(repr(ms)))
-                for ms in (spread.latency_p50_ms, spread.latency_p95_ms, spread.latency_p99_ms)
-            ),
-        ]
-        for spread in carlo.strategies
-    ]
-    caption = f"{plain_number(Decimal(carlo.samples))} simulated requests, seed {carlo.seed}"
-    if carlo.volume_sd_pct:
-        caption += f"; monthly volume varying by {percent(carlo.volume_sd_pct)} (standard deviation)"
-    return _table(headers, rows, caption=caption + ".")
+    return _table(list(MONTE_CARLO_HEADERS), monte_carlo_rows(result), caption=monte_carlo_line(result))
 
 
 def _sweep_tables(sweep: SweepResult) -> list[str]:

@@ -110,12 +110,12 @@ def hop_lines(result: SimulationResult) -> list[str]:
     return lines
 
 
-MONTE_CARLO_HEADERS = ("Strategy", "Mean", "P5", "P50", "P95", "Latency P50", "P95", "P99")
+MONTE_CARLO_HEADERS = ("Strategy", "P5", "P50", "P95", "Latency P50", "P95", "P99")
 """Columns of the Monte Carlo table: monthly cost percentiles, then latency percentiles."""
 
 
 def monte_carlo_rows(result: SimulationResult) -> list[list[str]]:
-    """Per strategy: simulated monthly cost (mean, P5, P50, P95) and latency percentiles."""
+    """Per strategy: percentiles of the simulated monthly cost and of latency."""
     spread = result.monte_carlo
     if spread is None:
         return []
@@ -123,7 +123,6 @@ def monte_carlo_rows(result: SimulationResult) -> list[list[str]]:
     return [
         [
             strategy.name,
-            money(strategy.monthly_mean, currency),
             money(strategy.monthly_p5, currency),
             money(strategy.monthly_p50, currency),
             money(strategy.monthly_p95, currency),
@@ -151,7 +150,8 @@ def monte_carlo_line(result: SimulationResult) -> str:
     volume = f"; month-to-month volume sd {plain_number(spread.volume_sd_pct, 1)}%" if spread.volume_sd_pct else ""
     return (
         f"Monte Carlo: {spread.samples:,} simulated requests (seed {spread.seed}), {spread.months:,} simulated "
-        f"months{volume}. Means within ±{percent(widest * 100, 2)} at {spread.confidence:.0%} confidence."
+        f"months{volume}; months centre on the exact means above. Simulated means within "
+        f"±{percent(widest * 100, 2)} ({spread.confidence:.0%} confidence)."
     )
 
 

@@ -92,11 +92,12 @@ class WideTable:
                 used = min(label_width, 28)
             chunks[-1].append(column)
             used += widths[column] + 2
-        for number, chunk in enumerate(chunks):
+        if self.title:  # above the table, not its title: a title wraps at the table's width, mid-word
+            yield Text(self.title, style="bold")
+        for chunk in chunks:
             picked = [0, *chunk]
             rows = [[row[c] for c in picked] for row in self.rows]
-            title = self.title if number == 0 else ""
-            table = compact_table(title, [self.headers[c] for c in picked], rows, header_width=_HEADER_WIDTH)
+            table = compact_table("", [self.headers[c] for c in picked], rows, header_width=_HEADER_WIDTH)
             for index, row in enumerate(rows):
                 table.add_row(*row, end_section=self.section_at is not None and index == self.section_at - 1)
             yield table
@@ -171,8 +172,8 @@ def _monte_carlo_parts(result: SimulationResult) -> list[RenderableType]:
     rows = monte_carlo_rows(result)
     parts: list[RenderableType] = []
     for title, columns, headers in (
-        ("Simulated monthly cost", (0, 1, 2, 3, 4), MONTE_CARLO_HEADERS[:5]),
-        ("Simulated latency per request", (0, 5, 6, 7), ("Strategy", "P50", "P95", "P99")),
+        ("Simulated monthly cost", (0, 1, 2, 3), MONTE_CARLO_HEADERS[:4]),
+        ("Simulated latency per request", (0, 4, 5, 6), ("Strategy", "P50", "P95", "P99")),
     ):
         parts += [Text(""), WideTable(title, headers, [[row[c] for c in columns] for row in rows], section_at=None)]
     return [*parts, Text(monte_carlo_line(result), style="dim")]
@@ -221,7 +222,8 @@ def sweep_renderable(sweep: SweepResult) -> RenderableType:
         rows = [
             [value_text(value), *row] for value, (_, block) in zip(axis.values, sections, strict=True) for row in block
         ]
-        table = compact_table(f"{sweep.scenario} — by {axis.path}", ("Value", *POINT_HEADERS), rows)
+        parts.append(Text(f"{sweep.scenario} — by {axis.path}", style="bold"))
+        table = compact_table("", ("Value", *POINT_HEADERS), rows)
         for value, (_, block) in zip(axis.values, sections, strict=True):
             for index, row in enumerate(block):
                 table.add_row(value_text(value) if index == 0 else "", *row, end_section=index == len(block) - 1)
