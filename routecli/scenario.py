@@ -60,6 +60,7 @@ DEFAULT_TOKENS_PER_S = Decimal(50)
 DEFAULT_JITTER = Decimal("0.25")
 MAX_GROWTH_MONTHS = 120
 _CLIPPED_WARNING = 0.01  # warn when a normal's draws fall below zero this often
+_OVER_WINDOW = Decimal("0.001")  # warn when this share of a segment's prompts cannot fit a model
 _SHARE_TOLERANCE = Decimal("0.000001")
 INLINE_PRICES = PriceSource("inline", None, "prices given in the scenario", "scenario")
 """The source of every price given (or overridden) inline in a scenario."""
@@ -854,10 +855,19 @@ def _warnings(
         tier = tiers[name]
         window = tier.price.context_window
         for segment in segments:
-            if window is not None and segment.input_tokens > window:
+            if window is None:
+                continue
+            if segment.tokens is None and segment.input_tokens > window:
                 notes.append(
                     f"segment {segment.name!r} sends {segment.input_tokens} input tokens, "
                     f"more than {tier.price.id}'s context window of {window}"
+                )
+            elif (
+                segment.tokens is not None and (over := segment.tokens.long_tail(Decimal(window)).share) > _OVER_WINDOW
+            ):
+                notes.append(
+                    f"{float(over):.1%} of segment {segment.name!r}'s prompts are longer than "
+                    f"{tier.price.id}'s context window of {window} tokens"
                 )
     for segment in segments:
         if isinstance(segment.tokens, Independent):
@@ -878,16 +888,41 @@ def _warnings(
     return notes
 
 
-def _growth(traffic: dict[str, Any]) -> Growth | None:
+def _unused_log_rows(logs: Mapping[str, TokenLog], segments: Sequence[Segment], traffic: dict[str, Any]) -> list[str]:
+    """Rows of a segmented token log that no segment of the scenario takes."""
+    if not traffic["segments"]:
+        return []  # one default segment: it takes every row
+    known = {segment.name for segment in segments}
+    notes = []
+    for name, log in logs.items():
+        if not log.has_segments:
+            continue
+        left = [row[0] for row in log.rows if row[0] not in known]
+        if left:
+            labels = sorted({"(no segment)" if label is None else label for label in left})
+            notes.append(
+                f"{name}: {len(left):,} rows name no segment of this scenario and are left out: {', '.join(labels)}"
+            )
+    return notes
+
+
+def _growth(traffic: dict[str, Any], volume: Decimal) -> Growth | None:
     growth = traffic["growth"]
     if growth is None:
         return None
-    if growth["months"] > MAX_GROWTH_MONTHS:
+    months = growth["months"]
+    if months > MAX_GROWTH_MONTHS:
         raise InvalidValueError(
-            f"expected at most {MAX_GROWTH_MONTHS} months, got {growth['months']}",
-            path=("traffic", "growth", "months"),
+            f"expected at most {MAX_GROWTH_MONTHS} months, got {months}", path=("traffic", "growth", "months")
         )
-    return Growth(growth["monthly_pct"], growth["months"])
+    last = volume * (ONE + growth["monthly_pct"] / 100) ** (months - 1)
+    if last > _MAX_REQUESTS:
+        raise InvalidValueError(
+            f"the forecast reaches {last:.3g} requests a month by month {months}, more than {_MAX_REQUESTS:.0e}; "
+            "forecast fewer months",
+            path=("traffic", "growth"),
+        )
+    return Growth(growth["monthly_pct"], months)
 
 
 def build_scenario(data: Any, table: PriceTable, token_logs: Mapping[str, TokenLog] | None = None) -> Scenario:
@@ -898,6 +933,7 @@ def build_scenario(data: Any, table: PriceTable, token_logs: Mapping[str, TokenL
     checked = SCENARIO_SPEC.check(data, ())
     traffic = checked["traffic"]
     segments = _build_segments(traffic, token_logs or {})
+    volume = _requests_per_month(traffic)
     segment_names = [segment.name for segment in segments]
     tiers = _build_tiers(checked["models"], table, segment_names)
     scenario_wide = _build_modifiers(checked, Modifiers(), segment_names, ())
@@ -917,19 +953,20 @@ def build_scenario(data: Any, table: PriceTable, token_logs: Mapping[str, TokenL
     return Scenario(
         name=checked["name"],
         description=checked["description"],
-        requests_per_month=_requests_per_month(traffic),
+        requests_per_month=volume,
         days_per_month=traffic["days_per_month"],
         segments=segments,
         tiers=tiers,
         strategies=tuple(strategies),
         baseline=baseline,
         price_sources=tuple(sources),
-        growth=_growth(traffic),
+        growth=_growth(traffic, volume),
         volume_sd_pct=traffic["volume_sd_pct"],
         warnings=tuple(
             _warnings(
                 segments, tiers, strategies, {name for name, item in checked["models"].items() if item["latency"]}
             )
+            + _unused_log_rows(token_logs or {}, segments, traffic)
         ),
     )
 

@@ -16,10 +16,11 @@ from routecli import __version__
 from routecli.costmodel import SimulationResult
 from routecli.pricing import PriceSource
 from routecli.render.charts import CostQuality, cost_quality_chart, pareto_frontier, sweep_chart
-from routecli.render.numbers import decimal_str, money, percent, plain_number, probability
+from routecli.render.numbers import decimal_str, money, percent, probability
 from routecli.render.summary import (
     MONTE_CARLO_HEADERS,
     STRATEGY_HEADERS,
+    forecast_table,
     hop_lines,
     monte_carlo_line,
     monte_carlo_rows,
@@ -66,7 +67,6 @@ footer { margin-top: 40px; font-size: 0.85rem; }
 
 def simulation_html(result: SimulationResult) -> str:
     """The whole simulation report — chart, tables, insights, warnings — as one HTML page."""
-    currency = result.currency
     parts = [
         f"<h1>{escape(result.scenario)}</h1>",
         _paragraph(result.description),
@@ -87,16 +87,12 @@ def simulation_html(result: SimulationResult) -> str:
         parts += ["<h2>Monte Carlo</h2>", _monte_carlo_table(result)]
     if result.forecast and result.growth is not None:
         growth = result.growth
+        headers, rows = forecast_table(result)
+        total = ["stats" if index == len(rows) - 1 else "" for index in range(len(rows))]  # a rule above the total
         parts += [
             "<h2>Forecast</h2>",
             f"<p>Traffic growing {escape(percent(growth.monthly_pct))} a month over {growth.months} months.</p>",
-            _table(
-                ["Month", "Requests", *(s.name for s in result.strategies)],
-                [
-                    [str(month.month), plain_number(month.requests), *(money(cost, currency) for cost in month.costs)]
-                    for month in result.forecast
-                ],
-            ),
+            _table(headers, rows, classes=total),
         ]
     parts += _list_section("Insights", result.insights)
     parts += _list_section("Escalation by hop", hop_lines(result))
