@@ -279,7 +279,7 @@ def _percent(value: Decimal) -> str:
     return f"{value * 100:.1f}%"
 
 
-def _insight(found: BreakEven, lever: _Lever, savings: Decimal) -> str:
+def _insight(found: BreakEven, lever: _Lever, savings: Decimal, every_segment: bool) -> str:
     """``cascade stops saving once light accepts fewer than 31.0% of requests``, and its kin."""
     name, against = found.strategy, found.against
     saves_now = savings > 0
@@ -303,7 +303,10 @@ def _insight(found: BreakEven, lever: _Lever, savings: Decimal) -> str:
     action = "stops saving" if saves_now else "would start saving"
     toward_saving = saves_above != saves_now  # which side of the crossing the sentence speaks of
     if lever.of:
-        return f"{name} {action} once {lever.subject} {'more' if toward_saving else 'fewer'} than {point} {lever.of}"
+        # One share standing in for per-segment ones: "of requests" would read as the overall share.
+        of = "in every segment" if every_segment and lever.of == "of requests" else lever.of
+        more = "more" if toward_saving else "fewer"
+        return f"{name} {action} once {lever.subject} {more} than {point} {of}"
     return f"{name} {action} {'above' if toward_saving else 'below'} {point} {lever.subject}"
 
 
@@ -318,12 +321,13 @@ def insights(source: ScenarioSource, result: SimulationResult) -> tuple[str, ...
         if lever is None:
             continue
         try:
-            resolve_param(source.data, lever.path)
+            param = resolve_param(source.data, lever.path)
         except InvalidValueError:  # a name with a dot, which a dotted key path cannot address: no insight
             continue
         # Shown to 0.1%: the probes as the scan and 1e-5 of the range are plenty, and keep simulate quick.
         found = find_breakeven(
             source, item["name"], lever.path, against=baseline, scan=_PROBES - 1, precision=Decimal("1e-5")
         )
-        lines.append(_insight(found, lever, result.strategy(item["name"]).savings_vs_baseline))
+        savings = result.strategy(item["name"]).savings_vs_baseline
+        lines.append(_insight(found, lever, savings, param.per_segment is not None))
     return tuple(lines)
