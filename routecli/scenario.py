@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 from routecli.distributions import (
+    Z95,
     Empirical,
     Fixed,
     Independent,
@@ -488,7 +489,7 @@ def _spread(value: Decimal | dict[str, Any], path: KeyPath) -> Spread:
             return Normal(mean, value["sd"])
         if value["p95"] < mean:
             raise InvalidValueError(f"p95 {value['p95']} is below the mean {mean}", path=(*path, "p95"))
-        return Normal(mean, (value["p95"] - mean) / Decimal("1.6448536269514722"))
+        return Normal(mean, (value["p95"] - mean) / Decimal(repr(Z95)))
     sigma = lognormal_sigma(mean, value["p95"])
     if sigma is None:
         raise InvalidValueError(

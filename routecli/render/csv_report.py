@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from routecli.costmodel import SimulationResult
-from routecli.render.report_json import SCALAR_FIELDS, simulation_document, strategy_document
+from routecli.render.report_json import SCALAR_FIELDS, monte_carlo_document, strategy_document
 
 _MONTE_CARLO_FIELDS = (
     "monthly_mean",
@@ -40,7 +40,7 @@ def simulation_csv(result: SimulationResult) -> str:
     used = {name for document in documents for name in document["spend_by_model"]}
     tiers = [tier.name for tier in result.tiers if tier.name in used]
     overheads = list(dict.fromkeys(name for document in documents for name in document["overhead_spend"]))
-    spreads = simulation_document(result)["monte_carlo"]
+    spreads = monte_carlo_document(result)
     simulated = [] if spreads is None else spreads["strategies"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -15,6 +15,7 @@ __all__ = [
     "REPORT_SCHEMA",
     "SCALAR_FIELDS",
     "SCHEMA_VERSION",
+    "monte_carlo_document",
     "price_document",
     "simulation_document",
     "simulation_json",
@@ -290,7 +291,7 @@ def simulation_document(result: SimulationResult) -> dict[str, Any]:
         "warnings": list(result.warnings),
         "insights": list(result.insights),
         "forecast": _forecast_document(result),
-        "monte_carlo": _monte_carlo_document(result),
+        "monte_carlo": monte_carlo_document(result),
     }
 
 
@@ -311,7 +312,8 @@ def _forecast_document(result: SimulationResult) -> dict[str, Any] | None:
     }
 
 
-def _monte_carlo_document(result: SimulationResult) -> dict[str, Any] | None:
+def monte_carlo_document(result: SimulationResult) -> dict[str, Any] | None:
+    """The Monte Carlo part of the report (None without ``--samples``)."""
     spread = result.monte_carlo
     if spread is None:
         return None

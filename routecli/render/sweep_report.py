@@ -10,10 +10,10 @@ from typing import Any
 
 from routecli import __version__
 from routecli.breakeven import BreakEven
-from routecli.costmodel import StrategyResult
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import decimal_str, money, percent, probability
 from routecli.render.report_json import SCHEMA_VERSION, strategy_document
+from routecli.render.summary import savings_cell
 from routecli.sweep import SweepResult
 
 __all__ = [
@@ -41,14 +41,6 @@ def value_text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _savings(strategy: StrategyResult, currency: str) -> str:
-    if strategy.is_baseline:
-        return "baseline"
-    pct = strategy.savings_vs_baseline_pct
-    amount = money(strategy.savings_vs_baseline, currency)
-    return amount if pct is None else f"{amount} ({percent(pct)})"
-
-
 def sweep_sections(sweep: SweepResult) -> list[tuple[str, list[list[str]]]]:
     """One section per point: its title (``accept.light = 0.55``) and a row per strategy."""
     sections = []
@@ -57,7 +49,7 @@ def sweep_sections(sweep: SweepResult) -> list[tuple[str, list[list[str]]]]:
             f"{axis.path} = {value_text(value)}" for axis, value in zip(sweep.axes, point.values, strict=True)
         )
         rows = [
-            [s.name, money(s.monthly_cost, sweep.currency), _savings(s, sweep.currency), probability(s.quality)]
+            [s.name, money(s.monthly_cost, sweep.currency), savings_cell(s, sweep.currency), probability(s.quality)]
             for s in point.result.strategies
         ]
         sections.append((title, rows))
