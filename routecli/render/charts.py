@@ -336,8 +336,7 @@ def _heatmaps(sweep: SweepResult, format: ChartFormat) -> bytes:
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
-    focus = list(sweep.focus) or [name for name in sweep.strategies if name != sweep.baseline]
-    focus = focus[:MAX_HEATMAPS] or [sweep.baseline]
+    focus = list(sweep.focus[:MAX_HEATMAPS]) or [sweep.baseline]  # run_sweep chose them; none: only a baseline
     rows_axis, columns_axis = sweep.axes
     grid = sweep.grid()
     savings = {

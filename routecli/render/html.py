@@ -196,7 +196,7 @@ def _sweep_grids(sweep: SweepResult) -> list[str]:
     rows_axis, columns_axis = sweep.axes
     grid = sweep.grid()
     parts = ["<h2>Monthly savings vs baseline</h2>"]
-    for name in sweep.focus or [n for n in sweep.strategies if n != sweep.baseline]:
+    for name in sweep.focus:
         lines = [
             '<div class="scroll"><table>',
             f"<caption><strong>{escape(name)}</strong> — rows: {escape(rows_axis.path)}, "
