@@ -138,12 +138,8 @@ def run_sweep(
         total *= len(axis.values)
     if total > MAX_POINTS:
         raise InvalidValueError(f"the sweep has {total:,} points; at most {MAX_POINTS:,}")
-    points = tuple(
-        SweepPoint(tuple(combo), simulate_with(source, list(zip(params, combo, strict=True))))
-        for combo in product(*(axis.values for axis in axes))
-    )
-    first = points[0].result
-    names = [strategy.name for strategy in first.strategies]
+    written = source.build()  # the file as written: its strategy names, checked before any simulation
+    names = [strategy.name for strategy in written.strategies]
     for name in focus:
         if name not in names:
             raise InvalidValueError(f"--strategy: unknown strategy {name!r}; defined: {', '.join(names)}")
@@ -151,7 +147,12 @@ def run_sweep(
         name for name in dict.fromkeys(_named_strategy(param, data) for param in params) if name
     ]
     if not chosen:
-        chosen = [name for name in names if name != first.baseline]
+        chosen = [name for name in names if name != written.baseline]
+    points = tuple(
+        SweepPoint(tuple(combo), simulate_with(source, list(zip(params, combo, strict=True))))
+        for combo in product(*(axis.values for axis in axes))
+    )
+    first = points[0].result
     notes = [note for param in params if (note := param_note(param))]
     return SweepResult(
         scenario=first.scenario,
