@@ -27,6 +27,7 @@ __all__ = [
     "request_cost",
     "request_costs",
     "token_rates",
+    "usage_cost",
 ]
 
 PER_MILLION = Decimal(1_000_000)
@@ -174,6 +175,22 @@ def request_cost(
         price, [input_tokens], [output_tokens], cached_share=cached_share, write_share=write_share, batch=batch
     )
     return cost
+
+
+def usage_cost(price: ModelPrice, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> Decimal:
+    """USD for one request as an API reported it, exactly.
+
+    ``cached_tokens`` (part of ``input_tokens``) cost the cache-read price, or the
+    input price where the model has none; long-context rates apply to the whole
+    request once its prompt is above the threshold.
+    """
+    long = price.long_context is not None and input_tokens > price.long_context.above_tokens
+    rates = price.rates(long=long, batch=False)
+    cached_rate = rates.input if rates.cached_input is None else rates.cached_input
+    per_million = (
+        (input_tokens - cached_tokens) * rates.input + cached_tokens * cached_rate + output_tokens * rates.output
+    )
+    return per_million.scaleb(-6) + price.per_request
 
 
 def expected_request_cost(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,15 @@ __all__ = [
     "ShippedPrices",
     "add_price_file",
     "build_rates",
+    "inline_price",
     "load_price_files",
     "load_price_table",
+    "price_from_json",
+    "price_to_json",
     "shipped_pricing_dir",
 ]
 
+ZERO = Decimal(0)
 _PLAUSIBLE_MIN = Decimal("0.001")
 _PLAUSIBLE_MAX = Decimal(1000)
 
@@ -227,3 +232,101 @@ def add_price_file(table: PriceTable, path: Path) -> None:
     """Add one user price file to ``table``, overriding models with the same id."""
     for model in load_price_table(path):
         table.add(model)
+
+
+def inline_price(
+    name: str, base: ModelPrice | None, data: dict[str, Any], path: KeyPath, source: PriceSource
+) -> ModelPrice:
+    """A tier's price: the table's entry with the inline keys laid over it, or inline alone (from ``source``)."""
+    given = {key: value for key, value in data.items() if value is not None}
+    if base is not None and not given:
+        return base
+    if base is None:
+        if not given.keys() & {"input_per_mtok", "output_per_mtok", "per_request"}:
+            raise InvalidValueError("give input_per_mtok and output_per_mtok, or per_request", path=path)
+        base = ModelPrice(
+            id=name,
+            provider=source.provider,
+            standard=TokenRates(ZERO, ZERO),
+        )
+    standard = base.standard
+    merged = {
+        "input_per_mtok": standard.input,
+        "output_per_mtok": standard.output,
+        "cached_input_per_mtok": standard.cached_input,
+        "cache_write_per_mtok": standard.cache_write,
+    }
+    merged.update({key: value for key, value in given.items() if key in merged})
+    long_context = given.get("long_context")
+    return replace(
+        base,
+        standard=build_rates(merged),
+        batch=build_rates(given["batch"]) if "batch" in given else base.batch,
+        long_context=(
+            LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else base.long_context
+        ),
+        per_request=given.get("per_request", base.per_request),
+        source=source,
+    )
+
+
+def _rates_to_json(rates: TokenRates) -> dict[str, str | None]:
+    return {
+        "input_per_mtok": _plain(rates.input),
+        "output_per_mtok": _plain(rates.output),
+        "cached_input_per_mtok": None if rates.cached_input is None else _plain(rates.cached_input),
+        "cache_write_per_mtok": None if rates.cache_write is None else _plain(rates.cache_write),
+    }
+
+
+def price_to_json(price: ModelPrice) -> dict[str, Any]:
+    """One model's prices as JSON-ready data (money as exact decimal strings), as reports and logs carry them."""
+    return {
+        "id": price.id,
+        "provider": price.provider,
+        "aliases": list(price.aliases),
+        **_rates_to_json(price.standard),
+        "per_request": _plain(price.per_request),
+        "batch": None if price.batch is None else _rates_to_json(price.batch),
+        "long_context": (
+            None
+            if price.long_context is None
+            else {"above_tokens": price.long_context.above_tokens, **_rates_to_json(price.long_context.rates)}
+        ),
+        "context_window": price.context_window,
+        "max_output_tokens": price.max_output_tokens,
+        "source": None if price.source is None else price.source.file,
+    }
+
+
+def _optional(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _rates_from_json(document: Any) -> TokenRates:
+    return TokenRates(
+        Decimal(document["input_per_mtok"]),
+        Decimal(document["output_per_mtok"]),
+        _optional(document.get("cached_input_per_mtok")),
+        _optional(document.get("cache_write_per_mtok")),
+    )
+
+
+def price_from_json(document: Any) -> ModelPrice:
+    """A price written by ``price_to_json`` (KeyError, TypeError or ValueError when it is damaged)."""
+    long_context = document.get("long_context")
+    batch = document.get("batch")
+    return ModelPrice(
+        id=document["id"],
+        provider=document["provider"],
+        standard=_rates_from_json(document),
+        aliases=tuple(document.get("aliases") or ()),
+        batch=None if batch is None else _rates_from_json(batch),
+        long_context=None
+        if long_context is None
+        else LongContext(int(long_context["above_tokens"]), _rates_from_json(long_context)),
+        per_request=Decimal(document.get("per_request") or 0),
+        context_window=document.get("context_window"),
+        max_output_tokens=document.get("max_output_tokens"),
+        source=PriceSource(document["provider"], None, "as recorded", document.get("source") or ""),
+    )

@@ -7,7 +7,7 @@ Data flows one way: YAML → ``SCENARIO_SPEC.check`` (shape, key paths) →
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
@@ -25,8 +25,8 @@ from routecli.distributions import (
 )
 from routecli.errors import InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, read_yaml
-from routecli.pricing import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates
-from routecli.pricing_files import PRICE_FIELDS, add_price_file, build_rates, load_price_files
+from routecli.pricing import ModelPrice, PriceSource, PriceTable
+from routecli.pricing_files import PRICE_FIELDS, add_price_file, inline_price, load_price_files
 from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Spec, Str, Tagged, closest
 
 if TYPE_CHECKING:
@@ -568,40 +568,6 @@ def _requests_per_month(traffic: dict[str, Any]) -> Decimal:
     return volume
 
 
-def _inline_price(name: str, base: ModelPrice | None, data: dict[str, Any], path: KeyPath) -> ModelPrice:
-    """A tier's price: the table's entry with the inline keys laid over it, or inline alone."""
-    given = {key: value for key, value in data.items() if value is not None}
-    if base is not None and not given:
-        return base
-    if base is None:
-        if not given.keys() & {"input_per_mtok", "output_per_mtok", "per_request"}:
-            raise InvalidValueError("give input_per_mtok and output_per_mtok, or per_request", path=path)
-        base = ModelPrice(
-            id=name,
-            provider=INLINE_PRICES.provider,
-            standard=TokenRates(ZERO, ZERO),
-        )
-    standard = base.standard
-    merged = {
-        "input_per_mtok": standard.input,
-        "output_per_mtok": standard.output,
-        "cached_input_per_mtok": standard.cached_input,
-        "cache_write_per_mtok": standard.cache_write,
-    }
-    merged.update({key: value for key, value in given.items() if key in merged})
-    long_context = given.get("long_context")
-    return replace(
-        base,
-        standard=build_rates(merged),
-        batch=build_rates(given["batch"]) if "batch" in given else base.batch,
-        long_context=(
-            LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else base.long_context
-        ),
-        per_request=given.get("per_request", base.per_request),
-        source=INLINE_PRICES,
-    )
-
-
 def _build_tiers(models: dict[str, dict[str, Any]], table: PriceTable, segments: Sequence[str]) -> dict[str, Tier]:
     tiers = {}
     for name, item in models.items():
@@ -616,7 +582,7 @@ def _build_tiers(models: dict[str, dict[str, Any]], table: PriceTable, segments:
                 error.path = (*path, "model")
                 raise
         if item["price"] is not None:
-            price = _inline_price(name, base, item["price"], (*path, "price"))
+            price = inline_price(name, base, item["price"], (*path, "price"), INLINE_PRICES)
         else:
             assert base is not None  # a tier without a price has a model
             price = base

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from routecli.errors import InvalidValueError, KeyPath
 
@@ -29,6 +29,7 @@ __all__ = [
     "Num",
     "Obj",
     "OneOf",
+    "Raw",
     "Spec",
     "Str",
     "Tagged",
@@ -365,6 +366,38 @@ class Map(Spec):
         if self.min_items:
             schema["minProperties"] = self.min_items
         return self._with_doc(schema)
+
+
+class Raw(Spec):
+    """Any value of the given JSON kinds, passed through as written (e.g. extra request parameters)."""
+
+    _KINDS: ClassVar[dict[str, tuple[type, ...]]] = {
+        "object": (Mapping,),
+        "string": (str,),
+        "number": (int, float, Decimal),
+        "boolean": (bool,),
+        "array": (list,),
+    }
+
+    def __init__(
+        self, kinds: tuple[str, ...] = ("object", "string", "number", "boolean", "array"), doc: str = ""
+    ) -> None:
+        self.kinds = kinds
+        self.doc = doc
+
+    def accepts_type(self, value: Any) -> bool:
+        return any(isinstance(value, self._KINDS[kind]) for kind in self.kinds)
+
+    def expected(self) -> str:
+        return " or ".join(f"a JSON {kind}" for kind in self.kinds)
+
+    def check(self, value: Any, path: KeyPath) -> Any:
+        if not self.accepts_type(value):
+            raise self._fail(value, path)
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._with_doc({"type": list(self.kinds) if len(self.kinds) > 1 else self.kinds[0]})
 
 
 class Field:

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from routecli import __version__
-from routecli.cli import pricing, scaffold, simulate, whatif
+from routecli.cli import pricing, replay, scaffold, simulate, whatif
 from routecli.errors import RouteCliError
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ def _root(
 
 simulate.register(app)
 whatif.register(app)
+replay.register(app)
 pricing.register(app)
 scaffold.register(app)
 

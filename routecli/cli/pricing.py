@@ -75,16 +75,15 @@ def show_model(
     """
     import json
 
-    from routecli.pricing_files import load_price_files
+    from routecli.pricing_files import load_price_files, price_to_json
     from routecli.render import prices
-    from routecli.render.report_json import price_document
 
     price = load_price_files(pricing or ()).lookup(model)
     emit(
         format,
         output,
         table=lambda: prices.model_renderable(price),
-        json=lambda: json.dumps(price_document(price), indent=2) + "\n",
+        json=lambda: json.dumps(price_to_json(price), indent=2) + "\n",
         markdown=lambda: prices.price_list_markdown([price]),
         csv=lambda: prices.price_list_csv([price]),
     )

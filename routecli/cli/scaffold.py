@@ -19,6 +19,8 @@ class SchemaName(StrEnum):
     scenario = "scenario"
     pricing = "pricing"
     report = "report"
+    router = "router"
+    replay_report = "replay-report"
 
 
 def init(
@@ -41,11 +43,15 @@ def init(
 def schema(
     name: Annotated[
         SchemaName,
-        typer.Argument(help="scenario, pricing (price tables) or report (simulate --format json).", metavar="NAME"),
+        typer.Argument(
+            help="scenario, pricing (price tables), report (simulate --format json), "
+            "router (replay's --config) or replay-report (replay --format json).",
+            metavar="NAME",
+        ),
     ] = SchemaName.scenario,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
-    """Print the JSON Schema of scenario files, price tables, or the JSON report.
+    """Print the JSON Schema of scenario files, price tables, router configs, or a JSON report.
 
     \b
     Example (VS Code with the YAML extension; first line of a scenario):
@@ -60,9 +66,19 @@ def schema(
 
     if name is SchemaName.report:
         document = REPORT_SCHEMA
+    elif name is SchemaName.replay_report:
+        from routecli.render.replay_json import REPLAY_REPORT_SCHEMA
+
+        document = REPLAY_REPORT_SCHEMA
     else:
-        spec = SCENARIO_SPEC if name is SchemaName.scenario else PRICE_TABLE_SPEC
-        document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **spec.json_schema()}
+        from routecli.router_config import ROUTER_SPEC
+
+        specs = {
+            SchemaName.scenario: SCENARIO_SPEC,
+            SchemaName.pricing: PRICE_TABLE_SPEC,
+            SchemaName.router: ROUTER_SPEC,
+        }
+        document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **specs[name].json_schema()}
     write_text(json.dumps(document, indent=2) + "\n", output)
 
 

@@ -13,9 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from routecli.pricing import ModelPrice, TokenRates
+from routecli.pricing_files import price_to_json
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import decimal_str
-from routecli.render.report_json import price_document
 from routecli.render.terminal import compact_table
 
 __all__ = [
@@ -79,7 +79,7 @@ def price_list_markdown(models: Sequence[ModelPrice]) -> str:
 
 
 def price_list_json(models: Sequence[ModelPrice]) -> str:
-    return json.dumps({"models": [price_document(m) for m in models]}, indent=2) + "\n"
+    return json.dumps({"models": [price_to_json(m) for m in models]}, indent=2) + "\n"
 
 
 def price_list_csv(models: Sequence[ModelPrice]) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from routecli import __version__
 from routecli.costmodel import SimulationResult, StrategyResult
-from routecli.pricing import ModelPrice, TokenRates
+from routecli.pricing_files import price_to_json
 from routecli.render.numbers import decimal_str
 
 __all__ = [
@@ -16,7 +16,6 @@ __all__ = [
     "SCALAR_FIELDS",
     "SCHEMA_VERSION",
     "monte_carlo_document",
-    "price_document",
     "simulation_document",
     "simulation_json",
     "strategy_document",
@@ -214,35 +213,6 @@ def _money_map(values: dict[str, Decimal]) -> dict[str, str]:
     return {name: decimal_str(amount) for name, amount in values.items()}
 
 
-def _rates(rates: TokenRates) -> dict[str, str | None]:
-    return {
-        "input_per_mtok": decimal_str(rates.input),
-        "output_per_mtok": decimal_str(rates.output),
-        "cached_input_per_mtok": None if rates.cached_input is None else decimal_str(rates.cached_input),
-        "cache_write_per_mtok": None if rates.cache_write is None else decimal_str(rates.cache_write),
-    }
-
-
-def price_document(price: ModelPrice) -> dict[str, Any]:
-    """One model's prices as JSON-ready data (money as decimal strings)."""
-    return {
-        "id": price.id,
-        "provider": price.provider,
-        "aliases": list(price.aliases),
-        **_rates(price.standard),
-        "per_request": decimal_str(price.per_request),
-        "batch": None if price.batch is None else _rates(price.batch),
-        "long_context": (
-            None
-            if price.long_context is None
-            else {"above_tokens": price.long_context.above_tokens, **_rates(price.long_context.rates)}
-        ),
-        "context_window": price.context_window,
-        "max_output_tokens": price.max_output_tokens,
-        "source": None if price.source is None else price.source.file,
-    }
-
-
 def strategy_document(result: StrategyResult) -> dict[str, Any]:
     return {
         "name": result.name,
@@ -281,7 +251,7 @@ def simulation_document(result: SimulationResult) -> dict[str, Any]:
         "baseline": result.baseline,
         "strategies": [strategy_document(strategy) for strategy in result.strategies],
         "models": {
-            tier.name: {"model": tier.price.id, "provider": tier.price.provider, "price": price_document(tier.price)}
+            tier.name: {"model": tier.price.id, "provider": tier.price.provider, "price": price_to_json(tier.price)}
             for tier in result.tiers
         },
         "pricing": [

@@ -1,0 +1,386 @@
+"""Replay speed: HTTP throughput against an instant endpoint, the rules router's decision, a 100,000-prompt dry run.
+
+Run: python bench/replay.py
+
+- replay at concurrency 64 sends ≥ 0.8 × the requests/s of a bare ``httpx.AsyncClient``
+  loop sending the same bodies to the same instant server (bench/instant_server.py,
+  in its own process). The replay side is the real path, ``replay_prompts`` with the
+  decision log written and flushed per result, through a two-tier cascade whose
+  length evaluator (min_chars 1) accepts every answer at the first tier: the common
+  case of a cascade, and it runs the evaluator and verdict bookkeeping a ``fixed``
+  single tier would skip. The rate counts HTTP requests sent (attempts), not prompts.
+- a rules router (six rules: metadata, has_code, min_tokens, keywords, regex, max_chars;
+  then a default) decides in ≤ 50 µs per prompt, tokens precomputed as the engine
+  counts them once; the cost with the tiktoken count is reported alongside.
+- ``routecli replay --dry-run --format json`` of 100,000 prompts takes ≤ 5 s, whole process.
+
+Prompts are GSM8K test questions (../shared/data/routellm/gsm8k_test.jsonl) when that
+file exists, else synthesized ones of mixed length, some with code blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+import yaml
+
+from routecli.pricing_files import load_price_files
+from routecli.prompts import Prompt, PromptFile, read_prompts
+from routecli.replay.run import replay_prompts, run_info
+from routecli.router_config import RouterConfig, build_router_config
+from routecli.routing.rules import RulesRouter
+from routecli.tokens import count_text
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+GSM8K = REPO.parent / "shared" / "data" / "routellm" / "gsm8k_test.jsonl"
+
+sys.path.insert(0, str(HERE))
+import instant_server  # noqa: E402  (a sibling script, not a package)
+
+__all__ = [
+    "CONCURRENCY",
+    "DRY_RUN_PROMPTS",
+    "DRY_RUN_TARGET_S",
+    "ROUTER_TARGET_US",
+    "THROUGHPUT_TARGET",
+    "RouterTiming",
+    "Throughput",
+    "measure_dry_run",
+    "measure_router",
+    "measure_throughput",
+]
+
+CONCURRENCY = 64
+REQUESTS = 4000
+THROUGHPUT_RUNS = 5
+THROUGHPUT_TARGET = 0.8
+ROUTER_PASSES = 21
+ROUTER_TARGET_US = 50.0
+DRY_RUN_PROMPTS = 100_000
+DRY_RUN_RUNS = 3
+DRY_RUN_TARGET_S = 5.0
+
+PARAMS = {"temperature": 0, "max_tokens": 16}
+_PRICES = {
+    "small": {"input_per_mtok": 0.15, "output_per_mtok": 0.6},
+    "mid": {"input_per_mtok": 1.25, "output_per_mtok": 10},
+    "large": {"input_per_mtok": 5, "output_per_mtok": 25},
+}
+RULES = {
+    "type": "rules",
+    "rules": [
+        {"name": "legal", "tier": "large", "when": {"metadata": {"team": ["legal", "compliance"]}}},
+        {"name": "code", "tier": "mid", "when": {"has_code": True}},
+        {"name": "long", "tier": "large", "when": {"min_tokens": 120}},
+        {
+            "name": "reasoning",
+            "tier": "mid",
+            "when": {"keywords": ["prove", "derive", "explain why", "step by step", "optimize", "probability"]},
+        },
+        {"name": "percentages", "tier": "mid", "when": {"regex": r"\d+(?:\.\d+)?\s*(?:%|percent)"}},
+        {"name": "short", "tier": "small", "when": {"max_chars": 200}},
+    ],
+    "default": "mid",
+}
+
+
+# ------------------------------------------------------------------- inputs
+
+
+def _tiers(names: Sequence[str]) -> dict[str, Any]:
+    return {
+        name: {"provider": "local", "model": f"bench-{name}", "price": _PRICES[name], "params": PARAMS}
+        for name in names
+    }
+
+
+def cascade_config(base_url: str) -> dict[str, Any]:
+    """Two tiers, a cascade whose length evaluator accepts every non-empty answer at the first."""
+    return {
+        "providers": {"local": {"base_url": base_url}},
+        "tiers": _tiers(("small", "large")),
+        "cascade": {"chain": ["small", "large"], "accept": {"all": [{"type": "length", "min_chars": 1}]}},
+    }
+
+
+def rules_config() -> dict[str, Any]:
+    """Three tiers and the six-rule router: what a hand-tuned router config looks like."""
+    return {
+        "providers": {"local": {"base_url": "http://127.0.0.1:9/v1"}},
+        "tiers": _tiers(("small", "mid", "large")),
+        "routing": RULES,
+    }
+
+
+def _build(data: dict[str, Any]) -> RouterConfig:
+    return build_router_config(data, load_price_files(()), source="bench")
+
+
+_WORDS = (
+    "the a of to and in is for on with as by at from that this it each how many much total per day week "
+    "price cost buys sells apples books tickets students minutes hours miles dollars twice half more less "
+    "than left remaining after before every her his their what if then"
+).split()
+_CODE_SNIPPETS = (
+    "```python\ndef total(items):\n    return sum(item.price for item in items)\n```",
+    "```js\nconst rows = data.filter(r => r.active);\nconsole.log(rows.length);\n```",
+    "SELECT name, SUM(amount) FROM orders\nGROUP BY name;",
+)
+
+
+def questions() -> list[str]:
+    """GSM8K test questions, or (without the file) 1,000 synthesized prompts, some with code blocks."""
+    if GSM8K.is_file():
+        with GSM8K.open(encoding="utf-8") as lines:
+            return [json.loads(line)["question"] for line in lines if line.strip()]
+    chance = random.Random(8)
+    made = []
+    for index in range(1000):
+        text = " ".join(chance.choices(_WORDS, k=int(chance.lognormvariate(3.6, 0.7)) + 5)).capitalize() + "?"
+        if index % 10 == 0:
+            text += "\n\n" + _CODE_SNIPPETS[index % len(_CODE_SNIPPETS)]
+        made.append(text)
+    return made
+
+
+def _read(directory: Path, records: Sequence[dict[str, Any]]) -> PromptFile:
+    """The records through a real prompt file and ``read_prompts``, as the CLI would see them."""
+    path = directory / "prompts.jsonl"
+    _write_jsonl(path, records)
+    return read_prompts(path)
+
+
+def _write_jsonl(path: Path, records: Sequence[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as file:
+        for record in records:
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+# --------------------------------------------------------------- throughput
+
+
+class Throughput(NamedTuple):
+    """Median requests per second of each side, and replay's as a share of the bare loop's."""
+
+    bare_rate: float
+    replay_rate: float
+    ratio: float
+    requests: int
+    runs: int
+
+
+async def _bare_loop(base_url: str, bodies: Sequence[dict[str, Any]], concurrency: int) -> None:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url + "/", limits=limits) as client:
+        pending = iter(bodies)
+
+        async def worker() -> None:
+            for body in pending:
+                response = await client.post("chat/completions", json=body)
+                response.json()
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+def _bare_rate(base_url: str, bodies: Sequence[dict[str, Any]], concurrency: int) -> float:
+    start = time.perf_counter()
+    asyncio.run(_bare_loop(base_url, bodies, concurrency))
+    return len(bodies) / (time.perf_counter() - start)
+
+
+def _replay_rate(config: RouterConfig, prompt_file: PromptFile, prompts: list[Prompt], log: Path, concurrency: int) -> float:
+    run = run_info(config, prompt_file, len(prompts))
+    start = time.perf_counter()
+    decisions = replay_prompts(config, prompts, run, log, concurrency=concurrency)
+    elapsed = time.perf_counter() - start
+    failed = [decision for decision in decisions if decision.error is not None]
+    if failed:
+        raise RuntimeError(f"{len(failed)} replayed prompts failed, the first: {failed[0].error}")
+    return sum(len(decision.attempts) for decision in decisions) / elapsed
+
+
+def measure_throughput(
+    requests: int = REQUESTS, runs: int = THROUGHPUT_RUNS, concurrency: int = CONCURRENCY
+) -> Throughput:
+    """Bare httpx loop and ``replay_prompts``, each ``runs`` times interleaved after a warm-up; medians of req/s."""
+    texts = questions()
+    records = [{"id": f"q{index}", "prompt": texts[index % len(texts)]} for index in range(requests)]
+    with tempfile.TemporaryDirectory() as folder, instant_server.running() as base_url:
+        directory = Path(folder)
+        prompt_file = _read(directory, records)
+        prompts = prompt_file.prompts
+        config = _build(cascade_config(base_url))
+        entry = config.tiers[config.entry_without_router()]
+        bodies = [{**entry.params, "model": entry.model, "messages": list(prompt.messages)} for prompt in prompts]
+        log = directory / "decisions.jsonl"
+        warm = min(500, requests)
+        _bare_rate(base_url, bodies[:warm], concurrency)
+        _replay_rate(config, prompt_file, prompts[:warm], log, concurrency)
+        bare: list[float] = []
+        replayed: list[float] = []
+        for run in range(runs):
+            if run % 2 == 0:  # alternate which goes first, so neither always gets the fresher machine
+                bare.append(_bare_rate(base_url, bodies, concurrency))
+                replayed.append(_replay_rate(config, prompt_file, prompts, log, concurrency))
+            else:
+                replayed.append(_replay_rate(config, prompt_file, prompts, log, concurrency))
+                bare.append(_bare_rate(base_url, bodies, concurrency))
+    bare_rate, replay_rate = statistics.median(bare), statistics.median(replayed)
+    return Throughput(bare_rate, replay_rate, replay_rate / bare_rate, requests, runs)
+
+
+# ------------------------------------------------------------------- router
+
+
+class RouterTiming(NamedTuple):
+    """Median µs per decision over the prompt set: the router alone, and with the tiktoken count first."""
+
+    decide_us: float
+    with_count_us: float
+    prompts: int
+    tiers: dict[str, int]
+
+
+def _router_prompts(directory: Path) -> list[Prompt]:
+    """The question set, one in five with team metadata (one in ten of those legal)."""
+    teams = ("support", "legal", "sales", "support", "research")
+    records: list[dict[str, Any]] = []
+    for index, text in enumerate(questions()):
+        record: dict[str, Any] = {"prompt": text}
+        if index % 5 == 0:
+            record["metadata"] = {"team": teams[(index // 5) % len(teams)] if index % 50 else "legal"}
+        records.append(record)
+    return _read(directory, records).prompts
+
+
+def measure_router(passes: int = ROUTER_PASSES) -> RouterTiming:
+    """``RulesRouter.decide`` over every prompt, ``passes`` times; the count-included cost over fewer passes."""
+    router = _build(rules_config()).router
+    assert isinstance(router, RulesRouter)
+    with tempfile.TemporaryDirectory() as folder:
+        prompts = _router_prompts(Path(folder))
+    tokens = [count_text(prompt.text) for prompt in prompts]  # also loads the encoding before any timing
+    pairs = list(zip(prompts, tokens, strict=True))
+    decide = router.decide
+    tiers: dict[str, int] = {}
+    for prompt, count in pairs:
+        tier = decide(prompt, count).tier
+        tiers[tier] = tiers.get(tier, 0) + 1
+    alone = []
+    for _ in range(passes):
+        start = time.perf_counter()
+        for prompt, count in pairs:
+            decide(prompt, count)
+        alone.append((time.perf_counter() - start) / len(pairs))
+    counted = []
+    for _ in range(max(3, passes // 4)):
+        start = time.perf_counter()
+        for prompt in prompts:
+            decide(prompt, count_text(prompt.text))
+        counted.append((time.perf_counter() - start) / len(prompts))
+    return RouterTiming(statistics.median(alone) * 1e6, statistics.median(counted) * 1e6, len(prompts), tiers)
+
+
+# ------------------------------------------------------------------ dry run
+
+
+def _dry_run_records(count: int) -> list[dict[str, Any]]:
+    """Prompts of one to a dozen questions (a few with code), a sixth as chat messages, some labelled or scored."""
+    texts = questions()
+    chance = random.Random(100)
+    pieces = (1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4, 12)  # most prompts short, a long tail
+    records: list[dict[str, Any]] = []
+    for index in range(count):
+        text = "\n\n".join(chance.choice(texts) for _ in range(chance.choice(pieces)))
+        if index % 25 == 0:
+            text += "\n\n" + _CODE_SNIPPETS[index % len(_CODE_SNIPPETS)]
+        record: dict[str, Any] = {"id": f"p{index}"} if index % 2 else {}
+        if index % 6 == 0:
+            record["messages"] = [
+                {"role": "system", "content": "You are a careful math tutor. Answer with a number."},
+                {"role": "user", "content": text},
+            ]
+        else:
+            record["prompt"] = text
+        if index % 3 == 0:
+            record["label"] = ("small", "mid", "large")[index % 9 // 3]
+        if index % 10 == 0:
+            record["expected"] = chance.randint(1, 500)
+        if index % 7 == 0:
+            record["metadata"] = {"team": ("support", "legal", "sales")[index % 3]}
+        records.append(record)
+    return records
+
+
+def measure_dry_run(
+    command: Sequence[str], prompts: int = DRY_RUN_PROMPTS, runs: int = DRY_RUN_RUNS
+) -> tuple[float, float]:
+    """Median seconds of ``command replay PROMPTS -c CONFIG --dry-run --format json -o out.json``, and mean chars.
+
+    The config is the rules router's (its min_tokens rule makes the dry run count every prompt's tokens).
+    """
+    records = _dry_run_records(prompts)
+    with tempfile.TemporaryDirectory() as folder:
+        directory = Path(folder)
+        prompt_path, config_path = directory / "prompts.jsonl", directory / "router.yaml"
+        _write_jsonl(prompt_path, records)
+        config_path.write_text(yaml.safe_dump(rules_config(), sort_keys=False), encoding="utf-8")
+        mean_chars = statistics.fmean(len(prompt.text) for prompt in read_prompts(prompt_path).prompts)
+        arguments = [*command, "replay", str(prompt_path), "-c", str(config_path), "--dry-run"]
+        arguments += ["--format", "json", "-o", str(directory / "out.json")]
+        timings = []
+        for _ in range(runs + 1):  # the first warms the file cache and is not counted
+            start = time.perf_counter()
+            subprocess.run(arguments, cwd=directory, stdout=subprocess.DEVNULL, check=True)
+            timings.append(time.perf_counter() - start)
+        report = json.loads((directory / "out.json").read_text(encoding="utf-8"))
+    if not report:
+        raise RuntimeError("the dry run wrote an empty report")
+    return statistics.median(timings[1:]), mean_chars
+
+
+def routecli_command() -> list[str]:
+    """The ``routecli`` script beside this interpreter (a PATH shim would add its own start-up), else ``-m``."""
+    beside = Path(sys.executable).with_name("routecli")
+    return [str(beside)] if beside.exists() else [sys.executable, "-m", "routecli"]
+
+
+def main() -> int:
+    throughput = measure_throughput()
+    router = measure_router()
+    dry_seconds, mean_chars = measure_dry_run(routecli_command())
+    print(
+        f"replay throughput, concurrency {CONCURRENCY}, {throughput.requests:,} requests, "
+        f"median of {throughput.runs}: bare httpx {throughput.bare_rate:,.0f} req/s, "
+        f"replay {throughput.replay_rate:,.0f} req/s, ratio {throughput.ratio:.2f} (target >= {THROUGHPUT_TARGET:g})"
+    )
+    print(
+        f"rules router over {router.prompts:,} prompts: {router.decide_us:.1f} us/decision "
+        f"(target <= {ROUTER_TARGET_US:g}); with the tiktoken count {router.with_count_us:.1f} us; tiers {router.tiers}"
+    )
+    print(
+        f"dry run of {DRY_RUN_PROMPTS:,} prompts ({mean_chars:,.0f} chars mean), median of {DRY_RUN_RUNS}: "
+        f"{dry_seconds:.2f} s (target <= {DRY_RUN_TARGET_S:g} s)"
+    )
+    met = (
+        throughput.ratio >= THROUGHPUT_TARGET
+        and router.decide_us <= ROUTER_TARGET_US
+        and dry_seconds <= DRY_RUN_TARGET_S
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,249 @@
+"""``routecli replay`` and ``routecli report``: real prompts through a configured router, and their report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from routecli.cli.output import OutputFormat, emit
+from routecli.cli.simulate import FormatOption, OutputOption, PricingOption
+
+if TYPE_CHECKING:
+    from routecli.prompts import Prompt
+    from routecli.replay.records import Decision, RunInfo
+    from routecli.replay.report import ReplayReport
+
+__all__ = ["register"]
+
+EXIT_FAILED = 1
+
+
+def replay(
+    prompts: Annotated[Path, typer.Argument(help="Prompt file (JSON Lines).", show_default=False, metavar="PROMPTS")],
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="Router config YAML (docs/router.md).", show_default=False)
+    ],
+    pricing: PricingOption = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=1024, help="Requests in flight at once.")] = 8,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Replay only the first N prompts.", show_default=False)
+    ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option("--sample", min=1, help="Replay N prompts drawn at random (see --seed).", show_default=False),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for --sample; the same seed, the same prompts.")] = 0,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Count and report bad prompt lines instead of stopping.")
+    ] = False,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="Decision log file [default: decisions.jsonl in a new routecli-runs/ folder].",
+            show_default=False,
+        ),
+    ] = None,
+    log_content: Annotated[
+        bool, typer.Option("--log-content", help="Also log prompt and answer text (off: only ids and figures).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Call no model: route, and estimate cost from token counts.")
+    ] = False,
+    output_tokens: Annotated[
+        int, typer.Option("--output-tokens", min=0, help="Output tokens assumed per answer with --dry-run.")
+    ] = 256,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar on a terminal.")
+    ] = True,
+    format: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Send PROMPTS through the router and cascade in --config; report spend, escalations, latency and quality.
+
+    Every prompt's route, attempts, tokens, cost, latency and evaluator
+    verdicts go to a decision log, written as each finishes; `routecli report
+    LOG` renders the report again from it. API keys are read from the
+    environment variables the config names and never written anywhere.
+
+    Exit codes: 0 every prompt was answered, 1 some got no answer, 2 bad
+    config or prompts.
+
+    \b
+    Examples:
+      routecli replay prompts.jsonl -c router.yaml
+      routecli replay prompts.jsonl -c router.yaml --sample 200 --seed 1 --concurrency 16
+      routecli replay prompts.jsonl -c router.yaml --dry-run
+      routecli replay prompts.jsonl -c router.yaml --format json -o report.json
+    """
+    from routecli.prompts import read_prompts
+    from routecli.replay.run import default_run_dir, run_info
+    from routecli.router_config import load_router_config
+
+    router_config = load_router_config(config, pricing or ())
+    prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
+    selected = _select(prompt_file.prompts, limit=limit, sample=sample, seed=seed)
+    if dry_run:
+        from routecli.replay.dryrun import dry_run as estimate
+        from routecli.replay.log import DecisionLog
+
+        run = run_info(router_config, prompt_file, len(selected), dry_run=True, output_tokens=output_tokens)
+        decisions = estimate(router_config, selected, output_tokens)
+        if log is not None:
+            with DecisionLog(log, run) as written:
+                for decision in decisions:
+                    written.write(decision)
+        _emit_report(run, decisions, format, output, log)
+        return
+    from routecli.replay.run import replay_prompts
+
+    run = run_info(router_config, prompt_file, len(selected))
+    log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
+    _note(f"Replaying {len(selected):,} prompts; decision log: {log_path}")
+    with _Progress(len(selected), enabled=progress) as bar:
+        try:
+            decisions = replay_prompts(
+                router_config,
+                selected,
+                run,
+                log_path,
+                concurrency=concurrency,
+                log_content=log_content,
+                on_result=bar.advance,
+            )
+        except KeyboardInterrupt:
+            bar.stop()
+            _note(f"Interrupted: {bar.done:,} of {len(selected):,} results are in {log_path}")
+            raise typer.Exit(130) from None
+    report = _emit_report(run, decisions, format, output, log_path)
+    if log is None:
+        _write_report_json(report, log_path.parent / "report.json")
+    if report.failed:
+        _note(f"{report.failed:,} of {report.requests:,} prompts got no answer; see {log_path}")
+        raise typer.Exit(EXIT_FAILED)
+
+
+def report(
+    log: Annotated[Path, typer.Argument(help="A decision log written by replay.", show_default=False, metavar="LOG")],
+    format: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Render a replay's report again from its decision log, calling nothing.
+
+    \b
+    Examples:
+      routecli report routecli-runs/20261124-101500-prompts/decisions.jsonl
+      routecli report decisions.jsonl --format markdown -o summary.md
+    """
+    from routecli.replay.log import read_log
+
+    run, decisions = read_log(log)
+    _emit_report(run, decisions, format, output, None)
+
+
+def _select(prompts: list[Prompt], *, limit: int | None, sample: int | None, seed: int) -> list[Prompt]:
+    """A seeded random sample (kept in file order), then the first ``limit``."""
+    chosen = prompts
+    if sample is not None and sample < len(prompts):
+        import random
+
+        picked = sorted(random.Random(seed).sample(range(len(prompts)), sample))
+        chosen = [prompts[index] for index in picked]
+    return chosen if limit is None else chosen[:limit]
+
+
+def _emit_report(
+    run: RunInfo, decisions: list[Decision], format: OutputFormat | None, output: Path | None, log: Path | None
+) -> ReplayReport:
+    from rich.console import Group, RenderableType
+    from rich.text import Text
+
+    from routecli.replay.report import build_report
+
+    built = build_report(run, decisions)
+
+    def table() -> RenderableType:
+        from routecli.render.replay_report import replay_renderable
+
+        rendered = replay_renderable(built)
+        return rendered if log is None else Group(rendered, Text(f"Decision log: {log}", style="dim"))
+
+    def json() -> str:
+        from routecli.render.replay_json import replay_json
+
+        return replay_json(built)
+
+    def markdown() -> str:
+        from routecli.render.replay_report import replay_markdown
+
+        return replay_markdown(built)
+
+    def csv() -> str:
+        from routecli.render.replay_report import replay_csv
+
+        return replay_csv(built)
+
+    emit(format, output, table=table, json=json, markdown=markdown, csv=csv)
+    return built
+
+
+def _write_report_json(report: ReplayReport, path: Path) -> None:
+    from routecli.render.replay_json import replay_json
+
+    path.write_text(replay_json(report), encoding="utf-8")
+
+
+def _note(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+class _Progress:
+    """A progress bar on stderr with live spend, escalation rate and errors (only on a terminal)."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        from decimal import Decimal
+
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        console = Console(stderr=True)
+        self.done = self.escalated = self.failed = 0
+        self.spend = Decimal(0)
+        self._progress = Progress(
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not enabled or not console.is_terminal,
+            transient=False,
+        )
+        self._task = self._progress.add_task("replay", total=total, status="")
+
+    def __enter__(self) -> _Progress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+    def advance(self, decision: Decision) -> None:
+        from routecli.render.numbers import money
+
+        self.done += 1
+        self.escalated += decision.escalated
+        self.failed += decision.failed
+        self.spend += sum(attempt.cost for attempt in decision.attempts)
+        status = f"{money(self.spend)} · escalated {self.escalated / self.done:.0%} · errors {self.failed}"
+        self._progress.update(self._task, advance=1, status=status)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(replay)
+    app.command()(report)

@@ -1,0 +1,284 @@
+"""What a replay records: one ``Decision`` per prompt, made of ``Attempt``s, under a ``RunInfo``.
+
+These are the decision log's contract (docs/router.md, "Decision log"): every
+field here is written as JSON and read back by ``routecli report``, so the
+report from a log equals the report of the run that wrote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from routecli.cascade import LogprobStats, Verdict
+from routecli.pricing import ModelPrice
+from routecli.pricing_files import price_from_json, price_to_json
+from routecli.routing import RouteDecision
+
+__all__ = [
+    "LOG_SCHEMA_VERSION",
+    "Attempt",
+    "Decision",
+    "Escalation",
+    "RunInfo",
+    "TierInfo",
+    "decision_from_json",
+    "decision_to_json",
+    "run_from_json",
+    "run_to_json",
+]
+
+LOG_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One API call: an answer from a tier, or a judge's call (``role`` route_judge or accept_judge)."""
+
+    role: str
+    tier: str
+    model: str
+    status: int | None
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
+    estimated: bool
+    cost: Decimal
+    latency_ms: float
+    logprob: LogprobStats | None = None
+    verdicts: tuple[Verdict, ...] = ()
+    accepted: bool | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    response: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A request moving up the chain, and which evaluators (or ``error``) sent it."""
+
+    from_tier: str
+    to_tier: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Everything that happened to one prompt; ``final_tier`` is None when it got no answer."""
+
+    id: str
+    line: int
+    route: RouteDecision | None
+    attempts: tuple[Attempt, ...]
+    final_tier: str | None
+    escalations: tuple[Escalation, ...]
+    latency_ms: float
+    label: str | None = None
+    expected: str | None = None
+    match: str | None = None
+    correct: bool | None = None
+    error: str | None = None
+    prompt: tuple[Mapping[str, Any], ...] | None = None
+    answer: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.final_tier is None
+
+    @property
+    def escalated(self) -> bool:
+        return bool(self.escalations)
+
+    @property
+    def decided_tier(self) -> str | None:
+        """The tier the router chose, else where the request ended: what a ``label`` is compared with."""
+        return self.route.tier if self.route is not None else self.final_tier
+
+    def final_answer(self) -> Attempt | None:
+        """The attempt whose answer was served."""
+        if self.final_tier is None:
+            return None
+        for attempt in reversed(self.attempts):
+            if attempt.role == "answer" and attempt.tier == self.final_tier and attempt.error is None:
+                return attempt
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class TierInfo:
+    name: str
+    provider: str
+    model: str
+    price: ModelPrice
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """The run a log belongs to: its tiers (cheapest first) with their prices, so a report needs no config."""
+
+    tiers: tuple[TierInfo, ...]
+    setup: str
+    chain: tuple[str, ...] = ()
+    router: str | None = None
+    dry_run: bool = False
+    config: str = ""
+    prompts: str = ""
+    started: str = ""
+    prompt_count: int = 0
+    invalid_lines: tuple[tuple[int, str], ...] = ()
+    output_tokens_assumed: int | None = None
+
+    def tier(self, name: str) -> TierInfo:
+        return next(tier for tier in self.tiers if tier.name == name)
+
+
+# ------------------------------------------------------------------ to JSON
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def run_to_json(run: RunInfo) -> dict[str, Any]:
+    return {
+        "kind": "run",
+        "schema_version": LOG_SCHEMA_VERSION,
+        "started": run.started,
+        "config": run.config,
+        "prompts": run.prompts,
+        "prompt_count": run.prompt_count,
+        "dry_run": run.dry_run,
+        "setup": run.setup,
+        "router": run.router,
+        "chain": list(run.chain),
+        "output_tokens_assumed": run.output_tokens_assumed,
+        "invalid_lines": [{"line": line, "error": error} for line, error in run.invalid_lines],
+        "tiers": [
+            {"name": t.name, "provider": t.provider, "model": t.model, "price": price_to_json(t.price)}
+            for t in run.tiers
+        ],
+    }
+
+
+def _attempt_to_json(attempt: Attempt) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "role": attempt.role,
+        "tier": attempt.tier,
+        "model": attempt.model,
+        "status": attempt.status,
+        "input_tokens": attempt.input_tokens,
+        "output_tokens": attempt.output_tokens,
+        "cached_tokens": attempt.cached_tokens,
+        "estimated": attempt.estimated,
+        "cost": _money(attempt.cost),
+        "latency_ms": attempt.latency_ms,
+        "logprob": None if attempt.logprob is None else attempt.logprob._asdict(),
+        "verdicts": [verdict._asdict() for verdict in attempt.verdicts],
+        "accepted": attempt.accepted,
+        "error": attempt.error,
+        "error_kind": attempt.error_kind,
+    }
+    if attempt.response is not None:
+        document["response"] = attempt.response
+    return document
+
+
+def decision_to_json(decision: Decision) -> dict[str, Any]:
+    route = decision.route
+    document: dict[str, Any] = {
+        "kind": "decision",
+        "id": decision.id,
+        "line": decision.line,
+        "route": None if route is None else route._asdict(),
+        "attempts": [_attempt_to_json(attempt) for attempt in decision.attempts],
+        "final_tier": decision.final_tier,
+        "escalated": decision.escalated,
+        "escalations": [
+            {"from": e.from_tier, "to": e.to_tier, "reasons": list(e.reasons)} for e in decision.escalations
+        ],
+        "latency_ms": decision.latency_ms,
+        "label": decision.label,
+        "expected": decision.expected,
+        "match": decision.match,
+        "correct": decision.correct,
+        "error": decision.error,
+    }
+    if decision.prompt is not None:
+        document["prompt"] = list(decision.prompt)
+    if decision.answer is not None:
+        document["answer"] = decision.answer
+    return document
+
+
+# ---------------------------------------------------------------- from JSON
+# The log is routecli's own output: these raise KeyError/TypeError/ValueError on
+# a damaged line, and the reader turns that into an error naming the line.
+
+
+def run_from_json(document: Mapping[str, Any]) -> RunInfo:
+    return RunInfo(
+        tiers=tuple(
+            TierInfo(t["name"], t["provider"], t["model"], price_from_json(t["price"])) for t in document["tiers"]
+        ),
+        setup=document["setup"],
+        chain=tuple(document.get("chain") or ()),
+        router=document.get("router"),
+        dry_run=bool(document.get("dry_run")),
+        config=document.get("config") or "",
+        prompts=document.get("prompts") or "",
+        started=document.get("started") or "",
+        prompt_count=int(document.get("prompt_count") or 0),
+        invalid_lines=tuple((int(item["line"]), str(item["error"])) for item in document.get("invalid_lines") or ()),
+        output_tokens_assumed=document.get("output_tokens_assumed"),
+    )
+
+
+def _attempt_from_json(document: Mapping[str, Any]) -> Attempt:
+    logprob = document.get("logprob")
+    return Attempt(
+        role=document["role"],
+        tier=document["tier"],
+        model=document["model"],
+        status=document.get("status"),
+        input_tokens=int(document["input_tokens"]),
+        output_tokens=int(document["output_tokens"]),
+        cached_tokens=int(document.get("cached_tokens") or 0),
+        estimated=bool(document.get("estimated")),
+        cost=Decimal(document["cost"]),
+        latency_ms=float(document["latency_ms"]),
+        logprob=None if logprob is None else LogprobStats(float(logprob["mean"]), float(logprob["min_prob"])),
+        verdicts=tuple(
+            Verdict(str(v["evaluator"]), bool(v["passed"]), str(v["detail"])) for v in document.get("verdicts") or ()
+        ),
+        accepted=document.get("accepted"),
+        error=document.get("error"),
+        error_kind=document.get("error_kind"),
+        response=document.get("response"),
+    )
+
+
+def decision_from_json(document: Mapping[str, Any]) -> Decision:
+    route = document.get("route")
+    prompt = document.get("prompt")
+    return Decision(
+        id=str(document["id"]),
+        line=int(document["line"]),
+        route=None
+        if route is None
+        else RouteDecision(route["tier"], route["reason"], route.get("score"), route.get("features")),
+        attempts=tuple(_attempt_from_json(item) for item in document["attempts"]),
+        final_tier=document.get("final_tier"),
+        escalations=tuple(
+            Escalation(item["from"], item["to"], tuple(item["reasons"])) for item in document.get("escalations") or ()
+        ),
+        latency_ms=float(document["latency_ms"]),
+        label=document.get("label"),
+        expected=document.get("expected"),
+        match=document.get("match"),
+        correct=document.get("correct"),
+        error=document.get("error"),
+        prompt=None if prompt is None else tuple(prompt),
+        answer=document.get("answer"),
+    )

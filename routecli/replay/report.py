@@ -1,0 +1,283 @@
+"""The replay report: everything a run measured, computed from its decisions alone. Pure.
+
+``routecli replay`` and ``routecli report`` both build it from the same
+``RunInfo`` and ``Decision``s, so a report rendered again from the decision log
+equals the one printed when the run finished. One ``ReplayReport`` feeds every
+output format.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from routecli.metrics import Percentiles, percentiles, rate
+from routecli.pricing import usage_cost
+from routecli.replay.records import Decision, RunInfo, TierInfo
+
+__all__ = [
+    "Counterfactual",
+    "Hop",
+    "Quality",
+    "ReplayReport",
+    "Routing",
+    "TierStats",
+    "build_report",
+]
+
+ZERO = Decimal(0)
+
+
+@dataclass(slots=True)
+class Quality:
+    """Answers checked against ``expected``, and how many were right."""
+
+    checked: int = 0
+    correct: int = 0
+
+    def add(self, correct: bool | None) -> None:
+        if correct is not None:
+            self.checked += 1
+            self.correct += correct
+
+    @property
+    def accuracy(self) -> float | None:
+        return rate(self.correct, self.checked)
+
+
+@dataclass(frozen=True, slots=True)
+class TierStats:
+    """One tier's calls (answers and judge calls), what they cost, and the answers it served."""
+
+    name: str
+    model: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
+    estimated_requests: int
+    spend: Decimal
+    spend_share: float | None
+    answered: int
+    answer_share: float | None
+    errors: int
+    latency_ms: Percentiles | None
+    quality: Quality | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step up the chain: answers tried at ``from_tier``, how many escalated, and why."""
+
+    from_tier: str
+    to_tier: str
+    attempted: int
+    escalated: int
+    reasons: dict[str, int]
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.escalated, self.attempted)
+
+
+@dataclass(frozen=True, slots=True)
+class Counterfactual:
+    """What the answered prompts would have cost on one tier alone, with the same token counts."""
+
+    tier: str
+    model: str
+    spend: Decimal
+    savings: Decimal
+
+    @property
+    def savings_pct(self) -> float | None:
+        return float(self.savings / self.spend * 100) if self.spend else None
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """Where the router sent prompts and, with labels, how often it agreed with them."""
+
+    distribution: dict[str, int]
+    labelled: int
+    agreed: int
+    confusion: dict[str, dict[str, int]]  # label → decided tier → prompts
+
+    @property
+    def accuracy(self) -> float | None:
+        return rate(self.agreed, self.labelled)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    """A replay's (or dry run's) measured spend, escalation, latency, errors and quality."""
+
+    run: RunInfo
+    requests: int
+    answered: int
+    failed: int
+    invalid: int
+    tiers: tuple[TierStats, ...]
+    total_spend: Decimal
+    escalated: int
+    hops: tuple[Hop, ...]
+    latency_ms: Percentiles | None
+    errors: dict[str, int]
+    failed_ids: tuple[str, ...]
+    quality: Quality | None
+    counterfactual_top: Counterfactual | None
+    counterfactual_bottom: Counterfactual | None
+    routing: Routing | None
+    estimated_requests: int
+
+    @property
+    def escalation_rate(self) -> float | None:
+        """Share of prompts that escalated at least once."""
+        return rate(self.escalated, self.requests)
+
+
+class _HopTotals:
+    __slots__ = ("attempted", "escalated", "reasons")
+
+    def __init__(self) -> None:
+        self.attempted = self.escalated = 0
+        self.reasons: Counter[str] = Counter()
+
+
+class _TierTotals:
+    __slots__ = (
+        "answered",
+        "cached",
+        "errors",
+        "estimated",
+        "input",
+        "latencies",
+        "output",
+        "quality",
+        "requests",
+        "spend",
+    )
+
+    def __init__(self) -> None:
+        self.requests = self.input = self.output = self.cached = self.estimated = self.answered = self.errors = 0
+        self.spend = ZERO
+        self.latencies: list[float] = []
+        self.quality = Quality()
+
+
+def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
+    """Aggregate decisions (in any order) into the report; sums are exact, shares are floats for display."""
+    totals = {tier.name: _TierTotals() for tier in run.tiers}
+    next_tier = dict(zip(run.chain, run.chain[1:], strict=False))
+    hops = {tier: _HopTotals() for tier in next_tier}  # by the tier escalated from
+    errors: Counter[str] = Counter()
+    overall_quality = Quality()
+    routed: Counter[str] = Counter()
+    confusion: dict[str, Counter[str]] = {}
+    failed_ids: list[str] = []
+    latencies: list[float] = []
+    top, bottom = run.tiers[-1], run.tiers[0]
+    top_spend = bottom_spend = ZERO
+    escalated = estimated = 0
+    for decision in decisions:
+        for attempt in decision.attempts:
+            tier = totals[attempt.tier]
+            tier.requests += 1
+            tier.input += attempt.input_tokens
+            tier.output += attempt.output_tokens
+            tier.cached += attempt.cached_tokens
+            tier.spend += attempt.cost
+            tier.latencies.append(attempt.latency_ms)
+            if attempt.estimated:
+                tier.estimated += 1
+                estimated += 1
+            if attempt.error is not None:
+                tier.errors += 1
+                errors[attempt.error_kind or "error"] += 1
+            if attempt.role == "answer" and attempt.tier in hops:
+                hops[attempt.tier].attempted += 1
+        for step in decision.escalations:
+            hop = hops.get(step.from_tier)
+            if hop is not None:
+                hop.escalated += 1
+                hop.reasons.update(step.reasons)
+        escalated += decision.escalated
+        latencies.append(decision.latency_ms)
+        if decision.route is not None:
+            routed[decision.route.tier] += 1
+        if decision.label is not None and decision.decided_tier is not None:
+            confusion.setdefault(decision.label, Counter())[decision.decided_tier] += 1
+        final = decision.final_answer()
+        if final is None:
+            failed_ids.append(decision.id)
+            continue
+        served = totals[final.tier]
+        served.answered += 1
+        served.quality.add(decision.correct)
+        overall_quality.add(decision.correct)
+        counted = (final.input_tokens, final.output_tokens, final.cached_tokens)
+        top_spend += usage_cost(top.price, *counted)
+        bottom_spend += usage_cost(bottom.price, *counted)
+    total_spend = sum((tier.spend for tier in totals.values()), ZERO)
+    requests = len(decisions)
+    answered = requests - len(failed_ids)
+    labelled = sum(sum(row.values()) for row in confusion.values())
+    agreed = sum(row.get(label, 0) for label, row in confusion.items())
+    return ReplayReport(
+        run=run,
+        requests=requests,
+        answered=answered,
+        failed=len(failed_ids),
+        invalid=len(run.invalid_lines),
+        tiers=tuple(_tier_stats(info.name, info.model, totals[info.name], total_spend, answered) for info in run.tiers),
+        total_spend=total_spend,
+        escalated=escalated,
+        hops=tuple(
+            Hop(tier, next_tier[tier], hop.attempted, hop.escalated, dict(hop.reasons.most_common()))
+            for tier, hop in hops.items()
+        ),
+        latency_ms=percentiles(latencies),
+        errors=dict(errors.most_common()),
+        failed_ids=tuple(sorted(failed_ids, key=_natural)),
+        quality=overall_quality if overall_quality.checked else None,
+        counterfactual_top=Counterfactual(top.name, top.model, top_spend, top_spend - total_spend)
+        if answered
+        else None,
+        counterfactual_bottom=(
+            Counterfactual(bottom.name, bottom.model, bottom_spend, bottom_spend - total_spend) if answered else None
+        ),
+        routing=None
+        if not routed and not confusion
+        else Routing(dict(routed.most_common()), labelled, agreed, {k: dict(v) for k, v in confusion.items()}),
+        estimated_requests=estimated,
+    )
+
+
+def _counterfactual(tier: TierInfo, spend: Decimal, actual: Decimal) -> Counterfactual:
+    return Counterfactual(tier.name, tier.model, spend, spend - actual)
+
+
+def _tier_stats(name: str, model: str, totals: _TierTotals, total_spend: Decimal, answered: int) -> TierStats:
+    return TierStats(
+        name=name,
+        model=model,
+        requests=totals.requests,
+        input_tokens=totals.input,
+        output_tokens=totals.output,
+        cached_tokens=totals.cached,
+        estimated_requests=totals.estimated,
+        spend=totals.spend,
+        spend_share=float(totals.spend / total_spend) if total_spend else None,
+        answered=totals.answered,
+        answer_share=rate(totals.answered, answered),
+        errors=totals.errors,
+        latency_ms=percentiles(totals.latencies),
+        quality=totals.quality if totals.quality.checked else None,
+    )
+
+
+def _natural(identifier: str) -> tuple[int, int | str]:
+    """Ids sorted as numbers where they are numbers (line-number ids), else as text."""
+    return (0, int(identifier)) if identifier.isdigit() else (1, identifier)

@@ -1,0 +1,187 @@
+"""``routecli replay`` and ``routecli report`` from the command line: options, files written, exit codes."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from routecli.cli import app
+from routecli.prompts import read_prompts
+from routecli.replay.log import read_log
+from routecli.replay.run import replay_prompts, run_info
+from routecli.router_config import load_router_config
+from tests.conftest import write
+
+
+def closed_port() -> int:
+    """A port nothing listens on: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def router(tmp_path: Path, port: int = 9) -> Path:
+    return write(
+        tmp_path / "router.yaml",
+        f"""\
+providers:
+  local: {{base_url: "http://127.0.0.1:{port}/v1", timeout_s: 5}}
+tiers:
+  small: {{provider: local, model: s, price: {{input_per_mtok: 1, output_per_mtok: 2}}, params: {{max_tokens: 100}}}}
+  large: {{provider: local, model: l, price: {{input_per_mtok: 10, output_per_mtok: 20}}}}
+routing:
+  type: rules
+  default: small
+  rules:
+    - {{tier: large, when: {{keywords: [prove, derive]}}, name: maths}}
+""",
+    )
+
+
+PROMPTS = [
+    {"id": "a", "prompt": "hello there", "label": "small"},
+    {"id": "b", "prompt": "Prove that there are infinitely many primes.", "label": "large"},
+    {"id": "c", "prompt": "Derive the quadratic formula.", "label": "small"},
+    {"id": "d", "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]},
+]
+
+
+def prompts_file(tmp_path: Path, rows: list[dict[str, object]] = PROMPTS, extra: str = "") -> Path:
+    return write(tmp_path / "prompts.jsonl", "".join(json.dumps(row) + "\n" for row in rows) + extra)
+
+
+def test_dry_run_routes_and_estimates_without_calling(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["dry_run"] is True
+    assert report["routing"]["distribution"] == {"small": 2, "large": 2}
+    # labelled a, b, c: a and b agree, c (labelled small) went to large
+    assert (report["routing"]["labelled"], report["routing"]["agreed"]) == (3, 2)
+    assert report["routing"]["confusion"] == {"small": {"small": 1, "large": 1}, "large": {"large": 1}}
+    tiers = {tier["name"]: tier for tier in report["tiers"]}
+    # the small tier caps answers at its max_tokens (100); the large one takes the assumed 256
+    assert tiers["small"]["output_tokens"] == 200
+    assert tiers["large"]["output_tokens"] == 512
+    assert not list(tmp_path.glob("routecli-runs"))  # a dry run writes no log unless asked
+
+
+def test_dry_run_writes_a_log_when_asked_and_report_reads_it_back(tmp_path: Path) -> None:
+    log = tmp_path / "dry.jsonl"
+    args = ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run", "--log", str(log)]
+    first = CliRunner().invoke(app, [*args, "-f", "json"])
+    again = CliRunner().invoke(app, ["report", str(log), "-f", "json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+
+
+def test_unreachable_endpoint_fails_the_prompts_and_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = router(tmp_path, closed_port())
+    result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "--limit", "2"])
+    assert result.exit_code == 1, result.output
+    assert "2 of 2 prompts got no answer" in result.stderr
+    (run_dir,) = (tmp_path / "routecli-runs").iterdir()
+    _, decisions = read_log(run_dir / "decisions.jsonl")
+    assert sorted(d.id for d in decisions) == ["a", "b"]
+    assert all(d.failed and d.attempts[0].error_kind == "connect" for d in decisions)
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    assert (report["failed"], report["errors"]["by_kind"]) == (2, {"connect": 2})
+    assert f"decision log: {Path('routecli-runs') / run_dir.name / 'decisions.jsonl'}" in result.stderr
+
+
+def test_bad_config_exits_2_naming_the_file_line_and_key(tmp_path: Path) -> None:
+    config = write(tmp_path / "router.yaml", router(tmp_path).read_text().replace("default: small", "default: smal"))
+    result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "--dry-run"])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {config}:8: routing.default: unknown tier 'smal'; did you mean 'small'?\n"
+
+
+def test_bad_prompt_line_exits_2_and_skip_invalid_reports_it(tmp_path: Path) -> None:
+    prompts = prompts_file(tmp_path, extra='{"id": "e"}\n')
+    args = ["replay", str(prompts), "-c", str(router(tmp_path)), "--dry-run", "-f", "json"]
+    failed = CliRunner().invoke(app, args)
+    assert failed.exit_code == 2
+    assert failed.stderr.startswith(f"Error: {prompts}:5: ")
+    skipped = CliRunner().invoke(app, [*args, "--skip-invalid"])
+    assert skipped.exit_code == 0, skipped.output
+    report = json.loads(skipped.stdout)
+    assert (report["requests"], report["invalid_lines"]) == (4, 1)
+
+
+def test_sample_is_seeded_and_limit_takes_the_first(tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [{"id": f"p{i}", "prompt": f"question {i}"} for i in range(50)]
+    prompts, config = prompts_file(tmp_path, rows), router(tmp_path)
+
+    def ids(*options: str) -> list[str]:
+        log = tmp_path / "sample.jsonl"
+        result = CliRunner().invoke(
+            app, ["replay", str(prompts), "-c", str(config), "--dry-run", "--log", str(log), *options]
+        )
+        assert result.exit_code == 0, result.output
+        return [decision.id for decision in read_log(log)[1]]
+
+    first = ids("--sample", "10", "--seed", "3")
+    assert len(first) == 10
+    assert first == ids("--sample", "10", "--seed", "3")
+    assert first != ids("--sample", "10", "--seed", "4")
+    assert first == sorted(first, key=lambda name: int(name[1:]))  # file order kept
+    assert ids("--limit", "3") == ["p0", "p1", "p2"]
+
+
+def test_judge_routing_cannot_dry_run(tmp_path: Path) -> None:
+    text = router(tmp_path).read_text()
+    text = (
+        text[: text.index("routing:")]
+        + "routing: {type: judge, tier: small, levels: [small, large], fallback: large}\n"
+    )
+    config = write(tmp_path / "judge.yaml", text)
+    result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "--dry-run"])
+    assert result.exit_code == 2
+    assert "routing.type: --dry-run calls no model, but routing type judge asks one" in result.stderr
+
+
+def test_an_unset_api_key_variable_is_named_before_any_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ROUTECLI_TEST_KEY", raising=False)
+    text = router(tmp_path).read_text().replace("timeout_s: 5}", "timeout_s: 5, api_key_env: ROUTECLI_TEST_KEY}")
+    config = write(tmp_path / "keyed.yaml", text)
+    result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config)])
+    assert result.exit_code == 2
+    assert "environment variable ROUTECLI_TEST_KEY is not set" in result.stderr
+
+
+def test_report_names_the_line_of_a_damaged_log(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    CliRunner().invoke(
+        app, ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run", "--log", str(log)]
+    )
+    write(log, log.read_text(encoding="utf-8") + "{not json\n")
+    result = CliRunner().invoke(app, ["report", str(log)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {log}:6: not a decision log line: ")
+
+
+def test_an_interrupted_replay_keeps_every_finished_result(tmp_path: Path) -> None:
+    """Ctrl-C mid-run: what finished is in the log, flushed, and the interrupt propagates."""
+    config = load_router_config(router(tmp_path, closed_port()))
+    prompt_file = read_prompts(prompts_file(tmp_path))
+    log = tmp_path / "log.jsonl"
+    seen: list[str] = []
+
+    def stop_after_two(decision: object) -> None:
+        seen.append(getattr(decision, "id", ""))
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        replay_prompts(
+            config, prompt_file.prompts, run_info(config, prompt_file, 4), log, concurrency=1, on_result=stop_after_two
+        )
+    _, decisions = read_log(log)
+    assert [d.id for d in decisions] == seen == ["a", "b"]

@@ -1,0 +1,292 @@
+"""The replay engine over httpx.MockTransport: routing, escalation, pricing, errors and what gets requested."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from routecli.pricing import PriceTable
+from routecli.prompts import Prompt, parse_prompt
+from routecli.providers.openai import OpenAIProvider
+from routecli.replay.engine import Replayer
+from routecli.replay.records import Decision
+from routecli.router_config import RouterConfig, build_router_config
+from routecli.tokens import count_messages, count_text
+
+Handler = Callable[[dict[str, Any]], httpx.Response]
+
+BASE = {
+    "providers": {"api": {"base_url": "http://api.test/v1"}},
+    "tiers": {
+        "small": {
+            "provider": "api",
+            "model": "small-model",
+            "price": {"input_per_mtok": 1, "output_per_mtok": 2, "cached_input_per_mtok": 0.5},
+            "params": {"temperature": 0, "max_tokens": 50},
+        },
+        "large": {
+            "provider": "api",
+            "model": "large-model",
+            "price": {"input_per_mtok": 10, "output_per_mtok": 30},
+            "params": {"max_tokens": 200},
+        },
+    },
+}
+
+
+def config(**extra: Any) -> RouterConfig:
+    return build_router_config({**BASE, **extra}, PriceTable())
+
+
+def reply(
+    text: str,
+    *,
+    usage: tuple[int, int] | None = (100, 10),
+    cached: int = 0,
+    logprobs: list[float] | None = None,
+    status: int = 200,
+) -> httpx.Response:
+    choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+    if logprobs is not None:
+        choice["logprobs"] = {"content": [{"token": "t", "logprob": value, "top_logprobs": []} for value in logprobs]}
+    body: dict[str, Any] = {"choices": [choice]}
+    if usage is not None:
+        body["usage"] = {
+            "prompt_tokens": usage[0],
+            "completion_tokens": usage[1],
+            "prompt_tokens_details": {"cached_tokens": cached},
+        }
+    return httpx.Response(status, json=body)
+
+
+class Recorder:
+    """A MockTransport handler that keeps every request body and answers through ``handler``."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.bodies: list[dict[str, Any]] = []
+        self.headers: list[httpx.Headers] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.bodies.append(body)
+        self.headers.append(request.headers)
+        return self.handler(body)
+
+    def models(self) -> list[str]:
+        return [body["model"] for body in self.bodies]
+
+
+def run(
+    cfg: RouterConfig, prompts: list[Prompt], handler: Handler, concurrency: int = 1
+) -> tuple[list[Decision], Recorder]:
+    recorder = Recorder(handler)
+    decisions: list[Decision] = []
+
+    async def main() -> None:
+        provider = OpenAIProvider("http://api.test/v1", api_key="sk-secret", transport=httpx.MockTransport(recorder))
+        try:
+            await Replayer(cfg, {"api": provider}).run(prompts, decisions.append, concurrency=concurrency)
+        finally:
+            await provider.aclose()
+
+    asyncio.run(main())
+    return decisions, recorder
+
+
+def prompt(text: str, line: int = 1, **fields: Any) -> Prompt:
+    return parse_prompt(json.dumps({"prompt": text, **fields}), line)
+
+
+CASCADE = {"chain": ["small", "large"], "accept": {"all": [{"type": "logprob", "min_mean": -0.5}, {"type": "hedging"}]}}
+
+
+def test_confident_answer_is_accepted_at_the_first_tier_and_priced_from_usage() -> None:
+    decisions, calls = run(
+        config(cascade=CASCADE), [prompt("2+2?")], lambda body: reply("4", usage=(100, 10), logprobs=[-0.1, -0.3])
+    )
+    (decision,) = decisions
+    assert decision.final_tier == "small"
+    assert not decision.escalated
+    (attempt,) = decision.attempts
+    assert attempt.cost == Decimal("0.00012")  # 100 × $1/1M + 10 × $2/1M
+    assert attempt.logprob is not None
+    assert attempt.logprob.mean == pytest.approx(-0.2)
+    assert [v.passed for v in attempt.verdicts] == [True, True]
+    assert attempt.accepted is True
+    assert calls.bodies[0]["logprobs"] is True
+    assert calls.bodies[0]["top_logprobs"] == 1  # llama.cpp returns no logprobs without it
+    assert calls.bodies[0]["max_tokens"] == 50
+
+
+def test_unconfident_answer_escalates_and_the_top_tier_is_asked_without_logprobs() -> None:
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        if body["model"] == "small-model":
+            return reply("maybe 5", logprobs=[-2.0, -1.0])
+        return reply("4", usage=(100, 20))
+
+    decisions, calls = run(config(cascade=CASCADE), [prompt("2+2?")], handler)
+    (decision,) = decisions
+    assert decision.final_tier == "large"
+    assert [(e.from_tier, e.to_tier, e.reasons) for e in decision.escalations] == [("small", "large", ("logprob",))]
+    assert calls.models() == ["small-model", "large-model"]
+    assert "logprobs" not in calls.bodies[1]  # the last tier always answers: nothing to evaluate
+    assert decision.attempts[1].cost == Decimal("0.0016")  # 100 × 10/1M + 20 × 30/1M
+
+
+def test_hedging_answer_escalates_with_its_reason() -> None:
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        if body["model"] == "small-model":
+            return reply("I'm not sure, perhaps 4", logprobs=[-0.01])
+        return reply("4")
+
+    (decision,), _ = run(config(cascade=CASCADE), [prompt("2+2?")], handler)
+    assert decision.escalations[0].reasons == ("hedging",)
+    verdict = decision.attempts[0].verdicts[1]
+    assert verdict.detail == 'hedges: "i\'m not sure"'
+
+
+def test_logprobs_are_not_requested_when_no_evaluator_needs_them() -> None:
+    cascade = {"chain": ["small", "large"], "accept": {"all": [{"type": "length", "min_chars": 1}]}}
+    _, calls = run(config(cascade=cascade), [prompt("hi")], lambda body: reply("hello"))
+    assert "logprobs" not in calls.bodies[0]
+    assert "top_logprobs" not in calls.bodies[0]
+
+
+def test_an_error_below_the_top_escalates_and_an_error_at_the_top_fails_the_prompt() -> None:
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(500, json={"error": {"message": "boom"}})
+
+    (decision,), calls = run(config(cascade=CASCADE), [prompt("x")], handler)
+    assert calls.models() == ["small-model", "large-model"]
+    assert decision.escalations[0].reasons == ("error",)
+    assert decision.failed
+    assert decision.final_tier is None
+    assert decision.error == 'HTTP 500: {"error":{"message":"boom"}}'
+    assert all(attempt.cost == 0 and attempt.status == 500 for attempt in decision.attempts)
+    assert {attempt.error_kind for attempt in decision.attempts} == {"http"}
+
+
+def test_a_malformed_body_is_an_error_not_a_crash() -> None:
+    (decision,), _ = run(
+        config(routing={"type": "fixed", "tier": "small"}),
+        [prompt("x")],
+        lambda body: httpx.Response(200, text="{nope"),
+    )
+    assert decision.failed
+    assert decision.attempts[0].error_kind == "malformed"
+
+
+def test_missing_usage_is_counted_with_tiktoken_and_marked_estimated() -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    (decision,), _ = run(cfg, [prompt("What is the capital of France?")], lambda body: reply("Paris is.", usage=None))
+    (attempt,) = decision.attempts
+    assert attempt.estimated
+    messages = [{"role": "user", "content": "What is the capital of France?"}]
+    assert attempt.input_tokens == count_messages(messages, "o200k_base")
+    assert attempt.output_tokens == count_text("Paris is.", "o200k_base")
+    assert attempt.cost == (Decimal(attempt.input_tokens) * 1 + Decimal(attempt.output_tokens) * 2) / 1_000_000
+
+
+def test_cached_tokens_cost_the_cache_price() -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    (decision,), _ = run(cfg, [prompt("x")], lambda body: reply("y", usage=(1000, 100), cached=600))
+    # 400 × $1 + 600 × $0.50 + 100 × $2, per 1M tokens
+    assert decision.attempts[0].cost == Decimal("0.0009")
+    assert decision.attempts[0].cached_tokens == 600
+
+
+def test_route_then_cascade_enters_at_the_routed_tier() -> None:
+    routing = {"type": "rules", "default": "small", "rules": [{"tier": "large", "when": {"keywords": ["prove"]}}]}
+    prompts = [prompt("Prove that 2 is prime", 1), prompt("hello", 2)]
+    decisions, calls = run(config(routing=routing, cascade=CASCADE), prompts, lambda body: reply("ok", logprobs=[0.0]))
+    by_id = {d.id: d for d in decisions}
+    assert by_id["1"].route is not None
+    assert by_id["1"].route.tier == "large"
+    assert [a.tier for a in by_id["1"].attempts] == ["large"]
+    assert by_id["1"].route.reason == "rule 1 (keywords)"
+    assert [a.tier for a in by_id["2"].attempts] == ["small"]
+    assert sorted(calls.models()) == ["large-model", "small-model"]
+
+
+def test_a_prompts_max_tokens_overrides_the_tiers() -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    _, calls = run(cfg, [prompt("x", max_tokens=7)], lambda body: reply("y"))
+    assert calls.bodies[0]["max_tokens"] == 7
+    assert calls.bodies[0]["temperature"] == 0
+
+
+def test_judge_router_asks_the_judging_tier_and_routes_by_level() -> None:
+    routing = {"type": "judge", "tier": "small", "levels": ["small", "large"], "fallback": "large"}
+
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        if body["messages"][0]["role"] == "system":  # the classifier's fixed prompt
+            user = body["messages"][1]["content"]
+            return reply("2" if "a hard one" in user else ("1" if "an easy one" in user else "no idea"), usage=(50, 1))
+        return reply("answer", usage=(20, 5))
+
+    prompts = [prompt("an easy one", 1), prompt("a hard one", 2), prompt("something", 3)]
+    decisions, calls = run(config(routing=routing), prompts, handler)
+    by_id = {d.id: d for d in decisions}
+    assert [a.role for a in by_id["1"].attempts] == ["route_judge", "answer"]
+    assert by_id["1"].final_tier == "small"
+    assert by_id["2"].final_tier == "large"
+    assert by_id["3"].final_tier == "large"
+    assert by_id["3"].route is not None
+    assert by_id["3"].route.reason == "judge: unparsable answer 'no idea', fallback"
+    judge_bodies = [b for b in calls.bodies if b["messages"][0]["role"] == "system"]
+    assert all(b["max_tokens"] == 8 and b["temperature"] == 0 for b in judge_bodies)
+    # the judge's call is billed to the judging tier: 50 × $1 + 1 × $2 per 1M
+    assert by_id["2"].attempts[0].cost == Decimal("0.000052")
+
+
+def test_judge_evaluator_is_skipped_once_a_local_evaluator_settles_it() -> None:
+    cascade = {
+        "chain": ["small", "large"],
+        "accept": {"all": [{"type": "length", "min_chars": 10}, {"type": "judge", "tier": "large"}]},
+    }
+
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        content = body["messages"][-1]["content"]
+        if "Is this answer correct and complete?" in content:
+            return reply("Yes." if "a long enough answer" in content else "No")
+        return reply("short" if "first" in content else "a long enough answer")
+
+    decisions, _ = run(config(cascade=cascade), [prompt("first", 1), prompt("second", 2)], handler)
+    by_id = {d.id: d for d in decisions}
+    assert [a.role for a in by_id["1"].attempts] == ["answer", "answer"]  # too short: no judge asked
+    assert [a.role for a in by_id["2"].attempts] == ["answer", "accept_judge"]
+    assert by_id["2"].final_tier == "small"
+    assert [v.evaluator for v in by_id["2"].attempts[0].verdicts] == ["length", "judge"]
+
+
+def test_quality_is_checked_against_expected() -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    prompts = [
+        prompt("q1", 1, expected={"answer": "#### 18", "match": "number"}),
+        prompt("q2", 2, expected={"answer": "19", "match": "number"}),
+        prompt("q3", 3),
+    ]
+    decisions, _ = run(cfg, prompts, lambda body: reply("so the answer is $18."))
+    assert {d.id: d.correct for d in decisions} == {"1": True, "2": False, "3": None}
+
+
+def test_every_prompt_is_replayed_once_under_concurrency() -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    prompts = [prompt(f"p{i}", i) for i in range(1, 41)]
+    decisions, calls = run(cfg, prompts, lambda body: reply("ok"), concurrency=6)
+    assert sorted(int(d.id) for d in decisions) == list(range(1, 41))
+    assert len(calls.bodies) == 40
+
+
+def test_the_api_key_is_sent_as_a_bearer_token_and_kept_out_of_errors() -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    (decision,), calls = run(cfg, [prompt("x")], lambda body: httpx.Response(401, text="bad key sk-secret"))
+    assert calls.headers[0]["authorization"] == "Bearer sk-secret"
+    assert decision.error == "HTTP 401: bad key ***"
