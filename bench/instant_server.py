@@ -31,9 +31,7 @@ REPLY = {
     "usage": {"prompt_tokens": 42, "completion_tokens": 2, "total_tokens": 44},
 }
 _BODY = json.dumps(REPLY, separators=(",", ":")).encode()
-_OK = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(_BODY)
-) + _BODY
+_OK = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(_BODY)) + _BODY
 _NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
 _BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 _HEAD_END = b"\r\n\r\n"

@@ -15,7 +15,6 @@ reads that many in under a second.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from routecli._gc import no_collection
 from routecli.errors import InputFileError, InvalidValueError
 from routecli.quality import Expected, MatchMode, check_match_mode
 
@@ -86,14 +86,8 @@ def read_prompts(path: Path, *, skip_invalid: bool = False, default_match: Match
     except OSError as error:
         raise InputFileError(f"cannot read the prompt file: {error.strerror or error}", source=source) from None
 
-    # Collecting garbage while 100,000 prompts pile up costs a fifth of the read, and they hold no cycles.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with no_collection():
         prompts, invalid = _parse_lines(text, source, skip_invalid, default_match)
-    finally:
-        if collecting:
-            gc.enable()
     if not prompts:
         if invalid:
             first_bad = invalid[0]

@@ -15,7 +15,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -34,6 +34,7 @@ __all__ = [
     "count_messages",
     "count_text",
     "count_texts",
+    "counts_ahead",
     "encoding",
     "encoding_for_model",
 ]
@@ -91,12 +92,54 @@ def count_text(text: str, encoding_name: str = "o200k_base") -> int:
     return len(encoding(encoding_name).encode_ordinary(text))
 
 
+_COUNT_THREADS = 2
+_CHUNK = 2048
+
+
 def count_texts(texts: Sequence[str], encoding_name: str = "o200k_base") -> list[int]:
-    """Tokens in each of ``texts``, encoded on tiktoken's worker threads (it releases the GIL)."""
+    """Tokens in each of ``texts``, on two threads (tiktoken releases the GIL while it encodes).
+
+    Chunks of a few thousand texts per task: tiktoken's own ``encode_ordinary_batch``
+    submits one task per text, and for short prompts that bookkeeping costs more than
+    the encoding (measured: 2.5 times slower than this on 100,000 prompts).
+    """
     _check_name(encoding_name)
-    if not texts:
-        return []
-    return [len(tokens) for tokens in encoding(encoding_name).encode_ordinary_batch(list(texts))]
+    encode = encoding(encoding_name).encode_ordinary
+
+    def count(chunk: Sequence[str]) -> list[int]:
+        return [len(encode(text)) for text in chunk]
+
+    if len(texts) <= _CHUNK:
+        return count(texts)
+    from concurrent.futures import ThreadPoolExecutor
+
+    chunks = [texts[start : start + _CHUNK] for start in range(0, len(texts), _CHUNK)]
+    with ThreadPoolExecutor(_COUNT_THREADS) as pool:
+        return [tokens for counted in pool.map(count, chunks) for tokens in counted]
+
+
+def counts_ahead(texts: Sequence[str], encoding_name: str = "o200k_base", chunk: int = _CHUNK) -> Iterator[list[int]]:
+    """Token counts of ``texts``, a chunk at a time, counted on a worker thread ahead of the caller.
+
+    tiktoken releases the GIL while it encodes, so a caller busy in Python with
+    each chunk (routing and pricing it) runs on one core while the next chunks
+    are counted on the other.
+    """
+    _check_name(encoding_name)
+    encode = encoding(encoding_name).encode_ordinary
+
+    def count(start: int) -> list[int]:
+        return [len(encode(text)) for text in texts[start : start + chunk]]
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+    try:
+        pending = [pool.submit(count, start) for start in range(0, len(texts), chunk)]
+        for future in pending:
+            yield future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def count_messages(messages: Sequence[Mapping[str, Any]], encoding_name: str = "o200k_base") -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -236,4 +235,4 @@ def _elapsed_ms(started: float) -> float:
 
 
 def _with_verdicts(attempt: Attempt, verdicts: Sequence[Verdict], accepted: bool) -> Attempt:
-    return replace(attempt, verdicts=tuple(verdicts), accepted=accepted)
+    return attempt._replace(verdicts=tuple(verdicts), accepted=accepted)

@@ -235,24 +235,27 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
         total_spend=total_spend,
         escalated=escalated,
         hops=tuple(
-            Hop(tier, next_tier[tier], hop.attempted, hop.escalated, dict(hop.reasons.most_common()))
+            Hop(tier, next_tier[tier], hop.attempted, hop.escalated, _by_count(hop.reasons))
             for tier, hop in hops.items()
         ),
         latency_ms=percentiles(latencies),
-        errors=dict(errors.most_common()),
+        errors=_by_count(errors),
         failed_ids=tuple(sorted(failed_ids, key=_natural)),
         quality=overall_quality if overall_quality.checked else None,
-        counterfactual_top=Counterfactual(top.name, top.model, top_spend, top_spend - total_spend)
-        if answered
-        else None,
-        counterfactual_bottom=(
-            Counterfactual(bottom.name, bottom.model, bottom_spend, bottom_spend - total_spend) if answered else None
-        ),
+        counterfactual_top=_counterfactual(top, top_spend, total_spend) if answered else None,
+        counterfactual_bottom=_counterfactual(bottom, bottom_spend, total_spend) if answered else None,
         routing=None
         if not routed and not confusion
-        else Routing(dict(routed.most_common()), labelled, agreed, {k: dict(v) for k, v in confusion.items()}),
+        else Routing(
+            _by_count(routed), labelled, agreed, {label: _by_count(confusion[label]) for label in sorted(confusion)}
+        ),
         estimated_requests=estimated,
     )
+
+
+def _by_count(counts: Counter[str]) -> dict[str, int]:
+    """Most frequent first, ties by name: the same order whatever order results finished in."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _counterfactual(tier: TierInfo, spend: Decimal, actual: Decimal) -> Counterfactual:

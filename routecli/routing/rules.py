@@ -84,8 +84,7 @@ def conditions_from(when: Mapping[str, Any]) -> tuple[Condition, ...]:
         elif name == "max_messages":
             test = _at_most(value, _messages)
         elif name == "keywords":
-            words = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(word) for word in value) + r")(?!\w)", re.IGNORECASE)
-            test = _searches(words)
+            test = _keywords(value)
         elif name == "regex":
             test = _searches(re.compile(value))
         elif name == "has_code":
@@ -96,6 +95,38 @@ def conditions_from(when: Mapping[str, Any]) -> tuple[Condition, ...]:
             raise ValueError(f"unknown rule condition {name!r}")  # the config spec allows only the names above
         made.append(Condition(name, test))
     return tuple(made)
+
+
+def _keywords(words: Sequence[str]) -> Test:
+    """Any of ``words`` as whole words, in any case.
+
+    Substring search then a look at the characters either side: several times
+    faster than a regex alternation with word boundaries, which tries every position.
+    """
+    folded = tuple(word.casefold() for word in words)
+
+    def test(prompt: Prompt, tokens: int | None) -> bool:
+        text = prompt.text.casefold()
+        return any(_has_word(text, word) for word in folded if word in text)
+
+    return test
+
+
+def _has_word(text: str, word: str) -> bool:
+    """``word`` occurs in ``text`` with no word character (letter, digit, _) touching it."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (_word_char(before) and _word_char(word[0])) and not (_word_char(after) and _word_char(word[-1])):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _searches(pattern: re.Pattern[str]) -> Test:
@@ -133,12 +164,13 @@ class RulesRouter:
         self.default = default
         self.needs_tokens = any(c.name in ("min_tokens", "max_tokens") for rule in self.rules for c in rule.conditions)
         self.tiers = (*(rule.tier for rule in self.rules), default)
+        self._described = [(rule, rule.describe(index)) for index, rule in enumerate(self.rules, start=1)]
 
     def decide(self, prompt: Prompt, tokens: int | None = None) -> RouteDecision:
         """The first rule that holds (rules are numbered from 1 in reasons), else the default."""
-        for index, rule in enumerate(self.rules, start=1):
+        for rule, reason in self._described:
             if rule.holds(prompt, tokens):
-                return RouteDecision(rule.tier, rule.describe(index), features=_features(prompt, tokens))
+                return RouteDecision(rule.tier, reason, features=_features(prompt, tokens))
         return RouteDecision(self.default, "default: no rule matched", features=_features(prompt, tokens))
 
 

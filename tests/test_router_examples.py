@@ -1,0 +1,372 @@
+"""The bundled replay examples load, validate and route as their comments say; docs/router.md shows real output.
+
+docs/router.md's ``console`` blocks are run here (from a directory where
+``scenarios/`` is the repo's) and their output compared with what the doc
+shows; its decision-log example is produced by a scripted replay.
+``ROUTECLI_UPDATE_DOCS=1 python -m pytest tests/test_router_examples.py``
+rewrites both from the real output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shlex
+import shutil
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from routecli.cli import app
+from routecli.pricing_files import load_price_files
+from routecli.prompts import read_prompts
+from routecli.providers import Completion, Usage
+from routecli.replay.engine import Replayer
+from routecli.replay.records import Decision, decision_to_json
+from routecli.router_config import RouterConfig, build_router_config, load_router_config
+from routecli.routing.complexity import ComplexityRouter
+from routecli.routing.rules import RulesRouter
+from routecli.tokens import count_text
+from tests.conftest import REPO
+from tests.llama_server import LlamaServer
+
+EXAMPLES = REPO / "scenarios" / "replay"
+CONFIGS = sorted(EXAMPLES.glob("*.yaml"))
+PROMPTS = EXAMPLES / "prompts.jsonl"
+ROUTER_DOC = REPO / "docs" / "router.md"
+UPDATE = bool(os.environ.get("ROUTECLI_UPDATE_DOCS"))
+
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+SHOWN_TIMESTAMP = "2026-11-24T10:15:00+00:00"
+"""Run start times differ from run to run; the doc shows this one."""
+
+
+def config(name: str) -> RouterConfig:
+    return load_router_config(EXAMPLES / name)
+
+
+def test_the_examples_are_the_documented_set() -> None:
+    assert [path.name for path in CONFIGS] == [
+        "cascade.yaml",
+        "complexity.yaml",
+        "judge.yaml",
+        "route-then-cascade.yaml",
+        "rules.yaml",
+    ]
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda path: path.name)
+def test_each_example_loads_and_points_at_llama_cpp(path: Path) -> None:
+    loaded = load_router_config(path)
+    assert [provider.base_url for provider in loaded.providers.values()] == ["http://127.0.0.1:8080/v1"]
+    assert list(loaded.tiers) == ["small", "medium", "large"]
+    assert "api_key_env: OPENAI_API_KEY" in path.read_text()  # the commented OpenAI equivalent
+
+
+@pytest.fixture(scope="module")
+def router_schema() -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["schema", "router"])
+    assert result.exit_code == 0, result.output
+    schema: dict[str, Any] = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda path: path.name)
+def test_each_example_is_valid_against_the_published_schema(path: Path, router_schema: dict[str, Any]) -> None:
+    jsonschema.validate(yaml.safe_load(path.read_text()), router_schema)
+
+
+def test_the_published_schema_rejects_what_the_loader_rejects(router_schema: dict[str, Any]) -> None:
+    document = yaml.safe_load((EXAMPLES / "rules.yaml").read_text())
+    document["routing"]["rules"][0]["when"]["has_cod"] = True
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, router_schema)
+    document = yaml.safe_load((EXAMPLES / "cascade.yaml").read_text())
+    document["cascade"]["accept"]["all"][0]["type"] = "hedge"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, router_schema)
+
+
+def test_the_kinds_of_the_examples() -> None:
+    kinds = {path.stem: load_router_config(path).kind() for path in CONFIGS}
+    assert kinds == {
+        "cascade": "cascade",
+        "complexity": "route",
+        "judge": "route",
+        "route-then-cascade": "route+cascade",
+        "rules": "route",
+    }
+
+
+def test_the_tiers_are_priced_three_ways() -> None:
+    tiers = config("rules.yaml").tiers
+    table = load_price_files()
+    assert tiers["small"].price == table.lookup("gpt-4o-mini")  # a price-table id
+    medium = tiers["medium"].price  # inline
+    assert (medium.id, medium.standard.input, medium.standard.output) == ("smollm2", Decimal("0.4"), Decimal("1.6"))
+    assert tiers["large"].price == table.lookup("gpt-4.1")
+
+
+def test_the_prompt_file_shows_every_feature() -> None:
+    prompts = read_prompts(PROMPTS).prompts
+    assert len(prompts) == 12
+    assert {prompt.expected.match for prompt in prompts if prompt.expected} == {"exact", "contains", "regex", "number"}
+    assert all(prompt.label in ("small", "medium", "large") for prompt in prompts)
+    assert sum(bool(prompt.metadata) for prompt in prompts) >= 4
+    chat = next(prompt for prompt in prompts if prompt.id == "support-chat")
+    assert [message["role"] for message in chat.messages] == ["system", "user", "assistant", "user"]
+    ducks = next(prompt for prompt in prompts if prompt.id == "gsm8k-ducks")
+    assert ducks.expected is not None
+    assert ducks.expected.value.endswith("\n#### 18")
+    assert next(prompt for prompt in prompts if prompt.id == "multiply").max_tokens == 16
+
+
+# Hand-derived from each prompt's text and each example's rules (see the comments in the files).
+RULES_ROUTES = {
+    "capital": ("small", 'rule 5 "short" (max_tokens)'),  # 7 tokens, nothing else matches
+    "gold": ("small", 'rule 5 "short" (max_tokens)'),
+    "multiply": ("small", 'rule 5 "short" (max_tokens)'),
+    "prime": ("small", 'rule 5 "short" (max_tokens)'),
+    "gsm8k-ducks": ("medium", 'rule 4 "reasoning" (keywords)'),  # "How much"
+    "extract": ("medium", "default: no rule matched"),  # over 20 tokens, no code line ends in { or ;
+    "sql-bug": ("large", 'rule 1 "code" (has_code)'),  # a ``` fence
+    "type-hints": ("large", 'rule 1 "code" (has_code)'),  # a line starting "def "
+    "sqrt2": ("large", 'rule 2 "proof" (regex)'),  # "Prove"
+    "db-choice": ("medium", 'rule 4 "reasoning" (keywords)'),  # "Compare", "explain"
+    "incident": ("medium", "default: no rule matched"),
+    "support-chat": ("medium", 'rule 3 "enterprise-chat" (min_messages, metadata)'),  # in the spec's order
+}
+
+
+def test_rules_example_routes_each_prompt_as_its_rules_say() -> None:
+    router = config("rules.yaml").router
+    assert isinstance(router, RulesRouter)
+    decided = {}
+    for prompt in read_prompts(PROMPTS).prompts:
+        decision = router.decide(prompt, count_text(prompt.text))
+        decided[prompt.id] = (decision.tier, decision.reason)
+    assert decided == RULES_ROUTES
+
+
+# Hand-computed with weights length 1, code 2, reasoning 2, multi_step 1, questions 0.5 (total 6.5) and
+# thresholds medium 0.15, large 0.3. Length adds at most 64/500 × 1/6.5 < 0.02, so these counts decide:
+COMPLEXITY_ROUTES = {
+    "capital": "small",  # 1 question: 0.5 × 1/3 / 6.5 = 0.026
+    "gold": "small",
+    "multiply": "small",
+    "prime": "small",
+    "gsm8k-ducks": "small",  # 1 question
+    "extract": "small",  # nothing but length
+    "sql-bug": "large",  # code: 2 / 6.5 = 0.308
+    "type-hints": "large",  # code
+    "sqrt2": "medium",  # prove, step by step: 2 × 2/3 / 6.5 = 0.205
+    "db-choice": "large",  # compare, explain; "first" (of offline-first) and then: (4/3 + 2/3) / 6.5 = 0.308
+    "incident": "medium",  # 3 list items and first, then, finally (capped at 1): 1 / 6.5 = 0.154
+    "support-chat": "small",  # 2 questions: 0.5 × 2/3 / 6.5 = 0.051
+}
+
+
+def test_complexity_example_routes_by_score() -> None:
+    router = config("complexity.yaml").router
+    assert isinstance(router, ComplexityRouter)
+    decided = {
+        prompt.id: router.decide(prompt, count_text(prompt.text)).tier for prompt in read_prompts(PROMPTS).prompts
+    }
+    assert decided == COMPLEXITY_ROUTES
+
+
+def test_a_dry_run_prices_counted_input_and_assumed_output(runner: CliRunner) -> None:
+    """'What is the capital of Australia?' is 7 tokens; + 3 per message + 1 for the role + 3 priming = 14."""
+    result = runner.invoke(
+        app,
+        ["replay", str(PROMPTS), "-c", str(EXAMPLES / "rules.yaml"), "--dry-run", "--limit", "1", "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    small = report["tiers"][0]
+    assert (small["input_tokens"], small["output_tokens"]) == (14, 256)
+    assert report["total_spend"] == "0.0001557"  # gpt-4o-mini: 14 × $0.15/1M + 256 × $0.60/1M
+
+
+def test_a_dry_run_caps_output_at_the_prompts_max_tokens(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app, ["replay", str(PROMPTS), "-c", str(EXAMPLES / "cascade.yaml"), "--dry-run", "--format", "json"]
+    )
+    report = json.loads(result.stdout)
+    assert report["tiers"][0]["output_tokens"] == 11 * 256 + 16  # "multiply" has max_tokens 16
+
+
+# ------------------------------------------------------------ docs/router.md
+
+
+def _jq(expression: str, document: Any) -> Any:
+    """The two jq forms the doc uses: ``.a.b`` and ``{a, b, name: .c.d}``."""
+
+    def path(text: str) -> Any:
+        value = document
+        for key in text.strip().lstrip(".").split("."):
+            if key:
+                value = value[key]
+        return value
+
+    expression = expression.strip()
+    if expression.startswith("{"):
+        built = {}
+        for item in expression.strip("{}").split(","):
+            name, _, source = item.partition(":")
+            built[name.strip()] = path(source or name)
+        return built
+    return path(expression)
+
+
+def _run_shown(command: str, runner: CliRunner) -> tuple[int, str]:
+    """Run one ``$ routecli …`` line (with an optional ``| jq FILTER``); its exit code and output."""
+    words = shlex.split(command)
+    assert words[0] == "routecli"
+    args, jq = words[1:], None
+    if "|" in args:
+        at = args.index("|")
+        args, jq = args[:at], args[at + 1 :]
+        assert jq[0] == "jq", command
+        assert len(jq) == 2, command
+    result = runner.invoke(app, args, env={"COLUMNS": "80"}, catch_exceptions=False)
+    output = result.stdout
+    if jq is not None and result.exit_code == 0:
+        output = json.dumps(_jq(jq[1], json.loads(output)), indent=2) + "\n"
+    return result.exit_code, TIMESTAMP.sub(SHOWN_TIMESTAMP, output + result.stderr)
+
+
+_CONSOLE = re.compile(r"```console\n\$ (routecli [^\n]*)\n(.*?)```", re.S)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.rstrip("\n").splitlines()]
+
+
+def test_the_docs_console_examples_show_real_output(tmp_path: Path) -> None:
+    """Each example runs in order in one directory (a later one may read an earlier one's log)."""
+    (tmp_path / "scenarios").symlink_to(REPO / "scenarios", target_is_directory=True)
+    runner = CliRunner()
+    text = ROUTER_DOC.read_text()
+    blocks = list(_CONSOLE.finditer(text))
+    assert len(blocks) >= 6
+    used = {arg for block in blocks for arg in shlex.split(block.group(1)) if arg.startswith("scenarios/replay/")}
+    assert {f"scenarios/replay/{path.name}" for path in CONFIGS} <= used
+    stale, pieces, end = [], [], 0
+    for block in blocks:
+        command, shown = block.groups()
+        code, output = _run_shown(command, runner)
+        assert code == (2 if shown.startswith("Error:") else 0), f"$ {command}\n{output}"
+        if _lines(output) != _lines(shown):
+            stale.append(f"$ {command}\n--- the doc shows:\n{shown}--- it prints:\n{output}")
+        pieces += [text[end : block.start(2)], "\n".join(_lines(output)) + "\n"]
+        end = block.end(2)
+    if UPDATE:
+        ROUTER_DOC.write_text("".join(pieces) + text[end:])
+        return
+    assert not stale, "docs/router.md is stale (ROUTECLI_UPDATE_DOCS=1 rewrites it):\n\n" + "\n\n".join(stale)
+
+
+class _ScriptedProvider:
+    """Answers calls in order from a script, moving a fake clock by each call's latency."""
+
+    def __init__(self, script: Sequence[tuple[str, str, tuple[int, int], float]], clock: list[float]) -> None:
+        self.script = list(script)
+        self.clock = clock
+        self.calls: list[str] = []
+
+    async def complete(
+        self, model: str, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], *, logprobs: bool = False
+    ) -> Completion:
+        kind, text, usage, latency_ms = self.script.pop(0)
+        asked = "judge" if str(messages[0]["content"]).startswith("Here is a request") else "answer"
+        assert asked == kind, f"expected a {kind} call, got a {asked} call"
+        self.calls.append(kind)
+        self.clock[0] += latency_ms / 1000
+        return Completion(text, Usage(*usage), None, 200, "stop")
+
+
+DECISION_SCRIPT = [
+    ("answer", "Sydney.", (21, 3), 412.0),  # small
+    ("judge", "No.", (62, 2), 630.0),  # large judges small's answer
+    ("answer", "The capital of Australia is Canberra.", (21, 9), 955.0),  # medium
+    ("judge", "Yes", (68, 2), 701.0),  # large judges medium's answer
+]
+
+
+def _decision_example(monkeypatch: pytest.MonkeyPatch) -> tuple[Decision, _ScriptedProvider]:
+    """The 'capital' prompt through route-then-cascade.yaml, every reply scripted."""
+    clock = [100.0]
+    monkeypatch.setattr("routecli.replay.engine.time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    provider = _ScriptedProvider(DECISION_SCRIPT, clock)
+    path = EXAMPLES / "route-then-cascade.yaml"
+    loaded = build_router_config(yaml.safe_load(path.read_text()), load_price_files(), path.parent, str(path))
+    capital = next(prompt for prompt in read_prompts(PROMPTS).prompts if prompt.id == "capital")
+    decisions: list[Decision] = []
+    asyncio.run(Replayer(loaded, {"local": provider}).run([capital], decisions.append, concurrency=1))
+    return decisions[0], provider
+
+
+def test_the_scripted_decision_is_what_route_then_cascade_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    decision, provider = _decision_example(monkeypatch)
+    assert provider.script == []  # every scripted call was made, in order
+    assert decision.route is not None
+    assert decision.route.tier == "small"
+    assert [(a.role, a.tier) for a in decision.attempts] == [
+        ("answer", "small"),
+        ("accept_judge", "large"),
+        ("answer", "medium"),
+        ("accept_judge", "large"),
+    ]
+    # gpt-4o-mini 0.15/0.60, gpt-4.1 2/8, inline 0.40/1.60 per 1M tokens
+    assert [a.cost for a in decision.attempts] == [
+        Decimal("0.00000495"),  # 21 × 0.15 + 3 × 0.6 = 4.95
+        Decimal("0.00014"),  # 62 × 2 + 2 × 8 = 140
+        Decimal("0.0000228"),  # 21 × 0.4 + 9 × 1.6 = 22.8
+        Decimal("0.000152"),  # 68 × 2 + 2 × 8 = 152
+    ]
+    assert decision.latency_ms == pytest.approx(412 + 630 + 955 + 701)
+    assert (decision.final_tier, decision.correct) == ("medium", True)
+
+
+def test_the_docs_decision_log_example_is_real(monkeypatch: pytest.MonkeyPatch) -> None:
+    decision, _ = _decision_example(monkeypatch)
+    produced = json.dumps(decision_to_json(decision), indent=2, ensure_ascii=False)
+    text = ROUTER_DOC.read_text()
+    found = re.search(r"<!-- decision-log-example -->\n```json\n(.*?)```", text, re.S)
+    assert found is not None
+    if UPDATE:
+        ROUTER_DOC.write_text(text[: found.start(1)] + produced + "\n" + text[found.end(1) :])
+        return
+    assert json.loads(found.group(1)) == json.loads(produced), "ROUTECLI_UPDATE_DOCS=1 rewrites docs/router.md"
+
+
+@pytest.mark.llama
+def test_the_cascade_example_replays_against_llama_cpp(
+    llama_server: LlamaServer, runner: CliRunner, tmp_path: Path
+) -> None:
+    """The example as shipped, only its port changed: two prompts climb and are answered; exit code 0."""
+    text = (EXAMPLES / "cascade.yaml").read_text().replace("http://127.0.0.1:8080/v1", llama_server.base_url)
+    (tmp_path / "cascade.yaml").write_text(text)
+    shutil.copy(PROMPTS, tmp_path / "prompts.jsonl")
+    result = runner.invoke(
+        app, ["replay", "prompts.jsonl", "-c", "cascade.yaml", "--limit", "2", "--concurrency", "1", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "routecli-runs").iterdir()
+    lines = (run_dir / "decisions.jsonl").read_text().splitlines()
+    assert len(lines) == 3
+    decisions = [json.loads(line) for line in lines[1:]]
+    assert [decision["id"] for decision in sorted(decisions, key=lambda d: d["line"])] == ["capital", "gold"]
+    assert all(decision["attempts"][0]["logprob"] is not None for decision in decisions)  # asked of small
+    assert json.loads((run_dir / "report.json").read_text())["answered"] == 2
