@@ -188,13 +188,17 @@ class FormatEvaluator:
 
 
 def _schema_problem(document: Any, schema: Mapping[str, Any]) -> str | None:
+    """Where the answer breaks the schema and which keyword it fails.
+
+    Never the answer's own values: they reach the decision log only with --log-content.
+    """
     import jsonschema  # only when a schema is configured: importing it is slow
 
     error = jsonschema.exceptions.best_match(jsonschema.validators.validator_for(schema)(schema).iter_errors(document))
     if error is None:
         return None
     where = "/".join(str(part) for part in error.absolute_path)
-    return f"{where or '(root)'}: {error.message}"
+    return f"{where or '(root)'} fails {error.validator}: {error.validator_value!r}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +242,7 @@ class JudgeEvaluator:
     def verdict_from(self, reply: str) -> Verdict:
         found = _YES_NO.search(reply)
         if found is None:
-            return Verdict(self.name, False, f"{self.tier} gave no yes/no: {reply.strip()[:40]!r}")
+            return Verdict(self.name, False, f"{self.tier} answered neither yes nor no")
         passed = found.group(1).lower() == "yes"
         return Verdict(self.name, passed, f"{self.tier} says {'yes' if passed else 'no'}")
 

@@ -117,7 +117,8 @@ class RouterConfig:
         """``route``, ``cascade``, ``route+cascade`` or ``single``: what the report calls this setup."""
         if self.router is not None and self.router.kind != "fixed":
             return "route+cascade" if self.chain else "route"
-        return "cascade" if self.chain else "single"
+        entry = self.entry_without_router() if self.router is None else self.router.tiers[0]
+        return "cascade" if len(self.path_from(entry)) > 1 else "single"
 
 
 # ------------------------------------------------------------------ the spec
@@ -367,7 +368,10 @@ def _lookup(table: PriceTable, name: str, path: KeyPath) -> ModelPrice:
         return table.lookup(name)
     except InvalidValueError as error:
         error.path = path
-        error.message += "; or set the tier's price: a price-table id or inline input_per_mtok/output_per_mtok"
+        error.message = error.message.replace(
+            "(see `routecli pricing list`, or give an inline price)",
+            "(see `routecli pricing list`, or set the tier's price: a price-table id or inline prices)",
+        )
         raise
 
 
@@ -387,6 +391,12 @@ def _build_router(routing: dict[str, Any], tiers: Mapping[str, TierConfig]) -> R
         thresholds = routing["thresholds"]
         for name in thresholds:
             _tier_ref(name, tiers, (*path, "thresholds", name))
+        repeated = sorted({str(v) for v in thresholds.values() if list(thresholds.values()).count(v) > 1})
+        if repeated:
+            raise InvalidValueError(
+                f"two tiers share the threshold {repeated[0]}: only one of them could ever be picked",
+                path=(*path, "thresholds"),
+            )
         if min(thresholds.values()) != 0:
             raise InvalidValueError(
                 "one tier's threshold must be 0, so that every score has a tier", path=(*path, "thresholds")
@@ -585,7 +595,7 @@ def api_key(provider: ProviderConfig) -> str | None:
     value = os.environ.get(provider.api_key_env)
     if not value:
         raise InputError(
-            f"environment variable {provider.api_key_env} is not set "
-            f"(providers.{provider.name}.api_key_env names it as the API key)"
+            f"environment variable {provider.api_key_env} is not set (it is named here as the API key)",
+            path=("providers", provider.name, "api_key_env"),
         )
     return value

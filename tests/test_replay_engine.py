@@ -239,7 +239,7 @@ def test_judge_router_asks_the_judging_tier_and_routes_by_level() -> None:
     assert by_id["2"].final_tier == "large"
     assert by_id["3"].final_tier == "large"
     assert by_id["3"].route is not None
-    assert by_id["3"].route.reason == "judge: unparsable answer 'no idea', fallback"
+    assert by_id["3"].route.reason == "judge: no level in the answer, fallback"
     judge_bodies = [b for b in calls.bodies if b["messages"][0]["role"] == "system"]
     assert all(b["max_tokens"] == 8 and b["temperature"] == 0 for b in judge_bodies)
     # the judge's call is billed to the judging tier: 50 × $1 + 1 × $2 per 1M

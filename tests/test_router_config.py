@@ -40,7 +40,7 @@ tiers:
 THREE = HEAD + "  medium: {provider: local, model: gpt-4.1-mini}\n"
 """HEAD plus a third tier on line 6 (listed last, so it is the top tier)."""
 
-PRICE_HINT = "; or set the tier's price: a price-table id or inline input_per_mtok/output_per_mtok"
+PRICE_HINT = "(see `routecli pricing list`, or set the tier's price: a price-table id or inline prices)"
 
 # Each case: the file's text and the whole message, "router.yaml:LINE: KEY.PATH: what was expected".
 ERRORS: dict[str, tuple[str, str]] = {
@@ -134,8 +134,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "a model no price table has": (
         LOCAL + "  small: {provider: local, model: smollm2}\n",
-        "router.yaml:4: tiers.small.model: unknown model 'smollm2': no price table has it "
-        "(see `routecli pricing list`, or give an inline price)" + PRICE_HINT,
+        "router.yaml:4: tiers.small.model: unknown model 'smollm2': no price table has it " + PRICE_HINT,
     ),
     "several tiers and nothing to choose between them": (
         HEAD,
@@ -434,7 +433,8 @@ def test_an_unset_key_variable_is_an_error_naming_it(monkeypatch: pytest.MonkeyP
     with pytest.raises(InputError) as caught:
         api_key(provider)
     assert str(caught.value) == (
-        "environment variable ROUTECLI_TEST_KEY is not set (providers.openai.api_key_env names it as the API key)"
+        "providers.openai.api_key_env: environment variable ROUTECLI_TEST_KEY is not set "
+        "(it is named here as the API key)"
     )
     monkeypatch.setenv("ROUTECLI_TEST_KEY", SECRET)
     assert api_key(provider) == SECRET
@@ -448,7 +448,8 @@ def test_replay_stops_before_any_call_when_a_key_is_missing(runner: CliRunner, m
     result = runner.invoke(app, ["replay", "p.jsonl", "-c", "router.yaml", "--no-progress"])
     assert result.exit_code == 2
     assert result.stderr.endswith(
-        "Error: environment variable ROUTECLI_TEST_KEY is not set (providers.api.api_key_env names it as the API key)\n"
+        "Error: providers.api.api_key_env: environment variable ROUTECLI_TEST_KEY is not set "
+        "(it is named here as the API key)\n"
     )
     assert not Path("routecli-runs").exists()
 

@@ -26,14 +26,17 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from routecli.cascade import DEFAULT_HEDGING_PHRASES, JUDGE_EVALUATOR_PROMPT
 from routecli.cli import app
 from routecli.pricing_files import load_price_files
-from routecli.prompts import read_prompts
+from routecli.prompts import parse_prompt, read_prompts
 from routecli.providers import Completion, Usage
 from routecli.replay.engine import Replayer
 from routecli.replay.records import Decision, decision_to_json
 from routecli.router_config import RouterConfig, build_router_config, load_router_config
-from routecli.routing.complexity import ComplexityRouter
+from routecli.routing.complexity import DEFAULT_WEIGHTS, ComplexityRouter
+from routecli.routing.features import MULTI_STEP_MARKERS, REASONING_MARKERS
+from routecli.routing.judge import JUDGE_PARAMS, JUDGE_SYSTEM, JUDGE_USER
 from routecli.routing.rules import RulesRouter
 from routecli.tokens import count_text
 from tests.conftest import REPO
@@ -370,3 +373,71 @@ def test_the_cascade_example_replays_against_llama_cpp(
     assert [decision["id"] for decision in sorted(decisions, key=lambda d: d["line"])] == ["capital", "gold"]
     assert all(decision["attempts"][0]["logprob"] is not None for decision in decisions)  # asked of small
     assert json.loads((run_dir / "report.json").read_text())["answered"] == 2
+
+
+def _doc_text() -> str:
+    """docs/router.md with every run of whitespace made one space, so wrapped prose reads as one line."""
+    return " ".join(ROUTER_DOC.read_text().split())
+
+
+def test_the_doc_quotes_the_fixed_prompts_as_the_code_sends_them() -> None:
+    text = ROUTER_DOC.read_text()
+    assert JUDGE_SYSTEM.format(levels="N") in text
+    assert JUDGE_USER.format(levels="N", prompt="{the prompt's text}") in text
+    assert JUDGE_EVALUATOR_PROMPT.format(prompt="{the prompt's text}", answer="{the answer}") in text
+    assert JUDGE_PARAMS == {"temperature": 0, "max_tokens": 8}  # as the doc says, twice
+    assert _doc_text().count("`temperature: 0` and `max_tokens: 8`") >= 3
+
+
+def test_the_doc_lists_the_defaults_the_code_uses() -> None:
+    text = _doc_text()
+    assert ", ".join(f'"{phrase}"' for phrase in DEFAULT_HEDGING_PHRASES) in text
+    assert ", ".join(REASONING_MARKERS) + "." in text
+    assert ", ".join(MULTI_STEP_MARKERS[:-1]) + f", {MULTI_STEP_MARKERS[-1]} " in text
+    for feature, weight in DEFAULT_WEIGHTS.items():
+        assert f"| `{feature}` | {weight:g} |" in text
+
+
+_HEAD: dict[str, Any] = {
+    "providers": {
+        "local": {"base_url": "http://127.0.0.1:8080/v1"},
+        "openai": {"base_url": "https://api.openai.com/v1", "api_key_env": "OPENAI_API_KEY"},
+    },
+    "tiers": {
+        "small": {"provider": "local", "model": "smollm2", "price": "gpt-4o-mini"},
+        "medium": {"provider": "local", "model": "smollm2", "price": "gpt-4.1-mini"},
+        "large": {"provider": "local", "model": "smollm2", "price": "gpt-4.1"},
+    },
+}
+
+
+def _as_config(snippet: Any) -> dict[str, Any]:
+    """A YAML snippet of the doc made whole: a list is a cascade's evaluators, missing parts come from _HEAD."""
+    if isinstance(snippet, list):
+        snippet = {"cascade": {"chain": ["small", "large"], "accept": {"all": snippet}}}
+    whole = {**_HEAD, **snippet}
+    if "providers" in snippet:
+        whole["providers"] = {**_HEAD["providers"], **snippet["providers"]}
+    if set(snippet) == {"providers"}:
+        whole["routing"] = {"type": "fixed", "tier": "small"}
+    if "tiers" in snippet and "routing" not in snippet and "cascade" not in snippet and len(snippet["tiers"]) > 1:
+        whole["routing"] = {"type": "fixed", "tier": next(iter(snippet["tiers"]))}
+    whole.pop("pricing", None)  # the top-level example names a file that is only an illustration
+    return whole
+
+
+def test_every_yaml_snippet_of_the_doc_is_a_valid_config() -> None:
+    snippets = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", ROUTER_DOC.read_text(), re.S)]
+    assert len(snippets) >= 15
+    table = load_price_files()
+    for snippet in snippets:
+        built = build_router_config(_as_config(snippet), table, EXAMPLES, "router.md")
+        assert built.tiers
+
+
+def test_every_prompt_line_of_the_doc_is_a_valid_prompt() -> None:
+    blocks = re.findall(r"```json\n(.*?)```", ROUTER_DOC.read_text(), re.S)
+    lines = [line for block in blocks if block.startswith('{"') for line in block.splitlines()]
+    assert len(lines) >= 4
+    for number, line in enumerate(lines, start=1):
+        parse_prompt(line, number)

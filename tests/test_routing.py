@@ -441,7 +441,7 @@ def test_judge_level_picks_the_tier(reply: str, tier: str, level: int) -> None:
 
 @pytest.mark.parametrize(("reply", "shown"), [("hard", "'hard'"), ("", "''"), ("level?", "'level?'")])
 def test_judge_answer_without_a_number_falls_back(reply: str, shown: str) -> None:
-    assert judge().decide_from(reply) == RouteDecision("medium", f"judge: unparsable answer {shown}, fallback")
+    assert judge().decide_from(reply) == RouteDecision("medium", "judge: no level in the answer, fallback")
 
 
 @pytest.mark.parametrize(("reply", "level"), [("0", 0), ("7", 7), ("  10 \n", 10), ("-1", -1)])
@@ -450,8 +450,8 @@ def test_judge_level_out_of_range_falls_back(reply: str, level: int) -> None:
 
 
 def test_judge_fallback_reason_shows_at_most_forty_characters() -> None:
-    decision = judge().decide_from("x" * 50)
-    assert decision.reason == "judge: unparsable answer '" + "x" * 40 + "', fallback"
+    decision = judge().decide_from("my secret reply")
+    assert "secret" not in decision.reason  # replies reach the decision log only with --log-content
 
 
 def test_judge_router_attributes() -> None:

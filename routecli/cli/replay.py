@@ -70,7 +70,7 @@ def replay(
     environment variables the config names and never written anywhere.
 
     Exit codes: 0 every prompt was answered, 1 some got no answer, 2 bad
-    config or prompts.
+    config or prompts, 130 interrupted (finished results stay in the log).
 
     \b
     Examples:
@@ -135,7 +135,7 @@ def report(
 
     \b
     Examples:
-      routecli report routecli-runs/20261124-101500-prompts/decisions.jsonl
+      routecli report routecli-runs/20261124T101500Z-prompts/decisions.jsonl
       routecli report decisions.jsonl --format markdown -o summary.md
     """
     from routecli.replay.log import read_log

@@ -138,7 +138,10 @@ class RunInfo:
 
 
 def _money(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
+    """Exact decimal text without trailing zeros, as in reports."""
+    if value is None:
+        return None
+    return format(value.normalize(), "f") if value else "0"
 
 
 def run_to_json(run: RunInfo) -> dict[str, Any]:

@@ -46,9 +46,17 @@ def run_info(
 
 
 def default_run_dir(prompts: Path, now: dt.datetime | None = None) -> Path:
-    """``routecli-runs/<time>-<prompt file stem>``: one folder per run, in the current directory."""
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return Path("routecli-runs") / f"{stamp}-{prompts.stem}"
+    """``routecli-runs/<UTC time>-<prompt file stem>``, in the current directory: a new folder for every run.
+
+    Two runs started in the same second get ``-2``, ``-3`` … rather than sharing a folder.
+    """
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    base = Path("routecli-runs") / f"{stamp}-{prompts.stem}"
+    folder, number = base, 1
+    while folder.exists():
+        number += 1
+        folder = base.with_name(f"{base.name}-{number}")
+    return folder
 
 
 def replay_prompts(
@@ -66,7 +74,8 @@ def replay_prompts(
     On Ctrl-C the decisions finished so far are in the log and the
     ``KeyboardInterrupt`` propagates.
     """
-    keys = {name: api_key(provider) for name, provider in config.providers.items()}  # fail before any call
+    used = {tier.provider for tier in config.tiers.values()}
+    keys = {name: api_key(provider) for name, provider in config.providers.items() if name in used}  # before any call
     decisions: list[Decision] = []
     with DecisionLog(log_path, run) as log:
 
@@ -85,6 +94,7 @@ def replay_prompts(
                     max_connections=concurrency,
                 )
                 for name, provider in config.providers.items()
+                if name in used
             }
             try:
                 replayer = Replayer(config, providers, log_content=log_content)

@@ -58,7 +58,7 @@ class JudgeRouter:
         """The tier for the first whole number in ``reply``, or the fallback when there is none in range."""
         found = _NUMBER.search(reply)
         if found is None:
-            return RouteDecision(self.fallback, f"judge: unparsable answer {reply.strip()[:40]!r}, fallback")
+            return RouteDecision(self.fallback, "judge: no level in the answer, fallback")
         level = int(found.group())
         if not 1 <= level <= len(self.levels):
             return RouteDecision(self.fallback, f"judge: level {level} is not 1-{len(self.levels)}, fallback")
