@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,42 @@ def test_an_interrupted_replay_keeps_every_finished_result(tmp_path: Path) -> No
         )
     _, decisions = read_log(log)
     assert [d.id for d in decisions] == seen == ["a", "b"]
+
+
+def test_run_folders_are_utc_stamped_and_never_shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from routecli.replay.run import default_run_dir
+
+    monkeypatch.chdir(tmp_path)
+    now = dt.datetime(2026, 11, 24, 10, 15, 0, tzinfo=dt.UTC)
+    first = default_run_dir(Path("data/prompts.jsonl"), now)
+    assert first == Path("routecli-runs/20261124T101500Z-prompts")
+    first.mkdir(parents=True)
+    second = default_run_dir(Path("prompts.jsonl"), now)
+    assert second == Path("routecli-runs/20261124T101500Z-prompts-2")
+
+
+def test_a_provider_no_tier_uses_needs_no_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROUTECLI_UNUSED_KEY", raising=False)
+    text = router(tmp_path, closed_port()).read_text()
+    text = text.replace(
+        "tiers:", "  spare: {base_url: 'https://api.example/v1', api_key_env: ROUTECLI_UNUSED_KEY}\ntiers:"
+    )
+    config = write(tmp_path / "spare.yaml", text)
+    result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "--limit", "1"])
+    assert result.exit_code == 1  # the prompt fails on the closed port, not on the unused provider's key
+    assert "ROUTECLI_UNUSED_KEY" not in result.stderr
+
+
+def test_logged_costs_are_exact_decimals_without_trailing_zeros(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    CliRunner().invoke(
+        app, ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run", "--log", str(log)]
+    )
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()[1:]]
+    first = lines[0]["attempts"][0]  # "hello there" on small: $1 and $2 per 1M tokens
+    expected = (Decimal(first["input_tokens"]) * 1 + Decimal(first["output_tokens"]) * 2) / 1_000_000
+    assert first["cost"] == format(expected.normalize(), "f")
+    assert not first["cost"].endswith("0")

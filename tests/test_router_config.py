@@ -494,3 +494,20 @@ def test_the_api_key_is_sent_but_never_written(runner: CliRunner, monkeypatch: p
     assert decision["final_tier"] == "large"
     for written in (log_text, report_text, result.output):
         assert SECRET not in written
+
+
+def test_two_complexity_tiers_cannot_share_a_threshold() -> None:
+    routing = "routing:\n  type: complexity\n  thresholds: {small: 0, big: 0.5, huge: 0.5}\n"
+    text = LOCAL + "  small: {provider: local, model: gpt-4o-mini}\n  big: {provider: local, model: gpt-4o}\n"
+    text += "  huge: {provider: local, model: gpt-4.1}\n" + routing
+    assert error_of(text) == (
+        "router.yaml:9: routing.thresholds: two tiers share the threshold 0.5: only one of them could ever be picked"
+    )
+
+
+def test_a_fixed_tier_outside_the_chain_is_a_single_setup() -> None:
+    text = LOCAL + "  small: {provider: local, model: gpt-4o-mini}\n  big: {provider: local, model: gpt-4o}\n"
+    text += "  solo: {provider: local, model: gpt-4.1}\n"
+    text += "routing: {type: fixed, tier: solo}\n"
+    text += "cascade: {chain: [small, big], accept: {all: [{type: length, min_chars: 1}]}}\n"
+    assert load(text).kind() == "single"
