@@ -45,6 +45,7 @@ import yaml
 
 from routecli.pricing_files import load_price_files
 from routecli.prompts import Prompt, PromptFile, read_prompts
+from routecli.replay import DEFAULT_CONCURRENCY
 from routecli.replay.run import replay_prompts, run_info
 from routecli.router_config import RouterConfig, build_router_config
 from routecli.routing.rules import RulesRouter
@@ -79,7 +80,6 @@ __all__ = [
 CONCURRENCY = 64
 REQUESTS = 1500
 THROUGHPUT_RUNS = 5
-DEFAULT_CONCURRENCY = 8  # the CLI's --concurrency default
 DEFAULT_CONCURRENCY_REQUESTS = 2000
 THROUGHPUT_TARGET = 0.8
 ROUTER_PASSES = 21

@@ -32,6 +32,7 @@ __all__ = [
     "LogprobStats",
     "Verdict",
     "logprob_stats",
+    "unfenced",
 ]
 
 

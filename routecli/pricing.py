@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from routecli.distributions import TokenProfile
 from routecli.errors import UnknownModelError
@@ -23,7 +23,10 @@ __all__ = [
     "PriceTable",
     "TokenRates",
     "blended_input_rate",
+    "decimal_text",
     "expected_request_cost",
+    "price_from_json",
+    "price_to_json",
     "request_cost",
     "request_costs",
     "token_rates",
@@ -275,3 +278,72 @@ class PriceTable:
         if self.base is not None:
             yield from (model for model in self.base if model.id.lower() not in self._models)
         yield from self._models.values()
+
+
+def decimal_text(value: Decimal) -> str:
+    """The exact value as plain decimal text (no exponent, no trailing zeros): how money is written for machines."""
+    if not value:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def _rates_to_json(rates: TokenRates) -> dict[str, str | None]:
+    return {
+        "input_per_mtok": decimal_text(rates.input),
+        "output_per_mtok": decimal_text(rates.output),
+        "cached_input_per_mtok": None if rates.cached_input is None else decimal_text(rates.cached_input),
+        "cache_write_per_mtok": None if rates.cache_write is None else decimal_text(rates.cache_write),
+    }
+
+
+def price_to_json(price: ModelPrice) -> dict[str, Any]:
+    """One model's prices as JSON-ready data (money as exact decimal strings), as reports and logs carry them."""
+    return {
+        "id": price.id,
+        "provider": price.provider,
+        "aliases": list(price.aliases),
+        **_rates_to_json(price.standard),
+        "per_request": decimal_text(price.per_request),
+        "batch": None if price.batch is None else _rates_to_json(price.batch),
+        "long_context": (
+            None
+            if price.long_context is None
+            else {"above_tokens": price.long_context.above_tokens, **_rates_to_json(price.long_context.rates)}
+        ),
+        "context_window": price.context_window,
+        "max_output_tokens": price.max_output_tokens,
+        "source": None if price.source is None else price.source.file,
+    }
+
+
+def _optional(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _rates_from_json(document: Any) -> TokenRates:
+    return TokenRates(
+        Decimal(document["input_per_mtok"]),
+        Decimal(document["output_per_mtok"]),
+        _optional(document.get("cached_input_per_mtok")),
+        _optional(document.get("cache_write_per_mtok")),
+    )
+
+
+def price_from_json(document: Any) -> ModelPrice:
+    """A price written by ``price_to_json`` (KeyError, TypeError or ValueError when it is damaged)."""
+    long_context = document.get("long_context")
+    batch = document.get("batch")
+    return ModelPrice(
+        id=document["id"],
+        provider=document["provider"],
+        standard=_rates_from_json(document),
+        aliases=tuple(document.get("aliases") or ()),
+        batch=None if batch is None else _rates_from_json(batch),
+        long_context=None
+        if long_context is None
+        else LongContext(int(long_context["above_tokens"]), _rates_from_json(long_context)),
+        per_request=Decimal(document.get("per_request") or 0),
+        context_window=document.get("context_window"),
+        max_output_tokens=document.get("max_output_tokens"),
+        source=PriceSource(document["provider"], None, "as recorded", document.get("source") or ""),
+    )

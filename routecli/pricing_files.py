@@ -10,7 +10,7 @@ from typing import Any
 
 from routecli.errors import InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, parse_yaml, read_yaml
-from routecli.pricing import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates
+from routecli.pricing import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates, decimal_text
 from routecli.spec import Choice, Date, Field, Int, List, Num, Obj, Spec, Str
 
 __all__ = [
@@ -23,8 +23,6 @@ __all__ = [
     "inline_price",
     "load_price_files",
     "load_price_table",
-    "price_from_json",
-    "price_to_json",
     "shipped_pricing_dir",
 ]
 
@@ -42,7 +40,7 @@ class PerMillion(Num):
     def check(self, value: Any, path: KeyPath) -> Decimal:
         price = super().check(value, path)
         if 0 < price < _PLAUSIBLE_MIN:
-            given, per_million = _plain(price), _plain(price * 1_000_000)
+            given, per_million = decimal_text(price), decimal_text(price * 1_000_000)
             raise InvalidValueError(
                 f"{given} looks like a price per token; prices here are per 1M tokens "
                 f"(write {per_million} for {given} per token)",
@@ -50,15 +48,11 @@ class PerMillion(Num):
             )
         if price > _PLAUSIBLE_MAX:
             raise InvalidValueError(
-                f"{_plain(price)} is implausibly high for a price per 1M tokens "
+                f"{decimal_text(price)} is implausibly high for a price per 1M tokens "
                 "(was it multiplied by 1,000,000 twice?)",
                 path=path,
             )
         return price
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def _rate_fields(required: bool) -> dict[str, Field]:
@@ -267,66 +261,4 @@ def inline_price(
         ),
         per_request=given.get("per_request", base.per_request),
         source=source,
-    )
-
-
-def _rates_to_json(rates: TokenRates) -> dict[str, str | None]:
-    return {
-        "input_per_mtok": _plain(rates.input),
-        "output_per_mtok": _plain(rates.output),
-        "cached_input_per_mtok": None if rates.cached_input is None else _plain(rates.cached_input),
-        "cache_write_per_mtok": None if rates.cache_write is None else _plain(rates.cache_write),
-    }
-
-
-def price_to_json(price: ModelPrice) -> dict[str, Any]:
-    """One model's prices as JSON-ready data (money as exact decimal strings), as reports and logs carry them."""
-    return {
-        "id": price.id,
-        "provider": price.provider,
-        "aliases": list(price.aliases),
-        **_rates_to_json(price.standard),
-        "per_request": _plain(price.per_request),
-        "batch": None if price.batch is None else _rates_to_json(price.batch),
-        "long_context": (
-            None
-            if price.long_context is None
-            else {"above_tokens": price.long_context.above_tokens, **_rates_to_json(price.long_context.rates)}
-        ),
-        "context_window": price.context_window,
-        "max_output_tokens": price.max_output_tokens,
-        "source": None if price.source is None else price.source.file,
-    }
-
-
-def _optional(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
-def _rates_from_json(document: Any) -> TokenRates:
-    return TokenRates(
-        Decimal(document["input_per_mtok"]),
-        Decimal(document["output_per_mtok"]),
-        _optional(document.get("cached_input_per_mtok")),
-        _optional(document.get("cache_write_per_mtok")),
-    )
-
-
-def price_from_json(document: Any) -> ModelPrice:
-    """A price written by ``price_to_json`` (KeyError, TypeError or ValueError when it is damaged)."""
-    long_context = document.get("long_context")
-    batch = document.get("batch")
-    return ModelPrice(
-        id=document["id"],
-        provider=document["provider"],
-        standard=_rates_from_json(document),
-        aliases=tuple(document.get("aliases") or ()),
-        batch=None if batch is None else _rates_from_json(batch),
-        long_context=None
-        if long_context is None
-        else LongContext(int(long_context["above_tokens"]), _rates_from_json(long_context)),
-        per_request=Decimal(document.get("per_request") or 0),
-        context_window=document.get("context_window"),
-        max_output_tokens=document.get("max_output_tokens"),
-        source=PriceSource(document["provider"], None, "as recorded", document.get("source") or ""),
     )

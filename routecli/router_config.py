@@ -99,10 +99,6 @@ class RouterConfig:
     def bottom(self) -> TierConfig:
         return next(iter(self.tiers.values()))
 
-    @property
-    def top(self) -> TierConfig:
-        return list(self.tiers.values())[-1]
-
     def path_from(self, entry: str) -> tuple[str, ...]:
         """The tiers a request tries in order when it enters at ``entry``: the chain from there, or just it."""
         if entry in self.chain:
@@ -338,6 +334,7 @@ def _build_tiers(
             near = closest(provider, list(providers))
             hint = f"; did you mean {near[0]!r}?" if near else f"; providers: {', '.join(providers)}"
             raise InvalidValueError(f"unknown provider {provider!r}{hint}", path=(*path, "provider"))
+        _check_params(item["params"], (*path, "params"))
         built[name] = TierConfig(
             name=name,
             provider=provider,
@@ -518,10 +515,13 @@ def _providers(data: Mapping[str, dict[str, Any]]) -> dict[str, ProviderConfig]:
     providers = {}
     for name, item in data.items():
         url = item["base_url"].rstrip("/")
-        if not url.startswith(("http://", "https://")):
+        if not url.startswith(("http://", "https://")) or not _parses_as_url(url):
             raise InvalidValueError(
                 f"expected an http:// or https:// URL, got {url!r}", path=("providers", name, "base_url")
             )
+        for header, value in item["headers"].items():
+            if not (header + value).isascii():
+                raise InvalidValueError("HTTP headers must be ASCII text", path=("providers", name, "headers", header))
         providers[name] = ProviderConfig(
             name=name,
             type=item["type"],
@@ -531,6 +531,29 @@ def _providers(data: Mapping[str, dict[str, Any]]) -> dict[str, ProviderConfig]:
             timeout_s=float(item["timeout_s"]),
         )
     return providers
+
+
+def _parses_as_url(url: str) -> bool:
+    import httpx
+
+    try:
+        return bool(httpx.URL(url).host)
+    except httpx.InvalidURL:
+        return False
+
+
+def _check_params(params: Mapping[str, Any], path: KeyPath) -> None:
+    """Request parameters go out as JSON: no NaN or infinity, no dates or other YAML-only values."""
+    import json
+
+    for key, value in params.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise InvalidValueError(
+                f"expected a JSON value (text, a finite number, true/false, a list or mapping), got {value!r}",
+                path=(*path, key),
+            ) from None
 
 
 def build_router_config(data: Any, table: PriceTable, base: Path = Path(), source: str = "") -> RouterConfig:
@@ -593,6 +616,11 @@ def api_key(provider: ProviderConfig) -> str | None:
     if provider.api_key_env is None:
         return None
     value = os.environ.get(provider.api_key_env)
+    if value and not value.isascii():
+        raise InputError(
+            f"environment variable {provider.api_key_env} holds characters an HTTP header cannot carry",
+            path=("providers", provider.name, "api_key_env"),
+        )
     if not value:
         raise InputError(
             f"environment variable {provider.api_key_env} is not set (it is named here as the API key)",

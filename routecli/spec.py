@@ -389,7 +389,7 @@ class Raw(Spec):
         return any(isinstance(value, self._KINDS[kind]) for kind in self.kinds)
 
     def expected(self) -> str:
-        return " or ".join(f"a JSON {kind}" for kind in self.kinds)
+        return "a JSON " + " or ".join(self.kinds)
 
     def check(self, value: Any, path: KeyPath) -> Any:
         if not self.accepts_type(value):

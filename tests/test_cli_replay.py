@@ -6,6 +6,7 @@ import json
 import socket
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -89,7 +90,7 @@ def test_unreachable_endpoint_fails_the_prompts_and_exits_1(tmp_path: Path, monk
     assert result.exit_code == 1, result.output
     assert "2 of 2 prompts got no answer" in result.stderr
     (run_dir,) = (tmp_path / "routecli-runs").iterdir()
-    _, decisions = read_log(run_dir / "decisions.jsonl")
+    decisions = read_log(run_dir / "decisions.jsonl").decisions
     assert sorted(d.id for d in decisions) == ["a", "b"]
     assert all(d.failed and d.attempts[0].error_kind == "connect" for d in decisions)
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
@@ -126,7 +127,7 @@ def test_sample_is_seeded_and_limit_takes_the_first(tmp_path: Path) -> None:
             app, ["replay", str(prompts), "-c", str(config), "--dry-run", "--log", str(log), *options]
         )
         assert result.exit_code == 0, result.output
-        return [decision.id for decision in read_log(log)[1]]
+        return [decision.id for decision in read_log(log).decisions]
 
     first = ids("--sample", "10", "--seed", "3")
     assert len(first) == 10
@@ -184,8 +185,7 @@ def test_an_interrupted_replay_keeps_every_finished_result(tmp_path: Path) -> No
         replay_prompts(
             config, prompt_file.prompts, run_info(config, prompt_file, 4), log, concurrency=1, on_result=stop_after_two
         )
-    _, decisions = read_log(log)
-    assert [d.id for d in decisions] == seen == ["a", "b"]
+    assert [d.id for d in read_log(log).decisions] == seen == ["a", "b"]
 
 
 def test_run_folders_are_utc_stamped_and_never_shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,3 +225,61 @@ def test_logged_costs_are_exact_decimals_without_trailing_zeros(tmp_path: Path) 
     expected = (Decimal(first["input_tokens"]) * 1 + Decimal(first["output_tokens"]) * 2) / 1_000_000
     assert first["cost"] == format(expected.normalize(), "f")
     assert not first["cost"].endswith("0")
+
+
+def test_report_leaves_out_a_last_line_cut_off_mid_write(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    CliRunner().invoke(
+        app, ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run", "--log", str(log)]
+    )
+    whole = log.read_text(encoding="utf-8")
+    write(log, whole + '{"kind":"decision","id":"e","li')  # killed while writing the fifth result
+    result = CliRunner().invoke(app, ["report", str(log), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["requests"] == 4
+    assert f"{log}:6: left out a line cut off mid-write" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda text: text.replace('"role":"answer","tier":"small"', '"role":"answer","tier":"tiny"', 1),
+            "tier 'tiny' is not in the run header's tiers",
+        ),
+        (
+            lambda text: text.replace('"price":{"id"', '"price":[{"id"', 1),
+            "not a decision log line",
+        ),
+    ],
+)
+def test_report_names_the_line_of_a_log_with_wrong_contents(tmp_path: Path, damage: Any, message: str) -> None:
+    log = tmp_path / "log.jsonl"
+    CliRunner().invoke(
+        app, ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run", "--log", str(log)]
+    )
+    write(log, damage(log.read_text(encoding="utf-8")))
+    result = CliRunner().invoke(app, ["report", str(log)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {log}:")
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_report_of_a_file_that_is_not_text(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\xff\xfe\x00binary")
+    result = CliRunner().invoke(app, ["report", str(log)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {log}: not a decision log: the file is not UTF-8 text\n"
+
+
+def test_a_label_that_names_no_tier_is_an_error_on_its_line(tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [*PROMPTS, {"id": "e", "prompt": "x", "label": "hugee"}]
+    prompts = prompts_file(tmp_path, rows)
+    config = router(tmp_path)
+    result = CliRunner().invoke(app, ["replay", str(prompts), "-c", str(config), "--dry-run"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {prompts}:5: label: label 'hugee' is not a tier of {config} (tiers: small, large)\n"
+    )

@@ -289,4 +289,118 @@ def test_the_api_key_is_sent_as_a_bearer_token_and_kept_out_of_errors() -> None:
     cfg = config(routing={"type": "fixed", "tier": "small"})
     (decision,), calls = run(cfg, [prompt("x")], lambda body: httpx.Response(401, text="bad key sk-secret"))
     assert calls.headers[0]["authorization"] == "Bearer sk-secret"
-    assert decision.error == "HTTP 401: bad key ***"
+    assert decision.error == "HTTP 401: the body is not shown: it may quote the key"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"choices": [{"message": None}]},
+        {"choices": [{"message": "hi"}]},
+        {"choices": []},
+        {"choices": "nope"},
+        [1, 2],
+        {"choices": [{"message": {"content": 42}}]},
+    ],
+)
+def test_odd_bodies_fail_the_prompt_and_nothing_else(body: object) -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    (decision,), _ = run(cfg, [prompt("x")], lambda _: httpx.Response(200, json=body))
+    assert decision.failed
+    assert decision.attempts[0].error_kind == "malformed"
+
+
+def test_content_parts_null_content_and_odd_extras_still_answer() -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    bodies = {
+        "parts": {
+            "choices": [{"message": {"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}}]
+        },
+        "tool": {"choices": [{"message": {"content": None, "tool_calls": [{"id": "t"}]}}]},
+        "extras": {
+            "choices": [{"message": {"content": "ok"}, "logprobs": [1, 2]}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 1, "prompt_tokens_details": [3]},
+        },
+    }
+    prompts = [prompt(name, index) for index, name in enumerate(bodies, start=1)]
+
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(200, json=bodies[body["messages"][0]["content"]])
+
+    decisions, _ = run(cfg, prompts, handler, concurrency=3)
+    by_text = {d.id: d for d in decisions}
+    assert not any(d.failed for d in decisions)
+    assert by_text["3"].attempts[0].input_tokens == 5  # usage kept; the odd details and logprobs ignored
+    assert by_text["3"].attempts[0].cached_tokens == 0
+
+
+@pytest.mark.parametrize(
+    ("usage", "estimated"),
+    [
+        ({"prompt_tokens": 5, "completion_tokens": None}, True),
+        ({"prompt_tokens": -1, "completion_tokens": 3}, True),
+        ({"prompt_tokens": 5.5, "completion_tokens": 3}, True),
+        ({"prompt_tokens": True, "completion_tokens": 3}, True),
+        ({"prompt_tokens": 5.0, "completion_tokens": 3}, False),
+    ],
+)
+def test_usage_that_is_not_whole_counts_is_replaced_by_an_estimate(usage: dict[str, Any], estimated: bool) -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    body = {"choices": [{"message": {"content": "four"}}], "usage": usage}
+    (decision,), _ = run(cfg, [prompt("2+2?")], lambda _: httpx.Response(200, json=body))
+    assert decision.attempts[0].estimated is estimated
+
+
+def test_cached_tokens_beyond_the_prompt_are_capped_and_cost_is_never_negative() -> None:
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    (decision,), _ = run(cfg, [prompt("x")], lambda _: reply("y", usage=(5, 1), cached=50))
+    attempt = decision.attempts[0]
+    assert attempt.cached_tokens == 5
+    assert attempt.cost == Decimal("0.0000045")  # 5 × $0.50 + 1 × $2, per 1M
+
+
+def test_nan_logprobs_count_as_none_and_fail_the_logprob_evaluator() -> None:
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        if body["model"] == "small-model":
+            return httpx.Response(
+                200,
+                content=b'{"choices":[{"message":{"content":"4"},"logprobs":{"content":[{"logprob":NaN}]}}]}',
+            )
+        return reply("4")
+
+    (decision,), _ = run(config(cascade=CASCADE), [prompt("2+2?")], handler)
+    assert decision.attempts[0].logprob is None
+    assert decision.escalations[0].reasons == ("logprob",)
+
+
+def test_an_unexpected_exception_fails_one_prompt_and_the_run_goes_on() -> None:
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        if body["messages"][0]["content"] == "boom":
+            raise RuntimeError("transport bug")
+        return reply("ok")
+
+    cfg = config(routing={"type": "fixed", "tier": "small"})
+    decisions, _ = run(cfg, [prompt("boom", 1), prompt("fine", 2)], handler)
+    by_id = {d.id: d for d in decisions}
+    assert by_id["2"].final_tier == "small"
+    assert by_id["1"].failed
+    assert by_id["1"].error == "internal error: RuntimeError: transport bug"
+
+
+def test_a_reply_slower_than_the_timeout_is_a_timeout() -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return reply("late")
+
+    async def main() -> Decision:
+        provider = OpenAIProvider("http://api.test/v1", timeout_s=0.05, transport=httpx.MockTransport(slow))
+        cfg = config(routing={"type": "fixed", "tier": "small"})
+        try:
+            return await Replayer(cfg, {"api": provider}).replay(prompt("x"))
+        finally:
+            await provider.aclose()
+
+    decision = asyncio.run(main())
+    assert decision.failed
+    assert decision.attempts[0].error_kind == "timeout"
+    assert decision.attempts[0].latency_ms < 2000

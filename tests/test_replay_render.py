@@ -163,15 +163,17 @@ def test_document_hops_and_counterfactual(cascade: ReplayReport) -> None:
             "tier": "heavy",
             "model": "big-1",
             "spend": "0.0657",
-            "savings": "0.030225",
-            "savings_pct": pytest.approx(0.030225 / 0.0657 * 100),
+            "compared_spend": "0.03438",
+            "savings": "0.03132",
+            "savings_pct": pytest.approx(0.03132 / 0.0657 * 100),
         },
         "bottom": {
             "tier": "light",
             "model": "small-1",
             "spend": "0.00578",
-            "savings": "-0.029695",
-            "savings_pct": pytest.approx(-0.029695 / 0.00578 * 100),
+            "compared_spend": "0.03438",
+            "savings": "-0.0286",
+            "savings_pct": pytest.approx(-0.0286 / 0.00578 * 100),
         },
     }
 
@@ -221,7 +223,7 @@ def test_money_stays_exact() -> None:
 
 def test_table_has_the_figures(cascade: ReplayReport) -> None:
     shown = text(cascade)
-    assert "Replay (cascade): 6 prompts, 4 answered, 2 failed; spend $0.03548, which saves $0.03023 (46.0%)" in (
+    assert "Replay (cascade): 6 prompts, 4 answered, 2 failed; spend $0.03548, which saves $0.03132 (47.7%)" in (
         " ".join(shown.split())
     )
     for row in (
@@ -244,8 +246,8 @@ def test_table_shows_hops_counterfactuals_and_errors(cascade: ReplayReport) -> N
     assert hop_lines[0][:6] == ["light", "→", "mid", "6", "4", "66.7%"]
     assert {"judge", "error", "logprob"} <= set(hop_lines[0])
     assert hop_lines[1][:6] == ["mid", "→", "heavy", "4", "3", "75.0%"]
-    assert "All on heavy (big-1): $0.0657 — this setup saves $0.03023 (46.0%)" in shown
-    assert "All on light (small-1): $0.00578 — this setup costs $0.0297 more (513.8% more)" in shown
+    assert "All on heavy (big-1): $0.0657 — this setup saves $0.03132 (47.7%)" in shown
+    assert "All on light (small-1): $0.00578 — this setup costs $0.0286 more (494.8% more)" in shown
     assert "Errors: server 3, timeout 2, rate_limit 1" in shown
     assert "No answer for 2 prompts: 9, 10" in shown
     assert "Skipped 1 invalid prompt line." in shown
@@ -312,8 +314,8 @@ def test_markdown_tables(cascade: ReplayReport) -> None:
         "| heavy (big-1) | 3 | 1 (25.0%) | $0.0155 (43.7%) | 100.0% (1/1) | 800 | 400 | 900 ms | 27.1 s |" in markdown
     )
     assert "| mid → heavy | 4 | 3 | 75.0% | error 2, length 1 |" in markdown
-    assert "- All on heavy (big-1): $0.0657 — this setup saves $0.03023 (46.0%)" in markdown
-    assert "- All on light (small-1): $0.00578 — this setup costs $0.0297 more (513.8% more)" in markdown
+    assert "- All on heavy (big-1): $0.0657 — this setup saves $0.03132 (47.7%)" in markdown
+    assert "- All on light (small-1): $0.00578 — this setup costs $0.0286 more (494.8% more)" in markdown
     assert "- No answer for 2 prompts: 9, 10" in markdown
     assert "\n\n\n" not in markdown
 

@@ -286,14 +286,17 @@ def test_counterfactuals_price_the_final_answers_tokens(cascade: ReplayReport) -
 
     All on heavy: 16000 + 29000 + (200×10 + 600×2.5 + 400×30 = 15500) + 5200 = 65700 → 0.0657.
     All on light: 1400 + 2600 + (200×1 + 600×0.5 + 400×2 = 1300) + 480 = 5780 → 0.00578.
+    This setup on those four prompts (failed 9 and 10 left out of both sides):
+    0.0014 + (0.0017 + 0.00165 + 0.0105) + (0 + 0.00315 + 0.0155) + 0.00048 = 0.03438.
     """
     top, bottom = cascade.counterfactual_top, cascade.counterfactual_bottom
     assert top is not None
-    assert (top.tier, top.model, top.spend, top.savings) == ("heavy", "big-1", D("0.0657"), D("0.030225"))
-    assert top.savings_pct == pytest.approx(0.030225 / 0.0657 * 100)
+    assert (top.tier, top.model, top.spend, top.compared_spend) == ("heavy", "big-1", D("0.0657"), D("0.03438"))
+    assert top.savings == D("0.03132")
+    assert top.savings_pct == pytest.approx(0.03132 / 0.0657 * 100)
     assert bottom is not None
-    assert (bottom.tier, bottom.spend, bottom.savings) == ("light", D("0.00578"), D("-0.029695"))
-    assert bottom.savings_pct == pytest.approx(-0.029695 / 0.00578 * 100)
+    assert (bottom.tier, bottom.spend, bottom.savings) == ("light", D("0.00578"), D("-0.0286"))
+    assert bottom.savings_pct == pytest.approx(-0.0286 / 0.00578 * 100)
 
 
 def test_cached_tokens_cost_the_input_price_without_a_cache_price() -> None:
@@ -439,3 +442,24 @@ def test_nothing_answered_has_no_counterfactual() -> None:
     assert report.counterfactual_top is None
     assert report.tiers[0].answer_share is None
     assert report.latency_ms == Percentiles(6, 6, 6, 6)
+
+
+def test_a_prompt_with_no_answer_counts_as_wrong_in_overall_quality() -> None:
+    """Two expected answers: one right, one never answered → 1 of 2, not 1 of 1."""
+    run = RunInfo(tiers=(LIGHT,), setup="single")
+    failed = decision("2", [failure("light", "timeout", 10)], None, 10)
+    failed = failed._replace(expected="42")
+    report = build_report(
+        run, [decision("1", [answer("light", (10, 1, 0), "0.000012", 5)], "light", 5, correct=True), failed]
+    )
+    assert report.quality is not None
+    assert (report.quality.checked, report.quality.correct) == (2, 1)
+    assert report.tiers[0].quality is not None
+    assert (report.tiers[0].quality.checked, report.tiers[0].quality.correct) == (1, 1)  # per tier: answers it served
+
+
+def test_a_dry_run_reports_no_escalation_at_all() -> None:
+    run = RunInfo(tiers=(LIGHT, HEAVY), setup="cascade", chain=("light", "heavy"), dry_run=True)
+    report = build_report(run, [decision("1", [answer("light", (10, 1, 0), "0.000012", 0)], "light", 0)])
+    assert report.escalation_rate is None
+    assert report.hops == ()

@@ -25,7 +25,7 @@ import tiktoken.registry
 
 from routecli import tokens
 from routecli.errors import InvalidValueError, RouteCliError
-from routecli.tokens import count_messages, count_text, count_texts, encoding, encoding_for_model
+from routecli.tokens import count_messages, count_text, counts_ahead, encoding, encoding_for_model
 
 SHA256 = {
     "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
@@ -124,6 +124,10 @@ def test_special_token_strings_count_as_plain_text() -> None:
     # As a special token "<|endoftext|>" would be the single id 100257; as text it is several pieces.
     assert count_text("<|endoftext|>", "cl100k_base") > 1
     assert 100257 not in encoding("cl100k_base").encode_ordinary("<|endoftext|>")
+
+
+def count_texts(texts: list[str] | tuple[str, ...], name: str = "o200k_base", chunk: int = 3) -> list[int]:
+    return [tokens for counted in counts_ahead(texts, name, chunk) for tokens in counted]
 
 
 def test_count_texts_keeps_order() -> None:

@@ -75,7 +75,8 @@ def show_model(
     """
     import json
 
-    from routecli.pricing_files import load_price_files, price_to_json
+    from routecli.pricing import price_to_json
+    from routecli.pricing_files import load_price_files
     from routecli.render import prices
 
     price = load_price_files(pricing or ()).lookup(model)

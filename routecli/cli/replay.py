@@ -10,11 +10,13 @@ import typer
 
 from routecli.cli.output import OutputFormat, emit
 from routecli.cli.simulate import FormatOption, OutputOption, PricingOption
+from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
 
 if TYPE_CHECKING:
-    from routecli.prompts import Prompt
+    from routecli.prompts import Prompt, PromptFile
     from routecli.replay.records import Decision, RunInfo
     from routecli.replay.report import ReplayReport
+    from routecli.router_config import RouterConfig
 
 __all__ = ["register"]
 
@@ -27,7 +29,9 @@ def replay(
         Path, typer.Option("--config", "-c", help="Router config YAML (docs/router.md).", show_default=False)
     ],
     pricing: PricingOption = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=1024, help="Requests in flight at once.")] = 8,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=1024, help="Requests in flight at once.")
+    ] = DEFAULT_CONCURRENCY,
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Replay only the first N prompts.", show_default=False)
     ] = None,
@@ -55,7 +59,7 @@ def replay(
     ] = False,
     output_tokens: Annotated[
         int, typer.Option("--output-tokens", min=0, help="Output tokens assumed per answer with --dry-run.")
-    ] = 256,
+    ] = DEFAULT_OUTPUT_TOKENS,
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar on a terminal.")
     ] = True,
@@ -85,6 +89,7 @@ def replay(
 
     router_config = load_router_config(config, pricing or ())
     prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
+    _check_labels(prompt_file, router_config)
     selected = _select(prompt_file.prompts, limit=limit, sample=sample, seed=seed)
     if dry_run:
         from routecli.replay.dryrun import dry_run as estimate
@@ -98,11 +103,12 @@ def replay(
                     written.write(decision)
         _emit_report(run, decisions, format, output, log)
         return
-    from routecli.replay.run import replay_prompts
+    from routecli.replay.run import provider_keys, replay_prompts
 
+    provider_keys(router_config)  # a missing key stops the run before anything is written
     run = run_info(router_config, prompt_file, len(selected))
     log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
-    _note(f"Replaying {len(selected):,} prompts; decision log: {log_path}")
+    _note(f"Replaying {len(selected):,} prompt{'' if len(selected) == 1 else 's'}; decision log: {log_path}")
     with _Progress(len(selected), enabled=progress) as bar:
         try:
             decisions = replay_prompts(
@@ -140,8 +146,24 @@ def report(
     """
     from routecli.replay.log import read_log
 
-    run, decisions = read_log(log)
-    _emit_report(run, decisions, format, output, None)
+    contents = read_log(log)
+    if contents.truncated_line is not None:
+        _note(f"{log}:{contents.truncated_line}: left out a line cut off mid-write (the run was stopped while logging)")
+    _emit_report(contents.run, contents.decisions, format, output, None)
+
+
+def _check_labels(prompt_file: PromptFile, config: RouterConfig) -> None:
+    """A label names the tier a prompt needs: one the config does not have is a typo, not a miss."""
+    from routecli.errors import InvalidValueError
+
+    for prompt in prompt_file.prompts:
+        if prompt.label is not None and prompt.label not in config.tiers:
+            raise InvalidValueError(
+                f"label {prompt.label!r} is not a tier of {config.source} (tiers: {', '.join(config.tiers)})",
+                source=str(prompt_file.path),
+                line=prompt.line,
+                path=("label",),
+            )
 
 
 def _select(prompts: list[Prompt], *, limit: int | None, sample: int | None, seed: int) -> list[Prompt]:
@@ -191,9 +213,10 @@ def _emit_report(
 
 
 def _write_report_json(report: ReplayReport, path: Path) -> None:
+    from routecli.cli.output import write_text
     from routecli.render.replay_json import replay_json
 
-    path.write_text(replay_json(report), encoding="utf-8")
+    write_text(replay_json(report), path)
 
 
 def _note(message: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +14,7 @@ from routecli.providers import Completion, ProviderError, Usage
 __all__ = ["OpenAIProvider", "parse_completion"]
 
 _ERROR_BODY_CHARS = 200
+_KEY_ECHOING = (401, 403)  # auth failures: bodies may quote part of the key, so they are not shown
 
 
 class OpenAIProvider:
@@ -35,6 +38,7 @@ class OpenAIProvider:
         if api_key:
             sent["Authorization"] = f"Bearer {api_key}"
         self._secret = api_key
+        self._timeout_s = timeout_s
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             headers=sent,
@@ -52,18 +56,22 @@ class OpenAIProvider:
             body["logprobs"] = True
             body["top_logprobs"] = body.get("top_logprobs") or 1
         try:
-            response = await self._client.post("chat/completions", json=body)
-        except httpx.TimeoutException as error:
+            async with asyncio.timeout(self._timeout_s):  # the whole request, however slowly it trickles in
+                response = await self._client.post("chat/completions", json=body)
+        except (httpx.TimeoutException, TimeoutError) as error:
             raise ProviderError("timeout", self._scrub(f"timed out ({type(error).__name__})")) from None
         except httpx.HTTPError as error:
             raise ProviderError("connect", self._scrub(f"{type(error).__name__}: {error}")) from None
         if response.status_code != 200:
-            detail = " ".join(response.text[:_ERROR_BODY_CHARS].split())
+            if response.status_code in _KEY_ECHOING:
+                detail = "the body is not shown: it may quote the key"
+            else:
+                detail = " ".join(response.text[:_ERROR_BODY_CHARS].split())
             message = f"HTTP {response.status_code}" + (f": {detail}" if detail else "")
             raise ProviderError("http", self._scrub(message), status=response.status_code)
         try:
             return parse_completion(response.json(), response.status_code)
-        except (ValueError, KeyError, IndexError, TypeError) as error:
+        except ValueError as error:  # also the JSON decoder's
             raise ProviderError(
                 "malformed", self._scrub(f"malformed response: {error}"), status=response.status_code
             ) from None
@@ -76,23 +84,73 @@ class OpenAIProvider:
 
 
 def parse_completion(document: Any, status: int = 200) -> Completion:
-    """The text, usage and logprobs of a chat completion body; KeyError/TypeError when it has none."""
-    choice = document["choices"][0]
-    message = choice["message"]
-    text = message.get("content") or ""
-    if not isinstance(text, str):
-        raise TypeError(f"message content is {type(text).__name__}, not text")
-    usage = None
-    reported = document.get("usage")
-    if isinstance(reported, Mapping) and reported.get("prompt_tokens") is not None:
-        details = reported.get("prompt_tokens_details") or {}
-        usage = Usage(
-            int(reported["prompt_tokens"]),
-            int(reported.get("completion_tokens") or 0),
-            int(details.get("cached_tokens") or 0),
-        )
-    logprobs = None
-    content = (choice.get("logprobs") or {}).get("content")
+    """The text, usage and logprobs of a chat completion body; ``ValueError`` naming what is wrong.
+
+    Endpoints differ in what they fill in: a missing or partial ``usage`` is
+    None (the engine counts with tiktoken instead), logprobs that are not
+    numbers are treated as absent, and a text reply may come as content parts.
+    """
+    choices = document.get("choices") if isinstance(document, Mapping) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
+        raise ValueError("no choices in the response")
+    choice = choices[0]
+    message = choice.get("message")
+    if not isinstance(message, Mapping):
+        raise ValueError("the first choice has no message")
+    finish = choice.get("finish_reason")
+    return Completion(
+        _text(message.get("content")),
+        _usage(document.get("usage")),
+        _logprobs(choice.get("logprobs")),
+        status,
+        finish if isinstance(finish, str) else None,
+    )
+
+
+def _text(content: Any) -> str:
+    """Message content as text: a string, null (a tool call), or a list of parts whose text parts are joined."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
     if isinstance(content, list):
-        logprobs = tuple(float(entry["logprob"]) for entry in content)
-    return Completion(text, usage, logprobs, status, choice.get("finish_reason"))
+        return "".join(
+            part["text"] for part in content if isinstance(part, Mapping) and isinstance(part.get("text"), str)
+        )
+    raise ValueError(f"message content is {type(content).__name__}, not text")
+
+
+def _count(value: Any) -> int | None:
+    """A token count as reported: a whole number of at least 0, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+        return None
+    return int(value)
+
+
+def _usage(reported: Any) -> Usage | None:
+    """Prompt and completion tokens when both are reported; cached tokens (at most the prompt's) when given."""
+    if not isinstance(reported, Mapping):
+        return None
+    prompt, completion = _count(reported.get("prompt_tokens")), _count(reported.get("completion_tokens"))
+    if prompt is None or completion is None:
+        return None
+    details = reported.get("prompt_tokens_details")
+    cached = _count(details.get("cached_tokens")) if isinstance(details, Mapping) else None
+    return Usage(prompt, completion, min(cached or 0, prompt))
+
+
+_LOWEST_LOGPROB = -1000.0  # exp(-1000) is 0.0 in a float already: "impossible" (-inf) reads as this, and stays JSON
+
+
+def _logprobs(logprobs: Any) -> tuple[float, ...] | None:
+    """Each output token's logprob; None when absent or when any is not a number."""
+    content = logprobs.get("content") if isinstance(logprobs, Mapping) else None
+    if not isinstance(content, list):
+        return None
+    values = []
+    for entry in content:
+        value = entry.get("logprob") if isinstance(entry, Mapping) else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            return None
+        values.append(max(float(value), _LOWEST_LOGPROB))
+    return tuple(values)

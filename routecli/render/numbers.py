@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from routecli.pricing import decimal_text as decimal_str
+
 __all__ = ["decimal_str", "fixed", "money", "percent", "plain_number", "probability"]
-
-
-def decimal_str(value: Decimal) -> str:
-    """The exact value as plain decimal text (no exponent, no trailing zeros)."""
-    if not value:
-        return "0"
-    return format(value.normalize(), "f")
 
 
 def fixed(value: Decimal, digits: int) -> Decimal:

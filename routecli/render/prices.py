@@ -12,8 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from routecli.pricing import ModelPrice, TokenRates
-from routecli.pricing_files import price_to_json
+from routecli.pricing import ModelPrice, TokenRates, price_to_json
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import decimal_str
 from routecli.render.terminal import compact_table

@@ -66,6 +66,7 @@ _COUNTERFACTUAL = _strict(
         "tier": {"type": "string"},
         "model": {"type": "string"},
         "spend": _COST,
+        "compared_spend": _COST,
         "savings": _MONEY,
         "savings_pct": {"type": ["number", "null"]},
     }
@@ -167,6 +168,7 @@ def _counterfactual(alone: Counterfactual | None) -> dict[str, Any] | None:
         "tier": alone.tier,
         "model": alone.model,
         "spend": decimal_str(alone.spend),
+        "compared_spend": decimal_str(alone.compared_spend),
         "savings": decimal_str(alone.savings),
         "savings_pct": alone.savings_pct,
     }

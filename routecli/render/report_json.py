@@ -8,7 +8,7 @@ from typing import Any
 
 from routecli import __version__
 from routecli.costmodel import SimulationResult, StrategyResult
-from routecli.pricing_files import price_to_json
+from routecli.pricing import price_to_json
 from routecli.render.numbers import decimal_str
 
 __all__ = [

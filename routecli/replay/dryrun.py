@@ -15,16 +15,15 @@ from routecli._gc import no_collection
 from routecli.errors import InvalidValueError
 from routecli.pricing import ModelPrice, usage_cost
 from routecli.prompts import Prompt
+from routecli.replay import DEFAULT_OUTPUT_TOKENS
 from routecli.replay.records import Attempt, Decision
 from routecli.router_config import RouterConfig, TierConfig
+from routecli.routing import ROUTER_ENCODING
 from routecli.routing.judge import JudgeRouter
 from routecli.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, count_text, counts_ahead
 
-__all__ = ["DEFAULT_OUTPUT_TOKENS", "ROUTER_ENCODING", "dry_run"]
+__all__ = ["dry_run"]
 
-DEFAULT_OUTPUT_TOKENS = 256
-ROUTER_ENCODING = "o200k_base"
-"""What rules and complexity routers count prompt tokens in (and most tiers bill in)."""
 _ROLE_TOKENS = 1  # "user", "system", "assistant": one token each in both encodings
 
 

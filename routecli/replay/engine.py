@@ -19,15 +19,15 @@ from routecli.pricing import usage_cost
 from routecli.prompts import Prompt
 from routecli.providers import Completion, ProviderError
 from routecli.quality import is_correct
+from routecli.replay import DEFAULT_CONCURRENCY
 from routecli.replay.records import Attempt, Decision, Escalation
 from routecli.router_config import RouterConfig, TierConfig
-from routecli.routing import RouteDecision
+from routecli.routing import ROUTER_ENCODING, RouteDecision
 from routecli.routing.judge import JUDGE_PARAMS, JudgeRouter
 from routecli.tokens import count_messages, count_text
 
 __all__ = ["Provider", "Replayer"]
 
-DEFAULT_CONCURRENCY = 8
 NOT_BILLED = Decimal(0)  # providers do not bill a request that got no reply
 
 
@@ -69,7 +69,11 @@ class Replayer:
 
         async def worker() -> None:
             for prompt in pending:  # one shared iterator: each prompt goes to exactly one worker
-                on_result(await self.replay(prompt))
+                try:
+                    decision = await self.replay(prompt)
+                except Exception as error:  # one prompt's surprise must not stop the others; it is logged as failed
+                    decision = _failed(prompt, f"internal error: {type(error).__name__}: {error}")
+                on_result(decision)
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
@@ -89,13 +93,13 @@ class Replayer:
         for index, name in enumerate(path):
             tier = self.config.tiers[name]
             last = index == len(path) - 1
-            evaluate = policy is not None and not last
+            evaluating = None if last else policy  # the last tier always answers: nothing to evaluate
             call = await self._call(
                 tier,
                 "answer",
                 prompt.messages,
                 {**tier.params, **params_override},
-                logprobs=evaluate and policy is not None and policy.needs_logprobs,
+                logprobs=evaluating is not None and evaluating.needs_logprobs,
             )
             if call.completion is None:
                 attempts.append(call.attempt)
@@ -104,7 +108,7 @@ class Replayer:
                 else:
                     escalations.append(Escalation(name, path[index + 1], ("error",)))
                 continue
-            if not evaluate:
+            if evaluating is None:
                 attempts.append(call.attempt)
                 final, answer_text = name, call.completion.text
                 break
@@ -146,7 +150,7 @@ class Replayer:
             if call.completion is None:
                 return RouteDecision(router.fallback, f"judge failed ({call.attempt.error_kind}), fallback")
             return router.decide_from(call.completion.text)
-        tokens = count_text(prompt.text) if router.needs_tokens else None
+        tokens = count_text(prompt.text, ROUTER_ENCODING) if router.needs_tokens else None
         return router.decide(prompt, tokens)
 
     async def _evaluate(
@@ -227,6 +231,23 @@ class Replayer:
             response=completion.text if self.log_content else None,
         )
         return _Call(attempt, completion)
+
+
+def _failed(prompt: Prompt, error: str) -> Decision:
+    expected = prompt.expected
+    return Decision(
+        id=prompt.id,
+        line=prompt.line,
+        route=None,
+        attempts=(),
+        final_tier=None,
+        escalations=(),
+        latency_ms=0.0,
+        label=prompt.label,
+        expected=None if expected is None else expected.value,
+        match=None if expected is None else expected.match,
+        error=error,
+    )
 
 
 def _elapsed_ms(started: float) -> float:

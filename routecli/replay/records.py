@@ -13,8 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from routecli.cascade import LogprobStats, Verdict
-from routecli.pricing import ModelPrice
-from routecli.pricing_files import price_from_json, price_to_json
+from routecli.pricing import ModelPrice, decimal_text, price_from_json, price_to_json
 from routecli.routing import RouteDecision
 
 __all__ = [
@@ -130,18 +129,12 @@ class RunInfo:
     invalid_lines: tuple[tuple[int, str], ...] = ()
     output_tokens_assumed: int | None = None
 
-    def tier(self, name: str) -> TierInfo:
-        return next(tier for tier in self.tiers if tier.name == name)
-
 
 # ------------------------------------------------------------------ to JSON
 
 
 def _money(value: Decimal | None) -> str | None:
-    """Exact decimal text without trailing zeros, as in reports."""
-    if value is None:
-        return None
-    return format(value.normalize(), "f") if value else "0"
+    return None if value is None else decimal_text(value)
 
 
 def run_to_json(run: RunInfo) -> dict[str, Any]:

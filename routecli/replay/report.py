@@ -84,12 +84,21 @@ class Hop:
 
 @dataclass(frozen=True, slots=True)
 class Counterfactual:
-    """What the answered prompts would have cost on one tier alone, with the same token counts."""
+    """What the answered prompts would have cost on one tier alone, with the same token counts.
+
+    ``compared_spend`` is what this setup spent on those same prompts (every
+    call made for them, judges and escalations included), so failed prompts
+    are on neither side of ``savings``.
+    """
 
     tier: str
     model: str
     spend: Decimal
-    savings: Decimal
+    compared_spend: Decimal
+
+    @property
+    def savings(self) -> Decimal:
+        return self.spend - self.compared_spend
 
     @property
     def savings_pct(self) -> float | None:
@@ -134,8 +143,8 @@ class ReplayReport:
 
     @property
     def escalation_rate(self) -> float | None:
-        """Share of prompts that escalated at least once."""
-        return rate(self.escalated, self.requests)
+        """Share of prompts that escalated at least once; None for a dry run, which cannot know."""
+        return None if self.run.dry_run else rate(self.escalated, self.requests)
 
 
 class _HopTotals:
@@ -179,7 +188,7 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
     failed_ids: list[str] = []
     latencies: list[float] = []
     top, bottom = run.tiers[-1], run.tiers[0]
-    top_spend = bottom_spend = ZERO
+    top_spend = bottom_spend = answered_spend = ZERO
     escalated = estimated = 0
     for decision in decisions:
         for attempt in decision.attempts:
@@ -212,7 +221,10 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
         final = decision.final_answer()
         if final is None:
             failed_ids.append(decision.id)
+            if decision.expected is not None:
+                overall_quality.add(False)  # no answer is a wrong answer
             continue
+        answered_spend += sum((attempt.cost for attempt in decision.attempts), ZERO)
         served = totals[final.tier]
         served.answered += 1
         served.quality.add(decision.correct)
@@ -234,7 +246,9 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
         tiers=tuple(_tier_stats(info.name, info.model, totals[info.name], total_spend, answered) for info in run.tiers),
         total_spend=total_spend,
         escalated=escalated,
-        hops=tuple(
+        hops=()
+        if run.dry_run
+        else tuple(
             Hop(tier, next_tier[tier], hop.attempted, hop.escalated, _by_count(hop.reasons))
             for tier, hop in hops.items()
         ),
@@ -242,8 +256,8 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
         errors=_by_count(errors),
         failed_ids=tuple(sorted(failed_ids, key=_natural)),
         quality=overall_quality if overall_quality.checked else None,
-        counterfactual_top=_counterfactual(top, top_spend, total_spend) if answered else None,
-        counterfactual_bottom=_counterfactual(bottom, bottom_spend, total_spend) if answered else None,
+        counterfactual_top=_counterfactual(top, top_spend, answered_spend) if answered else None,
+        counterfactual_bottom=_counterfactual(bottom, bottom_spend, answered_spend) if answered else None,
         routing=None
         if not routed and not confusion
         else Routing(
@@ -259,7 +273,7 @@ def _by_count(counts: Counter[str]) -> dict[str, int]:
 
 
 def _counterfactual(tier: TierInfo, spend: Decimal, actual: Decimal) -> Counterfactual:
-    return Counterfactual(tier.name, tier.model, spend, spend - actual)
+    return Counterfactual(tier.name, tier.model, spend, actual)
 
 
 def _tier_stats(name: str, model: str, totals: _TierTotals, total_spend: Decimal, answered: int) -> TierStats:

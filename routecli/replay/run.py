@@ -11,14 +11,17 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from routecli.errors import InputError
 from routecli.prompts import Prompt, PromptFile
 from routecli.providers.openai import OpenAIProvider
 from routecli.replay.engine import Replayer
 from routecli.replay.log import DecisionLog
 from routecli.replay.records import Decision, RunInfo, TierInfo
 from routecli.router_config import RouterConfig, api_key
+from routecli.routing import ROUTER_ENCODING
+from routecli.tokens import encoding
 
-__all__ = ["default_run_dir", "replay_prompts", "run_info"]
+__all__ = ["default_run_dir", "provider_keys", "replay_prompts", "run_info"]
 
 
 def run_info(
@@ -59,6 +62,15 @@ def default_run_dir(prompts: Path, now: dt.datetime | None = None) -> Path:
     return folder
 
 
+def provider_keys(config: RouterConfig) -> dict[str, str | None]:
+    """The API key of every provider a tier uses, from its environment variable; an error naming the variable."""
+    used = {tier.provider for tier in config.tiers.values()}
+    try:
+        return {name: api_key(provider) for name, provider in config.providers.items() if name in used}
+    except InputError as error:
+        raise error.located(config.source, None) from None
+
+
 def replay_prompts(
     config: RouterConfig,
     prompts: Sequence[Prompt],
@@ -74,8 +86,10 @@ def replay_prompts(
     On Ctrl-C the decisions finished so far are in the log and the
     ``KeyboardInterrupt`` propagates.
     """
-    used = {tier.provider for tier in config.tiers.values()}
-    keys = {name: api_key(provider) for name, provider in config.providers.items() if name in used}  # before any call
+    keys = provider_keys(config)
+    router = config.router
+    if router is not None and router.needs_tokens:
+        encoding(ROUTER_ENCODING)  # load it now, not inside the event loop where it would stall every request
     decisions: list[Decision] = []
     with DecisionLog(log_path, run) as log:
 
@@ -94,7 +108,7 @@ def replay_prompts(
                     max_connections=concurrency,
                 )
                 for name, provider in config.providers.items()
-                if name in used
+                if name in keys
             }
             try:
                 replayer = Replayer(config, providers, log_content=log_content)

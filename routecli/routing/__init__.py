@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["RouteDecision"]
+__all__ = ["ROUTER_ENCODING", "RouteDecision"]
+
+ROUTER_ENCODING = "o200k_base"
+"""The tiktoken encoding routers count a prompt's tokens in (``min_tokens``, the complexity length feature)."""
 
 
 class RouteDecision(NamedTuple):

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["Condition", "FixedRouter", "Rule", "RulesRouter", "conditions_from"]
 
 Test = Callable[["Prompt", int | None], bool]
+Measure = Callable[["Prompt", int | None], int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +27,11 @@ class Condition:
     test: Test
 
 
-def _at_least(value: int, measure: Callable[[Prompt, int | None], int | None]) -> Test:
+def _at_least(value: int, measure: Measure) -> Test:
     return lambda prompt, tokens: (measured := measure(prompt, tokens)) is not None and measured >= value
 
 
-def _at_most(value: int, measure: Callable[[Prompt, int | None], int | None]) -> Test:
+def _at_most(value: int, measure: Measure) -> Test:
     return lambda prompt, tokens: (measured := measure(prompt, tokens)) is not None and measured <= value
 
 
@@ -64,6 +65,17 @@ def _same(found: Any, wanted: Any) -> bool:
     return isinstance(found, bool) == isinstance(wanted, bool) and found == wanted
 
 
+_BOUNDS: dict[str, tuple[Callable[[int, Measure], Test], Measure]] = {
+    "min_tokens": (_at_least, _tokens),
+    "max_tokens": (_at_most, _tokens),
+    "min_chars": (_at_least, _chars),
+    "max_chars": (_at_most, _chars),
+    "min_messages": (_at_least, _messages),
+    "max_messages": (_at_most, _messages),
+}
+"""Conditions that bound a measure of the prompt: the test and what it measures."""
+
+
 def conditions_from(when: Mapping[str, Any]) -> tuple[Condition, ...]:
     """Conditions from a rule's validated ``when`` mapping (keys as in docs/router.md)."""
     made: list[Condition] = []
@@ -71,18 +83,9 @@ def conditions_from(when: Mapping[str, Any]) -> tuple[Condition, ...]:
         if value is None:
             continue
         test: Test
-        if name == "min_tokens":
-            test = _at_least(value, _tokens)
-        elif name == "max_tokens":
-            test = _at_most(value, _tokens)
-        elif name == "min_chars":
-            test = _at_least(value, _chars)
-        elif name == "max_chars":
-            test = _at_most(value, _chars)
-        elif name == "min_messages":
-            test = _at_least(value, _messages)
-        elif name == "max_messages":
-            test = _at_most(value, _messages)
+        if name in _BOUNDS:
+            bound, measure = _BOUNDS[name]
+            test = bound(value, measure)
         elif name == "keywords":
             test = _keywords(value)
         elif name == "regex":
