@@ -263,7 +263,7 @@ class _Progress:
         self.escalated += decision.escalated
         self.failed += decision.failed
         self.spend += sum(attempt.cost for attempt in decision.attempts)
-        status = f"{money(self.spend)} · escalated {self.escalated / self.done:.0%} · errors {self.failed}"
+        status = f"{money(self.spend)} · escalated {self.escalated / self.done:.0%} · failed {self.failed}"
         self._progress.update(self._task, advance=1, status=status)
 
 
