@@ -623,7 +623,7 @@ def api_key(provider: ProviderConfig) -> str | None:
         )
     if not value:
         raise InputError(
-            f"environment variable {provider.api_key_env} is not set (it is named here as the API key)",
+            f"environment variable {provider.api_key_env} is not set or empty (it is named here as the API key)",
             path=("providers", provider.name, "api_key_env"),
         )
     return value

@@ -283,3 +283,55 @@ def test_a_label_that_names_no_tier_is_an_error_on_its_line(tmp_path: Path) -> N
     assert result.stderr == (
         f"Error: {prompts}:5: label: label 'hugee' is not a tier of {config} (tiers: small, large)\n"
     )
+
+
+def test_outputs_never_overwrite_an_input(tmp_path: Path) -> None:
+    prompts, config = prompts_file(tmp_path), router(tmp_path)
+    before = prompts.read_text(encoding="utf-8")
+    for option in ("--log", "-o"):
+        result = CliRunner().invoke(app, ["replay", str(prompts), "-c", str(config), "--dry-run", option, str(prompts)])
+        assert result.exit_code == 2
+        assert result.stderr == f"Error: {prompts}: is an input of this run; write the log or report elsewhere\n"
+    assert prompts.read_text(encoding="utf-8") == before
+
+
+def test_an_output_that_cannot_be_written_stops_the_run_before_any_call(tmp_path: Path) -> None:
+    config = router(tmp_path, closed_port())
+    out = tmp_path / "missing" / "report.json"
+    result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {out}: cannot write output: no folder {out.parent}\n"
+    assert not (tmp_path / "routecli-runs").exists()
+    html = CliRunner().invoke(
+        app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "-o", str(tmp_path / "r.html")]
+    )
+    assert html.exit_code == 2
+    assert "replay reports are table, json, markdown or csv; not HTML" in html.stderr
+
+
+def test_a_report_of_a_stopped_run_says_it_is_incomplete(tmp_path: Path) -> None:
+    config = load_router_config(router(tmp_path, closed_port()))
+    prompt_file = read_prompts(prompts_file(tmp_path))
+    log = tmp_path / "log.jsonl"
+
+    def stop_after_one(decision: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        replay_prompts(
+            config, prompt_file.prompts, run_info(config, prompt_file, 4), log, concurrency=1, on_result=stop_after_one
+        )
+    table = CliRunner().invoke(app, ["report", str(log)])
+    assert "Incomplete: 1 of 4 prompts have results (the run was stopped); figures cover those only." in " ".join(
+        table.stdout.split()
+    )
+    document = json.loads(CliRunner().invoke(app, ["report", str(log), "-f", "json"]).stdout)
+    assert (document["prompts_selected"], document["requests"]) == (4, 1)
+
+
+def test_the_decision_log_is_named_on_stderr_not_in_the_report(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    args = ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run", "--log", str(log)]
+    result = CliRunner().invoke(app, args)
+    assert f"Decision log: {log}" in result.stderr
+    assert "Decision log" not in result.stdout

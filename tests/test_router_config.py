@@ -433,7 +433,7 @@ def test_an_unset_key_variable_is_an_error_naming_it(monkeypatch: pytest.MonkeyP
     with pytest.raises(InputError) as caught:
         api_key(provider)
     assert str(caught.value) == (
-        "providers.openai.api_key_env: environment variable ROUTECLI_TEST_KEY is not set "
+        "providers.openai.api_key_env: environment variable ROUTECLI_TEST_KEY is not set or empty "
         "(it is named here as the API key)"
     )
     monkeypatch.setenv("ROUTECLI_TEST_KEY", SECRET)
@@ -448,7 +448,7 @@ def test_replay_stops_before_any_call_when_a_key_is_missing(runner: CliRunner, m
     result = runner.invoke(app, ["replay", "p.jsonl", "-c", "router.yaml", "--no-progress"])
     assert result.exit_code == 2
     assert result.stderr.endswith(
-        "Error: router.yaml: providers.api.api_key_env: environment variable ROUTECLI_TEST_KEY is not set "
+        "Error: router.yaml: providers.api.api_key_env: environment variable ROUTECLI_TEST_KEY is not set or empty "
         "(it is named here as the API key)\n"
     )
     assert not Path("routecli-runs").exists()

@@ -14,7 +14,16 @@ from routecli.errors import InputFileError, InvalidValueError
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-__all__ = ["FORMAT_HELP", "OutputFormat", "emit", "resolve_format", "write_renderable", "write_text"]
+__all__ = [
+    "FORMAT_HELP",
+    "REPORT_FORMAT_HELP",
+    "OutputFormat",
+    "ReportFormat",
+    "emit",
+    "resolve_format",
+    "write_renderable",
+    "write_text",
+]
 
 FILE_WIDTH = 240  # tables take only the width they need; lines are stripped of trailing spaces
 
@@ -29,7 +38,17 @@ class OutputFormat(StrEnum):
     html = "html"
 
 
+class ReportFormat(StrEnum):
+    """Formats of reports with no HTML page (replay's)."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
 FORMAT_HELP = "Output format [default: from --output's suffix (.json, .md, .csv, .html), else table]."
+REPORT_FORMAT_HELP = "Output format [default: from --output's suffix (.json, .md, .csv), else table]."
 _BY_SUFFIX = {
     ".json": OutputFormat.json,
     ".md": OutputFormat.markdown,

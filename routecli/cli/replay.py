@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from routecli.cli.output import OutputFormat, emit
-from routecli.cli.simulate import FormatOption, OutputOption, PricingOption
+from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, emit, resolve_format
+from routecli.cli.simulate import OutputOption, PricingOption
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
 
 if TYPE_CHECKING:
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 EXIT_FAILED = 1
+ReportFormatOption = Annotated[
+    ReportFormat | None, typer.Option("--format", "-f", help=REPORT_FORMAT_HELP, show_default=False)
+]
 
 
 def replay(
@@ -63,7 +67,7 @@ def replay(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar on a terminal.")
     ] = True,
-    format: FormatOption = None,
+    format: ReportFormatOption = None,
     output: OutputOption = None,
 ) -> None:
     """Send PROMPTS through the router and cascade in --config; report spend, escalations, latency and quality.
@@ -87,6 +91,7 @@ def replay(
     from routecli.replay.run import default_run_dir, run_info
     from routecli.router_config import load_router_config
 
+    _check_outputs(inputs=(prompts, config, *(pricing or ())), outputs=(log, output), format=format)
     router_config = load_router_config(config, pricing or ())
     prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
     _check_labels(prompt_file, router_config)
@@ -108,7 +113,7 @@ def replay(
     provider_keys(router_config)  # a missing key stops the run before anything is written
     run = run_info(router_config, prompt_file, len(selected))
     log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
-    _note(f"Replaying {len(selected):,} prompt{'' if len(selected) == 1 else 's'}; decision log: {log_path}")
+    _note(f"Replaying {_prompts(len(selected))}; decision log: {log_path}")
     with _Progress(len(selected), enabled=progress) as bar:
         try:
             decisions = replay_prompts(
@@ -124,17 +129,17 @@ def replay(
             bar.stop()
             _note(f"Interrupted: {bar.done:,} of {len(selected):,} results are in {log_path}")
             raise typer.Exit(130) from None
+    if log is None:  # first: the paid-for report is kept whatever happens to the output
+        _write_report_json(run, decisions, log_path.parent / "report.json")
     report = _emit_report(run, decisions, format, output, log_path)
-    if log is None:
-        _write_report_json(report, log_path.parent / "report.json")
     if report.failed:
-        _note(f"{report.failed:,} of {report.requests:,} prompts got no answer; see {log_path}")
+        _note(f"{report.failed:,} of {_prompts(report.requests)} got no answer; see {log_path}")
         raise typer.Exit(EXIT_FAILED)
 
 
 def report(
     log: Annotated[Path, typer.Argument(help="A decision log written by replay.", show_default=False, metavar="LOG")],
-    format: FormatOption = None,
+    format: ReportFormatOption = None,
     output: OutputOption = None,
 ) -> None:
     """Render a replay's report again from its decision log, calling nothing.
@@ -146,10 +151,34 @@ def report(
     """
     from routecli.replay.log import read_log
 
+    _check_outputs(inputs=(log,), outputs=(output,), format=format)
     contents = read_log(log)
     if contents.truncated_line is not None:
         _note(f"{log}:{contents.truncated_line}: left out a line cut off mid-write (the run was stopped while logging)")
     _emit_report(contents.run, contents.decisions, format, output, None)
+
+
+def _prompts(count: int) -> str:
+    return f"{count:,} prompt{'' if count == 1 else 's'}"
+
+
+def _check_outputs(*, inputs: Sequence[Path], outputs: Sequence[Path | None], format: ReportFormat | None) -> None:
+    """Before any call: outputs must not overwrite an input, and -o must be writable where it points."""
+    from routecli.errors import InputFileError
+
+    taken = {path.resolve() for path in inputs}
+    for path in outputs:
+        if path is None:
+            continue
+        if path.resolve() in taken:
+            raise InputFileError("is an input of this run; write the log or report elsewhere", source=str(path))
+        if path.is_dir():
+            raise InputFileError("is a directory; give a file name", source=str(path))
+    output = outputs[-1]
+    if output is not None and not output.resolve().parent.is_dir():
+        raise InputFileError(f"cannot write output: no folder {output.parent}", source=str(output))
+    if output is not None and format is None and resolve_format(None, output) is OutputFormat.html:
+        raise InputFileError("replay reports are table, json, markdown or csv; not HTML", source=str(output))
 
 
 def _check_labels(prompt_file: PromptFile, config: RouterConfig) -> None:
@@ -178,10 +207,9 @@ def _select(prompts: list[Prompt], *, limit: int | None, sample: int | None, see
 
 
 def _emit_report(
-    run: RunInfo, decisions: list[Decision], format: OutputFormat | None, output: Path | None, log: Path | None
+    run: RunInfo, decisions: list[Decision], format: ReportFormat | None, output: Path | None, log: Path | None
 ) -> ReplayReport:
-    from rich.console import Group, RenderableType
-    from rich.text import Text
+    from rich.console import RenderableType
 
     from routecli.replay.report import build_report
 
@@ -190,8 +218,7 @@ def _emit_report(
     def table() -> RenderableType:
         from routecli.render.replay_report import replay_renderable
 
-        rendered = replay_renderable(built)
-        return rendered if log is None else Group(rendered, Text(f"Decision log: {log}", style="dim"))
+        return replay_renderable(built)
 
     def json() -> str:
         from routecli.render.replay_json import replay_json
@@ -208,15 +235,18 @@ def _emit_report(
 
         return replay_csv(built)
 
-    emit(format, output, table=table, json=json, markdown=markdown, csv=csv)
+    emit(None if format is None else OutputFormat(format), output, table=table, json=json, markdown=markdown, csv=csv)
+    if log is not None and format is None and output is None:
+        _note(f"Decision log: {log}")
     return built
 
 
-def _write_report_json(report: ReplayReport, path: Path) -> None:
+def _write_report_json(run: RunInfo, decisions: list[Decision], path: Path) -> None:
     from routecli.cli.output import write_text
     from routecli.render.replay_json import replay_json
+    from routecli.replay.report import build_report
 
-    write_text(replay_json(report), path)
+    write_text(replay_json(build_report(run, decisions)), path)
 
 
 def _note(message: str) -> None:

@@ -68,6 +68,8 @@ class OpenAIProvider:
             else:
                 detail = " ".join(response.text[:_ERROR_BODY_CHARS].split())
             message = f"HTTP {response.status_code}" + (f": {detail}" if detail else "")
+            if response.status_code == 404:
+                message += f" (is base_url right? it usually ends in /v1; requests go to {response.request.url})"
             raise ProviderError("http", self._scrub(message), status=response.status_code)
         try:
             return parse_completion(response.json(), response.status_code)

@@ -256,6 +256,11 @@ def _error_lines(report: ReplayReport) -> list[str]:
 
 def _notes(report: ReplayReport) -> list[str]:
     notes = []
+    if report.run.prompt_count > report.requests:
+        notes.append(
+            f"Incomplete: {report.requests:,} of {_counted(report.run.prompt_count, 'prompt')} have results "
+            "(the run was stopped); figures cover those only."
+        )
     if report.invalid:
         notes.append(f"Skipped {_counted(report.invalid, 'invalid prompt line')}.")
     if report.estimated_requests and not report.run.dry_run:
