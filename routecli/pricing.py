@@ -6,7 +6,7 @@ kept as exact ``Decimal`` values; nothing here rounds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -31,6 +31,7 @@ __all__ = [
     "request_costs",
     "token_rates",
     "usage_cost",
+    "usage_pricer",
 ]
 
 PER_MILLION = Decimal(1_000_000)
@@ -194,6 +195,21 @@ def usage_cost(price: ModelPrice, input_tokens: int, output_tokens: int, cached_
         (input_tokens - cached_tokens) * rates.input + cached_tokens * cached_rate + output_tokens * rates.output
     )
     return per_million.scaleb(-6) + price.per_request
+
+
+def usage_pricer(price: ModelPrice) -> Callable[[int, int, int], Decimal]:
+    """``usage_cost`` for one model with its rates looked up once: for pricing many requests (dry runs, reports)."""
+    if price.long_context is not None:
+        return lambda tokens_in, tokens_out, cached: usage_cost(price, tokens_in, tokens_out, cached)
+    rates = price.standard
+    rate_in, rate_out = rates.input.scaleb(-6), rates.output.scaleb(-6)
+    rate_cached = (rates.input if rates.cached_input is None else rates.cached_input).scaleb(-6)
+    fee = price.per_request
+
+    def cost(tokens_in: int, tokens_out: int, cached: int) -> Decimal:
+        return (tokens_in - cached) * rate_in + cached * rate_cached + tokens_out * rate_out + fee
+
+    return cost
 
 
 def expected_request_cost(

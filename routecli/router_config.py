@@ -534,11 +534,13 @@ def _providers(data: Mapping[str, dict[str, Any]]) -> dict[str, ProviderConfig]:
 
 
 def _parses_as_url(url: str) -> bool:
-    import httpx
+    """A host, and a port that is a number if given (urllib, not httpx: a dry run never loads httpx)."""
+    from urllib.parse import urlsplit
 
     try:
-        return bool(httpx.URL(url).host)
-    except httpx.InvalidURL:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:
         return False
 
 

@@ -474,7 +474,7 @@ def test_the_api_key_is_sent_but_never_written(runner: CliRunner, monkeypatch: p
     def provider_with_mock_transport(base_url: str, **options: Any) -> OpenAIProvider:
         return OpenAIProvider(base_url, transport=httpx.MockTransport(handler), **options)
 
-    monkeypatch.setattr("routecli.replay.run.OpenAIProvider", provider_with_mock_transport)
+    monkeypatch.setattr("routecli.providers.openai.OpenAIProvider", provider_with_mock_transport)
     monkeypatch.setenv("ROUTECLI_TEST_KEY", SECRET)
     write(Path("router.yaml"), KEY_CONFIG)
     write(Path("p.jsonl"), '{"id": "q1", "prompt": "Capital of France?", "expected": "Paris"}\n')

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from routecli.pricing import LongContext, ModelPrice, TokenRates, usage_cost
+from hypothesis import given
+from hypothesis import strategies as st
+
+from routecli.pricing import LongContext, ModelPrice, TokenRates, usage_cost, usage_pricer
 
 D = Decimal
 STANDARD = TokenRates(input=D("3"), output=D("15"), cached_input=D("0.3"))
@@ -87,3 +90,25 @@ def test_batch_rates_are_not_used_for_replayed_requests() -> None:
 
 def test_no_tokens_cost_nothing() -> None:
     assert usage_cost(model(), 0, 0) == 0
+
+
+@given(
+    tokens_in=st.integers(0, 3_000_000),
+    tokens_out=st.integers(0, 100_000),
+    cached_share=st.floats(0, 1),
+    long=st.booleans(),
+    cache_price=st.booleans(),
+)
+def test_a_pricer_costs_exactly_what_usage_cost_does(
+    tokens_in: int, tokens_out: int, cached_share: float, long: bool, cache_price: bool
+) -> None:
+    rates = TokenRates(Decimal("1.25"), Decimal("10"), Decimal("0.125") if cache_price else None)
+    price = ModelPrice(
+        id="m",
+        provider="p",
+        standard=rates,
+        long_context=LongContext(200_000, TokenRates(Decimal("2.5"), Decimal("15"))) if long else None,
+        per_request=Decimal("0.001"),
+    )
+    cached = int(tokens_in * cached_share)
+    assert usage_pricer(price)(tokens_in, tokens_out, cached) == usage_cost(price, tokens_in, tokens_out, cached)

@@ -8,12 +8,11 @@ runs on a second core while this thread routes and prices what is counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 
 from routecli._gc import no_collection
 from routecli.errors import InvalidValueError
-from routecli.pricing import ModelPrice, usage_cost
+from routecli.pricing import usage_pricer
 from routecli.prompts import Prompt
 from routecli.replay import DEFAULT_OUTPUT_TOKENS
 from routecli.replay.records import Attempt, Decision
@@ -80,7 +79,7 @@ class _Estimate:
         limit = tier.params.get("max_tokens")
         self.output_tokens = min(output_tokens, limit) if isinstance(limit, int) else output_tokens
         self.assumed = output_tokens
-        self.cost = _pricer(tier.price)
+        self.cost = usage_pricer(tier.price)
 
     def attempt(self, prompt: Prompt, counted: int) -> Attempt:
         """``counted`` is the prompt's text in ``ROUTER_ENCODING``; other encodings count again."""
@@ -97,15 +96,6 @@ class _Estimate:
             output_tokens=tokens_out,
             cached_tokens=0,
             estimated=True,
-            cost=self.cost(tokens_in, tokens_out),
+            cost=self.cost(tokens_in, tokens_out, 0),
             latency_ms=0.0,
         )
-
-
-def _pricer(price: ModelPrice) -> Callable[[int, int], Decimal]:
-    """``usage_cost`` for one model, with its rates taken out once where no long-context rate can apply."""
-    if price.long_context is not None:
-        return lambda tokens_in, tokens_out: usage_cost(price, tokens_in, tokens_out)
-    rate_in, rate_out = price.standard.input.scaleb(-6), price.standard.output.scaleb(-6)
-    fee = price.per_request
-    return lambda tokens_in, tokens_out: tokens_in * rate_in + tokens_out * rate_out + fee

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from routecli.metrics import Percentiles, percentiles, rate
-from routecli.pricing import usage_cost
+from routecli.pricing import usage_pricer
 from routecli.replay.records import Decision, RunInfo, TierInfo
 
 __all__ = [
@@ -188,6 +188,7 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
     failed_ids: list[str] = []
     latencies: list[float] = []
     top, bottom = run.tiers[-1], run.tiers[0]
+    top_cost, bottom_cost = usage_pricer(top.price), usage_pricer(bottom.price)
     top_spend = bottom_spend = answered_spend = ZERO
     escalated = estimated = 0
     for decision in decisions:
@@ -230,8 +231,8 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
         served.quality.add(decision.correct)
         overall_quality.add(decision.correct)
         counted = (final.input_tokens, final.output_tokens, final.cached_tokens)
-        top_spend += usage_cost(top.price, *counted)
-        bottom_spend += usage_cost(bottom.price, *counted)
+        top_spend += top_cost(*counted)
+        bottom_spend += bottom_cost(*counted)
     total_spend = sum((tier.spend for tier in totals.values()), ZERO)
     requests = len(decisions)
     answered = requests - len(failed_ids)

@@ -13,8 +13,6 @@ from pathlib import Path
 
 from routecli.errors import InputError
 from routecli.prompts import Prompt, PromptFile
-from routecli.providers.openai import OpenAIProvider
-from routecli.replay.engine import Replayer
 from routecli.replay.log import DecisionLog
 from routecli.replay.records import Decision, RunInfo, TierInfo
 from routecli.router_config import RouterConfig, api_key
@@ -86,6 +84,9 @@ def replay_prompts(
     On Ctrl-C the decisions finished so far are in the log and the
     ``KeyboardInterrupt`` propagates.
     """
+    from routecli.providers.openai import OpenAIProvider  # httpx and the engine: not for dry runs
+    from routecli.replay.engine import Replayer
+
     keys = provider_keys(config)
     router = config.router
     if router is not None and router.needs_tokens:
