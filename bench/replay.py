@@ -218,7 +218,7 @@ def _replay_rate(
 ) -> float:
     run = run_info(config, prompt_file, len(prompts))
     start = time.perf_counter()
-    decisions = replay_prompts(config, prompts, run, log, concurrency=concurrency)
+    decisions = replay_prompts(config, prompts, run, log, concurrency=concurrency).decisions
     elapsed = time.perf_counter() - start
     failed = [decision for decision in decisions if decision.error is not None]
     if failed:

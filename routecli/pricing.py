@@ -181,33 +181,43 @@ def request_cost(
     return cost
 
 
-def usage_cost(price: ModelPrice, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> Decimal:
+def usage_cost(
+    price: ModelPrice, input_tokens: int, output_tokens: int, cached_tokens: int = 0, cache_write_tokens: int = 0
+) -> Decimal:
     """USD for one request as an API reported it, exactly.
 
-    ``cached_tokens`` (part of ``input_tokens``) cost the cache-read price, or the
-    input price where the model has none; long-context rates apply to the whole
-    request once its prompt is above the threshold.
+    ``cached_tokens`` and ``cache_write_tokens`` (parts of ``input_tokens``) cost
+    the cache-read and cache-write prices, or the input price where the model
+    has none; long-context rates apply to the whole request once its prompt is
+    above the threshold.
     """
     long = price.long_context is not None and input_tokens > price.long_context.above_tokens
     rates = price.rates(long=long, batch=False)
     cached_rate = rates.input if rates.cached_input is None else rates.cached_input
+    write_rate = rates.input if rates.cache_write is None else rates.cache_write
+    plain = input_tokens - cached_tokens - cache_write_tokens
     per_million = (
-        (input_tokens - cached_tokens) * rates.input + cached_tokens * cached_rate + output_tokens * rates.output
+        plain * rates.input
+        + cached_tokens * cached_rate
+        + cache_write_tokens * write_rate
+        + output_tokens * rates.output
     )
     return per_million.scaleb(-6) + price.per_request
 
 
-def usage_pricer(price: ModelPrice) -> Callable[[int, int, int], Decimal]:
+def usage_pricer(price: ModelPrice) -> Callable[[int, int, int, int], Decimal]:
     """``usage_cost`` for one model with its rates looked up once: for pricing many requests (dry runs, reports)."""
     if price.long_context is not None:
-        return lambda tokens_in, tokens_out, cached: usage_cost(price, tokens_in, tokens_out, cached)
+        return lambda tokens_in, tokens_out, cached, written: usage_cost(price, tokens_in, tokens_out, cached, written)
     rates = price.standard
     rate_in, rate_out = rates.input.scaleb(-6), rates.output.scaleb(-6)
     rate_cached = (rates.input if rates.cached_input is None else rates.cached_input).scaleb(-6)
+    rate_written = (rates.input if rates.cache_write is None else rates.cache_write).scaleb(-6)
     fee = price.per_request
 
-    def cost(tokens_in: int, tokens_out: int, cached: int) -> Decimal:
-        return (tokens_in - cached) * rate_in + cached * rate_cached + tokens_out * rate_out + fee
+    def cost(tokens_in: int, tokens_out: int, cached: int, written: int) -> Decimal:
+        plain = tokens_in - cached - written
+        return plain * rate_in + cached * rate_cached + written * rate_written + tokens_out * rate_out + fee
 
     return cost
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from routecli.cascade import (
     DEFAULT_HEDGING_PHRASES,
@@ -57,7 +57,7 @@ DEFAULT_TIMEOUT_S = Decimal(60)
 
 @dataclass(frozen=True, slots=True)
 class ProviderConfig:
-    """An OpenAI-compatible endpoint; the key is read from ``api_key_env`` when a run starts."""
+    """An endpoint (OpenAI-compatible or Anthropic); the key is read from ``api_key_env`` when a run starts."""
 
     name: str
     type: str
@@ -65,6 +65,26 @@ class ProviderConfig:
     api_key_env: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = float(DEFAULT_TIMEOUT_S)
+    retry: RetrySettings = field(default_factory=lambda: RetrySettings())
+    cooldown: CooldownSettings | None = None
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
+
+
+class RetrySettings(NamedTuple):
+    """How often a failed request is tried again, and how long to wait in between (see docs/router.md)."""
+
+    max_attempts: int = 4
+    initial_backoff_s: float = 1.0
+    max_backoff_s: float = 30.0
+
+
+class CooldownSettings(NamedTuple):
+    """A provider failing ``failures`` times within ``window_s`` is skipped for ``skip_s``."""
+
+    failures: int
+    window_s: float
+    skip_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +114,8 @@ class RouterConfig:
     accept: AcceptPolicy | None = None
     match: MatchMode = "exact"
     source: str = ""
+    fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Tier name to the tiers that answer in its place, in order, when it keeps failing."""
 
     @property
     def bottom(self) -> TierConfig:
@@ -122,7 +144,7 @@ class RouterConfig:
 _NAME = Str(doc="A name defined under tiers.")
 _PROVIDER = Obj(
     {
-        "type": Field(Choice(("openai",), doc="The API the endpoint speaks."), default="openai"),
+        "type": Field(Choice(("openai", "anthropic"), doc="The API the endpoint speaks."), default="openai"),
         "base_url": Field(
             Str(doc="The API's base URL, up to and including /v1, e.g. https://api.openai.com/v1."), required=True
         ),
@@ -132,8 +154,46 @@ _PROVIDER = Obj(
             Num(minimum=0, maximum=3600, exclusive_minimum=True, doc="Seconds before a request times out."),
             default=DEFAULT_TIMEOUT_S,
         ),
+        "retry": Field(
+            Obj(
+                {
+                    "max_attempts": Field(
+                        Int(minimum=1, doc="Tries in all, the first included (default 4)."), default=4
+                    ),
+                    "initial_backoff_s": Field(
+                        Num(minimum=0, maximum=600, doc="Wait before the first retry, at most (default 1)."),
+                        default=Decimal(1),
+                    ),
+                    "max_backoff_s": Field(
+                        Num(minimum=0, maximum=3600, doc="Longest wait between tries (default 30)."),
+                        default=Decimal(30),
+                    ),
+                },
+                doc="Retries of 429, 5xx, timeouts, resets and malformed replies, with jittered exponential backoff.",
+            ),
+            default={},
+        ),
+        "cooldown": Field(
+            Obj(
+                {
+                    "failures": Field(Int(minimum=1, doc="Failures that trip it."), required=True),
+                    "window_s": Field(Num(minimum=0, maximum=86400, exclusive_minimum=True), required=True),
+                    "skip_s": Field(Num(minimum=0, maximum=86400, exclusive_minimum=True), required=True),
+                },
+                doc="Skip a provider that keeps failing for a while (its tiers' fallbacks answer meanwhile).",
+            )
+        ),
+        "rate_limit": Field(
+            Obj(
+                {
+                    "requests_per_minute": Field(Num(minimum=0, exclusive_minimum=True, maximum=10**9)),
+                    "tokens_per_minute": Field(Num(minimum=0, exclusive_minimum=True, maximum=10**12)),
+                },
+                doc="Client-side limits shared by all workers (token buckets).",
+            )
+        ),
     },
-    doc="An OpenAI-compatible endpoint: OpenAI, vLLM, llama.cpp, Ollama, OpenRouter, Together, Groq …",
+    doc="An endpoint: OpenAI-compatible (OpenAI, vLLM, llama.cpp, Ollama, OpenRouter, Together, Groq …) or Anthropic.",
 )
 _TIER = Obj(
     {
@@ -293,6 +353,14 @@ ROUTER_SPEC: Spec = Obj(
         "pricing": Field(List(Str(), doc="Extra price-table files, relative to this file.")),
         "providers": Field(Map(_PROVIDER, min_items=1, doc="Endpoints by name."), required=True),
         "tiers": Field(Map(_TIER, min_items=1, doc="Tiers by name, cheapest first."), required=True),
+        "fallbacks": Field(
+            Map(
+                List(_NAME, min_items=1),
+                doc="Tier name to the tiers that answer for it, in order, on 429, 5xx, timeouts, resets "
+                "or a prompt too long for it.",
+            ),
+            default={},
+        ),
         "routing": Field(_ROUTING),
         "cascade": Field(_CASCADE),
         "quality": Field(
@@ -522,6 +590,7 @@ def _providers(data: Mapping[str, dict[str, Any]]) -> dict[str, ProviderConfig]:
         for header, value in item["headers"].items():
             if not (header + value).isascii():
                 raise InvalidValueError("HTTP headers must be ASCII text", path=("providers", name, "headers", header))
+        retry, cooldown, limits = item["retry"], item["cooldown"], item["rate_limit"] or {}
         providers[name] = ProviderConfig(
             name=name,
             type=item["type"],
@@ -529,8 +598,20 @@ def _providers(data: Mapping[str, dict[str, Any]]) -> dict[str, ProviderConfig]:
             api_key_env=item["api_key_env"],
             headers=item["headers"],
             timeout_s=float(item["timeout_s"]),
+            retry=RetrySettings(
+                retry["max_attempts"], float(retry["initial_backoff_s"]), float(retry["max_backoff_s"])
+            ),
+            cooldown=None
+            if cooldown is None
+            else CooldownSettings(cooldown["failures"], float(cooldown["window_s"]), float(cooldown["skip_s"])),
+            requests_per_minute=_float_or_none(limits.get("requests_per_minute")),
+            tokens_per_minute=_float_or_none(limits.get("tokens_per_minute")),
         )
     return providers
+
+
+def _float_or_none(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _parses_as_url(url: str) -> bool:
@@ -556,6 +637,21 @@ def _check_params(params: Mapping[str, Any], path: KeyPath) -> None:
                 f"expected a JSON value (text, a finite number, true/false, a list or mapping), got {value!r}",
                 path=(*path, key),
             ) from None
+
+
+def _build_fallbacks(data: Mapping[str, list[str]], tiers: Mapping[str, TierConfig]) -> dict[str, tuple[str, ...]]:
+    fallbacks = {}
+    for name, chain in data.items():
+        path: KeyPath = ("fallbacks", name)
+        _tier_ref(name, tiers, path)
+        for index, other in enumerate(chain):
+            _tier_ref(other, tiers, (*path, index))
+        if name in chain:
+            raise InvalidValueError(f"{name} cannot be its own fallback", path=path)
+        if len(set(chain)) != len(chain):
+            raise InvalidValueError("a tier appears twice in the fallback chain", path=path)
+        fallbacks[name] = tuple(chain)
+    return fallbacks
 
 
 def build_router_config(data: Any, table: PriceTable, base: Path = Path(), source: str = "") -> RouterConfig:
@@ -586,7 +682,9 @@ def build_router_config(data: Any, table: PriceTable, base: Path = Path(), sourc
                     "routed tiers are where requests enter the chain",
                     path=("routing",),
                 )
+    fallbacks = _build_fallbacks(checked["fallbacks"], tiers)
     return RouterConfig(
+        fallbacks=fallbacks,
         providers=providers,
         tiers=tiers,
         router=router,

@@ -31,7 +31,7 @@ def router(tmp_path: Path, port: int = 9) -> Path:
         tmp_path / "router.yaml",
         f"""\
 providers:
-  local: {{base_url: "http://127.0.0.1:{port}/v1", timeout_s: 5}}
+  local: {{base_url: "http://127.0.0.1:{port}/v1", timeout_s: 5, retry: {{max_attempts: 1}}}}
 tiers:
   small: {{provider: local, model: s, price: {{input_per_mtok: 1, output_per_mtok: 2}}, params: {{max_tokens: 100}}}}
   large: {{provider: local, model: l, price: {{input_per_mtok: 10, output_per_mtok: 20}}}}
@@ -151,7 +151,7 @@ def test_judge_routing_cannot_dry_run(tmp_path: Path) -> None:
 
 def test_an_unset_api_key_variable_is_named_before_any_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ROUTECLI_TEST_KEY", raising=False)
-    text = router(tmp_path).read_text().replace("timeout_s: 5}", "timeout_s: 5, api_key_env: ROUTECLI_TEST_KEY}")
+    text = router(tmp_path).read_text().replace("timeout_s: 5,", "timeout_s: 5, api_key_env: ROUTECLI_TEST_KEY,")
     config = write(tmp_path / "keyed.yaml", text)
     result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config)])
     assert result.exit_code == 2
@@ -335,3 +335,44 @@ def test_the_decision_log_is_named_on_stderr_not_in_the_report(tmp_path: Path) -
     result = CliRunner().invoke(app, args)
     assert f"Decision log: {log}" in result.stderr
     assert "Decision log" not in result.stdout
+
+
+def test_resuming_cuts_a_torn_line_of_any_length_and_keeps_the_header(tmp_path: Path) -> None:
+    from routecli.replay.log import DecisionLog
+
+    log = tmp_path / "log.jsonl"
+    CliRunner().invoke(
+        app, ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run", "--log", str(log)]
+    )
+    whole = log.read_text(encoding="utf-8")
+    write(log, whole + '{"kind":"decision","id":"long","prompt":"' + "x" * 200_000)  # torn, far over 64 KiB
+    contents = read_log(log)
+    DecisionLog(log, contents.run, resume=True).close()
+    assert log.read_text(encoding="utf-8") == whole
+    complete = '{"kind":"end","stopped":null,"at":"2026-11-24T00:00:00+00:00"}'
+    write(log, whole + complete)  # whole JSON, only its newline missing: kept, as read_log keeps it
+    DecisionLog(log, contents.run, resume=True).close()
+    assert log.read_text(encoding="utf-8") == whole + complete + "\n"
+
+
+def test_a_resume_chooses_the_prompts_the_run_chose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows: list[dict[str, object]] = [{"id": f"p{i}", "prompt": f"question {i}"} for i in range(30)]
+    prompts, config = prompts_file(tmp_path, rows), router(tmp_path, closed_port())
+    log = tmp_path / "run.jsonl"
+    first = CliRunner().invoke(
+        app, ["replay", str(prompts), "-c", str(config), "--sample", "5", "--seed", "2", "--log", str(log)]
+    )
+    assert first.exit_code == 1  # nothing listens: every prompt failed, and is logged
+    chosen = {decision.id for decision in read_log(log).decisions}
+    lines = log.read_text(encoding="utf-8").splitlines()
+    write(log, "\n".join(lines[:3]) + "\n")  # as if stopped after two prompts
+    again = CliRunner().invoke(app, ["replay", str(prompts), "-c", str(config), "--resume", str(log)])
+    assert again.exit_code == 1
+    assert {decision.id for decision in read_log(log).decisions} == chosen  # the same five, not the whole file
+
+
+def test_dry_runs_refuse_resume_and_budget(tmp_path: Path) -> None:
+    args = ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run"]
+    result = CliRunner().invoke(app, [*args, "--max-spend", "1"])
+    assert result.exit_code == 2
+    assert "--dry-run spends nothing" in result.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from routecli.pricing import PriceTable
 from routecli.prompts import Prompt, parse_prompt
 from routecli.providers.openai import OpenAIProvider
+from routecli.replay.calls import TierCaller
 from routecli.replay.engine import Replayer
 from routecli.replay.records import Decision
 from routecli.router_config import RouterConfig, build_router_config
@@ -21,8 +24,9 @@ from routecli.tokens import count_messages, count_text
 
 Handler = Callable[[dict[str, Any]], httpx.Response]
 
+NO_RETRY = {"base_url": "http://api.test/v1", "retry": {"max_attempts": 1}}
 BASE = {
-    "providers": {"api": {"base_url": "http://api.test/v1"}},
+    "providers": {"api": NO_RETRY},
     "tiers": {
         "small": {
             "provider": "api",
@@ -84,15 +88,22 @@ class Recorder:
 
 
 def run(
-    cfg: RouterConfig, prompts: list[Prompt], handler: Handler, concurrency: int = 1
+    cfg: RouterConfig, prompts: list[Prompt], handler: Handler, concurrency: int = 1, waits: list[float] | None = None
 ) -> tuple[list[Decision], Recorder]:
+    """Replay ``prompts`` against ``handler``; backoff waits are recorded in ``waits`` instead of slept."""
     recorder = Recorder(handler)
     decisions: list[Decision] = []
+    slept = [] if waits is None else waits
+
+    async def no_sleep(seconds: float) -> None:
+        slept.append(seconds)
 
     async def main() -> None:
         provider = OpenAIProvider("http://api.test/v1", api_key="sk-secret", transport=httpx.MockTransport(recorder))
+        providers = dict.fromkeys(cfg.providers, provider)  # every configured provider answers from ``handler``
+        caller = TierCaller(cfg, providers, rng=random.Random(0), sleep=no_sleep)
         try:
-            await Replayer(cfg, {"api": provider}).run(prompts, decisions.append, concurrency=concurrency)
+            await Replayer(cfg, providers, caller=caller).run(prompts, decisions.append, concurrency=concurrency)
         finally:
             await provider.aclose()
 
@@ -404,3 +415,240 @@ def test_a_reply_slower_than_the_timeout_is_a_timeout() -> None:
     assert decision.failed
     assert decision.attempts[0].error_kind == "timeout"
     assert decision.attempts[0].latency_ms < 2000
+
+
+# ------------------------------------------------------- retries and fallbacks
+
+RETRYING = {
+    "providers": {"api": {"base_url": "http://api.test/v1", "retry": {"max_attempts": 3, "max_backoff_s": 8}}},
+    "tiers": {
+        **BASE["tiers"],
+        "backup": {
+            "provider": "api",
+            "model": "backup-model",
+            "price": {"input_per_mtok": 5, "output_per_mtok": 5},
+        },
+    },
+    "routing": {"type": "fixed", "tier": "large"},
+    "fallbacks": {"large": ["backup"]},
+}
+
+
+def retrying(**changes: Any) -> RouterConfig:
+    return build_router_config({**RETRYING, **changes}, PriceTable())
+
+
+def test_a_429_is_retried_after_its_retry_after() -> None:
+    replies = iter([httpx.Response(429, headers={"Retry-After": "7"}, json={"error": "slow down"}), reply("ok")])
+    waits: list[float] = []
+    (decision,), _ = run(retrying(), [prompt("x")], lambda _: next(replies), waits=waits)
+    assert [(a.status, a.retry, a.error_kind) for a in decision.attempts] == [(429, 0, "http"), (200, 1, None)]
+    assert waits == [7.0]  # at least Retry-After (jitter alone would be at most 1 s)
+    assert decision.final_tier == "large"
+    assert decision.attempts[1].cost == Decimal("0.0013")  # billed once: 100 × $10 + 10 × $30 per 1M
+
+
+def test_backoff_grows_and_the_fallback_answers_when_retries_run_out() -> None:
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        if body["model"] == "large-model":
+            return httpx.Response(503, json={"error": "overloaded"})
+        return reply("from backup", usage=(100, 10))
+
+    waits: list[float] = []
+    (decision,), calls = run(retrying(), [prompt("x")], handler, waits=waits)
+    assert calls.models() == ["large-model"] * 3 + ["backup-model"]
+    assert len(waits) == 2
+    assert 0 <= waits[0] <= 1  # full jitter: up to 1 s before the first retry
+    assert 0 <= waits[1] <= 2  # then up to 2 s
+    backup = decision.attempts[-1]
+    assert (backup.tier, backup.fallback_for, backup.error) == ("backup", "large", None)
+    assert backup.cost == Decimal("0.00055")  # charged at the backup's price: 110 × $5 per 1M
+    assert decision.final_tier == "large"  # large's answer, given by its fallback (the attempt says who)
+    assert decision.final_answer() == backup
+    assert sum(a.cost for a in decision.attempts) == backup.cost  # the failed tries cost nothing
+
+
+def test_a_prompt_too_long_goes_to_the_fallback_without_retrying() -> None:
+    too_long = {
+        "error": {"message": "This model's maximum context length is 8192 tokens.", "code": "context_length_exceeded"}
+    }
+
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(400, json=too_long) if body["model"] == "large-model" else reply("ok")
+
+    (decision,), calls = run(retrying(), [prompt("x")], handler)
+    assert calls.models() == ["large-model", "backup-model"]
+    assert decision.attempts[0].error_kind == "context_length"
+
+
+def test_an_error_no_retry_or_fallback_can_help_fails_at_once() -> None:
+    (decision,), calls = run(retrying(), [prompt("x")], lambda _: httpx.Response(400, json={"error": "bad request"}))
+    assert calls.models() == ["large-model"]
+    assert decision.failed
+
+
+def test_a_cooling_down_provider_is_skipped_for_its_fallback() -> None:
+    config = retrying(
+        providers={
+            "api": {"base_url": "http://api.test/v1", "retry": {"max_attempts": 1}},
+            "flaky": {
+                "base_url": "http://api.test/v1",
+                "retry": {"max_attempts": 1},
+                "cooldown": {"failures": 2, "window_s": 60, "skip_s": 600},
+            },
+        },
+        tiers={**RETRYING["tiers"], "large": {**BASE["tiers"]["large"], "provider": "flaky"}},
+    )
+
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(500, json={}) if body["model"] == "large-model" else reply("ok")
+
+    decisions, calls = run(config, [prompt(f"p{i}", i) for i in range(1, 5)], handler)
+    assert calls.models().count("large-model") == 2  # two failures trip it; then it is skipped
+    skipped = [a for d in decisions for a in d.attempts if a.error_kind == "cooldown"]
+    assert len(skipped) == 2
+    assert all(a.cost == 0 and a.status is None for a in skipped)
+    assert all(d.final_tier == "large" for d in decisions)
+    assert all(answer.tier == "backup" for d in decisions if (answer := d.final_answer()) is not None)
+
+
+def test_the_budget_stops_new_prompts_and_lets_the_one_in_flight_finish() -> None:
+    config_with_budget = build_router_config({**BASE, "routing": {"type": "fixed", "tier": "large"}}, PriceTable())
+    decisions: list[Decision] = []
+
+    async def main() -> str | None:
+        recorder = Recorder(lambda _: reply("ok", usage=(1000, 100)))  # $0.013 each on large
+        provider = OpenAIProvider("http://api.test/v1", transport=httpx.MockTransport(recorder))
+        replayer = Replayer(config_with_budget, {"api": provider}, max_spend=Decimal("0.03"))
+        try:
+            return await replayer.run([prompt(f"p{i}", i) for i in range(1, 11)], decisions.append, concurrency=1)
+        finally:
+            await provider.aclose()
+
+    assert asyncio.run(main()) == "budget"
+    assert len(decisions) == 3  # $0.013, $0.026, then $0.039 ≥ $0.03: no fourth prompt starts
+
+
+def test_a_stop_lets_requests_in_flight_finish_within_the_grace_period() -> None:
+    config = build_router_config({**BASE, "routing": {"type": "fixed", "tier": "small"}}, PriceTable())
+    decisions: list[Decision] = []
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)
+        return reply("ok")
+
+    async def main() -> str | None:
+        provider = OpenAIProvider("http://api.test/v1", transport=httpx.MockTransport(slow))
+        replayer = Replayer(config, {"api": provider}, grace_s=5)
+        asyncio.get_running_loop().call_later(0.01, replayer.stop, "interrupted")
+        try:
+            return await replayer.run([prompt(f"p{i}", i) for i in range(1, 21)], decisions.append, concurrency=4)
+        finally:
+            await provider.aclose()
+
+    assert asyncio.run(main()) == "interrupted"
+    assert len(decisions) == 4  # the four in flight finished; none started after the stop
+
+
+def test_past_the_grace_period_requests_in_flight_are_cancelled_and_not_logged() -> None:
+    config = build_router_config({**BASE, "routing": {"type": "fixed", "tier": "small"}}, PriceTable())
+    decisions: list[Decision] = []
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(30)
+        return reply("late")
+
+    async def main() -> str | None:
+        provider = OpenAIProvider("http://api.test/v1", transport=httpx.MockTransport(hang))
+        replayer = Replayer(config, {"api": provider}, grace_s=0.1)
+        asyncio.get_running_loop().call_later(0.01, replayer.stop, "terminated")
+        try:
+            return await replayer.run([prompt(f"p{i}", i) for i in range(1, 5)], decisions.append, concurrency=2)
+        finally:
+            await provider.aclose()
+
+    started = time.monotonic()
+    assert asyncio.run(main()) == "terminated"
+    assert decisions == []
+    assert time.monotonic() - started < 5
+
+
+def test_requests_per_minute_are_shared_by_every_worker() -> None:
+    """60 a minute: the bucket starts full, so 60 go at once and the next two wait a second each."""
+    provider_config = {"base_url": "http://api.test/v1", "retry": {"max_attempts": 1}}
+    provider_config["rate_limit"] = {"requests_per_minute": 60}
+    cfg = build_router_config(
+        {**BASE, "providers": {"api": provider_config}, "routing": {"type": "fixed", "tier": "small"}}, PriceTable()
+    )
+    clock = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        clock[0] += seconds
+        await asyncio.sleep(0)
+
+    async def main() -> list[Decision]:
+        decisions: list[Decision] = []
+        transport = httpx.MockTransport(lambda request: reply("ok"))
+        provider = OpenAIProvider("http://api.test/v1", transport=transport)
+        caller = TierCaller(cfg, {"api": provider}, clock=lambda: clock[0], sleep=sleep)
+        try:
+            replayer = Replayer(cfg, {"api": provider}, caller=caller)
+            await replayer.run([prompt(f"p{i}", i) for i in range(1, 63)], decisions.append, concurrency=4)
+        finally:
+            await provider.aclose()
+        return decisions
+
+    assert len(asyncio.run(main())) == 62
+    assert clock[0] == pytest.approx(2.0)
+
+
+def test_reaching_the_budget_lets_every_prompt_in_flight_finish() -> None:
+    cfg = build_router_config({**BASE, "routing": {"type": "fixed", "tier": "large"}}, PriceTable())
+    decisions: list[Decision] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        slow = json.loads(request.content)["messages"][0]["content"] in ("p3", "p4")
+        await asyncio.sleep(0.2 if slow else 0)
+        return reply("ok", usage=(1000, 100))  # $0.013 on large
+
+    async def main() -> str | None:
+        provider = OpenAIProvider("http://api.test/v1", transport=httpx.MockTransport(answer))
+        replayer = Replayer(cfg, {"api": provider}, max_spend=Decimal("0.01"), grace_s=10)
+        try:
+            return await replayer.run([prompt(f"p{i}", i) for i in range(1, 9)], decisions.append, concurrency=4)
+        finally:
+            await provider.aclose()
+
+    assert asyncio.run(main()) == "budget"
+    assert sorted(d.id for d in decisions) == ["1", "2", "3", "4"]  # the four started; all four finished
+
+
+def test_each_fallback_is_sent_its_own_tiers_parameters() -> None:
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(503, json={}) if body["model"] == "large-model" else reply("ok")
+
+    config = retrying(tiers={**RETRYING["tiers"], "backup": {**RETRYING["tiers"]["backup"], "params": {"top_p": 0.5}}})
+    _, calls = run(config, [prompt("x", max_tokens=9)], handler)
+    large, backup = calls.bodies[0], calls.bodies[-1]
+    assert large["max_tokens"] == backup["max_tokens"] == 9  # the prompt's own, for every model
+    assert backup["top_p"] == 0.5
+    assert "top_p" not in large
+
+
+@pytest.mark.parametrize("status", [501, 505, 520])
+def test_any_5xx_goes_to_the_fallback(status: int) -> None:
+    def handler(body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(status, json={}) if body["model"] == "large-model" else reply("ok")
+
+    (decision,), calls = run(retrying(), [prompt("x")], handler)
+    assert calls.models() == ["large-model", "backup-model"]  # not worth a retry, worth a fallback
+    assert decision.final_answer() is not None
+
+
+def test_a_malformed_reply_that_reported_usage_is_billed_once() -> None:
+    body = {"choices": [], "usage": {"prompt_tokens": 100, "completion_tokens": 50}}
+    replies = iter([httpx.Response(200, json=body), reply("ok", usage=(100, 10))])
+    (decision,), _ = run(retrying(), [prompt("x")], lambda _: next(replies))
+    malformed, answered = decision.attempts
+    assert (malformed.error_kind, malformed.cost) == ("malformed", Decimal("0.0025"))  # 100 × $10 + 50 × $30
+    assert answered.cost == Decimal("0.0013")

@@ -89,7 +89,9 @@ def replay(server: LlamaServer, prompts: Path, folder: Path, *, min_mean: float,
     result = CliRunner().invoke(app, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    return Run(result.exit_code, json.loads(report.read_text(encoding="utf-8")), lines[0], lines[1:], log)
+    decisions = [line for line in lines if line["kind"] == "decision"]
+    assert lines[-1]["kind"] == "end"
+    return Run(result.exit_code, json.loads(report.read_text(encoding="utf-8")), lines[0], decisions, log)
 
 
 @pytest.fixture(scope="module")

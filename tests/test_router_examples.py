@@ -310,7 +310,9 @@ DECISION_SCRIPT = [
 def _decision_example(monkeypatch: pytest.MonkeyPatch) -> tuple[Decision, _ScriptedProvider]:
     """The 'capital' prompt through route-then-cascade.yaml, every reply scripted."""
     clock = [100.0]
-    monkeypatch.setattr("routecli.replay.engine.time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    fake_time = SimpleNamespace(perf_counter=lambda: clock[0], monotonic=lambda: clock[0])
+    monkeypatch.setattr("routecli.replay.engine.time", fake_time)
+    monkeypatch.setattr("routecli.replay.calls.time", fake_time)
     provider = _ScriptedProvider(DECISION_SCRIPT, clock)
     path = EXAMPLES / "route-then-cascade.yaml"
     loaded = build_router_config(yaml.safe_load(path.read_text()), load_price_files(), path.parent, str(path))
@@ -368,8 +370,8 @@ def test_the_cascade_example_replays_against_llama_cpp(
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "routecli-runs").iterdir()
     lines = (run_dir / "decisions.jsonl").read_text().splitlines()
-    assert len(lines) == 3
-    decisions = [json.loads(line) for line in lines[1:]]
+    assert len(lines) == 4  # the run, two decisions, the end
+    decisions = [document for document in map(json.loads, lines[1:]) if document["kind"] == "decision"]
     assert [decision["id"] for decision in sorted(decisions, key=lambda d: d["line"])] == ["capital", "gold"]
     assert all(decision["attempts"][0]["logprob"] is not None for decision in decisions)  # asked of small
     assert json.loads((run_dir / "report.json").read_text())["answered"] == 2

@@ -111,4 +111,4 @@ def test_a_pricer_costs_exactly_what_usage_cost_does(
         per_request=Decimal("0.001"),
     )
     cached = int(tokens_in * cached_share)
-    assert usage_pricer(price)(tokens_in, tokens_out, cached) == usage_cost(price, tokens_in, tokens_out, cached)
+    assert usage_pricer(price)(tokens_in, tokens_out, cached, 0) == usage_cost(price, tokens_in, tokens_out, cached)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -22,9 +23,29 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 EXIT_FAILED = 1
+EXIT_CODES = {"budget": 3, "interrupted": 130, "terminated": 143}
+"""Exit codes of runs that stopped early, by why."""
+STOP_REASONS = {
+    "budget": "the --max-spend budget was reached",
+    "interrupted": "interrupted",
+    "terminated": "terminated",
+}
 ReportFormatOption = Annotated[
     ReportFormat | None, typer.Option("--format", "-f", help=REPORT_FORMAT_HELP, show_default=False)
 ]
+
+
+def _usd(text: str) -> Decimal:
+    """A non-negative amount of money, exactly as written."""
+    from decimal import InvalidOperation
+
+    try:
+        value = Decimal(text.strip().lstrip("$"))
+    except InvalidOperation:
+        raise typer.BadParameter(f"expected an amount in USD such as 25 or 2.50, got {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise typer.BadParameter(f"expected an amount of at least 0, got {text!r}")
+    return value
 
 
 def replay(
@@ -64,6 +85,31 @@ def replay(
     output_tokens: Annotated[
         int, typer.Option("--output-tokens", min=0, help="Output tokens assumed per answer with --dry-run.")
     ] = DEFAULT_OUTPUT_TOKENS,
+    max_spend: Annotated[
+        Decimal | None,
+        typer.Option(
+            "--max-spend",
+            parser=_usd,
+            metavar="USD",
+            help="Start no new prompt once this much has been spent (in-flight ones finish); exit code 3.",
+            show_default=False,
+        ),
+    ] = None,
+    grace: Annotated[
+        float,
+        typer.Option(
+            "--grace", min=0, help="Seconds prompts in flight get to finish after Ctrl-C, SIGTERM or --max-spend."
+        ),
+    ] = 30.0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="RUN_DIR",
+            help="Continue a stopped run: append to its decision log, skipping prompts it already has.",
+            show_default=False,
+        ),
+    ] = None,
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar on a terminal.")
     ] = True,
@@ -78,7 +124,8 @@ def replay(
     environment variables the config names and never written anywhere.
 
     Exit codes: 0 every prompt was answered, 1 some got no answer, 2 bad
-    config or prompts, 130 interrupted (finished results stay in the log).
+    config or prompts, 3 --max-spend reached, 130 interrupted, 143 terminated
+    (finished results stay in the log; --resume continues).
 
     \b
     Examples:
@@ -95,12 +142,28 @@ def replay(
     router_config = load_router_config(config, pricing or ())
     prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
     _check_labels(prompt_file, router_config)
+    if dry_run and (resume is not None or max_spend is not None):
+        from routecli.errors import InvalidValueError
+
+        raise InvalidValueError("--dry-run spends nothing: --resume and --max-spend do not apply to it")
+    resumed = None if resume is None else _resumed(resume, router_config)
+    if resumed is not None:  # the prompts the run chose, whatever this command line says
+        limit, sample, seed = resumed.run.limit, resumed.run.sample, resumed.run.seed
     selected = _select(prompt_file.prompts, limit=limit, sample=sample, seed=seed)
     if dry_run:
         from routecli.replay.dryrun import dry_run as estimate
         from routecli.replay.log import DecisionLog
 
-        run = run_info(router_config, prompt_file, len(selected), dry_run=True, output_tokens=output_tokens)
+        run = run_info(
+            router_config,
+            prompt_file,
+            len(selected),
+            dry_run=True,
+            output_tokens=output_tokens,
+            sample=sample,
+            seed=seed,
+            limit=limit,
+        )
         decisions = estimate(router_config, selected, output_tokens)
         if log is not None:
             with DecisionLog(log, run) as written:
@@ -111,30 +174,90 @@ def replay(
     from routecli.replay.run import provider_keys, replay_prompts
 
     provider_keys(router_config)  # a missing key stops the run before anything is written
-    run = run_info(router_config, prompt_file, len(selected))
-    log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
+    spent = Decimal(0)
+    if resumed is not None:
+        log_path, run = resumed.path, resumed.run
+        selected = [prompt for prompt in selected if prompt.id not in resumed.done]
+        spent = resumed.spent
+    else:
+        run = run_info(router_config, prompt_file, len(selected), sample=sample, seed=seed, limit=limit)
+        log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
     _note(f"Replaying {_prompts(len(selected))}; decision log: {log_path}")
     with _Progress(len(selected), enabled=progress) as bar:
-        try:
-            decisions = replay_prompts(
-                router_config,
-                selected,
-                run,
-                log_path,
-                concurrency=concurrency,
-                log_content=log_content,
-                on_result=bar.advance,
-            )
-        except KeyboardInterrupt:
-            bar.stop()
-            _note(f"Interrupted: {bar.done:,} of {len(selected):,} results are in {log_path}")
-            raise typer.Exit(130) from None
-    if log is None:  # first: the paid-for report is kept whatever happens to the output
-        _write_report_json(run, decisions, log_path.parent / "report.json")
-    report = _emit_report(run, decisions, format, output, log_path)
+        outcome = replay_prompts(
+            router_config,
+            selected,
+            run,
+            log_path,
+            concurrency=concurrency,
+            log_content=log_content,
+            on_result=bar.advance,
+            max_spend=max_spend,
+            grace_s=grace,
+            resume=resume is not None,
+            spent=spent,
+        )
+    decisions = outcome.decisions
+    if resume is not None:
+        from routecli.replay.log import read_log
+
+        decisions = read_log(log_path).decisions  # the earlier runs' results with this one's
+    if log is None and log_path.name == "decisions.jsonl" and log_path.parent.parent.name == "routecli-runs":
+        # first: the paid-for report is kept whatever happens to the output (only in routecli's own run folders)
+        _write_report_json(run, decisions, outcome.stopped, log_path.parent / "report.json")
+    report = _emit_report(run, decisions, format, output, log_path, outcome.stopped)
+    if outcome.stopped is not None:
+        reason = STOP_REASONS[outcome.stopped]
+        _note(f"Stopped early ({reason}): {_prompts(report.requests)} have results in {log_path}")
+        budget = "" if max_spend is None else f" --max-spend {max_spend}"
+        _note(f"Continue with: routecli replay {prompts} -c {config} --resume {log_path}{budget}")
+        raise typer.Exit(EXIT_CODES[outcome.stopped])
     if report.failed:
         _note(f"{report.failed:,} of {_prompts(report.requests)} got no answer; see {log_path}")
         raise typer.Exit(EXIT_FAILED)
+
+
+class _Resumed(NamedTuple):
+    path: Path
+    run: RunInfo
+    done: set[str]
+    spent: Decimal
+
+
+def _resumed(resume: Path, config: RouterConfig) -> _Resumed:
+    """The log to append to, its run, the ids it already has (answered or failed: each id is logged once) and
+    what it spent."""
+    from routecli.errors import InputFileError
+    from routecli.replay.log import read_log
+
+    log_path = resume / "decisions.jsonl" if resume.is_dir() else resume
+    if not log_path.is_file():
+        raise InputFileError(
+            "no decision log to resume (give the run's folder or its decisions.jsonl)", source=str(log_path)
+        )
+    contents = read_log(log_path)
+    from routecli.pricing import price_to_json
+
+    logged = [(tier.name, tier.model, price_to_json(tier.price)) for tier in contents.run.tiers]
+    configured = [(tier.name, tier.model, price_to_json(tier.price)) for tier in config.tiers.values()]
+    if [entry[:2] for entry in logged] != [entry[:2] for entry in configured]:
+        shown = ", ".join(f"{name} ({model})" for name, model, _ in logged)
+        raise InputFileError(
+            f"this run used tiers {shown}; {config.source} has others, so its results would not compare",
+            source=str(log_path),
+        )
+    if [_rates(entry[2]) for entry in logged] != [_rates(entry[2]) for entry in configured]:
+        raise InputFileError(
+            f"{config.source} prices the tiers differently from this run; its results would not compare",
+            source=str(log_path),
+        )
+    spent = sum((attempt.cost for decision in contents.decisions for attempt in decision.attempts), Decimal(0))
+    return _Resumed(log_path, contents.run, {decision.id for decision in contents.decisions}, spent)
+
+
+def _rates(price: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a price that bill a request (not where it was read from)."""
+    return {key: value for key, value in price.items() if key not in ("source", "aliases", "provider")}
 
 
 def report(
@@ -155,7 +278,7 @@ def report(
     contents = read_log(log)
     if contents.truncated_line is not None:
         _note(f"{log}:{contents.truncated_line}: left out a line cut off mid-write (the run was stopped while logging)")
-    _emit_report(contents.run, contents.decisions, format, output, None)
+    _emit_report(contents.run, contents.decisions, format, output, None, contents.stopped)
 
 
 def _prompts(count: int) -> str:
@@ -207,13 +330,18 @@ def _select(prompts: list[Prompt], *, limit: int | None, sample: int | None, see
 
 
 def _emit_report(
-    run: RunInfo, decisions: list[Decision], format: ReportFormat | None, output: Path | None, log: Path | None
+    run: RunInfo,
+    decisions: list[Decision],
+    format: ReportFormat | None,
+    output: Path | None,
+    log: Path | None,
+    stopped: str | None = None,
 ) -> ReplayReport:
     from rich.console import RenderableType
 
     from routecli.replay.report import build_report
 
-    built = build_report(run, decisions)
+    built = build_report(run, decisions, stopped)
 
     def table() -> RenderableType:
         from routecli.render.replay_report import replay_renderable
@@ -241,12 +369,12 @@ def _emit_report(
     return built
 
 
-def _write_report_json(run: RunInfo, decisions: list[Decision], path: Path) -> None:
+def _write_report_json(run: RunInfo, decisions: list[Decision], stopped: str | None, path: Path) -> None:
     from routecli.cli.output import write_text
     from routecli.render.replay_json import replay_json
     from routecli.replay.report import build_report
 
-    write_text(replay_json(build_report(run, decisions)), path)
+    write_text(replay_json(build_report(run, decisions, stopped)), path)
 
 
 def _note(message: str) -> None:

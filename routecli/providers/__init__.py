@@ -14,11 +14,16 @@ __all__ = ["Completion", "ProviderError", "Usage"]
 
 
 class Usage(NamedTuple):
-    """Token counts as the API reported them; ``cached_tokens`` are part of ``input_tokens``."""
+    """Token counts as the API reported them.
+
+    ``cached_tokens`` (read from the prompt cache) and ``cache_write_tokens``
+    (written to it) are parts of ``input_tokens``, priced at their own rates.
+    """
 
     input_tokens: int
     output_tokens: int
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class Completion(NamedTuple):
@@ -32,9 +37,20 @@ class Completion(NamedTuple):
 
 
 class ProviderError(RouteCliError):
-    """A request that got no usable reply: ``kind`` is timeout, connect, http or malformed."""
+    """A request that got no usable reply: ``kind`` is timeout, connect, http, context_length or malformed."""
 
-    def __init__(self, kind: str, message: str, status: int | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        status: int | None = None,
+        retry_after: str | None = None,
+        usage: Usage | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.status = status
+        self.retry_after = retry_after
+        self.usage = usage
+        """What a reply that could not be used still reported it billed (a 200 whose answer is malformed)."""
+        """The reply's Retry-After header, as sent (seconds or an HTTP-date)."""

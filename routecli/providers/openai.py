@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
-from routecli.providers import Completion, ProviderError, Usage
+from routecli.providers import Completion, Usage
+from routecli.providers.http import JsonEndpoint, token_count
 
 __all__ = ["OpenAIProvider", "parse_completion"]
 
-_ERROR_BODY_CHARS = 200
-_KEY_ECHOING = (401, 403)  # auth failures: bodies may quote part of the key, so they are not shown
-
 
 class OpenAIProvider:
-    """One shared ``httpx.AsyncClient`` for every request to one endpoint.
-
-    The API key goes into the client's headers and nowhere else; error
-    messages are scrubbed of it in case an endpoint echoes it back.
-    """
+    """Sends chat requests to ``{base_url}/chat/completions``; the key goes in the ``Authorization`` header only."""
 
     def __init__(
         self,
@@ -37,13 +30,12 @@ class OpenAIProvider:
         sent = {"User-Agent": "routecli", **(headers or {})}
         if api_key:
             sent["Authorization"] = f"Bearer {api_key}"
-        self._secret = api_key
-        self._timeout_s = timeout_s
-        self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + "/",
+        self._endpoint = JsonEndpoint(
+            base_url,
             headers=sent,
-            timeout=httpx.Timeout(timeout_s),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            secret=api_key,
+            timeout_s=timeout_s,
+            max_connections=max_connections,
             transport=transport,
         )
 
@@ -55,34 +47,12 @@ class OpenAIProvider:
         if logprobs:
             body["logprobs"] = True
             body["top_logprobs"] = body.get("top_logprobs") or 1
-        try:
-            async with asyncio.timeout(self._timeout_s):  # the whole request, however slowly it trickles in
-                response = await self._client.post("chat/completions", json=body)
-        except (httpx.TimeoutException, TimeoutError) as error:
-            raise ProviderError("timeout", self._scrub(f"timed out ({type(error).__name__})")) from None
-        except httpx.HTTPError as error:
-            raise ProviderError("connect", self._scrub(f"{type(error).__name__}: {error}")) from None
-        if response.status_code != 200:
-            if response.status_code in _KEY_ECHOING:
-                detail = "the body is not shown: it may quote the key"
-            else:
-                detail = " ".join(response.text[:_ERROR_BODY_CHARS].split())
-            message = f"HTTP {response.status_code}" + (f": {detail}" if detail else "")
-            if response.status_code == 404:
-                message += f" (is base_url right? it usually ends in /v1; requests go to {response.request.url})"
-            raise ProviderError("http", self._scrub(message), status=response.status_code)
-        try:
-            return parse_completion(response.json(), response.status_code)
-        except ValueError as error:  # also the JSON decoder's
-            raise ProviderError(
-                "malformed", self._scrub(f"malformed response: {error}"), status=response.status_code
-            ) from None
-
-    def _scrub(self, message: str) -> str:
-        return message.replace(self._secret, "***") if self._secret else message
+        return await self._endpoint.post(
+            "chat/completions", body, parse_completion, lambda document: _usage(document.get("usage"))
+        )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._endpoint.aclose()
 
 
 def parse_completion(document: Any, status: int = 200) -> Completion:
@@ -122,22 +92,15 @@ def _text(content: Any) -> str:
     raise ValueError(f"message content is {type(content).__name__}, not text")
 
 
-def _count(value: Any) -> int | None:
-    """A token count as reported: a whole number of at least 0, else None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
-        return None
-    return int(value)
-
-
 def _usage(reported: Any) -> Usage | None:
     """Prompt and completion tokens when both are reported; cached tokens (at most the prompt's) when given."""
     if not isinstance(reported, Mapping):
         return None
-    prompt, completion = _count(reported.get("prompt_tokens")), _count(reported.get("completion_tokens"))
+    prompt, completion = token_count(reported.get("prompt_tokens")), token_count(reported.get("completion_tokens"))
     if prompt is None or completion is None:
         return None
     details = reported.get("prompt_tokens_details")
-    cached = _count(details.get("cached_tokens")) if isinstance(details, Mapping) else None
+    cached = token_count(details.get("cached_tokens")) if isinstance(details, Mapping) else None
     return Usage(prompt, completion, min(cached or 0, prompt))
 
 

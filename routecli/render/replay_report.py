@@ -254,13 +254,26 @@ def _error_lines(report: ReplayReport) -> list[str]:
     return lines
 
 
+_STOPPED = {
+    "budget": "the --max-spend budget was reached",
+    "interrupted": "the run was interrupted",
+    "terminated": "the run was terminated",
+}
+
+
 def _notes(report: ReplayReport) -> list[str]:
     notes = []
     if report.run.prompt_count > report.requests:
+        why = _STOPPED.get(report.stopped or "", "the run was stopped")
         notes.append(
             f"Incomplete: {report.requests:,} of {_counted(report.run.prompt_count, 'prompt')} have results "
-            "(the run was stopped); figures cover those only."
+            f"({why}); figures cover those only."
         )
+    if report.retries:
+        notes.append(f"Retried {_counted(report.retries, 'request')} (429, 5xx, timeouts, resets, malformed replies).")
+    for tier, backups in report.fallbacks.items():
+        shown = ", ".join(f"{backup} {count:,}" for backup, count in backups.items())
+        notes.append(f"Fallbacks answered for {tier}: {shown}.")
     if report.invalid:
         notes.append(f"Skipped {_counted(report.invalid, 'invalid prompt line')}.")
     if report.estimated_requests and not report.run.dry_run:

@@ -96,6 +96,6 @@ class _Estimate:
             output_tokens=tokens_out,
             cached_tokens=0,
             estimated=True,
-            cost=self.cost(tokens_in, tokens_out, 0),
+            cost=self.cost(tokens_in, tokens_out, 0, 0),
             latency_ms=0.0,
         )

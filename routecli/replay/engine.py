@@ -12,50 +12,58 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-from routecli.cascade import Answer, JudgeEvaluator, Verdict, logprob_stats
-from routecli.pricing import usage_cost
+from routecli.cascade import Answer, JudgeEvaluator, Verdict
 from routecli.prompts import Prompt
-from routecli.providers import Completion, ProviderError
+from routecli.providers import Completion
 from routecli.quality import is_correct
 from routecli.replay import DEFAULT_CONCURRENCY
+from routecli.replay.calls import Provider, TierCaller
 from routecli.replay.records import Attempt, Decision, Escalation
-from routecli.router_config import RouterConfig, TierConfig
+from routecli.router_config import RouterConfig
 from routecli.routing import ROUTER_ENCODING, RouteDecision
 from routecli.routing.judge import JUDGE_PARAMS, JudgeRouter
-from routecli.tokens import count_messages, count_text
+from routecli.tokens import count_text
 
 __all__ = ["Provider", "Replayer"]
 
-NOT_BILLED = Decimal(0)  # providers do not bill a request that got no reply
-
-
-class Provider(Protocol):
-    """What the engine needs of a provider (``routecli.providers.openai.OpenAIProvider``, or a test's)."""
-
-    async def complete(
-        self, model: str, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], *, logprobs: bool = False
-    ) -> Completion: ...
-
-
-class _Call:
-    """An attempt's record together with the reply it got (None when the call failed)."""
-
-    __slots__ = ("attempt", "completion")
-
-    def __init__(self, attempt: Attempt, completion: Completion | None) -> None:
-        self.attempt = attempt
-        self.completion = completion
+SIGNAL_STOPS = ("interrupted", "terminated")
+DEFAULT_GRACE_S = 30.0
+"""Seconds prompts in flight get to finish after a stop (Ctrl-C, SIGTERM, the budget)."""
 
 
 class Replayer:
     """Replays prompts through ``config`` using ``providers`` (by provider name)."""
 
-    def __init__(self, config: RouterConfig, providers: Mapping[str, Provider], *, log_content: bool = False) -> None:
+    def __init__(
+        self,
+        config: RouterConfig,
+        providers: Mapping[str, Provider],
+        *,
+        log_content: bool = False,
+        max_spend: Decimal | None = None,
+        grace_s: float = DEFAULT_GRACE_S,
+        caller: TierCaller | None = None,
+    ) -> None:
         self.config = config
-        self.providers = providers
         self.log_content = log_content
+        self.caller = caller or TierCaller(config, providers, log_content=log_content)
+        self.max_spend = max_spend
+        self.grace_s = grace_s
+        self.stopped: str | None = None
+        """Why the run stopped starting prompts early: ``budget``, ``interrupted`` or ``terminated``."""
+        self._stop = asyncio.Event()
+        self._hurry = False
+
+    def stop(self, reason: str) -> None:
+        """Start no more prompts; those in flight get ``grace_s`` to finish (a second signal cancels them)."""
+        if self._stop.is_set():
+            if reason in SIGNAL_STOPS:
+                self._hurry = True
+            return
+        self.stopped = reason
+        self._stop.set()
 
     async def run(
         self,
@@ -63,19 +71,59 @@ class Replayer:
         on_result: Callable[[Decision], None],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
-    ) -> None:
-        """Replay every prompt, ``concurrency`` at a time; ``on_result`` gets each decision as it completes."""
+    ) -> str | None:
+        """Replay every prompt, ``concurrency`` at a time; ``on_result`` gets each decision as it completes.
+
+        Returns why the run stopped early (None when every prompt was replayed).
+        After a stop, prompts in flight get the grace period to finish; any still
+        running then are cancelled and not logged (their ids replay on --resume).
+        """
         pending = iter(prompts)
 
         async def worker() -> None:
             for prompt in pending:  # one shared iterator: each prompt goes to exactly one worker
+                if self._stop.is_set():
+                    return
+                if self._over_budget():
+                    self.stop("budget")
+                    return
                 try:
                     decision = await self.replay(prompt)
                 except Exception as error:  # one prompt's surprise must not stop the others; it is logged as failed
                     decision = _failed(prompt, f"internal error: {type(error).__name__}: {error}")
                 on_result(decision)
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        tasks = [asyncio.create_task(worker()) for _ in range(concurrency)]
+        everything = asyncio.gather(*tasks)
+        stopping = asyncio.create_task(self._stop.wait())
+        first: set[asyncio.Future[Any]] = {everything, stopping}
+        await asyncio.wait(first, return_when=asyncio.FIRST_COMPLETED)
+        cut_short = not everything.done() and await self._wind_down(tasks, everything)
+        stopping.cancel()
+        if cut_short:  # workers cancelled at the end of the grace period: their gather holds that cancellation
+            if not everything.cancelled():
+                everything.exception()
+            return self.stopped
+        await everything  # a worker's error (a log that cannot be written) surfaces here
+        return self.stopped
+
+    async def _wind_down(self, tasks: list[asyncio.Task[None]], everything: asyncio.Future[list[None]]) -> bool:
+        """Give the requests in flight the grace period (cut short by a second stop), then cancel the rest.
+
+        True when some had to be cancelled.
+        """
+        deadline = time.monotonic() + self.grace_s
+        while not everything.done() and time.monotonic() < deadline and not self._hurry:
+            await asyncio.wait({everything}, timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+        if everything.done():
+            return False
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return True
+
+    def _over_budget(self) -> bool:
+        return self.max_spend is not None and self.caller.spent >= self.max_spend
 
     async def replay(self, prompt: Prompt) -> Decision:
         """One prompt, start to finish: route, then answer and escalate until accepted or out of tiers."""
@@ -94,27 +142,28 @@ class Replayer:
             tier = self.config.tiers[name]
             last = index == len(path) - 1
             evaluating = None if last else policy  # the last tier always answers: nothing to evaluate
-            call = await self._call(
+            call = await self.caller.call(
                 tier,
                 "answer",
                 prompt.messages,
-                {**tier.params, **params_override},
+                params_override,
                 logprobs=evaluating is not None and evaluating.needs_logprobs,
             )
             if call.completion is None:
-                attempts.append(call.attempt)
+                attempts.extend(call.attempts)
                 if last:
-                    error = call.attempt.error
+                    error = call.attempts[-1].error if call.attempts else "no attempt could be made"
                 else:
                     escalations.append(Escalation(name, path[index + 1], ("error",)))
                 continue
             if evaluating is None:
-                attempts.append(call.attempt)
+                attempts.extend(call.attempts)
                 final, answer_text = name, call.completion.text
                 break
             judged: list[Attempt] = []
             accepted, verdicts = await self._evaluate(prompt, call.completion, judged)
-            attempts.append(_with_verdicts(call.attempt, verdicts, accepted))
+            *tries, answered = call.attempts
+            attempts.extend((*tries, _with_verdicts(answered, verdicts, accepted)))
             attempts.extend(judged)  # in the order they were made: the answer, then its judges
             if accepted:
                 final, answer_text = name, call.completion.text
@@ -129,7 +178,7 @@ class Replayer:
             attempts=tuple(attempts),
             final_tier=final,
             escalations=tuple(escalations),
-            latency_ms=_elapsed_ms(started),
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
             label=prompt.label,
             expected=None if expected is None else expected.value,
             match=None if expected is None else expected.match,
@@ -145,10 +194,11 @@ class Replayer:
             return None
         if isinstance(router, JudgeRouter):
             judge = self.config.tiers[router.tier]
-            call = await self._call(judge, "route_judge", router.messages(prompt), {**judge.params, **JUDGE_PARAMS})
-            attempts.append(call.attempt)
+            call = await self.caller.call(judge, "route_judge", router.messages(prompt), JUDGE_PARAMS)
+            attempts.extend(call.attempts)
             if call.completion is None:
-                return RouteDecision(router.fallback, f"judge failed ({call.attempt.error_kind}), fallback")
+                kind = call.attempts[-1].error_kind if call.attempts else "error"
+                return RouteDecision(router.fallback, f"judge failed ({kind}), fallback")
             return router.decide_from(call.completion.text)
         tokens = count_text(prompt.text, ROUTER_ENCODING) if router.needs_tokens else None
         return router.decide(prompt, tokens)
@@ -171,66 +221,12 @@ class Replayer:
 
     async def _judge(self, judge: JudgeEvaluator, prompt: Prompt, answer: Answer, attempts: list[Attempt]) -> Verdict:
         tier = self.config.tiers[judge.tier]
-        call = await self._call(tier, "accept_judge", judge.messages(prompt, answer), {**tier.params, **JUDGE_PARAMS})
-        attempts.append(call.attempt)
+        call = await self.caller.call(tier, "accept_judge", judge.messages(prompt, answer), JUDGE_PARAMS)
+        attempts.extend(call.attempts)
         if call.completion is None:
-            return Verdict(judge.name, False, f"the judge call failed ({call.attempt.error_kind})")
+            kind = call.attempts[-1].error_kind if call.attempts else "error"
+            return Verdict(judge.name, False, f"the judge call failed ({kind})")
         return judge.verdict_from(call.completion.text)
-
-    async def _call(
-        self,
-        tier: TierConfig,
-        role: str,
-        messages: Sequence[Mapping[str, Any]],
-        params: Mapping[str, Any],
-        *,
-        logprobs: bool = False,
-    ) -> _Call:
-        """One request to ``tier``, priced from the API's usage (or a tiktoken estimate, marked so)."""
-        provider = self.providers[tier.provider]
-        started = time.perf_counter()
-        try:
-            completion = await provider.complete(tier.model, messages, params, logprobs=logprobs)
-        except ProviderError as failure:
-            latency = _elapsed_ms(started)
-            attempt = Attempt(
-                role=role,
-                tier=tier.name,
-                model=tier.model,
-                status=failure.status,
-                input_tokens=0,
-                output_tokens=0,
-                cached_tokens=0,
-                estimated=False,
-                cost=NOT_BILLED,
-                latency_ms=latency,
-                error=str(failure),
-                error_kind=failure.kind,
-            )
-            return _Call(attempt, None)
-        latency = _elapsed_ms(started)
-        usage = completion.usage
-        if usage is None:
-            input_tokens = count_messages(messages, tier.tokenizer)
-            output_tokens = count_text(completion.text, tier.tokenizer)
-            cached = 0
-        else:
-            input_tokens, output_tokens, cached = usage
-        attempt = Attempt(
-            role=role,
-            tier=tier.name,
-            model=tier.model,
-            status=completion.status,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cached_tokens=cached,
-            estimated=usage is None,
-            cost=usage_cost(tier.price, input_tokens, output_tokens, cached),
-            latency_ms=latency,
-            logprob=logprob_stats(completion.logprobs),
-            response=completion.text if self.log_content else None,
-        )
-        return _Call(attempt, completion)
 
 
 def _failed(prompt: Prompt, error: str) -> Decision:
@@ -248,11 +244,6 @@ def _failed(prompt: Prompt, error: str) -> Decision:
         match=None if expected is None else expected.match,
         error=error,
     )
-
-
-def _elapsed_ms(started: float) -> float:
-    """Milliseconds since ``started``, to the microsecond: the precision the decision log keeps."""
-    return round((time.perf_counter() - started) * 1000, 3)
 
 
 def _with_verdicts(attempt: Attempt, verdicts: Sequence[Verdict], accepted: bool) -> Attempt:

@@ -1,12 +1,19 @@
 """The decision log: a JSON Lines file, one run header then one line per prompt, flushed as each finishes.
 
-A crash or Ctrl-C loses nothing already answered; ``routecli report`` reads
-the file back without calling anything.
+Append-only: a run writes its header, then each decision as it finishes
+(flushed at once, synced to disk at least every second), then an ``end`` line
+saying whether and why it stopped early. ``--resume`` appends to the same file,
+first cutting off a line left half-written by a killed run. A crash loses
+nothing already answered; ``routecli report`` reads the file back without
+calling anything.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, NamedTuple
@@ -29,29 +36,56 @@ def _line(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-class DecisionLog:
-    """Writes the run header on open and each decision as it comes, flushed to the OS at once."""
+SYNC_EVERY_S = 1.0
+"""At most this long between syncs to disk: a power cut loses at most the last second of results."""
 
-    def __init__(self, path: Path, run: RunInfo) -> None:
+
+class DecisionLog:
+    """Writes the run header on open (or, resuming, appends after the last whole line) and each decision as it comes.
+
+    Each line is flushed at once (a killed process loses nothing written); the
+    file is synced to disk when a line comes a second or more after the last
+    sync, and when the log is closed.
+    """
+
+    def __init__(self, path: Path, run: RunInfo, *, resume: bool = False) -> None:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: IO[str] = path.open("w", encoding="utf-8")
+            if resume:
+                _cut_torn_tail(path)
+            self._file: IO[str] = path.open("a" if resume else "w", encoding="utf-8")
         except OSError as error:
             raise InputFileError(
                 f"cannot write the decision log: {error.strerror or error}", source=str(path)
             ) from None
-        self._file.write(_line(run_to_json(run)))
-        self._file.flush()
+        self._synced = time.monotonic()
+        if not resume:
+            self._put(run_to_json(run))
 
     def write(self, decision: Decision) -> None:
+        self._put(decision_to_json(decision))
+
+    def end(self, stopped: str | None) -> None:
+        """The run is over: finished, or stopped early for ``stopped`` (budget, interrupted, terminated)."""
+        self._put({"kind": "end", "stopped": stopped, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+
+    def _put(self, document: dict[str, Any]) -> None:
         try:
-            self._file.write(_line(decision_to_json(decision)))
+            self._file.write(_line(document))
             self._file.flush()
+            if time.monotonic() - self._synced >= SYNC_EVERY_S:
+                os.fsync(self._file.fileno())
+                self._synced = time.monotonic()
         except OSError as error:  # a full disk: stop the run rather than lose results unnoticed
             raise RouteCliError(f"{self.path}: cannot write the decision log: {error.strerror or error}") from None
 
     def close(self) -> None:
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError:
+            pass  # closing anyway; write() already reported any failure
         self._file.close()
 
     def __enter__(self) -> DecisionLog:
@@ -63,12 +97,50 @@ class DecisionLog:
         self.close()
 
 
+def _cut_torn_tail(path: Path) -> None:
+    """Make the file end on a whole line before appending to it.
+
+    A last line left half-written by a killed run is cut off (never the header:
+    the cut stops after the first line). A last line that is whole JSON and only
+    lacks its newline is kept, as ``read_log`` keeps it, and gets the newline.
+    """
+    with path.open("rb+") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if not size:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        start = _last_line_start(handle, size)
+        handle.seek(start)
+        if start == 0 or _parses(handle.read().decode("utf-8", "replace")):
+            handle.seek(0, os.SEEK_END)
+            handle.write(b"\n")
+        else:
+            handle.truncate(start)
+
+
+def _last_line_start(handle: IO[bytes], size: int, chunk: int = 65536) -> int:
+    """Where the file's last line starts: scanning back from the end a chunk at a time, however long it is."""
+    end = size
+    while end > 0:
+        begin = max(0, end - chunk)
+        handle.seek(begin)
+        found = handle.read(end - begin).rfind(b"\n")
+        if found >= 0:
+            return begin + found + 1
+        end = begin
+    return 0
+
+
 class LogContents(NamedTuple):
-    """A decision log read back: its run, its decisions, and the line left half-written by a crash, if any."""
+    """A decision log read back: its run, its decisions, the line left half-written by a crash, and how it ended."""
 
     run: RunInfo
     decisions: list[Decision]
     truncated_line: int | None = None
+    stopped: str | None = None
+    """Why the last run on this log stopped early; None when it finished (or never said)."""
 
 
 def read_log(path: Path) -> LogContents:
@@ -92,6 +164,7 @@ def read_log(path: Path) -> LogContents:
         lines = lines[:-1]
     run: RunInfo | None = None
     decisions: dict[str, Decision] = {}
+    stopped: str | None = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -104,6 +177,8 @@ def read_log(path: Path) -> LogContents:
                 decision = decision_from_json(document)
                 _check_tiers(decision, run)
                 decisions[decision.id] = decision
+            elif kind == "end":
+                stopped = document.get("stopped")
             else:
                 raise ValueError(f"unknown line kind {kind!r}")
         except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError) as error:
@@ -111,7 +186,7 @@ def read_log(path: Path) -> LogContents:
             raise InvalidValueError(f"not a decision log line: {reason}", source=str(path), line=number) from None
     if run is None:
         raise InvalidValueError("the decision log is empty", source=str(path))
-    return LogContents(run, list(decisions.values()), truncated)
+    return LogContents(run, list(decisions.values()), truncated, stopped)
 
 
 def _parses(line: str) -> bool:

@@ -54,6 +54,10 @@ class Attempt(NamedTuple):
     error: str | None = None
     error_kind: str | None = None
     response: str | None = None
+    cache_write_tokens: int = 0
+    retry: int = 0
+    fallback_for: str | None = None
+    """The tier this one answered for when it stepped in as a fallback."""
 
 
 class Escalation(NamedTuple):
@@ -100,7 +104,8 @@ class Decision(NamedTuple):
         if self.final_tier is None:
             return None
         for attempt in reversed(self.attempts):
-            if attempt.role == "answer" and attempt.tier == self.final_tier and attempt.error is None:
+            stands_for = attempt.fallback_for or attempt.tier
+            if attempt.role == "answer" and stands_for == self.final_tier and attempt.error is None:
                 return attempt
         return None
 
@@ -128,6 +133,10 @@ class RunInfo:
     prompt_count: int = 0
     invalid_lines: tuple[tuple[int, str], ...] = ()
     output_tokens_assumed: int | None = None
+    sample: int | None = None
+    seed: int = 0
+    limit: int | None = None
+    """How the prompts were chosen (``--sample``, ``--seed``, ``--limit``): a resumed run chooses the same."""
 
 
 # ------------------------------------------------------------------ to JSON
@@ -150,6 +159,7 @@ def run_to_json(run: RunInfo) -> dict[str, Any]:
         "router": run.router,
         "chain": list(run.chain),
         "output_tokens_assumed": run.output_tokens_assumed,
+        "selection": {"sample": run.sample, "seed": run.seed, "limit": run.limit},
         "invalid_lines": [{"line": line, "error": error} for line, error in run.invalid_lines],
         "tiers": [
             {"name": t.name, "provider": t.provider, "model": t.model, "price": price_to_json(t.price)}
@@ -167,6 +177,9 @@ def _attempt_to_json(attempt: Attempt) -> dict[str, Any]:
         "input_tokens": attempt.input_tokens,
         "output_tokens": attempt.output_tokens,
         "cached_tokens": attempt.cached_tokens,
+        "cache_write_tokens": attempt.cache_write_tokens,
+        "retry": attempt.retry,
+        "fallback_for": attempt.fallback_for,
         "estimated": attempt.estimated,
         "cost": _money(attempt.cost),
         "latency_ms": attempt.latency_ms,
@@ -228,6 +241,9 @@ def run_from_json(document: Mapping[str, Any]) -> RunInfo:
         prompt_count=int(document.get("prompt_count") or 0),
         invalid_lines=tuple((int(item["line"]), str(item["error"])) for item in document.get("invalid_lines") or ()),
         output_tokens_assumed=document.get("output_tokens_assumed"),
+        sample=(document.get("selection") or {}).get("sample"),
+        seed=int((document.get("selection") or {}).get("seed") or 0),
+        limit=(document.get("selection") or {}).get("limit"),
     )
 
 
@@ -241,6 +257,9 @@ def _attempt_from_json(document: Mapping[str, Any]) -> Attempt:
         input_tokens=int(document["input_tokens"]),
         output_tokens=int(document["output_tokens"]),
         cached_tokens=int(document.get("cached_tokens") or 0),
+        cache_write_tokens=int(document.get("cache_write_tokens") or 0),
+        retry=int(document.get("retry") or 0),
+        fallback_for=document.get("fallback_for"),
         estimated=bool(document.get("estimated")),
         cost=Decimal(document["cost"]),
         latency_ms=float(document["latency_ms"]),

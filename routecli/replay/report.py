@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from routecli.metrics import Percentiles, percentiles, rate
@@ -140,6 +140,12 @@ class ReplayReport:
     counterfactual_bottom: Counterfactual | None
     routing: Routing | None
     estimated_requests: int
+    retries: int = 0
+    """Requests that were a retry of an earlier one to the same model."""
+    fallbacks: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Tier → the fallback tiers that answered for it, and how often."""
+    stopped: str | None = None
+    """Why the run stopped starting prompts early (budget, interrupted, terminated); None when it did not."""
 
     @property
     def escalation_rate(self) -> float | None:
@@ -176,7 +182,7 @@ class _TierTotals:
         self.quality = Quality()
 
 
-def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
+def build_report(run: RunInfo, decisions: Sequence[Decision], stopped: str | None = None) -> ReplayReport:
     """Aggregate decisions (in any order) into the report; sums are exact, shares are floats for display."""
     totals = {tier.name: _TierTotals() for tier in run.tiers}
     next_tier = dict(zip(run.chain, run.chain[1:], strict=False))
@@ -190,9 +196,14 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
     top, bottom = run.tiers[-1], run.tiers[0]
     top_cost, bottom_cost = usage_pricer(top.price), usage_pricer(bottom.price)
     top_spend = bottom_spend = answered_spend = ZERO
-    escalated = estimated = 0
+    escalated = estimated = retries = 0
+    fallbacks: dict[str, Counter[str]] = {}
     for decision in decisions:
+        answered_at: set[str] = set()  # chain tiers asked for an answer (a fallback counts as its tier)
         for attempt in decision.attempts:
+            if attempt.error_kind == "cooldown":  # skipped: no request was made, nothing to count but the skip
+                errors["cooldown"] += 1
+                continue
             tier = totals[attempt.tier]
             tier.requests += 1
             tier.input += attempt.input_tokens
@@ -206,8 +217,13 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
             if attempt.error is not None:
                 tier.errors += 1
                 errors[attempt.error_kind or "error"] += 1
-            if attempt.role == "answer" and attempt.tier in hops:
-                hops[attempt.tier].attempted += 1
+            retries += attempt.retry > 0
+            if attempt.fallback_for is not None and attempt.error is None and attempt.role == "answer":
+                fallbacks.setdefault(attempt.fallback_for, Counter())[attempt.tier] += 1
+            if attempt.role == "answer":
+                answered_at.add(attempt.fallback_for or attempt.tier)
+        for tier_name in answered_at & hops.keys():
+            hops[tier_name].attempted += 1
         for step in decision.escalations:
             hop = hops.get(step.from_tier)
             if hop is not None:
@@ -230,7 +246,7 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
         served.answered += 1
         served.quality.add(decision.correct)
         overall_quality.add(decision.correct)
-        counted = (final.input_tokens, final.output_tokens, final.cached_tokens)
+        counted = (final.input_tokens, final.output_tokens, final.cached_tokens, final.cache_write_tokens)
         top_spend += top_cost(*counted)
         bottom_spend += bottom_cost(*counted)
     total_spend = sum((tier.spend for tier in totals.values()), ZERO)
@@ -265,6 +281,9 @@ def build_report(run: RunInfo, decisions: Sequence[Decision]) -> ReplayReport:
             _by_count(routed), labelled, agreed, {label: _by_count(confusion[label]) for label in sorted(confusion)}
         ),
         estimated_requests=estimated,
+        retries=retries,
+        fallbacks={tier: _by_count(fallbacks[tier]) for tier in sorted(fallbacks)},
+        stopped=stopped,
     )
 
 

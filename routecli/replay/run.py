@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from routecli.errors import InputError
 from routecli.prompts import Prompt, PromptFile
 from routecli.replay.log import DecisionLog
 from routecli.replay.records import Decision, RunInfo, TierInfo
-from routecli.router_config import RouterConfig, api_key
+from routecli.router_config import ProviderConfig, RouterConfig, api_key
 from routecli.routing import ROUTER_ENCODING
 from routecli.tokens import encoding
 
-__all__ = ["default_run_dir", "provider_keys", "replay_prompts", "run_info"]
+__all__ = ["Outcome", "default_run_dir", "open_provider", "provider_keys", "replay_prompts", "run_info"]
 
 
 def run_info(
@@ -29,6 +31,9 @@ def run_info(
     *,
     dry_run: bool = False,
     output_tokens: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    limit: int | None = None,
 ) -> RunInfo:
     """The header every log and report carries: tiers with their prices, setup, inputs and time."""
     return RunInfo(
@@ -43,6 +48,9 @@ def run_info(
         prompt_count=selected,
         invalid_lines=tuple((item.line, item.message) for item in prompt_file.invalid),
         output_tokens_assumed=output_tokens if dry_run else None,
+        sample=sample,
+        seed=seed,
+        limit=limit,
     )
 
 
@@ -69,6 +77,13 @@ def provider_keys(config: RouterConfig) -> dict[str, str | None]:
         raise error.located(config.source, None) from None
 
 
+class Outcome(NamedTuple):
+    """The decisions a replay made, and why it stopped early (None when it replayed every prompt)."""
+
+    decisions: list[Decision]
+    stopped: str | None
+
+
 def replay_prompts(
     config: RouterConfig,
     prompts: Sequence[Prompt],
@@ -78,45 +93,97 @@ def replay_prompts(
     concurrency: int,
     log_content: bool = False,
     on_result: Callable[[Decision], None] = lambda decision: None,
-) -> list[Decision]:
+    max_spend: Decimal | None = None,
+    grace_s: float | None = None,
+    resume: bool = False,
+    spent: Decimal = Decimal(0),
+) -> Outcome:
     """Replay ``prompts``, writing each decision to the log (flushed) before ``on_result`` sees it.
 
-    On Ctrl-C the decisions finished so far are in the log and the
-    ``KeyboardInterrupt`` propagates.
+    SIGINT and SIGTERM (and ``max_spend`` being reached) stop new prompts from
+    starting; those in flight get ``grace_s`` to finish, then the log gets its
+    ``end`` line and the outcome says why the run stopped. A second signal
+    cancels what is still in flight. With ``resume`` the log is appended to.
     """
-    from routecli.providers.openai import OpenAIProvider  # httpx and the engine: not for dry runs
-    from routecli.replay.engine import Replayer
+    from routecli.replay.engine import DEFAULT_GRACE_S, Replayer  # httpx and the engine: not for dry runs
 
     keys = provider_keys(config)
     router = config.router
     if router is not None and router.needs_tokens:
         encoding(ROUTER_ENCODING)  # load it now, not inside the event loop where it would stall every request
     decisions: list[Decision] = []
-    with DecisionLog(log_path, run) as log:
+    with DecisionLog(log_path, run, resume=resume) as log:
 
         def record(decision: Decision) -> None:
             log.write(decision)
             decisions.append(decision)
             on_result(decision)
 
-        async def main() -> None:
+        async def main() -> str | None:
             providers = {
-                name: OpenAIProvider(
-                    provider.base_url,
-                    api_key=keys[name],
-                    headers=provider.headers,
-                    timeout_s=provider.timeout_s,
-                    max_connections=concurrency,
-                )
+                name: open_provider(provider, keys[name], concurrency)
                 for name, provider in config.providers.items()
                 if name in keys
             }
+            replayer = Replayer(
+                config,
+                providers,
+                log_content=log_content,
+                max_spend=max_spend,
+                grace_s=DEFAULT_GRACE_S if grace_s is None else grace_s,
+            )
+            replayer.caller.spent = spent  # a resumed run's budget counts what the log already spent
+            loop = asyncio.get_running_loop()
+            handled = _handle_signals(loop, replayer.stop)
             try:
-                replayer = Replayer(config, providers, log_content=log_content)
-                await replayer.run(prompts, record, concurrency=concurrency)
+                return await replayer.run(prompts, record, concurrency=concurrency)
             finally:
+                for signal_number in handled:
+                    loop.remove_signal_handler(signal_number)
                 for provider in providers.values():
                     await provider.aclose()
 
-        asyncio.run(main())
-    return decisions
+        stopped = asyncio.run(main())
+        log.end(stopped)
+    return Outcome(decisions, stopped)
+
+
+def open_provider(provider: ProviderConfig, key: str | None, connections: int) -> Any:
+    """The HTTP client for ``provider``'s API (OpenAI-compatible or Anthropic)."""
+    if provider.type == "anthropic":
+        from routecli.providers.anthropic import AnthropicProvider
+
+        return AnthropicProvider(
+            provider.base_url,
+            api_key=key,
+            headers=provider.headers,
+            timeout_s=provider.timeout_s,
+            max_connections=connections,
+        )
+    from routecli.providers.openai import OpenAIProvider
+
+    return OpenAIProvider(
+        provider.base_url,
+        api_key=key,
+        headers=provider.headers,
+        timeout_s=provider.timeout_s,
+        max_connections=connections,
+    )
+
+
+_SIGNALS = {"SIGINT": "interrupted", "SIGTERM": "terminated"}
+
+
+def _handle_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[str], None]) -> list[int]:
+    """Route SIGINT and SIGTERM to a graceful stop, where the platform allows (not on Windows)."""
+    import signal
+
+    handled = []
+    for name, reason in _SIGNALS.items():
+        number = getattr(signal, name)
+        try:
+            loop.add_signal_handler(number, stop, reason)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        handled.append(number)
+    return handled

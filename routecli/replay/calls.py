@@ -1,0 +1,266 @@
+"""Getting one answer from a tier: retries with backoff, rate limits, cooldowns and fallbacks.
+
+Every HTTP request becomes one ``Attempt`` (priced once, from the usage the API
+reported); a request that is skipped because its provider is cooling down is
+recorded too, at no cost. A tier's answer comes from the tier itself or, when
+it keeps failing with an error a fallback can help with (429, 5xx, timeouts,
+resets, a prompt too long for it), from the next model in its fallback chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple, Protocol
+
+from routecli.cascade import logprob_stats
+from routecli.pricing import usage_cost
+from routecli.providers import Completion, ProviderError
+from routecli.providers.resilience import Cooldown, RateLimits, RetryPolicy, TokenBucket, parse_retry_after, retryable
+from routecli.replay.records import Attempt
+from routecli.router_config import ProviderConfig, RouterConfig, TierConfig
+from routecli.tokens import count_messages, count_text
+
+__all__ = ["Call", "Provider", "TierCaller"]
+
+NOT_BILLED = Decimal(0)  # providers do not bill a request that got no reply
+_FALLBACK_KINDS = ("context_length", "request")  # not worth retrying on this model, worth trying on another
+_DEFAULT_OUTPUT_RESERVE = 256  # tokens-per-minute reserved for a reply when the request sets no max_tokens
+
+
+class Provider(Protocol):
+    """What the engine needs of a provider (``routecli.providers.openai.OpenAIProvider``, or a test's)."""
+
+    async def complete(
+        self, model: str, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], *, logprobs: bool = False
+    ) -> Completion: ...
+
+
+class Call(NamedTuple):
+    """Every request made for one answer, and the reply that answered (None when none did)."""
+
+    attempts: list[Attempt]
+    completion: Completion | None
+    answered_by: TierConfig | None = None
+
+
+class _Guard:
+    """One provider's retry policy, cooldown and rate limits, shared by every worker."""
+
+    def __init__(self, config: ProviderConfig, clock: Callable[[], float], sleep: Sleep) -> None:
+        retry = config.retry
+        self.retry = RetryPolicy(retry.max_attempts, retry.initial_backoff_s, retry.max_backoff_s)
+        cooldown = config.cooldown
+        self.cooldown = (
+            None if cooldown is None else Cooldown(cooldown.failures, cooldown.window_s, cooldown.skip_s, clock)
+        )
+        requests, tokens = config.requests_per_minute, config.tokens_per_minute
+        self.limits = (
+            None
+            if requests is None and tokens is None
+            else RateLimits(
+                None if requests is None else TokenBucket(requests, clock, sleep),
+                None if tokens is None else TokenBucket(tokens, clock, sleep),
+            )
+        )
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class TierCaller:
+    """Makes the requests for one answer from a tier (or its fallbacks), pricing each one."""
+
+    def __init__(
+        self,
+        config: RouterConfig,
+        providers: Mapping[str, Provider],
+        *,
+        log_content: bool = False,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self.providers = providers
+        self.log_content = log_content
+        self.rng = rng or random.Random()
+        self.sleep = sleep
+        self.guards = {name: _Guard(provider, clock, sleep) for name, provider in config.providers.items()}
+        self.spent = Decimal(0)
+        """Everything billed so far, by every call: what ``--max-spend`` is checked against."""
+
+    async def call(
+        self,
+        tier: TierConfig,
+        role: str,
+        messages: Sequence[Mapping[str, Any]],
+        overrides: Mapping[str, Any],
+        *,
+        logprobs: bool = False,
+    ) -> Call:
+        """An answer from ``tier``: its own retries first, then each fallback's in turn.
+
+        Each model is sent its own tier's ``params`` with ``overrides`` (a prompt's
+        max_tokens, a judge's fixed parameters) laid over them.
+        """
+        attempts: list[Attempt] = []
+        for name in (tier.name, *self.config.fallbacks.get(tier.name, ())):
+            candidate = self.config.tiers[name]
+            standing_in = None if candidate is tier else tier.name
+            params = {**candidate.params, **overrides}
+            completion, go_on = await self._try(candidate, role, messages, params, logprobs, standing_in, attempts)
+            if completion is not None:
+                return Call(attempts, completion, candidate)
+            if not go_on:
+                break
+        return Call(attempts, None)
+
+    async def _try(
+        self,
+        tier: TierConfig,
+        role: str,
+        messages: Sequence[Mapping[str, Any]],
+        params: Mapping[str, Any],
+        logprobs: bool,
+        standing_in: str | None,
+        attempts: list[Attempt],
+    ) -> tuple[Completion | None, bool]:
+        """Up to ``max_attempts`` requests to one model; the reply, or None and whether a fallback may help."""
+        guard = self.guards[tier.provider]
+        provider = self.providers[tier.provider]
+        for retry in range(guard.retry.max_attempts):
+            if guard.cooldown is not None and (left := guard.cooldown.blocked_for()) > 0:
+                attempts.append(_skipped(tier, role, retry, standing_in, left))
+                return None, True
+            if guard.limits is not None:
+                await guard.limits.acquire(_tokens_to_reserve(tier, messages, params))
+            started = time.perf_counter()
+            try:
+                completion = await provider.complete(tier.model, messages, params, logprobs=logprobs)
+            except ProviderError as failure:
+                attempts.append(self._failed(tier, role, retry, standing_in, failure, _elapsed_ms(started)))
+                if failure.kind in _FALLBACK_KINDS:
+                    return None, True
+                if not retryable(failure.kind, failure.status):
+                    # any 5xx is the provider's trouble, worth a fallback even when not worth a retry
+                    return None, failure.status is not None and failure.status >= 500
+                if guard.cooldown is not None:
+                    guard.cooldown.record_failure()  # only the provider's failures, not a bad prompt's
+                    if guard.cooldown.blocked_for() > 0:
+                        continue  # skipped at the top of the loop: straight to the fallback, no backoff
+                if retry + 1 < guard.retry.max_attempts:
+                    waited = parse_retry_after(failure.retry_after, dt.datetime.now(dt.UTC))
+                    await self.sleep(guard.retry.delay(retry + 1, self.rng, waited))
+                continue
+            if guard.cooldown is not None:
+                guard.cooldown.record_success()
+            attempt = self._answered(tier, role, retry, standing_in, messages, completion, _elapsed_ms(started))
+            attempts.append(attempt)
+            return completion, False
+        return None, True
+
+    def _failed(
+        self,
+        tier: TierConfig,
+        role: str,
+        retry: int,
+        standing_in: str | None,
+        failure: ProviderError,
+        latency_ms: float,
+    ) -> Attempt:
+        """The record of a request that got no usable reply: billed only when the reply reported usage."""
+        usage = failure.usage
+        cost = NOT_BILLED
+        if usage is not None:
+            cost = usage_cost(tier.price, *usage)
+            self.spent += cost
+        return Attempt(
+            role=role,
+            tier=tier.name,
+            model=tier.model,
+            status=failure.status,
+            input_tokens=0 if usage is None else usage.input_tokens,
+            output_tokens=0 if usage is None else usage.output_tokens,
+            cached_tokens=0 if usage is None else usage.cached_tokens,
+            estimated=False,
+            cost=cost,
+            latency_ms=latency_ms,
+            error=str(failure),
+            error_kind=failure.kind,
+            cache_write_tokens=0 if usage is None else usage.cache_write_tokens,
+            retry=retry,
+            fallback_for=standing_in,
+        )
+
+    def _answered(
+        self,
+        tier: TierConfig,
+        role: str,
+        retry: int,
+        standing_in: str | None,
+        messages: Sequence[Mapping[str, Any]],
+        completion: Completion,
+        latency_ms: float,
+    ) -> Attempt:
+        """The record of a request that got a reply, priced from its usage (or a tiktoken estimate, marked so)."""
+        usage = completion.usage
+        if usage is None:
+            input_tokens = count_messages(messages, tier.tokenizer)
+            output_tokens = count_text(completion.text, tier.tokenizer)
+            cached = written = 0
+        else:
+            input_tokens, output_tokens, cached, written = usage
+        cost = usage_cost(tier.price, input_tokens, output_tokens, cached, written)
+        self.spent += cost
+        return Attempt(
+            role=role,
+            tier=tier.name,
+            model=tier.model,
+            status=completion.status,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cached_tokens=cached,
+            estimated=usage is None,
+            cost=cost,
+            latency_ms=latency_ms,
+            logprob=logprob_stats(completion.logprobs),
+            response=completion.text if self.log_content else None,
+            cache_write_tokens=written,
+            retry=retry,
+            fallback_for=standing_in,
+        )
+
+
+def _tokens_to_reserve(tier: TierConfig, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> int:
+    """What a request counts against tokens-per-minute, as providers count it: the prompt plus the reply allowed."""
+    reply = params.get("max_tokens") or params.get("max_completion_tokens") or _DEFAULT_OUTPUT_RESERVE
+    return count_messages(messages, tier.tokenizer) + int(reply)
+
+
+def _skipped(tier: TierConfig, role: str, retry: int, standing_in: str | None, left_s: float) -> Attempt:
+    return Attempt(
+        role=role,
+        tier=tier.name,
+        model=tier.model,
+        status=None,
+        input_tokens=0,
+        output_tokens=0,
+        cached_tokens=0,
+        estimated=False,
+        cost=NOT_BILLED,
+        latency_ms=0.0,
+        error=f"skipped: the provider is cooling down for {left_s:.1f} s more",
+        error_kind="cooldown",
+        retry=retry,
+        fallback_for=standing_in,
+    )
+
+
+def _elapsed_ms(started: float) -> float:
+    """Milliseconds since ``started``, to the microsecond: the precision the decision log keeps."""
+    return round((time.perf_counter() - started) * 1000, 3)
