@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.errors import InputError
 from routecli.prompts import Prompt, PromptFile
@@ -20,6 +20,10 @@ from routecli.replay.records import Decision, RunInfo, TierInfo
 from routecli.router_config import ProviderConfig, RouterConfig, api_key
 from routecli.routing import ROUTER_ENCODING
 from routecli.tokens import encoding
+
+if TYPE_CHECKING:
+    from routecli.providers.anthropic import AnthropicProvider
+    from routecli.providers.openai import OpenAIProvider
 
 __all__ = ["Outcome", "default_run_dir", "open_provider", "provider_keys", "replay_prompts", "run_info"]
 
@@ -148,21 +152,14 @@ def replay_prompts(
     return Outcome(decisions, stopped)
 
 
-def open_provider(provider: ProviderConfig, key: str | None, connections: int) -> Any:
+def open_provider(provider: ProviderConfig, key: str | None, connections: int) -> OpenAIProvider | AnthropicProvider:
     """The HTTP client for ``provider``'s API (OpenAI-compatible or Anthropic)."""
+    client: type[OpenAIProvider] | type[AnthropicProvider]
     if provider.type == "anthropic":
-        from routecli.providers.anthropic import AnthropicProvider
-
-        return AnthropicProvider(
-            provider.base_url,
-            api_key=key,
-            headers=provider.headers,
-            timeout_s=provider.timeout_s,
-            max_connections=connections,
-        )
-    from routecli.providers.openai import OpenAIProvider
-
-    return OpenAIProvider(
+        from routecli.providers.anthropic import AnthropicProvider as client
+    else:
+        from routecli.providers.openai import OpenAIProvider as client
+    return client(
         provider.base_url,
         api_key=key,
         headers=provider.headers,
