@@ -376,3 +376,20 @@ def test_dry_runs_refuse_resume_and_budget(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--max-spend", "1"])
     assert result.exit_code == 2
     assert "--dry-run spends nothing" in result.stderr
+
+
+def test_a_keyboard_interrupt_that_no_signal_handler_caught_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where asyncio cannot install signal handlers (Windows), Ctrl-C arrives as KeyboardInterrupt."""
+
+    def interrupted(*args: object, **options: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("routecli.replay.run.replay_prompts", interrupted)
+    log = tmp_path / "log.jsonl"
+    args = ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--log", str(log)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 130
+    assert f"continue with --resume {log}" in result.stderr
+    assert "Traceback" not in result.output

@@ -184,19 +184,24 @@ def replay(
         log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
     _note(f"Replaying {_prompts(len(selected))}; decision log: {log_path}")
     with _Progress(len(selected), enabled=progress) as bar:
-        outcome = replay_prompts(
-            router_config,
-            selected,
-            run,
-            log_path,
-            concurrency=concurrency,
-            log_content=log_content,
-            on_result=bar.advance,
-            max_spend=max_spend,
-            grace_s=grace,
-            resume=resume is not None,
-            spent=spent,
-        )
+        try:
+            outcome = replay_prompts(
+                router_config,
+                selected,
+                run,
+                log_path,
+                concurrency=concurrency,
+                log_content=log_content,
+                on_result=bar.advance,
+                max_spend=max_spend,
+                grace_s=grace,
+                resume=resume is not None,
+                spent=spent,
+            )
+        except KeyboardInterrupt:  # where signals cannot be handled gracefully (Windows): stop at once
+            bar.stop()
+            _note(f"Interrupted: {bar.done:,} results are in {log_path}; continue with --resume {log_path}")
+            raise typer.Exit(EXIT_CODES["interrupted"]) from None
     decisions = outcome.decisions
     if resume is not None:
         from routecli.replay.log import read_log
