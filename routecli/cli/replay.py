@@ -98,7 +98,10 @@ def replay(
     grace: Annotated[
         float,
         typer.Option(
-            "--grace", min=0, help="Seconds prompts in flight get to finish after Ctrl-C, SIGTERM or --max-spend."
+            "--grace",
+            min=0,
+            metavar="SECONDS",
+            help="Seconds prompts in flight get to finish after Ctrl-C, SIGTERM or --max-spend.",
         ),
     ] = 30.0,
     resume: Annotated[
