@@ -47,6 +47,16 @@ class TokenRates(NamedTuple):
     cached_input: Decimal | None = None
     cache_write: Decimal | None = None
 
+    @property
+    def cache_read_rate(self) -> Decimal:
+        """What a token read from the prompt cache costs: the input price where there is no cache price."""
+        return self.input if self.cached_input is None else self.cached_input
+
+    @property
+    def cache_write_rate(self) -> Decimal:
+        """What a token written to the prompt cache costs: the input price where there is no cache price."""
+        return self.input if self.cache_write is None else self.cache_write
+
 
 class LongContext(NamedTuple):
     """Higher rates for the whole request once its prompt exceeds ``above_tokens``."""
@@ -117,9 +127,11 @@ def blended_input_rate(rates: TokenRates, cached_share: Decimal, write_share: De
 
     Models without a cache price bill those tokens at the plain input rate.
     """
-    cached_rate = rates.input if rates.cached_input is None else rates.cached_input
-    write_rate = rates.input if rates.cache_write is None else rates.cache_write
-    return (ONE - cached_share - write_share) * rates.input + cached_share * cached_rate + write_share * write_rate
+    return (
+        (ONE - cached_share - write_share) * rates.input
+        + cached_share * rates.cache_read_rate
+        + write_share * rates.cache_write_rate
+    )
 
 
 def token_rates(
@@ -193,33 +205,26 @@ def usage_cost(
     """
     long = price.long_context is not None and input_tokens > price.long_context.above_tokens
     rates = price.rates(long=long, batch=False)
-    cached_rate = rates.input if rates.cached_input is None else rates.cached_input
-    write_rate = rates.input if rates.cache_write is None else rates.cache_write
-    plain = input_tokens - cached_tokens - cache_write_tokens
-    per_million = (
-        plain * rates.input
-        + cached_tokens * cached_rate
-        + cache_write_tokens * write_rate
-        + output_tokens * rates.output
-    )
-    return per_million.scaleb(-6) + price.per_request
+    return _usage_cost(rates, price.per_request, input_tokens, output_tokens, cached_tokens, cache_write_tokens)
 
 
 def usage_pricer(price: ModelPrice) -> Callable[[int, int, int, int], Decimal]:
     """``usage_cost`` for one model with its rates looked up once: for pricing many requests (dry runs, reports)."""
-    if price.long_context is not None:
+    if price.long_context is not None:  # which rates apply depends on each request's prompt
         return lambda tokens_in, tokens_out, cached, written: usage_cost(price, tokens_in, tokens_out, cached, written)
-    rates = price.standard
-    rate_in, rate_out = rates.input.scaleb(-6), rates.output.scaleb(-6)
-    rate_cached = (rates.input if rates.cached_input is None else rates.cached_input).scaleb(-6)
-    rate_written = (rates.input if rates.cache_write is None else rates.cache_write).scaleb(-6)
-    fee = price.per_request
+    rates, fee = price.standard, price.per_request
 
     def cost(tokens_in: int, tokens_out: int, cached: int, written: int) -> Decimal:
-        plain = tokens_in - cached - written
-        return plain * rate_in + cached * rate_cached + written * rate_written + tokens_out * rate_out + fee
+        return _usage_cost(rates, fee, tokens_in, tokens_out, cached, written)
 
     return cost
+
+
+def _usage_cost(rates: TokenRates, fee: Decimal, tokens_in: int, tokens_out: int, cached: int, written: int) -> Decimal:
+    plain = tokens_in - cached - written
+    cache = cached * rates.cache_read_rate + written * rates.cache_write_rate
+    per_million = plain * rates.input + cache + tokens_out * rates.output
+    return per_million.scaleb(-6) + fee
 
 
 def expected_request_cost(
