@@ -205,14 +205,15 @@ def usage_cost(
     """
     long = price.long_context is not None and input_tokens > price.long_context.above_tokens
     rates = price.rates(long=long, batch=False)
-    return _usage_cost(rates, price.per_request, input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+    fee = price.per_request
+    return _usage_cost(_per_token(rates), fee, input_tokens, output_tokens, cached_tokens, cache_write_tokens)
 
 
 def usage_pricer(price: ModelPrice) -> Callable[[int, int, int, int], Decimal]:
     """``usage_cost`` for one model with its rates looked up once: for pricing many requests (dry runs, reports)."""
     if price.long_context is not None:  # which rates apply depends on each request's prompt
         return lambda tokens_in, tokens_out, cached, written: usage_cost(price, tokens_in, tokens_out, cached, written)
-    rates, fee = price.standard, price.per_request
+    rates, fee = _per_token(price.standard), price.per_request  # scaled once, not per request
 
     def cost(tokens_in: int, tokens_out: int, cached: int, written: int) -> Decimal:
         return _usage_cost(rates, fee, tokens_in, tokens_out, cached, written)
@@ -220,11 +221,23 @@ def usage_pricer(price: ModelPrice) -> Callable[[int, int, int, int], Decimal]:
     return cost
 
 
-def _usage_cost(rates: TokenRates, fee: Decimal, tokens_in: int, tokens_out: int, cached: int, written: int) -> Decimal:
+def _per_token(rates: TokenRates) -> TokenRates:
+    """``rates`` per single token (not per 1M), with the cache prices filled in."""
+    return TokenRates(
+        rates.input.scaleb(-6),
+        rates.output.scaleb(-6),
+        rates.cache_read_rate.scaleb(-6),
+        rates.cache_write_rate.scaleb(-6),
+    )
+
+
+def _usage_cost(
+    per_token: TokenRates, fee: Decimal, tokens_in: int, tokens_out: int, cached: int, written: int
+) -> Decimal:
+    """The one formula for reported usage; ``per_token`` comes from ``_per_token``, so its cache prices are set."""
     plain = tokens_in - cached - written
-    cache = cached * rates.cache_read_rate + written * rates.cache_write_rate
-    per_million = plain * rates.input + cache + tokens_out * rates.output
-    return per_million.scaleb(-6) + fee
+    cache = cached * per_token.cache_read_rate + written * per_token.cache_write_rate
+    return plain * per_token.input + cache + tokens_out * per_token.output + fee
 
 
 def expected_request_cost(
