@@ -135,10 +135,12 @@ class TierCaller:
         provider = self.providers[tier.provider]
         for retry in range(guard.retry.max_attempts):
             if guard.cooldown is not None and (left := guard.cooldown.blocked_for()) > 0:
-                attempts.append(_skipped(tier, role, retry, standing_in, left))
+                skipped = ProviderError("cooldown", f"skipped: the provider is cooling down for {left:.1f} s more")
+                attempts.append(self._failed(tier, role, retry, standing_in, skipped, 0.0))
                 return None, True
-            if guard.limits is not None:
-                await guard.limits.acquire(_tokens_to_reserve(tier, messages, params))
+            if guard.limits is not None:  # the prompt is counted only when tokens per minute are limited
+                tokens = 0 if guard.limits.tokens is None else _tokens_to_reserve(tier, messages, params)
+                await guard.limits.acquire(tokens)
             started = time.perf_counter()
             try:
                 completion = await provider.complete(tier.model, messages, params, logprobs=logprobs)
@@ -240,25 +242,6 @@ def _tokens_to_reserve(tier: TierConfig, messages: Sequence[Mapping[str, Any]], 
     """What a request counts against tokens-per-minute, as providers count it: the prompt plus the reply allowed."""
     reply = params.get("max_tokens") or params.get("max_completion_tokens") or _DEFAULT_OUTPUT_RESERVE
     return count_messages(messages, tier.tokenizer) + int(reply)
-
-
-def _skipped(tier: TierConfig, role: str, retry: int, standing_in: str | None, left_s: float) -> Attempt:
-    return Attempt(
-        role=role,
-        tier=tier.name,
-        model=tier.model,
-        status=None,
-        input_tokens=0,
-        output_tokens=0,
-        cached_tokens=0,
-        estimated=False,
-        cost=NOT_BILLED,
-        latency_ms=0.0,
-        error=f"skipped: the provider is cooling down for {left_s:.1f} s more",
-        error_kind="cooldown",
-        retry=retry,
-        fallback_for=standing_in,
-    )
 
 
 def _elapsed_ms(started: float) -> float:
