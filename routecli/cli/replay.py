@@ -290,7 +290,9 @@ def report(
 
 
 def _prompts(count: int) -> str:
-    return f"{count:,} prompt{'' if count == 1 else 's'}"
+    from routecli.render.numbers import counted
+
+    return counted(count, "prompt")
 
 
 def _check_outputs(*, inputs: Sequence[Path], outputs: Sequence[Path | None], format: ReportFormat | None) -> None:

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from routecli.pricing import decimal_text as decimal_str
 
-__all__ = ["decimal_str", "fixed", "money", "percent", "plain_number", "probability"]
+__all__ = ["counted", "decimal_str", "fixed", "money", "percent", "plain_number", "probability"]
 
 
 def fixed(value: Decimal, digits: int) -> Decimal:
@@ -37,6 +37,11 @@ def percent(value: Decimal | None, digits: int = 1) -> str:
 def probability(value: Decimal | None, digits: int = 3) -> str:
     """A probability in [0, 1], or a dash when unknown."""
     return "—" if value is None else f"{fixed(value, digits):.{digits}f}"
+
+
+def counted(value: int, noun: str) -> str:
+    """``1 prompt``, ``1,200 prompts``: a count and its noun, plural unless one."""
+    return f"{plain_number(Decimal(value))} {noun}{'' if value == 1 else 's'}"
 
 
 def plain_number(value: Decimal, digits: int = 0) -> str:

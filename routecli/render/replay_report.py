@@ -17,7 +17,7 @@ from rich.text import Text
 
 from routecli.metrics import Percentiles, rate
 from routecli.render.markdown import markdown_table
-from routecli.render.numbers import decimal_str, money, percent, plain_number
+from routecli.render.numbers import counted, decimal_str, money, percent, plain_number
 from routecli.render.summary import latency
 from routecli.render.terminal import WideTable, compact_table
 from routecli.replay.report import Counterfactual, Quality, ReplayReport, Routing
@@ -74,11 +74,6 @@ def _share(value: float | None) -> str:
 
 def _count(value: int) -> str:
     return plain_number(Decimal(value))
-
-
-def _counted(value: int, noun: str) -> str:
-    """``1 prompt``, ``1,200 prompts``."""
-    return f"{_count(value)} {noun}{'' if value == 1 else 's'}"
 
 
 def _ms(value: float) -> str:
@@ -160,7 +155,7 @@ def _savings_clause(alone: Counterfactual) -> str:
 def _headline(report: ReplayReport) -> str:
     """Setup, prompts answered and failed, total spend, and savings against the top tier."""
     line = (
-        f"Replay ({report.run.setup}): {_counted(report.requests, 'prompt')}, {_count(report.answered)} answered, "
+        f"Replay ({report.run.setup}): {counted(report.requests, 'prompt')}, {_count(report.answered)} answered, "
         f"{_count(report.failed)} failed; spend {money(report.total_spend)}"
     )
     top = report.counterfactual_top
@@ -182,7 +177,7 @@ def _overview_lines(report: ReplayReport) -> list[str]:
     lines = []
     if report.hops and report.requests and not report.run.dry_run:
         lines.append(
-            f"Escalated: {_count(report.escalated)} of {_counted(report.requests, 'prompt')} "
+            f"Escalated: {_count(report.escalated)} of {counted(report.requests, 'prompt')} "
             f"({_share(report.escalation_rate)})"
         )
     values = _measured(report, report.latency_ms)
@@ -193,7 +188,7 @@ def _overview_lines(report: ReplayReport) -> list[str]:
         )
     quality = report.quality
     if quality is not None:
-        checked = _counted(quality.checked, "checked answer")
+        checked = counted(quality.checked, "checked answer")
         lines.append(f"Quality: {_count(quality.correct)} of {checked} correct ({_share(quality.accuracy)})")
     return lines
 
@@ -223,7 +218,7 @@ def _routing_lines(report: ReplayReport, routing: Routing) -> list[str]:
         what = "Router accuracy" if report.run.router is not None else "Labels matching the final tier"
         lines.append(
             f"{what}: {_share(routing.accuracy)} ({_count(routing.agreed)} of "
-            f"{_counted(routing.labelled, 'labelled prompt')})"
+            f"{counted(routing.labelled, 'labelled prompt')})"
         )
     return lines
 
@@ -249,7 +244,7 @@ def _error_lines(report: ReplayReport) -> list[str]:
         shown = ", ".join(report.failed_ids[:FAILED_IDS_SHOWN])
         more = len(report.failed_ids) - FAILED_IDS_SHOWN
         lines.append(
-            f"No answer for {_counted(report.failed, 'prompt')}: {shown}" + (f" and {more:,} more" if more > 0 else "")
+            f"No answer for {counted(report.failed, 'prompt')}: {shown}" + (f" and {more:,} more" if more > 0 else "")
         )
     return lines
 
@@ -266,20 +261,20 @@ def _notes(report: ReplayReport) -> list[str]:
     if report.run.prompt_count > report.requests:
         why = _STOPPED.get(report.stopped or "", "the run was stopped")
         notes.append(
-            f"Incomplete: {report.requests:,} of {_counted(report.run.prompt_count, 'prompt')} have results "
+            f"Incomplete: {report.requests:,} of {counted(report.run.prompt_count, 'prompt')} have results "
             f"({why}); figures cover those only."
         )
     if report.retries:
-        notes.append(f"Retried {_counted(report.retries, 'request')} (429, 5xx, timeouts, resets, malformed replies).")
+        notes.append(f"Retried {counted(report.retries, 'request')} (429, 5xx, timeouts, resets, malformed replies).")
     for tier, backups in report.fallbacks.items():
         shown = ", ".join(f"{backup} {count:,}" for backup, count in backups.items())
         notes.append(f"Fallbacks answered for {tier}: {shown}.")
     if report.invalid:
-        notes.append(f"Skipped {_counted(report.invalid, 'invalid prompt line')}.")
+        notes.append(f"Skipped {counted(report.invalid, 'invalid prompt line')}.")
     if report.estimated_requests and not report.run.dry_run:
         calls = sum(tier.requests for tier in report.tiers)
         notes.append(
-            f"Token counts of {_count(report.estimated_requests)} of {_counted(calls, 'call')} are tiktoken estimates "
+            f"Token counts of {_count(report.estimated_requests)} of {counted(calls, 'call')} are tiktoken estimates "
             "(the endpoint reported no usage)."
         )
     return notes

@@ -15,7 +15,7 @@ from routecli.errors import InvalidValueError
 from routecli.pricing import usage_pricer
 from routecli.prompts import Prompt
 from routecli.replay import DEFAULT_OUTPUT_TOKENS
-from routecli.replay.records import Attempt, Decision
+from routecli.replay.records import Attempt, Decision, decision_for
 from routecli.router_config import RouterConfig, TierConfig
 from routecli.routing import ROUTER_ENCODING
 from routecli.routing.judge import JudgeRouter
@@ -52,21 +52,8 @@ def dry_run(
             for prompt, tokens in zip(prompts[start : start + len(counted)], counted, strict=True):
                 route = None if router is None else router.decide(prompt, tokens)
                 entry = entry_without_router if route is None else route.tier
-                expected = prompt.expected
-                decisions.append(
-                    Decision(
-                        id=prompt.id,
-                        line=prompt.line,
-                        route=route,
-                        attempts=(estimates[entry].attempt(prompt, tokens),),
-                        final_tier=entry,
-                        escalations=(),
-                        latency_ms=0.0,
-                        label=prompt.label,
-                        expected=None if expected is None else expected.value,
-                        match=None if expected is None else expected.match,
-                    )
-                )
+                attempt = estimates[entry].attempt(prompt, tokens)
+                decisions.append(decision_for(prompt, route=route, attempts=(attempt,), final_tier=entry))
             start += len(counted)
     return decisions
 

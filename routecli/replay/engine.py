@@ -20,7 +20,7 @@ from routecli.providers import Completion
 from routecli.quality import is_correct
 from routecli.replay import DEFAULT_CONCURRENCY
 from routecli.replay.calls import Provider, TierCaller
-from routecli.replay.records import Attempt, Decision, Escalation
+from routecli.replay.records import Attempt, Decision, Escalation, decision_for
 from routecli.router_config import RouterConfig
 from routecli.routing import ROUTER_ENCODING, RouteDecision
 from routecli.routing.judge import JUDGE_PARAMS, JudgeRouter
@@ -171,20 +171,16 @@ class Replayer:
             failed = tuple(verdict.evaluator for verdict in verdicts if not verdict.passed)
             escalations.append(Escalation(name, path[index + 1], failed))
         expected = prompt.expected
-        return Decision(
-            id=prompt.id,
-            line=prompt.line,
+        return decision_for(
+            prompt,
             route=route,
             attempts=tuple(attempts),
             final_tier=final,
             escalations=tuple(escalations),
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
-            label=prompt.label,
-            expected=None if expected is None else expected.value,
-            match=None if expected is None else expected.match,
             correct=None if expected is None or answer_text is None else is_correct(expected, answer_text),
             error=error,
-            prompt=prompt.messages if self.log_content else None,
+            messages=prompt.messages if self.log_content else None,
             answer=answer_text if self.log_content else None,
         )
 
@@ -230,20 +226,7 @@ class Replayer:
 
 
 def _failed(prompt: Prompt, error: str) -> Decision:
-    expected = prompt.expected
-    return Decision(
-        id=prompt.id,
-        line=prompt.line,
-        route=None,
-        attempts=(),
-        final_tier=None,
-        escalations=(),
-        latency_ms=0.0,
-        label=prompt.label,
-        expected=None if expected is None else expected.value,
-        match=None if expected is None else expected.match,
-        error=error,
-    )
+    return decision_for(prompt, error=error)
 
 
 def _with_verdicts(attempt: Attempt, verdicts: Sequence[Verdict], accepted: bool) -> Attempt:

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from routecli.cascade import LogprobStats, Verdict
 from routecli.pricing import ModelPrice, decimal_text, price_from_json, price_to_json
 from routecli.routing import RouteDecision
+
+if TYPE_CHECKING:
+    from routecli.prompts import Prompt
 
 __all__ = [
     "LOG_SCHEMA_VERSION",
@@ -23,6 +26,7 @@ __all__ = [
     "Escalation",
     "RunInfo",
     "TierInfo",
+    "decision_for",
     "decision_from_json",
     "decision_to_json",
     "run_from_json",
@@ -140,6 +144,39 @@ class RunInfo:
 
 
 # ------------------------------------------------------------------ to JSON
+
+
+def decision_for(
+    prompt: Prompt,
+    *,
+    route: RouteDecision | None = None,
+    attempts: tuple[Attempt, ...] = (),
+    final_tier: str | None = None,
+    escalations: tuple[Escalation, ...] = (),
+    latency_ms: float = 0.0,
+    correct: bool | None = None,
+    error: str | None = None,
+    messages: tuple[Mapping[str, Any], ...] | None = None,
+    answer: str | None = None,
+) -> Decision:
+    """What happened to ``prompt``, with what the prompt file said of it (id, line, label, expected answer)."""
+    expected = prompt.expected
+    return Decision(
+        id=prompt.id,
+        line=prompt.line,
+        route=route,
+        attempts=attempts,
+        final_tier=final_tier,
+        escalations=escalations,
+        latency_ms=latency_ms,
+        label=prompt.label,
+        expected=None if expected is None else expected.value,
+        match=None if expected is None else expected.match,
+        correct=correct,
+        error=error,
+        prompt=messages,
+        answer=answer,
+    )
 
 
 def _money(value: Decimal | None) -> str | None:
