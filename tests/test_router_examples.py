@@ -61,6 +61,8 @@ def test_the_examples_are_the_documented_set() -> None:
     assert [path.name for path in CONFIGS] == [
         "cascade.yaml",
         "complexity.yaml",
+        "embedding-endpoint.yaml",
+        "embedding.yaml",
         "judge.yaml",
         "route-then-cascade.yaml",
         "rules.yaml",
@@ -70,7 +72,8 @@ def test_the_examples_are_the_documented_set() -> None:
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda path: path.name)
 def test_each_example_loads_and_points_at_llama_cpp(path: Path) -> None:
     loaded = load_router_config(path)
-    assert [provider.base_url for provider in loaded.providers.values()] == ["http://127.0.0.1:8080/v1"]
+    urls = [provider.base_url for provider in loaded.providers.values()]
+    assert urls == ["http://127.0.0.1:8080/v1"] + (["http://127.0.0.1:8081/v1"] if "endpoint" in path.name else [])
     assert list(loaded.tiers) == ["small", "medium", "large"]
     assert "api_key_env: OPENAI_API_KEY" in path.read_text()  # the commented OpenAI equivalent
 
@@ -105,6 +108,8 @@ def test_the_kinds_of_the_examples() -> None:
     assert kinds == {
         "cascade": "cascade",
         "complexity": "route",
+        "embedding": "route",
+        "embedding-endpoint": "route",
         "judge": "route",
         "route-then-cascade": "route+cascade",
         "rules": "route",

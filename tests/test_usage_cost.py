@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routecli.pricing import LongContext, ModelPrice, TokenRates, usage_cost, usage_pricer
+from routecli.pricing import LongContext, ModelPrice, TokenRates, usage_cost, usage_pricer, usage_total
 
 D = Decimal
 STANDARD = TokenRates(input=D("3"), output=D("15"), cached_input=D("0.3"))
@@ -112,3 +112,36 @@ def test_a_pricer_costs_exactly_what_usage_cost_does(
     )
     cached = int(tokens_in * cached_share)
     assert usage_pricer(price)(tokens_in, tokens_out, cached, 0) == usage_cost(price, tokens_in, tokens_out, cached)
+
+
+def test_a_total_of_requests_prices_their_summed_tokens_and_one_fee_each() -> None:
+    # 4000 input tokens, 400 of them cached: 3600 × 3 + 400 × 0.3 + (500 + 100) output × 15 = 10800 + 120 + 9000
+    # = 19920 per million = $0.01992, plus two $0.001 fees
+    priced = model(per_request=D("0.001"))
+    usages = [(1000, 500, 0, 0), (3000, 100, 400, 0)]
+    assert usage_total(priced, usages) == D("0.02192")
+    assert usage_total(priced, usages) == sum((usage_cost(priced, *usage) for usage in usages), D(0))
+
+
+def test_a_total_with_long_context_rates_prices_each_request_by_its_own_prompt() -> None:
+    # 100,000 input tokens at $3/M + 10 output at $15/M = 0.3 + 0.00015;
+    # 250,000 input tokens at $6/M + 10 output at $22.5/M = 1.5 + 0.000225
+    priced = model(long_context=LONG)
+    assert usage_total(priced, [(100_000, 10, 0, 0), (250_000, 10, 0, 0)]) == D("1.800375")
+
+
+def test_no_requests_cost_nothing_even_with_a_fee() -> None:
+    assert usage_total(model(per_request=D("0.5")), []) == 0
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**6), st.integers(0, 10**5), st.integers(0, 10**6), st.integers(0, 10**6)),
+        max_size=20,
+    )
+)
+def test_a_total_equals_the_sum_of_each_requests_cost(raw: list[tuple[int, int, int, int]]) -> None:
+    usages = [(i + c + w, o, c, w) for i, o, c, w in raw]  # cached and written are parts of the input
+    rates = TokenRates(input=D("1.25"), output=D("10"), cached_input=D("0.125"), cache_write=D("1.5625"))
+    priced = model(rates, per_request=D("0.0003"))
+    assert usage_total(priced, usages) == sum((usage_cost(priced, *usage) for usage in usages), D(0))

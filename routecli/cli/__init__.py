@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from routecli import __version__
-from routecli.cli import pricing, replay, scaffold, simulate, whatif
+from routecli.cli import fit_router, pricing, replay, scaffold, simulate, whatif
 from routecli.errors import RouteCliError
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ def _root(
 simulate.register(app)
 whatif.register(app)
 replay.register(app)
+fit_router.register(app)
 pricing.register(app)
 scaffold.register(app)
 

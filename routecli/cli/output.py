@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,3 +115,23 @@ def write_renderable(renderable: RenderableType, output: Path | None) -> None:
     )
     console.print(renderable)
     write_text("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()), output)
+
+
+def check_outputs(*, inputs: Sequence[Path], outputs: Sequence[Path | None], format: ReportFormat | None) -> None:
+    """Before any call: outputs must not overwrite an input, and -o must be writable where it points.
+
+    For commands whose reports are table, json, markdown or csv (``ReportFormat``): -o x.html is refused.
+    """
+    taken = {path.resolve() for path in inputs}
+    for path in outputs:
+        if path is None:
+            continue
+        if path.resolve() in taken:
+            raise InputFileError("is an input of this run; write the output elsewhere", source=str(path))
+        if path.is_dir():
+            raise InputFileError("is a directory; give a file name", source=str(path))
+    output = outputs[-1]
+    if output is not None and not output.resolve().parent.is_dir():
+        raise InputFileError(f"cannot write output: no folder {output.parent}", source=str(output))
+    if output is not None and format is None and resolve_format(None, output) is OutputFormat.html:
+        raise InputFileError("these reports are table, json, markdown or csv; not HTML", source=str(output))

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
-from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, emit, resolve_format
+from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 from routecli.cli.simulate import OutputOption, PricingOption
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
 
 if TYPE_CHECKING:
-    from routecli.prompts import Prompt, PromptFile
-    from routecli.replay.records import Decision, RunInfo
+    from routecli.prompts import Prompt
+    from routecli.replay.records import Attempt, Decision, RunInfo
     from routecli.replay.report import ReplayReport
     from routecli.router_config import RouterConfig
 
@@ -139,12 +139,12 @@ def replay(
     """
     from routecli.prompts import read_prompts
     from routecli.replay.run import default_run_dir, run_info
-    from routecli.router_config import load_router_config
+    from routecli.router_config import check_labels, load_router_config
 
-    _check_outputs(inputs=(prompts, config, *(pricing or ())), outputs=(log, output), format=format)
+    check_outputs(inputs=(prompts, config, *(pricing or ())), outputs=(log, output), format=format)
     router_config = load_router_config(config, pricing or ())
     prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
-    _check_labels(prompt_file, router_config)
+    check_labels(prompt_file, router_config)
     if dry_run and (resume is not None or max_spend is not None):
         from routecli.errors import InvalidValueError
 
@@ -178,10 +178,17 @@ def replay(
 
     provider_keys(router_config)  # a missing key stops the run before anything is written
     spent = Decimal(0)
+    answered: list[tuple[Prompt, Decision]] = []
     if resumed is not None:
         log_path, run = resumed.path, resumed.run
-        selected = [prompt for prompt in selected if prompt.id not in resumed.done]
         spent = resumed.spent
+        if router_config.cache is not None:  # the answers already logged go back into the cache
+            by_id = {prompt.id: prompt for prompt in selected}
+            answered = [(by_id[done.id], done) for done in resumed.decisions if done.id in by_id]
+            if answered and all(done.prompt is None for _, done in answered):  # logged without --log-content
+                _note("The semantic cache starts empty: this run's answers were not logged (--log-content keeps them)")
+        done_ids = {decision.id for decision in resumed.decisions}
+        selected = [prompt for prompt in selected if prompt.id not in done_ids]
     else:
         run = run_info(router_config, prompt_file, len(selected), sample=sample, seed=seed, limit=limit)
         log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
@@ -200,24 +207,31 @@ def replay(
                 grace_s=grace,
                 resume=resume is not None,
                 spent=spent,
+                answered=answered,
             )
         except KeyboardInterrupt:  # where signals cannot be handled gracefully (Windows): stop at once
             bar.stop()
             _note(f"Interrupted: {bar.done:,} results are in {log_path}; continue with --resume {log_path}")
             raise typer.Exit(EXIT_CODES["interrupted"]) from None
-    decisions = outcome.decisions
+    if outcome.seeded is not None and any(done.answer is not None for _, done in answered):
+        from routecli.render.numbers import counted
+
+        _note(f"The semantic cache started with {counted(outcome.seeded, 'answer')} from the log")
+    decisions, prelude = outcome.decisions, outcome.prelude
     if resume is not None:
         from routecli.replay.log import read_log
 
-        decisions = read_log(log_path).decisions  # the earlier runs' results with this one's
+        contents = read_log(log_path)  # the earlier runs' results with this one's
+        decisions, prelude = contents.decisions, list(contents.prelude)
     if log is None and log_path.name == "decisions.jsonl" and log_path.parent.parent.name == "routecli-runs":
         # first: the paid-for report is kept whatever happens to the output (only in routecli's own run folders)
-        _write_report_json(run, decisions, outcome.stopped, log_path.parent / "report.json")
-    report = _emit_report(run, decisions, format, output, log_path, outcome.stopped)
+        _write_report_json(run, decisions, outcome.stopped, prelude, log_path.parent / "report.json")
+    report = _emit_report(run, decisions, format, output, log_path, outcome.stopped, prelude)
     if outcome.stopped is not None:
         reason = STOP_REASONS[outcome.stopped]
-        _note(f"Stopped early ({reason}): {_prompts(report.requests)} have results in {log_path}")
-        budget = "" if max_spend is None else f" --max-spend {max_spend}"
+        have = "has" if report.requests == 1 else "have"
+        _note(f"Stopped early ({reason}): {_prompts(report.requests)} {have} results in {log_path}")
+        budget = "" if max_spend is None else f" --max-spend {max_spend:f}"
         _note(f"Continue with: routecli replay {prompts} -c {config} --resume {log_path}{budget}")
         raise typer.Exit(EXIT_CODES[outcome.stopped])
     if report.failed:
@@ -228,13 +242,13 @@ def replay(
 class _Resumed(NamedTuple):
     path: Path
     run: RunInfo
-    done: set[str]
+    decisions: list[Decision]
+    """Each id once, answered or failed: those prompts are not replayed again."""
     spent: Decimal
 
 
 def _resumed(resume: Path, config: RouterConfig) -> _Resumed:
-    """The log to append to, its run, the ids it already has (answered or failed: each id is logged once) and
-    what it spent."""
+    """The log to append to, its run, its decisions and what it spent; an error when ``config`` would not compare."""
     from routecli.errors import InputFileError
     from routecli.replay.log import read_log
 
@@ -245,6 +259,7 @@ def _resumed(resume: Path, config: RouterConfig) -> _Resumed:
         )
     contents = read_log(log_path)
     from routecli.pricing import price_to_json
+    from routecli.router_config import embedder_label
 
     logged = [(tier.name, tier.model, price_to_json(tier.price)) for tier in contents.run.tiers]
     configured = [(tier.name, tier.model, price_to_json(tier.price)) for tier in config.tiers.values()]
@@ -259,8 +274,24 @@ def _resumed(resume: Path, config: RouterConfig) -> _Resumed:
             f"{config.source} prices the tiers differently from this run; its results would not compare",
             source=str(log_path),
         )
-    spent = sum((attempt.cost for decision in contents.decisions for attempt in decision.attempts), Decimal(0))
-    return _Resumed(log_path, contents.run, {decision.id for decision in contents.decisions}, spent)
+    configured_cache = (
+        None if config.cache is None else (config.cache.similarity, embedder_label(config.cache.embedder))
+    )
+    run = contents.run
+    logged_cache = None if run.cache_similarity is None else (run.cache_similarity, run.cache_embedder)
+    if configured_cache != logged_cache:
+        raise InputFileError(
+            f"this run had {_cache_phrase(logged_cache)}; {config.source} has {_cache_phrase(configured_cache)}, "
+            "so its results would not compare",
+            source=str(log_path),
+        )
+    attempts = [attempt for decision in contents.decisions for attempt in decision.attempts]
+    spent = sum((attempt.cost for attempt in (*contents.prelude, *attempts)), Decimal(0))
+    return _Resumed(log_path, contents.run, contents.decisions, spent)
+
+
+def _cache_phrase(cache: tuple[float, str | None] | None) -> str:
+    return "no semantic cache" if cache is None else f"a semantic cache at similarity {cache[0]} ({cache[1]})"
 
 
 def _rates(price: dict[str, Any]) -> dict[str, Any]:
@@ -282,50 +313,17 @@ def report(
     """
     from routecli.replay.log import read_log
 
-    _check_outputs(inputs=(log,), outputs=(output,), format=format)
+    check_outputs(inputs=(log,), outputs=(output,), format=format)
     contents = read_log(log)
     if contents.truncated_line is not None:
         _note(f"{log}:{contents.truncated_line}: left out a line cut off mid-write (the run was stopped while logging)")
-    _emit_report(contents.run, contents.decisions, format, output, None, contents.stopped)
+    _emit_report(contents.run, contents.decisions, format, output, None, contents.stopped, contents.prelude)
 
 
 def _prompts(count: int) -> str:
     from routecli.render.numbers import counted
 
     return counted(count, "prompt")
-
-
-def _check_outputs(*, inputs: Sequence[Path], outputs: Sequence[Path | None], format: ReportFormat | None) -> None:
-    """Before any call: outputs must not overwrite an input, and -o must be writable where it points."""
-    from routecli.errors import InputFileError
-
-    taken = {path.resolve() for path in inputs}
-    for path in outputs:
-        if path is None:
-            continue
-        if path.resolve() in taken:
-            raise InputFileError("is an input of this run; write the log or report elsewhere", source=str(path))
-        if path.is_dir():
-            raise InputFileError("is a directory; give a file name", source=str(path))
-    output = outputs[-1]
-    if output is not None and not output.resolve().parent.is_dir():
-        raise InputFileError(f"cannot write output: no folder {output.parent}", source=str(output))
-    if output is not None and format is None and resolve_format(None, output) is OutputFormat.html:
-        raise InputFileError("replay reports are table, json, markdown or csv; not HTML", source=str(output))
-
-
-def _check_labels(prompt_file: PromptFile, config: RouterConfig) -> None:
-    """A label names the tier a prompt needs: one the config does not have is a typo, not a miss."""
-    from routecli.errors import InvalidValueError
-
-    for prompt in prompt_file.prompts:
-        if prompt.label is not None and prompt.label not in config.tiers:
-            raise InvalidValueError(
-                f"label {prompt.label!r} is not a tier of {config.source} (tiers: {', '.join(config.tiers)})",
-                source=str(prompt_file.path),
-                line=prompt.line,
-                path=("label",),
-            )
 
 
 def _select(prompts: list[Prompt], *, limit: int | None, sample: int | None, seed: int) -> list[Prompt]:
@@ -346,12 +344,13 @@ def _emit_report(
     output: Path | None,
     log: Path | None,
     stopped: str | None = None,
+    prelude: Sequence[Attempt] = (),
 ) -> ReplayReport:
     from rich.console import RenderableType
 
     from routecli.replay.report import build_report
 
-    built = build_report(run, decisions, stopped)
+    built = build_report(run, decisions, stopped, prelude)
 
     def table() -> RenderableType:
         from routecli.render.replay_report import replay_renderable
@@ -379,12 +378,14 @@ def _emit_report(
     return built
 
 
-def _write_report_json(run: RunInfo, decisions: list[Decision], stopped: str | None, path: Path) -> None:
+def _write_report_json(
+    run: RunInfo, decisions: list[Decision], stopped: str | None, prelude: Sequence[Attempt], path: Path
+) -> None:
     from routecli.cli.output import write_text
     from routecli.render.replay_json import replay_json
     from routecli.replay.report import build_report
 
-    write_text(replay_json(build_report(run, decisions, stopped)), path)
+    write_text(replay_json(build_report(run, decisions, stopped, prelude)), path)
 
 
 def _note(message: str) -> None:

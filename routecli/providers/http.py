@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from routecli.providers import Completion, ProviderError, Usage
+from routecli.providers import ProviderError, Usage
 from routecli.providers.resilience import is_context_length_error
 
 __all__ = ["JsonEndpoint", "token_count"]
@@ -21,8 +21,7 @@ __all__ = ["JsonEndpoint", "token_count"]
 _ERROR_BODY_CHARS = 200
 _KEY_ECHOING = (401, 403)  # auth failures: bodies may quote part of the key, so they are not shown
 
-Parse = Callable[[Any, int], Completion]
-"""Reads a decoded 200 body (and its status) into a ``Completion``; ``ValueError`` when its shape is wrong."""
+_Reply = TypeVar("_Reply")
 
 
 class JsonEndpoint:
@@ -53,9 +52,16 @@ class JsonEndpoint:
         )
 
     async def post(
-        self, path: str, body: Mapping[str, Any], parse: Parse, billed: Callable[[Any], Usage | None] | None = None
-    ) -> Completion:
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        parse: Callable[[Any, int], _Reply],
+        billed: Callable[[Any], Usage | None] | None = None,
+    ) -> _Reply:
         """POST ``body`` as JSON to ``path`` (relative to the base URL) and ``parse`` the reply.
+
+        ``parse`` reads a decoded 200 body (and its status) into the reply
+        (a ``Completion``, a batch of embeddings); ``ValueError`` when its shape is wrong.
 
         ``ProviderError`` when no usable reply comes back: ``timeout``,
         ``connect``, ``http`` (any status but 200, which it keeps with any

@@ -1,4 +1,4 @@
-"""OpenAI-compatible chat completions (OpenAI, vLLM, llama.cpp, Ollama, OpenRouter, Together, Groq …)."""
+"""OpenAI-compatible chat completions and embeddings (OpenAI, vLLM, llama.cpp, Ollama, OpenRouter, Together, Groq …)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from routecli.providers import Completion, Usage
+from routecli.providers.embeddings import EmbeddingResult, embeddings_billed, embeddings_parser
 from routecli.providers.http import JsonEndpoint, token_count
 
 __all__ = ["OpenAIProvider", "parse_completion"]
@@ -50,6 +51,16 @@ class OpenAIProvider:
         return await self._endpoint.post(
             "chat/completions", body, parse_completion, lambda document: _usage(document.get("usage"))
         )
+
+    async def embed(self, model: str, texts: Sequence[str]) -> EmbeddingResult:
+        """Embed ``texts`` in one request to ``embeddings``; ``ProviderError`` when no usable reply comes back.
+
+        One request per call, so that each is retried and billed on its own
+        (``TierCaller.embed_batches`` splits many texts into batches).
+        """
+        batch = list(texts)
+        body = {"model": model, "input": batch}
+        return await self._endpoint.post("embeddings", body, embeddings_parser(len(batch)), embeddings_billed)
 
     async def aclose(self) -> None:
         await self._endpoint.aclose()

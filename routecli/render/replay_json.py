@@ -8,7 +8,16 @@ from typing import Any
 from routecli import __version__
 from routecli.metrics import Percentiles
 from routecli.render.numbers import decimal_str
-from routecli.replay.report import Counterfactual, Hop, Quality, ReplayReport, Routing, TierStats
+from routecli.replay.report import (
+    CacheStats,
+    Counterfactual,
+    EmbeddingStats,
+    Hop,
+    Quality,
+    ReplayReport,
+    Routing,
+    TierStats,
+)
 
 __all__ = ["REPLAY_REPORT_SCHEMA", "REPLAY_SCHEMA_VERSION", "replay_document", "replay_json"]
 
@@ -80,6 +89,17 @@ _ROUTING = _strict(
         "confusion": {"type": "object", "additionalProperties": _COUNTS},
     }
 )
+_CACHE = _strict({"hits": _COUNT, "hit_rate": _nullable(_RATIO), "saved": _COST})
+_EMBEDDINGS = _strict(
+    {
+        "requests": _COUNT,
+        "input_tokens": _COUNT,
+        "spend": _COST,
+        "exemplar_spend": _COST,
+        "errors": _COUNT,
+        "estimated_requests": _COUNT,
+    }
+)
 
 REPLAY_REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -95,7 +115,7 @@ REPLAY_REPORT_SCHEMA: dict[str, Any] = {
             "prompts": {"type": "string"},
             "started": {"type": "string"},
             "setup": {"enum": ["single", "route", "cascade", "route+cascade"]},
-            "router": {"enum": ["rules", "complexity", "judge", "fixed", None]},
+            "router": {"enum": ["rules", "complexity", "judge", "embedding", "fixed", None]},
             "chain": {"type": "array", "items": {"type": "string"}},
             "output_tokens_assumed": {"type": ["integer", "null"], "minimum": 0},
             "currency": {"const": "USD"},
@@ -118,6 +138,8 @@ REPLAY_REPORT_SCHEMA: dict[str, Any] = {
             "quality": _nullable(_QUALITY),
             "counterfactual": _strict({"top": _nullable(_COUNTERFACTUAL), "bottom": _nullable(_COUNTERFACTUAL)}),
             "routing": _nullable(_ROUTING),
+            "cache": _nullable(_CACHE),
+            "embeddings": _nullable(_EMBEDDINGS),
         }
     ),
 }
@@ -190,6 +212,25 @@ def _routing(routing: Routing | None) -> dict[str, Any] | None:
     }
 
 
+def _cache(cache: CacheStats | None) -> dict[str, Any] | None:
+    if cache is None:
+        return None
+    return {"hits": cache.hits, "hit_rate": cache.hit_rate, "saved": decimal_str(cache.saved)}
+
+
+def _embeddings(embeddings: EmbeddingStats | None) -> dict[str, Any] | None:
+    if embeddings is None:
+        return None
+    return {
+        "requests": embeddings.requests,
+        "input_tokens": embeddings.input_tokens,
+        "spend": decimal_str(embeddings.spend),
+        "exemplar_spend": decimal_str(embeddings.exemplar_spend),
+        "errors": embeddings.errors,
+        "estimated_requests": embeddings.estimated_requests,
+    }
+
+
 def replay_document(report: ReplayReport) -> dict[str, Any]:
     """The report as JSON-ready data: money as exact decimal strings, shares and latency as numbers."""
     run = report.run
@@ -228,6 +269,8 @@ def replay_document(report: ReplayReport) -> dict[str, Any]:
             "bottom": _counterfactual(report.counterfactual_bottom),
         },
         "routing": _routing(report.routing),
+        "cache": _cache(report.cache),
+        "embeddings": _embeddings(report.embeddings),
     }
 
 

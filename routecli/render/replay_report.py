@@ -58,6 +58,7 @@ CSV_COLUMNS = (
     "latency_p99_ms",
     "quality_checked",
     "quality_correct",
+    "saved",
 )
 
 FAILED_IDS_SHOWN = 10
@@ -269,10 +270,24 @@ def _notes(report: ReplayReport) -> list[str]:
     for tier, backups in report.fallbacks.items():
         shown = ", ".join(f"{backup} {count:,}" for backup, count in backups.items())
         notes.append(f"Fallbacks answered for {tier}: {shown}.")
+    if report.cache is not None:
+        notes.append(
+            f"Semantic cache: {counted(report.cache.hits, 'hit')} ({_share(report.cache.hit_rate)}), "
+            f"saving {money(report.cache.saved)}."
+        )
+    if report.embeddings is not None:
+        embedded = report.embeddings
+        exemplars = f", {money(embedded.exemplar_spend)} of it for the exemplars" if embedded.exemplar_spend else ""
+        failed = f"; {counted(embedded.errors, 'failed')}" if embedded.errors else ""
+        notes.append(
+            f"Embeddings: {counted(embedded.requests, 'request')}, {_count(embedded.input_tokens)} tokens, "
+            f"{money(embedded.spend)}{exemplars}{failed}."
+        )
     if report.invalid:
         notes.append(f"Skipped {counted(report.invalid, 'invalid prompt line')}.")
     if report.estimated_requests and not report.run.dry_run:
         calls = sum(tier.requests for tier in report.tiers)
+        calls += 0 if report.embeddings is None else report.embeddings.requests
         notes.append(
             f"Token counts of {_count(report.estimated_requests)} of {counted(calls, 'call')} are tiktoken estimates "
             "(the endpoint reported no usage)."
@@ -384,9 +399,12 @@ def _quality_csv(quality: Quality | None) -> list[int]:
 
 
 def replay_csv(report: ReplayReport) -> str:
-    """One row per tier (cheapest first) then ``total``, in ``CSV_COLUMNS`` order; money as exact decimals.
+    """One row per tier (cheapest first), then ``embeddings`` and ``cache`` when the run had them, then ``total``.
 
-    Tier latency is per call; the total row's is per prompt, end to end; a dry run leaves it empty.
+    Columns in ``CSV_COLUMNS`` order; money as exact decimals. Tier latency is
+    per call; the total row's is per prompt, end to end; a dry run leaves it
+    empty. The cache row's ``answered`` are its hits (also counted in the tiers
+    that gave the stored answers) and ``saved`` what their source prompts cost.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -407,24 +425,44 @@ def replay_csv(report: ReplayReport) -> str:
                 tier.errors,
                 *_latency_csv(_measured(report, tier.latency_ms)),
                 *_quality_csv(tier.quality),
+                "",
+            ]
+        )
+    embedded = report.embeddings
+    if embedded is not None:
+        share = float(embedded.spend / report.total_spend) if report.total_spend else None
+        writer.writerow(
+            [
+                *("embeddings", "", embedded.requests, 0, "", embedded.input_tokens, 0, 0),
+                *(decimal_str(embedded.spend), _cell(share), embedded.errors, "", "", "", 0, 0, ""),
+            ]
+        )
+    if report.cache is not None:
+        hits = report.cache.hits
+        writer.writerow(
+            [
+                *("cache", "", 0, hits, _cell(rate(hits, report.answered)), 0, 0, 0, "", "", 0),
+                *("", "", "", 0, 0, decimal_str(report.cache.saved)),
             ]
         )
     tiers = report.tiers
+    extra_requests = 0 if embedded is None else embedded.requests
     writer.writerow(
         [
             "total",
             "",
-            sum(tier.requests for tier in tiers),
+            sum(tier.requests for tier in tiers) + extra_requests,
             report.answered,
             _cell(1.0 if report.answered else None),
-            sum(tier.input_tokens for tier in tiers),
+            sum(tier.input_tokens for tier in tiers) + (0 if embedded is None else embedded.input_tokens),
             sum(tier.output_tokens for tier in tiers),
             sum(tier.cached_tokens for tier in tiers),
             decimal_str(report.total_spend),
             _cell(1.0 if report.total_spend else None),
-            sum(tier.errors for tier in tiers),
+            sum(tier.errors for tier in tiers) + (0 if embedded is None else embedded.errors),
             *_latency_csv(_measured(report, report.latency_ms)),
             *_quality_csv(report.quality),
+            "" if report.cache is None else decimal_str(report.cache.saved),
         ]
     )
     return out.getvalue()

@@ -39,7 +39,9 @@ __all__ = [
 ]
 
 
-def compact_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], header_width: int = 9) -> Table:
+def compact_table(
+    title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]], header_width: int = 9
+) -> Table:
     """A borderless table that wraps names and headers, never figures.
 
     Each figure column is exactly as wide as its widest cell (or its header, up

@@ -15,17 +15,26 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from routecli.cascade import logprob_stats
-from routecli.pricing import usage_cost
+from routecli.errors import RouteCliError
+from routecli.pricing import ModelPrice, usage_cost
 from routecli.providers import Completion, ProviderError
 from routecli.providers.resilience import Cooldown, RateLimits, RetryPolicy, TokenBucket, parse_retry_after, retryable
 from routecli.replay.records import Attempt
-from routecli.router_config import ProviderConfig, RouterConfig, TierConfig
+from routecli.router_config import EndpointEmbedder, ProviderConfig, RouterConfig, TierConfig
 from routecli.tokens import count_messages, count_text
 
-__all__ = ["Call", "Provider", "TierCaller"]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from routecli.providers.embeddings import EmbeddingResult
+
+__all__ = ["Call", "Embedded", "Embeddings", "Provider", "TierCaller"]
+
+_Reply = TypeVar("_Reply")
 
 NOT_BILLED = Decimal(0)  # providers do not bill a request that got no reply
 _FALLBACK_KINDS = ("context_length", "request")  # not worth retrying on this model, worth trying on another
@@ -38,6 +47,41 @@ class Provider(Protocol):
     async def complete(
         self, model: str, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], *, logprobs: bool = False
     ) -> Completion: ...
+
+
+class Embeddings(Protocol):
+    """What the engine needs of an embeddings endpoint (``routecli.providers.openai.OpenAIProvider``)."""
+
+    async def embed(self, model: str, texts: Sequence[str]) -> EmbeddingResult: ...
+
+
+class _Target(Protocol):
+    """What is asked: a tier's model, or an embedding model; its requests are priced and logged under ``name``."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def price(self) -> ModelPrice: ...
+
+
+class Embedded(NamedTuple):
+    """Every request made for some texts' vectors, and the vectors: of every text when ``complete``, else of the
+    texts before the batch that failed (None when no batch got vectors)."""
+
+    attempts: list[Attempt]
+    vectors: NDArray[np.float32] | None
+    complete: bool = True
+    problem: str | None = None
+    """Why a batch's vectors could not be used although its request answered."""
+
+    def failure(self, source: str, key: str, what: str) -> RouteCliError:
+        """The error for texts that could not be embedded, with the reason: the last request's, or ``problem``."""
+        why = self.problem or (self.attempts[-1].error if self.attempts else None) or "no request could be made"
+        return RouteCliError(f"{source}: {key}: could not embed {what}: {why}")
 
 
 class Call(NamedTuple):
@@ -81,12 +125,15 @@ class TierCaller:
         providers: Mapping[str, Provider],
         *,
         log_content: bool = False,
+        embeddings: Mapping[str, Embeddings] | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.config = config
         self.providers = providers
+        self.embeddings = embeddings or {}
+        """Embeddings clients by provider name, for embedders of ``type: endpoint``."""
         self.log_content = log_content
         self.rng = rng or random.Random()
         self.sleep = sleep
@@ -131,21 +178,90 @@ class TierCaller:
         attempts: list[Attempt],
     ) -> tuple[Completion | None, bool]:
         """Up to ``max_attempts`` requests to one model; the reply, or None and whether a fallback may help."""
-        guard = self.guards[tier.provider]
         provider = self.providers[tier.provider]
+        return await self._retrying(
+            tier,
+            role,
+            standing_in,
+            attempts,
+            reserve=lambda: _tokens_to_reserve(tier, messages, params),
+            send=lambda: provider.complete(tier.model, messages, params, logprobs=logprobs),
+            answered=lambda completion, retry, latency_ms: self._answered(
+                tier, role, retry, standing_in, messages, completion, latency_ms
+            ),
+        )
+
+    async def embed(self, embedder: EndpointEmbedder, role: str, texts: Sequence[str]) -> Embedded:
+        """``texts``' vectors from an embeddings endpoint, with its provider's retries, cooldown and rate limits."""
+        client = self.embeddings[embedder.provider]
+        attempts: list[Attempt] = []
+
+        def answered(reply: EmbeddingResult, retry: int, latency_ms: float) -> Attempt:
+            return self._embedded(embedder, role, retry, texts, reply, latency_ms)
+
+        def send() -> Awaitable[EmbeddingResult]:
+            return client.embed(embedder.model, texts)
+
+        reply = await self._retrying(
+            embedder,
+            role,
+            None,
+            attempts,
+            reserve=lambda: sum(count_text(text, embedder.tokenizer) for text in texts),
+            send=send,
+            answered=answered,
+        )
+        got = reply[0]  # whether a fallback may help is of no use here: embeddings have no fallbacks
+        return Embedded(attempts, None if got is None else got.vectors)
+
+    async def embed_batches(self, embedder: EndpointEmbedder, role: str, texts: Sequence[str]) -> Embedded:
+        """``embed`` in requests of ``batch_size`` texts, the rows in order; stops at the first batch that fails."""
+        import numpy as np
+
+        attempts: list[Attempt] = []
+        parts: list[NDArray[np.float32]] = []
+        problem = None
+        for start in range(0, len(texts), embedder.batch_size):
+            embedded = await self.embed(embedder, role, texts[start : start + embedder.batch_size])
+            attempts.extend(embedded.attempts)
+            if embedded.vectors is None:
+                break
+            if parts and embedded.vectors.shape[1] != parts[0].shape[1]:  # billed, but not comparable
+                problem = f"the endpoint sent vectors of {parts[0].shape[1]} then {embedded.vectors.shape[1]} numbers"
+                break
+            parts.append(embedded.vectors)
+        vectors = np.concatenate(parts) if parts else None
+        return Embedded(attempts, vectors, len(parts) * embedder.batch_size >= len(texts), problem)
+
+    async def _retrying(
+        self,
+        target: _Target,
+        role: str,
+        standing_in: str | None,
+        attempts: list[Attempt],
+        *,
+        reserve: Callable[[], int],
+        send: Callable[[], Awaitable[_Reply]],
+        answered: Callable[[_Reply, int, float], Attempt],
+    ) -> tuple[_Reply | None, bool]:
+        """The retry loop every request shares: cooldown skips, rate limits, backoff; each request one attempt.
+
+        Returns the reply (None when none came) and whether a fallback may help.
+        ``reserve`` counts the tokens a request takes against tokens per minute.
+        """
+        guard = self.guards[target.provider]
         for retry in range(guard.retry.max_attempts):
             if guard.cooldown is not None and (left := guard.cooldown.blocked_for()) > 0:
                 skipped = ProviderError("cooldown", f"skipped: the provider is cooling down for {left:.1f} s more")
-                attempts.append(self._failed(tier, role, retry, standing_in, skipped, 0.0))
+                attempts.append(self._failed(target, role, retry, standing_in, skipped, 0.0))
                 return None, True
             if guard.limits is not None:  # the prompt is counted only when tokens per minute are limited
-                tokens = 0 if guard.limits.tokens is None else _tokens_to_reserve(tier, messages, params)
-                await guard.limits.acquire(tokens)
+                await guard.limits.acquire(0 if guard.limits.tokens is None else reserve())
             started = time.perf_counter()
             try:
-                completion = await provider.complete(tier.model, messages, params, logprobs=logprobs)
+                reply = await send()
             except ProviderError as failure:
-                attempts.append(self._failed(tier, role, retry, standing_in, failure, _elapsed_ms(started)))
+                attempts.append(self._failed(target, role, retry, standing_in, failure, _elapsed_ms(started)))
                 if failure.kind in _FALLBACK_KINDS:
                     return None, True
                 if not retryable(failure.kind, failure.status):
@@ -161,14 +277,13 @@ class TierCaller:
                 continue
             if guard.cooldown is not None:
                 guard.cooldown.record_success()
-            attempt = self._answered(tier, role, retry, standing_in, messages, completion, _elapsed_ms(started))
-            attempts.append(attempt)
-            return completion, False
+            attempts.append(answered(reply, retry, _elapsed_ms(started)))
+            return reply, False
         return None, True
 
     def _failed(
         self,
-        tier: TierConfig,
+        tier: _Target,
         role: str,
         retry: int,
         standing_in: str | None,
@@ -235,6 +350,35 @@ class TierCaller:
             cache_write_tokens=written,
             retry=retry,
             fallback_for=standing_in,
+        )
+
+    def _embedded(
+        self,
+        embedder: EndpointEmbedder,
+        role: str,
+        retry: int,
+        texts: Sequence[str],
+        reply: EmbeddingResult,
+        latency_ms: float,
+    ) -> Attempt:
+        """The record of an embeddings request: input tokens as reported (or counted with tiktoken, marked so)."""
+        tokens = reply.input_tokens
+        if tokens is None:
+            tokens = sum(count_text(text, embedder.tokenizer) for text in texts)
+        cost = usage_cost(embedder.price, tokens, 0)
+        self.spent += cost
+        return Attempt(
+            role=role,
+            tier=embedder.name,
+            model=embedder.model,
+            status=200,
+            input_tokens=tokens,
+            output_tokens=0,
+            cached_tokens=0,
+            estimated=reply.input_tokens is None,
+            cost=cost,
+            latency_ms=latency_ms,
+            retry=retry,
         )
 
 

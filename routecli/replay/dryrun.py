@@ -9,6 +9,7 @@ runs on a second core while this thread routes and prices what is counted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 from routecli._gc import no_collection
 from routecli.errors import InvalidValueError
@@ -16,8 +17,11 @@ from routecli.pricing import usage_pricer
 from routecli.prompts import Prompt
 from routecli.replay import DEFAULT_OUTPUT_TOKENS
 from routecli.replay.records import Attempt, Decision, decision_for
-from routecli.router_config import RouterConfig, TierConfig
-from routecli.routing import ROUTER_ENCODING
+from routecli.router_config import Router, RouterConfig, TierConfig
+
+if TYPE_CHECKING:
+    from routecli.router_config import TokenRouter
+from routecli.routing import ROUTER_ENCODING, RouteDecision
 from routecli.routing.judge import JudgeRouter
 from routecli.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, count_text, counts_ahead
 
@@ -39,9 +43,18 @@ def dry_run(
     router = config.router
     if isinstance(router, JudgeRouter):
         raise InvalidValueError(
-            "--dry-run calls no model, but routing type judge asks one; use rules, complexity or fixed",
+            "--dry-run calls no model, but routing type judge asks one; use rules, complexity, embedding or fixed",
             path=("routing", "type"),
         ).located(config.source, None)
+    if router is not None and router.kind == "embedding":
+        from routecli.routing.prompt_embedding import EndpointEmbeddingRouter
+
+        if isinstance(router, EndpointEmbeddingRouter):
+            raise InvalidValueError(
+                "--dry-run calls nothing, but embedder type endpoint calls an embeddings endpoint; "
+                "use type lexical to try routing without it",
+                path=("routing", "embedder", "type"),
+            ).located(config.source, None)
     entry_without_router = config.entry_without_router()
     estimates = {name: _Estimate(tier, output_tokens) for name, tier in config.tiers.items()}
     decisions: list[Decision] = []
@@ -49,13 +62,27 @@ def dry_run(
     start = 0
     with no_collection():
         for counted in counts_ahead(texts, ROUTER_ENCODING):
-            for prompt, tokens in zip(prompts[start : start + len(counted)], counted, strict=True):
-                route = None if router is None else router.decide(prompt, tokens)
+            batch = prompts[start : start + len(counted)]
+            routes = _routes(router, batch, counted)
+            for prompt, tokens, route in zip(batch, counted, routes, strict=True):
                 entry = entry_without_router if route is None else route.tier
                 attempt = estimates[entry].attempt(prompt, tokens)
                 decisions.append(decision_for(prompt, route=route, attempts=(attempt,), final_tier=entry))
             start += len(counted)
     return decisions
+
+
+def _routes(router: Router | None, prompts: Sequence[Prompt], counted: Sequence[int]) -> list[RouteDecision | None]:
+    """Each prompt's route; an embedding router embeds the batch's texts at once (numpy: only for it)."""
+    if router is None:
+        return [None] * len(prompts)
+    if router.kind == "embedding":
+        from routecli.routing.prompt_embedding import PromptEmbeddingRouter
+
+        assert isinstance(router, PromptEmbeddingRouter)  # dry_run refused the endpoint embedder
+        return list(router.decide_texts([prompt.text for prompt in prompts]))
+    deciding = cast("TokenRouter", router)  # dry_run refused the judge
+    return [deciding.decide(prompt, tokens) for prompt, tokens in zip(prompts, counted, strict=True)]
 
 
 class _Estimate:

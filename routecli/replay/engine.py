@@ -4,6 +4,16 @@ asyncio with a fixed pool of workers pulling prompts from one iterator, so a
 100,000-prompt file costs no more memory than ``concurrency`` requests in flight.
 Each result goes to ``on_result`` the moment it is complete (the CLI logs and
 flushes it there).
+
+With a semantic cache, a prompt is looked up when it starts and stored when it
+gets an answer, so under concurrency it can only hit prompts that finished
+before it started: which prompts hit depends on the order results complete in.
+An exact repeat of a prompt still in flight waits for its answer instead.
+
+Embeddings (for an embedding router, the cache, or both) are made once per
+prompt and embedder: the lexical vectorizer's for free, an endpoint's as a
+billed ``embed`` attempt. An endpoint router's exemplars are embedded by
+``prepare`` before the first prompt.
 """
 
 from __future__ import annotations
@@ -12,23 +22,36 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from routecli.cascade import Answer, JudgeEvaluator, Verdict
 from routecli.prompts import Prompt
 from routecli.providers import Completion
 from routecli.quality import is_correct
 from routecli.replay import DEFAULT_CONCURRENCY
-from routecli.replay.calls import Provider, TierCaller
-from routecli.replay.records import Attempt, Decision, Escalation, decision_for
-from routecli.router_config import RouterConfig
+from routecli.replay.calls import Embeddings, Provider, TierCaller
+from routecli.replay.records import Attempt, CacheHit, Decision, Escalation, decision_for
+from routecli.router_config import EmbedderConfig, EndpointEmbedder, LexicalEmbedderConfig, RouterConfig
 from routecli.routing import ROUTER_ENCODING, RouteDecision
 from routecli.routing.judge import JUDGE_PARAMS, JudgeRouter
 from routecli.tokens import count_text
 
-__all__ = ["Provider", "Replayer"]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from routecli.replay.cache import Hit, SemanticCache
+    from routecli.router_config import TokenRouter
+    from routecli.routing.embedding import EmbeddingRouter
+    from routecli.routing.lexical import LexicalEmbedder
+
+    Vector = NDArray[np.float32]
+
+__all__ = ["Provider", "Replayer", "cache_key", "cache_shape"]
 
 SIGNAL_STOPS = ("interrupted", "terminated")
+_LOOKUPS_IN_A_THREAD_FROM = 4096
+"""Stored prompts from which a cache lookup (about 0.5 ms here) is worth a thread hop (about 50 µs)."""
 DEFAULT_GRACE_S = 30.0
 """Seconds prompts in flight get to finish after a stop (Ctrl-C, SIGTERM, the budget)."""
 
@@ -45,16 +68,102 @@ class Replayer:
         max_spend: Decimal | None = None,
         grace_s: float = DEFAULT_GRACE_S,
         caller: TierCaller | None = None,
+        embeddings: Mapping[str, Embeddings] | None = None,
     ) -> None:
         self.config = config
         self.log_content = log_content
-        self.caller = caller or TierCaller(config, providers, log_content=log_content)
+        self.caller = caller or TierCaller(config, providers, log_content=log_content, embeddings=embeddings)
         self.max_spend = max_spend
         self.grace_s = grace_s
         self.stopped: str | None = None
         """Why the run stopped starting prompts early: ``budget``, ``interrupted`` or ``terminated``."""
         self._stop = asyncio.Event()
         self._hurry = False
+        self.cache: SemanticCache | None = None
+        if config.cache is not None:  # numpy, only for runs with a cache
+            from routecli.replay.cache import SemanticCache
+
+            self.cache = SemanticCache(config.cache.similarity)
+        self._in_flight: dict[str, asyncio.Event] = {}
+        """Exact cache keys of prompts being answered: a repeat waits for the answer rather than asking again."""
+        self._lexical: dict[int, LexicalEmbedder] = {}
+        self._endpoint_router: EmbeddingRouter | None = None
+
+    async def prepare(self, attempts: list[Attempt], answered: Sequence[tuple[Prompt, Decision]] = ()) -> int | None:
+        """Before the first prompt: embed an endpoint router's exemplars, then put a resumed run's logged answers
+        back in the cache. Each request made goes to ``attempts``.
+
+        A stop (a signal, or a budget already spent) cancels it at once, and
+        ``run`` then replays nothing. Returns how many answers went back in the
+        cache (None without a cache, or when stopped). ``RouteCliError`` when
+        the exemplars cannot be embedded: a run cannot route without them.
+        """
+        if self._over_budget():
+            self.stop("budget")
+        if self._stop.is_set():
+            return None
+        work = asyncio.create_task(self._set_up(attempts, answered))
+        stopping = asyncio.create_task(self._stop.wait())
+        try:
+            await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not work.done():
+                work.cancel()
+                await asyncio.gather(work, return_exceptions=True)
+        return None if work.cancelled() else work.result()
+
+    async def _set_up(self, attempts: list[Attempt], answered: Sequence[tuple[Prompt, Decision]]) -> int | None:
+        router = self.config.router
+        if router is not None and router.kind == "embedding" and self._endpoint_router is None:
+            from routecli.routing.prompt_embedding import EndpointEmbeddingRouter
+
+            if isinstance(router, EndpointEmbeddingRouter):
+                embedded = await self.caller.embed_batches(router.embedder, "exemplars", router.texts)
+                attempts.extend(embedded.attempts)
+                if embedded.vectors is None or not embedded.complete:
+                    raise embedded.failure(self.config.source, "routing.embedder", "the exemplars")
+                self._endpoint_router = router.with_vectors(embedded.vectors)
+        return await self._seed_cache(answered, attempts)
+
+    async def _seed_cache(self, answered: Sequence[tuple[Prompt, Decision]], attempts: list[Attempt]) -> int | None:
+        """Store the answers a resumed run's log holds (logged with --log-content), so they can hit again.
+
+        An endpoint embedder embeds them in batches; when one fails, the cache
+        keeps those embedded before it. Returns how many were stored.
+        """
+        cache, settings = self.cache, self.config.cache
+        if cache is None or settings is None:
+            return None
+        entries: list[tuple[str, Prompt, str, str, str]] = []
+        for prompt, decision in answered:
+            key = cache_key(prompt)
+            if key is None or decision.answer is None or decision.final_tier is None or decision.cache is not None:
+                continue  # not cacheable, no logged answer, or itself a hit (its source is stored)
+            entries.append((key, prompt, decision.id, decision.answer, decision.final_tier))
+        if not entries:
+            return 0
+        texts = [prompt.text for _, prompt, *_ in entries]
+        embedder = settings.embedder
+        if isinstance(embedder, EndpointEmbedder):
+            embedded = await self.caller.embed_batches(embedder, "embed", texts)
+            attempts.extend(embedded.attempts)
+            vectors = embedded.vectors
+        else:
+            vectors = self._lexical_embedder(embedder.dimensions).embed(texts)
+        if vectors is None:
+            return 0
+        for (key, prompt, decision_id, answer, tier), vector in zip(entries, vectors, strict=False):  # batches embedded
+            cache.store(key, vector, cache_shape(prompt), decision_id, answer, tier)
+        return len(vectors)
+
+    def _lexical_embedder(self, dimensions: int) -> LexicalEmbedder:
+        lexical = self._lexical.get(dimensions)
+        if lexical is None:
+            from routecli.routing.lexical import LexicalEmbedder
+
+            lexical = self._lexical[dimensions] = LexicalEmbedder(dimensions)
+        return lexical
 
     def stop(self, reason: str) -> None:
         """Start no more prompts; those in flight get ``grace_s`` to finish (a second signal cancels them)."""
@@ -91,7 +200,8 @@ class Replayer:
                     decision = await self.replay(prompt)
                 except Exception as error:  # one prompt's surprise must not stop the others; it is logged as failed
                     decision = _failed(prompt, f"internal error: {type(error).__name__}: {error}")
-                on_result(decision)
+                if decision is not None:
+                    on_result(decision)
 
         tasks = [asyncio.create_task(worker()) for _ in range(concurrency)]
         everything = asyncio.gather(*tasks)
@@ -125,11 +235,46 @@ class Replayer:
     def _over_budget(self) -> bool:
         return self.max_spend is not None and self.caller.spent >= self.max_spend
 
-    async def replay(self, prompt: Prompt) -> Decision:
-        """One prompt, start to finish: route, then answer and escalate until accepted or out of tiers."""
+    async def replay(self, prompt: Prompt) -> Decision | None:
+        """One prompt, start to finish: route, then answer and escalate until accepted or out of tiers.
+
+        None when it never started: an exact repeat waited for its twin, which
+        failed after the run stopped (the run starts no calls then).
+        """
         started = time.perf_counter()
+        key = None if self.cache is None else cache_key(prompt)
+        if key is None:
+            return await self._answer(prompt, started, None, {})
+        assert self.cache is not None
+        from routecli.replay.cache import normalise
+
+        exact = normalise(key)
+        while (answering := self._in_flight.get(exact)) is not None:
+            await answering.wait()  # the same prompt is being answered: wait for its answer
+        hit = self.cache.exact(key)
+        if hit is not None:
+            return self._from_cache(prompt, hit, started, [])
+        if self._stop.is_set():
+            return None  # its twin failed after the run stopped: not started, so --resume replays it
+        done = self._in_flight[exact] = asyncio.Event()
+        try:
+            return await self._answer(prompt, started, key, {})
+        finally:
+            del self._in_flight[exact]
+            done.set()
+
+    async def _answer(
+        self, prompt: Prompt, started: float, key: str | None, vectors: dict[EmbedderConfig, Vector | None]
+    ) -> Decision:
+        """A prompt not answered from the cache by its exact text: looked up by its vector, else routed and asked."""
         attempts: list[Attempt] = []
-        route = await self._route(prompt, attempts)
+        vector = None
+        if key is not None and self.cache is not None and self.config.cache is not None:
+            vector = await self._vector(prompt.text, self.config.cache.embedder, vectors, attempts)
+            hit = None if vector is None else await self._nearest(self.cache, vector, cache_shape(prompt))
+            if hit is not None:
+                return self._from_cache(prompt, hit, started, attempts)
+        route = await self._route(prompt, attempts, vectors)
         entry = route.tier if route is not None else self.config.entry_without_router()
         path = self.config.path_from(entry)
         escalations: list[Escalation] = []
@@ -170,6 +315,9 @@ class Replayer:
                 break
             failed = tuple(verdict.evaluator for verdict in verdicts if not verdict.passed)
             escalations.append(Escalation(name, path[index + 1], failed))
+        if self.cache is not None and key is not None and vector is not None and final is not None:
+            assert answer_text is not None
+            self.cache.store(key, vector, cache_shape(prompt), prompt.id, answer_text, final)
         expected = prompt.expected
         return decision_for(
             prompt,
@@ -184,10 +332,62 @@ class Replayer:
             answer=answer_text if self.log_content else None,
         )
 
-    async def _route(self, prompt: Prompt, attempts: list[Attempt]) -> RouteDecision | None:
+    def _from_cache(self, prompt: Prompt, hit: Hit, started: float, attempts: list[Attempt]) -> Decision:
+        """The stored answer, served with no model call: nothing routed; the embedding (if billed) is all it cost."""
+        expected = prompt.expected
+        return decision_for(
+            prompt,
+            attempts=tuple(attempts),
+            final_tier=hit.final_tier,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            correct=None if expected is None else is_correct(expected, hit.answer),
+            messages=prompt.messages if self.log_content else None,
+            answer=hit.answer if self.log_content else None,
+            cache=CacheHit(hit.source, hit.similarity),
+        )
+
+    async def _nearest(self, cache: SemanticCache, vector: Vector, shape: str) -> Hit | None:
+        """``cache.nearest``, in a worker thread once the cache is large enough for a lookup to stall the others.
+
+        A lookup reads every stored vector of its shape (about 13 ms at 100,000
+        prompts of 1024 dimensions); numpy lets go of the GIL meanwhile, so the
+        requests in flight go on.
+        """
+        if len(cache) < _LOOKUPS_IN_A_THREAD_FROM:
+            return cache.nearest(vector, shape)
+        return await asyncio.to_thread(cache.nearest, vector, shape)
+
+    async def _vector(
+        self,
+        text: str,
+        embedder: EmbedderConfig,
+        vectors: dict[EmbedderConfig, Vector | None],
+        attempts: list[Attempt],
+    ) -> Vector | None:
+        """``text``'s vector by ``embedder``, made once per prompt and embedder (the router and cache may share it).
+
+        None when an endpoint gave none (its failed requests are in ``attempts``).
+        """
+        if embedder in vectors:
+            return vectors[embedder]
+        vector: Vector | None
+        if isinstance(embedder, EndpointEmbedder):
+            embedded = await self.caller.embed(embedder, "embed", [text])
+            attempts.extend(embedded.attempts)
+            vector = None if embedded.vectors is None else embedded.vectors[0]
+        else:
+            vector = self._lexical_embedder(embedder.dimensions).embed([text])[0]
+        vectors[embedder] = vector
+        return vector
+
+    async def _route(
+        self, prompt: Prompt, attempts: list[Attempt], vectors: dict[EmbedderConfig, Vector | None]
+    ) -> RouteDecision | None:
         router = self.config.router
         if router is None:
             return None
+        if router.kind == "embedding":
+            return await self._route_by_embedding(prompt, attempts, vectors)
         if isinstance(router, JudgeRouter):
             judge = self.config.tiers[router.tier]
             call = await self.caller.call(judge, "route_judge", router.messages(prompt), JUDGE_PARAMS)
@@ -197,7 +397,28 @@ class Replayer:
                 return RouteDecision(router.fallback, f"judge failed ({kind}), fallback")
             return router.decide_from(call.completion.text)
         tokens = count_text(prompt.text, ROUTER_ENCODING) if router.needs_tokens else None
-        return router.decide(prompt, tokens)
+        return cast("TokenRouter", router).decide(prompt, tokens)  # the embedding routers went above
+
+    async def _route_by_embedding(
+        self, prompt: Prompt, attempts: list[Attempt], vectors: dict[EmbedderConfig, Vector | None]
+    ) -> RouteDecision:
+        """The embedding router's decision from the prompt's vector; its default tier when the endpoint gave none."""
+        from routecli.routing.prompt_embedding import EndpointEmbeddingRouter, PromptEmbeddingRouter
+
+        router = self.config.router
+        if isinstance(router, EndpointEmbeddingRouter):
+            if self._endpoint_router is None:
+                raise RuntimeError("prepare() embeds the exemplars before the first prompt")
+            vector = await self._vector(prompt.text, router.embedder, vectors, attempts)
+            if vector is None:
+                kind = attempts[-1].error_kind if attempts else "error"
+                return RouteDecision(router.default, f"embedding failed ({kind}), default")
+            return self._endpoint_router.decide_vector(vector)
+        assert isinstance(router, PromptEmbeddingRouter)
+        config = LexicalEmbedderConfig(router.embedder.dimensions)
+        vector = await self._vector(prompt.text, config, vectors, attempts)
+        assert vector is not None  # the lexical vectorizer always gives one
+        return router.router.decide_vector(vector)
 
     async def _evaluate(
         self, prompt: Prompt, completion: Completion, judged: list[Attempt]
@@ -223,6 +444,33 @@ class Replayer:
             kind = call.attempts[-1].error_kind if call.attempts else "error"
             return Verdict(judge.name, False, f"the judge call failed ({kind})")
         return judge.verdict_from(call.completion.text)
+
+
+def cache_shape(prompt: Prompt) -> str:
+    """What a cached answer must share with a prompt besides similar text: its messages' roles and max_tokens.
+
+    The vector is of the text alone, so the same words as a system message, or
+    with a smaller max_tokens, would otherwise match at similarity 1.0.
+    """
+    roles = ",".join(str(message.get("role")) for message in prompt.messages)
+    return f"{roles}|{prompt.max_tokens}"
+
+
+def cache_key(prompt: Prompt) -> str | None:
+    """What a prompt is cached under: every message's role and text, and its max_tokens.
+
+    None (not cached) for a prompt with anything but text (images, audio, files):
+    two such prompts with the same words may ask different things.
+    """
+    lines = [] if prompt.max_tokens is None else [f"max_tokens: {prompt.max_tokens}"]
+    for message in prompt.messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            if any(not isinstance(part, Mapping) or part.get("type") != "text" for part in content):
+                return None
+            content = "\n".join(str(part.get("text", "")) for part in content)
+        lines.append(f"{message.get('role')}: {content or ''}")
+    return "\n".join(lines)
 
 
 def _failed(prompt: Prompt, error: str) -> Decision:

@@ -20,9 +20,13 @@ from typing import IO, Any, NamedTuple
 
 from routecli.errors import InputFileError, InvalidValueError, RouteCliError
 from routecli.replay.records import (
+    EMBEDDING_ROLES,
     LOG_SCHEMA_VERSION,
+    Attempt,
     Decision,
     RunInfo,
+    attempt_from_json,
+    attempt_to_json,
     decision_from_json,
     decision_to_json,
     run_from_json,
@@ -65,6 +69,11 @@ class DecisionLog:
 
     def write(self, decision: Decision) -> None:
         self._put(decision_to_json(decision))
+
+    def prelude(self, attempts: list[Attempt]) -> None:
+        """Requests made before the first prompt (embedding the router's exemplars): billed, but no prompt's."""
+        if attempts:
+            self._put({"kind": "prelude", "attempts": [attempt_to_json(attempt) for attempt in attempts]})
 
     def end(self, stopped: str | None) -> None:
         """The run is over: finished, or stopped early for ``stopped`` (budget, interrupted, terminated)."""
@@ -141,6 +150,8 @@ class LogContents(NamedTuple):
     truncated_line: int | None = None
     stopped: str | None = None
     """Why the last run on this log stopped early; None when it finished (or never said)."""
+    prelude: tuple[Attempt, ...] = ()
+    """Requests each run on this log made before its first prompt (embedding exemplars)."""
 
 
 def read_log(path: Path) -> LogContents:
@@ -164,6 +175,7 @@ def read_log(path: Path) -> LogContents:
         lines = lines[:-1]
     run: RunInfo | None = None
     decisions: dict[str, Decision] = {}
+    prelude: list[Attempt] = []
     stopped: str | None = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -177,6 +189,8 @@ def read_log(path: Path) -> LogContents:
                 decision = decision_from_json(document)
                 _check_tiers(decision, run)
                 decisions[decision.id] = decision
+            elif kind == "prelude":
+                prelude.extend(attempt_from_json(item) for item in document["attempts"])
             elif kind == "end":
                 stopped = document.get("stopped")
             else:
@@ -186,7 +200,7 @@ def read_log(path: Path) -> LogContents:
             raise InvalidValueError(f"not a decision log line: {reason}", source=str(path), line=number) from None
     if run is None:
         raise InvalidValueError("the decision log is empty", source=str(path))
-    return LogContents(run, list(decisions.values()), truncated, stopped)
+    return LogContents(run, list(decisions.values()), truncated, stopped, tuple(prelude))
 
 
 def _parses(line: str) -> bool:
@@ -209,5 +223,5 @@ def _header(document: Any, kind: Any) -> RunInfo:
 def _check_tiers(decision: Decision, run: RunInfo) -> None:
     known = {tier.name for tier in run.tiers}
     for attempt in decision.attempts:
-        if attempt.tier not in known:
+        if attempt.tier not in known and attempt.role not in EMBEDDING_ROLES:
             raise ValueError(f"tier {attempt.tier!r} is not in the run header's tiers ({', '.join(sorted(known))})")

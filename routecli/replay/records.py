@@ -20,12 +20,16 @@ if TYPE_CHECKING:
     from routecli.prompts import Prompt
 
 __all__ = [
+    "EMBEDDING_ROLES",
     "LOG_SCHEMA_VERSION",
     "Attempt",
+    "CacheHit",
     "Decision",
     "Escalation",
     "RunInfo",
     "TierInfo",
+    "attempt_from_json",
+    "attempt_to_json",
     "decision_for",
     "decision_from_json",
     "decision_to_json",
@@ -36,8 +40,13 @@ __all__ = [
 LOG_SCHEMA_VERSION = 1
 
 
+EMBEDDING_ROLES = frozenset({"embed", "exemplars"})
+"""Roles of requests to an embeddings endpoint: a prompt's vector, and the router's exemplars before the run."""
+
+
 class Attempt(NamedTuple):
-    """One API call: an answer from a tier, or a judge's call (``role`` route_judge or accept_judge).
+    """One API call: an answer from a tier, a judge's call (``role`` route_judge or accept_judge), or a request
+    to an embeddings endpoint (``EMBEDDING_ROLES``; its ``tier`` is ``embedder``).
 
     Records are NamedTuples: a dry run makes 100,000 of them, and they build several times faster than dataclasses.
     """
@@ -72,6 +81,13 @@ class Escalation(NamedTuple):
     reasons: tuple[str, ...]
 
 
+class CacheHit(NamedTuple):
+    """A prompt answered from the semantic cache: the prompt whose answer it got, and how similar they were."""
+
+    source: str
+    similarity: float
+
+
 class Decision(NamedTuple):
     """Everything that happened to one prompt; ``final_tier`` is None when it got no answer."""
 
@@ -89,6 +105,9 @@ class Decision(NamedTuple):
     error: str | None = None
     prompt: tuple[Mapping[str, Any], ...] | None = None
     answer: str | None = None
+    cache: CacheHit | None = None
+    """Set when the semantic cache answered: then ``final_tier`` is the source's, and the only attempts are the
+    prompt's embedding by an endpoint (none for the lexical vectorizer or an exact repeat)."""
 
     @property
     def failed(self) -> bool:
@@ -141,6 +160,10 @@ class RunInfo:
     seed: int = 0
     limit: int | None = None
     """How the prompts were chosen (``--sample``, ``--seed``, ``--limit``): a resumed run chooses the same."""
+    cache_similarity: float | None = None
+    """The semantic cache's threshold; None when the run had no cache."""
+    cache_embedder: str | None = None
+    """How the cache embedded prompts (``router_config.embedder_label``); None without a cache."""
 
 
 # ------------------------------------------------------------------ to JSON
@@ -158,6 +181,7 @@ def decision_for(
     error: str | None = None,
     messages: tuple[Mapping[str, Any], ...] | None = None,
     answer: str | None = None,
+    cache: CacheHit | None = None,
 ) -> Decision:
     """What happened to ``prompt``, with what the prompt file said of it (id, line, label, expected answer)."""
     expected = prompt.expected
@@ -176,6 +200,7 @@ def decision_for(
         error=error,
         prompt=messages,
         answer=answer,
+        cache=cache,
     )
 
 
@@ -197,6 +222,9 @@ def run_to_json(run: RunInfo) -> dict[str, Any]:
         "chain": list(run.chain),
         "output_tokens_assumed": run.output_tokens_assumed,
         "selection": {"sample": run.sample, "seed": run.seed, "limit": run.limit},
+        "cache": None
+        if run.cache_similarity is None
+        else {"similarity": run.cache_similarity, "embedder": run.cache_embedder},
         "invalid_lines": [{"line": line, "error": error} for line, error in run.invalid_lines],
         "tiers": [
             {"name": t.name, "provider": t.provider, "model": t.model, "price": price_to_json(t.price)}
@@ -205,7 +233,7 @@ def run_to_json(run: RunInfo) -> dict[str, Any]:
     }
 
 
-def _attempt_to_json(attempt: Attempt) -> dict[str, Any]:
+def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
     document: dict[str, Any] = {
         "role": attempt.role,
         "tier": attempt.tier,
@@ -238,7 +266,7 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
         "id": decision.id,
         "line": decision.line,
         "route": None if route is None else route._asdict(),
-        "attempts": [_attempt_to_json(attempt) for attempt in decision.attempts],
+        "attempts": [attempt_to_json(attempt) for attempt in decision.attempts],
         "final_tier": decision.final_tier,
         "escalated": decision.escalated,
         "escalations": [
@@ -250,6 +278,7 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
         "match": decision.match,
         "correct": decision.correct,
         "error": decision.error,
+        "cache": None if decision.cache is None else decision.cache._asdict(),
     }
     if decision.prompt is not None:
         document["prompt"] = list(decision.prompt)
@@ -281,10 +310,12 @@ def run_from_json(document: Mapping[str, Any]) -> RunInfo:
         sample=(document.get("selection") or {}).get("sample"),
         seed=int((document.get("selection") or {}).get("seed") or 0),
         limit=(document.get("selection") or {}).get("limit"),
+        cache_similarity=None if document.get("cache") is None else float(document["cache"]["similarity"]),
+        cache_embedder=None if document.get("cache") is None else document["cache"].get("embedder"),
     )
 
 
-def _attempt_from_json(document: Mapping[str, Any]) -> Attempt:
+def attempt_from_json(document: Mapping[str, Any]) -> Attempt:
     logprob = document.get("logprob")
     return Attempt(
         role=document["role"],
@@ -314,13 +345,14 @@ def _attempt_from_json(document: Mapping[str, Any]) -> Attempt:
 def decision_from_json(document: Mapping[str, Any]) -> Decision:
     route = document.get("route")
     prompt = document.get("prompt")
+    cache = document.get("cache")  # absent from logs written before the cache existed
     return Decision(
         id=str(document["id"]),
         line=int(document["line"]),
         route=None
         if route is None
         else RouteDecision(route["tier"], route["reason"], route.get("score"), route.get("features")),
-        attempts=tuple(_attempt_from_json(item) for item in document["attempts"]),
+        attempts=tuple(attempt_from_json(item) for item in document["attempts"]),
         final_tier=document.get("final_tier"),
         escalations=tuple(
             Escalation(item["from"], item["to"], tuple(item["reasons"])) for item in document.get("escalations") or ()
@@ -333,4 +365,5 @@ def decision_from_json(document: Mapping[str, Any]) -> Decision:
         error=document.get("error"),
         prompt=None if prompt is None else tuple(prompt),
         answer=document.get("answer"),
+        cache=None if cache is None else CacheHit(str(cache["source"]), float(cache["similarity"])),
     )

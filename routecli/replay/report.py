@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from routecli.metrics import Percentiles, percentiles, rate
-from routecli.pricing import usage_pricer
-from routecli.replay.records import Decision, RunInfo, TierInfo
+from routecli.pricing import usage_total
+from routecli.replay.records import EMBEDDING_ROLES, Attempt, Decision, RunInfo, TierInfo
 
 __all__ = [
+    "CacheStats",
     "Counterfactual",
+    "EmbeddingStats",
     "Hop",
     "Quality",
     "ReplayReport",
@@ -120,6 +122,41 @@ class Routing:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheStats:
+    """Prompts the semantic cache answered, and what their source prompts' calls cost: the money it saved."""
+
+    hits: int
+    requests: int
+    saved: Decimal
+
+    @property
+    def hit_rate(self) -> float | None:
+        return rate(self.hits, self.requests)
+
+
+@dataclass(slots=True)
+class EmbeddingStats:
+    """Requests to an embeddings endpoint (exemplars, and prompts for the router or cache) and what they cost."""
+
+    requests: int = 0
+    input_tokens: int = 0
+    spend: Decimal = ZERO
+    exemplar_spend: Decimal = ZERO
+    """The part spent embedding the router's exemplars, once per run (again on each --resume)."""
+    errors: int = 0
+    estimated_requests: int = 0
+
+    def add(self, attempt: Attempt) -> None:
+        self.requests += 1
+        self.input_tokens += attempt.input_tokens
+        self.spend += attempt.cost
+        if attempt.role == "exemplars":
+            self.exemplar_spend += attempt.cost
+        self.errors += attempt.error is not None
+        self.estimated_requests += attempt.estimated
+
+
+@dataclass(frozen=True, slots=True)
 class ReplayReport:
     """A replay's (or dry run's) measured spend, escalation, latency, errors and quality."""
 
@@ -146,6 +183,10 @@ class ReplayReport:
     """Tier → the fallback tiers that answered for it, and how often."""
     stopped: str | None = None
     """Why the run stopped starting prompts early (budget, interrupted, terminated); None when it did not."""
+    cache: CacheStats | None = None
+    """None when the run had no semantic cache."""
+    embeddings: EmbeddingStats | None = None
+    """None when no embeddings endpoint was asked (the lexical vectorizer costs nothing)."""
 
     @property
     def escalation_rate(self) -> float | None:
@@ -182,8 +223,14 @@ class _TierTotals:
         self.quality = Quality()
 
 
-def build_report(run: RunInfo, decisions: Sequence[Decision], stopped: str | None = None) -> ReplayReport:
-    """Aggregate decisions (in any order) into the report; sums are exact, shares are floats for display."""
+def build_report(
+    run: RunInfo, decisions: Sequence[Decision], stopped: str | None = None, prelude: Sequence[Attempt] = ()
+) -> ReplayReport:
+    """Aggregate decisions (in any order) into the report; sums are exact, shares are floats for display.
+
+    ``prelude`` holds the requests a run made before its first prompt (embedding
+    an embedding router's exemplars): spend, but no prompt's.
+    """
     totals = {tier.name: _TierTotals() for tier in run.tiers}
     next_tier = dict(zip(run.chain, run.chain[1:], strict=False))
     hops = {tier: _HopTotals() for tier in next_tier}  # by the tier escalated from
@@ -194,15 +241,32 @@ def build_report(run: RunInfo, decisions: Sequence[Decision], stopped: str | Non
     failed_ids: list[str] = []
     latencies: list[float] = []
     top, bottom = run.tiers[-1], run.tiers[0]
-    top_cost, bottom_cost = usage_pricer(top.price), usage_pricer(bottom.price)
-    top_spend = bottom_spend = answered_spend = ZERO
+    answered_usage: list[tuple[int, int, int, int]] = []  # what the answers used, to price on one tier alone
+    answered_spend = ZERO
     escalated = estimated = retries = 0
     fallbacks: dict[str, Counter[str]] = {}
+    embeddings = EmbeddingStats()
+
+    def count_apart(attempt: Attempt) -> None:
+        """Count a cooldown skip or an embeddings request: no tier's call."""
+        nonlocal retries
+        if attempt.error_kind == "cooldown":  # skipped: no request was made, nothing to count but the skip
+            errors["cooldown"] += 1
+            return
+        embeddings.add(attempt)
+        if attempt.error is not None:
+            errors[attempt.error_kind or "error"] += 1
+        retries += attempt.retry > 0
+
+    for attempt in prelude:
+        count_apart(attempt)
+    by_id: dict[str, Decision] = {}  # made at the first cache hit: only hits look up their source
+    hit_sources: list[str] = []
     for decision in decisions:
         answered_at: set[str] = set()  # chain tiers asked for an answer (a fallback counts as its tier)
         for attempt in decision.attempts:
-            if attempt.error_kind == "cooldown":  # skipped: no request was made, nothing to count but the skip
-                errors["cooldown"] += 1
+            if attempt.error_kind == "cooldown" or attempt.role in EMBEDDING_ROLES:
+                count_apart(attempt)
                 continue
             tier = totals[attempt.tier]
             tier.requests += 1
@@ -233,8 +297,22 @@ def build_report(run: RunInfo, decisions: Sequence[Decision], stopped: str | Non
         latencies.append(decision.latency_ms)
         if decision.route is not None:
             routed[decision.route.tier] += 1
-        if decision.label is not None and decision.decided_tier is not None:
+        if decision.label is not None and decision.decided_tier is not None and decision.cache is None:
+            # a cache hit was never routed: it says nothing of the router's accuracy
             confusion.setdefault(decision.label, Counter())[decision.decided_tier] += 1
+        if decision.cache is not None and decision.final_tier is not None:
+            # served from the cache: answered by the source's tier, no tier asked; the counterfactuals,
+            # which would have had the same cache, leave it out
+            hit_sources.append(decision.cache.source)
+            by_id = by_id or {decision.id: decision for decision in decisions}
+            source = by_id.get(decision.cache.source)
+            source_answer = None if source is None else source.final_answer()
+            # credited to the model that gave the stored answer, as the source's own answer is
+            served = totals[decision.final_tier if source_answer is None else source_answer.tier]
+            served.answered += 1
+            served.quality.add(decision.correct)
+            overall_quality.add(decision.correct)
+            continue
         final = decision.final_answer()
         if final is None:
             failed_ids.append(decision.id)
@@ -246,10 +324,10 @@ def build_report(run: RunInfo, decisions: Sequence[Decision], stopped: str | Non
         served.answered += 1
         served.quality.add(decision.correct)
         overall_quality.add(decision.correct)
-        counted = (final.input_tokens, final.output_tokens, final.cached_tokens, final.cache_write_tokens)
-        top_spend += top_cost(*counted)
-        bottom_spend += bottom_cost(*counted)
-    total_spend = sum((tier.spend for tier in totals.values()), ZERO)
+        answered_usage.append((final.input_tokens, final.output_tokens, final.cached_tokens, final.cache_write_tokens))
+    total_spend = sum((tier.spend for tier in totals.values()), embeddings.spend)
+    # a hit saves what its source's calls to tiers cost (a missing source saved nothing); the hit pays its own embedding
+    saved = sum((_tier_spend(by_id[source]) for source in hit_sources if source in by_id), ZERO)
     requests = len(decisions)
     answered = requests - len(failed_ids)
     labelled = sum(sum(row.values()) for row in confusion.values())
@@ -273,18 +351,30 @@ def build_report(run: RunInfo, decisions: Sequence[Decision], stopped: str | Non
         errors=_by_count(errors),
         failed_ids=tuple(sorted(failed_ids, key=_natural)),
         quality=overall_quality if overall_quality.checked else None,
-        counterfactual_top=_counterfactual(top, top_spend, answered_spend) if answered else None,
-        counterfactual_bottom=_counterfactual(bottom, bottom_spend, answered_spend) if answered else None,
+        counterfactual_top=_counterfactual(top, usage_total(top.price, answered_usage), answered_spend)
+        if answered
+        else None,
+        counterfactual_bottom=_counterfactual(bottom, usage_total(bottom.price, answered_usage), answered_spend)
+        if answered
+        else None,
         routing=None
         if not routed and not confusion
         else Routing(
             _by_count(routed), labelled, agreed, {label: _by_count(confusion[label]) for label in sorted(confusion)}
         ),
-        estimated_requests=estimated,
+        estimated_requests=estimated + embeddings.estimated_requests,
         retries=retries,
         fallbacks={tier: _by_count(fallbacks[tier]) for tier in sorted(fallbacks)},
         stopped=stopped,
+        cache=None
+        if run.cache_similarity is None and not hit_sources
+        else CacheStats(len(hit_sources), requests, saved),
+        embeddings=embeddings if embeddings.requests else None,
     )
+
+
+def _tier_spend(decision: Decision) -> Decimal:
+    return sum((attempt.cost for attempt in decision.attempts if attempt.role not in EMBEDDING_ROLES), ZERO)
 
 
 def _by_count(counts: Counter[str]) -> dict[str, int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -16,16 +16,26 @@ from typing import TYPE_CHECKING, NamedTuple
 from routecli.errors import InputError
 from routecli.prompts import Prompt, PromptFile
 from routecli.replay.log import DecisionLog
-from routecli.replay.records import Decision, RunInfo, TierInfo
-from routecli.router_config import ProviderConfig, RouterConfig, api_key
+from routecli.replay.records import Attempt, Decision, RunInfo, TierInfo
+from routecli.router_config import EndpointEmbedder, ProviderConfig, RouterConfig, api_key, embedder_label
 from routecli.routing import ROUTER_ENCODING
 from routecli.tokens import encoding
 
 if TYPE_CHECKING:
     from routecli.providers.anthropic import AnthropicProvider
     from routecli.providers.openai import OpenAIProvider
+    from routecli.replay.calls import Embedded
 
-__all__ = ["Outcome", "default_run_dir", "open_provider", "provider_keys", "replay_prompts", "run_info"]
+__all__ = [
+    "Outcome",
+    "default_run_dir",
+    "embed_texts",
+    "endpoint_embedders",
+    "open_provider",
+    "provider_keys",
+    "replay_prompts",
+    "run_info",
+]
 
 
 def run_info(
@@ -55,6 +65,8 @@ def run_info(
         sample=sample,
         seed=seed,
         limit=limit,
+        cache_similarity=None if config.cache is None or dry_run else config.cache.similarity,
+        cache_embedder=None if config.cache is None or dry_run else embedder_label(config.cache.embedder),
     )
 
 
@@ -72,9 +84,22 @@ def default_run_dir(prompts: Path, now: dt.datetime | None = None) -> Path:
     return folder
 
 
+def endpoint_embedders(config: RouterConfig) -> list[EndpointEmbedder]:
+    """The embeddings endpoints a run asks: the embedding router's, the cache's, or both."""
+    found = []
+    if config.router is not None and config.router.kind == "embedding":  # numpy: only for embedding routers
+        from routecli.routing.prompt_embedding import EndpointEmbeddingRouter
+
+        if isinstance(config.router, EndpointEmbeddingRouter):
+            found.append(config.router.embedder)
+    if config.cache is not None and isinstance(config.cache.embedder, EndpointEmbedder):
+        found.append(config.cache.embedder)
+    return found
+
+
 def provider_keys(config: RouterConfig) -> dict[str, str | None]:
-    """The API key of every provider a tier uses, from its environment variable; an error naming the variable."""
-    used = {tier.provider for tier in config.tiers.values()}
+    """The API key of every provider a tier or embedder uses, from its environment variable; an error naming it."""
+    used = {tier.provider for tier in config.tiers.values()} | {e.provider for e in endpoint_embedders(config)}
     try:
         return {name: api_key(provider) for name, provider in config.providers.items() if name in used}
     except InputError as error:
@@ -86,6 +111,10 @@ class Outcome(NamedTuple):
 
     decisions: list[Decision]
     stopped: str | None
+    prelude: list[Attempt]
+    """Requests made before the first prompt (embedding exemplars, and answers put back in the cache)."""
+    seeded: int | None = None
+    """Answers of a resumed run's log put back in the semantic cache (None without a cache)."""
 
 
 def replay_prompts(
@@ -101,13 +130,15 @@ def replay_prompts(
     grace_s: float | None = None,
     resume: bool = False,
     spent: Decimal = Decimal(0),
+    answered: Sequence[tuple[Prompt, Decision]] = (),
 ) -> Outcome:
     """Replay ``prompts``, writing each decision to the log (flushed) before ``on_result`` sees it.
 
     SIGINT and SIGTERM (and ``max_spend`` being reached) stop new prompts from
     starting; those in flight get ``grace_s`` to finish, then the log gets its
     ``end`` line and the outcome says why the run stopped. A second signal
-    cancels what is still in flight. With ``resume`` the log is appended to.
+    cancels what is still in flight. With ``resume`` the log is appended to,
+    and the semantic cache starts with the ``answered`` prompts' logged answers.
     """
     from routecli.replay.engine import DEFAULT_GRACE_S, Replayer  # httpx and the engine: not for dry runs
 
@@ -123,23 +154,33 @@ def replay_prompts(
             decisions.append(decision)
             on_result(decision)
 
+        prelude: list[Attempt] = []
+        seeded: int | None = None
+
         async def main() -> str | None:
             providers = {
                 name: open_provider(provider, keys[name], concurrency)
                 for name, provider in config.providers.items()
                 if name in keys
             }
+            embeddings = _embeddings(config, providers)
             replayer = Replayer(
                 config,
                 providers,
                 log_content=log_content,
                 max_spend=max_spend,
                 grace_s=DEFAULT_GRACE_S if grace_s is None else grace_s,
+                embeddings=embeddings,
             )
             replayer.caller.spent = spent  # a resumed run's budget counts what the log already spent
             loop = asyncio.get_running_loop()
             handled = _handle_signals(loop, replayer.stop)
             try:
+                nonlocal seeded
+                try:
+                    seeded = await replayer.prepare(prelude, answered)
+                finally:  # billed even when the run cannot start
+                    log.prelude(prelude)
                 return await replayer.run(prompts, record, concurrency=concurrency)
             finally:
                 for signal_number in handled:
@@ -149,7 +190,7 @@ def replay_prompts(
 
         stopped = asyncio.run(main())
         log.end(stopped)
-    return Outcome(decisions, stopped)
+    return Outcome(decisions, stopped, prelude, seeded)
 
 
 def open_provider(provider: ProviderConfig, key: str | None, connections: int) -> OpenAIProvider | AnthropicProvider:
@@ -166,6 +207,40 @@ def open_provider(provider: ProviderConfig, key: str | None, connections: int) -
         timeout_s=provider.timeout_s,
         max_connections=connections,
     )
+
+
+def embed_texts(config: RouterConfig, embedder: EndpointEmbedder, texts: Sequence[str], role: str) -> Embedded:
+    """``texts``' vectors from ``embedder``'s endpoint, ``batch_size`` at a time with its provider's retries.
+
+    The attempts say what was asked and billed, and why a batch failed. Only
+    the embedder's provider needs its API key.
+    """
+    from routecli.replay.calls import TierCaller
+
+    try:
+        keys = {embedder.provider: api_key(config.providers[embedder.provider])}  # only this one is asked
+    except InputError as error:
+        raise error.located(config.source, None) from None
+
+    async def main() -> Embedded:
+        provider = open_provider(config.providers[embedder.provider], keys[embedder.provider], 1)
+        try:
+            clients = _embeddings(config, {embedder.provider: provider})
+            return await TierCaller(config, {}, embeddings=clients).embed_batches(embedder, role, texts)
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(main())
+
+
+def _embeddings(
+    config: RouterConfig, providers: Mapping[str, OpenAIProvider | AnthropicProvider]
+) -> dict[str, OpenAIProvider]:
+    """The providers an embedder asks, among ``providers`` (a config only lets OpenAI-compatible ones embed)."""
+    from routecli.providers.openai import OpenAIProvider
+
+    asked = {embedder.provider for embedder in endpoint_embedders(config)}
+    return {name: client for name, client in providers.items() if name in asked and isinstance(client, OpenAIProvider)}
 
 
 _SIGNALS = {"SIGINT": "interrupted", "SIGTERM": "terminated"}
