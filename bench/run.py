@@ -11,6 +11,8 @@ Run: python bench/run.py [--runs N]
   against an instant local endpoint (bench/replay.py, bench/instant_server.py)
 - the rules router ≤ 50 µs per decision, tokens precomputed (bench/replay.py)
 - `routecli replay --dry-run`, 100,000 prompts, ≤ 5 s (whole process; bench/replay.py)
+- `routecli tune`'s work over 1,000,000 outcome rows at every distinct threshold ≤ 2 s (bench/tune.py)
+- `routecli evaluate` on RouteLLM's full MMLU set ≤ 2 s (whole process; needs ../shared; bench/tune.py)
 
 Process timings interleave the commands and take the median, since this
 machine is shared and noisy. The package's bytecode is compiled first, as
@@ -100,6 +102,11 @@ def main() -> int:
     router = replay.measure_router()
     dry_run_s, dry_run_chars = replay.measure_dry_run([routecli])
     long_dry_run_s, long_chars = replay.measure_dry_run([routecli], pieces=replay.LONG_TAIL)
+    import tune as tuning
+
+    tune_s, swept = tuning.measure_tune()
+    held_s, _ = tuning.measure_tune(holdout=0.3)
+    evaluate_s = tuning.measure_evaluate(routecli)
 
     help_ratio = times["routecli --help"] / times["import typer, rich"]
     simulate_ratio = times["routecli simulate example"] / times["routecli --help"]
@@ -113,7 +120,10 @@ def main() -> int:
         ("replay / bare httpx requests/s, concurrency 64", throughput.ratio, "≥", replay.THROUGHPUT_TARGET, "×"),
         ("rules router decision (µs)", router.decide_us, "≤", replay.ROUTER_TARGET_US, " µs"),
         ("replay --dry-run, 100,000 prompts (s)", dry_run_s, "≤", replay.DRY_RUN_TARGET_S, " s"),
+        ("tune: 1,000,000 outcome rows, every threshold (s)", tune_s, "≤", tuning.TUNE_TARGET_S, " s"),
     ]
+    if evaluate_s is not None:
+        checks.append(("evaluate: MMLU, 14,042 prompts (s)", evaluate_s, "≤", tuning.EVALUATE_TARGET_S, " s"))
     print(f"median of {args.runs} runs, interleaved")
     for name, seconds in times.items():
         print(f"  {name:<28} {seconds * 1000:7.1f} ms")
@@ -126,6 +136,9 @@ def main() -> int:
     )
     print(f"  replay --dry-run: {dry_run_s:.2f} s, median of {replay.DRY_RUN_RUNS} ({dry_run_chars:,.0f} chars/prompt)")
     print(f"  replay --dry-run, longer prompts: {long_dry_run_s:.2f} s ({long_chars:,.0f} chars/prompt; no target)")
+    print(f"  tune: {swept:,} thresholds; with a 30% holdout and intervals {held_s:.2f} s (no target)")
+    if evaluate_s is None:
+        print("  evaluate: ../shared is absent, MMLU not measured")
     failed = False
     for name, value, relation, limit, unit in checks:
         ok = value <= limit if relation == "≤" else value >= limit

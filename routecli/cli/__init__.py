@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from routecli import __version__
-from routecli.cli import fit_router, pricing, replay, scaffold, simulate, whatif
+from routecli.cli import fit_router, pricing, replay, scaffold, simulate, tune, whatif
 from routecli.errors import RouteCliError
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ simulate.register(app)
 whatif.register(app)
 replay.register(app)
 fit_router.register(app)
+tune.register(app)
 pricing.register(app)
 scaffold.register(app)
 

@@ -85,6 +85,22 @@ def replay(
     output_tokens: Annotated[
         int, typer.Option("--output-tokens", min=0, help="Output tokens assumed per answer with --dry-run.")
     ] = DEFAULT_OUTPUT_TOKENS,
+    all_tiers: Annotated[
+        bool,
+        typer.Option(
+            "--all-tiers",
+            help="Ask every tier every prompt (no routing or escalation) and judge each answer, for routecli tune.",
+        ),
+    ] = False,
+    outcomes: Annotated[
+        Path | None,
+        typer.Option(
+            "--outcomes",
+            help="Where --all-tiers writes each tier's quality, cost and confidence per prompt (JSON Lines) "
+            "[default: outcomes.jsonl beside the decision log].",
+            show_default=False,
+        ),
+    ] = None,
     max_spend: Annotated[
         Decimal | None,
         typer.Option(
@@ -126,9 +142,14 @@ def replay(
     LOG` renders the report again from it. API keys are read from the
     environment variables the config names and never written anywhere.
 
-    Exit codes: 0 every prompt was answered, 1 some got no answer, 2 bad
-    config or prompts, 3 --max-spend reached, 130 interrupted, 143 terminated
-    (finished results stay in the log; --resume continues).
+    --all-tiers pays for every prompt on every tier: each answer is checked
+    against the prompt's expected answer, else by the cascade's evaluators,
+    and the outcomes file feeds `routecli tune` and `routecli evaluate`.
+
+    Exit codes: 0 every prompt was answered, 1 some got no answer (with
+    --all-tiers: from some tier), 2 bad config or prompts, 3 --max-spend
+    reached, 130 interrupted, 143 terminated (finished results stay in the
+    log; --resume continues).
 
     \b
     Examples:
@@ -136,23 +157,29 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml --sample 200 --seed 1 --concurrency 16
       routecli replay prompts.jsonl -c router.yaml --dry-run
       routecli replay prompts.jsonl -c router.yaml --format json -o report.json
+      routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
     """
     from routecli.prompts import read_prompts
     from routecli.replay.run import default_run_dir, run_info
     from routecli.router_config import check_labels, load_router_config
 
-    check_outputs(inputs=(prompts, config, *(pricing or ())), outputs=(log, output), format=format)
+    inputs = (prompts, config, *(pricing or ()))
+    check_outputs(inputs=inputs, outputs=(log, outcomes, output), format=format)
+    _check_modes(dry_run=dry_run, resume=resume, max_spend=max_spend, all_tiers=all_tiers, outcomes=outcomes)
     router_config = load_router_config(config, pricing or ())
     prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
     check_labels(prompt_file, router_config)
-    if dry_run and (resume is not None or max_spend is not None):
-        from routecli.errors import InvalidValueError
+    asked = router_config
+    if all_tiers:
+        from routecli.replay.engine import without_routing
 
-        raise InvalidValueError("--dry-run spends nothing: --resume and --max-spend do not apply to it")
-    resumed = None if resume is None else _resumed(resume, router_config)
+        asked = without_routing(router_config)  # its tiers and evaluators, not its router or cache
+    resumed = None if resume is None else _resumed(resume, asked, all_tiers)
     if resumed is not None:  # the prompts the run chose, whatever this command line says
         limit, sample, seed = resumed.run.limit, resumed.run.sample, resumed.run.seed
     selected = _select(prompt_file.prompts, limit=limit, sample=sample, seed=seed)
+    if all_tiers:
+        _check_judgeable(selected, router_config, prompts)
     if dry_run:
         from routecli.replay.dryrun import dry_run as estimate
         from routecli.replay.log import DecisionLog
@@ -176,13 +203,13 @@ def replay(
         return
     from routecli.replay.run import provider_keys, replay_prompts
 
-    provider_keys(router_config)  # a missing key stops the run before anything is written
+    provider_keys(asked)  # a missing key stops the run before anything is written
     spent = Decimal(0)
     answered: list[tuple[Prompt, Decision]] = []
     if resumed is not None:
         log_path, run = resumed.path, resumed.run
         spent = resumed.spent
-        if router_config.cache is not None:  # the answers already logged go back into the cache
+        if asked.cache is not None:  # the answers already logged go back into the cache
             by_id = {prompt.id: prompt for prompt in selected}
             answered = [(by_id[done.id], done) for done in resumed.decisions if done.id in by_id]
             if answered and all(done.prompt is None for _, done in answered):  # logged without --log-content
@@ -190,9 +217,21 @@ def replay(
         done_ids = {decision.id for decision in resumed.decisions}
         selected = [prompt for prompt in selected if prompt.id not in done_ids]
     else:
-        run = run_info(router_config, prompt_file, len(selected), sample=sample, seed=seed, limit=limit)
+        run = run_info(
+            router_config, prompt_file, len(selected), sample=sample, seed=seed, limit=limit, all_tiers=all_tiers
+        )
         log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
-    _note(f"Replaying {_prompts(len(selected))}; decision log: {log_path}")
+    outcomes_path = None
+    if all_tiers:
+        outcomes_path = outcomes if outcomes is not None else log_path.parent / "outcomes.jsonl"
+        _check_outcomes_path(outcomes_path, (*inputs, log_path, *((output,) if output is not None else ())))
+        tiers = len(router_config.tiers)
+        _note(
+            f"Replaying {_prompts(len(selected))} on all {tiers} tiers ({len(selected) * tiers:,} answers); "
+            f"decision log: {log_path}"
+        )
+    else:
+        _note(f"Replaying {_prompts(len(selected))}; decision log: {log_path}")
     with _Progress(len(selected), enabled=progress) as bar:
         try:
             outcome = replay_prompts(
@@ -208,6 +247,7 @@ def replay(
                 resume=resume is not None,
                 spent=spent,
                 answered=answered,
+                all_tiers=all_tiers,
             )
         except KeyboardInterrupt:  # where signals cannot be handled gracefully (Windows): stop at once
             bar.stop()
@@ -226,17 +266,75 @@ def replay(
     if log is None and log_path.name == "decisions.jsonl" and log_path.parent.parent.name == "routecli-runs":
         # first: the paid-for report is kept whatever happens to the output (only in routecli's own run folders)
         _write_report_json(run, decisions, outcome.stopped, prelude, log_path.parent / "report.json")
+    if outcomes_path is not None:
+        _write_outcomes(outcomes_path, decisions, run, prompt_file.prompts)
     report = _emit_report(run, decisions, format, output, log_path, outcome.stopped, prelude)
     if outcome.stopped is not None:
         reason = STOP_REASONS[outcome.stopped]
         have = "has" if report.requests == 1 else "have"
         _note(f"Stopped early ({reason}): {_prompts(report.requests)} {have} results in {log_path}")
         budget = "" if max_spend is None else f" --max-spend {max_spend:f}"
-        _note(f"Continue with: routecli replay {prompts} -c {config} --resume {log_path}{budget}")
+        again = "" if not all_tiers else " --all-tiers" + ("" if outcomes is None else f" --outcomes {outcomes}")
+        _note(f"Continue with: routecli replay {prompts} -c {config} --resume {log_path}{again}{budget}")
         raise typer.Exit(EXIT_CODES[outcome.stopped])
     if report.failed:
-        _note(f"{report.failed:,} of {_prompts(report.requests)} got no answer; see {log_path}")
+        missing = "lack some tier's answer" if all_tiers else "got no answer"
+        _note(f"{report.failed:,} of {_prompts(report.requests)} {missing}; see {log_path}")
         raise typer.Exit(EXIT_FAILED)
+
+
+def _check_modes(
+    *, dry_run: bool, resume: Path | None, max_spend: Decimal | None, all_tiers: bool, outcomes: Path | None
+) -> None:
+    """Options that do not go together, refused before anything is read or called."""
+    from routecli.errors import InvalidValueError
+
+    if dry_run and (resume is not None or max_spend is not None):
+        raise InvalidValueError("--dry-run spends nothing: --resume and --max-spend do not apply to it")
+    if dry_run and all_tiers:
+        raise InvalidValueError("--all-tiers judges real answers: it cannot be a --dry-run")
+    if outcomes is not None and not all_tiers:
+        raise InvalidValueError("--outcomes is written by --all-tiers runs only")
+
+
+def _check_judgeable(selected: Sequence[Prompt], config: RouterConfig, prompts: Path) -> None:
+    """Before any call: every answer of an --all-tiers run must be judgeable, by an expected answer or evaluators."""
+    policy = config.accept
+    if policy is not None and (policy.evaluators or policy.judges):
+        return
+    unjudged = [prompt for prompt in selected if prompt.expected is None]
+    if unjudged:
+        from routecli.errors import InvalidValueError
+        from routecli.render.numbers import counted
+
+        more = f" (and {counted(len(unjudged) - 1, 'more prompt')})" if len(unjudged) > 1 else ""
+        raise InvalidValueError(
+            "--all-tiers needs expected answers or cascade evaluators to judge answers: this prompt has no "
+            f"expected answer{more}, and {config.source or 'the config'} has no cascade accept evaluators",
+            source=str(prompts),
+            line=unjudged[0].line,
+        )
+
+
+def _check_outcomes_path(path: Path, taken: Sequence[Path]) -> None:
+    """The outcomes file must not replace an input, the decision log or the report."""
+    from routecli.errors import InputFileError
+
+    if path.resolve() in {other.resolve() for other in taken}:
+        raise InputFileError(
+            "the outcomes file would replace a file of this run; give --outcomes elsewhere", source=str(path)
+        )
+    if path.is_dir():
+        raise InputFileError("is a directory; give --outcomes a file name", source=str(path))
+
+
+def _write_outcomes(path: Path, decisions: Sequence[Decision], run: RunInfo, prompts: Sequence[Prompt]) -> None:
+    from routecli.render.numbers import counted
+    from routecli.replay.outcomes import write_outcomes
+
+    texts = {prompt.id: prompt.text for prompt in prompts}
+    written = write_outcomes(path, decisions, [tier.name for tier in run.tiers], texts)
+    _note(f"Outcomes of {counted(written.lines, 'prompt')} ({written.complete:,} with every tier's): {path}")
 
 
 class _Resumed(NamedTuple):
@@ -247,8 +345,9 @@ class _Resumed(NamedTuple):
     spent: Decimal
 
 
-def _resumed(resume: Path, config: RouterConfig) -> _Resumed:
-    """The log to append to, its run, its decisions and what it spent; an error when ``config`` would not compare."""
+def _resumed(resume: Path, config: RouterConfig, all_tiers: bool) -> _Resumed:
+    """The log to append to, its run, its decisions and what it spent; an error when ``config`` would not compare,
+    or when the run asked every tier and this one would not (or the other way round)."""
     from routecli.errors import InputFileError
     from routecli.replay.log import read_log
 
@@ -258,6 +357,9 @@ def _resumed(resume: Path, config: RouterConfig) -> _Resumed:
             "no decision log to resume (give the run's folder or its decisions.jsonl)", source=str(log_path)
         )
     contents = read_log(log_path)
+    if contents.run.all_tiers != all_tiers:
+        did, how = ("asked", "with") if contents.run.all_tiers else ("did not ask", "without")
+        raise InputFileError(f"this run {did} every tier: continue it {how} --all-tiers", source=str(log_path))
     from routecli.pricing import price_to_json
     from routecli.router_config import embedder_label
 

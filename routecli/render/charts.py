@@ -36,12 +36,16 @@ __all__ = [
     "STRATEGY_COLOUR",
     "ChartFormat",
     "CostQuality",
+    "Curve",
+    "Marked",
     "check_chart_path",
     "compact_money",
     "cost_quality_chart",
+    "curves_chart",
     "pareto_frontier",
     "save_chart",
     "sweep_chart",
+    "thinned",
 ]
 
 ChartFormat = Literal["svg", "png"]
@@ -428,3 +432,56 @@ def _money_formatter(currency: str) -> Formatter:
 
 def _title(text: str) -> str:
     return textwrap.fill(text, 90)
+
+
+# ------------------------------------------------------- curves from outcomes
+
+
+class Curve(NamedTuple):
+    """A line of the cost–quality plane (a threshold sweep), drawn through its points in order."""
+
+    label: str
+    cost: Sequence[float]
+    quality: Sequence[float]
+
+
+class Marked(NamedTuple):
+    """A labelled point (a model alone, the oracle, a chosen threshold)."""
+
+    label: str
+    cost: float
+    quality: float
+
+
+def thinned(count: int, most: int = 2000) -> Sequence[int]:
+    """At most ``most`` evenly spaced indexes of ``count`` points, both ends kept: a million-point line draws no
+    better than two thousand."""
+    if count <= most:
+        return range(count)
+    step = (count - 1) / (most - 1)
+    return sorted({round(i * step) for i in range(most)})
+
+
+def curves_chart(title: str, curves: Sequence[Curve], marks: Sequence[Marked], format: ChartFormat) -> bytes:
+    """Cost (x) against quality (y): ``tune``'s and ``evaluate``'s charts."""
+    with _drawing() as fig:
+        ax = fig.add_subplot()
+        for index, curve in enumerate(curves):
+            ax.plot(
+                curve.cost,
+                curve.quality,
+                color=STRATEGY_COLOUR if index == 0 else None,
+                linewidth=1.5,
+                label=curve.label,
+            )
+        for mark in marks:
+            ax.plot([mark.cost], [mark.quality], marker="o", linestyle="none", color=BASELINE_COLOUR)
+            ax.annotate(mark.label, (mark.cost, mark.quality), textcoords="offset points", xytext=(6, -10), fontsize=8)
+        ax.set_xlabel("Cost (USD, all prompts)")
+        ax.set_ylabel("Quality (mean)")
+        ax.xaxis.set_major_formatter(_money_formatter("USD"))
+        ax.set_title(_title(title), loc="left")
+        if curves:
+            ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.grid(True, alpha=0.3)
+        return _figure_bytes(fig, format)

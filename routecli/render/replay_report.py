@@ -133,6 +133,11 @@ def _hop_rows(report: ReplayReport) -> list[list[str]]:
 
 def _banner(report: ReplayReport) -> str | None:
     run = report.run
+    if run.all_tiers:
+        return (
+            "All tiers: every prompt was asked of every tier, with no routing or escalation. Quality is each tier's "
+            "own, over all its answers; the top tier's answer counts as the one served."
+        )
     if not run.dry_run:
         return None
     assumed = run.output_tokens_assumed
@@ -156,13 +161,18 @@ def _savings_clause(alone: Counterfactual) -> str:
 def _headline(report: ReplayReport) -> str:
     """Setup, prompts answered and failed, total spend, and savings against the top tier."""
     line = (
-        f"Replay ({report.run.setup}): {counted(report.requests, 'prompt')}, {_count(report.answered)} answered, "
+        f"Replay ({_setup(report)}): {counted(report.requests, 'prompt')}, {_count(report.answered)} answered, "
         f"{_count(report.failed)} failed; spend {money(report.total_spend)}"
     )
     top = report.counterfactual_top
     if top is not None:
         line += f", which {_savings_clause(top)} against all on {top.tier}"
     return line
+
+
+def _setup(report: ReplayReport) -> str:
+    """What the run did: the config's setup, or ``all tiers`` when it asked every tier instead."""
+    return "all tiers" if report.run.all_tiers else report.run.setup
 
 
 def _source_line(report: ReplayReport) -> str | None:
@@ -244,8 +254,9 @@ def _error_lines(report: ReplayReport) -> list[str]:
     if report.failed_ids:
         shown = ", ".join(report.failed_ids[:FAILED_IDS_SHOWN])
         more = len(report.failed_ids) - FAILED_IDS_SHOWN
+        what = "Some tier gave no answer for" if report.run.all_tiers else "No answer for"
         lines.append(
-            f"No answer for {counted(report.failed, 'prompt')}: {shown}" + (f" and {more:,} more" if more > 0 else "")
+            f"{what} {counted(report.failed, 'prompt')}: {shown}" + (f" and {more:,} more" if more > 0 else "")
         )
     return lines
 
@@ -350,7 +361,7 @@ def replay_renderable(report: ReplayReport) -> RenderableType:
 
 def replay_markdown(report: ReplayReport) -> str:
     """The report as GitHub Markdown, for a pull-request comment."""
-    parts = [f"## Replay: {report.run.setup}", ""]
+    parts = [f"## Replay: {_setup(report)}", ""]
     banner = _banner(report)
     if banner is not None:
         label, _, rest = banner.partition(": ")

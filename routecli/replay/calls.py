@@ -149,14 +149,16 @@ class TierCaller:
         overrides: Mapping[str, Any],
         *,
         logprobs: bool = False,
+        fallbacks: bool = True,
     ) -> Call:
-        """An answer from ``tier``: its own retries first, then each fallback's in turn.
+        """An answer from ``tier``: its own retries first, then (unless not ``fallbacks``) each fallback's in turn.
 
         Each model is sent its own tier's ``params`` with ``overrides`` (a prompt's
         max_tokens, a judge's fixed parameters) laid over them.
         """
         attempts: list[Attempt] = []
-        for name in (tier.name, *self.config.fallbacks.get(tier.name, ())):
+        backups = self.config.fallbacks.get(tier.name, ()) if fallbacks else ()
+        for name in (tier.name, *backups):
             candidate = self.config.tiers[name]
             standing_in = None if candidate is tier else tier.name
             params = {**candidate.params, **overrides}

@@ -14,6 +14,11 @@ Embeddings (for an embedding router, the cache, or both) are made once per
 prompt and embedder: the lexical vectorizer's for free, an endpoint's as a
 billed ``embed`` attempt. An endpoint router's exemplars are embedded by
 ``prepare`` before the first prompt.
+
+``all_tiers`` (``replay --all-tiers``) asks every tier every prompt instead,
+one tier after another, and judges each answer: by the expected answer when
+the prompt has one, else by the cascade's evaluators. Nothing is routed,
+escalated or cached; the decisions are what ``routecli tune`` learns from.
 """
 
 from __future__ import annotations
@@ -21,15 +26,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from routecli.cascade import Answer, JudgeEvaluator, Verdict
+from routecli.cascade import Answer, Verdict
 from routecli.prompts import Prompt
 from routecli.providers import Completion
 from routecli.quality import is_correct
 from routecli.replay import DEFAULT_CONCURRENCY
-from routecli.replay.calls import Embeddings, Provider, TierCaller
+from routecli.replay.calls import Call, Embeddings, Provider, TierCaller
 from routecli.replay.records import Attempt, CacheHit, Decision, Escalation, decision_for
 from routecli.router_config import EmbedderConfig, EndpointEmbedder, LexicalEmbedderConfig, RouterConfig
 from routecli.routing import ROUTER_ENCODING, RouteDecision
@@ -47,7 +53,7 @@ if TYPE_CHECKING:
 
     Vector = NDArray[np.float32]
 
-__all__ = ["Provider", "Replayer", "cache_key", "cache_shape"]
+__all__ = ["Provider", "Replayer", "cache_key", "cache_shape", "without_routing"]
 
 SIGNAL_STOPS = ("interrupted", "terminated")
 _LOOKUPS_IN_A_THREAD_FROM = 4096
@@ -56,8 +62,18 @@ DEFAULT_GRACE_S = 30.0
 """Seconds prompts in flight get to finish after a stop (Ctrl-C, SIGTERM, the budget)."""
 
 
+class _Judged(NamedTuple):
+    """The cascade's evaluators on one answer."""
+
+    accepted: bool
+    verdicts: list[Verdict]
+    judge_failed: bool
+    """A judge call got no reply (its verdict then fails the answer without having looked at it)."""
+
+
 class Replayer:
-    """Replays prompts through ``config`` using ``providers`` (by provider name)."""
+    """Replays prompts through ``config`` using ``providers`` (by provider name); with ``all_tiers``, asks every
+    tier every prompt instead, ignoring the config's router and cache."""
 
     def __init__(
         self,
@@ -69,8 +85,12 @@ class Replayer:
         grace_s: float = DEFAULT_GRACE_S,
         caller: TierCaller | None = None,
         embeddings: Mapping[str, Embeddings] | None = None,
+        all_tiers: bool = False,
     ) -> None:
+        if all_tiers:  # nothing is routed or served from the cache: no exemplars to embed, no cache to fill
+            config = without_routing(config)
         self.config = config
+        self.all_tiers = all_tiers
         self.log_content = log_content
         self.caller = caller or TierCaller(config, providers, log_content=log_content, embeddings=embeddings)
         self.max_spend = max_spend
@@ -242,6 +262,8 @@ class Replayer:
         failed after the run stopped (the run starts no calls then).
         """
         started = time.perf_counter()
+        if self.all_tiers:
+            return await self._ask_every_tier(prompt, started)
         key = None if self.cache is None else cache_key(prompt)
         if key is None:
             return await self._answer(prompt, started, None, {})
@@ -297,23 +319,24 @@ class Replayer:
             if call.completion is None:
                 attempts.extend(call.attempts)
                 if last:
-                    error = call.attempts[-1].error if call.attempts else "no attempt could be made"
+                    error = _call_error(call)
                 else:
                     escalations.append(Escalation(name, path[index + 1], ("error",)))
                 continue
+            made = _marked(call, prompt)
             if evaluating is None:
-                attempts.extend(call.attempts)
+                attempts.extend(made)
                 final, answer_text = name, call.completion.text
                 break
             judged: list[Attempt] = []
-            accepted, verdicts = await self._evaluate(prompt, call.completion, judged)
-            *tries, answered = call.attempts
-            attempts.extend((*tries, _with_verdicts(answered, verdicts, accepted)))
+            judgement = await self._evaluate(prompt, call.completion, judged)
+            *tries, answered = made
+            attempts.extend((*tries, _with_verdicts(answered, judgement.verdicts, judgement.accepted)))
             attempts.extend(judged)  # in the order they were made: the answer, then its judges
-            if accepted:
+            if judgement.accepted:
                 final, answer_text = name, call.completion.text
                 break
-            failed = tuple(verdict.evaluator for verdict in verdicts if not verdict.passed)
+            failed = tuple(verdict.evaluator for verdict in judgement.verdicts if not verdict.passed)
             escalations.append(Escalation(name, path[index + 1], failed))
         if self.cache is not None and key is not None and vector is not None and final is not None:
             assert answer_text is not None
@@ -330,6 +353,48 @@ class Replayer:
             error=error,
             messages=prompt.messages if self.log_content else None,
             answer=answer_text if self.log_content else None,
+        )
+
+    async def _ask_every_tier(self, prompt: Prompt, started: float) -> Decision:
+        """``--all-tiers``: each tier in the config's order answers (no fallback stands in), and each answer is judged.
+
+        Logprobs are asked of every answer: they are the confidence tuning reads. With an expected answer the
+        answer is marked correct or not; without one the cascade's evaluators decide (their judge calls follow it
+        in the attempts), and a rejection that rests on a failed judge call leaves ``accepted`` None: not judged.
+        The top tier's answer stands as the prompt's; a tier that gave no answer fails the prompt.
+        """
+        overrides = {} if prompt.max_tokens is None else {"max_tokens": prompt.max_tokens}
+        policy = None if prompt.expected is not None else self.config.accept
+        attempts: list[Attempt] = []
+        problems: list[str] = []
+        answer_text: str | None = None
+        for tier in self.config.tiers.values():
+            call = await self.caller.call(tier, "answer", prompt.messages, overrides, logprobs=True, fallbacks=False)
+            if call.completion is None:
+                attempts.extend(call.attempts)
+                problems.append(f"{tier.name}: {_call_error(call)}")
+                continue
+            *tries, answered = _marked(call, prompt)
+            judged: list[Attempt] = []
+            if policy is not None:
+                judgement = await self._evaluate(prompt, call.completion, judged)
+                accepted = None if judgement.judge_failed and not judgement.accepted else judgement.accepted
+                answered = answered._replace(verdicts=tuple(judgement.verdicts), accepted=accepted)
+            attempts.extend((*tries, answered, *judged))
+            answer_text = call.completion.text  # the loop ends at the top tier: its answer stands
+        final = None if problems else list(self.config.tiers)[-1]
+        expected = prompt.expected
+        return decision_for(
+            prompt,
+            attempts=tuple(attempts),
+            final_tier=final,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            correct=None
+            if expected is None or final is None or answer_text is None
+            else is_correct(expected, answer_text),
+            error="; ".join(problems) or None,
+            messages=prompt.messages if self.log_content else None,
+            answer=answer_text if self.log_content and final is not None else None,
         )
 
     def _from_cache(self, prompt: Prompt, hit: Hit, started: float, attempts: list[Attempt]) -> Decision:
@@ -420,30 +485,29 @@ class Replayer:
         assert vector is not None  # the lexical vectorizer always gives one
         return router.router.decide_vector(vector)
 
-    async def _evaluate(
-        self, prompt: Prompt, completion: Completion, judged: list[Attempt]
-    ) -> tuple[bool, list[Verdict]]:
+    async def _evaluate(self, prompt: Prompt, completion: Completion, judged: list[Attempt]) -> _Judged:
         """Local evaluators first; judges (their calls go to ``judged``) only while the verdict is still open."""
         policy = self.config.accept
         assert policy is not None
         answer = Answer(completion.text, completion.logprobs)
         verdicts = policy.check(answer)
         settled = policy.settled(verdicts)
+        judge_failed = False
         for judge in policy.judges:
             if settled is not None:
                 break
-            verdicts.append(await self._judge(judge, prompt, answer, judged))
+            call = await self.caller.call(
+                self.config.tiers[judge.tier], "accept_judge", judge.messages(prompt, answer), JUDGE_PARAMS
+            )
+            judged.extend(call.attempts)
+            if call.completion is None:
+                judge_failed = True
+                kind = call.attempts[-1].error_kind if call.attempts else "error"
+                verdicts.append(Verdict(judge.name, False, f"the judge call failed ({kind})"))
+            else:
+                verdicts.append(judge.verdict_from(call.completion.text))
             settled = policy.settled(verdicts)
-        return bool(settled), verdicts
-
-    async def _judge(self, judge: JudgeEvaluator, prompt: Prompt, answer: Answer, attempts: list[Attempt]) -> Verdict:
-        tier = self.config.tiers[judge.tier]
-        call = await self.caller.call(tier, "accept_judge", judge.messages(prompt, answer), JUDGE_PARAMS)
-        attempts.extend(call.attempts)
-        if call.completion is None:
-            kind = call.attempts[-1].error_kind if call.attempts else "error"
-            return Verdict(judge.name, False, f"the judge call failed ({kind})")
-        return judge.verdict_from(call.completion.text)
+        return _Judged(bool(settled), verdicts, judge_failed)
 
 
 def cache_shape(prompt: Prompt) -> str:
@@ -471,6 +535,25 @@ def cache_key(prompt: Prompt) -> str | None:
             content = "\n".join(str(part.get("text", "")) for part in content)
         lines.append(f"{message.get('role')}: {content or ''}")
     return "\n".join(lines)
+
+
+def without_routing(config: RouterConfig) -> RouterConfig:
+    """``config`` as ``--all-tiers`` uses it: no router and no cache, since every tier answers every prompt."""
+    return replace(config, router=None, cache=None)
+
+
+def _marked(call: Call, prompt: Prompt) -> list[Attempt]:
+    """An answered call's attempts, its answer (the last) marked correct or not when the prompt has an expected one."""
+    expected = prompt.expected
+    if call.completion is None or expected is None:
+        return list(call.attempts)
+    *tries, answered = call.attempts
+    return [*tries, answered._replace(correct=is_correct(expected, call.completion.text))]
+
+
+def _call_error(call: Call) -> str:
+    """Why a call got no answer: its last attempt's error."""
+    return (call.attempts[-1].error if call.attempts else None) or "no attempt could be made"
 
 
 def _failed(prompt: Prompt, error: str) -> Decision:

@@ -71,6 +71,9 @@ class Attempt(NamedTuple):
     retry: int = 0
     fallback_for: str | None = None
     """The tier this one answered for when it stepped in as a fallback."""
+    correct: bool | None = None
+    """Whether this answer matched the prompt's expected one (None: no expected answer, or not an answer): set on
+    every answer, so a cascade's rejected answers show whether they were in fact right."""
 
 
 class Escalation(NamedTuple):
@@ -89,7 +92,11 @@ class CacheHit(NamedTuple):
 
 
 class Decision(NamedTuple):
-    """Everything that happened to one prompt; ``final_tier`` is None when it got no answer."""
+    """Everything that happened to one prompt; ``final_tier`` is None when it got no answer.
+
+    In an ``--all-tiers`` run the attempts hold every tier's answer, ``final_tier`` is the top tier (the last in
+    the config) and ``correct`` its answer's, and the prompt counts as failed when any tier gave no answer.
+    """
 
     id: str
     line: int
@@ -164,6 +171,8 @@ class RunInfo:
     """The semantic cache's threshold; None when the run had no cache."""
     cache_embedder: str | None = None
     """How the cache embedded prompts (``router_config.embedder_label``); None without a cache."""
+    all_tiers: bool = False
+    """``--all-tiers``: every prompt was asked of every tier, with no routing, escalation or cache."""
 
 
 # ------------------------------------------------------------------ to JSON
@@ -217,6 +226,7 @@ def run_to_json(run: RunInfo) -> dict[str, Any]:
         "prompts": run.prompts,
         "prompt_count": run.prompt_count,
         "dry_run": run.dry_run,
+        "all_tiers": run.all_tiers,
         "setup": run.setup,
         "router": run.router,
         "chain": list(run.chain),
@@ -251,6 +261,7 @@ def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
         "logprob": None if attempt.logprob is None else attempt.logprob._asdict(),
         "verdicts": [verdict._asdict() for verdict in attempt.verdicts],
         "accepted": attempt.accepted,
+        "correct": attempt.correct,
         "error": attempt.error,
         "error_kind": attempt.error_kind,
     }
@@ -301,6 +312,7 @@ def run_from_json(document: Mapping[str, Any]) -> RunInfo:
         chain=tuple(document.get("chain") or ()),
         router=document.get("router"),
         dry_run=bool(document.get("dry_run")),
+        all_tiers=bool(document.get("all_tiers")),  # absent from logs written before --all-tiers existed
         config=document.get("config") or "",
         prompts=document.get("prompts") or "",
         started=document.get("started") or "",
@@ -336,6 +348,7 @@ def attempt_from_json(document: Mapping[str, Any]) -> Attempt:
             Verdict(str(v["evaluator"]), bool(v["passed"]), str(v["detail"])) for v in document.get("verdicts") or ()
         ),
         accepted=document.get("accepted"),
+        correct=document.get("correct"),  # absent from logs written before answers were each checked
         error=document.get("error"),
         error_kind=document.get("error_kind"),
         response=document.get("response"),

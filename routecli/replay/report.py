@@ -190,8 +190,9 @@ class ReplayReport:
 
     @property
     def escalation_rate(self) -> float | None:
-        """Share of prompts that escalated at least once; None for a dry run, which cannot know."""
-        return None if self.run.dry_run else rate(self.escalated, self.requests)
+        """Share of prompts that escalated at least once; None for a dry run, which cannot know, and for an
+        ``--all-tiers`` run, which never escalates."""
+        return None if self.run.dry_run or self.run.all_tiers else rate(self.escalated, self.requests)
 
 
 class _HopTotals:
@@ -230,7 +231,12 @@ def build_report(
 
     ``prelude`` holds the requests a run made before its first prompt (embedding
     an embedding router's exemplars): spend, but no prompt's.
+
+    An ``--all-tiers`` run has no hops or label matrix (nothing was routed or
+    escalated), and its quality counts every answer: each tier's its own, the
+    overall figure all of them (an answer not given counts nowhere).
     """
+    all_tiers = run.all_tiers
     totals = {tier.name: _TierTotals() for tier in run.tiers}
     next_tier = dict(zip(run.chain, run.chain[1:], strict=False))
     hops = {tier: _HopTotals() for tier in next_tier}  # by the tier escalated from
@@ -286,6 +292,9 @@ def build_report(
                 fallbacks.setdefault(attempt.fallback_for, Counter())[attempt.tier] += 1
             if attempt.role == "answer":
                 answered_at.add(attempt.fallback_for or attempt.tier)
+                if all_tiers and attempt.error is None:  # every tier's answer, not just the one that stands
+                    tier.quality.add(attempt.correct)
+                    overall_quality.add(attempt.correct)
         for tier_name in answered_at & hops.keys():
             hops[tier_name].attempted += 1
         for step in decision.escalations:
@@ -297,7 +306,12 @@ def build_report(
         latencies.append(decision.latency_ms)
         if decision.route is not None:
             routed[decision.route.tier] += 1
-        if decision.label is not None and decision.decided_tier is not None and decision.cache is None:
+        if (
+            decision.label is not None
+            and decision.decided_tier is not None
+            and decision.cache is None
+            and not all_tiers
+        ):
             # a cache hit was never routed: it says nothing of the router's accuracy
             confusion.setdefault(decision.label, Counter())[decision.decided_tier] += 1
         if decision.cache is not None and decision.final_tier is not None:
@@ -316,14 +330,15 @@ def build_report(
         final = decision.final_answer()
         if final is None:
             failed_ids.append(decision.id)
-            if decision.expected is not None:
+            if decision.expected is not None and not all_tiers:
                 overall_quality.add(False)  # no answer is a wrong answer
             continue
         answered_spend += sum((attempt.cost for attempt in decision.attempts), ZERO)
         served = totals[final.tier]
         served.answered += 1
-        served.quality.add(decision.correct)
-        overall_quality.add(decision.correct)
+        if not all_tiers:  # there, each answer was counted with its attempt
+            served.quality.add(decision.correct)
+            overall_quality.add(decision.correct)
         answered_usage.append((final.input_tokens, final.output_tokens, final.cached_tokens, final.cache_write_tokens))
     total_spend = sum((tier.spend for tier in totals.values()), embeddings.spend)
     # a hit saves what its source's calls to tiers cost (a missing source saved nothing); the hit pays its own embedding
@@ -342,7 +357,7 @@ def build_report(
         total_spend=total_spend,
         escalated=escalated,
         hops=()
-        if run.dry_run
+        if run.dry_run or all_tiers
         else tuple(
             Hop(tier, next_tier[tier], hop.attempted, hop.escalated, _by_count(hop.reasons))
             for tier, hop in hops.items()

@@ -48,8 +48,13 @@ def run_info(
     sample: int | None = None,
     seed: int = 0,
     limit: int | None = None,
+    all_tiers: bool = False,
 ) -> RunInfo:
-    """The header every log and report carries: tiers with their prices, setup, inputs and time."""
+    """The header every log and report carries: tiers with their prices, setup, inputs and time.
+
+    ``setup``, ``router`` and ``chain`` describe the config even for ``all_tiers``, which uses none of them.
+    """
+    cache = None if dry_run or all_tiers else config.cache  # neither kind of run uses the cache
     return RunInfo(
         tiers=tuple(TierInfo(t.name, t.provider, t.model, t.price) for t in config.tiers.values()),
         setup=config.kind(),
@@ -65,8 +70,9 @@ def run_info(
         sample=sample,
         seed=seed,
         limit=limit,
-        cache_similarity=None if config.cache is None or dry_run else config.cache.similarity,
-        cache_embedder=None if config.cache is None or dry_run else embedder_label(config.cache.embedder),
+        cache_similarity=None if cache is None else cache.similarity,
+        cache_embedder=None if cache is None else embedder_label(cache.embedder),
+        all_tiers=all_tiers,
     )
 
 
@@ -131,6 +137,7 @@ def replay_prompts(
     resume: bool = False,
     spent: Decimal = Decimal(0),
     answered: Sequence[tuple[Prompt, Decision]] = (),
+    all_tiers: bool = False,
 ) -> Outcome:
     """Replay ``prompts``, writing each decision to the log (flushed) before ``on_result`` sees it.
 
@@ -139,9 +146,12 @@ def replay_prompts(
     ``end`` line and the outcome says why the run stopped. A second signal
     cancels what is still in flight. With ``resume`` the log is appended to,
     and the semantic cache starts with the ``answered`` prompts' logged answers.
+    With ``all_tiers`` every tier answers every prompt; the router and cache are not used.
     """
-    from routecli.replay.engine import DEFAULT_GRACE_S, Replayer  # httpx and the engine: not for dry runs
+    from routecli.replay.engine import DEFAULT_GRACE_S, Replayer, without_routing  # httpx: not for dry runs
 
+    if all_tiers:
+        config = without_routing(config)  # an embedding router's or the cache's endpoint is not asked: no key
     keys = provider_keys(config)
     router = config.router
     if router is not None and router.needs_tokens:
@@ -171,6 +181,7 @@ def replay_prompts(
                 max_spend=max_spend,
                 grace_s=DEFAULT_GRACE_S if grace_s is None else grace_s,
                 embeddings=embeddings,
+                all_tiers=all_tiers,
             )
             replayer.caller.spent = spent  # a resumed run's budget counts what the log already spent
             loop = asyncio.get_running_loop()

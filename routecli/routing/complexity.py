@@ -51,7 +51,10 @@ class ComplexityRouter:
 
     def features(self, prompt: Prompt, tokens: int | None) -> dict[str, float]:
         """Each feature of ``prompt`` scaled to [0, 1]."""
-        text = prompt.text
+        return self.text_features(prompt.text, tokens)
+
+    def text_features(self, text: str, tokens: int | None) -> dict[str, float]:
+        """Each feature of a prompt's ``text`` scaled to [0, 1] (``routecli tune --score complexity`` has no Prompt)."""
         length = tokens if tokens is not None else len(text) / 4  # ~4 characters a token, if uncounted
         return {
             "length": min(length / self.length_tokens, 1.0),

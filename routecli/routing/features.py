@@ -71,11 +71,12 @@ _CODE_LINE_STARTS = (
 )
 _CODE_LINE_ENDS = ("{", ";")  # a line ending like C, Java, JavaScript or CSS
 _FROM_IMPORT = re.compile(r"from \S+ import ")
-_REASONING = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in REASONING_MARKERS) + r")\b", re.IGNORECASE)
+# Matched against the lowercased text: a case-sensitive pattern scans several times faster than IGNORECASE.
+_REASONING = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in REASONING_MARKERS) + r")\b")
 _MULTI_STEP = re.compile(
     r"\b(?:" + "|".join(re.escape(word) for word in MULTI_STEP_MARKERS) + r")\b"
     r"|^[ \t]*(?:\d+[.)]|[-*•])[ \t]+",
-    re.IGNORECASE | re.MULTILINE,
+    re.MULTILINE,
 )
 
 
@@ -98,12 +99,12 @@ def has_code(text: str) -> bool:
 
 def count_reasoning(text: str) -> int:
     """How many reasoning markers the text has."""
-    return len(_REASONING.findall(text))
+    return len(_REASONING.findall(text.lower()))
 
 
 def count_multi_step(text: str) -> int:
     """How many sequencing words and list items the text has."""
-    return len(_MULTI_STEP.findall(text))
+    return len(_MULTI_STEP.findall(text.lower()))
 
 
 def count_questions(text: str) -> int:

@@ -1,0 +1,243 @@
+"""``routecli evaluate``'s result as a terminal table, JSON, Markdown, CSV and a chart: one ``Report`` for all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from routecli import __version__
+from routecli.evaluate import Evaluation, PgrMetrics
+from routecli.render.charts import ChartFormat, Curve, Marked, curves_chart, thinned
+from routecli.render.markdown import markdown_table
+from routecli.render.numbers import counted, money
+from routecli.render.terminal import compact_table
+
+__all__ = [
+    "EVALUATE_SCHEMA_VERSION",
+    "Report",
+    "evaluate_chart",
+    "evaluate_csv",
+    "evaluate_document",
+    "evaluate_json",
+    "evaluate_markdown",
+    "evaluate_renderable",
+]
+
+EVALUATE_SCHEMA_VERSION = 1
+ROUTER_CURVE_POINTS = 11
+"""Router curve points listed in JSON: the nearest to evenly spaced strong shares."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """An evaluation, what scored its router (None: no router), and the rows the reader skipped."""
+
+    evaluation: Evaluation
+    score: str | None
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def _usd(value: float) -> str:
+    return money(Decimal(repr(value)))
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value * 100:.1f}%"
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) or math.isinf(value) else value
+
+
+def _pgr_text(pgr: PgrMetrics) -> str:
+    if pgr.apgr is None:
+        return f"APGR — ({pgr.undefined_reason})"
+    return f"APGR {pgr.apgr:.3f}, CPT(50%) {_share(pgr.cpt_50)}, CPT(80%) {_share(pgr.cpt_80)}"
+
+
+def _summary(report: Report) -> list[str]:
+    result = report.evaluation
+    oracle = result.oracle
+    picks = ", ".join(f"{name} {count:,}" for name, count in oracle.picks.items() if count)
+    lines = [f"Evaluate: {counted(result.prompts, 'prompt')} from {result.source}."]
+    if report.skipped:
+        lines.append("Skipped rows: " + ", ".join(f"{reason} {count:,}" for reason, count in report.skipped.items()))
+    lines.append(f"Oracle: quality {oracle.quality:.4f}, cost {_usd(oracle.cost)} (picks: {picks}).")
+    lines.append(f"AIQ of the models alone: {result.models_aiq:.4f}.")
+    random = result.random
+    lines.append(f"Random routing {random.weak} → {random.strong}: AIQ {random.aiq:.4f}, {_pgr_text(random.pgr)}.")
+    router = result.router
+    if router is None:
+        lines.append("Router: none (no score; --score complexity scores the prompt texts).")
+    else:
+        lines.append(
+            f"Router ({report.score} score) {router.weak} → {router.strong}: AIQ {router.aiq:.4f}, "
+            f"{_pgr_text(router.pgr)}; {len(router.curve):,} thresholds."
+        )
+    return lines
+
+
+_MODEL_HEADERS = ("Model", "Quality", "Cost", "Per prompt")
+_CASCADE_HEADERS = ("Cascade (judge error)", "Quality", "Cost", "AIQ")
+
+
+def _model_rows(result: Evaluation) -> list[list[str]]:
+    rows = [[m.name, f"{m.quality:.4f}", _usd(m.cost), _usd(m.cost_per_prompt)] for m in result.models]
+    oracle = result.oracle
+    rows.append(["oracle", f"{oracle.quality:.4f}", _usd(oracle.cost), _usd(oracle.cost_per_prompt)])
+    return rows
+
+
+def _cascade_rows(result: Evaluation) -> list[list[str]]:
+    return [
+        [f"{' → '.join(c.chain)} ({c.epsilon:g})", f"{c.quality:.4f}", _usd(c.cost), f"{c.aiq:.4f}"]
+        for c in result.cascades
+    ]
+
+
+def evaluate_renderable(report: Report) -> RenderableType:
+    result = report.evaluation
+    models = compact_table("Each model alone, and the oracle", _MODEL_HEADERS, _model_rows(result))
+    for row in _model_rows(result):
+        models.add_row(*row)
+    cascades = compact_table("Cascades with a simulated judge", _CASCADE_HEADERS, _cascade_rows(result))
+    for row in _cascade_rows(result):
+        cascades.add_row(*row)
+    return Group(*(Text(line) for line in _summary(report)), Text(""), models, Text(""), cascades)
+
+
+def evaluate_markdown(report: Report) -> str:
+    result = report.evaluation
+    parts = ["## routecli evaluate", "", *(f"{line}  " for line in _summary(report)), ""]
+    parts += [markdown_table(_MODEL_HEADERS, _model_rows(result)), ""]
+    parts += [markdown_table(_CASCADE_HEADERS, _cascade_rows(result))]
+    return "\n".join(parts) + "\n"
+
+
+def _pgr_json(pgr: PgrMetrics) -> dict[str, Any]:
+    return {"apgr": pgr.apgr, "cpt_50": pgr.cpt_50, "cpt_80": pgr.cpt_80, "undefined_reason": pgr.undefined_reason}
+
+
+def evaluate_document(report: Report) -> dict[str, Any]:
+    result = report.evaluation
+    router = result.router
+    curve_points: list[dict[str, Any]] = []
+    if router is not None:
+        curve = router.curve
+        shown = sorted(
+            {int(abs(curve.strong_share - i / (ROUTER_CURVE_POINTS - 1)).argmin()) for i in range(ROUTER_CURVE_POINTS)}
+        )
+        curve_points = [
+            {
+                "threshold": _number(float(curve.threshold[i])),
+                "strong_share": float(curve.strong_share[i]),
+                "quality": float(curve.quality[i]),
+                "cost": float(curve.cost[i]),
+            }
+            for i in shown
+        ]
+    return {
+        "schema_version": EVALUATE_SCHEMA_VERSION,
+        "kind": "evaluate",
+        "routecli_version": __version__,
+        "source": result.source,
+        "prompts": result.prompts,
+        "skipped": report.skipped,
+        "models": [
+            {"name": m.name, "quality": m.quality, "cost": m.cost, "cost_per_prompt": m.cost_per_prompt}
+            for m in result.models
+        ],
+        "models_aiq": result.models_aiq,
+        "oracle": {
+            "quality": result.oracle.quality,
+            "cost": result.oracle.cost,
+            "cost_per_prompt": result.oracle.cost_per_prompt,
+            "picks": dict(result.oracle.picks),
+        },
+        "random": {
+            "weak": result.random.weak,
+            "strong": result.random.strong,
+            "points": [point._asdict() for point in result.random.points],
+            "aiq": result.random.aiq,
+            **_pgr_json(result.random.pgr),
+        },
+        "cascades": [
+            {
+                "epsilon": c.epsilon,
+                "chain": list(c.chain),
+                "quality": c.quality,
+                "cost": c.cost,
+                "cost_per_prompt": c.cost_per_prompt,
+                "calls": list(c.calls),
+                "aiq": c.aiq,
+            }
+            for c in result.cascades
+        ],
+        "router": None
+        if router is None
+        else {
+            "score": report.score,
+            "weak": router.weak,
+            "strong": router.strong,
+            "thresholds": len(router.curve),
+            "aiq": router.aiq,
+            **_pgr_json(router.pgr),
+            "curve": curve_points,
+        },
+        "aiq": None if router is None else router.aiq,
+        "apgr": None if router is None else router.pgr.apgr,
+        "cpt_50": None if router is None else router.pgr.cpt_50,
+        "cpt_80": None if router is None else router.pgr.cpt_80,
+    }
+
+
+def evaluate_json(report: Report) -> str:
+    return json.dumps(evaluate_document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def evaluate_csv(report: Report) -> str:
+    """One row per model, the oracle, each cascade, random routing and the router: kind, name, quality, cost, aiq."""
+    result = report.evaluation
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["kind", "name", "quality", "cost", "aiq", "apgr"])
+    for m in result.models:
+        writer.writerow(["model", m.name, repr(m.quality), repr(m.cost), "", ""])
+    writer.writerow(["oracle", "oracle", repr(result.oracle.quality), repr(result.oracle.cost), "", ""])
+    for c in result.cascades:
+        name = f"{' > '.join(c.chain)} (judge error {c.epsilon:g})"
+        writer.writerow(["cascade", name, repr(c.quality), repr(c.cost), repr(c.aiq), ""])
+    random = result.random
+    writer.writerow(["random", f"{random.weak} > {random.strong}", "", "", repr(random.aiq), _cell(random.pgr.apgr)])
+    if result.router is not None:
+        router = result.router
+        name = f"{report.score}: {router.weak} > {router.strong}"
+        writer.writerow(["router", name, "", "", repr(router.aiq), _cell(router.pgr.apgr)])
+    return out.getvalue()
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def evaluate_chart(report: Report, format: ChartFormat) -> bytes:
+    result = report.evaluation
+    curves = []
+    if result.router is not None:
+        curve = result.router.curve
+        points = thinned(len(curve))
+        costs, qualities = [float(curve.cost[i]) for i in points], [float(curve.quality[i]) for i in points]
+        curves.append(Curve(f"router ({report.score})", costs, qualities))
+    random = result.random
+    curves.append(Curve("random", [p.cost for p in random.points], [p.quality for p in random.points]))
+    marks = [Marked(m.name, m.cost, m.quality) for m in result.models]
+    marks.append(Marked("oracle", result.oracle.cost, result.oracle.quality))
+    return curves_chart(f"routecli evaluate: {result.source}", curves, marks, format)

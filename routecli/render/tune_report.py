@@ -1,0 +1,250 @@
+"""``routecli tune``'s result as a terminal table, JSON, Markdown, CSV and a chart: one ``TuneResult`` for all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from routecli import __version__
+from routecli.render.charts import ChartFormat, Curve, Marked, curves_chart, thinned
+from routecli.render.markdown import markdown_table
+from routecli.render.numbers import counted, money
+from routecli.render.terminal import compact_table
+from routecli.tune import Point, TuneResult
+
+__all__ = [
+    "CURVE_COLUMNS",
+    "CURVE_ROWS",
+    "TUNE_SCHEMA_VERSION",
+    "curve_rows",
+    "tune_chart",
+    "tune_csv",
+    "tune_json",
+    "tune_markdown",
+    "tune_renderable",
+]
+
+TUNE_SCHEMA_VERSION = 1
+CURVE_ROWS = 11
+"""Curve points shown in tables and listed in JSON: evenly spaced by strong share, plus the chosen one."""
+CURVE_COLUMNS = ("threshold", "strong_share", "quality", "cost", "savings_pct")
+_HEADERS = ("Threshold", "Strong share", "Quality", "Cost", "Saves")
+
+
+def curve_rows(result: TuneResult, rows: int = CURVE_ROWS) -> list[int]:
+    """Indexes of the curve points to show: the nearest to evenly spaced strong shares, and the chosen one."""
+    curve = result.curve
+    wanted = {int(abs(curve.strong_share - share).argmin()) for share in (i / (rows - 1) for i in range(rows))}
+    if result.chosen is not None:
+        wanted.add(result.chosen)
+    return sorted(wanted)
+
+
+def _savings(result: TuneResult, cost: float) -> float | None:
+    strong = result.strong_alone.cost
+    return (1 - cost / strong) * 100 if strong else None
+
+
+def _threshold_text(value: float) -> str:
+    if math.isinf(value):
+        return "none" if value > 0 else "all"
+    return f"{value:.6g}"
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:.{digits}f}%"
+
+
+def _usd(value: float) -> str:
+    return money(Decimal(repr(value)))
+
+
+def _row(result: TuneResult, point: Point) -> list[str]:
+    return [
+        _threshold_text(point.threshold),
+        _pct(point.strong_share * 100),
+        f"{point.quality:.4f}",
+        _usd(point.cost),
+        _pct(_savings(result, point.cost)),
+    ]
+
+
+def _meaning(result: TuneResult) -> str:
+    if result.strategy == "route":
+        return f"prompts whose {result.score} score is at least the threshold go to {result.strong}"
+    return f"{result.weak}'s answers less confident than the threshold go on to {result.strong}"
+
+
+def _summary(result: TuneResult) -> list[str]:
+    lines = [
+        f"Tune ({result.strategy}): {counted(result.prompts, 'prompt')}; {_meaning(result)}.",
+        f"Alone: {result.weak} quality {result.weak_alone.quality:.4f}, {_usd(result.weak_alone.cost)}; "
+        f"{result.strong} quality {result.strong_alone.quality:.4f}, {_usd(result.strong_alone.cost)}.",
+    ]
+    if result.skipped:
+        shown = ", ".join(f"{reason} {count:,}" for reason, count in result.skipped.items())
+        lines.append(f"Skipped rows: {shown}.")
+    choice = result.choice
+    goal = (
+        f"strong share {result.target_share:.1%}"
+        if result.target_share is not None
+        else f"quality floor {result.floor:.4f}" + (f" ({result.floor_given})" if result.floor_given else "")
+    )
+    if choice is None:
+        best = float(result.curve.quality.max()) if len(result.curve) else float("nan")
+        lines.append(f"No threshold reaches the {goal}: the best quality on this curve is {best:.4f}.")
+        return lines
+    lines.append(
+        f"Chosen for the {goal}: threshold {_threshold_text(choice.threshold)} — quality {choice.quality:.4f}, "
+        f"cost {_usd(choice.cost)}, saving {_pct(result.savings_pct)} against {result.strong} alone; "
+        f"{_pct(choice.strong_share * 100)} of prompts reach {result.strong}."
+    )
+    held = result.held
+    if held is not None:
+        saved = (1 - held.cost.estimate / held.strong_cost) * 100 if held.strong_cost else None
+        lines.append(
+            f"Held out ({counted(held.held_out, 'prompt')}, tuned on {held.tuned_on:,}, seed {held.seed}): "
+            f"quality {held.quality.estimate:.4f} [{held.quality.low:.4f}, {held.quality.high:.4f}], "
+            f"cost {_usd(held.cost.estimate)} [{_usd(held.cost.low)}, {_usd(held.cost.high)}] (95% bootstrap), "
+            f"saving {_pct(saved)}; {_pct(held.strong_share * 100)} strong."
+        )
+    return lines
+
+
+def tune_renderable(result: TuneResult) -> RenderableType:
+    """The summary and the curve, a row per evenly spaced strong share (the chosen row marked)."""
+    rows = [[*_row(result, result.curve.point(i)), "←" if i == result.chosen else ""] for i in curve_rows(result)]
+    table = compact_table("Cost–quality curve", [*_HEADERS, ""], rows)
+    for row in rows:
+        table.add_row(*row)
+    return Group(*(Text(line) for line in _summary(result)), Text(""), table)
+
+
+def tune_markdown(result: TuneResult) -> str:
+    rows = [
+        [*_row(result, result.curve.point(i)), "**chosen**" if i == result.chosen else ""] for i in curve_rows(result)
+    ]
+    return (
+        "\n".join(
+            [
+                "## routecli tune",
+                "",
+                *(f"{line}  " for line in _summary(result)),
+                "",
+                markdown_table([*_HEADERS, ""], rows),
+            ]
+        )
+        + "\n"
+    )
+
+
+def _number(value: float) -> float | None:
+    """JSON has no infinity or NaN: null stands for them (a threshold's meaning is documented)."""
+    return None if math.isinf(value) or math.isnan(value) else value
+
+
+def _point_json(result: TuneResult, point: Point) -> dict[str, Any]:
+    savings = _savings(result, point.cost)
+    return {
+        "threshold": _number(point.threshold),
+        "strong_share": point.strong_share,
+        "quality": point.quality,
+        "cost": point.cost,
+        "savings_pct": None if savings is None else savings,
+    }
+
+
+def tune_document(result: TuneResult) -> dict[str, Any]:
+    choice = result.choice
+    held = result.held
+    return {
+        "schema_version": TUNE_SCHEMA_VERSION,
+        "kind": "tune",
+        "routecli_version": __version__,
+        "strategy": result.strategy,
+        "weak": result.weak,
+        "strong": result.strong,
+        "score": result.score,
+        "prompts": result.prompts,
+        "skipped": dict(result.skipped or {}),
+        "quality_floor": None if result.floor is None else result.floor,
+        "target_strong_share": result.target_share,
+        "threshold": None if choice is None else _number(choice.threshold),
+        "threshold_is": None if choice is None else _threshold_kind(choice.threshold),
+        "quality": None if choice is None else choice.quality,
+        "cost": None if choice is None else choice.cost,
+        "savings_pct": result.savings_pct,
+        "strong_share": None if choice is None else choice.strong_share,
+        "models": {
+            result.weak: {"quality": result.weak_alone.quality, "cost": result.weak_alone.cost},
+            result.strong: {"quality": result.strong_alone.quality, "cost": result.strong_alone.cost},
+        },
+        "thresholds_swept": len(result.curve),
+        "curve": [_point_json(result, result.curve.point(i)) for i in curve_rows(result)],
+        "holdout": None
+        if held is None
+        else {
+            "tuned_on": held.tuned_on,
+            "held_out": held.held_out,
+            "seed": held.seed,
+            "quality": held.quality._asdict(),
+            "cost": held.cost._asdict(),
+            "strong_share": held.strong_share,
+            "strong_cost": held.strong_cost,
+        },
+    }
+
+
+def _threshold_kind(value: float) -> str:
+    """What a threshold of null means in JSON: ``value``, or that no prompt (all prompts) passes."""
+    if math.isinf(value):
+        return "none" if value > 0 else "all"
+    return "value"
+
+
+def tune_json(result: TuneResult) -> str:
+    return json.dumps(tune_document(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def tune_csv(result: TuneResult) -> str:
+    """Every point of the curve (not only the shown ones), one row each, in order of strong share."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CURVE_COLUMNS, "chosen"])
+    curve = result.curve
+    strong_cost = result.strong_alone.cost
+    savings = (1 - curve.cost / strong_cost) * 100 if strong_cost else None
+    for index in range(len(curve)):
+        threshold = float(curve.threshold[index])
+        writer.writerow(
+            [
+                "" if math.isinf(threshold) else repr(threshold),
+                repr(float(curve.strong_share[index])),
+                repr(float(curve.quality[index])),
+                repr(float(curve.cost[index])),
+                "" if savings is None else repr(float(savings[index])),
+                "1" if index == result.chosen else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def tune_chart(result: TuneResult, format: ChartFormat) -> bytes:
+    curve = result.curve
+    marks: list[Marked] = [
+        Marked(result.weak, result.weak_alone.cost, result.weak_alone.quality),
+        Marked(result.strong, result.strong_alone.cost, result.strong_alone.quality),
+    ]
+    choice = result.choice
+    if choice is not None:
+        marks.append(Marked(f"chosen ({_threshold_text(choice.threshold)})", choice.cost, choice.quality))
+    points = thinned(len(curve))
+    line = Curve(result.strategy, [float(curve.cost[i]) for i in points], [float(curve.quality[i]) for i in points])
+    return curves_chart(f"routecli tune: {result.strategy}, {result.weak} → {result.strong}", [line], marks, format)
