@@ -33,20 +33,21 @@ from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.outcomes import Outcomes
 from routecli.pricing import ModelPrice, PriceTable, usage_pricer
 from routecli.replay.log import read_log
+from routecli.replay.outcomes import TierOutcome, tier_outcomes
 from routecli.replay.records import Attempt, Decision
 
 __all__ = ["read_outcomes"]
 
 Format = Literal["outcomes JSONL", "decision log", "RouterBench CSV", "RouteLLM CSV"]
 
-SUFFIXES = (".csv", ".jsonl")
+_SUFFIXES = (".csv", ".jsonl")
 """The files a directory is read for."""
 
-REPEATED_ID = "repeated id"
-NOT_EVERY_MODEL = "not every model answered"
-EMPTY_CELL = "empty cell"
-NO_QUALITY = "no quality"
-CUT_OFF_LINE = "cut-off last line"
+_REPEATED_ID = "repeated id"
+_NOT_EVERY_MODEL = "not every model answered"
+_EMPTY_CELL = "empty cell"
+_NO_QUALITY = "no quality"
+_CUT_OFF_LINE = "cut-off last line"
 
 _COST_SUFFIX = "|total_cost"
 _ANSWER_SUFFIX = "_response"
@@ -102,7 +103,7 @@ def _files(paths: Sequence[Path]) -> list[tuple[Path, Format]]:
     for path in paths:
         if path.is_dir():
             found = sorted(
-                (item for item in path.iterdir() if item.suffix.lower() in SUFFIXES and item.is_file()),
+                (item for item in path.iterdir() if item.suffix.lower() in _SUFFIXES and item.is_file()),
                 key=lambda item: item.name,
             )
             if not found:
@@ -254,20 +255,17 @@ def _joined(parts: list[_Part], source: str) -> Outcomes:
         ]
         return np.concatenate(filled) if len(filled) > 1 else filled[0]
 
-    texts = [part.texts for part in parts]
     skipped: Counter[str] = Counter()
     for part in parts:
         skipped.update(part.skipped)
-    quality = stacked([part.quality[:, order] for part, order in zip(parts, ordered, strict=True)], (len(models),))
-    cost = stacked([part.cost[:, order] for part, order in zip(parts, ordered, strict=True)], (len(models),))
-    assert quality is not None  # every part has it
-    assert cost is not None
     return Outcomes(
         ids=tuple(key for part in parts for key in part.ids),
         models=models,
-        quality=quality,
-        cost=cost,
-        texts=None if any(text is None for text in texts) else tuple(t for part in texts if part for t in part),
+        quality=np.concatenate([part.quality[:, order] for part, order in zip(parts, ordered, strict=True)]),
+        cost=np.concatenate([part.cost[:, order] for part, order in zip(parts, ordered, strict=True)]),
+        texts=None
+        if any(part.texts is None for part in parts)
+        else tuple(text for part in parts for text in part.texts or ()),
         score=stacked([part.score for part in parts], ()),
         confidence=stacked(
             [
@@ -411,7 +409,7 @@ def _read_jsonl(path: Path, pricing: _Pricing) -> _Part:
             elif type(key) is not str or not key:
                 _fail(path, number, ("id",), f"expected text or a whole number, got {_shown(key)}")
             if key in first_line:
-                skipped[REPEATED_ID] += 1
+                skipped[_REPEATED_ID] += 1
                 continue
             first_line[key] = number
             outcomes = document.get("outcomes")
@@ -499,7 +497,7 @@ def _read_jsonl(path: Path, pricing: _Pricing) -> _Part:
     score_array = np.array(scores, dtype=np.float64) if any_score else None
     answered = ~np.isnan(quality).any(axis=1)
     if not answered.all():
-        skipped[NOT_EVERY_MODEL] += int((~answered).sum())
+        skipped[_NOT_EVERY_MODEL] += int((~answered).sum())
         rows = np.flatnonzero(answered).tolist()
         ids = [ids[row] for row in rows]
         texts = [texts[row] for row in rows]
@@ -544,22 +542,21 @@ def _read_decision_log(path: Path) -> _Part:
     confidence: list[list[float]] = [[] for _ in models]
     skipped: Counter[str] = Counter()
     if contents.truncated_line is not None:
-        skipped[CUT_OFF_LINE] += 1
+        skipped[_CUT_OFF_LINE] += 1
     for decision in contents.decisions:
-        answers = _answers(decision)
-        if any(model not in answers for model in models):
-            skipped[NOT_EVERY_MODEL] += 1
+        judged = _judged(decision, contents.run.all_tiers)
+        if any(model not in judged for model in models):
+            skipped[_NOT_EVERY_MODEL] += 1
             continue
-        served = decision.final_answer()
-        marks = [_correct(answers[model], decision, served) for model in models]
-        if any(mark is None for mark in marks):
-            skipped[NO_QUALITY] += 1
+        if any(judged[model] is None for model in models):
+            skipped[_NO_QUALITY] += 1
             continue
-        for column, (model, mark) in enumerate(zip(models, marks, strict=True)):
-            attempt = answers[model]
-            quality[column].append(1.0 if mark else 0.0)
-            cost[column].append(float(attempt.cost))
-            confidence[column].append(_NAN if attempt.logprob is None else attempt.logprob.mean)
+        for column, model in enumerate(models):
+            outcome = judged[model]
+            assert outcome is not None
+            quality[column].append(float(outcome.quality))
+            cost[column].append(float(outcome.cost))
+            confidence[column].append(_NAN if outcome.confidence is None else outcome.confidence)
         route_score = None if decision.route is None else decision.route.score
         ids.append(decision.id)
         texts.append(None if decision.prompt is None else _message_text(decision.prompt))
@@ -579,8 +576,22 @@ def _read_decision_log(path: Path) -> _Part:
     )
 
 
-def _answers(decision: Decision) -> dict[str, Attempt]:
-    """Each tier's answer: its own rather than one it gave standing in for a failed tier."""
+def _judged(decision: Decision, all_tiers: bool) -> dict[str, TierOutcome | None]:
+    """Each tier's answer to the prompt, judged (None: answered, but not known to be right or wrong).
+
+    An ``--all-tiers`` log is read exactly as its outcomes file was written
+    (``tier_outcomes``: quality from the expected answer or the evaluators,
+    cost with the judge calls). Another log has each tier's own answer (rather
+    than one it gave standing in for a failed tier), right or wrong by its
+    ``correct``; logs written before each answer was checked have that for
+    the served answer only.
+    """
+    if all_tiers:
+        judged_tiers: dict[str, TierOutcome | None] = dict(tier_outcomes(decision))
+        for attempt in decision.attempts:  # answered, but neither expected answer nor evaluators judged it
+            if attempt.role == "answer" and attempt.error is None and attempt.tier not in judged_tiers:
+                judged_tiers[attempt.tier] = None
+        return judged_tiers
     answers: dict[str, Attempt] = {}
     for attempt in decision.attempts:
         if (
@@ -589,14 +600,13 @@ def _answers(decision: Decision) -> dict[str, Attempt]:
             and (attempt.fallback_for is None or attempt.tier not in answers)
         ):
             answers[attempt.tier] = attempt
-    return answers
-
-
-def _correct(attempt: Attempt, decision: Decision, served: Attempt | None) -> bool | None:
-    """Whether the answer was right; logs written before each answer was checked have it only for the served one."""
-    if attempt.correct is not None:
-        return attempt.correct
-    return decision.correct if attempt is served else None
+    served = decision.final_answer()
+    judged: dict[str, TierOutcome | None] = {}
+    for tier, attempt in answers.items():
+        right = attempt.correct if attempt.correct is not None else decision.correct if attempt is served else None
+        confidence = None if attempt.logprob is None else attempt.logprob.mean
+        judged[tier] = None if right is None else TierOutcome(int(right), attempt.cost, confidence)
+    return judged
 
 
 def _message_text(messages: Sequence[Mapping[str, Any]]) -> str:
@@ -682,11 +692,11 @@ def _read_routerbench(path: Path) -> _Part:
         if not key:
             _fail(path, line, ("sample_id",), "expected the prompt's id, got an empty cell")
         if key in seen:
-            skipped[REPEATED_ID] += 1
+            skipped[_REPEATED_ID] += 1
             continue
         seen.add(key)
         if any(_empty(row[at]) for at in score_at) or any(_empty(row[at]) for at in cost_at):
-            skipped[EMPTY_CELL] += 1
+            skipped[_EMPTY_CELL] += 1
             continue
         for column, (model, scored, costed) in enumerate(zip(models, score_at, cost_at, strict=True)):
             quality[column].append(_number(path, line, model, row[scored], quality=True))
@@ -745,7 +755,7 @@ def _read_routellm(path: Path, costs: Mapping[str, Decimal]) -> _Part:
         _check_width(path, line, row, header)
         cells = [row[index] for index in at]
         if any(_empty(cell) for cell in cells):
-            skipped[EMPTY_CELL] += 1
+            skipped[_EMPTY_CELL] += 1
             continue
         for column, (model, cell) in enumerate(zip(models, cells, strict=True)):
             value = _BOOLS.get(cell)

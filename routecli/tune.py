@@ -100,7 +100,7 @@ def default_pair(outcomes: Outcomes) -> tuple[str, str]:
     ``ValueError`` with fewer than two models.
     """
     if len(outcomes.models) < 2:
-        raise ValueError(f"tuning needs two models; the outcomes have {len(outcomes.models)}")
+        raise ValueError(f"a weak and a strong model are needed; the outcomes have {len(outcomes.models)}")
     quality, cost = outcomes.mean_quality(), outcomes.total_cost()
     strong = min(range(len(outcomes.models)), key=lambda m: (-quality[m], cost[m]))
     weak = min((m for m in range(len(outcomes.models)) if m != strong), key=lambda m: (cost[m], -quality[m]))

@@ -246,7 +246,7 @@ def test_evaluate_rejects_bad_inputs(kwargs: dict[str, object], error: type[Exce
 def test_evaluate_needs_prompts_and_two_models() -> None:
     with pytest.raises(ValueError, match="no prompts"):
         evaluate(outcomes_of([], [], MODELS))
-    with pytest.raises(ValueError, match="two models"):
+    with pytest.raises(ValueError, match="a weak and a strong model are needed"):
         evaluate(outcomes_of([(1,)], [(0.01,)], ("only",)))
 
 

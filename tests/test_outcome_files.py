@@ -16,7 +16,6 @@ import pytest
 from routecli.cascade import LogprobStats
 from routecli.errors import InputError, InputFileError, InvalidValueError
 from routecli.outcome_files import read_outcomes
-from routecli.outcomes import Outcomes
 from routecli.pricing import ModelPrice, PriceTable, TokenRates
 from routecli.replay.log import DecisionLog
 from routecli.replay.records import Attempt, Decision, RunInfo, TierInfo
@@ -537,7 +536,9 @@ def test_decision_log() -> None:
     assert data.models == ("small", "large")
     assert data.ids == ("a", "d")
     same(data.quality, [[0, 1], [1, 0]])
-    same(data.cost, [[0.0002, 0.003], [0.0004, 0.0025]])
+    # an --all-tiers log is read as its outcomes file is written: a tier's cost is every call for its answer (the
+    # failed try of "a"'s small tier too) and its judges ("d"'s large tier: 0.0025 + 0.0009)
+    same(data.cost, [[0.0003, 0.003], [0.0004, 0.0034]])
     same(data.confidence, [[-0.5, NAN], [NAN, -0.125]])
     same(data.score, [0.25, NAN])
     assert data.texts == ("Hi", "Be brief.\n\n2+2?")
@@ -803,9 +804,3 @@ def test_routellm_mmlu_directory(shared_data: Path) -> None:
     assert data.source == str(folder)
     for column, model in enumerate(models):
         assert data.mean_quality()[column] == pytest.approx(right[model] / len(ids), rel=1e-12)
-
-
-def test_outcomes_is_what_tune_takes() -> None:
-    data = read_outcomes([write(Path("o.jsonl"), lines(two_models("x")))])
-    assert isinstance(data, Outcomes)
-    assert data.take([0]).ids == ("x",)

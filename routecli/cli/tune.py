@@ -134,8 +134,17 @@ def tune(
         raise InvalidValueError("give --quality-floor or --target-strong-share (one of them)")
     floor, relative = (None, False) if quality_floor is None else _floor(quality_floor)
     check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
+    if chart is not None:
+        from routecli.render.charts import check_chart_path
+
+        check_chart_path(chart)
     data = _read(outcomes, cost, pricing)
     weak_name, strong_name = _pair(data, weak, strong)
+    target = None
+    if write is not None:  # before the work: a config that cannot take the threshold fails fast
+        from routecli.cli.write_threshold import check_target
+
+        target = check_target(write, "route" if strategy == "route" else "cascade", score, strong_name)
     keys = _keys(data, strategy, score, weak_name)
     pair = Pair.of(data, weak_name, strong_name, keys)
     result = run_tune(
@@ -155,9 +164,8 @@ def tune(
     from routecli.render import tune_report
 
     if chart is not None:
-        from routecli.render.charts import check_chart_path, save_chart
+        from routecli.render.charts import save_chart
 
-        check_chart_path(chart)
         save_chart(chart, lambda chosen: tune_report.tune_chart(result, chosen))
     emit(
         None if format is None else OutputFormat(format),
@@ -168,11 +176,14 @@ def tune(
         csv=lambda: tune_report.tune_csv(result),
     )
     if result.chosen is None:
+        import sys
+
+        print(f"Error: {tune_report.unreached(result)}", file=sys.stderr)
         raise typer.Exit(1)
-    if write is not None:
+    if write is not None and target is not None:
         from routecli.cli.write_threshold import write_threshold
 
-        write_threshold(write, result)
+        write_threshold(write, target, result, pricing or ())
 
 
 def _floor(text: str) -> tuple[float, bool]:
@@ -334,12 +345,20 @@ def evaluate(
     from routecli.evaluate import evaluate as run_evaluate
 
     check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
+    if chart is not None:
+        from routecli.render.charts import check_chart_path
+
+        check_chart_path(chart)
     data = _read(outcomes, cost, pricing)
     weak_name, strong_name = _pair(data, weak, strong)
     chosen_score = score
     if score == "auto":
         chosen_score = "data" if data.score is not None else "complexity" if data.texts is not None else "none"
     keys = None if chosen_score == "none" else _keys(data, "route", chosen_score, weak_name)
+    if keys is None:
+        from dataclasses import replace
+
+        data = replace(data, score=None)  # --score none: no router, even where the outcomes have scores
     models = None if chain is None else tuple(name.strip() for name in chain.split(",") if name.strip())
     try:
         result = run_evaluate(
@@ -358,9 +377,8 @@ def evaluate(
 
     report = evaluate_report.Report(result, None if keys is None else chosen_score, dict(data.skipped))
     if chart is not None:
-        from routecli.render.charts import check_chart_path, save_chart
+        from routecli.render.charts import save_chart
 
-        check_chart_path(chart)
         save_chart(chart, lambda chosen: evaluate_report.evaluate_chart(report, chosen))
     emit(
         None if format is None else OutputFormat(format),

@@ -3,35 +3,44 @@
 PyYAML's composer knows where each scalar starts and ends in the text, so the
 one value changes in place and every other byte of the file stays. A key that
 is not in the file yet cannot be placed that way (where it goes is a matter of
-taste), so the change is printed for the user to make instead.
+taste), so the change is printed for the user to make instead. The changed
+file is loaded as a router config before it replaces the old one: a threshold
+the config cannot take is an error, and the file is left as it was.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from routecli.errors import InputFileError, InvalidValueError
-from routecli.tune import TuneResult
+from routecli.errors import InputError, InputFileError, InvalidValueError, format_key_path
+from routecli.loading import read_yaml
+from routecli.tune import Strategy, TuneResult
 
-__all__ = ["target_key", "write_threshold"]
+__all__ = ["check_target", "write_threshold"]
+
+KeyPath = tuple[str | int, ...]
 
 
-def target_key(document: Any, result: TuneResult) -> tuple[Any, ...]:
-    """Where ``result``'s threshold belongs in a config: a complexity router's threshold for the strong tier, or a
-    cascade's logprob ``min_mean``; ``InvalidValueError`` saying what the config lacks."""
-    if result.strategy == "route":
+def check_target(path: Path, strategy: Strategy, score: str, strong: str) -> KeyPath:
+    """Where the threshold goes in the config at ``path``, checked before any tuning: a complexity router's
+    threshold for the strong tier, or a cascade's logprob ``min_mean``."""
+    document = read_yaml(path, "router config").data
+    if strategy == "route":
         routing = document.get("routing") if isinstance(document, dict) else None
-        if result.score != "complexity" or not isinstance(routing, dict) or routing.get("type") != "complexity":
+        if score != "complexity" or not isinstance(routing, dict) or routing.get("type") != "complexity":
             raise InvalidValueError(
                 "--write puts a route threshold into a complexity router (routing.type complexity) tuned with "
-                "--score complexity; this config or score does not match"
+                "--score complexity; this config or score does not match",
+                source=str(path),
             )
-        return ("routing", "thresholds", result.strong)
+        return ("routing", "thresholds", strong)
     cascade = document.get("cascade") if isinstance(document, dict) else None
     accept = cascade.get("accept") if isinstance(cascade, dict) else None
     for mode in ("all", "any"):
@@ -41,57 +50,59 @@ def target_key(document: Any, result: TuneResult) -> tuple[Any, ...]:
                 return ("cascade", "accept", mode, index, "min_mean")
     raise InvalidValueError(
         "--write puts a cascade threshold (the weak answer's mean logprob) into a logprob evaluator; "
-        "this config's cascade.accept has none"
+        "this config's cascade.accept has none",
+        source=str(path),
     )
 
 
-def write_threshold(path: Path, result: TuneResult) -> None:
-    """Set the chosen threshold in the config at ``path``, or print the change when the key is not there yet."""
+def write_threshold(path: Path, key: KeyPath, result: TuneResult, pricing: Sequence[Path] = ()) -> None:
+    """Set the chosen threshold at ``key`` in the config at ``path``, or print the change when the key is missing."""
+    from routecli.router_config import load_router_config
+
     choice = result.choice
     if choice is None:
         return
-    try:
-        text = path.read_text(encoding="utf-8")
-        document = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except OSError as error:
-        raise InputFileError(f"cannot read the router config: {error.strerror or error}", source=str(path)) from None
-    except yaml.YAMLError as error:
-        raise InputFileError(f"not valid YAML: {error}", source=str(path)) from None
-    try:
-        key = target_key(document, result)
-    except InvalidValueError as error:
-        raise error.located(str(path), None) from None
-    value = _yaml_number(choice.threshold)
+    if math.isinf(choice.threshold):
+        sends = "no prompt" if choice.threshold > 0 else "every prompt"
+        raise InvalidValueError(
+            f"--write: the chosen threshold sends {sends} on to {result.strong}: no threshold to write "
+            f"(use routing: {{type: fixed}} for one model)"
+        )
+    text = path.read_text(encoding="utf-8")
+    root = yaml.compose(text)  # read_yaml in check_target parsed it already
+    value = repr(choice.threshold)
     node = None if root is None else _find(root, key)
-    shown = ".".join(str(part) for part in key)
+    shown = format_key_path(key)
     if node is None:
         print(f"{path}: no {shown} to set; add it by hand: {shown}: {value}", file=sys.stderr)
         return
     start, end = node.start_mark.index, node.end_mark.index
+    changed = path.with_name(f".{path.name}.routecli-tune")
     try:
-        path.write_text(text[:start] + value + text[end:], encoding="utf-8")
+        changed.write_text(text[:start] + value + text[end:], encoding="utf-8")
+        try:
+            load_router_config(changed, pricing)
+        except InputError as error:
+            raise InvalidValueError(
+                f"--write: {shown}: {value} would not load ({error.message}); the file is left as it was",
+                source=str(path),
+            ) from None
+        os.replace(changed, path)
     except OSError as error:
         raise InputFileError(f"cannot write the router config: {error.strerror or error}", source=str(path)) from None
+    finally:
+        changed.unlink(missing_ok=True)
     print(f"{path}: {shown} set to {value} (was {text[start:end]})", file=sys.stderr)
 
 
-def _yaml_number(value: float) -> str:
-    """The shortest text that reads back as ``value`` (``.inf`` for infinity, as YAML spells it)."""
-    if math.isinf(value):
-        return ".inf" if value > 0 else "-.inf"
-    return repr(value)
-
-
-def _find(node: yaml.Node, key: tuple[Any, ...]) -> yaml.ScalarNode | None:
+def _find(node: yaml.Node, key: KeyPath) -> yaml.ScalarNode | None:
     """The scalar at ``key`` in a composed document, or None when a step is missing or not a scalar at the end."""
     for step in key:
+        found: Any = None
         if isinstance(node, yaml.MappingNode):
             found = next((value for name, value in node.value if getattr(name, "value", None) == step), None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
             found = node.value[step]
-        else:
-            return None
         if found is None:
             return None
         node = found

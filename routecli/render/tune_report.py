@@ -29,6 +29,7 @@ __all__ = [
     "tune_json",
     "tune_markdown",
     "tune_renderable",
+    "unreached",
 ]
 
 TUNE_SCHEMA_VERSION = 1
@@ -98,8 +99,7 @@ def _summary(result: TuneResult) -> list[str]:
         else f"quality floor {result.floor:.4f}" + (f" ({result.floor_given})" if result.floor_given else "")
     )
     if choice is None:
-        best = float(result.curve.quality.max()) if len(result.curve) else float("nan")
-        lines.append(f"No threshold reaches the {goal}: the best quality on this curve is {best:.4f}.")
+        lines.append(unreached(result))
         return lines
     lines.append(
         f"Chosen for the {goal}: threshold {_threshold_text(choice.threshold)} — quality {choice.quality:.4f}, "
@@ -116,6 +116,13 @@ def _summary(result: TuneResult) -> list[str]:
             f"saving {_pct(saved)}; {_pct(held.strong_share * 100)} strong."
         )
     return lines
+
+
+def unreached(result: TuneResult) -> str:
+    """Why no threshold was chosen: the floor, and the best quality the curve has."""
+    best = float(result.curve.quality.max()) if len(result.curve) else float("nan")
+    goal = f"quality floor {result.floor:.4f}" + (f" ({result.floor_given})" if result.floor_given else "")
+    return f"No threshold reaches the {goal}: the best quality on this curve is {best:.4f}."
 
 
 def tune_renderable(result: TuneResult) -> RenderableType:
@@ -154,6 +161,7 @@ def _point_json(result: TuneResult, point: Point) -> dict[str, Any]:
     savings = _savings(result, point.cost)
     return {
         "threshold": _number(point.threshold),
+        "threshold_is": _threshold_kind(point.threshold),
         "strong_share": point.strong_share,
         "quality": point.quality,
         "cost": point.cost,
@@ -225,7 +233,7 @@ def tune_csv(result: TuneResult) -> str:
         threshold = float(curve.threshold[index])
         writer.writerow(
             [
-                "" if math.isinf(threshold) else repr(threshold),
+                repr(threshold),  # inf and -inf as Python and most CSV readers write them
                 repr(float(curve.strong_share[index])),
                 repr(float(curve.quality[index])),
                 repr(float(curve.cost[index])),

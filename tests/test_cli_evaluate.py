@@ -1,0 +1,355 @@
+"""``routecli evaluate``: baselines and router metrics of a tiny hand-written outcomes file, in every format.
+
+``FOUR``: two models, ``small`` ($1 a prompt) and ``large`` ($4 a prompt), and a router score per prompt.
+
+| prompt | small | large | score |
+|--------|-------|-------|-------|
+| p1     | 1     | 1     | 0.2   |
+| p2     | 0     | 1     | 0.8   |
+| p3     | 1     | 0     | 0.6   |
+| p4     | 0     | 1     | 0.4   |
+
+Worked by hand as docs/metrics.md does:
+
+- small alone: quality 0.5, $4; large alone: 0.75, $16. The default pair: weak small, strong large.
+- The oracle: p1 and p3 small (right and cheapest), p2 and p4 large: quality 1, cost $10, picks 2 and 2.
+- The router's route sweep (p2, p3, p4, p1 go to large in that order):
+
+  | strong share | 0   | 0.25 | 0.5 | 0.75 | 1    |
+  |--------------|-----|------|-----|------|------|
+  | quality      | 0.5 | 0.75 | 0.5 | 0.75 | 0.75 |
+  | cost         | 4   | 7    | 10  | 13   | 16   |
+  | PGR          | 0   | 1    | 0   | 1    | 1    |
+
+  AIQ: the hull rises from (4, 0.5) to (7, 0.75) and stays flat to 16: (3 · 0.625 + 9 · 0.75) / 12 = 0.71875.
+  APGR: 0.25 · (0.5 + 0.5 + 0.5 + 1) = 0.625. CPT(50%): halfway to share 0.25, 0.125; CPT(80%): 0.2.
+- Random routing: quality 0.5 + 0.25·x, cost 4 + 12·x; AIQ 0.625, APGR 0.5.
+- The cascade small → large, judge error ε: a prompt reaches large with probability q·ε + (1 − q)·(1 − ε) where q is
+  small's quality. ε = 0: p2 and p4 reach it; quality 1, cost 4 + 2 · 4 = $12. ε = 0.1: reach 0.1, 0.9, 0.1, 0.9;
+  quality (0.9 + 0.1, 0.9, 0.9, 0.9) / 4 = 0.925; cost 4 + 2 · 4 = $12. ε = 0.5: every prompt reaches it with
+  probability 0.5; quality (0.5·small + 0.5·large) = (1, 0.5, 0.5, 0.5) / 4 = 0.625; cost 4 + 8 = $12.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from routecli.cli import app
+from tests.conftest import SHARED, write
+
+ROWS = [("p1", 1, 1, 0.2), ("p2", 0, 1, 0.8), ("p3", 1, 0, 0.6), ("p4", 0, 1, 0.4)]
+
+MMLU = SHARED / "data" / "routellm" / "mmlu"
+GPT4, MIXTRAL = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
+
+
+def record(small: float, large: float, **extra: Any) -> dict[str, Any]:
+    return {"outcomes": {"small": {"quality": small, "cost": 1.0}, "large": {"quality": large, "cost": 4.0}}, **extra}
+
+
+def jsonl(path: str, records: list[dict[str, Any]]) -> Path:
+    return write(Path(path), "".join(json.dumps(item) + "\n" for item in records))
+
+
+def four(*, scores: bool = True, texts: bool = False) -> Path:
+    records = []
+    for key, small, large, score in ROWS:
+        extra: dict[str, Any] = {"id": key}
+        if scores:
+            extra["score"] = score
+        if texts:
+            extra["prompt"] = f"Prompt {key}?"
+        records.append(record(small, large, **extra))
+    return jsonl("four.jsonl", records)
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def ok_json(*args: str) -> dict[str, Any]:
+    result = run("evaluate", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def fails(*args: str) -> str:
+    """The one-line message of a command that exits 2 (bad input), without ``Error: ``."""
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: ")
+    assert result.stderr.count("\n") == 1
+    assert result.stdout == ""
+    return result.stderr.removeprefix("Error: ").rstrip("\n")
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -------------------------------------------------------------------- the JSON contract
+
+
+def test_json_models_oracle_and_router_metrics() -> None:
+    document = ok_json(str(four()))
+    assert (document["kind"], document["prompts"], document["skipped"]) == ("evaluate", 4, {})
+    assert document["source"] == "four.jsonl"
+    assert document["models"] == [
+        {"name": "small", "quality": 0.5, "cost": 4.0, "cost_per_prompt": 1.0},
+        {"name": "large", "quality": 0.75, "cost": 16.0, "cost_per_prompt": 4.0},
+    ]
+    assert document["oracle"] == {
+        "quality": 1.0,
+        "cost": 10.0,
+        "cost_per_prompt": 2.5,
+        "picks": {"small": 2, "large": 2},
+    }
+    assert document["aiq"] == pytest.approx(0.71875)
+    assert document["apgr"] == pytest.approx(0.625)
+    assert document["cpt_50"] == pytest.approx(0.125)
+    assert document["cpt_80"] == pytest.approx(0.2)
+    router = document["router"]
+    assert (router["score"], router["weak"], router["strong"], router["thresholds"]) == ("data", "small", "large", 5)
+    assert (router["aiq"], router["apgr"]) == (document["aiq"], document["apgr"])
+    assert router["undefined_reason"] is None
+    curve = [(p["threshold"], p["strong_share"], p["quality"], p["cost"]) for p in router["curve"]]
+    assert curve == [
+        (None, 0.0, 0.5, 4.0),
+        (0.8, 0.25, 0.75, 7.0),
+        (0.6, 0.5, 0.5, 10.0),
+        (0.4, 0.75, 0.75, 13.0),
+        (0.2, 1.0, 0.75, 16.0),
+    ]
+    # the models alone: (4, 0.5) and (16, 0.75), a straight line; random routing is the same line
+    assert document["models_aiq"] == pytest.approx(0.625)
+    random = document["random"]
+    assert (random["weak"], random["strong"]) == ("small", "large")
+    assert random["aiq"] == pytest.approx(0.625)
+    assert random["apgr"] == pytest.approx(0.5)
+    assert [(p["strong_share"], p["quality"], p["cost"]) for p in random["points"]] == [
+        (0.0, 0.5, 4.0),
+        (0.25, 0.5625, 7.0),
+        (0.5, 0.625, 10.0),
+        (0.75, 0.6875, 13.0),
+        (1.0, 0.75, 16.0),
+    ]
+
+
+def test_json_cascades_at_the_default_judge_errors() -> None:
+    cascades = ok_json(str(four()))["cascades"]
+    assert [(c["epsilon"], c["chain"]) for c in cascades] == [
+        (0.0, ["small", "large"]),
+        (0.1, ["small", "large"]),
+        (0.2, ["small", "large"]),
+    ]
+    assert [c["quality"] for c in cascades[:2]] == pytest.approx([1.0, 0.925])
+    assert [c["cost"] for c in cascades] == pytest.approx([12.0, 12.0, 12.0])
+    assert cascades[0]["calls"] == [1.0, 0.5]
+    assert cascades[1]["calls"] == pytest.approx([1.0, 0.5])  # (0.1 + 0.9 + 0.1 + 0.9) / 4
+
+
+def test_judge_error_given() -> None:
+    cascades = ok_json(str(four()), "--judge-error", "0.5")["cascades"]
+    assert len(cascades) == 1
+    cascade = cascades[0]
+    assert (cascade["epsilon"], cascade["chain"]) == (0.5, ["small", "large"])
+    assert (cascade["quality"], cascade["cost"], cascade["cost_per_prompt"]) == pytest.approx((0.625, 12.0, 3.0))
+    assert cascade["calls"] == pytest.approx([1.0, 0.5])
+    # its prefixes: small alone (4, 0.5) and the chain (12, 0.625): the mean of the line between them
+    assert cascade["aiq"] == pytest.approx(0.5625)
+    assert [c["epsilon"] for c in ok_json(str(four()), "--judge-error", "0", "--judge-error", "0.5")["cascades"]] == [
+        0.0,
+        0.5,
+    ]
+
+
+def test_chain_given() -> None:
+    # large first: wrong only on p3, where small (right) answers after it; ε = 0: quality 1, $16 + $1
+    cascade = ok_json(str(four()), "--chain", "large, small", "--judge-error", "0")["cascades"][0]
+    assert cascade["chain"] == ["large", "small"]
+    assert (cascade["quality"], cascade["cost"]) == pytest.approx((1.0, 17.0))
+    assert cascade["calls"] == pytest.approx([1.0, 0.25])
+
+
+def test_score_none_without_scores_has_no_router() -> None:
+    document = ok_json(str(four(scores=False, texts=True)), "--score", "none")
+    assert document["router"] is None
+    assert (document["aiq"], document["apgr"], document["cpt_50"], document["cpt_80"]) == (None, None, None, None)
+    assert document["oracle"]["quality"] == 1.0  # the rest is still there
+
+
+def test_score_none_with_scores_has_no_router() -> None:
+    document = ok_json(str(four()), "--score", "none")
+    assert document["router"] is None
+    assert (document["aiq"], document["apgr"]) == (None, None)
+
+
+def test_score_auto_without_scores_nor_texts_has_no_router() -> None:
+    document = ok_json(str(four(scores=False)))
+    assert document["router"] is None
+    assert document["aiq"] is None
+
+
+def test_score_auto_scores_the_texts_by_complexity() -> None:
+    router = ok_json(str(four(scores=False, texts=True)))["router"]
+    assert router["score"] == "complexity"
+    assert router["weak"] == "small"
+
+
+def test_score_data_without_scores_suggests_complexity() -> None:
+    message = fails("evaluate", str(four(scores=False, texts=True)), "--score", "data")
+    assert message.startswith("four.jsonl: no router score for every prompt")
+    assert "--score complexity" in message
+
+
+def test_same_quality_leaves_pgr_undefined() -> None:
+    jsonl("even.jsonl", [record(1, 0, score=0.1), record(0, 1, score=0.9)])
+    document = ok_json("even.jsonl")
+    assert document["apgr"] is None
+    assert document["router"]["undefined_reason"].startswith("the weak and strong models have the same quality")
+    assert document["aiq"] is not None
+
+
+# -------------------------------------------------------------------- usage errors
+
+
+def test_chain_with_an_unknown_model() -> None:
+    message = fails("evaluate", str(four()), "--chain", "small,medium")
+    assert message == "--chain: no model 'medium' in the outcomes (models: small, large)"
+
+
+def test_chain_with_a_model_twice() -> None:
+    message = fails("evaluate", str(four()), "--chain", "small,small")
+    assert message.startswith("four.jsonl: a model appears twice in the cascade")
+
+
+@pytest.mark.parametrize("option", ["--weak", "--strong"])
+def test_an_unknown_model(option: str) -> None:
+    assert fails("evaluate", str(four()), option, "medium") == (
+        f"{option}: no model 'medium' in the outcomes (models: small, large)"
+    )
+
+
+def test_judge_error_out_of_range() -> None:
+    result = run("evaluate", str(four()), "--judge-error", "1.5")
+    assert result.exit_code == 2
+    assert "--judge-error" in result.stderr
+
+
+def test_one_model_is_not_enough() -> None:
+    jsonl("one.jsonl", [{"outcomes": {"small": {"quality": 1, "cost": 1.0}}}])
+    assert fails("evaluate", "one.jsonl") == "one.jsonl: a weak and a strong model are needed; the outcomes have 1"
+
+
+def test_missing_file() -> None:
+    assert fails("evaluate", "nowhere.jsonl") == "nowhere.jsonl: outcome file not found"
+
+
+# -------------------------------------------------------------------- table, markdown, CSV, chart
+
+
+def test_table() -> None:
+    result = run("evaluate", str(four()))
+    assert result.exit_code == 0, result.output
+    text = words(result.stdout)
+    assert "Evaluate: 4 prompts from four.jsonl." in text
+    assert "Oracle: quality 1.0000, cost $10.00 (picks: small 2, large 2)." in text
+    assert "Router (data score) small → large: AIQ 0.7188, APGR 0.625, CPT(50%) 12.5%, CPT(80%) 20.0%" in text
+    cells = [line.split() for line in result.stdout.splitlines()]
+    rows = {row[0]: row[1:] for row in cells if len(row) == 4}
+    assert rows["small"] == ["0.5000", "$4.00", "$1.00"]
+    assert rows["large"] == ["0.7500", "$16.00", "$4.00"]
+    assert rows["oracle"] == ["1.0000", "$10.00", "$2.50"]
+    assert "small → large (0.1) 0.9250 $12.00" in text
+
+
+def test_markdown() -> None:
+    result = run("evaluate", str(four()), "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "## routecli evaluate"
+    assert "| small | 0.5000 | $4.00 | $1.00 |" in lines
+    assert "| large | 0.7500 | $16.00 | $4.00 |" in lines
+    assert "| oracle | 1.0000 | $10.00 | $2.50 |" in lines
+    assert "| small → large (0) | 1.0000 | $12.00 | 0.7500 |" in lines  # prefixes (4, 0.5), (12, 1): AIQ 0.75
+
+
+def test_csv() -> None:
+    result = run("evaluate", str(four()), "--format", "csv", "--judge-error", "0")
+    assert result.exit_code == 0, result.output
+    rows = [
+        (row["kind"], row["name"], row["quality"], row["cost"]) for row in csv.DictReader(io.StringIO(result.stdout))
+    ]
+    assert rows[:3] == [
+        ("model", "small", "0.5", "4.0"),
+        ("model", "large", "0.75", "16.0"),
+        ("oracle", "oracle", "1.0", "10.0"),
+    ]
+    assert rows[3] == ("cascade", "small > large (judge error 0)", "1.0", "12.0")
+    table = {row["kind"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert float(table["router"]["aiq"]) == pytest.approx(0.71875)
+    assert float(table["router"]["apgr"]) == pytest.approx(0.625)
+    assert float(table["random"]["apgr"]) == pytest.approx(0.5)
+    assert table["router"]["name"] == "data: small > large"
+
+
+def test_chart_and_output_file() -> None:
+    result = run("evaluate", str(four()), "--chart", "evaluate.svg", "-o", "evaluate.md")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert Path("evaluate.md").read_text(encoding="utf-8").startswith("## routecli evaluate")
+    chart = Path("evaluate.svg").read_text(encoding="utf-8")
+    assert "<svg" in chart
+    assert chart.rstrip().endswith("</svg>")
+
+
+def test_output_over_the_input_is_refused() -> None:
+    path = four()
+    before = path.read_text(encoding="utf-8")
+    assert fails("evaluate", str(path), "-o", str(path)).endswith("is an input of this run; write the output elsewhere")
+    assert path.read_text(encoding="utf-8") == before
+
+
+# -------------------------------------------------------------------- RouteLLM's MMLU in ../shared
+
+
+@pytest.mark.skipif(not MMLU.is_dir(), reason="../shared data is absent")
+def test_routellm_mmlu_counted_independently() -> None:
+    prompts = 0
+    right = {GPT4: 0, MIXTRAL: 0}
+    either = 0
+    for path in sorted(MMLU.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                prompts += 1
+                marks = {model: row[model] == "True" for model in right}
+                for model, mark in marks.items():
+                    right[model] += mark
+                either += any(marks.values())
+    assert prompts == 14_042
+
+    document = ok_json(str(MMLU), "--cost", f"{GPT4}=0.005", "--cost", f"{MIXTRAL}=0.0003")
+    assert document["prompts"] == prompts
+    assert document["skipped"] == {}
+    models = {model["name"]: model for model in document["models"]}
+    assert set(models) == {GPT4, MIXTRAL}
+    for model, count in right.items():
+        assert models[model]["quality"] == pytest.approx(count / prompts, abs=1e-12)
+    assert models[GPT4]["cost"] == pytest.approx(0.005 * prompts)
+    assert models[MIXTRAL]["cost"] == pytest.approx(0.0003 * prompts)
+    oracle = document["oracle"]
+    assert oracle["quality"] == pytest.approx(either / prompts, abs=1e-12)
+    # the oracle pays GPT-4 only where it alone is right; Mixtral everywhere else (right, or nobody is)
+    only_gpt4 = either - right[MIXTRAL]
+    assert oracle["picks"] == {MIXTRAL: prompts - only_gpt4, GPT4: only_gpt4}
+    assert oracle["cost"] == pytest.approx(0.005 * only_gpt4 + 0.0003 * (prompts - only_gpt4))
