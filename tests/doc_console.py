@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from routecli.cli import app
 
-__all__ = ["CONSOLE", "UPDATE", "check_console_blocks", "run_shown"]
+__all__ = ["CONSOLE", "SHOWN_TIMESTAMP", "TIMESTAMP", "UPDATE", "check_console_blocks", "run_shown"]
 
 UPDATE = bool(os.environ.get("ROUTECLI_UPDATE_DOCS"))
 CONSOLE = re.compile(r"```console\n\$ (routecli [^\n]*)\n(.*?)```", re.S)

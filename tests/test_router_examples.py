@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import shlex
 import shutil
@@ -40,17 +39,13 @@ from routecli.routing.judge import JUDGE_PARAMS, JUDGE_SYSTEM, JUDGE_USER
 from routecli.routing.rules import RulesRouter
 from routecli.tokens import count_text
 from tests.conftest import REPO
+from tests.doc_console import CONSOLE, UPDATE, check_console_blocks
 from tests.llama_server import LlamaServer
 
 EXAMPLES = REPO / "scenarios" / "replay"
 CONFIGS = sorted(EXAMPLES.glob("*.yaml"))
 PROMPTS = EXAMPLES / "prompts.jsonl"
 ROUTER_DOC = REPO / "docs" / "router.md"
-UPDATE = bool(os.environ.get("ROUTECLI_UPDATE_DOCS"))
-
-TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
-SHOWN_TIMESTAMP = "2026-11-24T10:15:00+00:00"
-"""Run start times differ from run to run; the doc shows this one."""
 
 
 def config(name: str) -> RouterConfig:
@@ -217,71 +212,13 @@ def test_a_dry_run_caps_output_at_the_prompts_max_tokens(runner: CliRunner) -> N
 # ------------------------------------------------------------ docs/router.md
 
 
-def _jq(expression: str, document: Any) -> Any:
-    """The two jq forms the doc uses: ``.a.b`` and ``{a, b, name: .c.d}``."""
-
-    def path(text: str) -> Any:
-        value = document
-        for key in text.strip().lstrip(".").split("."):
-            if key:
-                value = value[key]
-        return value
-
-    expression = expression.strip()
-    if expression.startswith("{"):
-        built = {}
-        for item in expression.strip("{}").split(","):
-            name, _, source = item.partition(":")
-            built[name.strip()] = path(source or name)
-        return built
-    return path(expression)
-
-
-def _run_shown(command: str, runner: CliRunner) -> tuple[int, str]:
-    """Run one ``$ routecli …`` line (with an optional ``| jq FILTER``); its exit code and output."""
-    words = shlex.split(command)
-    assert words[0] == "routecli"
-    args, jq = words[1:], None
-    if "|" in args:
-        at = args.index("|")
-        args, jq = args[:at], args[at + 1 :]
-        assert jq[0] == "jq", command
-        assert len(jq) == 2, command
-    result = runner.invoke(app, args, env={"COLUMNS": "80"}, catch_exceptions=False)
-    output = result.stdout
-    if jq is not None and result.exit_code == 0:
-        output = json.dumps(_jq(jq[1], json.loads(output)), indent=2) + "\n"
-    return result.exit_code, TIMESTAMP.sub(SHOWN_TIMESTAMP, output + result.stderr)
-
-
-_CONSOLE = re.compile(r"```console\n\$ (routecli [^\n]*)\n(.*?)```", re.S)
-
-
-def _lines(text: str) -> list[str]:
-    return [line.rstrip() for line in text.rstrip("\n").splitlines()]
-
-
 def test_the_docs_console_examples_show_real_output(tmp_path: Path) -> None:
     """Each example runs in order in one directory (a later one may read an earlier one's log)."""
     (tmp_path / "scenarios").symlink_to(REPO / "scenarios", target_is_directory=True)
-    runner = CliRunner()
-    text = ROUTER_DOC.read_text()
-    blocks = list(_CONSOLE.finditer(text))
-    assert len(blocks) >= 6
+    blocks = list(CONSOLE.finditer(ROUTER_DOC.read_text()))
     used = {arg for block in blocks for arg in shlex.split(block.group(1)) if arg.startswith("scenarios/replay/")}
     assert {f"scenarios/replay/{path.name}" for path in CONFIGS} <= used
-    stale, pieces, end = [], [], 0
-    for block in blocks:
-        command, shown = block.groups()
-        code, output = _run_shown(command, runner)
-        assert code == (2 if shown.startswith("Error:") else 0), f"$ {command}\n{output}"
-        if _lines(output) != _lines(shown):
-            stale.append(f"$ {command}\n--- the doc shows:\n{shown}--- it prints:\n{output}")
-        pieces += [text[end : block.start(2)], "\n".join(_lines(output)) + "\n"]
-        end = block.end(2)
-    if UPDATE:
-        ROUTER_DOC.write_text("".join(pieces) + text[end:])
-        return
+    stale = check_console_blocks(ROUTER_DOC, minimum=6)
     assert not stale, "docs/router.md is stale (ROUTECLI_UPDATE_DOCS=1 rewrites it):\n\n" + "\n\n".join(stale)
 
 
