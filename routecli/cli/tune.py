@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,7 +20,29 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-SCORES = ("data", "complexity", "length")
+
+class StrategyChoice(StrEnum):
+    route = "route"
+    cascade = "cascade"
+
+
+class ScoreChoice(StrEnum):
+    """Where a route's scores come from (``tune``)."""
+
+    data = "data"
+    complexity = "complexity"
+    length = "length"
+
+
+class RouterScore(StrEnum):
+    """The router ``evaluate`` judges: a score source, ``auto`` or ``none``."""
+
+    auto = "auto"
+    data = "data"
+    complexity = "complexity"
+    length = "length"
+    none = "none"
+
 
 OutcomesArgument = Annotated[
     list[Path],
@@ -46,7 +69,7 @@ StrongOption = Annotated[
     typer.Option("--strong", help="The strong model [default: the best on average].", show_default=False),
 ]
 ScoreOption = Annotated[
-    str,
+    ScoreChoice,
     typer.Option(
         "--score",
         help="Where a prompt's router score comes from: data (the outcomes' score), complexity (routecli's "
@@ -61,8 +84,9 @@ FormatOption = Annotated[
 def tune(
     outcomes: OutcomesArgument,
     strategy: Annotated[
-        str, typer.Option("--strategy", help="route (a router's score picks the model) or cascade (weak first).")
-    ] = "route",
+        StrategyChoice,
+        typer.Option("--strategy", help="route (a router's score picks the model) or cascade (weak first)."),
+    ] = StrategyChoice.route,
     quality_floor: Annotated[
         str | None,
         typer.Option(
@@ -83,7 +107,7 @@ def tune(
     ] = None,
     weak: WeakOption = None,
     strong: StrongOption = None,
-    score: ScoreOption = "data",
+    score: ScoreOption = ScoreChoice.data,
     holdout: Annotated[
         float | None,
         typer.Option(
@@ -128,8 +152,6 @@ def tune(
     from routecli.tune import Pair
     from routecli.tune import tune as run_tune
 
-    if strategy not in ("route", "cascade"):
-        raise InvalidValueError(f"--strategy: expected route or cascade, got {strategy!r}")
     if (quality_floor is None) == (target_strong_share is None):
         raise InvalidValueError("give --quality-floor or --target-strong-share (one of them)")
     floor, relative = (None, False) if quality_floor is None else _floor(quality_floor)
@@ -144,15 +166,15 @@ def tune(
     if write is not None:  # before the work: a config that cannot take the threshold fails fast
         from routecli.cli.write_threshold import check_target
 
-        target = check_target(write, "route" if strategy == "route" else "cascade", score, strong_name)
+        target = check_target(write, strategy.value, score.value, strong_name)
     keys = _keys(data, strategy, score, weak_name)
     pair = Pair.of(data, weak_name, strong_name, keys)
     result = run_tune(
-        "route" if strategy == "route" else "cascade",
+        strategy.value,
         pair,
         weak=weak_name,
         strong=strong_name,
-        score=score if strategy == "route" else "confidence",
+        score=score.value if strategy is StrategyChoice.route else "confidence",
         floor=floor,
         floor_relative=relative,
         target_share=target_strong_share,
@@ -263,8 +285,6 @@ def _keys(data: Outcomes, strategy: str, score: str, weak: str) -> NDArray[np.fl
                 f"{data.source}: {int(np.isnan(confidence).sum()):,} of {weak}'s answers have no confidence"
             )
         return confidence
-    if score not in SCORES:
-        raise InvalidValueError(f"--score: expected one of {', '.join(SCORES)}, got {score!r}")
     if score == "data":
         if data.score is None or np.isnan(data.score).any():
             raise InvalidValueError(
@@ -300,13 +320,13 @@ def evaluate(
     weak: WeakOption = None,
     strong: StrongOption = None,
     score: Annotated[
-        str,
+        RouterScore,
         typer.Option(
             "--score",
             help="The router to judge: data (the outcomes' score), complexity (routecli's complexity score of the "
             "prompt text), length (its tokens), none; auto: data if the outcomes have scores, else complexity.",
         ),
-    ] = "auto",
+    ] = RouterScore.auto,
     chain: Annotated[
         str | None,
         typer.Option(
@@ -351,8 +371,8 @@ def evaluate(
         check_chart_path(chart)
     data = _read(outcomes, cost, pricing)
     weak_name, strong_name = _pair(data, weak, strong)
-    chosen_score = score
-    if score == "auto":
+    chosen_score = score.value
+    if score is RouterScore.auto:
         chosen_score = "data" if data.score is not None else "complexity" if data.texts is not None else "none"
     keys = None if chosen_score == "none" else _keys(data, "route", chosen_score, weak_name)
     if keys is None:
