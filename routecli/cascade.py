@@ -260,6 +260,18 @@ class AcceptPolicy:
     def needs_logprobs(self) -> bool:
         return any(evaluator.needs_logprobs for evaluator in self.evaluators)
 
+    def judging_correctness(self) -> AcceptPolicy | None:
+        """The policy without its logprob evaluators: what can say an answer is right (``replay --all-tiers``).
+
+        A logprob threshold is a confidence signal, the very thing tuning sets;
+        judging correctness by it would tune it against itself. None when
+        nothing else is left.
+        """
+        kept = tuple(evaluator for evaluator in self.evaluators if not evaluator.needs_logprobs)
+        if not kept and not self.judges:
+            return None
+        return AcceptPolicy(kept, self.judges, self.mode)
+
     def check(self, answer: Answer) -> list[Verdict]:
         """The verdicts of the evaluators that need no model call."""
         return [evaluator.check(answer) for evaluator in self.evaluators]

@@ -346,3 +346,13 @@ def test_policy_needs_logprobs_only_with_a_logprob_evaluator() -> None:
     assert not policy("all").needs_logprobs
     assert AcceptPolicy((HedgingEvaluator(), LogprobEvaluator(min_mean=-1.0))).needs_logprobs
     assert not AcceptPolicy((), (JudgeEvaluator("big"),)).needs_logprobs
+
+
+def test_judging_correctness_leaves_out_the_logprob_evaluators() -> None:
+    """replay --all-tiers judges answers without them: their threshold is what tuning sets."""
+    hedging, logprob = HedgingEvaluator(), LogprobEvaluator(min_mean=-0.5)
+    policy = AcceptPolicy((hedging, logprob), mode="any")
+    judging = policy.judging_correctness()
+    assert judging is not None
+    assert (judging.evaluators, judging.judges, judging.mode) == ((hedging,), (), "any")
+    assert AcceptPolicy((logprob,)).judging_correctness() is None

@@ -736,3 +736,63 @@ def test_tune_on_routerbench_arc_challenge_counts_the_skipped_rows() -> None:
     closest = min(abs(sum(count >= value for count in counts) / len(counts) - 0.3) for value in set(counts))
     assert abs(share - 0.3) == pytest.approx(closest)
     assert document["thresholds_swept"] == len(set(counts)) + 1
+
+
+def test_write_scores_with_the_configs_own_weights() -> None:
+    """With --write, prompts are scored as the config's router will score them, not with the default weights."""
+    weighted = COMPLEXITY.replace(
+        "weights: {length: 1, code: 1, reasoning: 1, multi_step: 1, questions: 0.5}",
+        "weights: {length: 0, code: 0, reasoning: 0, multi_step: 0, questions: 1}",
+    )
+    path = write(Path("router.yaml"), weighted)
+    result = run(
+        "tune", str(complexity_outcomes()), "--score", "complexity", "--quality-floor", "1", "--write", "router.yaml"
+    )
+    assert result.exit_code == 0, result.output
+    # questions alone: the three whys score 1, the sky 1/3, hello 0; large must take the whys only: threshold 1.0
+    anchor = "thresholds: {small: 0, large: "
+    assert replaced_scalar(weighted, path.read_text(encoding="utf-8"), "0.5", anchor) == "1.0"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            COMPLEXITY.replace(
+                "thresholds: {small: 0, large: 0.5}", "thresholds: {small: 0, medium: 0.3, large: 0.5}"
+            ).replace(
+                "  large: {provider",
+                "  medium: {provider: local, model: smollm2, price: gpt-4.1-mini}\n  large: {provider",
+            ),
+            "--write: tune chose between small and large, but this router also sends prompts to medium",
+        ),
+        (
+            CASCADE.replace("chain: [small, large]", "chain: [large, small]"),
+            "--write: tune cascaded small to large; this config's cascade.chain is ['large', 'small']",
+        ),
+    ],
+    ids=["a third tier's band", "another chain"],
+)
+def test_write_refuses_a_config_that_would_not_do_what_was_tuned(config: str, message: str) -> None:
+    path = write(Path("router.yaml"), config)
+    strategy = "route" if "complexity" in config else "cascade"
+    arguments = ["tune", str(complexity_outcomes() if strategy == "route" else five()), "--strategy", strategy]
+    arguments += ["--score", "complexity"] if strategy == "route" else []
+    result = run(*arguments, "--quality-floor", "0.5", "--write", "router.yaml")
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Cost–quality curve" not in result.stdout  # refused before any work
+    assert path.read_text(encoding="utf-8") == config
+
+
+def test_write_refuses_a_strong_model_that_is_no_tier() -> None:
+    path = write(Path("router.yaml"), COMPLEXITY)
+    jsonl(
+        "other.jsonl",
+        [{"prompt": HELLO, "outcomes": {"small": {"quality": 1, "cost": 1}, "gpt-4o": {"quality": 1, "cost": 2}}}],
+    )
+    arguments = ["--weak", "small", "--strong", "gpt-4o", "--score", "complexity", "--quality-floor", "1"]
+    result = run("tune", "other.jsonl", *arguments, "--write", "router.yaml")
+    assert result.exit_code == 2, result.output
+    assert "the strong model 'gpt-4o' is not a tier of this config (tiers: small, large)" in result.stderr
+    assert path.read_text(encoding="utf-8") == COMPLEXITY

@@ -299,9 +299,8 @@ def _check_modes(
 
 def _check_judgeable(selected: Sequence[Prompt], config: RouterConfig, prompts: Path) -> None:
     """Before any call: every answer of an --all-tiers run must be judgeable, by an expected answer or evaluators."""
-    policy = config.accept
-    if policy is not None and (policy.evaluators or policy.judges):
-        return
+    if config.accept is not None and config.accept.judging_correctness() is not None:
+        return  # logprob evaluators alone cannot judge: their threshold is what tuning sets
     unjudged = [prompt for prompt in selected if prompt.expected is None]
     if unjudged:
         from routecli.errors import InvalidValueError
@@ -310,7 +309,8 @@ def _check_judgeable(selected: Sequence[Prompt], config: RouterConfig, prompts: 
         more = f" (and {counted(len(unjudged) - 1, 'more prompt')})" if len(unjudged) > 1 else ""
         raise InvalidValueError(
             "--all-tiers needs expected answers or cascade evaluators to judge answers: this prompt has no "
-            f"expected answer{more}, and {config.source or 'the config'} has no cascade accept evaluators",
+            f"expected answer{more}, and {config.source or 'the config'} has no cascade accept evaluators "
+            "other than logprob ones (a confidence, not a judgement)",
             source=str(prompts),
             line=unjudged[0].line,
         )

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from routecli.outcomes import Outcomes
+    from routecli.routing.complexity import ComplexityRouter
 
 __all__ = ["register"]
 
@@ -166,8 +167,15 @@ def tune(
     if write is not None:  # before the work: a config that cannot take the threshold fails fast
         from routecli.cli.write_threshold import check_target
 
-        target = check_target(write, strategy.value, score.value, strong_name)
-    keys = _keys(data, strategy, score, weak_name)
+        target = check_target(write, strategy.value, score.value, weak_name, strong_name)
+    scorer = None
+    if write is not None and score is ScoreChoice.complexity:  # score as the config's router will
+        from routecli.router_config import load_router_config
+        from routecli.routing.complexity import ComplexityRouter
+
+        configured = load_router_config(write, pricing or ()).router
+        scorer = configured if isinstance(configured, ComplexityRouter) else None
+    keys = _keys(data, strategy, score, weak_name, scorer)
     pair = Pair.of(data, weak_name, strong_name, keys)
     result = run_tune(
         strategy.value,
@@ -267,7 +275,9 @@ def _pair(data: Outcomes, weak: str | None, strong: str | None) -> tuple[str, st
     return chosen
 
 
-def _keys(data: Outcomes, strategy: str, score: str, weak: str) -> NDArray[np.float64]:
+def _keys(
+    data: Outcomes, strategy: str, score: str, weak: str, scorer: ComplexityRouter | None = None
+) -> NDArray[np.float64]:
     """What prompts are sorted by: the router's scores (route) or the weak answers' confidence (cascade)."""
     import numpy as np
 
@@ -294,10 +304,12 @@ def _keys(data: Outcomes, strategy: str, score: str, weak: str) -> NDArray[np.fl
         return data.score
     if data.texts is None:
         raise InvalidValueError(f"{data.source}: --score {score} reads the prompt texts, which these outcomes lack")
-    return _text_scores(data.texts, score)
+    return _text_scores(data.texts, score, scorer)
 
 
-def _text_scores(texts: tuple[str, ...], score: str) -> NDArray[np.float64]:
+def _text_scores(texts: tuple[str, ...], score: str, scorer: ComplexityRouter | None) -> NDArray[np.float64]:
+    """Each text's tokens (``length``) or complexity score: by ``scorer`` (a config's router, its weights and
+    length_tokens) or with the default weights."""
     import numpy as np
 
     from routecli.routing import ROUTER_ENCODING
@@ -307,7 +319,7 @@ def _text_scores(texts: tuple[str, ...], score: str) -> NDArray[np.float64]:
     counted = [count for chunk in counts_ahead(texts, ROUTER_ENCODING) for count in chunk]
     if score == "length":
         return np.asarray(counted, dtype=np.float64)
-    router = ComplexityRouter([("scored", 0.0)])
+    router = scorer or ComplexityRouter([("scored", 0.0)])
     return np.fromiter(
         (router.score(router.text_features(text, tokens)) for text, tokens in zip(texts, counted, strict=True)),
         dtype=np.float64,

@@ -28,9 +28,13 @@ __all__ = ["check_target", "write_threshold"]
 KeyPath = tuple[str | int, ...]
 
 
-def check_target(path: Path, strategy: Strategy, score: str, strong: str) -> KeyPath:
+def check_target(path: Path, strategy: Strategy, score: str, weak: str, strong: str) -> KeyPath:
     """Where the threshold goes in the config at ``path``, checked before any tuning: a complexity router's
-    threshold for the strong tier, or a cascade's logprob ``min_mean``."""
+    threshold for the strong tier, or a cascade's logprob ``min_mean``.
+
+    The config must choose between the two tuned models only (a router with a
+    third tier's band, or a longer chain, would not do what was tuned).
+    """
     document = read_yaml(path, "router config").data
     if strategy == "route":
         routing = document.get("routing") if isinstance(document, dict) else None
@@ -40,8 +44,31 @@ def check_target(path: Path, strategy: Strategy, score: str, strong: str) -> Key
                 "--score complexity; this config or score does not match",
                 source=str(path),
             )
+        tiers = document.get("tiers") if isinstance(document, dict) else None
+        if not isinstance(tiers, dict) or strong not in tiers:
+            shown = ", ".join(tiers) if isinstance(tiers, dict) else "none"
+            raise InvalidValueError(
+                f"--write: the strong model {strong!r} is not a tier of this config (tiers: {shown}); "
+                "tune outcomes whose models are the config's tiers (replay --all-tiers writes such)",
+                source=str(path),
+            )
+        thresholds = routing.get("thresholds")
+        others = sorted(set(thresholds or {}) - {weak, strong}) if isinstance(thresholds, dict) else []
+        if others:
+            raise InvalidValueError(
+                f"--write: tune chose between {weak} and {strong}, but this router also sends prompts to "
+                f"{', '.join(others)}; its threshold would not do what was tuned",
+                source=str(path),
+            )
         return ("routing", "thresholds", strong)
     cascade = document.get("cascade") if isinstance(document, dict) else None
+    chain = cascade.get("chain") if isinstance(cascade, dict) else None
+    if chain != [weak, strong]:
+        raise InvalidValueError(
+            f"--write: tune cascaded {weak} to {strong}; this config's cascade.chain is {chain!r}, "
+            f"and its threshold would not do what was tuned (use chain: [{weak}, {strong}])",
+            source=str(path),
+        )
     accept = cascade.get("accept") if isinstance(cascade, dict) else None
     for mode in ("all", "any"):
         evaluators = accept.get(mode) if isinstance(accept, dict) else None

@@ -30,7 +30,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from routecli.cascade import Answer, Verdict
+from routecli.cascade import AcceptPolicy, Answer, Verdict
 from routecli.prompts import Prompt
 from routecli.providers import Completion
 from routecli.quality import is_correct
@@ -364,7 +364,8 @@ class Replayer:
         The top tier's answer stands as the prompt's; a tier that gave no answer fails the prompt.
         """
         overrides = {} if prompt.max_tokens is None else {"max_tokens": prompt.max_tokens}
-        policy = None if prompt.expected is not None else self.config.accept
+        accept = self.config.accept
+        policy = None if prompt.expected is not None or accept is None else accept.judging_correctness()
         attempts: list[Attempt] = []
         problems: list[str] = []
         answer_text: str | None = None
@@ -377,7 +378,7 @@ class Replayer:
             *tries, answered = _marked(call, prompt)
             judged: list[Attempt] = []
             if policy is not None:
-                judgement = await self._evaluate(prompt, call.completion, judged)
+                judgement = await self._evaluate(prompt, call.completion, judged, policy)
                 accepted = None if judgement.judge_failed and not judgement.accepted else judgement.accepted
                 answered = answered._replace(verdicts=tuple(judgement.verdicts), accepted=accepted)
             attempts.extend((*tries, answered, *judged))
@@ -485,9 +486,14 @@ class Replayer:
         assert vector is not None  # the lexical vectorizer always gives one
         return router.router.decide_vector(vector)
 
-    async def _evaluate(self, prompt: Prompt, completion: Completion, judged: list[Attempt]) -> _Judged:
-        """Local evaluators first; judges (their calls go to ``judged``) only while the verdict is still open."""
-        policy = self.config.accept
+    async def _evaluate(
+        self, prompt: Prompt, completion: Completion, judged: list[Attempt], policy: AcceptPolicy | None = None
+    ) -> _Judged:
+        """Local evaluators first; judges (their calls go to ``judged``) only while the verdict is still open.
+
+        ``policy`` defaults to the config's.
+        """
+        policy = policy or self.config.accept
         assert policy is not None
         answer = Answer(completion.text, completion.logprobs)
         verdicts = policy.check(answer)
