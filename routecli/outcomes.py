@@ -7,9 +7,9 @@ The readers in ``routecli.outcome_files`` build it from routecli's own JSONL,
 replay decision logs, RouterBench CSV and RouteLLM CSV; every prompt they keep
 has an outcome for every model, so nothing here handles gaps.
 
-Costs are float USD, as the benchmarks publish them: sums for presenting are
-taken with ``math.fsum`` (correctly rounded), and a sweep's running totals with
-numpy's cumulative sums (relative error ~1e-16, far below a displayed cent).
+Costs are float USD, as the benchmarks publish them, summed with numpy (a
+sweep's running totals with its cumulative sums): relative error ~1e-16, far
+below anything displayed; JSON reports carry the floats as computed.
 """
 
 from __future__ import annotations

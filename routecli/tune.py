@@ -216,7 +216,10 @@ def choose_for_share(curve: Curve, share: float) -> int:
     return int(np.flatnonzero(distance <= distance.min() + 1e-12)[0])
 
 
-def split(count: int, holdout: float, seed: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+Seed = int | np.random.SeedSequence
+
+
+def split(count: int, holdout: float, seed: Seed) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """(tune rows, held-out rows): a seeded random ``holdout`` share of ``count`` prompts held out, both sorted."""
     rng = np.random.default_rng(seed)
     held = round(count * holdout)
@@ -236,7 +239,7 @@ BOOTSTRAP_MOST = 20_000_000
 """Resampled rows (resamples × prompts) above which the normal approximation stands in for the bootstrap."""
 
 
-def bootstrap(applied: Applied, seed: int, resamples: int = 1000, level: float = 0.95) -> tuple[Interval, Interval]:
+def bootstrap(applied: Applied, seed: Seed, resamples: int = 1000, level: float = 0.95) -> tuple[Interval, Interval]:
     """Intervals for mean quality and total cost: a percentile bootstrap (prompts resampled with replacement).
 
     When resampling would touch more than ``BOOTSTRAP_MOST`` rows (1,000
@@ -345,9 +348,20 @@ def tune(
     model's quality when ``floor_relative``), or the strong share closest to ``target_share``.
 
     With ``holdout``, the choice is made on the other prompts and measured on
-    the held-out share, with bootstrap intervals.
+    the held-out share, with bootstrap intervals (the split and the resampling
+    draw from independent streams of ``seed``). ``ValueError`` when fewer than
+    two prompts are tuned on, or a holdout leaves none on one side.
     """
-    tuned, held_rows = (None, None) if holdout is None else split(len(pair.keys), holdout, seed)
+    count = len(pair.keys)
+    if count < 2:
+        raise ValueError(f"{count} prompt{'' if count == 1 else 's'} to tune on: a curve needs at least 2")
+    splitting, resampling = np.random.SeedSequence(seed).spawn(2)
+    tuned, held_rows = (None, None) if holdout is None else split(count, holdout, splitting)
+    if tuned is not None and held_rows is not None and (len(tuned) < 2 or not len(held_rows)):
+        raise ValueError(
+            f"holding out {holdout:g} of {count} prompts leaves {len(tuned)} to tune on and {len(held_rows)} "
+            "to measure: tuning needs at least 2, measuring at least 1"
+        )
     part = pair if tuned is None else pair.take(tuned)
     curve = part.curve(strategy)
     weak_alone = _alone(part.weak_quality, part.weak_cost, 0.0)
@@ -361,7 +375,7 @@ def tune(
     if held_rows is not None and chosen is not None:
         test = pair.take(held_rows)
         applied = apply_threshold(strategy, float(curve.threshold[chosen]), test)
-        quality, cost = bootstrap(applied, seed, resamples)
+        quality, cost = bootstrap(applied, resampling, resamples)
         held = Held(
             len(part.keys),
             len(test.keys),

@@ -284,9 +284,12 @@ def test_score_length_counts_each_prompts_tokens() -> None:
 
 def test_score_data_without_scores_suggests_scoring_the_texts() -> None:
     jsonl("texts.jsonl", [{"prompt": text, "outcomes": outcome(1, 1)} for text in TEXTS])
-    message = fails("tune", "texts.jsonl", "--quality-floor", "0.9")
+    message = fails("tune", "texts.jsonl", "--score", "data", "--quality-floor", "0.9")
     assert message.startswith("texts.jsonl: no router score for every prompt")
     assert "--score complexity" in message
+    scored = run("tune", "texts.jsonl", "--quality-floor", "0.9", "--format", "json")  # auto: the texts' complexity
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)["score"] == "complexity"
 
 
 def test_score_from_texts_needs_texts() -> None:
@@ -295,7 +298,7 @@ def test_score_from_texts_needs_texts() -> None:
     assert message == "bare.jsonl: --score length reads the prompt texts, which these outcomes lack"
     unknown = run("tune", "bare.jsonl", "--score", "tokens", "--quality-floor", "0.9")  # typer's own usage error
     assert unknown.exit_code == 2
-    assert "'tokens' is not one of 'data', 'complexity', 'length'" in unknown.stderr
+    assert "'tokens' is not one of 'auto', 'data', 'complexity', 'length'" in unknown.stderr
 
 
 # -------------------------------------------------------------------- usage errors

@@ -22,4 +22,4 @@ def test_the_example_outcomes_are_what_the_doc_says() -> None:
     outcomes = read_outcomes([REPO / "scenarios" / "outcomes" / "example.jsonl"])
     assert (outcomes.prompts, outcomes.models) == (60, ("gpt-4o-mini", "gpt-4o"))
     assert outcomes.confidence is not None
-    assert "60 prompts answered by\ngpt-4o-mini and gpt-4o" in TUNE_DOC.read_text()
+    assert "60 prompts\nanswered by gpt-4o-mini and gpt-4o" in TUNE_DOC.read_text()

@@ -30,6 +30,7 @@ class StrategyChoice(StrEnum):
 class ScoreChoice(StrEnum):
     """Where a route's scores come from (``tune``)."""
 
+    auto = "auto"
     data = "data"
     complexity = "complexity"
     length = "length"
@@ -74,7 +75,8 @@ ScoreOption = Annotated[
     typer.Option(
         "--score",
         help="Where a prompt's router score comes from: data (the outcomes' score), complexity (routecli's "
-        "complexity score of the prompt text) or length (its tokens).",
+        "complexity score of the prompt text) or length (its tokens); auto: data if the outcomes have scores, "
+        "else complexity.",
     ),
 ]
 FormatOption = Annotated[
@@ -108,7 +110,7 @@ def tune(
     ] = None,
     weak: WeakOption = None,
     strong: StrongOption = None,
-    score: ScoreOption = ScoreChoice.data,
+    score: ScoreOption = ScoreChoice.auto,
     holdout: Annotated[
         float | None,
         typer.Option(
@@ -163,32 +165,41 @@ def tune(
         check_chart_path(chart)
     data = _read(outcomes, cost, pricing)
     weak_name, strong_name = _pair(data, weak, strong)
+    chosen_score = _resolved(score.value, data, absent="data")  # data: its error says what to give instead
     target = None
     if write is not None:  # before the work: a config that cannot take the threshold fails fast
         from routecli.cli.write_threshold import check_target
 
-        target = check_target(write, strategy.value, score.value, weak_name, strong_name)
+        target = check_target(write, strategy.value, chosen_score, weak_name, strong_name)
     scorer = None
-    if write is not None and score is ScoreChoice.complexity:  # score as the config's router will
+    if write is not None and chosen_score == "complexity":  # score as the config's router will
         from routecli.router_config import load_router_config
         from routecli.routing.complexity import ComplexityRouter
 
         configured = load_router_config(write, pricing or ()).router
         scorer = configured if isinstance(configured, ComplexityRouter) else None
-    keys = _keys(data, strategy, score, weak_name, scorer)
+    keys = _keys(data, strategy, chosen_score, weak_name, scorer)
     pair = Pair.of(data, weak_name, strong_name, keys)
-    result = run_tune(
-        strategy.value,
-        pair,
-        weak=weak_name,
-        strong=strong_name,
-        score=score.value if strategy is StrategyChoice.route else "confidence",
-        floor=floor,
-        floor_relative=relative,
-        target_share=target_strong_share,
-        holdout=holdout,
-        seed=seed,
-    )
+    if holdout is not None and holdout <= 0:
+        raise InvalidValueError("--holdout: expected a share above 0 (leave it out to tune on every prompt)")
+    try:
+        result = run_tune(
+            strategy.value,
+            pair,
+            weak=weak_name,
+            strong=strong_name,
+            score=chosen_score if strategy is StrategyChoice.route else "confidence",
+            floor=floor,
+            floor_relative=relative,
+            target_share=target_strong_share,
+            holdout=holdout,
+            seed=seed,
+        )
+    except ValueError as error:
+        skipped = ", ".join(f"{reason} {count:,}" for reason, count in data.skipped.items())
+        raise InvalidValueError(
+            f"{data.source}: {error}" + (f" (rows skipped: {skipped})" if skipped else "")
+        ) from None
     result = replace(result, floor_given=quality_floor, skipped=dict(data.skipped))
 
     from routecli.render import tune_report
@@ -269,10 +280,24 @@ def _pair(data: Outcomes, weak: str | None, strong: str | None) -> tuple[str, st
     if chosen[0] == chosen[1]:
         if weak is None or strong is None:  # the default collided with the one given
             others = [model for model in data.models if model != chosen[1]]
-            chosen = (others[0], chosen[1]) if weak is None else (chosen[0], others[0])
+            cheapest = min(others, key=lambda model: float(data.total_cost()[data.column(model)]))
+            chosen = (cheapest, chosen[1]) if weak is None else (chosen[0], _best(data, others))
         else:
             raise InvalidValueError(f"--weak and --strong are both {weak}")
     return chosen
+
+
+def _resolved(score: str, data: Outcomes, absent: str) -> str:
+    """``auto``: the outcomes' own scores when they have them, else the complexity of their texts, else ``absent``."""
+    if score != "auto":
+        return score
+    return "data" if data.score is not None else "complexity" if data.texts is not None else absent
+
+
+def _best(data: Outcomes, models: list[str]) -> str:
+    """The best of ``models`` on average (ties: the cheaper), as the default strong model is chosen."""
+    quality, cost = data.mean_quality(), data.total_cost()
+    return min(models, key=lambda model: (-quality[data.column(model)], cost[data.column(model)]))
 
 
 def _keys(
@@ -336,7 +361,8 @@ def evaluate(
         typer.Option(
             "--score",
             help="The router to judge: data (the outcomes' score), complexity (routecli's complexity score of the "
-            "prompt text), length (its tokens), none; auto: data if the outcomes have scores, else complexity.",
+            "prompt text), length (its tokens), none; auto: data if the outcomes have scores, else complexity if "
+            "they have texts, else none.",
         ),
     ] = RouterScore.auto,
     chain: Annotated[
@@ -383,9 +409,7 @@ def evaluate(
         check_chart_path(chart)
     data = _read(outcomes, cost, pricing)
     weak_name, strong_name = _pair(data, weak, strong)
-    chosen_score = score.value
-    if score is RouterScore.auto:
-        chosen_score = "data" if data.score is not None else "complexity" if data.texts is not None else "none"
+    chosen_score = _resolved(score.value, data, absent="none")
     keys = None if chosen_score == "none" else _keys(data, "route", chosen_score, weak_name)
     if keys is None:
         from dataclasses import replace

@@ -60,7 +60,9 @@ def _threshold_text(value: float) -> str:
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None or math.isnan(value) else f"{value:.{digits}f}%"
+    if value is None or math.isnan(value):
+        return "—"
+    return f"{value + 0.0:.{digits}f}%".replace("-0.0%", "0.0%")  # float noise around 0 is no loss
 
 
 def _usd(value: float) -> str:
