@@ -19,7 +19,7 @@ docs/metrics.md has every formula and a worked example.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -176,6 +176,8 @@ class Evaluation:
     random: RandomLine
     cascades: tuple[JudgedCascade, ...]
     router: RouterResult | None
+    cost_span: tuple[float, float] = (0.0, 0.0)
+    """The cost range every AIQ here is taken over: the cheapest to the dearest point shown."""
 
 
 def evaluate(
@@ -202,15 +204,31 @@ def evaluate(
         keys = outcomes.score
     models = model_results(outcomes)
     chain = default_chain(outcomes) if chain is None else tuple(chain)
+    random = random_line(outcomes, weak, strong)
+    cascades = tuple(judged_cascade(outcomes, chain, epsilon) for epsilon in epsilons)
+    router = None if keys is None else router_result(outcomes, weak, strong, keys)
+    model_cost, model_quality = np.array([m.cost for m in models]), np.array([m.quality for m in models])
+    # one cost range for every AIQ of the report, so that they compare (RouterBench extends each curve to it)
+    costs = [model_cost, np.array([p.cost for p in random.points])]
+    costs += [np.array([p.cost for p in c.prefixes]) for c in cascades]
+    costs += [] if router is None else [router.curve.cost]
+    span = (float(min(c.min() for c in costs)), float(max(c.max() for c in costs)))
     return Evaluation(
         prompts=outcomes.prompts,
         source=outcomes.source,
         models=models,
-        models_aiq=aiq(np.array([m.cost for m in models]), np.array([m.quality for m in models])),
+        models_aiq=aiq(model_cost, model_quality, span),
         oracle=oracle(outcomes),
-        random=random_line(outcomes, weak, strong),
-        cascades=tuple(judged_cascade(outcomes, chain, epsilon) for epsilon in epsilons),
-        router=None if keys is None else router_result(outcomes, weak, strong, keys),
+        random=replace(
+            random,
+            aiq=aiq(np.array([p.cost for p in random.points]), np.array([p.quality for p in random.points]), span),
+        ),
+        cascades=tuple(
+            replace(c, aiq=aiq(np.array([p.cost for p in c.prefixes]), np.array([p.quality for p in c.prefixes]), span))
+            for c in cascades
+        ),
+        router=None if router is None else replace(router, aiq=aiq(router.curve.cost, router.curve.quality, span)),
+        cost_span=span,
     )
 
 
@@ -367,16 +385,29 @@ def non_decreasing_hull(cost: Floats, quality: Floats) -> tuple[Floats, Floats]:
     return np.array(hull_x), np.array(hull_y)
 
 
-def aiq(cost: Floats, quality: Floats) -> float:
-    """RouterBench's AIQ: the mean height of the non-decreasing convex hull over cost, cheapest to dearest point.
+def aiq(cost: Floats, quality: Floats, span: tuple[float, float] | None = None) -> float:
+    """RouterBench's AIQ: the mean height of the non-decreasing convex hull over cost.
 
-    Points all at one cost: the best quality there (the limit as the range shrinks).
+    Over ``span`` (low, high cost) when given, the hull extended flat beyond
+    its ends to reach it, so that curves of one report compare; else from the
+    cheapest to the dearest point. Points all at one cost: the best quality
+    there (the limit as the range shrinks).
     """
     hull_cost, hull_quality = non_decreasing_hull(cost, quality)
-    span = float(hull_cost[-1] - hull_cost[0])
-    if span <= 0:
+    if span is not None:
+        low, high = span
+        if low < hull_cost[0]:
+            hull_cost, hull_quality = (
+                np.concatenate(([low], hull_cost)),
+                np.concatenate(([hull_quality[0]], hull_quality)),
+            )
+        if high > hull_cost[-1]:
+            hull_cost = np.concatenate((hull_cost, [high]))
+            hull_quality = np.concatenate((hull_quality, [hull_quality[-1]]))
+    width = float(hull_cost[-1] - hull_cost[0])
+    if width <= 0:
         return float(hull_quality[-1])
-    return _area(hull_cost, hull_quality) / span
+    return _area(hull_cost, hull_quality) / width
 
 
 def pgr_metrics(strong_share: Floats, quality: Floats) -> PgrMetrics:

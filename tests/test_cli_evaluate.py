@@ -165,8 +165,9 @@ def test_judge_error_given() -> None:
     assert (cascade["epsilon"], cascade["chain"]) == (0.5, ["small", "large"])
     assert (cascade["quality"], cascade["cost"], cascade["cost_per_prompt"]) == pytest.approx((0.625, 12.0, 3.0))
     assert cascade["calls"] == pytest.approx([1.0, 0.5])
-    # its prefixes: small alone (4, 0.5) and the chain (12, 0.625): the mean of the line between them
-    assert cascade["aiq"] == pytest.approx(0.5625)
+    # its prefixes: small alone (4, 0.5) and the chain (12, 0.625), flat on to the report's dearest point (16):
+    # (8 · (0.5 + 0.625) / 2 + 4 · 0.625) / 12 = 7 / 12
+    assert cascade["aiq"] == pytest.approx(7 / 12)
     assert [c["epsilon"] for c in ok_json(str(four()), "--judge-error", "0", "--judge-error", "0.5")["cascades"]] == [
         0.0,
         0.5,
@@ -281,7 +282,7 @@ def test_markdown() -> None:
     assert "| small | 0.5000 | $4.00 | $1.00 |" in lines
     assert "| large | 0.7500 | $16.00 | $4.00 |" in lines
     assert "| oracle | 1.0000 | $10.00 | $2.50 |" in lines
-    assert "| small → large (0) | 1.0000 | $12.00 | 0.7500 |" in lines  # prefixes (4, 0.5), (12, 1): AIQ 0.75
+    assert "| small → large (0) | 1.0000 | $12.00 | 0.8333 |" in lines  # prefixes (4, 0.5), (12, 1), flat to 16: AIQ 10 / 12
 
 
 def test_csv() -> None:

@@ -202,7 +202,7 @@ def test_the_other_aiqs_of_the_example() -> None:
     result = evaluate(example(), epsilons=(0.0,))
     # mid (0.10, 0.4) is under cheap (0.05, 0.4) -- big (0.25, 0.6)
     assert result.models_aiq == approx(0.5)
-    assert result.cascades[0].aiq == approx(0.625)
+    assert result.cascades[0].aiq == approx(0.66)  # over the report's common cost range, 0.05 to 0.25
 
 
 def test_evaluate_defaults_and_overrides() -> None:
