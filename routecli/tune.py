@@ -321,13 +321,16 @@ class TuneResult:
     def choice(self) -> Point | None:
         return None if self.chosen is None else self.curve.point(self.chosen)
 
+    def savings_for(self, cost: float) -> float | None:
+        """What ``cost`` saves against the strong model alone on the same prompts, in percent."""
+        strong = self.strong_alone.cost
+        return (1 - cost / strong) * 100 if strong else None
+
     @property
     def savings_pct(self) -> float | None:
         """What the chosen threshold saves against the strong model alone, in percent."""
         choice = self.choice
-        if choice is None or not self.strong_alone.cost:
-            return None
-        return (1 - choice.cost / self.strong_alone.cost) * 100
+        return None if choice is None else self.savings_for(choice.cost)
 
 
 def tune(

@@ -453,6 +453,9 @@ class Marked(NamedTuple):
     quality: float
 
 
+_COMPARED_COLOUR = "#6b7280"
+
+
 def thinned(count: int, most: int = 2000) -> Sequence[int]:
     """At most ``most`` evenly spaced indexes of ``count`` points, both ends kept: a million-point line draws no
     better than two thousand."""
@@ -466,11 +469,12 @@ def curves_chart(title: str, curves: Sequence[Curve], marks: Sequence[Marked], f
     """Cost (x) against quality (y): ``tune``'s and ``evaluate``'s charts."""
     with _drawing() as fig:
         ax = fig.add_subplot()
-        for index, curve in enumerate(curves):
+        for index, curve in enumerate(curves):  # the first line is the subject; the others, dashed grey, compare
             ax.plot(
                 curve.cost,
                 curve.quality,
-                color=STRATEGY_COLOUR if index == 0 else None,
+                color=STRATEGY_COLOUR if index == 0 else _COMPARED_COLOUR,
+                linestyle="-" if index == 0 else "--",
                 linewidth=1.5,
                 label=curve.label,
             )

@@ -156,6 +156,7 @@ def evaluate_document(report: Report) -> dict[str, Any]:
             for m in result.models
         ],
         "models_aiq": result.models_aiq,
+        "aiq_cost_range": list(result.cost_span),
         "oracle": {
             "quality": result.oracle.quality,
             "cost": result.oracle.cost,

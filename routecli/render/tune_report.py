@@ -48,11 +48,6 @@ def curve_rows(result: TuneResult, rows: int = CURVE_ROWS) -> list[int]:
     return sorted(wanted)
 
 
-def _savings(result: TuneResult, cost: float) -> float | None:
-    strong = result.strong_alone.cost
-    return (1 - cost / strong) * 100 if strong else None
-
-
 def _threshold_text(value: float) -> str:
     if math.isinf(value):
         return "none" if value > 0 else "all"
@@ -75,7 +70,7 @@ def _row(result: TuneResult, point: Point) -> list[str]:
         _pct(point.strong_share * 100),
         f"{point.quality:.4f}",
         _usd(point.cost),
-        _pct(_savings(result, point.cost)),
+        _pct(result.savings_for(point.cost)),
     ]
 
 
@@ -160,7 +155,7 @@ def _number(value: float) -> float | None:
 
 
 def _point_json(result: TuneResult, point: Point) -> dict[str, Any]:
-    savings = _savings(result, point.cost)
+    savings = result.savings_for(point.cost)
     return {
         "threshold": _number(point.threshold),
         "threshold_is": _threshold_kind(point.threshold),
@@ -229,8 +224,6 @@ def tune_csv(result: TuneResult) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CURVE_COLUMNS, "chosen"])
     curve = result.curve
-    strong_cost = result.strong_alone.cost
-    savings = (1 - curve.cost / strong_cost) * 100 if strong_cost else None
     for index in range(len(curve)):
         threshold = float(curve.threshold[index])
         writer.writerow(
@@ -239,11 +232,15 @@ def tune_csv(result: TuneResult) -> str:
                 repr(float(curve.strong_share[index])),
                 repr(float(curve.quality[index])),
                 repr(float(curve.cost[index])),
-                "" if savings is None else repr(float(savings[index])),
+                _cell(result.savings_for(float(curve.cost[index]))),
                 "1" if index == result.chosen else "",
             ]
         )
     return out.getvalue()
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else repr(value)
 
 
 def tune_chart(result: TuneResult, format: ChartFormat) -> bytes:
