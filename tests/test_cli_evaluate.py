@@ -282,7 +282,8 @@ def test_markdown() -> None:
     assert "| small | 0.5000 | $4.00 | $1.00 |" in lines
     assert "| large | 0.7500 | $16.00 | $4.00 |" in lines
     assert "| oracle | 1.0000 | $10.00 | $2.50 |" in lines
-    assert "| small → large (0) | 1.0000 | $12.00 | 0.8333 |" in lines  # prefixes (4, 0.5), (12, 1), flat to 16: AIQ 10 / 12
+    # the cascade's prefixes (4, 0.5), (12, 1), flat on to 16: AIQ (8 · 0.75 + 4 · 1) / 12 = 10 / 12
+    assert "| small → large (0) | 1.0000 | $12.00 | 0.8333 |" in lines
 
 
 def test_csv() -> None:

@@ -338,7 +338,7 @@ def test_cascade_needs_the_weak_models_confidence() -> None:
     jsonl("plain.jsonl", [{"score": score, "outcomes": outcome(small, large)} for _, score, small, large, _ in ROWS])
     message = fails("tune", "plain.jsonl", "--strategy", "cascade", "--quality-floor", "0.9")
     assert message.startswith("plain.jsonl: --strategy cascade needs the weak model's confidence per answer")
-    assert "these outcomes have none" in message
+    assert "small's answers have none" in message
 
 
 def test_cascade_with_some_confidence_missing_counts_the_gaps() -> None:
@@ -351,7 +351,7 @@ def test_cascade_with_some_confidence_missing_counts_the_gaps() -> None:
         ],
     )
     message = fails("tune", "gaps.jsonl", "--strategy", "cascade", "--quality-floor", "0.9")
-    assert message == "gaps.jsonl: 2 of small's answers have no confidence"
+    assert message == "gaps.jsonl: 2 of small's answers have no confidence (the first: prompt 2)"  # ids: line numbers
 
 
 def test_an_unknown_strategy() -> None:

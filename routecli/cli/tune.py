@@ -313,18 +313,22 @@ def _keys(
         if confidence is None or np.isnan(confidence).all():
             raise InvalidValueError(
                 f"{data.source}: --strategy cascade needs the weak model's confidence per answer "
-                "(outcomes JSONL 'confidence', e.g. from replay --all-tiers); these outcomes have none"
+                f"(outcomes JSONL 'confidence', e.g. from replay --all-tiers); {weak}'s answers have none"
             )
         if np.isnan(confidence).any():
+            missing = np.flatnonzero(np.isnan(confidence))
             raise InvalidValueError(
-                f"{data.source}: {int(np.isnan(confidence).sum()):,} of {weak}'s answers have no confidence"
+                f"{data.source}: {len(missing):,} of {weak}'s answers have no confidence "
+                f"(the first: prompt {data.ids[missing[0]]})"
             )
         return confidence
     if score == "data":
         if data.score is None or np.isnan(data.score).any():
+            missing = np.arange(data.prompts) if data.score is None else np.flatnonzero(np.isnan(data.score))
+            first = f" (the first: prompt {data.ids[missing[0]]})" if len(missing) < data.prompts else ""
             raise InvalidValueError(
-                f"{data.source}: no router score for every prompt; use --score complexity or --score length "
-                "to score the prompt texts"
+                f"{data.source}: no router score for every prompt: {len(missing):,} of {data.prompts:,} have none"
+                f"{first}; use --score complexity or --score length to score the prompt texts"
             )
         return data.score
     if data.texts is None:
