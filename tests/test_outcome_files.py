@@ -537,8 +537,8 @@ def test_decision_log() -> None:
     assert data.ids == ("a", "d")
     same(data.quality, [[0, 1], [1, 0]])
     # an --all-tiers log is read as its outcomes file is written: a tier's cost is every call for its answer (the
-    # failed try of "a"'s small tier too) and its judges ("d"'s large tier: 0.0025 + 0.0009)
-    same(data.cost, [[0.0003, 0.003], [0.0004, 0.0034]])
+    # failed try of "a"'s small tier too), not its judges ("d"'s large tier: 0.0025, its 0.0009 judge left out)
+    same(data.cost, [[0.0003, 0.003], [0.0004, 0.0025]])
     same(data.confidence, [[-0.5, NAN], [NAN, -0.125]])
     same(data.score, [0.25, NAN])
     assert data.texts == ("Hi", "Be brief.\n\n2+2?")

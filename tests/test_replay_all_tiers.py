@@ -234,7 +234,7 @@ def judge_tokens(prompt: str, answer: str) -> int:
     return len(JUDGE_EVALUATOR_PROMPT.format(prompt=prompt, answer=answer)) // 4 + 1
 
 
-def test_without_expected_answers_the_evaluators_judge_and_their_judges_are_in_the_cost(
+def test_without_expected_answers_the_evaluators_judge_and_their_judges_cost_apart(
     fault_server: FaultServer, tmp_path: Path
 ) -> None:
     prompts = prompt_file(tmp_path, [{"id": "q0", "prompt": "Say something nice."}, {"id": "q1", "prompt": "Hi"}])
@@ -289,21 +289,22 @@ def test_without_expected_answers_the_evaluators_judge_and_their_judges_are_in_t
     def money(amount: Decimal) -> str:
         return format(amount.normalize(), "f")  # exact, no exponent, no trailing zeros
 
-    # q0: "Say something nice." is 19 characters, 5 tokens; each judge reply is one word
-    small = cost("small", 5, 3) + cost("large", judge_tokens("Say something nice.", "You are great"), 1)
-    medium = cost("medium", 5, 2) + cost("large", judge_tokens("Say something nice.", "Nice day"), 1)
-    large = cost("large", 5, 4) + cost("large", judge_tokens("Say something nice.", "Have a lovely day"), 1)
+    # q0: "Say something nice." is 19 characters, 5 tokens; each judge reply is one word. The judges' cost is
+    # apart from the answer's: a route never judges, a cascade judges only the answers it may escalate
+    small, small_judge = cost("small", 5, 3), cost("large", judge_tokens("Say something nice.", "You are great"), 1)
+    medium, medium_judge = cost("medium", 5, 2), cost("large", judge_tokens("Say something nice.", "Nice day"), 1)
+    large, large_judge = cost("large", 5, 4), cost("large", judge_tokens("Say something nice.", "Have a lovely day"), 1)
     # q1: "Hi" is 1 token; the failed judge call is not billed
     q1_small = cost("small", 1, 1)
-    q1_large = cost("large", 1, 3) + cost("large", judge_tokens("Hi", "Hello there friend"), 1)
+    q1_large, q1_judge = cost("large", 1, 3), cost("large", judge_tokens("Hi", "Hello there friend"), 1)
     assert run.outcomes == [
         {
             "id": "q0",
             "prompt": "Say something nice.",
             "outcomes": {
-                "small": {"quality": 1, "cost": money(small), "confidence": -0.25},
-                "medium": {"quality": 0, "cost": money(medium), "confidence": -0.25},
-                "large": {"quality": 1, "cost": money(large), "confidence": -0.25},
+                "small": {"quality": 1, "cost": money(small), "judge_cost": money(small_judge), "confidence": -0.25},
+                "medium": {"quality": 0, "cost": money(medium), "judge_cost": money(medium_judge), "confidence": -0.25},
+                "large": {"quality": 1, "cost": money(large), "judge_cost": money(large_judge), "confidence": -0.25},
             },
         },
         {
@@ -311,7 +312,7 @@ def test_without_expected_answers_the_evaluators_judge_and_their_judges_are_in_t
             "prompt": "Hi",
             "outcomes": {
                 "small": {"quality": 0, "cost": money(q1_small), "confidence": -0.25},
-                "large": {"quality": 0, "cost": money(q1_large), "confidence": -0.25},
+                "large": {"quality": 0, "cost": money(q1_large), "judge_cost": money(q1_judge), "confidence": -0.25},
             },
         },
     ]

@@ -28,9 +28,12 @@ class TierOutcome(NamedTuple):
     quality: int
     """1 when the answer was correct (or, without an expected answer, accepted by the evaluators), else 0."""
     cost: Decimal
-    """Every call made for the answer and to judge it: the answer's retries (billed ones are rare) and its judges."""
+    """Every call made for the answer: its retries (billed ones are rare). Not its judges: a route never judges,
+    and a cascade judges only the answers it may escalate, so judging is no part of a model's cost."""
     confidence: float | None
     """The answer's mean token logprob; None when the provider returned no logprobs."""
+    judge_cost: Decimal = Decimal(0)
+    """What the judge calls that judged the answer cost (no expected answer: the evaluators' judges)."""
 
 
 class OutcomesWritten(NamedTuple):
@@ -62,8 +65,10 @@ def tier_outcomes(decision: Decision) -> dict[str, TierOutcome]:
         quality = answer.correct if answer.correct is not None else answer.accepted
         if quality is None:
             continue
-        cost = sum((attempt.cost for attempt in attempts), Decimal(0))
-        outcomes[tier] = TierOutcome(int(quality), cost, None if answer.logprob is None else answer.logprob.mean)
+        cost = sum((attempt.cost for attempt in attempts if attempt.role == "answer"), Decimal(0))
+        judging = sum((attempt.cost for attempt in attempts if attempt.role != "answer"), Decimal(0))
+        confidence = None if answer.logprob is None else answer.logprob.mean
+        outcomes[tier] = TierOutcome(int(quality), cost, confidence, judging)
     return outcomes
 
 
@@ -101,6 +106,8 @@ def write_outcomes(
 
 def _outcome_json(outcome: TierOutcome) -> dict[str, Any]:
     document: dict[str, Any] = {"quality": outcome.quality, "cost": decimal_text(outcome.cost)}
+    if outcome.judge_cost:
+        document["judge_cost"] = decimal_text(outcome.judge_cost)
     if outcome.confidence is not None:
         document["confidence"] = outcome.confidence
     return document
