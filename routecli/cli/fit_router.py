@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -99,6 +98,8 @@ def _embedded_by_endpoint(
     source: str, router: EndpointEmbeddingRouter, config: RouterConfig, texts: list[str]
 ) -> tuple[EmbeddingRouter, NDArray[np.float32]]:
     """The exemplars and ``texts`` embedded by the router's endpoint (one pass); what it cost goes to stderr."""
+    from decimal import Decimal
+
     from routecli.render.numbers import counted, money
     from routecli.replay.run import embed_texts
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -229,6 +228,8 @@ def tune(
 
 def _floor(text: str) -> tuple[float, bool]:
     """``0.95`` (absolute) or ``95%`` (of the strong model's quality)."""
+    from decimal import Decimal, InvalidOperation
+
     from routecli.errors import InvalidValueError
 
     relative = text.strip().endswith("%")
@@ -246,6 +247,8 @@ def _floor(text: str) -> tuple[float, bool]:
 
 
 def _read(paths: list[Path], cost: list[str] | None, pricing: list[Path] | None) -> Outcomes:
+    from decimal import Decimal, InvalidOperation
+
     from routecli.errors import InvalidValueError
     from routecli.outcome_files import read_outcomes
     from routecli.pricing_files import load_price_files
