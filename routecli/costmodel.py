@@ -18,6 +18,7 @@ from operator import add, mul, sub
 from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.pricing import PriceSource, expected_request_cost, request_costs
+from routecli.provenance import Inputs
 from routecli.scenario import Growth, Modifiers, Scenario, Segment, SemanticCache, Strategy, StrategyType, Tier
 
 if TYPE_CHECKING:
@@ -120,6 +121,8 @@ class SimulationResult:
     forecast: tuple[ForecastMonth, ...] = ()
     monte_carlo: MonteCarloResult | None = None
     insights: tuple[str, ...] = ()
+    inputs: Inputs | None = None
+    """What the scenario and prices were read from, hashed (filled at the edge, which reads files)."""
 
     def strategy(self, name: str) -> StrategyResult:
         return next(result for result in self.strategies if result.name == name)

@@ -374,6 +374,7 @@ def price_to_json(price: ModelPrice) -> dict[str, Any]:
         "context_window": price.context_window,
         "max_output_tokens": price.max_output_tokens,
         "source": None if price.source is None else price.source.file,
+        "as_of": None if price.source is None else price.source.as_of,
     }
 
 
@@ -406,5 +407,5 @@ def price_from_json(document: Any) -> ModelPrice:
         per_request=Decimal(document.get("per_request") or 0),
         context_window=document.get("context_window"),
         max_output_tokens=document.get("max_output_tokens"),
-        source=PriceSource(document["provider"], None, "as recorded", document.get("source") or ""),
+        source=PriceSource(document["provider"], document.get("as_of"), "as recorded", document.get("source") or ""),
     )

@@ -23,6 +23,7 @@ __all__ = [
     "inline_price",
     "load_price_files",
     "load_price_table",
+    "price_table_path",
     "shipped_pricing_dir",
 ]
 
@@ -220,6 +221,15 @@ def load_price_files(extra: Sequence[Path] = (), *, shipped: bool = True) -> Pri
     for path in extra:
         add_price_file(table, path)
     return table
+
+
+def price_table_path(source: PriceSource) -> Path | None:
+    """The file ``source``'s prices were read from: a user's table as given, a shipped one in the package;
+    None for prices given inline (in a scenario or router config)."""
+    for candidate in (Path(source.file), shipped_pricing_dir() / source.file):
+        if source.file and candidate.is_file() and candidate.suffix in (".yaml", ".yml"):
+            return candidate
+    return None
 
 
 def add_price_file(table: PriceTable, path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import fnmatch
 import json
 import subprocess
 import sys
@@ -11,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from routecli.errors import InvalidValueError
+from routecli.pricing import decimal_text
+from routecli.pricing_diff import diff_prices
 from routecli.pricing_files import ShippedPrices, load_price_files, load_price_table, shipped_pricing_dir
+from routecli.pricing_import import import_litellm
 from tests.conftest import REPO, SHARED, write
 
 LITELLM = SHARED / "reference" / "litellm-1.109.1-model_prices_and_context_window.json"
@@ -43,33 +48,59 @@ def test_shipped_tables_parse_lazily() -> None:
     assert len(shipped._unparsed) == len(list(shipped_pricing_dir().glob("*.yaml"))) - 1
 
 
+def _deliberate_differences() -> list[tuple[str, str, str, str]]:
+    """docs/pricing.md's allowlist: (models pattern, field, shipped value, LiteLLM value) per row."""
+    text = (REPO / "docs" / "pricing.md").read_text()
+    section = text.split("### Deliberate differences from LiteLLM\n", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]  # below the header
+    cells = [[cell.strip().strip("`") for cell in row.strip("|").split("|")] for row in rows]
+    return [(models, field, shipped, litellm) for models, field, shipped, litellm, _why in cells]
+
+
+def _shown(value: object) -> str:
+    return "—" if value is None else decimal_text(value) if isinstance(value, Decimal) else str(value)
+
+
 @pytest.mark.skipif(not LITELLM.exists(), reason="../shared reference data is absent")
 def test_shipped_prices_match_litellm_reference() -> None:
+    """Each shipped table against an import of its LiteLLM provider: any difference must be on the allowlist.
+
+    The import takes the table's own as_of, so models LiteLLM retires by then drop out as they do from the
+    shipped tables; every shipped model must pair with an imported one, by id or alias.
+    """
     reference = json.loads(LITELLM.read_text())
-    per_million = Decimal(1_000_000)
-
-    def scaled(entry: dict[str, object], key: str) -> Decimal | None:
-        value = entry.get(key)
-        return None if value is None else Decimal(repr(value)) * per_million
-
+    allowed = _deliberate_differences()
+    renamed = {shipped: litellm for _, field, shipped, litellm in allowed if field == "provider"}
+    found: list[tuple[str, str, str, str]] = []
     checked = 0
-    for model in load_price_files():
-        entry = next((reference[name] for name in (model.id, *model.aliases) if name in reference), None)
-        if entry is None:
-            prefixed = {"groq": "groq/", "together": "together_ai/"}.get(model.provider, "")
-            entry = reference.get(model.id.replace(f"{model.provider}/", prefixed, 1))
-        assert entry is not None, f"{model.id} is not in the LiteLLM reference"
-        assert model.standard.input == scaled(entry, "input_cost_per_token"), model.id
-        assert model.standard.output == scaled(entry, "output_cost_per_token"), model.id
-        assert model.standard.cached_input == scaled(entry, "cache_read_input_token_cost"), model.id
-        if model.batch is not None:
-            assert model.batch.input == scaled(entry, "input_cost_per_token_batches"), model.id
-            assert model.batch.output == scaled(entry, "output_cost_per_token_batches"), model.id
-        if model.long_context is not None:
-            suffix = f"_above_{model.long_context.above_tokens // 1000}k_tokens"
-            assert model.long_context.rates.input == scaled(entry, f"input_cost_per_token{suffix}"), model.id
-        assert model.context_window == entry.get("max_input_tokens"), model.id
-        checked += 1
+    for provider in sorted(PROVIDERS):
+        shipped = [model for model in load_price_files() if model.provider == provider]
+        assert shipped[0].source is not None
+        litellm = renamed.get(provider, provider)
+        imported = import_litellm(
+            reference,
+            as_of=dt.date.fromisoformat(shipped[0].source.as_of or ""),
+            source="reference",
+            providers=[litellm],
+            modes=["chat", "embedding"],
+        )
+        diff = diff_prices(shipped, imported.tables[litellm])
+        assert not diff.removed, f"not in the LiteLLM reference: {[model.id for model in diff.removed]}"
+        found += [(model.id, "provider", provider, litellm) for model in shipped if litellm != provider]
+        found += [
+            (change.old.id, field.field, _shown(field.old), _shown(field.new))
+            for change in diff.changed
+            for field in change.changes
+        ]
+        checked += len(shipped)
+
+    def allows(row: tuple[str, str, str, str], difference: tuple[str, str, str, str]) -> bool:
+        return fnmatch.fnmatchcase(difference[0], row[0]) and row[1:] == difference[1:]
+
+    unexplained = [difference for difference in found if not any(allows(row, difference) for row in allowed)]
+    stale = [row for row in allowed if not any(allows(row, difference) for difference in found)]
+    assert not unexplained, "differences from LiteLLM not listed in docs/pricing.md: " + repr(unexplained)
+    assert not stale, "docs/pricing.md lists differences that no longer exist: " + repr(stale)
     assert checked >= 60
 
 

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from routecli import __version__
-from routecli.cli import fit_router, pricing, replay, scaffold, simulate, tune, whatif
+from routecli.cli import check, diff, fit_router, pricing, replay, scaffold, simulate, tune, whatif
 from routecli.errors import RouteCliError
 
 if TYPE_CHECKING:
@@ -79,6 +79,8 @@ fit_router.register(app)
 tune.register(app)
 pricing.register(app)
 scaffold.register(app)
+diff.register(app)
+check.register(app)
 
 
 def main() -> None:

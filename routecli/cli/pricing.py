@@ -1,18 +1,47 @@
-"""``routecli pricing list|show``: the price tables routecli knows."""
+"""``routecli pricing list|show|diff|import``: the price tables routecli knows, compared and brought up to date."""
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from routecli.cli.output import FORMAT_HELP, OutputFormat, emit
 from routecli.cli.simulate import PricingOption
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    import datetime as dt
 
-pricing_app = typer.Typer(help="Browse the price tables (shipped, plus any --pricing files).", no_args_is_help=True)
+    from routecli.pricing import ModelPrice
+    from routecli.pricing_import import ImportResult
+
+__all__ = ["DiffFormat", "ImportMode", "register"]
+
+pricing_app = typer.Typer(
+    help="Browse, compare and import price tables (shipped, plus any --pricing files).", no_args_is_help=True
+)
+import_app = typer.Typer(help="Convert another tool's price list into routecli price tables.", no_args_is_help=True)
+pricing_app.add_typer(import_app, name="import")
+
+
+class ImportMode(StrEnum):
+    """LiteLLM modes priced by the token (routecli.pricing_import.IMPORT_MODES)."""
+
+    chat = "chat"
+    completion = "completion"
+    embedding = "embedding"
+    responses = "responses"
+
+
+class DiffFormat(StrEnum):
+    """Formats of ``pricing diff``."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
 
 
 @pricing_app.command("list")
@@ -88,6 +117,223 @@ def show_model(
         markdown=lambda: prices.price_list_markdown([price]),
         csv=lambda: prices.price_list_csv([price]),
     )
+
+
+@pricing_app.command("diff")
+def diff_tables(
+    old: Annotated[
+        Path, typer.Argument(help="The old price table, or a folder of them.", show_default=False, metavar="OLD")
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="The new price table, or a folder of them.", show_default=False, metavar="NEW")
+    ],
+    format: Annotated[
+        DiffFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format [default: from --output's suffix (.json, .md), else table].",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Compare two price tables: each changed field (old → new, percent), models added and removed.
+
+    Models pair up by id or alias. Differences are not failures: the exit code
+    is 0 whatever changed (2 only for unreadable or invalid tables).
+
+    \b
+    Examples:
+      routecli pricing diff old.yaml new.yaml
+      routecli pricing diff pricing/ imported/ --format markdown -o prices.md
+    """
+    from routecli.cli.output import check_outputs, write_renderable, write_text
+    from routecli.pricing_diff import diff_prices
+    from routecli.render import prices
+
+    check_outputs(inputs=[old, new], outputs=[output], format=None)
+    diff = diff_prices(_load_prices(old), _load_prices(new))
+    by_suffix = {".json": DiffFormat.json, ".md": DiffFormat.markdown}
+    chosen = format or (by_suffix.get(output.suffix.lower()) if output else None) or DiffFormat.table
+    if chosen is DiffFormat.table:
+        write_renderable(prices.price_diff_renderable(diff, str(old), str(new)), output)
+    elif chosen is DiffFormat.json:
+        write_text(prices.price_diff_json(diff, str(old), str(new)), output)
+    else:
+        write_text(prices.price_diff_markdown(diff, str(old), str(new)), output)
+
+
+def _load_prices(path: Path) -> list[ModelPrice]:
+    """The models of one price table, or of every ``*.yaml`` table in a folder (no id in two of them)."""
+    from routecli.errors import InputFileError
+    from routecli.pricing_files import ShippedPrices, load_price_table
+
+    if not path.is_dir():
+        return load_price_table(path)
+    models = list(ShippedPrices(path))
+    if not models:
+        raise InputFileError("no price tables (*.yaml) in this folder", source=str(path))
+    return models
+
+
+@import_app.command("litellm")
+def import_litellm(
+    file: Annotated[
+        Path,
+        typer.Argument(help="LiteLLM's model_prices_and_context_window.json.", show_default=False, metavar="FILE"),
+    ],
+    provider: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--provider",
+            "-p",
+            metavar="NAME",
+            help="Only this litellm_provider (openai, anthropic, gemini, together_ai, …); repeat for several "
+            "[default: every provider].",
+            show_default=False,
+        ),
+    ] = None,
+    mode: Annotated[
+        list[ImportMode] | None,
+        typer.Option(
+            "--mode", help="Only entries of this mode; repeat for several [default: chat].", show_default=False
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="When the prices were taken, YYYY-MM-DD [default: today]."),
+    ] = None,
+    include_retired: Annotated[
+        bool, typer.Option("--include-retired", help="Keep models whose deprecation_date is on or before --as-of.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file; for several providers, a folder to write one PROVIDER.yaml each into.",
+        ),
+    ] = None,
+) -> None:
+    """Turn LiteLLM's per-token price list into routecli price tables (per 1M tokens).
+
+    FILE is LiteLLM's model_prices_and_context_window.json. One table per
+    provider: one --provider goes to stdout or -o FILE; several (or all) need
+    -o DIR. Entries routecli cannot price are skipped, and counted by reason on
+    stderr.
+
+    \b
+    Examples:
+      routecli pricing import litellm prices.json -p openai -o openai.yaml
+      routecli pricing import litellm prices.json --mode embedding -o tables/
+    """
+    from routecli.errors import InputError, InvalidValueError
+    from routecli.pricing_import import import_litellm as convert
+    from routecli.render.prices import import_summary
+
+    date = _date_option(as_of)
+    chosen = list(dict.fromkeys(provider or ()))
+    modes = [m.value for m in mode or [ImportMode.chat]]
+    source = f"LiteLLM {file.name}"
+    document = _read_json(file)
+    try:
+        result = convert(
+            document,
+            as_of=date,
+            source=source,
+            providers=chosen,
+            modes=modes,
+            include_retired=include_retired,
+        )
+    except InputError as error:
+        raise error.located(str(file), None) from None
+    if not result.tables:
+        sys.stderr.write(import_summary(result))
+        raise InvalidValueError(f"nothing to import with --mode {', '.join(modes)} (skipped entries above)")
+    table = _TableWriter(result, date.isoformat(), source)
+    if len(chosen) == 1 and not (output and output.is_dir()):
+        table.write_one(chosen[0], output)
+    else:
+        table.write_folder(chosen, output)
+    sys.stderr.write(import_summary(result))
+
+
+def _date_option(text: str | None) -> dt.date:
+    import datetime as dt
+
+    from routecli.errors import InvalidValueError
+
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValueError(f"expected a date (YYYY-MM-DD), got {text!r}", path=("--as-of",)) from None
+
+
+def _read_json(path: Path) -> Any:
+    import json
+
+    from routecli.errors import InputFileError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFileError("file not found", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(f"cannot read the file: {error}", source=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputFileError(f"not valid JSON: {error.msg}", source=str(path), line=error.lineno) from None
+
+
+class _TableWriter:
+    """Writes an import's tables: one to stdout or a file, or each into a folder."""
+
+    def __init__(self, result: ImportResult, as_of: str, source: str) -> None:
+        self.result = result
+        self.as_of = as_of
+        self.source = source
+
+    def text(self, provider: str) -> str:
+        from routecli.pricing_import import price_table_yaml
+
+        return price_table_yaml(provider, self.result.tables[provider], as_of=self.as_of, source=self.source)
+
+    def write_one(self, provider: str, output: Path | None) -> None:
+        from routecli.cli.output import write_text
+
+        write_text(self.text(provider), output)
+        where = f" to {output}" if output else ""
+        count = len(self.result.tables[provider])
+        print(f"{provider}: {count:,} model{'' if count == 1 else 's'}{where}", file=sys.stderr)
+
+    def write_folder(self, chosen: list[str], output: Path | None) -> None:
+        import re
+
+        from routecli.cli.output import write_text
+        from routecli.errors import InputFileError, InvalidValueError
+
+        if output is None:
+            raise InvalidValueError(
+                "several providers make several tables: give -o DIR to write one PROVIDER.yaml each, or one --provider",
+                path=("--output",),
+            )
+        if output.exists() and not output.is_dir():
+            raise InputFileError("is a file; for several providers give a folder", source=str(output))
+        try:
+            output.mkdir(exist_ok=True)
+        except OSError as error:
+            raise InputFileError(f"cannot make the folder: {error.strerror}", source=str(output)) from None
+        for provider in self.result.tables:
+            write_text(self.text(provider), output / f"{re.sub(r'[^A-Za-z0-9._-]', '_', provider)}.yaml")
+        count = sum(len(models) for models in self.result.tables.values())
+        print(f"{len(self.result.tables):,} tables, {count:,} models, written to {output}", file=sys.stderr)
+        empty = [provider for provider in chosen if provider not in self.result.tables]
+        if empty:
+            print(f"nothing to import for: {', '.join(empty)}", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TextIO
 
 import typer
 
@@ -18,11 +19,15 @@ if TYPE_CHECKING:
     from routecli.prompts import Prompt
     from routecli.replay.records import Attempt, Decision, RunInfo
     from routecli.replay.report import ReplayReport
+    from routecli.report_diff import TierDrift, TierShares
     from routecli.router_config import RouterConfig
 
 __all__ = ["register"]
 
 EXIT_FAILED = 1
+EXIT_DRIFT = 1
+DEFAULT_TOLERANCE = Decimal(10)
+"""Percentage points a tier's share of prompts may move from --baseline's."""
 EXIT_CODES = {"budget": 3, "interrupted": 130, "terminated": 143}
 """Exit codes of runs that stopped early, by why."""
 STOP_REASONS = {
@@ -45,6 +50,19 @@ def _usd(text: str) -> Decimal:
         raise typer.BadParameter(f"expected an amount in USD such as 25 or 2.50, got {text!r}") from None
     if not value.is_finite() or value < 0:
         raise typer.BadParameter(f"expected an amount of at least 0, got {text!r}")
+    return value
+
+
+def _points(text: str) -> Decimal:
+    """Percentage points, as written (10 or 10%)."""
+    from decimal import InvalidOperation
+
+    try:
+        value = Decimal(text.strip().rstrip("%"))
+    except InvalidOperation:
+        raise typer.BadParameter(f"expected percentage points such as 10 or 2.5, got {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise typer.BadParameter(f"expected percentage points of at least 0, got {text!r}")
     return value
 
 
@@ -85,6 +103,26 @@ def replay(
     output_tokens: Annotated[
         int, typer.Option("--output-tokens", min=0, help="Output tokens assumed per answer with --dry-run.")
     ] = DEFAULT_OUTPUT_TOKENS,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="BASE.json",
+            help="With --dry-run: a replay JSON report to compare each tier's share of prompts with; exit code 1 "
+            "when one moved more than --tolerance.",
+            show_default=False,
+        ),
+    ] = None,
+    tolerance: Annotated[
+        Decimal | None,
+        typer.Option(
+            "--tolerance",
+            parser=_points,
+            metavar="PCT",
+            help="Percentage points a tier's share of prompts may move from --baseline's [default: 10].",
+            show_default=False,
+        ),
+    ] = None,
     all_tiers: Annotated[
         bool,
         typer.Option(
@@ -146,8 +184,13 @@ def replay(
     against the prompt's expected answer, else by the cascade's evaluators,
     and the outcomes file feeds `routecli tune` and `routecli evaluate`.
 
+    --dry-run --baseline BASE.json compares each tier's share of prompts
+    with an earlier report's: a router change that moves traffic between
+    tiers by more than --tolerance points exits 1.
+
     Exit codes: 0 every prompt was answered, 1 some got no answer (with
-    --all-tiers: from some tier), 2 bad config or prompts, 3 --max-spend
+    --all-tiers: from some tier; with --baseline: a tier's share moved more
+    than --tolerance), 2 bad config, prompts or baseline, 3 --max-spend
     reached, 130 interrupted, 143 terminated (finished results stay in the
     log; --resume continues).
 
@@ -156,6 +199,7 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml
       routecli replay prompts.jsonl -c router.yaml --sample 200 --seed 1 --concurrency 16
       routecli replay prompts.jsonl -c router.yaml --dry-run
+      routecli replay prompts.jsonl -c router.yaml --dry-run --baseline base.json --tolerance 5
       routecli replay prompts.jsonl -c router.yaml --format json -o report.json
       routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
     """
@@ -163,9 +207,11 @@ def replay(
     from routecli.replay.run import default_run_dir, run_info
     from routecli.router_config import check_labels, load_router_config
 
-    inputs = (prompts, config, *(pricing or ()))
+    inputs = (prompts, config, *(pricing or ()), *((baseline,) if baseline is not None else ()))
     check_outputs(inputs=inputs, outputs=(log, outcomes, output), format=format)
     _check_modes(dry_run=dry_run, resume=resume, max_spend=max_spend, all_tiers=all_tiers, outcomes=outcomes)
+    _check_baseline(dry_run=dry_run, baseline=baseline, tolerance=tolerance)
+    base_shares = None if baseline is None else _baseline_shares(baseline)  # a bad baseline stops the run first
     router_config = load_router_config(config, pricing or ())
     prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
     check_labels(prompt_file, router_config)
@@ -199,7 +245,16 @@ def replay(
             with DecisionLog(log, run) as written:
                 for decision in decisions:
                     written.write(decision)
-        _emit_report(run, decisions, format, output, log)
+        built = _emit_report(run, decisions, format, output, log)
+        if base_shares is not None:
+            from routecli.render.replay_json import replay_document
+            from routecli.report_diff import entry_shares, tier_drift
+
+            head = entry_shares(replay_document(built), "this run")
+            drift = tier_drift(base_shares, head, DEFAULT_TOLERANCE if tolerance is None else tolerance)
+            _emit_drift(drift, sys.stdout if output is not None or format is None else sys.stderr)
+            if not drift.passed:
+                raise typer.Exit(EXIT_DRIFT)
         return
     from routecli.replay.run import provider_keys, replay_prompts
 
@@ -295,6 +350,47 @@ def _check_modes(
         raise InvalidValueError("--all-tiers judges real answers: it cannot be a --dry-run")
     if outcomes is not None and not all_tiers:
         raise InvalidValueError("--outcomes is written by --all-tiers runs only")
+
+
+def _check_baseline(*, dry_run: bool, baseline: Path | None, tolerance: Decimal | None) -> None:
+    from routecli.errors import InvalidValueError
+
+    if baseline is not None and not dry_run:
+        raise InvalidValueError(
+            "--baseline compares a --dry-run's routing with an earlier report's: add --dry-run "
+            "(a paid replay's spend compares with routecli diff or routecli check --baseline)"
+        )
+    if tolerance is not None and baseline is None:
+        raise InvalidValueError("--tolerance is the drift allowed from --baseline: give --baseline too")
+
+
+def _baseline_shares(path: Path) -> TierShares:
+    """The baseline report's prompts per tier; errors name the file."""
+    from routecli.cli.diff import read_report
+    from routecli.report_diff import entry_shares
+
+    return entry_shares(read_report(path), str(path))
+
+
+def _emit_drift(drift: TierDrift, stream: TextIO) -> None:
+    """A line per tier that moved more than the tolerance, else one that none did; under Actions, annotations."""
+    from routecli.render.check_report import escape_data, escape_property
+
+    tolerance = f"{drift.tolerance.normalize():f}"
+    lines = [f"Note: {note}" for note in drift.notes]
+    for shift in drift.drifted:
+        lines.append(
+            f"Drift: {shift.tier} {float(shift.old):.1f}% → {float(shift.new):.1f}% "
+            f"({float(shift.change):+.1f} points, tolerance {tolerance})"
+        )
+    if drift.passed:
+        lines.append(f"No tier's share moved more than {tolerance} points")
+    stream.write("".join(line + "\n" for line in lines))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        title = escape_property("routecli replay --baseline")
+        for line in lines:
+            if line.startswith("Drift: "):
+                stream.write(f"::error title={title}::{escape_data(line)}\n")
 
 
 def _check_judgeable(selected: Sequence[Prompt], config: RouterConfig, prompts: Path) -> None:
@@ -398,7 +494,7 @@ def _cache_phrase(cache: tuple[float, str | None] | None) -> str:
 
 def _rates(price: dict[str, Any]) -> dict[str, Any]:
     """The parts of a price that bill a request (not where it was read from)."""
-    return {key: value for key, value in price.items() if key not in ("source", "aliases", "provider")}
+    return {key: value for key, value in price.items() if key not in ("source", "as_of", "aliases", "provider")}
 
 
 def report(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +12,9 @@ from routecli.cli.output import FORMAT_HELP, OutputFormat, emit
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    from routecli.pricing import PriceSource
+    from routecli.provenance import Inputs
 
 __all__ = ["register"]
 
@@ -80,7 +84,7 @@ def simulate(
     source = read_scenario(scenario, pricing or ())
     built = source.build()
     result = run_simulation(built)
-    result = replace(result, insights=insights(source, result))
+    result = replace(result, insights=insights(source, result), inputs=_inputs(scenario, result.price_sources))
     if samples is not None:
         from routecli.montecarlo import run_monte_carlo
 
@@ -116,6 +120,15 @@ def simulate(
         return simulation_csv(result)
 
     emit(format, output, table=table, json=json, markdown=markdown, csv=csv, html=html)
+
+
+def _inputs(scenario: Path, sources: Sequence[PriceSource]) -> Inputs:
+    """The scenario and every price-table file its prices came from, hashed (inline prices are the scenario's)."""
+    from routecli.pricing_files import price_table_path
+    from routecli.provenance import PRICE_TABLE, hash_inputs
+
+    tables = [path for source in sources if (path := price_table_path(source)) is not None]
+    return hash_inputs([("scenario", scenario), *((PRICE_TABLE, table) for table in tables)])
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""Price tables for people (rich, Markdown) and machines (JSON, CSV)."""
+"""Price tables, their differences and imports, for people (rich, Markdown) and machines (JSON, CSV)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,21 @@ from rich.table import Table
 from rich.text import Text
 
 from routecli.pricing import ModelPrice, TokenRates, price_to_json
+from routecli.pricing_diff import FieldChange, FieldValue, PriceDiff
+from routecli.pricing_import import ImportResult
 from routecli.render.markdown import markdown_table
-from routecli.render.numbers import decimal_str
+from routecli.render.numbers import counted, decimal_str, fixed
 from routecli.render.terminal import compact_table
 
 __all__ = [
+    "CHANGE_HEADERS",
+    "LISTED_HEADERS",
     "PRICE_HEADERS",
+    "import_summary",
     "model_renderable",
+    "price_diff_json",
+    "price_diff_markdown",
+    "price_diff_renderable",
     "price_list_csv",
     "price_list_json",
     "price_list_markdown",
@@ -165,3 +173,127 @@ def model_renderable(price: ModelPrice) -> RenderableType:
         as_of = f", as of {price.source.as_of}" if price.source.as_of else ""
         lines.append(Text(f"source: {price.source.file}{as_of} — {price.source.source}", style="dim"))
     return Group(*lines)
+
+
+CHANGE_HEADERS = ("Model", "Field", "Old", "New", "Change")
+LISTED_HEADERS = ("Model", "Input", "Output", "Context")
+
+
+def _value(value: FieldValue) -> str:
+    if value is None:
+        return "—"
+    return decimal_str(value) if isinstance(value, Decimal) else f"{value:,}"
+
+
+def _percent(change: FieldChange) -> str:
+    """``+20%``, ``-12.5%``, ``-0.0015%``; a dash where there is no nonzero old value to compare with."""
+    percent = change.percent
+    if percent is None:
+        return "—"
+    if abs(percent) < Decimal("0.1"):
+        return f"{percent:+.2g}%"
+    return f"{fixed(percent, 1):+.1f}".removesuffix(".0") + "%"
+
+
+def _change_cells(change: FieldChange) -> list[str]:
+    return [change.field, _value(change.old), _value(change.new), _percent(change)]
+
+
+def _listed_row(price: ModelPrice) -> list[str]:
+    rates = price.standard
+    return [price.id, _plain(rates.input), _plain(rates.output), _tokens(price.context_window)]
+
+
+def _diff_counts(diff: PriceDiff) -> str:
+    return (
+        f"{len(diff.changed)} changed, {len(diff.added)} added, {len(diff.removed)} removed, "
+        f"{diff.unchanged} unchanged (USD per 1M tokens)"
+    )
+
+
+def _changed_table(diff: PriceDiff) -> Table:
+    """Each changed model on a row of its own, its changed fields below it."""
+    rows = [["  " + cells[0], *cells[1:]] for model in diff.changed for cells in map(_change_cells, model.changes)]
+    table = compact_table(f"Changed: {counted(len(diff.changed), 'model')}", CHANGE_HEADERS[1:], rows)
+    for model in diff.changed:
+        table.add_row(Text(model.name, style="bold"))
+        for change in model.changes:
+            cells = _change_cells(change)
+            table.add_row("  " + cells[0], *cells[1:])
+    return table
+
+
+def price_diff_renderable(diff: PriceDiff, old: str, new: str) -> RenderableType:
+    """Changed fields model by model, then the models added and removed."""
+    tables: list[RenderableType] = [_changed_table(diff)] if diff.changed else []
+    for title, models in (("Added", diff.added), ("Removed", diff.removed)):
+        if models:
+            rows = [_listed_row(model) for model in models]
+            table = compact_table(f"{title}: {counted(len(models), 'model')}", LISTED_HEADERS, rows)
+            for row in rows:
+                table.add_row(*row)
+            tables.append(table)
+    heading = Text(f"Prices {old} → {new}: {_diff_counts(diff)}", style="bold")
+    return Group(heading, *([Text(""), *tables] if tables else []))  # each table ends in a blank line
+
+
+def price_diff_markdown(diff: PriceDiff, old: str, new: str) -> str:
+    """The difference as Markdown, for a pull request that updates a price table."""
+    parts = [f"## Prices `{old}` → `{new}`", "", _diff_counts(diff) + ".", ""]
+    if diff.changed:
+        rows = [
+            [model.name if index == 0 else "", *_change_cells(change)]
+            for model in diff.changed
+            for index, change in enumerate(model.changes)
+        ]
+        parts += ["### Changed", "", markdown_table(CHANGE_HEADERS, rows, right_from=2), ""]
+    for title, models in (("Added", diff.added), ("Removed", diff.removed)):
+        if models:
+            rows = [[m.provider, *price_row(m)] for m in models]
+            parts += [f"### {title}", "", markdown_table(["Provider", *PRICE_HEADERS], rows, right_from=2), ""]
+    return "\n".join(parts)
+
+
+def _json_value(value: FieldValue) -> str | int | None:
+    return decimal_str(value) if isinstance(value, Decimal) else value
+
+
+def price_diff_json(diff: PriceDiff, old: str, new: str) -> str:
+    """The difference for machines: money as exact decimal strings, percentages rounded to 4 decimals."""
+    changed = [
+        {
+            "id": model.old.id,
+            "new_id": model.new.id,
+            "provider": model.new.provider,
+            "changes": [
+                {
+                    "field": change.field,
+                    "old": _json_value(change.old),
+                    "new": _json_value(change.new),
+                    "percent": None if change.percent is None else float(fixed(change.percent, 4)),
+                }
+                for change in model.changes
+            ],
+        }
+        for model in diff.changed
+    ]
+    document = {
+        "old": old,
+        "new": new,
+        "unchanged": diff.unchanged,
+        "changed": changed,
+        "added": [price_to_json(model) for model in diff.added],
+        "removed": [price_to_json(model) for model in diff.removed],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def import_summary(result: ImportResult) -> str:
+    """What an import left out or approximated, counted by reason (for stderr)."""
+    lines = []
+    for title, counts in (("skipped", result.skipped), ("approximated", result.approximated)):
+        if counts:
+            total = sum(counts.values())
+            lines.append(f"{title} {total:,} {'entry' if total == 1 else 'entries'}:")
+            lines += [f"  {count:>6,}  {reason}" for reason, count in counts.items()]
+    return "".join(line + "\n" for line in lines)

@@ -7,7 +7,9 @@ from typing import Any
 
 from routecli import __version__
 from routecli.metrics import Percentiles
+from routecli.provenance import inputs_to_json
 from routecli.render.numbers import decimal_str
+from routecli.render.report_json import INPUTS_SCHEMA
 from routecli.replay.report import (
     CacheStats,
     Counterfactual,
@@ -121,6 +123,7 @@ REPLAY_REPORT_SCHEMA: dict[str, Any] = {
             "output_tokens_assumed": {"type": ["integer", "null"], "minimum": 0},
             "currency": {"const": "USD"},
             "prompts_selected": _COUNT,
+            "inputs": INPUTS_SCHEMA,
             "stopped": {"enum": ["budget", "interrupted", "terminated", None]},
             "retries": _COUNT,
             "fallbacks": {"type": "object", "additionalProperties": _COUNTS},
@@ -250,6 +253,7 @@ def replay_document(report: ReplayReport) -> dict[str, Any]:
         "output_tokens_assumed": run.output_tokens_assumed,
         "currency": "USD",
         "prompts_selected": run.prompt_count,
+        "inputs": None if run.inputs is None else inputs_to_json(run.inputs),
         "stopped": report.stopped,
         "retries": report.retries,
         "fallbacks": report.fallbacks,

@@ -9,9 +9,11 @@ from typing import Any
 from routecli import __version__
 from routecli.costmodel import SimulationResult, StrategyResult
 from routecli.pricing import price_to_json
+from routecli.provenance import inputs_to_json
 from routecli.render.numbers import decimal_str
 
 __all__ = [
+    "INPUTS_SCHEMA",
     "REPORT_SCHEMA",
     "SCALAR_FIELDS",
     "SCHEMA_VERSION",
@@ -80,6 +82,29 @@ SCALAR_FIELDS = tuple(
 """Strategy fields with one value each, in report order (the CSV's columns)."""
 
 
+INPUTS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "required": ["files", "prices_sha256", "setup_sha256"],
+            "properties": {
+                "files": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["role", "path", "sha256"],
+                        "properties": {"sha256": {"type": ["string", "null"]}},
+                    },
+                },
+                "prices_sha256": {"type": "string"},
+                "setup_sha256": {"type": "string"},
+            },
+        },
+    ]
+}
+"""What a report was computed from (``routecli.provenance``): null when it was not recorded."""
+
 REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "routecli simulation report",
@@ -134,6 +159,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "properties": {"as_of": {"type": ["string", "null"]}},
             },
         },
+        "inputs": INPUTS_SCHEMA,
         "warnings": {"type": "array", "items": {"type": "string"}},
         "insights": {"type": "array", "items": {"type": "string"}},
         "forecast": {
@@ -258,6 +284,7 @@ def simulation_document(result: SimulationResult) -> dict[str, Any]:
             {"provider": source.provider, "as_of": source.as_of, "source": source.source, "file": source.file}
             for source in result.price_sources
         ],
+        "inputs": None if result.inputs is None else inputs_to_json(result.inputs),
         "warnings": list(result.warnings),
         "insights": list(result.insights),
         "forecast": _forecast_document(result),

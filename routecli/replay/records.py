@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from routecli.cascade import LogprobStats, Verdict
 from routecli.pricing import ModelPrice, decimal_text, price_from_json, price_to_json
+from routecli.provenance import Inputs, inputs_from_json, inputs_to_json
 from routecli.routing import RouteDecision
 
 if TYPE_CHECKING:
@@ -171,6 +172,8 @@ class RunInfo:
     """The semantic cache's threshold; None when the run had no cache."""
     cache_embedder: str | None = None
     """How the cache embedded prompts (``router_config.embedder_label``); None without a cache."""
+    inputs: Inputs | None = None
+    """The router config, prompt file and price tables, hashed; None in logs written before they were."""
     all_tiers: bool = False
     """``--all-tiers``: every prompt was asked of every tier, with no routing, escalation or cache."""
 
@@ -235,6 +238,7 @@ def run_to_json(run: RunInfo) -> dict[str, Any]:
         "cache": None
         if run.cache_similarity is None
         else {"similarity": run.cache_similarity, "embedder": run.cache_embedder},
+        "inputs": None if run.inputs is None else inputs_to_json(run.inputs),
         "invalid_lines": [{"line": line, "error": error} for line, error in run.invalid_lines],
         "tiers": [
             {"name": t.name, "provider": t.provider, "model": t.model, "price": price_to_json(t.price)}
@@ -324,6 +328,7 @@ def run_from_json(document: Mapping[str, Any]) -> RunInfo:
         limit=(document.get("selection") or {}).get("limit"),
         cache_similarity=None if document.get("cache") is None else float(document["cache"]["similarity"]),
         cache_embedder=None if document.get("cache") is None else document["cache"].get("embedder"),
+        inputs=None if document.get("inputs") is None else inputs_from_json(document["inputs"]),
     )
 
 

@@ -22,6 +22,7 @@ from routecli.routing import ROUTER_ENCODING
 from routecli.tokens import encoding
 
 if TYPE_CHECKING:
+    from routecli.provenance import Inputs
     from routecli.providers.anthropic import AnthropicProvider
     from routecli.providers.openai import OpenAIProvider
     from routecli.replay.calls import Embedded
@@ -72,8 +73,22 @@ def run_info(
         limit=limit,
         cache_similarity=None if cache is None else cache.similarity,
         cache_embedder=None if cache is None else embedder_label(cache.embedder),
+        inputs=_inputs(config, prompt_file.path),
         all_tiers=all_tiers,
     )
+
+
+def _inputs(config: RouterConfig, prompts: Path) -> Inputs:
+    """The router config, the prompt file and every price-table file a tier's or embedder's price came from."""
+    from routecli.pricing_files import price_table_path
+    from routecli.provenance import PRICE_TABLE, hash_inputs
+
+    prices = [tier.price for tier in config.tiers.values()] + [
+        embedder.price for embedder in endpoint_embedders(config)
+    ]
+    tables = [path for price in prices if price.source is not None and (path := price_table_path(price.source))]
+    files = [("router config", Path(config.source)), ("prompts", prompts)] if config.source else [("prompts", prompts)]
+    return hash_inputs([*files, *((PRICE_TABLE, table) for table in tables)])
 
 
 def default_run_dir(prompts: Path, now: dt.datetime | None = None) -> Path:

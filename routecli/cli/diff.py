@@ -1,0 +1,119 @@
+"""``routecli diff``: what a change does to cost, from two JSON reports written before and after it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from routecli.cli.simulate import OutputOption
+
+__all__ = ["DiffFormat", "read_report", "register"]
+
+
+class DiffFormat(StrEnum):
+    """What a diff is written as: no CSV, no HTML."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+_FORMAT_HELP = "Output format [default: from --output's suffix (.json, .md), else table]."
+_HOW_TO_WRITE = "routecli simulate, replay or report with --format json"
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; errors name the file (and the line of a JSON syntax error)."""
+    import json
+
+    from routecli.errors import InputFileError, InvalidValueError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFileError("report not found", source=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputFileError(
+            f"not a JSON report: the file is not UTF-8 text (write one with {_HOW_TO_WRITE})", source=str(path)
+        ) from None
+    except OSError as error:
+        raise InputFileError(f"cannot read the report: {error.strerror or error}", source=str(path)) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidValueError(f"not valid JSON: {error.msg}", source=str(path), line=error.lineno) from None
+    if not isinstance(document, dict):
+        raise InvalidValueError(f"expected a JSON object, the report of {_HOW_TO_WRITE}", source=str(path))
+    return document
+
+
+def _format(chosen: DiffFormat | None, output: Path | None) -> DiffFormat:
+    """The format asked for, else the one ``output``'s suffix names (.json, .md), else a table."""
+    if chosen is not None:
+        return chosen
+    suffix = "" if output is None else output.suffix.lower()
+    if suffix in (".csv", ".html", ".htm"):
+        from routecli.errors import InputFileError
+
+        raise InputFileError(
+            f"a diff is written as table, json or markdown (.json, .md), not {suffix}", source=str(output)
+        )
+    return {".json": DiffFormat.json, ".md": DiffFormat.markdown}.get(suffix, DiffFormat.table)
+
+
+def diff(
+    base: Annotated[
+        Path,
+        typer.Argument(help="The JSON report from before the change.", show_default=False, metavar="BASE"),
+    ],
+    head: Annotated[
+        Path,
+        typer.Argument(help="The JSON report from after it, of the same kind.", show_default=False, metavar="HEAD"),
+    ],
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            "--strategy",
+            "-s",
+            help="Simulations: the strategy whose monthly cost the verdict is about [default: each report's cheapest].",
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[DiffFormat | None, typer.Option("--format", "-f", help=_FORMAT_HELP, show_default=False)] = None,
+    output: OutputOption = None,
+) -> None:
+    """Compare two JSON reports: what each strategy or tier cost before and after a change.
+
+    BASE and HEAD are both reports of `routecli simulate --format json`, or both of
+    `routecli replay` / `routecli report --format json`. Prints the change per
+    strategy (or tier) and per model as +$X (old → new) and +N%, and what was
+    added or removed. `--format markdown` writes a pull-request comment whose
+    hidden first line, <!-- routecli-diff -->, lets CI find and update it
+    (docs/ci.md). Exits 0 whatever changed; 2 on bad input.
+
+    \b
+    Examples:
+      routecli diff base.json head.json
+      routecli diff base.json head.json --format markdown -o comment.md
+      routecli diff base.json head.json --strategy routed --format json
+    """
+    from routecli.cli.output import check_outputs, write_renderable, write_text
+    from routecli.render.diff_report import diff_json, diff_markdown, diff_renderable
+    from routecli.report_diff import diff_reports
+
+    chosen = _format(format, output)
+    check_outputs(inputs=(base, head), outputs=(output,), format=None)
+    result = diff_reports(read_report(base), read_report(head), strategy=strategy, sources=(str(base), str(head)))
+    if chosen is DiffFormat.table:
+        write_renderable(diff_renderable(result), output)
+    elif chosen is DiffFormat.json:
+        write_text(diff_json(result), output)
+    else:
+        write_text(diff_markdown(result), output)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(diff)

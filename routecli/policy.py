@@ -1,0 +1,661 @@
+"""Cost and quality policies checked against a report: the rules, the figures they read, and the verdicts.
+
+Data flows one way: a simulate or replay report (JSON data, already loaded) →
+``report_figures`` → ``Report``; rules from limit flags (``flag_rule``) or a
+policy file (``read_policy``) → ``check_report`` → ``CheckResult``, with one
+``Outcome`` per rule and strategy. Nothing here prints or exits: ``routecli
+check`` does that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from routecli.errors import InvalidValueError, KeyPath
+from routecli.render.numbers import decimal_str, fixed, money, percent, plain_number
+from routecli.spec import Choice, Field, List, Obj, Spec, Str, closest, describe, to_decimal
+
+__all__ = [
+    "CHECKS",
+    "FLAGS",
+    "POLICY_SPEC",
+    "CheckName",
+    "CheckResult",
+    "Figures",
+    "Limit",
+    "Origin",
+    "Outcome",
+    "Report",
+    "Rule",
+    "Severity",
+    "Status",
+    "build_policy",
+    "check_report",
+    "flag_rule",
+    "parse_limit",
+    "read_policy",
+    "report_figures",
+]
+
+CheckName = Literal[
+    "max_monthly", "max_increase", "min_savings", "min_quality", "max_escalation_rate", "max_p95_latency_ms"
+]
+Severity = Literal["error", "warning"]
+Status = Literal["passed", "failed", "warned"]
+ReportKind = Literal["simulation", "replay"]
+
+CHECKS: tuple[CheckName, ...] = (
+    "max_monthly",
+    "max_increase",
+    "min_savings",
+    "min_quality",
+    "max_escalation_rate",
+    "max_p95_latency_ms",
+)
+"""Every limit a rule can set, in the order they are checked (policy-file keys)."""
+
+FLAGS: dict[CheckName, str] = {check: "--" + check.replace("_", "-") for check in CHECKS}
+"""The command-line flag of each check."""
+
+_EXPECTED: dict[CheckName, str] = {
+    "max_monthly": "an amount in USD of at least 0, like 5000",
+    "max_increase": "a percentage like 10% or an amount in USD like 500",
+    "min_savings": "a percentage of at most 100, like 20 or 20%",
+    "min_quality": "a share from 0 to 1, like 0.85, or a percentage like 85%",
+    "max_escalation_rate": "a share from 0 to 1, like 0.2, or a percentage like 20%",
+    "max_p95_latency_ms": "milliseconds of at least 0, like 2000",
+}
+_DOC: dict[CheckName, str] = {
+    "max_monthly": "Highest monthly cost in USD (simulate reports and scenarios).",
+    "max_increase": "Highest rise of monthly cost (a replay's total spend) over --baseline: 10% or USD.",
+    "min_savings": "Lowest savings against the baseline strategy (a replay: against all on its top tier), in %.",
+    "min_quality": "Lowest quality (a replay: accuracy), a share from 0 to 1 or a percentage.",
+    "max_escalation_rate": "Highest share of requests escalated, from 0 to 1 or a percentage.",
+    "max_p95_latency_ms": "Highest 95th-percentile latency in ms (simulate: needs --samples).",
+}
+_HUNDRED = Decimal(100)
+
+
+# ----------------------------------------------------------------- rules
+
+
+class Limit(NamedTuple):
+    """A check's limit; ``percent`` tells a ``max_increase`` of 10% from one of $10."""
+
+    value: Decimal
+    percent: bool = False
+
+
+class Origin(NamedTuple):
+    """Where a rule was written, so that a rule the report cannot be held to is reported there."""
+
+    source: str | None = None
+    path: KeyPath = ()
+    """``("rules", 2)`` in a policy file; empty for a flag."""
+    line: int | None = None
+    """The line of the rule's limit key."""
+    strategy_line: int | None = None
+
+
+class Rule(NamedTuple):
+    """One limit, on every strategy of a report or on the one named."""
+
+    check: CheckName
+    limit: Limit
+    name: str | None = None
+    """The policy file's name for the rule; ``None`` for a limit flag."""
+    strategy: str | None = None
+    severity: Severity = "error"
+    origin: Origin = Origin()
+
+    @property
+    def label(self) -> str:
+        """``max_monthly, rule 'monthly budget'``, or the flag: ``--max-monthly``."""
+        return FLAGS[self.check] if self.name is None else f"{self.check}, rule {self.name!r}"
+
+    def error(self, message: str, key: str) -> InvalidValueError:
+        """An input error about the rule's ``strategy`` or limit key, located where the rule was written."""
+        origin = self.origin
+        line = origin.strategy_line if key == "strategy" else origin.line
+        if self.name is None:
+            return InvalidValueError(message, path=("--strategy",) if key == "strategy" else (FLAGS[self.check],))
+        return InvalidValueError(message, source=origin.source, line=line, path=(*origin.path, key))
+
+
+def parse_limit(check: CheckName, value: Any, path: KeyPath) -> Limit:
+    """A limit as typed on the command line or written in a policy file: a number, or text like ``10%``."""
+    is_percent = isinstance(value, str) and value.strip().endswith("%")
+    number = _limit_number(value)
+    if number is not None and check in ("min_quality", "max_escalation_rate"):
+        share = number / _HUNDRED if is_percent else number
+        if 0 <= share <= 1:
+            return Limit(share)
+    elif number is not None and check == "min_savings":
+        if number <= _HUNDRED:
+            return Limit(number, percent=True)
+    elif number is not None and number >= 0 and not (is_percent and check != "max_increase"):
+        return Limit(number, percent=is_percent)
+    raise InvalidValueError(f"expected {_EXPECTED[check]}, got {describe(value)}", path=path)
+
+
+def _limit_number(value: Any) -> Decimal | None:
+    """The number in ``5000``, ``"$5,000"`` or ``"10%"``; ``None`` when there is none."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        number = to_decimal(value)
+    elif isinstance(value, str):
+        text = value.strip().removesuffix("%").removeprefix("$").replace(",", "").strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def flag_rule(check: CheckName, text: str, strategy: str | None = None) -> Rule:
+    """The rule a limit flag sets, such as ``--max-increase 10%``; ``strategy`` from ``--strategy``."""
+    return Rule(check, parse_limit(check, text, (FLAGS[check],)), strategy=strategy)
+
+
+class _LimitSpec(Spec):
+    """A check's limit in a policy file: a number, or text like ``10%`` where a percentage is meant."""
+
+    def __init__(self, check: CheckName) -> None:
+        self.check_name = check
+        self.doc = _DOC[check]
+
+    def accepts_type(self, value: Any) -> bool:
+        return isinstance(value, (int, float, Decimal, str)) and not isinstance(value, bool)
+
+    def expected(self) -> str:
+        return _EXPECTED[self.check_name]
+
+    def check(self, value: Any, path: KeyPath) -> Limit:
+        return parse_limit(self.check_name, value, path)
+
+    def json_schema(self) -> dict[str, Any]:
+        percentage = {"type": "string", "pattern": r"^\s*-?[0-9]+(\.[0-9]+)?\s*%\s*$"}
+        if self.check_name in ("max_monthly", "max_p95_latency_ms"):
+            return self._with_doc({"type": "number", "minimum": 0})
+        return self._with_doc({"anyOf": [{"type": "number"}, percentage]})
+
+
+_RULE = Obj(
+    {
+        "name": Field(Str(doc="What the rule is called in messages."), required=True),
+        "strategy": Field(Str(doc="The one strategy the rule applies to; without it, every strategy.")),
+        "severity": Field(
+            Choice(("error", "warning"), doc="warning: reported, never fails the check."), default="error"
+        ),
+        **{check: Field(_LimitSpec(check)) for check in CHECKS},
+    },
+    doc="Named limits; each limit key set is checked on its own.",
+)
+
+POLICY_SPEC: Spec = Obj(
+    {"rules": Field(List(_RULE, min_items=1, doc="The rules to check."), required=True)},
+    title="routecli policy",
+    doc="Limits `routecli check` holds a report to (docs/ci.md).",
+)
+"""The shape of a policy file."""
+
+
+def build_policy(
+    data: Any, source: str | None = None, line_of: Callable[[KeyPath], int | None] | None = None
+) -> list[Rule]:
+    """The rules of a loaded policy file; ``line_of`` gives each rule's line for later errors."""
+    checked = POLICY_SPEC.check(data, ())
+    rules = []
+    for index, item in enumerate(checked["rules"]):
+        path: KeyPath = ("rules", index)
+        limits = [check for check in CHECKS if item[check] is not None]
+        if not limits:
+            raise InvalidValueError("a rule needs a limit: one of " + ", ".join(CHECKS), path=path)
+        strategy_line = line_of((*path, "strategy")) if line_of else None
+        for check in limits:
+            origin = Origin(source, path, line_of((*path, check)) if line_of else None, strategy_line)
+            rules.append(Rule(check, item[check], item["name"], item["strategy"], item["severity"], origin))
+    return rules
+
+
+def read_policy(path: Path) -> list[Rule]:
+    """Read and validate a policy file; errors name the file, line and key."""
+    from routecli.loading import read_yaml  # yaml only when a policy file is used
+
+    document = read_yaml(path, "policy file")
+    return document.build(lambda data: build_policy(data, document.name, document.line_of))
+
+
+# ----------------------------------------------------------------- figures
+
+
+class Figures(NamedTuple):
+    """What one strategy (or a replay's one setup) measured, by check; a figure the report lacks says why."""
+
+    name: str
+    values: Mapping[CheckName, Decimal]
+    unknown: Mapping[CheckName, str]
+    is_baseline: bool = False
+
+
+class Report(NamedTuple):
+    """The figures of a simulate or replay report, as rules read them."""
+
+    kind: ReportKind
+    title: str
+    """``simulation 'Support assistant'`` or ``replay of prompts.jsonl (route, dry run)``."""
+    strategies: tuple[Figures, ...]
+    savings_against: str
+    """What ``min_savings`` is measured against: ``all-heavy`` or ``all on large``."""
+    requests: int | None = None
+    """A replay's prompts: spends of replays of different prompts do not compare."""
+
+    def names(self) -> list[str]:
+        return [strategy.name for strategy in self.strategies]
+
+
+def report_figures(document: Any) -> Report:
+    """The figures of a loaded simulate (``kind: simulation``) or replay report; other JSON is an input error."""
+    if not isinstance(document, Mapping):
+        raise InvalidValueError(
+            f"expected a routecli simulate or replay report (a JSON object), got {describe(document)}"
+        )
+    kind = document.get("kind")
+    if kind not in ("simulation", "replay"):
+        got = f"a {kind!r} report" if isinstance(kind, str) else "no report kind" if kind is None else describe(kind)
+        raise InvalidValueError(
+            f"expected a simulate or replay report (kind 'simulation' or 'replay'), got {got}", path=("kind",)
+        )
+    version = document.get("schema_version")
+    if version != 1:
+        raise InvalidValueError(
+            f"this routecli reads reports of schema_version 1, got {describe(version)}", path=("schema_version",)
+        )
+    return _simulation(document) if kind == "simulation" else _replay(document)
+
+
+def _simulation(document: Mapping[str, Any]) -> Report:
+    percentiles: dict[str, Decimal] = {}
+    spread = document.get("monte_carlo")
+    if spread is not None:
+        for index, item in enumerate(
+            _items(_get(spread, "strategies", ("monte_carlo",)), ("monte_carlo", "strategies"))
+        ):
+            where = ("monte_carlo", "strategies", index)
+            percentiles[_text(_get(item, "name", where), (*where, "name"))] = _number(
+                _get(item, "latency_p95_ms", where), (*where, "latency_p95_ms")
+            )
+    no_percentiles = "only a Monte Carlo run (--samples) estimates latency percentiles"
+    strategies = []
+    for index, item in enumerate(_items(_get(document, "strategies", ()), ("strategies",))):
+        path: KeyPath = ("strategies", index)
+        name = _text(_get(item, "name", path), (*path, "name"))
+        values: dict[CheckName, Decimal] = {
+            "max_monthly": _money(_get(item, "monthly_cost", path), (*path, "monthly_cost")),
+            "max_escalation_rate": _number(_get(item, "escalation_rate", path), (*path, "escalation_rate")),
+        }
+        values["max_increase"] = values["max_monthly"]
+        unknown: dict[CheckName, str] = {}
+        _known(
+            values,
+            unknown,
+            "min_savings",
+            _get(item, "savings_vs_baseline_pct", path),
+            (*path, "savings_vs_baseline_pct"),
+            "the baseline costs nothing",
+        )
+        _known(
+            values,
+            unknown,
+            "min_quality",
+            _get(item, "quality", path),
+            (*path, "quality"),
+            "the scenario gives no quality for a model answering part of the traffic",
+        )
+        if name in percentiles:
+            values["max_p95_latency_ms"] = percentiles[name]
+        else:
+            unknown["max_p95_latency_ms"] = no_percentiles
+        strategies.append(Figures(name, values, unknown, _get(item, "baseline", path) is True))
+    scenario = _text(_get(document, "scenario", ()), ("scenario",))
+    baseline = _text(_get(document, "baseline", ()), ("baseline",))
+    return Report("simulation", f"simulation {scenario!r}", tuple(strategies), baseline)
+
+
+def _replay(document: Mapping[str, Any]) -> Report:
+    setup = _text(_get(document, "setup", ()), ("setup",))
+    dry_run = _get(document, "dry_run", ()) is True
+    all_tiers = document.get("all_tiers") is True
+    requests = _get(document, "requests", ())
+    if not isinstance(requests, int) or isinstance(requests, bool):
+        raise InvalidValueError(f"expected a whole number, got {describe(requests)}", path=("requests",))
+    values: dict[CheckName, Decimal] = {"max_increase": _money(_get(document, "total_spend", ()), ("total_spend",))}
+    unknown: dict[CheckName, str] = {}
+    not_replayed = "no prompts were replayed"
+    top = _get(_get(document, "counterfactual", ()), "top", ("counterfactual",))
+    savings_against = "the top tier"
+    if top is None:
+        unknown["min_savings"] = "no prompt was answered"
+    else:
+        savings_against = "all on " + _text(
+            _get(top, "tier", ("counterfactual", "top")), ("counterfactual", "top", "tier")
+        )
+        path: KeyPath = ("counterfactual", "top", "savings_pct")
+        _known(
+            values,
+            unknown,
+            "min_savings",
+            _get(top, "savings_pct", path[:-1]),
+            path,
+            "the top tier would have cost nothing",
+        )
+    quality = _get(document, "quality", ())
+    if quality is None:
+        unknown["min_quality"] = "no replayed prompt had an expected answer"
+    else:
+        values["min_quality"] = _number(_get(quality, "accuracy", ("quality",)), ("quality", "accuracy"))
+    why_no_escalation = (
+        "a dry run does not escalate"
+        if dry_run
+        else "an all-tiers run does not escalate"
+        if all_tiers
+        else not_replayed
+    )
+    _known(
+        values,
+        unknown,
+        "max_escalation_rate",
+        _get(document, "escalation_rate", ()),
+        ("escalation_rate",),
+        why_no_escalation,
+    )
+    latency = _get(document, "latency_ms", ())
+    if latency is None:
+        unknown["max_p95_latency_ms"] = "a dry run measures no latency" if dry_run else not_replayed
+    else:
+        values["max_p95_latency_ms"] = _number(_get(latency, "p95", ("latency_ms",)), ("latency_ms", "p95"))
+    prompts = Path(_text(_get(document, "prompts", ()), ("prompts",))).name
+    title = f"replay of {prompts} ({setup}{', dry run' if dry_run else ''})"
+    return Report("replay", title, (Figures(setup, values, unknown),), savings_against, requests)
+
+
+def _known(
+    values: dict[CheckName, Decimal],
+    unknown: dict[CheckName, str],
+    check: CheckName,
+    value: Any,
+    path: KeyPath,
+    why_null: str,
+) -> None:
+    if value is None:
+        unknown[check] = why_null
+    else:
+        values[check] = _number(value, path)
+
+
+def _get(mapping: Any, key: str, path: KeyPath) -> Any:
+    if not isinstance(mapping, Mapping):
+        raise InvalidValueError(f"expected an object, got {describe(mapping)}", path=path)
+    if key not in mapping:
+        raise InvalidValueError(f"missing key {key!r}: is this a routecli report?", path=path)
+    return mapping[key]
+
+
+def _items(value: Any, path: KeyPath) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise InvalidValueError(f"expected a non-empty list, got {describe(value)}", path=path)
+    return value
+
+
+def _text(value: Any, path: KeyPath) -> str:
+    if not isinstance(value, str):
+        raise InvalidValueError(f"expected text, got {describe(value)}", path=path)
+    return value
+
+
+def _number(value: Any, path: KeyPath) -> Decimal:
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        number = to_decimal(value)
+        if number.is_finite():
+            return number
+    raise InvalidValueError(f"expected a number, got {describe(value)}", path=path)
+
+
+def _money(value: Any, path: KeyPath) -> Decimal:
+    """An exact amount, written as a decimal string as reports write money."""
+    if isinstance(value, str):
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            amount = Decimal("NaN")
+        if amount.is_finite():
+            return amount
+    raise InvalidValueError(f'expected an amount as a decimal string like "12.5", got {describe(value)}', path=path)
+
+
+# ----------------------------------------------------------------- verdicts
+
+
+class Outcome(NamedTuple):
+    """One rule on one strategy: passed, failed or (severity warning, or nothing to compare with) warned."""
+
+    rule: Rule
+    strategy: str
+    status: Status
+    actual: Decimal | None
+    """In the limit's unit; ``None`` when the report has no such figure."""
+    message: str
+    """``route: monthly cost $5,210.00 is over the $5,000.00 budget (max_monthly, rule 'monthly budget')``."""
+    shown_actual: str
+    shown_limit: str
+
+
+class CheckResult(NamedTuple):
+    """Every rule's outcome on every strategy it applies to, in rule order."""
+
+    report: Report
+    outcomes: tuple[Outcome, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+
+    @property
+    def warned(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == "warned"]
+
+
+def check_report(report: Report, rules: Sequence[Rule], baseline: Report | None = None) -> CheckResult:
+    """Hold ``report`` to ``rules``; ``baseline`` is what ``max_increase`` compares with.
+
+    A rule without ``strategy`` applies to every strategy (``min_savings`` skips the
+    baseline strategy, whose savings are measured against itself). Equal to the limit
+    passes. A figure the report lacks fails the rule, saying why.
+    """
+    _check_inputs(report, rules, baseline)
+    outcomes = []
+    for rule in rules:
+        for figures in report.strategies:
+            if rule.strategy is not None and figures.name != rule.strategy:
+                continue
+            if rule.strategy is None and rule.check == "min_savings" and figures.is_baseline:
+                continue
+            outcomes.append(_outcome(rule, figures, report, baseline))
+    return CheckResult(report, tuple(outcomes), tuple(_notes(report, rules, baseline)))
+
+
+def _check_inputs(report: Report, rules: Sequence[Rule], baseline: Report | None) -> None:
+    """Rules the report cannot be held to are input errors, reported where the rule was written."""
+    names = report.names()
+    for rule in rules:
+        if rule.strategy is not None and rule.strategy not in names:
+            message = f"no strategy {rule.strategy!r} in the {report.kind} report; it has " + ", ".join(names)
+            if near := closest(rule.strategy, names):
+                message += f"; did you mean {near[0]!r}?"
+            raise rule.error(message, "strategy")
+        if rule.check == "max_monthly" and report.kind == "replay":
+            raise rule.error(
+                "a replay report's total_spend is for the prompts it replayed, not a month: check a replay with "
+                "--max-increase against a baseline replay, and monthly cost on a simulate report or scenario",
+                rule.check,
+            )
+        if rule.check == "max_increase" and baseline is None:
+            raise rule.error(
+                "max_increase compares with a baseline report: give one with --baseline BASE.json", rule.check
+            )
+    if baseline is not None and baseline.kind != report.kind:
+        raise InvalidValueError(
+            f"--baseline is a {baseline.kind} report and REPORT a {report.kind} report: compare a report with one "
+            "of its own kind"
+        )
+
+
+def _notes(report: Report, rules: Sequence[Rule], baseline: Report | None) -> list[str]:
+    if baseline is None:
+        return []
+    if not any(rule.check == "max_increase" for rule in rules):
+        return ["--baseline is only read by max_increase rules; none was given"]
+    notes = []
+    if report.kind == "replay" and baseline.requests != report.requests:
+        notes.append(
+            f"the baseline replayed {baseline.requests} prompts and this report {report.requests}: "
+            "their total spends cover different prompts"
+        )
+    if report.kind == "replay" and baseline.strategies[0].name != report.strategies[0].name:
+        notes.append(f"the baseline's setup was {baseline.strategies[0].name}, this one's {report.strategies[0].name}")
+    return notes
+
+
+def _outcome(rule: Rule, figures: Figures, report: Report, baseline: Report | None) -> Outcome:
+    check = rule.check
+    if check == "max_increase":
+        return _increase(rule, figures, report, baseline)
+    limit = rule.limit.value
+    if check not in figures.values:
+        text = f"no {_NOUNS[check]} to check: {figures.unknown[check]}"
+        return _verdict(rule, figures.name, False, None, text, "—", _SHOW[check](limit))
+    actual = figures.values[check]
+    passed = actual >= limit if check.startswith("min_") else actual <= limit
+    shown_actual, shown_limit = _shown(actual, limit, _SHOW[check], _EXACT[check])
+    sentence, if_passed, if_failed = _SENTENCES[check]
+    verdict = if_passed if passed else if_failed
+    text = sentence.format(actual=shown_actual, limit=shown_limit, verdict=verdict, against=report.savings_against)
+    return _verdict(rule, figures.name, passed, actual, text, shown_actual, shown_limit)
+
+
+def _increase(rule: Rule, figures: Figures, report: Report, baseline: Report | None) -> Outcome:
+    assert baseline is not None  # _check_inputs refuses max_increase without one
+    noun = "monthly cost" if report.kind == "simulation" else "total spend"
+    limit = rule.limit
+    shown_limit = percent(limit.value) if limit.percent else money(limit.value)
+    if report.kind == "replay":
+        before_figures: Figures | None = baseline.strategies[0]
+    else:
+        before_figures = next((item for item in baseline.strategies if item.name == figures.name), None)
+    if before_figures is None:
+        text = f"not in the baseline report, so its {noun} has nothing to compare with"
+        return _with_label(rule, figures.name, "warned", None, text, "—", shown_limit)
+    before, after = before_figures.values["max_increase"], figures.values["max_increase"]
+    rise = after - before
+    if limit.percent and not before:
+        if after:
+            text = f"{noun} rose from nothing to {money(after)} against the baseline, more than any percentage"
+            return _verdict(rule, figures.name, False, None, text, "—", shown_limit)
+        actual = Decimal(0)
+    else:
+        actual = rise / before * _HUNDRED if limit.percent else rise
+    show, exact = (percent, _exact_percent) if limit.percent else (money, _exact_money)
+    shown_actual, shown_limit = _shown(abs(actual), limit.value, show, exact)
+    passed = actual <= limit.value
+    moved = f"rose {shown_actual}" if rise > 0 else f"fell {shown_actual}" if rise < 0 else "is unchanged"
+    verdict = "within" if passed else "over"
+    text = (
+        f"{noun} {moved} against the baseline ({money(before)} → {money(after)}), {verdict} the {shown_limit} allowed"
+    )
+    return _verdict(rule, figures.name, passed, actual, text, ("-" if rise < 0 else "") + shown_actual, shown_limit)
+
+
+def _verdict(
+    rule: Rule, strategy: str, passed: bool, actual: Decimal | None, text: str, shown_actual: str, shown_limit: str
+) -> Outcome:
+    status: Status = "passed" if passed else "warned" if rule.severity == "warning" else "failed"
+    return _with_label(rule, strategy, status, actual, text, shown_actual, shown_limit)
+
+
+def _with_label(
+    rule: Rule, strategy: str, status: Status, actual: Decimal | None, text: str, shown_actual: str, shown_limit: str
+) -> Outcome:
+    return Outcome(rule, strategy, status, actual, f"{strategy}: {text} ({rule.label})", shown_actual, shown_limit)
+
+
+# ----------------------------------------------------------------- how figures read
+
+
+def _shown(
+    actual: Decimal, limit: Decimal, show: Callable[[Decimal], str], exact: Callable[[Decimal], str]
+) -> tuple[str, str]:
+    """Both figures rounded for reading, or exact where rounding would make a miss look like the limit."""
+    pair = show(actual), show(limit)
+    if pair[0] == pair[1] and actual != limit:
+        return exact(actual), exact(limit)
+    return pair
+
+
+def _exact_percent(value: Decimal) -> str:
+    return f"{decimal_str(value)}%"
+
+
+def _exact_money(value: Decimal) -> str:
+    return ("-$" if value < 0 else "$") + decimal_str(abs(value))
+
+
+def _share(value: Decimal) -> str:
+    return percent(value * _HUNDRED)
+
+
+def _quality(value: Decimal) -> str:
+    return f"{fixed(value, 3):.3f}"
+
+
+def _milliseconds(value: Decimal) -> str:
+    return f"{plain_number(value)} ms"
+
+
+_NOUNS: dict[CheckName, str] = {
+    "max_monthly": "monthly cost",
+    "min_savings": "savings",
+    "min_quality": "quality",
+    "max_escalation_rate": "escalation rate",
+    "max_p95_latency_ms": "p95 latency",
+}
+_SENTENCES: dict[CheckName, tuple[str, str, str]] = {
+    "max_monthly": ("monthly cost {actual} is {verdict} the {limit} budget", "within", "over"),
+    "min_savings": ("saves {actual} against {against}, {verdict} the {limit} minimum", "at least", "under"),
+    "min_quality": ("quality {actual} {verdict} the {limit} minimum", "meets", "is under"),
+    "max_escalation_rate": ("escalation rate {actual} is {verdict} the {limit} maximum", "within", "over"),
+    "max_p95_latency_ms": ("p95 latency {actual} is {verdict} the {limit} maximum", "within", "over"),
+}
+"""Each check's sentence, and its verdict words when the figure passes and when it fails."""
+_SHOW: dict[CheckName, Callable[[Decimal], str]] = {
+    "max_monthly": money,
+    "min_savings": percent,
+    "min_quality": _quality,
+    "max_escalation_rate": _share,
+    "max_p95_latency_ms": _milliseconds,
+}
+_EXACT: dict[CheckName, Callable[[Decimal], str]] = {
+    "max_monthly": _exact_money,
+    "min_savings": _exact_percent,
+    "min_quality": decimal_str,
+    "max_escalation_rate": lambda value: _exact_percent(value * _HUNDRED),
+    "max_p95_latency_ms": lambda value: f"{decimal_str(value)} ms",
+}

@@ -1,0 +1,627 @@
+"""Two JSON reports of the same kind side by side: each figure before and after, and what came or went.
+
+``routecli diff`` reads two reports of ``routecli simulate`` (or two of ``routecli
+replay``/``report``), written before and after a change, so a pull request shows
+what the change does to cost. This module is the pure part: parsed JSON in, a
+``ReportDiff`` out. Money is read from the reports' exact decimal strings into
+``Decimal`` (never a float), so every change is exact; other numbers go through
+their shortest decimal form, so 0.91 − 0.9 is 0.01.
+
+Malformed input raises ``InvalidValueError`` naming the report (``sources``) and
+the key path, e.g. ``head.json: strategies[1].monthly_cost: expected …``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal, NamedTuple
+
+from routecli.errors import InvalidValueError, KeyPath
+
+__all__ = [
+    "READABLE_VERSIONS",
+    "Entry",
+    "Figure",
+    "Group",
+    "Headline",
+    "InputsChanged",
+    "Kind",
+    "ReportDiff",
+    "Row",
+    "TierDrift",
+    "TierShares",
+    "TierShift",
+    "Unit",
+    "diff_reports",
+    "entry_shares",
+    "report_kind",
+    "tier_drift",
+]
+
+Kind = Literal["simulation", "replay"]
+Unit = Literal["usd", "count", "ratio", "ms"]
+Group = Literal["strategy", "model", "total", "tier"]
+"""Simulations have ``strategy`` and ``model`` rows (a strategy's spend on a tier); replays ``total`` and ``tier``."""
+
+READABLE_VERSIONS: dict[str, int] = {"simulation": 1, "replay": 1}
+"""The report kinds, and the ``schema_version`` of each whose fields this module knows."""
+
+_MONEY_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_UNITS: dict[str, Unit] = {
+    "monthly_cost": "usd",
+    "savings_vs_baseline": "usd",
+    "quality": "ratio",
+    "latency_p95_ms": "ms",
+    "spend": "usd",
+    "requests": "count",
+    "answered": "count",
+    "escalation_rate": "ratio",
+}
+_HOW_TO_WRITE = {"simulation": "routecli simulate --format json", "replay": "routecli replay/report --format json"}
+
+
+class Figure(NamedTuple):
+    """One number in the base report (``old``) and the head report (``new``); None where a report has no value."""
+
+    metric: str
+    unit: Unit
+    old: Decimal | None
+    new: Decimal | None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.old is None or self.new is None:
+            return None
+        return self.new - self.old
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        """The change as a percentage of the old value's size; None from 0, where no percentage means anything."""
+        change = self.change
+        if change is None or self.old is None or not self.old:
+            return None
+        return change / abs(self.old) * 100
+
+
+class Row(NamedTuple):
+    """A strategy, tier or strategy's spend on a model that both reports have, figure by figure.
+
+    ``strategy`` is a ``model`` row's strategy; ``model`` the model id (old, new) of a
+    ``model`` or ``tier`` row, which a change may have swapped.
+    """
+
+    group: Group
+    name: str
+    figures: tuple[Figure, ...]
+    strategy: str | None = None
+    model: tuple[str | None, str | None] | None = None
+
+    def figure(self, metric: str) -> Figure | None:
+        return next((figure for figure in self.figures if figure.metric == metric), None)
+
+
+class Entry(NamedTuple):
+    """A strategy, tier or strategy's model that only one report has, with what it costs there."""
+
+    group: Group
+    name: str
+    cost: Decimal
+    strategy: str | None = None
+    model: str | None = None
+
+
+class Headline(NamedTuple):
+    """The number the verdict is about: a replay's total spend, or a strategy's monthly cost.
+
+    ``strategies`` are the simulations' strategies compared (base's, head's): each
+    report's cheapest (``cheapest``) unless one was named.
+    """
+
+    figure: Figure
+    strategies: tuple[str, str] | None = None
+    cheapest: bool = False
+
+
+class InputsChanged(NamedTuple):
+    """Which inputs differ, from the digests both reports recorded: the price tables, the rest (the setup)."""
+
+    prices: bool
+    setup: bool
+
+
+class ReportDiff(NamedTuple):
+    """What changed from the base report to the head report."""
+
+    kind: Kind
+    sources: tuple[str, str]
+    names: tuple[str, str]
+    """The scenarios' names (simulations) or router configs (replays), base and head."""
+    headline: Headline
+    rows: tuple[Row, ...]
+    added: tuple[Entry, ...]
+    removed: tuple[Entry, ...]
+    baseline: str | None
+    """The head simulation's baseline strategy."""
+    inputs_changed: InputsChanged | None
+    """None unless both reports recorded their inputs."""
+    notes: tuple[str, ...]
+
+
+class _Item(NamedTuple):
+    """One row of one report, before matching: its figures' values by metric."""
+
+    group: Group
+    name: str
+    values: dict[str, Decimal | None]
+    cost_metric: str
+    strategy: str | None = None
+    model: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None, str]:
+        return self.group, self.strategy, self.name
+
+
+class _Report(NamedTuple):
+    """What a diff needs of one report."""
+
+    kind: Kind
+    name: str
+    items: tuple[_Item, ...]
+    baseline: str | None
+    requests: Decimal
+    dry_run: bool
+    digests: tuple[str, str] | None
+
+
+class _Reader:
+    """Typed access to one report's JSON; every failure names the report and the key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, message: str, path: KeyPath) -> InvalidValueError:
+        return InvalidValueError(message, source=self.source, path=path)
+
+    def get(self, mapping: Mapping[str, Any], key: str, path: KeyPath) -> Any:
+        if key not in mapping:
+            raise self.fail("missing", (*path, key))
+        return mapping[key]
+
+    def mapping(self, value: Any, path: KeyPath) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(f"expected an object, got {_shown(value)}", path)
+        return value
+
+    def array(self, value: Any, path: KeyPath) -> Sequence[Any]:
+        if not isinstance(value, list):
+            raise self.fail(f"expected a list, got {_shown(value)}", path)
+        return value
+
+    def text(self, value: Any, path: KeyPath) -> str:
+        if not isinstance(value, str):
+            raise self.fail(f"expected a string, got {_shown(value)}", path)
+        return value
+
+    def money(self, value: Any, path: KeyPath) -> Decimal:
+        if not isinstance(value, str) or not _MONEY_TEXT.fullmatch(value):
+            raise self.fail(f'expected an amount as a decimal string such as "12.5", got {_shown(value)}', path)
+        return Decimal(value)
+
+    def number(self, value: Any, path: KeyPath) -> Decimal | None:
+        """A JSON number or null, as its shortest decimal form (so 0.1 stays 0.1)."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise self.fail(f"expected a number or null, got {_shown(value)}", path)
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+    def count(self, value: Any, path: KeyPath) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(f"expected a whole number ≥ 0, got {_shown(value)}", path)
+        return Decimal(value)
+
+    def flag(self, value: Any, path: KeyPath) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(f"expected true or false, got {_shown(value)}", path)
+        return value
+
+    def named(self, items: Any, path: KeyPath, what: str) -> list[tuple[int, Mapping[str, Any], str]]:
+        """A non-empty list of objects with distinct ``name`` strings: (index, object, name) each."""
+        found: list[tuple[int, Mapping[str, Any], str]] = []
+        seen: set[str] = set()
+        for index, item in enumerate(self.array(items, path)):
+            entry = self.mapping(item, (*path, index))
+            name = self.text(self.get(entry, "name", (*path, index)), (*path, index, "name"))
+            if name in seen:
+                raise self.fail(f"{what} {name!r} appears twice", (*path, index, "name"))
+            seen.add(name)
+            found.append((index, entry, name))
+        if not found:
+            raise self.fail(f"expected at least one {what}", path)
+        return found
+
+    def digests(self, document: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The prices and setup digests of ``inputs`` (routecli.provenance); None when not recorded."""
+        inputs = document.get("inputs")
+        if inputs is None:
+            return None
+        recorded = self.mapping(inputs, ("inputs",))
+        return (
+            self.text(self.get(recorded, "prices_sha256", ("inputs",)), ("inputs", "prices_sha256")),
+            self.text(self.get(recorded, "setup_sha256", ("inputs",)), ("inputs", "setup_sha256")),
+        )
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=repr)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def report_kind(document: Mapping[str, Any], source: str) -> Kind:
+    """The report's ``kind``, once it is one this routecli reads, at a ``schema_version`` it knows."""
+    reader = _Reader(source)
+    kind = reader.get(document, "kind", ())
+    if kind == "diff":
+        raise reader.fail("is the output of routecli diff; diff two reports of simulate, or two of replay", ("kind",))
+    if not isinstance(kind, str) or kind not in READABLE_VERSIONS:
+        raise reader.fail(
+            f'expected "simulation" (from {_HOW_TO_WRITE["simulation"]}) or "replay" '
+            f"(from {_HOW_TO_WRITE['replay']}), got {_shown(kind)}",
+            ("kind",),
+        )
+    version = reader.get(document, "schema_version", ())
+    readable = READABLE_VERSIONS[kind]
+    if version != readable or isinstance(version, bool):
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > readable
+        hint = "; it was written by a newer routecli: upgrade this one" if newer else ""
+        message = f"this routecli reads {kind} reports of version {readable}, got {_shown(version)}{hint}"
+        raise reader.fail(message, ("schema_version",))
+    return "simulation" if kind == "simulation" else "replay"
+
+
+def _simulation(document: Mapping[str, Any], reader: _Reader) -> _Report:
+    strategies = reader.named(reader.get(document, "strategies", ()), ("strategies",), "strategy")
+    models = reader.mapping(reader.get(document, "models", ()), ("models",))
+    p95 = _latency_p95(document, reader)
+    items: list[_Item] = []
+    spends: list[_Item] = []
+    for index, strategy, name in strategies:
+        path: KeyPath = ("strategies", index)
+        values: dict[str, Decimal | None] = {
+            key: reader.money(reader.get(strategy, key, path), (*path, key))
+            for key in ("monthly_cost", "savings_vs_baseline")
+        }
+        values["quality"] = reader.number(reader.get(strategy, "quality", path), (*path, "quality"))
+        if p95 is not None:
+            values["latency_p95_ms"] = p95.get(name)
+        items.append(_Item("strategy", name, values, "monthly_cost"))
+        by_model = reader.mapping(reader.get(strategy, "spend_by_model", path), (*path, "spend_by_model"))
+        for tier, spend in by_model.items():
+            spend_value = reader.money(spend, (*path, "spend_by_model", tier))
+            model = _model_id(models, tier, reader)
+            spends.append(_Item("model", tier, {"spend": spend_value}, "spend", strategy=name, model=model))
+    period = reader.mapping(reader.get(document, "period", ()), ("period",))
+    return _Report(
+        kind="simulation",
+        name=reader.text(reader.get(document, "scenario", ()), ("scenario",)),
+        items=(*items, *spends),
+        baseline=reader.text(reader.get(document, "baseline", ()), ("baseline",)),
+        requests=reader.money(reader.get(period, "requests", ("period",)), ("period", "requests")),
+        dry_run=False,
+        digests=reader.digests(document),
+    )
+
+
+def _latency_p95(document: Mapping[str, Any], reader: _Reader) -> dict[str, Decimal | None] | None:
+    """Each strategy's P95 latency from the Monte Carlo part; None when the report has none (no --samples)."""
+    spread = document.get("monte_carlo")
+    if spread is None:
+        return None
+    path: KeyPath = ("monte_carlo", "strategies")
+    strategies = reader.array(reader.get(reader.mapping(spread, ("monte_carlo",)), "strategies", path[:1]), path)
+    p95: dict[str, Decimal | None] = {}
+    for index, item in enumerate(strategies):
+        strategy = reader.mapping(item, (*path, index))
+        name = reader.text(reader.get(strategy, "name", (*path, index)), (*path, index, "name"))
+        p95[name] = reader.number(
+            reader.get(strategy, "latency_p95_ms", (*path, index)), (*path, index, "latency_p95_ms")
+        )
+    return p95
+
+
+def _model_id(models: Mapping[str, Any], tier: str, reader: _Reader) -> str | None:
+    if tier not in models:
+        return None
+    model = reader.mapping(models[tier], ("models", tier))
+    return reader.text(reader.get(model, "model", ("models", tier)), ("models", tier, "model"))
+
+
+def _accuracy(value: Any, path: KeyPath, reader: _Reader) -> Decimal | None:
+    """``quality.accuracy`` of a replay report or tier; None when nothing was checked."""
+    if value is None:
+        return None
+    quality = reader.mapping(value, path)
+    return reader.number(reader.get(quality, "accuracy", path), (*path, "accuracy"))
+
+
+def _replay(document: Mapping[str, Any], reader: _Reader) -> _Report:
+    escalation: dict[str, Decimal | None] = {}
+    hops = reader.array(reader.get(document, "hops", ()), ("hops",))
+    for index, item in enumerate(hops):
+        hop = reader.mapping(item, ("hops", index))
+        start = reader.text(reader.get(hop, "from", ("hops", index)), ("hops", index, "from"))
+        escalation[start] = reader.number(reader.get(hop, "rate", ("hops", index)), ("hops", index, "rate"))
+    total_spend = reader.money(reader.get(document, "total_spend", ()), ("total_spend",))
+    requests = reader.count(reader.get(document, "requests", ()), ("requests",))
+    items = [
+        _Item(
+            "total",
+            "total",
+            {
+                "spend": total_spend,
+                "requests": requests,
+                "answered": reader.count(reader.get(document, "answered", ()), ("answered",)),
+                "quality": _accuracy(reader.get(document, "quality", ()), ("quality",), reader),
+                "escalation_rate": reader.number(reader.get(document, "escalation_rate", ()), ("escalation_rate",)),
+            },
+            "spend",
+        )
+    ]
+    for index, tier, name in reader.named(reader.get(document, "tiers", ()), ("tiers",), "tier"):
+        path: KeyPath = ("tiers", index)
+        values: dict[str, Decimal | None] = {
+            "spend": reader.money(reader.get(tier, "spend", path), (*path, "spend")),
+            "requests": reader.count(reader.get(tier, "requests", path), (*path, "requests")),
+            "answered": reader.count(reader.get(tier, "answered", path), (*path, "answered")),
+            "quality": _accuracy(reader.get(tier, "quality", path), (*path, "quality"), reader),
+            "escalation_rate": escalation.get(name),
+        }
+        model = reader.text(reader.get(tier, "model", path), (*path, "model"))
+        items.append(_Item("tier", name, values, "spend", model=model))
+    return _Report(
+        kind="replay",
+        name=reader.text(reader.get(document, "config", ()), ("config",)),
+        items=tuple(items),
+        baseline=None,
+        requests=requests,
+        dry_run=reader.flag(reader.get(document, "dry_run", ()), ("dry_run",)),
+        digests=reader.digests(document),
+    )
+
+
+def _cheapest(report: _Report) -> _Item:
+    strategies = [item for item in report.items if item.group == "strategy"]
+    return min(strategies, key=_cost)  # min keeps the first of equals: scenario order
+
+
+def _cost(item: _Item) -> Decimal:
+    cost = item.values[item.cost_metric]
+    assert cost is not None  # cost metrics are money, always present
+    return cost
+
+
+def _headline(base: _Report, head: _Report, strategy: str | None, sources: tuple[str, str]) -> Headline:
+    if base.kind == "replay":
+        old, new = (next(item for item in report.items if item.group == "total") for report in (base, head))
+        return Headline(Figure("spend", "usd", _cost(old), _cost(new)))
+    metric = "monthly_cost"
+    if strategy is None:
+        old, new = _cheapest(base), _cheapest(head)
+        return Headline(Figure(metric, "usd", _cost(old), _cost(new)), (old.name, new.name), cheapest=True)
+    picked: list[_Item] = []
+    for report, source in zip((base, head), sources, strict=True):
+        names = [item.name for item in report.items if item.group == "strategy"]
+        if strategy not in names:
+            raise InvalidValueError(
+                f"no strategy {strategy!r} to compare; this report has {', '.join(names)}",
+                source=source,
+                path=("strategies",),
+            )
+        picked.append(next(item for item in report.items if item.group == "strategy" and item.name == strategy))
+    return Headline(Figure(metric, "usd", _cost(picked[0]), _cost(picked[1])), (strategy, strategy))
+
+
+def _row(old: _Item, new: _Item) -> Row:
+    metrics = list(dict.fromkeys([*old.values, *new.values]))
+    figures = tuple(Figure(m, _UNITS[m], old.values.get(m), new.values.get(m)) for m in metrics)
+    model = None if old.group in ("strategy", "total") else (old.model, new.model)
+    return Row(new.group, new.name, figures, strategy=new.strategy, model=model)
+
+
+def _entry(item: _Item) -> Entry:
+    return Entry(item.group, item.name, _cost(item), strategy=item.strategy, model=item.model)
+
+
+def _match(base: _Report, head: _Report) -> tuple[tuple[Row, ...], tuple[Entry, ...], tuple[Entry, ...]]:
+    """Rows in head order; added and removed strategies, tiers and models.
+
+    A strategy only one report has is reported once, not again for each model it spends on.
+    """
+    old_items = {item.key: item for item in base.items}
+    new_items = {item.key: item for item in head.items}
+    rows = tuple(_row(old_items[key], item) for key, item in new_items.items() if key in old_items)
+
+    def only(items: Iterable[_Item], other: Mapping[tuple[str, str | None, str], _Item]) -> tuple[Entry, ...]:
+        strategies = {item.name for item in other.values() if item.group == "strategy"}
+        return tuple(
+            _entry(item)
+            for item in items
+            if item.key not in other and (item.strategy is None or item.strategy in strategies)
+        )
+
+    return rows, only(head.items, old_items), only(base.items, new_items)
+
+
+def _notes(base: _Report, head: _Report, sources: tuple[str, str]) -> tuple[str, ...]:
+    notes: list[str] = []
+    if base.kind == "simulation":
+        if base.requests != head.requests:
+            notes.append(f"Traffic changed: {_plain(base.requests)} → {_plain(head.requests)} requests a month.")
+        if base.baseline != head.baseline:
+            notes.append(
+                f"The baseline changed from {base.baseline} to {head.baseline}: "
+                "savings are measured against different strategies."
+            )
+        return tuple(notes)
+    if base.requests != head.requests:
+        notes.append(
+            f"The runs replayed different numbers of prompts ({_plain(base.requests)} → {_plain(head.requests)}): "
+            "spend compares different workloads."
+        )
+    if base.dry_run and head.dry_run:
+        notes.append("Both runs are dry runs: their costs are estimates.")
+    elif base.dry_run or head.dry_run:
+        dry = sources[0] if base.dry_run else sources[1]
+        notes.append(f"Only {dry} is a dry run: its costs are estimates, the other's were billed.")
+    return tuple(notes)
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value:,f}"
+
+
+def diff_reports(
+    base: Mapping[str, Any],
+    head: Mapping[str, Any],
+    *,
+    strategy: str | None = None,
+    sources: tuple[str, str] = ("BASE", "HEAD"),
+) -> ReportDiff:
+    """Compare two reports of the same kind; ``sources`` name them in errors (file paths at the CLI).
+
+    ``strategy`` picks the simulation strategy the headline follows; without it,
+    the headline is each report's cheapest strategy.
+    """
+    base_kind, head_kind = report_kind(base, sources[0]), report_kind(head, sources[1])
+    if base_kind != head_kind:
+        raise InvalidValueError(
+            f"is a {head_kind} report but {sources[0]} is a {base_kind} report; diff two reports of the same kind",
+            source=sources[1],
+            path=("kind",),
+        )
+    read = _simulation if base_kind == "simulation" else _replay
+    if strategy is not None and base_kind == "replay":
+        raise InvalidValueError("only a simulation's headline follows a strategy; these are replay reports")
+    old, new = read(base, _Reader(sources[0])), read(head, _Reader(sources[1]))
+    rows, added, removed = _match(old, new)
+    changed = None
+    if old.digests is not None and new.digests is not None:
+        changed = InputsChanged(prices=old.digests[0] != new.digests[0], setup=old.digests[1] != new.digests[1])
+    return ReportDiff(
+        kind=base_kind,
+        sources=sources,
+        names=(old.name, new.name),
+        headline=_headline(old, new, strategy, sources),
+        rows=rows,
+        added=added,
+        removed=removed,
+        baseline=new.baseline,
+        inputs_changed=changed,
+        notes=_notes(old, new, sources),
+    )
+
+
+# ----------------------------------------------------------------- router regression
+
+
+class TierShares(NamedTuple):
+    """How many prompts entered each tier in one replay report: what a router change moves."""
+
+    source: str
+    counts: dict[str, int]
+    """Prompts by entry tier: the router's pick (``routing.distribution``), else the tier that answered."""
+    tiers: tuple[str, ...]
+    """The configured tiers, in the report's order."""
+    prompts: str
+    """The prompt file: its sha256 when the report recorded it, else its path."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, tier: str) -> Fraction:
+        """The tier's share of prompts in percent, exact (so a move equal to the tolerance is not above it)."""
+        return Fraction(100 * self.counts.get(tier, 0), self.total) if self.total else Fraction(0)
+
+
+class TierShift(NamedTuple):
+    """One tier's share of prompts in percent, in the baseline (``old``) and now (``new``)."""
+
+    tier: str
+    old: Fraction
+    new: Fraction
+
+    @property
+    def change(self) -> Fraction:
+        return self.new - self.old
+
+
+class TierDrift(NamedTuple):
+    """Each tier's share before and after, and which moved more than ``tolerance`` percentage points."""
+
+    tolerance: Decimal
+    shifts: tuple[TierShift, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def drifted(self) -> tuple[TierShift, ...]:
+        return tuple(shift for shift in self.shifts if abs(shift.change) > Fraction(self.tolerance))
+
+    @property
+    def passed(self) -> bool:
+        return not self.drifted
+
+
+def entry_shares(document: Mapping[str, Any], source: str) -> TierShares:
+    """The prompts per entry tier of a replay report (``replay --format json``); errors name ``source``."""
+    reader = _Reader(source)
+    if report_kind(document, source) != "replay":
+        raise reader.fail("is a simulation report; compare against a replay report (replay --format json)", ("kind",))
+    tiers = reader.named(reader.get(document, "tiers", ()), ("tiers",), "tier")
+    counts: dict[str, int] = {}
+    routing = reader.get(document, "routing", ())
+    if routing is not None:
+        path: KeyPath = ("routing", "distribution")
+        distribution = reader.mapping(reader.get(reader.mapping(routing, path[:1]), "distribution", path[:1]), path)
+        counts = {str(tier): int(reader.count(count, (*path, str(tier)))) for tier, count in distribution.items()}
+    if not counts:  # no router (a cascade enters at its first tier): each prompt enters where a dry run answers it
+        counts = {
+            name: int(reader.count(reader.get(tier, "answered", ("tiers", index)), ("tiers", index, "answered")))
+            for index, tier, name in tiers
+        }
+    return TierShares(source, counts, tuple(name for _, _, name in tiers), _prompt_file(document, reader))
+
+
+def _prompt_file(document: Mapping[str, Any], reader: _Reader) -> str:
+    inputs = document.get("inputs")
+    files = inputs.get("files") if isinstance(inputs, Mapping) else None
+    for item in files if isinstance(files, list) else ():
+        if isinstance(item, Mapping) and item.get("role") == "prompts" and isinstance(item.get("sha256"), str):
+            return str(item["sha256"])
+    return reader.text(reader.get(document, "prompts", ()), ("prompts",))
+
+
+def tier_drift(base: TierShares, head: TierShares, tolerance: Decimal) -> TierDrift:
+    """Each tier's share of prompts in ``base`` and ``head`` (a tier only one has is 0% in the other).
+
+    Reports of other tiers or another prompt file are compared anyway, with a note.
+    """
+    tiers = list(dict.fromkeys([*head.tiers, *head.counts, *base.tiers, *base.counts]))
+    shifts = tuple(TierShift(tier, base.share(tier), head.share(tier)) for tier in tiers)
+    notes: list[str] = []
+    if base.tiers != head.tiers:
+        notes.append(
+            f"The tiers differ ({base.source}: {', '.join(base.tiers)}; {head.source}: {', '.join(head.tiers)}): "
+            "a tier only one has counts as 0% in the other."
+        )
+    if base.prompts != head.prompts:
+        notes.append(f"{base.source} replayed another prompt file: the shares compare different prompts.")
+    elif base.total != head.total:
+        notes.append(f"{base.source} routed {base.total:,} prompts, {head.source} {head.total:,}.")
+    return TierDrift(tolerance, shifts, tuple(notes))
