@@ -19,13 +19,11 @@ from typing import Any
 
 import yaml
 
-from routecli.errors import InputError, InputFileError, InvalidValueError, format_key_path
+from routecli.errors import InputError, InputFileError, InvalidValueError, KeyPath, format_key_path
 from routecli.loading import read_yaml
 from routecli.tune import Strategy, TuneResult
 
 __all__ = ["check_target", "write_threshold"]
-
-KeyPath = tuple[str | int, ...]
 
 
 def check_target(path: Path, strategy: Strategy, score: str, weak: str, strong: str) -> KeyPath:
