@@ -13,9 +13,9 @@ import statistics
 import time
 from typing import Any
 
-from routecli.montecarlo import run_monte_carlo
-from routecli.pricing_files import load_price_files
-from routecli.scenario import Scenario, build_scenario
+from routecli.pricing.price_files import load_price_files
+from routecli.simulate.montecarlo import run_monte_carlo
+from routecli.simulate.scenario import Scenario, build_scenario
 
 SAMPLES = 1_000_000
 TARGET_S = 2.0

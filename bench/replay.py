@@ -43,13 +43,13 @@ from typing import Any, NamedTuple
 import httpx
 import yaml
 
-from routecli.pricing_files import load_price_files
-from routecli.prompts import Prompt, PromptFile, read_prompts
+from routecli.pricing.price_files import load_price_files
 from routecli.replay import DEFAULT_CONCURRENCY
+from routecli.replay.config import RouterConfig, build_router_config
+from routecli.replay.prompts import Prompt, PromptFile, read_prompts
+from routecli.replay.routing.rules import RulesRouter
 from routecli.replay.run import replay_prompts, run_info
-from routecli.router_config import RouterConfig, build_router_config
-from routecli.routing.rules import RulesRouter
-from routecli.tokens import count_text
+from routecli.replay.tokens import count_text
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -57,9 +57,9 @@ def _core(runs: int) -> tuple[float, float]:
     sys.path.insert(0, str(HERE))
     import core_scenario
 
-    from routecli.costmodel import simulate
-    from routecli.pricing_files import load_price_files
-    from routecli.scenario import build_scenario
+    from routecli.pricing.price_files import load_price_files
+    from routecli.simulate.costmodel import simulate
+    from routecli.simulate.scenario import build_scenario
 
     scenario = build_scenario(core_scenario.build(), load_price_files())
     assert len(scenario.segments) == 1000

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from routecli.tune import Pair, tune
+from routecli.tune.threshold import Pair, tune
 
 HERE = Path(__file__).resolve().parent
 MMLU = HERE.parent.parent / "shared" / "data" / "routellm" / "mmlu"

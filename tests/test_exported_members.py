@@ -33,4 +33,10 @@ def test_cli_start_imports_no_core() -> None:
     loaded = set(
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     )
-    assert not loaded & {"yaml", "routecli.costmodel", "routecli.scenario", "rich.table", "routecli.pricing"}
+    assert not loaded & {
+        "yaml",
+        "routecli.simulate.costmodel",
+        "routecli.simulate.scenario",
+        "rich.table",
+        "routecli.pricing.prices",
+    }

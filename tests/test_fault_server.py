@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fault_server import (
+from tests.helpers.fault_server import (
     ANTHROPIC_CONTEXT_LENGTH_MESSAGE,
     CONTEXT_LENGTH_MESSAGE,
     EMBEDDING_DIMENSIONS,
@@ -25,7 +25,7 @@ from tests.fault_server import (
     embedding,
 )
 
-pytest_plugins = ["tests.fault_server"]
+pytest_plugins = ["tests.helpers.fault_server"]
 
 QUESTION = [{"role": "user", "content": "What is 2+2?"}]  # 12 characters: 12 // 4 + 1 = 4 prompt tokens
 FAST = 2.0  # seconds: a generous timeout for answers that should be immediate

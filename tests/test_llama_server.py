@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.llama_server import REQUIRE_ENV, LlamaServer, unavailable
+from tests.helpers.llama_server import REQUIRE_ENV, LlamaServer, unavailable
 
 QUESTION = [{"role": "user", "content": "What is 2+2?"}]
 MAX_TOKENS = 8

@@ -15,7 +15,7 @@ from routecli.cli.simulate import PricingOption
 from routecli.errors import InputError, InputFileError, InvalidValueError
 
 if TYPE_CHECKING:
-    from routecli.policy import CheckName, CheckResult, Report, Rule
+    from routecli.ci.policy import CheckName, CheckResult, Report, Rule
 
 __all__ = ["CheckFormat", "register"]
 
@@ -151,7 +151,7 @@ def check(
     chosen = _resolve_format(format, output)
     rules = _rules(limits, strategy, policy)
     _check_paths(report, baseline, policy, output, simulated=(pricing, samples))
-    from routecli.policy import check_report
+    from routecli.ci.policy import check_report
 
     options = (pricing or (), samples, seed)
     result = check_report(_load(report, *options), rules, None if baseline is None else _load(baseline, *options))
@@ -170,7 +170,7 @@ def _resolve_format(chosen: CheckFormat | None, output: Path | None) -> CheckFor
 
 def _rules(limits: dict[CheckName, str | None], strategy: str | None, policy: Path | None) -> list[Rule]:
     """The flags' rules, then the policy file's; at least one."""
-    from routecli.policy import flag_rule, read_policy
+    from routecli.ci.policy import flag_rule, read_policy
 
     rules = [flag_rule(check, text, strategy) for check, text in limits.items() if text is not None]
     if strategy is not None and not rules:
@@ -208,7 +208,7 @@ def _is_scenario(path: Path) -> bool:
 
 def _load(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> Report:
     """A report's figures: a JSON report as written, or a scenario simulated now."""
-    from routecli.policy import report_figures
+    from routecli.ci.policy import report_figures
 
     if _is_scenario(path):
         return report_figures(_simulate(path, pricing, samples, seed))
@@ -225,14 +225,14 @@ def _simulate(path: Path, pricing: Sequence[Path], samples: int | None, seed: in
     """The simulate report of a scenario, as ``routecli simulate --format json`` would write it."""
     from dataclasses import replace
 
-    from routecli.costmodel import simulate
-    from routecli.render.report_json import simulation_document
-    from routecli.scenario import read_scenario
+    from routecli.render.simulate_json import simulation_document
+    from routecli.simulate.costmodel import simulate
+    from routecli.simulate.scenario import read_scenario
 
     built = read_scenario(path, pricing).build()
     result = simulate(built)
     if samples is not None:
-        from routecli.montecarlo import run_monte_carlo
+        from routecli.simulate.montecarlo import run_monte_carlo
 
         result = replace(result, monte_carlo=run_monte_carlo(built, samples, seed))
     return simulation_document(result)

@@ -100,9 +100,9 @@ def diff(
       routecli diff base.json head.json --format markdown -o comment.md
       routecli diff base.json head.json --strategy routed --format json
     """
+    from routecli.ci.diff import diff_reports
     from routecli.cli.output import check_outputs, write_renderable, write_text
     from routecli.render.diff_report import diff_json, diff_markdown, diff_renderable
-    from routecli.report_diff import diff_reports
 
     chosen = _format(format, output)
     check_outputs(inputs=(base, head), outputs=(output,), format=None)

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from routecli.router_config import RouterConfig
-    from routecli.routing.embedding import EmbeddingRouter
-    from routecli.routing.prompt_embedding import EndpointEmbeddingRouter
+    from routecli.replay.config import RouterConfig
+    from routecli.replay.routing.embedding import EmbeddingRouter
+    from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
 
 __all__ = ["register"]
 
@@ -50,8 +50,8 @@ def fit_router(
       routecli fit-router labelled.jsonl -c router.yaml --format json -o fit.json
     """
     from routecli.errors import InvalidValueError
-    from routecli.prompts import read_prompts
-    from routecli.router_config import check_labels, load_router_config
+    from routecli.replay.config import check_labels, load_router_config
+    from routecli.replay.prompts import read_prompts
 
     check_outputs(inputs=(prompts, config, *(pricing or ())), outputs=(output,), format=format)
     router_config = load_router_config(config, pricing or ())
@@ -71,8 +71,8 @@ def fit_router(
         raise InvalidValueError(
             'no prompt has a "label" (the tier it should go to): there is nothing to fit to', source=str(prompts)
         )
-    from routecli.routing.fit import fit_router as fit
-    from routecli.routing.prompt_embedding import EndpointEmbeddingRouter, PromptEmbeddingRouter
+    from routecli.replay.routing.fit import fit_router as fit
+    from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter, PromptEmbeddingRouter
 
     texts = [prompt.text for prompt in labelled]
     if isinstance(router, EndpointEmbeddingRouter):

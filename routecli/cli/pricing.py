@@ -15,8 +15,8 @@ from routecli.cli.simulate import PricingOption
 if TYPE_CHECKING:
     import datetime as dt
 
-    from routecli.pricing import ModelPrice
-    from routecli.pricing_import import ImportResult
+    from routecli.pricing.litellm import ImportResult
+    from routecli.pricing.prices import ModelPrice
 
 __all__ = ["DiffFormat", "ImportMode", "register"]
 
@@ -28,7 +28,7 @@ pricing_app.add_typer(import_app, name="import")
 
 
 class ImportMode(StrEnum):
-    """LiteLLM modes priced by the token (routecli.pricing_import.IMPORT_MODES)."""
+    """LiteLLM modes priced by the token (routecli.pricing.litellm.IMPORT_MODES)."""
 
     chat = "chat"
     completion = "completion"
@@ -62,7 +62,7 @@ def list_models(
       routecli pricing list --search mini --format json
     """
     from routecli.errors import InputError
-    from routecli.pricing_files import load_price_files
+    from routecli.pricing.price_files import load_price_files
     from routecli.render import prices
     from routecli.spec import closest
 
@@ -104,8 +104,8 @@ def show_model(
     """
     import json
 
-    from routecli.pricing import price_to_json
-    from routecli.pricing_files import load_price_files
+    from routecli.pricing.price_files import load_price_files
+    from routecli.pricing.prices import price_to_json
     from routecli.render import prices
 
     price = load_price_files(pricing or ()).lookup(model)
@@ -149,7 +149,7 @@ def diff_tables(
       routecli pricing diff pricing/ imported/ --format markdown -o prices.md
     """
     from routecli.cli.output import check_outputs, write_renderable, write_text
-    from routecli.pricing_diff import diff_prices
+    from routecli.pricing.price_diff import diff_prices
     from routecli.render import prices
 
     check_outputs(inputs=[old, new], outputs=[output], format=None)
@@ -167,7 +167,7 @@ def diff_tables(
 def _load_prices(path: Path) -> list[ModelPrice]:
     """The models of one price table, or of every ``*.yaml`` table in a folder (no id in two of them)."""
     from routecli.errors import InputFileError
-    from routecli.pricing_files import ShippedPrices, load_price_table
+    from routecli.pricing.price_files import ShippedPrices, load_price_table
 
     if not path.is_dir():
         return load_price_table(path)
@@ -229,7 +229,7 @@ def import_litellm(
       routecli pricing import litellm prices.json --mode embedding -o tables/
     """
     from routecli.errors import InputError, InvalidValueError
-    from routecli.pricing_import import import_litellm as convert
+    from routecli.pricing.litellm import import_litellm as convert
     from routecli.render.prices import import_summary
 
     date = _date_option(as_of)
@@ -298,7 +298,7 @@ class _TableWriter:
         self.source = source
 
     def text(self, provider: str) -> str:
-        from routecli.pricing_import import price_table_yaml
+        from routecli.pricing.litellm import price_table_yaml
 
         return price_table_yaml(provider, self.result.tables[provider], as_of=self.as_of, source=self.source)
 

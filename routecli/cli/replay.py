@@ -16,11 +16,11 @@ from routecli.cli.simulate import OutputOption, PricingOption
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
 
 if TYPE_CHECKING:
-    from routecli.prompts import Prompt
+    from routecli.ci.diff import TierDrift, TierShares
+    from routecli.replay.config import RouterConfig
+    from routecli.replay.prompts import Prompt
     from routecli.replay.records import Attempt, Decision, RunInfo
     from routecli.replay.report import ReplayReport
-    from routecli.report_diff import TierDrift, TierShares
-    from routecli.router_config import RouterConfig
 
 __all__ = ["register"]
 
@@ -203,9 +203,9 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml --format json -o report.json
       routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
     """
-    from routecli.prompts import read_prompts
+    from routecli.replay.config import check_labels, load_router_config
+    from routecli.replay.prompts import read_prompts
     from routecli.replay.run import default_run_dir, run_info
-    from routecli.router_config import check_labels, load_router_config
 
     inputs = (prompts, config, *(pricing or ()), *((baseline,) if baseline is not None else ()))
     check_outputs(inputs=inputs, outputs=(log, outcomes, output), format=format)
@@ -247,8 +247,8 @@ def replay(
                     written.write(decision)
         built = _emit_report(run, decisions, format, output, log)
         if base_shares is not None:
+            from routecli.ci.diff import entry_shares, tier_drift
             from routecli.render.replay_json import replay_document
-            from routecli.report_diff import entry_shares, tier_drift
 
             head = entry_shares(replay_document(built), "this run")
             drift = tier_drift(base_shares, head, DEFAULT_TOLERANCE if tolerance is None else tolerance)
@@ -366,8 +366,8 @@ def _check_baseline(*, dry_run: bool, baseline: Path | None, tolerance: Decimal 
 
 def _baseline_shares(path: Path) -> TierShares:
     """The baseline report's prompts per tier; errors name the file."""
+    from routecli.ci.diff import entry_shares
     from routecli.cli.diff import read_report
-    from routecli.report_diff import entry_shares
 
     return entry_shares(read_report(path), str(path))
 
@@ -426,7 +426,7 @@ def _check_outcomes_path(path: Path, taken: Sequence[Path]) -> None:
 
 def _write_outcomes(path: Path, decisions: Sequence[Decision], run: RunInfo, prompts: Sequence[Prompt]) -> None:
     from routecli.render.numbers import counted
-    from routecli.replay.outcomes import write_outcomes
+    from routecli.replay.all_tiers import write_outcomes
 
     texts = {prompt.id: prompt.text for prompt in prompts}
     written = write_outcomes(path, decisions, [tier.name for tier in run.tiers], texts)
@@ -456,8 +456,8 @@ def _resumed(resume: Path, config: RouterConfig, all_tiers: bool) -> _Resumed:
     if contents.run.all_tiers != all_tiers:
         did, how = ("asked", "with") if contents.run.all_tiers else ("did not ask", "without")
         raise InputFileError(f"this run {did} every tier: continue it {how} --all-tiers", source=str(log_path))
-    from routecli.pricing import price_to_json
-    from routecli.router_config import embedder_label
+    from routecli.pricing.prices import price_to_json
+    from routecli.replay.config import embedder_label
 
     logged = [(tier.name, tier.model, price_to_json(tier.price)) for tier in contents.run.tiers]
     configured = [(tier.name, tier.model, price_to_json(tier.price)) for tier in config.tiers.values()]

@@ -60,9 +60,9 @@ def schema(
     """
     import json
 
-    from routecli.pricing_files import PRICE_TABLE_SPEC
-    from routecli.render.report_json import REPORT_SCHEMA
-    from routecli.scenario import SCENARIO_SPEC
+    from routecli.pricing.price_files import PRICE_TABLE_SPEC
+    from routecli.render.simulate_json import REPORT_SCHEMA
+    from routecli.simulate.scenario import SCENARIO_SPEC
 
     if name is SchemaName.report:
         document = REPORT_SCHEMA
@@ -71,7 +71,7 @@ def schema(
 
         document = REPLAY_REPORT_SCHEMA
     else:
-        from routecli.router_config import ROUTER_SPEC
+        from routecli.replay.config import ROUTER_SPEC
 
         specs = {
             SchemaName.scenario: SCENARIO_SPEC,

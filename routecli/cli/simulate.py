@@ -13,7 +13,7 @@ from routecli.cli.output import FORMAT_HELP, OutputFormat, emit
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from routecli.pricing import PriceSource
+    from routecli.pricing.prices import PriceSource
     from routecli.provenance import Inputs
 
 __all__ = ["register"]
@@ -73,9 +73,9 @@ def simulate(
     """
     from dataclasses import replace
 
-    from routecli.breakeven import insights
-    from routecli.costmodel import simulate as run_simulation
-    from routecli.scenario import read_scenario
+    from routecli.simulate.breakeven import insights
+    from routecli.simulate.costmodel import simulate as run_simulation
+    from routecli.simulate.scenario import read_scenario
 
     if chart is not None:
         from routecli.render.charts import check_chart_path
@@ -86,7 +86,7 @@ def simulate(
     result = run_simulation(built)
     result = replace(result, insights=insights(source, result), inputs=_inputs(scenario, result.price_sources))
     if samples is not None:
-        from routecli.montecarlo import run_monte_carlo
+        from routecli.simulate.montecarlo import run_monte_carlo
 
         result = replace(result, monte_carlo=run_monte_carlo(built, samples, seed))
     if chart is not None:
@@ -105,7 +105,7 @@ def simulate(
         return simulation_html(result)
 
     def json() -> str:
-        from routecli.render.report_json import simulation_json
+        from routecli.render.simulate_json import simulation_json
 
         return simulation_json(result)
 
@@ -124,7 +124,7 @@ def simulate(
 
 def _inputs(scenario: Path, sources: Sequence[PriceSource]) -> Inputs:
     """The scenario and every price-table file its prices came from, hashed (inline prices are the scenario's)."""
-    from routecli.pricing_files import price_table_path
+    from routecli.pricing.price_files import price_table_path
     from routecli.provenance import PRICE_TABLE, hash_inputs
 
     tables = [path for source in sources if (path := price_table_path(source)) is not None]

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from routecli.outcomes import Outcomes
-    from routecli.routing.complexity import ComplexityRouter
+    from routecli.replay.routing.complexity import ComplexityRouter
+    from routecli.tune.outcomes import Outcomes
 
 __all__ = ["register"]
 
@@ -151,8 +151,8 @@ def tune(
     from dataclasses import replace
 
     from routecli.errors import InvalidValueError
-    from routecli.tune import Pair
-    from routecli.tune import tune as run_tune
+    from routecli.tune.threshold import Pair
+    from routecli.tune.threshold import tune as run_tune
 
     if (quality_floor is None) == (target_strong_share is None):
         raise InvalidValueError("give --quality-floor or --target-strong-share (one of them)")
@@ -167,13 +167,13 @@ def tune(
     chosen_score = _resolved(score.value, data, absent="data")  # data: its error says what to give instead
     target = None
     if write is not None:  # before the work: a config that cannot take the threshold fails fast
-        from routecli.cli.write_threshold import check_target
+        from routecli.tune.write_back import check_target
 
         target = check_target(write, strategy.value, chosen_score, weak_name, strong_name)
     scorer = None
     if write is not None and chosen_score == "complexity":  # score as the config's router will
-        from routecli.router_config import load_router_config
-        from routecli.routing.complexity import ComplexityRouter
+        from routecli.replay.config import load_router_config
+        from routecli.replay.routing.complexity import ComplexityRouter
 
         configured = load_router_config(write, pricing or ()).router
         scorer = configured if isinstance(configured, ComplexityRouter) else None
@@ -221,7 +221,7 @@ def tune(
         print(f"Error: {tune_report.unreached(result)}", file=sys.stderr)
         raise typer.Exit(1)
     if write is not None and target is not None:
-        from routecli.cli.write_threshold import write_threshold
+        from routecli.tune.write_back import write_threshold
 
         write_threshold(write, target, result, pricing or ())
 
@@ -250,8 +250,8 @@ def _read(paths: list[Path], cost: list[str] | None, pricing: list[Path] | None)
     from decimal import Decimal, InvalidOperation
 
     from routecli.errors import InvalidValueError
-    from routecli.outcome_files import read_outcomes
-    from routecli.pricing_files import load_price_files
+    from routecli.pricing.price_files import load_price_files
+    from routecli.tune.readers import read_outcomes
 
     costs: dict[str, Decimal] = {}
     for item in cost or ():
@@ -268,7 +268,7 @@ def _read(paths: list[Path], cost: list[str] | None, pricing: list[Path] | None)
 
 def _pair(data: Outcomes, weak: str | None, strong: str | None) -> tuple[str, str]:
     from routecli.errors import InvalidValueError
-    from routecli.tune import default_pair
+    from routecli.tune.threshold import default_pair
 
     try:
         default_weak, default_strong = default_pair(data)
@@ -344,9 +344,9 @@ def _text_scores(texts: tuple[str, ...], score: str, scorer: ComplexityRouter | 
     length_tokens) or with the default weights."""
     import numpy as np
 
-    from routecli.routing import ROUTER_ENCODING
-    from routecli.routing.complexity import ComplexityRouter
-    from routecli.tokens import counts_ahead
+    from routecli.replay.routing import ROUTER_ENCODING
+    from routecli.replay.routing.complexity import ComplexityRouter
+    from routecli.replay.tokens import counts_ahead
 
     counted = [count for chunk in counts_ahead(texts, ROUTER_ENCODING) for count in chunk]
     if score == "length":
@@ -406,8 +406,8 @@ def evaluate(
       routecli evaluate arc_challenge_test.csv --format json -o evaluation.json
     """
     from routecli.errors import InvalidValueError
-    from routecli.evaluate import DEFAULT_EPSILONS
-    from routecli.evaluate import evaluate as run_evaluate
+    from routecli.tune.evaluate import DEFAULT_EPSILONS
+    from routecli.tune.evaluate import evaluate as run_evaluate
 
     check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
     if chart is not None:

@@ -63,8 +63,8 @@ def sweep(
           --vary strategies.routed.router.accuracy=0.7:1.0:0.1 --output grid.csv
     """
     from routecli.render.sweep_report import sweep_csv, sweep_json, sweep_markdown
-    from routecli.scenario import read_scenario
-    from routecli.sweep import parse_values, run_sweep
+    from routecli.simulate.scenario import read_scenario
+    from routecli.simulate.sweep import parse_values, run_sweep
 
     if chart is not None:
         from routecli.render.charts import check_chart_path
@@ -160,9 +160,9 @@ def breakeven(
     """
     from decimal import Decimal
 
-    from routecli.breakeven import find_breakeven
     from routecli.render.sweep_report import breakeven_csv, breakeven_json, breakeven_markdown
-    from routecli.scenario import read_scenario
+    from routecli.simulate.breakeven import find_breakeven
+    from routecli.simulate.scenario import read_scenario
 
     if quality_floor is not None and not 0 <= quality_floor <= 1:  # NaN fails both comparisons
         from routecli.errors import InvalidValueError

@@ -17,10 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from routecli.costmodel import SimulationResult, StrategyResult
 from routecli.errors import InputFileError, InvalidValueError
 from routecli.render.numbers import decimal_str
-from routecli.sweep import SweepResult
+from routecli.simulate.costmodel import SimulationResult, StrategyResult
+from routecli.simulate.sweep import SweepResult
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist

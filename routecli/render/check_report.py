@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from routecli import __version__
-from routecli.policy import FLAGS, CheckName, CheckResult, Outcome, Status
+from routecli.ci.policy import FLAGS, CheckName, CheckResult, Outcome, Status
 from routecli.render.numbers import decimal_str
 
 __all__ = [

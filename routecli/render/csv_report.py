@@ -6,8 +6,8 @@ import csv
 import io
 from typing import Any
 
-from routecli.costmodel import SimulationResult
-from routecli.render.report_json import SCALAR_FIELDS, monte_carlo_document, strategy_document
+from routecli.render.simulate_json import SCALAR_FIELDS, monte_carlo_document, strategy_document
+from routecli.simulate.costmodel import SimulationResult
 
 _MONTE_CARLO_FIELDS = (
     "monthly_mean",

@@ -17,10 +17,10 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from routecli import __version__
+from routecli.ci.diff import Entry, Figure, InputsChanged, ReportDiff, Row
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import decimal_str, fixed, money, percent, plain_number
 from routecli.render.terminal import WideTable
-from routecli.report_diff import Entry, Figure, InputsChanged, ReportDiff, Row
 
 __all__ = [
     "COMMENT_MARKER",

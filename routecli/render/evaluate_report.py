@@ -14,11 +14,11 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from routecli import __version__
-from routecli.evaluate import Evaluation, PgrMetrics
 from routecli.render.charts import ChartFormat, Curve, Marked, curves_chart, thinned
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, money
 from routecli.render.terminal import compact_table
+from routecli.tune.evaluate import Evaluation, PgrMetrics
 
 __all__ = [
     "EVALUATE_SCHEMA_VERSION",

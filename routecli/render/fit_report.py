@@ -2,7 +2,7 @@
 
 Thresholds are shown exactly as fitted, never rounded for display: fitting
 already picks the shortest round number in the middle of a gap between scores
-(``routecli.routing.fit``), so they are short, and a rounded one pasted into a
+(``routecli.replay.routing.fit``), so they are short, and a rounded one pasted into a
 config could decide a prompt otherwise than the accuracy shown.
 """
 
@@ -18,7 +18,7 @@ from rich.text import Text
 
 from routecli.render.markdown import markdown_table
 from routecli.render.terminal import compact_table
-from routecli.routing.fit import Confusion, RouterFit
+from routecli.replay.routing.fit import Confusion, RouterFit
 
 __all__ = ["fit_csv", "fit_document", "fit_json", "fit_markdown", "fit_renderable", "thresholds_yaml"]
 

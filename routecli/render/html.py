@@ -13,8 +13,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from routecli import __version__
-from routecli.costmodel import SimulationResult
-from routecli.pricing import PriceSource
+from routecli.pricing.prices import PriceSource
 from routecli.render.charts import CostQuality, cost_quality_chart, pareto_frontier, sweep_chart
 from routecli.render.numbers import decimal_str, money, percent, probability
 from routecli.render.summary import (
@@ -28,10 +27,11 @@ from routecli.render.summary import (
     spend_matrix,
     strategy_row,
 )
-from routecli.sweep import SweepResult
+from routecli.simulate.costmodel import SimulationResult
+from routecli.simulate.sweep import SweepResult
 
 if TYPE_CHECKING:
-    from routecli.breakeven import BreakEven
+    from routecli.simulate.breakeven import BreakEven
 
 __all__ = ["breakeven_html", "simulation_html", "sweep_html"]
 

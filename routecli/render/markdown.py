@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from routecli.costmodel import SimulationResult
 from routecli.render.summary import (
     MONTE_CARLO_HEADERS,
     STRATEGY_HEADERS,
@@ -16,6 +15,7 @@ from routecli.render.summary import (
     spend_matrix,
     strategy_row,
 )
+from routecli.simulate.costmodel import SimulationResult
 
 __all__ = ["markdown_table", "simulation_markdown"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from routecli.pricing import decimal_text as decimal_str
+from routecli.pricing.prices import decimal_text as decimal_str
 
 __all__ = ["counted", "decimal_str", "fixed", "money", "percent", "plain_number", "probability"]
 

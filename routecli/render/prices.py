@@ -12,9 +12,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from routecli.pricing import ModelPrice, TokenRates, price_to_json
-from routecli.pricing_diff import FieldChange, FieldValue, PriceDiff
-from routecli.pricing_import import ImportResult
+from routecli.pricing.litellm import ImportResult
+from routecli.pricing.price_diff import FieldChange, FieldValue, PriceDiff
+from routecli.pricing.prices import ModelPrice, TokenRates, price_to_json
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, decimal_str, fixed
 from routecli.render.terminal import compact_table

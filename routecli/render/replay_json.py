@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 from routecli import __version__
-from routecli.metrics import Percentiles
 from routecli.provenance import inputs_to_json
 from routecli.render.numbers import decimal_str
-from routecli.render.report_json import INPUTS_SCHEMA
+from routecli.render.simulate_json import INPUTS_SCHEMA
 from routecli.replay.report import (
     CacheStats,
     Counterfactual,
@@ -20,6 +19,7 @@ from routecli.replay.report import (
     Routing,
     TierStats,
 )
+from routecli.stats import Percentiles
 
 __all__ = ["REPLAY_REPORT_SCHEMA", "REPLAY_SCHEMA_VERSION", "replay_document", "replay_json"]
 

@@ -15,12 +15,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from routecli.metrics import Percentiles, rate
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, decimal_str, money, percent, plain_number
 from routecli.render.summary import latency
 from routecli.render.terminal import WideTable, compact_table
 from routecli.replay.report import Counterfactual, Quality, ReplayReport, Routing
+from routecli.stats import Percentiles, rate
 
 __all__ = [
     "CSV_COLUMNS",

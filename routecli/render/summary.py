@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from routecli.costmodel import SimulationResult, StrategyResult
 from routecli.render.numbers import fixed, money, percent, plain_number, probability
-from routecli.scenario import INLINE_PRICES, Tier
+from routecli.simulate.costmodel import SimulationResult, StrategyResult
+from routecli.simulate.scenario import INLINE_PRICES, Tier
 
 __all__ = [
     "MONTE_CARLO_HEADERS",

@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from routecli import __version__
-from routecli.breakeven import BreakEven
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import decimal_str, money, percent, probability
-from routecli.render.report_json import SCHEMA_VERSION, strategy_document
+from routecli.render.simulate_json import SCHEMA_VERSION, strategy_document
 from routecli.render.summary import savings_cell
-from routecli.sweep import SweepResult
+from routecli.simulate.breakeven import BreakEven
+from routecli.simulate.sweep import SweepResult
 
 __all__ = [
     "POINT_HEADERS",

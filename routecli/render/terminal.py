@@ -11,7 +11,6 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from routecli.costmodel import SimulationResult
 from routecli.render.numbers import money
 from routecli.render.summary import (
     MONTE_CARLO_HEADERS,
@@ -24,10 +23,11 @@ from routecli.render.summary import (
     spend_matrix,
     strategy_row,
 )
+from routecli.simulate.costmodel import SimulationResult
 
 if TYPE_CHECKING:
-    from routecli.breakeven import BreakEven
-    from routecli.sweep import SweepResult
+    from routecli.simulate.breakeven import BreakEven
+    from routecli.simulate.sweep import SweepResult
 
 __all__ = [
     "CostBars",

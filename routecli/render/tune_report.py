@@ -17,7 +17,7 @@ from routecli.render.charts import ChartFormat, Curve, Marked, curves_chart, thi
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, money
 from routecli.render.terminal import compact_table
-from routecli.tune import Point, TuneResult
+from routecli.tune.threshold import Point, TuneResult
 
 __all__ = [
     "CURVE_COLUMNS",

@@ -17,14 +17,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
-from routecli.cascade import logprob_stats
 from routecli.errors import RouteCliError
-from routecli.pricing import ModelPrice, usage_cost
+from routecli.pricing.prices import ModelPrice, usage_cost
 from routecli.providers import Completion, ProviderError
 from routecli.providers.resilience import Cooldown, RateLimits, RetryPolicy, TokenBucket, parse_retry_after, retryable
+from routecli.replay.config import EndpointEmbedder, ProviderConfig, RouterConfig, TierConfig
+from routecli.replay.evaluators import logprob_stats
 from routecli.replay.records import Attempt
-from routecli.router_config import EndpointEmbedder, ProviderConfig, RouterConfig, TierConfig
-from routecli.tokens import count_messages, count_text
+from routecli.replay.tokens import count_messages, count_text
 
 if TYPE_CHECKING:
     import numpy as np

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, cast
 
 from routecli._gc import no_collection
 from routecli.errors import InvalidValueError
-from routecli.pricing import usage_pricer
-from routecli.prompts import Prompt
+from routecli.pricing.prices import usage_pricer
 from routecli.replay import DEFAULT_OUTPUT_TOKENS
+from routecli.replay.config import Router, RouterConfig, TierConfig
+from routecli.replay.prompts import Prompt
 from routecli.replay.records import Attempt, Decision, decision_for
-from routecli.router_config import Router, RouterConfig, TierConfig
 
 if TYPE_CHECKING:
-    from routecli.router_config import TokenRouter
-from routecli.routing import ROUTER_ENCODING, RouteDecision
-from routecli.routing.judge import JudgeRouter
-from routecli.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, count_text, counts_ahead
+    from routecli.replay.config import TokenRouter
+from routecli.replay.routing import ROUTER_ENCODING, RouteDecision
+from routecli.replay.routing.judge import JudgeRouter
+from routecli.replay.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, count_text, counts_ahead
 
 __all__ = ["dry_run"]
 
@@ -47,7 +47,7 @@ def dry_run(
             path=("routing", "type"),
         ).located(config.source, None)
     if router is not None and router.kind == "embedding":
-        from routecli.routing.prompt_embedding import EndpointEmbeddingRouter
+        from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
 
         if isinstance(router, EndpointEmbeddingRouter):
             raise InvalidValueError(
@@ -77,7 +77,7 @@ def _routes(router: Router | None, prompts: Sequence[Prompt], counted: Sequence[
     if router is None:
         return [None] * len(prompts)
     if router.kind == "embedding":
-        from routecli.routing.prompt_embedding import PromptEmbeddingRouter
+        from routecli.replay.routing.prompt_embedding import PromptEmbeddingRouter
 
         assert isinstance(router, PromptEmbeddingRouter)  # dry_run refused the endpoint embedder
         return list(router.decide_texts([prompt.text for prompt in prompts]))

@@ -30,26 +30,26 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from routecli.cascade import AcceptPolicy, Answer, Verdict
-from routecli.prompts import Prompt
 from routecli.providers import Completion
-from routecli.quality import is_correct
 from routecli.replay import DEFAULT_CONCURRENCY
 from routecli.replay.calls import Call, Embeddings, Provider, TierCaller
+from routecli.replay.config import EmbedderConfig, EndpointEmbedder, LexicalEmbedderConfig, RouterConfig
+from routecli.replay.evaluators import AcceptPolicy, Answer, Verdict
+from routecli.replay.prompts import Prompt
+from routecli.replay.quality import is_correct
 from routecli.replay.records import Attempt, CacheHit, Decision, Escalation, decision_for
-from routecli.router_config import EmbedderConfig, EndpointEmbedder, LexicalEmbedderConfig, RouterConfig
-from routecli.routing import ROUTER_ENCODING, RouteDecision
-from routecli.routing.judge import JUDGE_PARAMS, JudgeRouter
-from routecli.tokens import count_text
+from routecli.replay.routing import ROUTER_ENCODING, RouteDecision
+from routecli.replay.routing.judge import JUDGE_PARAMS, JudgeRouter
+from routecli.replay.tokens import count_text
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
     from routecli.replay.cache import Hit, SemanticCache
-    from routecli.router_config import TokenRouter
-    from routecli.routing.embedding import EmbeddingRouter
-    from routecli.routing.lexical import LexicalEmbedder
+    from routecli.replay.config import TokenRouter
+    from routecli.replay.routing.embedding import EmbeddingRouter
+    from routecli.replay.routing.lexical import LexicalEmbedder
 
     Vector = NDArray[np.float32]
 
@@ -136,7 +136,7 @@ class Replayer:
     async def _set_up(self, attempts: list[Attempt], answered: Sequence[tuple[Prompt, Decision]]) -> int | None:
         router = self.config.router
         if router is not None and router.kind == "embedding" and self._endpoint_router is None:
-            from routecli.routing.prompt_embedding import EndpointEmbeddingRouter
+            from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
 
             if isinstance(router, EndpointEmbeddingRouter):
                 embedded = await self.caller.embed_batches(router.embedder, "exemplars", router.texts)
@@ -180,7 +180,7 @@ class Replayer:
     def _lexical_embedder(self, dimensions: int) -> LexicalEmbedder:
         lexical = self._lexical.get(dimensions)
         if lexical is None:
-            from routecli.routing.lexical import LexicalEmbedder
+            from routecli.replay.routing.lexical import LexicalEmbedder
 
             lexical = self._lexical[dimensions] = LexicalEmbedder(dimensions)
         return lexical
@@ -469,7 +469,7 @@ class Replayer:
         self, prompt: Prompt, attempts: list[Attempt], vectors: dict[EmbedderConfig, Vector | None]
     ) -> RouteDecision:
         """The embedding router's decision from the prompt's vector; its default tier when the endpoint gave none."""
-        from routecli.routing.prompt_embedding import EndpointEmbeddingRouter, PromptEmbeddingRouter
+        from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter, PromptEmbeddingRouter
 
         router = self.config.router
         if isinstance(router, EndpointEmbeddingRouter):

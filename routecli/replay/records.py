@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from routecli.cascade import LogprobStats, Verdict
-from routecli.pricing import ModelPrice, decimal_text, price_from_json, price_to_json
+from routecli.pricing.prices import ModelPrice, decimal_text, price_from_json, price_to_json
 from routecli.provenance import Inputs, inputs_from_json, inputs_to_json
-from routecli.routing import RouteDecision
+from routecli.replay.evaluators import LogprobStats, Verdict
+from routecli.replay.routing import RouteDecision
 
 if TYPE_CHECKING:
-    from routecli.prompts import Prompt
+    from routecli.replay.prompts import Prompt
 
 __all__ = [
     "EMBEDDING_ROLES",

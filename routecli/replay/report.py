@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from routecli.metrics import Percentiles, percentiles, rate
-from routecli.pricing import usage_total
+from routecli.pricing.prices import usage_total
 from routecli.replay.records import EMBEDDING_ROLES, Attempt, Decision, RunInfo, TierInfo
+from routecli.stats import Percentiles, percentiles, rate
 
 __all__ = [
     "CacheStats",

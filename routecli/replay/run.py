@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.errors import InputError
-from routecli.prompts import Prompt, PromptFile
+from routecli.replay.config import EndpointEmbedder, ProviderConfig, RouterConfig, api_key, embedder_label
 from routecli.replay.log import DecisionLog
+from routecli.replay.prompts import Prompt, PromptFile
 from routecli.replay.records import Attempt, Decision, RunInfo, TierInfo
-from routecli.router_config import EndpointEmbedder, ProviderConfig, RouterConfig, api_key, embedder_label
-from routecli.routing import ROUTER_ENCODING
-from routecli.tokens import encoding
+from routecli.replay.routing import ROUTER_ENCODING
+from routecli.replay.tokens import encoding
 
 if TYPE_CHECKING:
     from routecli.provenance import Inputs
@@ -80,7 +80,7 @@ def run_info(
 
 def _inputs(config: RouterConfig, prompts: Path) -> Inputs:
     """The router config, the prompt file and every price-table file a tier's or embedder's price came from."""
-    from routecli.pricing_files import price_table_path
+    from routecli.pricing.price_files import price_table_path
     from routecli.provenance import PRICE_TABLE, hash_inputs
 
     prices = [tier.price for tier in config.tiers.values()] + [
@@ -109,7 +109,7 @@ def endpoint_embedders(config: RouterConfig) -> list[EndpointEmbedder]:
     """The embeddings endpoints a run asks: the embedding router's, the cache's, or both."""
     found = []
     if config.router is not None and config.router.kind == "embedding":  # numpy: only for embedding routers
-        from routecli.routing.prompt_embedding import EndpointEmbeddingRouter
+        from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
 
         if isinstance(config.router, EndpointEmbeddingRouter):
             found.append(config.router.embedder)

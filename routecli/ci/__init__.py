@@ -1,0 +1,3 @@
+"""Cost-regression checks for CI: report documents, policies, diffs and drift."""
+
+__all__: list[str] = []

@@ -1,0 +1,274 @@
+"""Price-table files: their spec, the shipped tables, and user overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from routecli.errors import InvalidValueError, KeyPath
+from routecli.loading import YamlDocument, parse_yaml, read_yaml
+from routecli.pricing.prices import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates, decimal_text
+from routecli.spec import Choice, Date, Field, Int, List, Num, Obj, Spec, Str
+
+__all__ = [
+    "PRICE_FIELDS",
+    "PRICE_TABLE_SPEC",
+    "PerMillion",
+    "ShippedPrices",
+    "add_price_file",
+    "build_rates",
+    "inline_price",
+    "load_price_files",
+    "load_price_table",
+    "price_table_path",
+    "shipped_pricing_dir",
+]
+
+ZERO = Decimal(0)
+_PLAUSIBLE_MIN = Decimal("0.001")
+_PLAUSIBLE_MAX = Decimal(1000)
+
+
+class PerMillion(Num):
+    """A price per 1M tokens, refusing values that are plainly in the wrong unit."""
+
+    def __init__(self, doc: str) -> None:
+        super().__init__(minimum=0, doc=doc, noun="a price in USD per 1M tokens")
+
+    def check(self, value: Any, path: KeyPath) -> Decimal:
+        price = super().check(value, path)
+        if 0 < price < _PLAUSIBLE_MIN:
+            given, per_million = decimal_text(price), decimal_text(price * 1_000_000)
+            raise InvalidValueError(
+                f"{given} looks like a price per token; prices here are per 1M tokens "
+                f"(write {per_million} for {given} per token)",
+                path=path,
+            )
+        if price > _PLAUSIBLE_MAX:
+            raise InvalidValueError(
+                f"{decimal_text(price)} is implausibly high for a price per 1M tokens "
+                "(was it multiplied by 1,000,000 twice?)",
+                path=path,
+            )
+        return price
+
+
+def _rate_fields(required: bool) -> dict[str, Field]:
+    return {
+        "input_per_mtok": Field(PerMillion("USD per 1M input tokens"), required=required),
+        "output_per_mtok": Field(PerMillion("USD per 1M output tokens"), required=required),
+        "cached_input_per_mtok": Field(PerMillion("USD per 1M input tokens read from the prompt cache")),
+        "cache_write_per_mtok": Field(PerMillion("USD per 1M input tokens written to the prompt cache")),
+    }
+
+
+_BATCH = Obj(_rate_fields(required=True), doc="Batch-API prices (asynchronous, usually half price).")
+_LONG_CONTEXT = Obj(
+    {
+        "above_tokens": Field(
+            Int(minimum=1, doc="Prompt length above which these rates apply to the whole request."),
+            required=True,
+        ),
+        **_rate_fields(required=True),
+    },
+    doc="Higher rates for requests whose prompt exceeds above_tokens.",
+)
+
+PRICE_FIELDS: dict[str, Field] = {
+    **_rate_fields(required=False),
+    "per_request": Field(
+        Num(minimum=0, maximum=1000, doc="Flat USD per request, added to any token prices (default 0).")
+    ),
+    "batch": Field(_BATCH),
+    "long_context": Field(_LONG_CONTEXT),
+}
+"""Price keys shared by table entries and inline scenario prices."""
+
+_MODEL = Obj(
+    {
+        "id": Field(Str(doc="The id users write, e.g. gpt-5-mini."), required=True),
+        "aliases": Field(List(Str()), default=[]),
+        **PRICE_FIELDS,
+        "input_per_mtok": Field(PerMillion("USD per 1M input tokens"), required=True),
+        "output_per_mtok": Field(PerMillion("USD per 1M output tokens"), required=True),
+        "context_window": Field(Int(minimum=1, doc="Maximum prompt tokens.")),
+        "max_output_tokens": Field(Int(minimum=1, doc="Maximum output tokens.")),
+    },
+    title="model price",
+)
+
+PRICE_TABLE_SPEC: Spec = Obj(
+    {
+        "provider": Field(Str(doc="Who sells these models, e.g. openai."), required=True),
+        "as_of": Field(Date(doc="The date the prices were taken."), required=True),
+        "source": Field(Str(doc="Where the prices were taken from."), required=True),
+        "currency": Field(Choice(("USD",)), default="USD"),
+        "models": Field(List(_MODEL, min_items=1), required=True),
+    },
+    title="routecli price table",
+    doc="Model prices for one provider; all token prices are USD per 1M tokens.",
+)
+
+
+def build_rates(data: dict[str, Any]) -> TokenRates:
+    """TokenRates from checked price keys (missing token prices count as 0)."""
+    return TokenRates(
+        input=data.get("input_per_mtok") or Decimal(0),
+        output=data.get("output_per_mtok") or Decimal(0),
+        cached_input=data.get("cached_input_per_mtok"),
+        cache_write=data.get("cache_write_per_mtok"),
+    )
+
+
+def _build_model(entry: dict[str, Any], provider: str, source: PriceSource) -> ModelPrice:
+    long_context = entry["long_context"]
+    return ModelPrice(
+        id=entry["id"],
+        provider=provider,
+        aliases=tuple(entry["aliases"]),
+        standard=build_rates(entry),
+        batch=build_rates(entry["batch"]) if entry["batch"] else None,
+        long_context=(LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else None),
+        per_request=entry["per_request"] or Decimal(0),
+        context_window=entry["context_window"],
+        max_output_tokens=entry["max_output_tokens"],
+        source=source,
+    )
+
+
+def _build_table_file(data: Any, file: str) -> list[ModelPrice]:
+    checked = PRICE_TABLE_SPEC.check(data, ())
+    source = PriceSource(checked["provider"], checked["as_of"], checked["source"], file)
+    models = []
+    first_use: dict[str, int] = {}
+    for index, entry in enumerate(checked["models"]):
+        for position, name in enumerate([entry["id"], *entry["aliases"]]):
+            path: KeyPath = ("models", index, "id") if position == 0 else ("models", index, "aliases", position - 1)
+            if name.lower() in first_use:
+                raise InvalidValueError(
+                    f"duplicate model id or alias {name!r}: models[{first_use[name.lower()]}] has it too",
+                    path=path,
+                )
+            first_use[name.lower()] = index
+        models.append(_build_model(entry, checked["provider"], source))
+    return models
+
+
+def load_price_table(path: Path) -> list[ModelPrice]:
+    """The models of one price-table file, validated."""
+    return _parse_price_table(read_yaml(path, "price table"))
+
+
+def _parse_price_table(document: YamlDocument) -> list[ModelPrice]:
+    return document.build(lambda data: _build_table_file(data, document.path.name))
+
+
+def shipped_pricing_dir() -> Path:
+    """The price tables that ship with routecli: inside the wheel, or the repo's ``pricing/``."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "_pricing"
+    return installed if installed.is_dir() else package.parent / "pricing"
+
+
+class ShippedPrices(PriceTable):
+    """The shipped tables, each parsed only once a name it may hold is asked for.
+
+    Parsing every table costs more than the rest of a ``simulate`` run; a
+    scenario usually names models of two or three providers. A table is parsed
+    when its text contains the name asked for, and all are parsed to list them.
+    No id or alias may appear in two shipped tables.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__()
+        self._unparsed = {path: path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.yaml"))}
+        self._searchable = {path: text.lower() for path, text in self._unparsed.items()}
+        self._owners: dict[str, str] = {}
+
+    def get(self, name: str) -> ModelPrice | None:
+        found = super().get(name)
+        if found is None:
+            needle = name.lower()
+            for path in [path for path in self._unparsed if needle in self._searchable[path]]:
+                self._parse(path)
+            found = super().get(name)
+        return found
+
+    def __iter__(self) -> Iterator[ModelPrice]:
+        for path in list(self._unparsed):
+            self._parse(path)
+        return super().__iter__()
+
+    def _parse(self, path: Path) -> None:
+        models = _parse_price_table(parse_yaml(self._unparsed.pop(path), path))
+        for model in models:
+            for name in (model.id, *model.aliases):
+                owner = self._owners.setdefault(name.lower(), path.name)
+                if owner != path.name:
+                    raise InvalidValueError(
+                        f"model id or alias {name!r} is defined in both {owner} and {path.name}",
+                        source=str(path),
+                    )
+            self.add(model)
+
+
+def load_price_files(extra: Sequence[Path] = (), *, shipped: bool = True) -> PriceTable:
+    """The shipped tables, overridden by each extra file in order (later files win by id)."""
+    table = PriceTable(base=ShippedPrices(shipped_pricing_dir()) if shipped else None)
+    for path in extra:
+        add_price_file(table, path)
+    return table
+
+
+def price_table_path(source: PriceSource) -> Path | None:
+    """The file ``source``'s prices were read from: a user's table as given, a shipped one in the package;
+    None for prices given inline (in a scenario or router config)."""
+    for candidate in (Path(source.file), shipped_pricing_dir() / source.file):
+        if source.file and candidate.is_file() and candidate.suffix in (".yaml", ".yml"):
+            return candidate
+    return None
+
+
+def add_price_file(table: PriceTable, path: Path) -> None:
+    """Add one user price file to ``table``, overriding models with the same id."""
+    for model in load_price_table(path):
+        table.add(model)
+
+
+def inline_price(
+    name: str, base: ModelPrice | None, data: dict[str, Any], path: KeyPath, source: PriceSource
+) -> ModelPrice:
+    """A tier's price: the table's entry with the inline keys laid over it, or inline alone (from ``source``)."""
+    given = {key: value for key, value in data.items() if value is not None}
+    if base is not None and not given:
+        return base
+    if base is None:
+        if not given.keys() & {"input_per_mtok", "output_per_mtok", "per_request"}:
+            raise InvalidValueError("give input_per_mtok and output_per_mtok, or per_request", path=path)
+        base = ModelPrice(
+            id=name,
+            provider=source.provider,
+            standard=TokenRates(ZERO, ZERO),
+        )
+    standard = base.standard
+    merged = {
+        "input_per_mtok": standard.input,
+        "output_per_mtok": standard.output,
+        "cached_input_per_mtok": standard.cached_input,
+        "cache_write_per_mtok": standard.cache_write,
+    }
+    merged.update({key: value for key, value in given.items() if key in merged})
+    long_context = given.get("long_context")
+    return replace(
+        base,
+        standard=build_rates(merged),
+        batch=build_rates(given["batch"]) if "batch" in given else base.batch,
+        long_context=(
+            LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else base.long_context
+        ),
+        per_request=given.get("per_request", base.per_request),
+        source=source,
+    )

@@ -1,0 +1,411 @@
+"""Model prices and what one request costs. Pure: no files, no I/O.
+
+All prices are USD per 1M tokens (``per_request`` is USD per request) and are
+kept as exact ``Decimal`` values; nothing here rounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from routecli.errors import UnknownModelError
+from routecli.simulate.distributions import TokenProfile
+from routecli.spec import closest
+
+__all__ = [
+    "PER_MILLION",
+    "LongContext",
+    "ModelPrice",
+    "PriceSource",
+    "PriceTable",
+    "TokenRates",
+    "blended_input_rate",
+    "decimal_text",
+    "expected_request_cost",
+    "price_from_json",
+    "price_to_json",
+    "request_cost",
+    "request_costs",
+    "token_rates",
+    "usage_cost",
+    "usage_pricer",
+    "usage_total",
+]
+
+PER_MILLION = Decimal(1_000_000)
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+class TokenRates(NamedTuple):
+    """Prices per 1M tokens; a missing cache price means no discount is offered."""
+
+    input: Decimal
+    output: Decimal
+    cached_input: Decimal | None = None
+    cache_write: Decimal | None = None
+
+    @property
+    def cache_read_rate(self) -> Decimal:
+        """What a token read from the prompt cache costs: the input price where there is no cache price."""
+        return self.input if self.cached_input is None else self.cached_input
+
+    @property
+    def cache_write_rate(self) -> Decimal:
+        """What a token written to the prompt cache costs: the input price where there is no cache price."""
+        return self.input if self.cache_write is None else self.cache_write
+
+
+class LongContext(NamedTuple):
+    """Higher rates for the whole request once its prompt exceeds ``above_tokens``."""
+
+    above_tokens: int
+    rates: TokenRates
+
+
+class PriceSource(NamedTuple):
+    """Where a set of prices came from: a shipped table, a user file or a scenario."""
+
+    provider: str
+    as_of: str | None
+    source: str
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """Everything routecli knows about one model's price."""
+
+    id: str
+    provider: str
+    standard: TokenRates
+    aliases: tuple[str, ...] = ()
+    batch: TokenRates | None = None
+    long_context: LongContext | None = None
+    per_request: Decimal = ZERO
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    source: PriceSource | None = None
+
+    def rates(self, *, long: bool, batch: bool) -> TokenRates:
+        """Standard, batch or long-context rates.
+
+        Long-context rates (``long``, for models that have them) apply to the whole
+        request; with ``batch`` they get the model's batch discount, field by field
+        (the providers discount long prompts in batch as they do short ones).
+        """
+        batch_rates = self.batch if batch else None
+        if not long or self.long_context is None:
+            return batch_rates or self.standard
+        extended = self.long_context.rates
+        if batch_rates is None:
+            return extended
+        ratio = _ratio(batch_rates.input, self.standard.input)
+        return TokenRates(
+            input=extended.input * ratio,
+            output=extended.output * _ratio(batch_rates.output, self.standard.output, ratio),
+            cached_input=_scaled(extended.cached_input, batch_rates.cached_input, self.standard.cached_input, ratio),
+            cache_write=_scaled(extended.cache_write, batch_rates.cache_write, self.standard.cache_write, ratio),
+        )
+
+
+def _ratio(discounted: Decimal | None, full: Decimal | None, fallback: Decimal = ONE) -> Decimal:
+    """How much of the full price the discounted one is (``fallback`` where that cannot be told)."""
+    return discounted / full if discounted is not None and full else fallback
+
+
+def _scaled(
+    rate: Decimal | None, discounted: Decimal | None, full: Decimal | None, fallback: Decimal
+) -> Decimal | None:
+    return None if rate is None else rate * _ratio(discounted, full, fallback)
+
+
+def blended_input_rate(rates: TokenRates, cached_share: Decimal, write_share: Decimal) -> Decimal:
+    """Mean price per 1M input tokens when shares of them are read from and written to the cache.
+
+    Models without a cache price bill those tokens at the plain input rate.
+    """
+    return (
+        (ONE - cached_share - write_share) * rates.input
+        + cached_share * rates.cache_read_rate
+        + write_share * rates.cache_write_rate
+    )
+
+
+def token_rates(
+    price: ModelPrice, *, long: bool, cached_share: Decimal = ZERO, write_share: Decimal = ZERO, batch: bool = False
+) -> tuple[Decimal, Decimal]:
+    """USD per input token (prompt-cache shares blended in) and per output token."""
+    rates = price.rates(long=long, batch=batch)
+    return blended_input_rate(rates, cached_share, write_share).scaleb(-6), rates.output.scaleb(-6)
+
+
+def request_costs(
+    price: ModelPrice,
+    inputs: Sequence[Decimal],
+    outputs: Sequence[Decimal],
+    *,
+    cached_share: Decimal = ZERO,
+    write_share: Decimal = ZERO,
+    batch: bool = False,
+) -> list[Decimal]:
+    """USD for each request (input and output tokens pairwise): input, cache reads and writes, output, flat fee.
+
+    ``cached_share`` of the input is read from the provider's prompt cache and
+    ``write_share`` is written to it. Rates are worked out once, not per request.
+    """
+
+    def per_token(long: bool) -> tuple[Decimal, Decimal]:
+        return token_rates(price, long=long, cached_share=cached_share, write_share=write_share, batch=batch)
+
+    fee = price.per_request
+    short_in, short_out = per_token(long=False)
+    if price.long_context is None:
+        return [
+            tokens_in * short_in + tokens_out * short_out + fee
+            for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
+        ]
+    threshold = price.long_context.above_tokens
+    long_in, long_out = per_token(long=True)
+    return [
+        tokens_in * long_in + tokens_out * long_out + fee
+        if tokens_in > threshold
+        else tokens_in * short_in + tokens_out * short_out + fee
+        for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
+    ]
+
+
+def request_cost(
+    price: ModelPrice,
+    input_tokens: Decimal,
+    output_tokens: Decimal,
+    *,
+    cached_share: Decimal = ZERO,
+    write_share: Decimal = ZERO,
+    batch: bool = False,
+) -> Decimal:
+    """USD for one request; see ``request_costs``."""
+    (cost,) = request_costs(
+        price, [input_tokens], [output_tokens], cached_share=cached_share, write_share=write_share, batch=batch
+    )
+    return cost
+
+
+def usage_cost(
+    price: ModelPrice, input_tokens: int, output_tokens: int, cached_tokens: int = 0, cache_write_tokens: int = 0
+) -> Decimal:
+    """USD for one request as an API reported it, exactly.
+
+    ``cached_tokens`` and ``cache_write_tokens`` (parts of ``input_tokens``) cost
+    the cache-read and cache-write prices, or the input price where the model
+    has none; long-context rates apply to the whole request once its prompt is
+    above the threshold.
+    """
+    long = price.long_context is not None and input_tokens > price.long_context.above_tokens
+    rates = price.rates(long=long, batch=False)
+    fee = price.per_request
+    return _usage_cost(_per_token(rates), fee, input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+
+
+def usage_pricer(price: ModelPrice) -> Callable[[int, int, int, int], Decimal]:
+    """``usage_cost`` for one model with its rates looked up once: for pricing many requests (dry runs, reports)."""
+    if price.long_context is not None:  # which rates apply depends on each request's prompt
+        return lambda tokens_in, tokens_out, cached, written: usage_cost(price, tokens_in, tokens_out, cached, written)
+    rates, fee = _per_token(price.standard), price.per_request  # scaled once, not per request
+
+    def cost(tokens_in: int, tokens_out: int, cached: int, written: int) -> Decimal:
+        return _usage_cost(rates, fee, tokens_in, tokens_out, cached, written)
+
+    return cost
+
+
+def usage_total(price: ModelPrice, usages: Sequence[tuple[int, int, int, int]]) -> Decimal:
+    """``usage_cost`` summed over many requests' (input, output, cached, written) tokens, exactly.
+
+    Cost is linear in tokens, so a price without long-context rates prices the
+    summed tokens once, plus its per-request fee once per request; with them,
+    which rates apply depends on each request, so each is priced on its own.
+    """
+    if not usages:
+        return Decimal(0)
+    if price.long_context is not None:
+        return sum((usage_cost(price, *usage) for usage in usages), Decimal(0))
+    tokens_in, tokens_out, cached, written = (sum(column) for column in zip(*usages, strict=True))
+    fees = price.per_request * len(usages)
+    return _usage_cost(_per_token(price.standard), fees, tokens_in, tokens_out, cached, written)
+
+
+def _per_token(rates: TokenRates) -> TokenRates:
+    """``rates`` per single token (not per 1M), with the cache prices filled in."""
+    return TokenRates(
+        rates.input.scaleb(-6),
+        rates.output.scaleb(-6),
+        rates.cache_read_rate.scaleb(-6),
+        rates.cache_write_rate.scaleb(-6),
+    )
+
+
+def _usage_cost(
+    per_token: TokenRates, fee: Decimal, tokens_in: int, tokens_out: int, cached: int, written: int
+) -> Decimal:
+    """The one formula for reported usage; ``per_token`` comes from ``_per_token``, so its cache prices are set."""
+    plain = tokens_in - cached - written
+    cache = cached * per_token.cache_read_rate + written * per_token.cache_write_rate
+    return plain * per_token.input + cache + tokens_out * per_token.output + fee
+
+
+def expected_request_cost(
+    price: ModelPrice,
+    tokens: TokenProfile,
+    *,
+    cached_share: Decimal = ZERO,
+    write_share: Decimal = ZERO,
+    batch: bool = False,
+) -> Decimal:
+    """Mean USD per request when token counts follow ``tokens``.
+
+    Cost is linear in the counts except where long-context rates start, so the
+    mean needs only the means and the part of them above the threshold.
+    """
+    rates = {
+        long: token_rates(price, long=long, cached_share=cached_share, write_share=write_share, batch=batch)
+        for long in (False, True)
+    }
+    short_in, short_out = rates[False]
+    mean_in, mean_out = tokens.input_mean, tokens.output_mean
+    fee = price.per_request
+    if price.long_context is None:
+        return mean_in * short_in + mean_out * short_out + fee
+    tail = tokens.long_tail(Decimal(price.long_context.above_tokens))
+    long_in, long_out = rates[True]
+    return (
+        (mean_in - tail.input) * short_in
+        + (mean_out - tail.output) * short_out
+        + tail.input * long_in
+        + tail.output * long_out
+        + fee
+    )
+
+
+class PriceTable:
+    """Models by id and alias (case-insensitive), laid over an optional ``base`` table.
+
+    A model added here overrides the base's model of the same id, under all its names.
+    """
+
+    def __init__(self, models: Iterable[ModelPrice] = (), *, base: PriceTable | None = None) -> None:
+        self.base = base
+        self._models: dict[str, ModelPrice] = {}
+        self._names: dict[str, str] = {}
+        for model in models:
+            self.add(model)
+
+    def add(self, model: ModelPrice) -> None:
+        """Add or replace a model; its id and aliases now point at it."""
+        key = model.id.lower()
+        old = self._models.get(key)
+        if old is not None:
+            for alias in old.aliases:
+                self._names.pop(alias.lower(), None)
+        self._models[key] = model
+        self._names[key] = key
+        for alias in model.aliases:
+            self._names[alias.lower()] = key
+
+    def get(self, name: str) -> ModelPrice | None:
+        """The model with this id or alias, or None."""
+        key = self._names.get(name.lower())
+        if key is not None:
+            return self._models[key]
+        found = None if self.base is None else self.base.get(name)
+        return None if found is None else self._models.get(found.id.lower(), found)
+
+    def lookup(self, name: str) -> ModelPrice:
+        """The model with this id or alias; ``UnknownModelError`` naming the closest ones."""
+        model = self.get(name)
+        if model is not None:
+            return model
+        near = closest(name, [m.id for m in self], n=3)
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        raise UnknownModelError(
+            f"unknown model {name!r}: no price table has it{hint} "
+            "(see `routecli pricing list`, or give an inline price)"
+        )
+
+    def __iter__(self) -> Iterator[ModelPrice]:
+        if self.base is not None:
+            yield from (model for model in self.base if model.id.lower() not in self._models)
+        yield from self._models.values()
+
+
+def decimal_text(value: Decimal) -> str:
+    """The exact value as plain decimal text (no exponent, no trailing zeros): how money is written for machines."""
+    if not value:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def _rates_to_json(rates: TokenRates) -> dict[str, str | None]:
+    return {
+        "input_per_mtok": decimal_text(rates.input),
+        "output_per_mtok": decimal_text(rates.output),
+        "cached_input_per_mtok": None if rates.cached_input is None else decimal_text(rates.cached_input),
+        "cache_write_per_mtok": None if rates.cache_write is None else decimal_text(rates.cache_write),
+    }
+
+
+def price_to_json(price: ModelPrice) -> dict[str, Any]:
+    """One model's prices as JSON-ready data (money as exact decimal strings), as reports and logs carry them."""
+    return {
+        "id": price.id,
+        "provider": price.provider,
+        "aliases": list(price.aliases),
+        **_rates_to_json(price.standard),
+        "per_request": decimal_text(price.per_request),
+        "batch": None if price.batch is None else _rates_to_json(price.batch),
+        "long_context": (
+            None
+            if price.long_context is None
+            else {"above_tokens": price.long_context.above_tokens, **_rates_to_json(price.long_context.rates)}
+        ),
+        "context_window": price.context_window,
+        "max_output_tokens": price.max_output_tokens,
+        "source": None if price.source is None else price.source.file,
+        "as_of": None if price.source is None else price.source.as_of,
+    }
+
+
+def _optional(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _rates_from_json(document: Any) -> TokenRates:
+    return TokenRates(
+        Decimal(document["input_per_mtok"]),
+        Decimal(document["output_per_mtok"]),
+        _optional(document.get("cached_input_per_mtok")),
+        _optional(document.get("cache_write_per_mtok")),
+    )
+
+
+def price_from_json(document: Any) -> ModelPrice:
+    """A price written by ``price_to_json`` (KeyError, TypeError or ValueError when it is damaged)."""
+    long_context = document.get("long_context")
+    batch = document.get("batch")
+    return ModelPrice(
+        id=document["id"],
+        provider=document["provider"],
+        standard=_rates_from_json(document),
+        aliases=tuple(document.get("aliases") or ()),
+        batch=None if batch is None else _rates_from_json(batch),
+        long_context=None
+        if long_context is None
+        else LongContext(int(long_context["above_tokens"]), _rates_from_json(long_context)),
+        per_request=Decimal(document.get("per_request") or 0),
+        context_window=document.get("context_window"),
+        max_output_tokens=document.get("max_output_tokens"),
+        source=PriceSource(document["provider"], document.get("as_of"), "as recorded", document.get("source") or ""),
+    )

@@ -1,0 +1,198 @@
+"""The rules router: ordered conditions on a prompt; the first rule that holds picks the tier."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from routecli.replay.routing import RouteDecision
+from routecli.replay.routing.features import has_code
+
+if TYPE_CHECKING:
+    from routecli.replay.prompts import Prompt
+
+__all__ = ["Condition", "FixedRouter", "Rule", "RulesRouter", "conditions_from"]
+
+Test = Callable[["Prompt", int | None], bool]
+Measure = Callable[["Prompt", int | None], int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One test on a prompt, named as in the config (``min_tokens``, ``keywords`` …)."""
+
+    name: str
+    test: Test
+
+
+def _at_least(value: int, measure: Measure) -> Test:
+    return lambda prompt, tokens: (measured := measure(prompt, tokens)) is not None and measured >= value
+
+
+def _at_most(value: int, measure: Measure) -> Test:
+    return lambda prompt, tokens: (measured := measure(prompt, tokens)) is not None and measured <= value
+
+
+def _tokens(prompt: Prompt, tokens: int | None) -> int | None:
+    return tokens
+
+
+def _chars(prompt: Prompt, tokens: int | None) -> int:
+    return len(prompt.text)
+
+
+def _messages(prompt: Prompt, tokens: int | None) -> int:
+    return len(prompt.messages)
+
+
+def _metadata_test(wanted: Mapping[str, Any]) -> Test:
+    """Every key present with the value given (or one of the values listed)."""
+    options = {key: tuple(value) if isinstance(value, list) else (value,) for key, value in wanted.items()}
+
+    def test(prompt: Prompt, tokens: int | None) -> bool:
+        return all(
+            key in prompt.metadata and any(_same(prompt.metadata[key], value) for value in values)
+            for key, values in options.items()
+        )
+
+    return test
+
+
+def _same(found: Any, wanted: Any) -> bool:
+    """Equal as JSON values: ``true`` is not ``1``, though Python says so."""
+    return isinstance(found, bool) == isinstance(wanted, bool) and found == wanted
+
+
+_BOUNDS: dict[str, tuple[Callable[[int, Measure], Test], Measure]] = {
+    "min_tokens": (_at_least, _tokens),
+    "max_tokens": (_at_most, _tokens),
+    "min_chars": (_at_least, _chars),
+    "max_chars": (_at_most, _chars),
+    "min_messages": (_at_least, _messages),
+    "max_messages": (_at_most, _messages),
+}
+"""Conditions that bound a measure of the prompt: the test and what it measures."""
+
+
+def conditions_from(when: Mapping[str, Any]) -> tuple[Condition, ...]:
+    """Conditions from a rule's validated ``when`` mapping (keys as in docs/router.md)."""
+    made: list[Condition] = []
+    for name, value in when.items():
+        if value is None:
+            continue
+        test: Test
+        if name in _BOUNDS:
+            bound, measure = _BOUNDS[name]
+            test = bound(value, measure)
+        elif name == "keywords":
+            test = _keywords(value)
+        elif name == "regex":
+            test = _searches(re.compile(value))
+        elif name == "has_code":
+            test = _code_is(bool(value))
+        elif name == "metadata":
+            test = _metadata_test(value)
+        else:
+            raise ValueError(f"unknown rule condition {name!r}")  # the config spec allows only the names above
+        made.append(Condition(name, test))
+    return tuple(made)
+
+
+def _keywords(words: Sequence[str]) -> Test:
+    """Any of ``words`` as whole words, in any case.
+
+    Substring search then a look at the characters either side: several times
+    faster than a regex alternation with word boundaries, which tries every position.
+    """
+    folded = tuple(word.casefold() for word in words)
+
+    def test(prompt: Prompt, tokens: int | None) -> bool:
+        text = prompt.text.casefold()
+        return any(_has_word(text, word) for word in folded if word in text)
+
+    return test
+
+
+def _has_word(text: str, word: str) -> bool:
+    """``word`` occurs in ``text`` with no word character (letter, digit, _) touching it."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (_word_char(before) and _word_char(word[0])) and not (_word_char(after) and _word_char(word[-1])):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _searches(pattern: re.Pattern[str]) -> Test:
+    return lambda prompt, tokens: pattern.search(prompt.text) is not None
+
+
+def _code_is(wanted: bool) -> Test:
+    return lambda prompt, tokens: has_code(prompt.text) is wanted
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A tier and the conditions that must all hold for a prompt to go there."""
+
+    tier: str
+    conditions: tuple[Condition, ...]
+    name: str | None = None
+
+    def holds(self, prompt: Prompt, tokens: int | None) -> bool:
+        return all(condition.test(prompt, tokens) for condition in self.conditions)
+
+    def describe(self, index: int) -> str:
+        """``rule 2 "long" (min_tokens, keywords)``: how the decision log names it."""
+        label = f'rule {index} "{self.name}"' if self.name else f"rule {index}"
+        return f"{label} ({', '.join(condition.name for condition in self.conditions)})"
+
+
+class RulesRouter:
+    """Ordered rules; a prompt no rule matches goes to the default tier."""
+
+    kind = "rules"
+
+    def __init__(self, rules: Sequence[Rule], default: str) -> None:
+        self.rules = tuple(rules)
+        self.default = default
+        self.needs_tokens = any(c.name in ("min_tokens", "max_tokens") for rule in self.rules for c in rule.conditions)
+        self.tiers = (*(rule.tier for rule in self.rules), default)
+        self._described = [(rule, rule.describe(index)) for index, rule in enumerate(self.rules, start=1)]
+
+    def decide(self, prompt: Prompt, tokens: int | None = None) -> RouteDecision:
+        """The first rule that holds (rules are numbered from 1 in reasons), else the default."""
+        for rule, reason in self._described:
+            if rule.holds(prompt, tokens):
+                return RouteDecision(rule.tier, reason, features=_features(prompt, tokens))
+        return RouteDecision(self.default, "default: no rule matched", features=_features(prompt, tokens))
+
+
+def _features(prompt: Prompt, tokens: int | None) -> dict[str, float]:
+    measured: dict[str, float] = {"chars": len(prompt.text), "messages": len(prompt.messages)}
+    if tokens is not None:
+        measured["tokens"] = tokens
+    return measured
+
+
+class FixedRouter:
+    """Everything to one tier: the baseline a router is compared with."""
+
+    kind = "fixed"
+    needs_tokens = False
+
+    def __init__(self, tier: str) -> None:
+        self.tier = tier
+        self.tiers = (tier,)
+
+    def decide(self, prompt: Prompt, tokens: int | None = None) -> RouteDecision:
+        return RouteDecision(self.tier, "fixed")

@@ -1,0 +1,511 @@
+"""The cost model: a validated ``Scenario`` in, a ``SimulationResult`` out. Pure.
+
+Every strategy is evaluated the same way, per segment: requests miss the
+semantic cache (if any), pass the router (if any) to an entry tier, and walk
+the chain from there — a judged step accepts a share and passes the rest on,
+the last step (and every step of a ``route``) answers all it receives. The
+formulas, with worked examples, are in ``docs/cost-model.md``. Money stays
+``Decimal`` throughout, never rounded to cents; arithmetic keeps Decimal's 28
+significant digits, and the scenario's bounds keep every figure well inside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from operator import add, mul, sub
+from typing import TYPE_CHECKING, NamedTuple
+
+from routecli.pricing.prices import PriceSource, expected_request_cost, request_costs
+from routecli.provenance import Inputs
+from routecli.simulate.scenario import Growth, Modifiers, Scenario, Segment, SemanticCache, Strategy, StrategyType, Tier
+
+if TYPE_CHECKING:
+    from routecli.simulate.montecarlo import MonteCarloResult
+
+__all__ = [
+    "CURRENCY",
+    "ForecastMonth",
+    "Hop",
+    "SimulationResult",
+    "StrategyResult",
+    "TierUsage",
+    "forecast",
+    "simulate",
+    "tier_latencies_ms",
+]
+
+CURRENCY = "USD"
+"""Every price table and report is in US dollars."""
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+THOUSAND = Decimal(1000)
+
+
+class TierUsage(NamedTuple):
+    """One tier's part in a strategy: its monthly spend, calls and answers."""
+
+    tier: str
+    spend: Decimal
+    calls_per_request: Decimal
+    answered_share: Decimal
+
+
+class Hop(NamedTuple):
+    """An escalation step: the share of requests reaching ``source`` passed on to ``target``."""
+
+    source: str
+    target: str
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyResult:
+    """What one strategy costs per month, and what it delivers."""
+
+    name: str
+    type: StrategyType
+    is_baseline: bool
+    monthly_cost: Decimal
+    cost_per_request: Decimal
+    savings_vs_baseline: Decimal
+    savings_vs_baseline_pct: Decimal | None
+    quality: Decimal | None
+    mean_latency_ms: Decimal
+    model_calls_per_request: Decimal
+    escalation_rate: Decimal
+    cache_hit_rate: Decimal
+    hops: tuple[Hop, ...]
+    tiers: tuple[TierUsage, ...]
+    overhead: Mapping[str, Decimal]
+    description: str | None = None
+
+    @property
+    def cost_per_1k_requests(self) -> Decimal:
+        return self.cost_per_request * THOUSAND
+
+    @property
+    def spend_by_model(self) -> dict[str, Decimal]:
+        return {usage.tier: usage.spend for usage in self.tiers}
+
+
+class ForecastMonth(NamedTuple):
+    """One month of a growth forecast: its volume and each strategy's cost (in strategy order)."""
+
+    month: int
+    requests: Decimal
+    costs: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """Every strategy of a scenario, ready for any renderer.
+
+    ``forecast`` (with ``growth``) is filled when the scenario's traffic grows;
+    ``monte_carlo`` and ``insights`` when they were asked for.
+    """
+
+    scenario: str
+    currency: str
+    requests_per_month: Decimal
+    days_per_month: Decimal
+    baseline: str
+    strategies: tuple[StrategyResult, ...]
+    tiers: tuple[Tier, ...]
+    price_sources: tuple[PriceSource, ...]
+    warnings: tuple[str, ...]
+    description: str | None = None
+    growth: Growth | None = None
+    forecast: tuple[ForecastMonth, ...] = ()
+    monte_carlo: MonteCarloResult | None = None
+    insights: tuple[str, ...] = ()
+    inputs: Inputs | None = None
+    """What the scenario and prices were read from, hashed (filled at the edge, which reads files)."""
+
+    def strategy(self, name: str) -> StrategyResult:
+        return next(result for result in self.strategies if result.name == name)
+
+
+def tier_latencies_ms(tier: Tier, output_tokens: Sequence[Decimal]) -> list[Decimal]:
+    """Per request: time to first token plus the time to generate its output."""
+    ttft, speed = tier.ttft_ms, tier.tokens_per_s
+    return [ttft + tokens * THOUSAND / speed for tokens in output_tokens]
+
+
+class _Prices:
+    """Per-segment cost, latency and quality of each tier, computed once per scenario."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.segments = scenario.segments
+        self.shares = [segment.share for segment in scenario.segments]
+        self.tiers = scenario.tiers
+        self._inputs = [segment.input_tokens for segment in self.segments]
+        self._outputs = [segment.output_tokens for segment in self.segments]
+        self._costs: dict[tuple[str, Decimal, Decimal, bool], list[Decimal]] = {}
+        self._sums: dict[tuple[object, ...], tuple[Decimal, Decimal, Decimal, Decimal | None]] = {}
+        self._traffic: dict[int, tuple[SemanticCache | None, list[Decimal] | None, list[Decimal], list[Decimal]]] = {}
+        self.latency = {name: tier_latencies_ms(tier, self._outputs) for name, tier in self.tiers.items()}
+        self.quality = {
+            name: None if tier.quality is None else [tier.quality[s.name] for s in self.segments]
+            for name, tier in self.tiers.items()
+        }
+
+    def costs(self, tier: str, modifiers: Modifiers) -> list[Decimal]:
+        """USD per request on ``tier`` for each segment."""
+        caching = modifiers.prompt_caching
+        cached, written = (caching.cached_share, caching.write_share) if caching else (ZERO, ZERO)
+        key = (tier, cached, written, modifiers.batch)
+        found = self._costs.get(key)
+        if found is None:
+            price = self.tiers[tier].price
+            found = request_costs(
+                price, self._inputs, self._outputs, cached_share=cached, write_share=written, batch=modifiers.batch
+            )
+            if price.long_context is not None:  # where counts vary, some requests cross the threshold
+                for index, segment in enumerate(self.segments):
+                    if segment.tokens is not None:
+                        found[index] = expected_request_cost(
+                            price, segment.tokens, cached_share=cached, write_share=written, batch=modifiers.batch
+                        )
+            self._costs[key] = found
+        return found
+
+    def traffic(self, cache: SemanticCache | None) -> tuple[list[Decimal] | None, list[Decimal], list[Decimal]]:
+        """Per segment: cache hit rates, the share of traffic that misses the cache, and quality weights.
+
+        A hit is as good as a fresh answer to its segment unless ``hit_quality`` says
+        otherwise, so without ``hit_quality`` quality is weighed by the whole share.
+        Cached per cache (kept alive here, so its id stays its own).
+        """
+        key = id(cache)
+        found = self._traffic.get(key)
+        if found is None:
+            shares = self.shares
+            if cache is None:
+                found = (cache, None, shares, shares)
+            else:
+                hits = [cache.hit_rate[segment.name] for segment in self.segments]
+                miss = list(map(sub, shares, map(mul, shares, hits)))
+                found = (cache, hits, miss, shares if cache.hit_quality is None else miss)
+            self._traffic[key] = found
+        return found[1], found[2], found[3]
+
+    def sums(
+        self, tier: str, modifiers: Modifiers, members: list[int] | None = None
+    ) -> tuple[Decimal, Decimal, Decimal, Decimal | None]:
+        """Over ``members`` (default: all segments) of a tier: Σ miss·cost, Σ miss·latency, Σ judge, Σ judge·quality.
+
+        ``miss`` and ``judge`` are the weights of ``traffic`` for the modifiers' cache.
+        """
+        key = (tier, modifiers.prompt_caching, modifiers.batch, id(modifiers.semantic_cache))
+        if members is None and key in self._sums:
+            return self._sums[key]
+        _, miss, judge = self.traffic(modifiers.semantic_cache)
+        costs, delays, quality = self.costs(tier, modifiers), self.latency[tier], self.quality[tier]
+        if members is not None:
+
+            def pick(vector: list[Decimal]) -> list[Decimal]:
+                return [vector[index] for index in members]
+
+            miss, judge, costs, delays = pick(miss), pick(judge), pick(costs), pick(delays)
+            quality = None if quality is None else pick(quality)
+        found = (
+            _dot(miss, costs),
+            _dot(miss, delays),
+            sum(judge, ZERO),
+            None if quality is None else _dot(judge, quality),
+        )
+        if members is None:
+            self._sums[key] = found
+        return found
+
+
+class _Totals:
+    """Per-request sums for one strategy, weighted by segment share, indexed by chain position."""
+
+    __slots__ = (
+        "cache",
+        "cache_hits",
+        "calls",
+        "escalated",
+        "escalated_once",
+        "evaluator",
+        "latency",
+        "quality",
+        "router",
+        "spend",
+    )
+
+    def __init__(self, steps: int) -> None:
+        self.spend = [ZERO] * steps
+        self.calls = [ZERO] * steps
+        self.escalated = [ZERO] * steps
+        self.router = ZERO
+        self.evaluator = ZERO
+        self.cache = ZERO
+        self.cache_hits = ZERO
+        self.escalated_once = ZERO
+        self.quality: Decimal | None = ZERO
+        self.latency = ZERO
+
+    def answered(self, index: int) -> Decimal:
+        """Share of all requests answered at chain position ``index``."""
+        return self.calls[index] - self.escalated[index]
+
+
+def _dot(left: Iterable[Decimal], right: Iterable[Decimal]) -> Decimal:
+    return sum(map(mul, left, right), ZERO)
+
+
+def _acceptance(
+    strategy: Strategy, name: str, quality: list[Decimal] | None, segments: tuple[Segment, ...]
+) -> tuple[list[Decimal], list[Decimal], list[Decimal] | None]:
+    """At a judged step, per segment: P(accept), P(pass on), and the good answers accepted (None if unknown)."""
+    if strategy.accept is not None:
+        rates = strategy.accept[name]
+        accepted = [rates[segment.name] for segment in segments]
+        good = None if quality is None else list(map(mul, accepted, quality))
+    else:
+        evaluator = strategy.evaluator
+        assert evaluator is not None
+        assert evaluator.tpr is not None
+        assert evaluator.fpr is not None
+        assert quality is not None
+        tpr, fpr = evaluator.tpr, evaluator.fpr
+        accepted = [q * tpr + (ONE - q) * fpr for q in quality]
+        good = [q * tpr for q in quality]
+    return accepted, [ONE - a for a in accepted], good
+
+
+def _entries(strategy: Strategy, segments: tuple[Segment, ...]) -> list[list[Decimal] | None]:
+    """Per chain position, the share of each segment's requests that enter there (None: none do)."""
+    router = strategy.router
+    if router is None:
+        return [[ONE] * len(segments)] + [None] * (len(strategy.chain) - 1)
+    rows = [router.confusion[segment.name] for segment in segments]
+    vectors: list[list[Decimal] | None] = []
+    for tier in strategy.chain:
+        vector = [row.get(tier, ZERO) for row in rows]
+        vectors.append(vector if any(vector) else None)
+    return vectors
+
+
+def _evaluate(strategy: Strategy, prices: _Prices) -> _Totals:
+    """Walk the chain one step at a time, each step over all segments at once.
+
+    reach(i) = entered at i + reach(i - 1) × (1 − accept(i - 1)), per segment;
+    a step's spend is Σ miss × reach × cost over segments. Vectors of Decimals
+    go through ``map`` and ``sum`` so the arithmetic stays exact and fast.
+    """
+    chain = strategy.chain
+    shares = prices.shares
+    cache = strategy.modifiers.semantic_cache
+    hits, miss, judge = prices.traffic(cache)
+    totals = _Totals(len(chain))
+    router = strategy.router
+    if strategy.type == "route" and router is not None and router.accuracy is not None:
+        _route_uniform(strategy, prices, miss, totals)
+    else:
+        _walk_chain(strategy, prices, miss, judge, totals)
+    missed = sum(miss, ZERO)
+    if router is not None:
+        totals.router = missed * router.cost_per_request
+        totals.latency += missed * router.latency_ms
+    if cache is not None and hits is not None:
+        lookups = sum(shares, ZERO)
+        totals.cache = lookups * cache.lookup_cost
+        totals.cache_hits = _dot(shares, hits)
+        totals.latency += lookups * cache.lookup_latency_ms
+        if cache.hit_quality is not None and totals.quality is not None:
+            totals.quality += totals.cache_hits * cache.hit_quality
+    return totals
+
+
+def _walk_chain(
+    strategy: Strategy, prices: _Prices, miss: list[Decimal], judge: list[Decimal], totals: _Totals
+) -> None:
+    """The general case: any router, any chain; per step, vectors over all segments."""
+    chain = strategy.chain
+    segments = prices.segments
+    escalates = strategy.escalates
+    last = len(chain) - 1
+    quality: Decimal | None = ZERO
+    judged_calls = escalated_once = latency = ZERO
+    carried: list[Decimal] | None = None
+    for index, (name, entered) in enumerate(zip(chain, _entries(strategy, segments), strict=True)):
+        if carried is None:
+            reach = entered
+        else:
+            reach = carried if entered is None else list(map(add, entered, carried))
+        if reach is None:
+            continue
+        traffic = list(map(mul, miss, reach))  # share of all requests that reach this step, per segment
+        totals.calls[index] = calls = sum(traffic, ZERO)
+        totals.spend[index] = _dot(traffic, prices.costs(name, strategy.modifiers))
+        latency += _dot(traffic, prices.latency[name])
+        # Quality counts every answer this step gives, cache hits standing in for fresh ones.
+        judged = traffic if judge is miss else list(map(mul, judge, reach))
+        if not escalates or index == last:
+            good = prices.quality[name]
+            if good is None:
+                quality = quality if not any(judged) else None
+            elif quality is not None:
+                quality += _dot(judged, good)
+            continue
+        accepted, rejected, good = _acceptance(strategy, name, prices.quality[name], segments)
+        if good is None:
+            quality = quality if not _dot(judged, accepted) else None
+        elif quality is not None:
+            quality += _dot(judged, good)
+        carried = list(map(mul, reach, rejected))
+        totals.escalated[index] = _dot(miss, carried)
+        if entered is not None:
+            escalated_once += _dot(map(mul, miss, entered), rejected)
+        judged_calls += calls
+    if strategy.evaluator is not None and escalates:
+        totals.evaluator = judged_calls * strategy.evaluator.cost_per_request
+        latency += judged_calls * strategy.evaluator.latency_ms
+    totals.escalated_once = escalated_once
+    totals.latency = latency
+    totals.quality = quality
+
+
+def _route_uniform(strategy: Strategy, prices: _Prices, miss: list[Decimal], totals: _Totals) -> None:
+    """A route whose misroutes spread evenly: P(t | s) = b + (a − b)·[route(s) = t].
+
+    So Σ_s P(t | s)·x_s = b·Σ_s x_s + (a − b)·Σ_{s routed to t} x_s: the sums over
+    all segments are shared with every other strategy, and each segment counts
+    once for its own route instead of once per tier.
+    """
+    router = strategy.router
+    routes = strategy.routes
+    assert router is not None
+    assert router.accuracy is not None
+    assert routes is not None
+    chain = strategy.chain
+    accuracy = router.accuracy
+    misrouted = (ONE - accuracy) / (len(chain) - 1) if len(chain) > 1 else ZERO
+    if len(chain) == 1:
+        accuracy = ONE
+    members: dict[str, list[int]] = {name: [] for name in chain}
+    for index, segment in enumerate(prices.segments):
+        members[routes[segment.name]].append(index)
+    routed_miss = {name: sum(map(miss.__getitem__, indexes), ZERO) for name, indexes in members.items()}
+    all_miss = sum(miss, ZERO)
+    quality: Decimal | None = ZERO
+    latency = ZERO
+    for index, name in enumerate(chain):
+        every = prices.sums(name, strategy.modifiers)
+        own = prices.sums(name, strategy.modifiers, members[name])
+        spend, delay, judged, good = (
+            None if whole is None or part is None else misrouted * whole + (accuracy - misrouted) * part
+            for whole, part in zip(every, own, strict=True)
+        )
+        assert spend is not None
+        assert delay is not None
+        totals.spend[index] = spend
+        totals.calls[index] = misrouted * all_miss + (accuracy - misrouted) * routed_miss[name]
+        latency += delay
+        if good is None:
+            quality = quality if not judged else None
+        elif quality is not None:
+            quality += good
+    totals.latency = latency
+    totals.quality = quality
+
+
+def _result(strategy: Strategy, totals: _Totals, scenario: Scenario, baseline_cost: Decimal | None) -> StrategyResult:
+    volume = scenario.requests_per_month
+    overhead = {
+        name: amount
+        for name, amount in (
+            ("router", totals.router),
+            ("evaluator", totals.evaluator),
+            ("semantic cache", totals.cache),
+        )
+        if amount
+    }
+    per_request = sum(totals.spend, ZERO) + sum(overhead.values(), ZERO)
+    monthly = per_request * volume
+    reference = monthly if baseline_cost is None else baseline_cost
+    savings = reference - monthly
+    chain = strategy.chain
+    calls, escalated = totals.calls, totals.escalated
+    hops = (
+        tuple(
+            Hop(chain[index], chain[index + 1], escalated[index] / calls[index] if calls[index] else ZERO)
+            for index in range(len(chain) - 1)
+        )
+        if strategy.escalates
+        else ()
+    )
+    return StrategyResult(
+        name=strategy.name,
+        type=strategy.type,
+        description=strategy.description,
+        is_baseline=strategy.name == scenario.baseline,
+        monthly_cost=monthly,
+        cost_per_request=per_request,
+        savings_vs_baseline=savings,
+        savings_vs_baseline_pct=savings / reference * HUNDRED if reference else None,
+        quality=totals.quality,
+        mean_latency_ms=totals.latency,
+        model_calls_per_request=sum(calls, ZERO),
+        escalation_rate=totals.escalated_once,
+        cache_hit_rate=totals.cache_hits,
+        hops=hops,
+        tiers=tuple(
+            TierUsage(
+                tier=name,
+                spend=totals.spend[index] * volume,
+                calls_per_request=calls[index],
+                answered_share=totals.answered(index),
+            )
+            for index, name in enumerate(chain)
+        ),
+        overhead={name: amount * volume for name, amount in overhead.items()},
+    )
+
+
+def forecast(growth: Growth, volume: Decimal, strategies: Sequence[StrategyResult]) -> tuple[ForecastMonth, ...]:
+    """Month by month: volume × (1 + g)^(m − 1), each strategy at its cost per request.
+
+    Every cost in the model is per request, so a month's cost scales with its volume.
+    """
+    factor = ONE + growth.monthly_pct / HUNDRED
+    months = []
+    requests = volume
+    for month in range(1, growth.months + 1):
+        months.append(ForecastMonth(month, requests, tuple(s.cost_per_request * requests for s in strategies)))
+        requests *= factor
+    return tuple(months)
+
+
+def simulate(scenario: Scenario) -> SimulationResult:
+    """Evaluate every strategy of ``scenario`` and compare each with its baseline."""
+    prices = _Prices(scenario)
+    totals = {strategy.name: _evaluate(strategy, prices) for strategy in scenario.strategies}
+    baseline = next(s for s in scenario.strategies if s.name == scenario.baseline)
+    baseline_result = _result(baseline, totals[baseline.name], scenario, None)
+    results = tuple(
+        baseline_result
+        if strategy is baseline
+        else _result(strategy, totals[strategy.name], scenario, baseline_result.monthly_cost)
+        for strategy in scenario.strategies
+    )
+    return SimulationResult(
+        scenario=scenario.name,
+        description=scenario.description,
+        currency=CURRENCY,
+        requests_per_month=scenario.requests_per_month,
+        days_per_month=scenario.days_per_month,
+        baseline=scenario.baseline,
+        strategies=results,
+        tiers=tuple(scenario.tiers.values()),
+        price_sources=scenario.price_sources,
+        warnings=scenario.warnings,
+        growth=scenario.growth,
+        forecast=() if scenario.growth is None else forecast(scenario.growth, scenario.requests_per_month, results),
+    )

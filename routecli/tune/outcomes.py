@@ -1,0 +1,92 @@
+"""Logged outcomes: per prompt and per model, how good the answer was and what it cost. Pure.
+
+What ``routecli tune`` and ``routecli evaluate`` work from. Columnar (numpy
+arrays, a row per prompt and a column per model) because a log can hold
+millions of prompts and every sweep is a handful of vectorised passes over it.
+The readers in ``routecli.tune.readers`` build it from routecli's own JSONL,
+replay decision logs, RouterBench CSV and RouteLLM CSV; every prompt they keep
+has an outcome for every model, so nothing here handles gaps.
+
+Costs are float USD, as the benchmarks publish them, summed with numpy (a
+sweep's running totals with its cumulative sums): relative error ~1e-16, far
+below anything displayed; JSON reports carry the floats as computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Outcomes"]
+
+
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """``quality[p, m]`` in [0, 1] and ``cost[p, m]`` in USD of model ``models[m]`` on prompt ``ids[p]``.
+
+    ``score`` is a router's score per prompt (higher: the prompt needs a
+    stronger model), ``confidence[p, m]`` how sure model ``m``'s answer looked
+    (higher: surer; a cascade accepts above a threshold); NaN where unknown.
+    ``skipped`` counts the rows the reader left out, by reason.
+    """
+
+    ids: tuple[str, ...]
+    models: tuple[str, ...]
+    quality: NDArray[np.float64]
+    cost: NDArray[np.float64]
+    texts: tuple[str, ...] | None = None
+    score: NDArray[np.float64] | None = None
+    confidence: NDArray[np.float64] | None = None
+    source: str = ""
+    skipped: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        shape = (len(self.ids), len(self.models))
+        for name in ("quality", "cost", "confidence"):
+            array = getattr(self, name)
+            if array is not None and array.shape != shape:
+                raise ValueError(f"{name} has shape {array.shape}, expected {shape} (prompts × models)")
+        if self.score is not None and self.score.shape != (len(self.ids),):
+            raise ValueError(f"score has shape {self.score.shape}, expected ({len(self.ids)},)")
+        if self.texts is not None and len(self.texts) != len(self.ids):
+            raise ValueError(f"{len(self.texts)} texts for {len(self.ids)} prompts")
+
+    @property
+    def prompts(self) -> int:
+        return len(self.ids)
+
+    def column(self, model: str) -> int:
+        """The column of ``model``; ``KeyError`` naming the models there are."""
+        try:
+            return self.models.index(model)
+        except ValueError:
+            raise KeyError(f"no model {model!r} in the outcomes (models: {', '.join(self.models)})") from None
+
+    def mean_quality(self) -> NDArray[np.float64]:
+        """Each model's mean quality: the share it got right, for 0/1 outcomes."""
+        if not self.prompts:
+            return np.full(len(self.models), np.nan)
+        means: NDArray[np.float64] = self.quality.mean(axis=0)
+        return means
+
+    def total_cost(self) -> NDArray[np.float64]:
+        """Each model's cost over every prompt."""
+        totals: NDArray[np.float64] = self.cost.sum(axis=0)
+        return totals
+
+    def take(self, rows: Sequence[int] | NDArray[np.intp]) -> Outcomes:
+        """The outcomes of the prompts at ``rows`` (a holdout split, a bootstrap resample)."""
+        index = np.asarray(rows, dtype=np.intp)
+        return Outcomes(
+            ids=tuple(self.ids[i] for i in index),
+            models=self.models,
+            quality=self.quality[index],
+            cost=self.cost[index],
+            texts=None if self.texts is None else tuple(self.texts[i] for i in index),
+            score=None if self.score is None else self.score[index],
+            confidence=None if self.confidence is None else self.confidence[index],
+            source=self.source,
+        )

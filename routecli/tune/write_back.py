@@ -1,0 +1,134 @@
+"""``routecli tune --write``: the chosen threshold put into a router config, its comments and layout kept.
+
+PyYAML's composer knows where each scalar starts and ends in the text, so the
+one value changes in place and every other byte of the file stays. A key that
+is not in the file yet cannot be placed that way (where it goes is a matter of
+taste), so the change is printed for the user to make instead. The changed
+file is loaded as a router config before it replaces the old one: a threshold
+the config cannot take is an error, and the file is left as it was.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from routecli.errors import InputError, InputFileError, InvalidValueError, KeyPath, format_key_path
+from routecli.loading import read_yaml
+from routecli.tune.threshold import Strategy, TuneResult
+
+__all__ = ["check_target", "write_threshold"]
+
+
+def check_target(path: Path, strategy: Strategy, score: str, weak: str, strong: str) -> KeyPath:
+    """Where the threshold goes in the config at ``path``, checked before any tuning: a complexity router's
+    threshold for the strong tier, or a cascade's logprob ``min_mean``.
+
+    The config must choose between the two tuned models only (a router with a
+    third tier's band, or a longer chain, would not do what was tuned).
+    """
+    document = read_yaml(path, "router config").data
+    if strategy == "route":
+        routing = document.get("routing") if isinstance(document, dict) else None
+        if score != "complexity" or not isinstance(routing, dict) or routing.get("type") != "complexity":
+            raise InvalidValueError(
+                "--write puts a route threshold into a complexity router (routing.type complexity) tuned with "
+                "--score complexity; this config or score does not match",
+                source=str(path),
+            )
+        tiers = document.get("tiers") if isinstance(document, dict) else None
+        if not isinstance(tiers, dict) or strong not in tiers:
+            shown = ", ".join(tiers) if isinstance(tiers, dict) else "none"
+            raise InvalidValueError(
+                f"--write: the strong model {strong!r} is not a tier of this config (tiers: {shown}); "
+                "tune outcomes whose models are the config's tiers (replay --all-tiers writes such)",
+                source=str(path),
+            )
+        thresholds = routing.get("thresholds")
+        others = sorted(set(thresholds or {}) - {weak, strong}) if isinstance(thresholds, dict) else []
+        if others:
+            raise InvalidValueError(
+                f"--write: tune chose between {weak} and {strong}, but this router also sends prompts to "
+                f"{', '.join(others)}; its threshold would not do what was tuned",
+                source=str(path),
+            )
+        return ("routing", "thresholds", strong)
+    cascade = document.get("cascade") if isinstance(document, dict) else None
+    chain = cascade.get("chain") if isinstance(cascade, dict) else None
+    if chain != [weak, strong]:
+        raise InvalidValueError(
+            f"--write: tune cascaded {weak} to {strong}; this config's cascade.chain is {chain!r}, "
+            f"and its threshold would not do what was tuned (use chain: [{weak}, {strong}])",
+            source=str(path),
+        )
+    accept = cascade.get("accept") if isinstance(cascade, dict) else None
+    for mode in ("all", "any"):
+        evaluators = accept.get(mode) if isinstance(accept, dict) else None
+        for index, evaluator in enumerate(evaluators or ()):
+            if isinstance(evaluator, dict) and evaluator.get("type") == "logprob":
+                return ("cascade", "accept", mode, index, "min_mean")
+    raise InvalidValueError(
+        "--write puts a cascade threshold (the weak answer's mean logprob) into a logprob evaluator; "
+        "this config's cascade.accept has none",
+        source=str(path),
+    )
+
+
+def write_threshold(path: Path, key: KeyPath, result: TuneResult, pricing: Sequence[Path] = ()) -> None:
+    """Set the chosen threshold at ``key`` in the config at ``path``, or print the change when the key is missing."""
+    from routecli.replay.config import load_router_config
+
+    choice = result.choice
+    if choice is None:
+        return
+    if math.isinf(choice.threshold):
+        sends = "no prompt" if choice.threshold > 0 else "every prompt"
+        raise InvalidValueError(
+            f"--write: the chosen threshold sends {sends} on to {result.strong}: no threshold to write "
+            f"(use routing: {{type: fixed}} for one model)"
+        )
+    text = path.read_text(encoding="utf-8")
+    root = yaml.compose(text)  # read_yaml in check_target parsed it already
+    value = repr(choice.threshold)
+    node = None if root is None else _find(root, key)
+    shown = format_key_path(key)
+    if node is None:
+        print(f"{path}: no {shown} to set; add it by hand: {shown}: {value}", file=sys.stderr)
+        return
+    start, end = node.start_mark.index, node.end_mark.index
+    changed = path.with_name(f".{path.name}.routecli-tune")
+    try:
+        changed.write_text(text[:start] + value + text[end:], encoding="utf-8")
+        try:
+            load_router_config(changed, pricing)
+        except InputError as error:
+            raise InvalidValueError(
+                f"--write: {shown}: {value} would not load ({error.message}); the file is left as it was",
+                source=str(path),
+            ) from None
+        os.replace(changed, path)
+    except OSError as error:
+        raise InputFileError(f"cannot write the router config: {error.strerror or error}", source=str(path)) from None
+    finally:
+        changed.unlink(missing_ok=True)
+    print(f"{path}: {shown} set to {value} (was {text[start:end]})", file=sys.stderr)
+
+
+def _find(node: yaml.Node, key: KeyPath) -> yaml.ScalarNode | None:
+    """The scalar at ``key`` in a composed document, or None when a step is missing or not a scalar at the end."""
+    for step in key:
+        found: Any = None
+        if isinstance(node, yaml.MappingNode):
+            found = next((value for name, value in node.value if getattr(name, "value", None) == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            found = node.value[step]
+        if found is None:
+            return None
+        node = found
+    return node if isinstance(node, yaml.ScalarNode) else None

@@ -1,0 +1,361 @@
+"""``routecli diff``: two real reports before and after a change, and what the diff says moved."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from routecli.ci.diff import diff_reports
+from routecli.cli import app
+from routecli.render.diff_report import COMMENT_MARKER, DIFF_REPORT_SCHEMA
+from tests.conftest import EXAMPLE, REPO, write
+
+REPLAY = REPO / "scenarios" / "replay"
+
+
+def _simulate(scenario: Path, out: Path, *options: str) -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["simulate", str(scenario), "--format", "json", "-o", str(out), *options])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
+
+
+def _replay(config: Path, out: Path) -> dict[str, Any]:
+    args = ["replay", str(REPLAY / "prompts.jsonl"), "-c", str(config), "--dry-run", "--format", "json", "-o", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
+
+
+def _diff(base: Path, head: Path, *options: str) -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["diff", str(base), str(head), "--format", "json", *options])
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.stdout)
+    jsonschema.validate(document, DIFF_REPORT_SCHEMA)
+    return document
+
+
+def _scenario(path: Path, change: Any) -> Path:
+    """A copy of the example scenario, changed by ``change(data)``."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _strategy(report: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(s for s in report["strategies"] if s["name"] == name)
+    return found
+
+
+def _row(diff: dict[str, Any], group: str, name: str, strategy: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        r for r in diff["rows"] if (r["group"], r["name"], r["strategy"]) == (group, name, strategy)
+    )
+    return found
+
+
+def _expect_money(figure: dict[str, Any], old: str, new: str) -> None:
+    """``figure`` holds exactly old → new, their difference, and the change as a percentage of old."""
+    change = Decimal(new) - Decimal(old)
+    assert (figure["unit"], figure["old"], figure["new"]) == ("usd", old, new)
+    assert Decimal(figure["change"]) == change
+    assert figure["change_pct"] == pytest.approx(float(change / Decimal(old) * 100))
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    _simulate(EXAMPLE, tmp_path / "base.json")
+    return tmp_path / "base.json"
+
+
+def test_traffic_up_ten_percent_raises_every_cost_ten_percent(base: Path, tmp_path: Path) -> None:
+    def busier(data: dict[str, Any]) -> None:
+        data["traffic"]["requests_per_month"] = 1_100_000
+
+    head_report = _simulate(_scenario(tmp_path / "busier.yaml", busier), tmp_path / "head.json")
+    base_report = json.loads(base.read_text())
+    diff = _diff(base, tmp_path / "head.json")
+
+    assert diff["compares"] == "simulation"
+    assert (diff["base"]["file"], diff["head"]["file"]) == (str(base), str(tmp_path / "head.json"))
+    for name in ("all-heavy", "routed", "cascade"):
+        old, new = _strategy(base_report, name)["monthly_cost"], _strategy(head_report, name)["monthly_cost"]
+        figure = _row(diff, "strategy", name)["metrics"]["monthly_cost"]
+        _expect_money(figure, old, new)
+        assert figure["change_pct"] == pytest.approx(10.0)  # every cost is linear in traffic
+    # all-heavy: 1,000,000 requests at $0.02375 (the example's report), 100,000 more cost $2,375
+    assert _row(diff, "strategy", "all-heavy")["metrics"]["monthly_cost"]["change"] == "2375"
+    # the cheapest strategy heads the verdict: routed, $4,574.88 → × 1.1
+    assert diff["totals"]["strategy"] == {"old": "routed", "new": "routed"}
+    assert (diff["totals"]["old"], diff["totals"]["new"]) == ("4574.88", "5032.368")
+    assert diff["verdict"] == "Monthly cost of the cheapest strategy (routed) rises by $457.49 (+10.0%) to $5,032.37."
+    assert diff["notes"] == ["Traffic changed: 1,000,000 → 1,100,000 requests a month."]
+    assert diff["inputs_changed"] == {"prices": False, "setup": True}
+    assert (diff["added"], diff["removed"]) == ([], [])
+
+
+def test_a_price_change_shows_per_model_and_names_the_new_model(base: Path, tmp_path: Path) -> None:
+    def dearer_light(data: dict[str, Any]) -> None:
+        data["models"]["light"] = {"price": {"input_per_mtok": 0.10, "output_per_mtok": 0.80}}  # gpt-5-nano's × 2
+
+    _simulate(_scenario(tmp_path / "dearer.yaml", dearer_light), tmp_path / "head.json")
+    diff = _diff(base, tmp_path / "head.json")
+
+    light = _row(diff, "model", "light", strategy="routed")
+    _expect_money(light["metrics"]["spend"], "197.48", "394.96")  # the example's light spend, doubled
+    assert light["metrics"]["spend"]["change_pct"] == pytest.approx(100.0)
+    assert light["model"] == {"old": "gpt-5-nano", "new": "light"}  # inline prices take the tier's name
+    unchanged = _row(diff, "strategy", "all-heavy")["metrics"]["monthly_cost"]
+    assert (unchanged["change"], unchanged["change_pct"]) == ("0", 0.0)
+    _expect_money(_row(diff, "strategy", "routed")["metrics"]["monthly_cost"], "4574.88", "4772.36")
+    # savings fall by what routed's light tier now costs more
+    savings = _row(diff, "strategy", "routed")["metrics"]["savings_vs_baseline"]
+    assert (savings["old"], savings["new"], savings["change"]) == ("19175.12", "18977.64", "-197.48")
+    # 197.48 / 4574.88 = 4.317%
+    assert diff["verdict"] == "Monthly cost of the cheapest strategy (routed) rises by $197.48 (+4.3%) to $4,772.36."
+
+    markdown = CliRunner().invoke(app, ["diff", str(base), str(tmp_path / "head.json"), "-f", "markdown"]).stdout
+    assert "| routed | +$197.48 ($4,574.88 → $4,772.36) | +4.3% |" in markdown
+    assert "| routed / light (gpt-5-nano → light) | +$197.48 ($197.48 → $394.96) | +100.0% |" in markdown
+    assert "all-heavy / heavy" not in markdown  # unchanged model rows stay out of the comment
+
+
+def test_strategies_and_models_added_and_removed(base: Path, tmp_path: Path) -> None:
+    def reshaped(data: dict[str, Any]) -> None:
+        data["strategies"][1]["routes"]["medium"] = "light"  # routed no longer uses mid
+        data["strategies"] = [s for s in data["strategies"] if s["name"] != "cascade"]
+        data["strategies"].append({"name": "all-light", "type": "single", "model": "light"})
+
+    _simulate(_scenario(tmp_path / "reshaped.yaml", reshaped), tmp_path / "head.json")
+    diff = _diff(base, tmp_path / "head.json")
+
+    # all-light: 1M requests of 2,100 input and 530 output tokens on average (0.9 × 2,000 + 0.1 × 3,000; 0.9 × 500
+    # + 0.1 × 800) at gpt-5-nano's $0.05 and $0.40 per 1M tokens: $105 + $212
+    assert diff["added"] == [{"group": "strategy", "name": "all-light", "strategy": None, "model": None, "cost": "317"}]
+    assert diff["removed"] == [
+        {"group": "strategy", "name": "cascade", "strategy": None, "model": None, "cost": "6892"},
+        {"group": "model", "name": "mid", "strategy": "routed", "model": "gpt-5-mini", "cost": "327.4"},
+    ]
+    assert [row["name"] for row in diff["rows"] if row["group"] == "strategy"] == ["all-heavy", "routed"]
+    assert diff["totals"]["strategy"] == {"old": "routed", "new": "all-light"}
+    assert diff["verdict"] == (
+        "Monthly cost of the cheapest strategy (routed → all-light) falls by $4,257.88 (-93.1%) to $317.00."
+    )
+
+    text = CliRunner().invoke(app, ["diff", str(base), str(tmp_path / "head.json")])
+    assert text.exit_code == 0  # a diff is not a failure, whichever way costs move
+    assert "Added strategy all-light: $317.00 a month." in text.stdout
+    assert "Removed strategy cascade (was $6,892.00 a month)." in text.stdout
+    assert "Removed tier mid (gpt-5-mini) in routed (was $327.40 a month)." in text.stdout
+
+
+ZERO = """\
+name: zero
+traffic: {requests_per_month: 1000, input_tokens: 1000, output_tokens: 100}
+models:
+  free: {price: {input_per_mtok: FREE_IN, output_per_mtok: FREE_OUT}}
+  paid: {price: {input_per_mtok: 1, output_per_mtok: 5}}
+strategies:
+  - {name: all-paid, type: single, model: paid}
+  - {name: all-free, type: single, model: free}
+baseline: all-paid
+"""
+
+
+def test_from_zero_there_is_no_percentage(tmp_path: Path) -> None:
+    free = write(tmp_path / "free.yaml", ZERO.replace("FREE_IN", "0").replace("FREE_OUT", "0"))
+    priced = write(tmp_path / "priced.yaml", ZERO.replace("FREE_IN", "2").replace("FREE_OUT", "10"))
+    _simulate(free, tmp_path / "base.json")
+    _simulate(priced, tmp_path / "head.json")
+    diff = _diff(tmp_path / "base.json", tmp_path / "head.json")
+
+    # 1,000 requests × (1,000 × $2 + 100 × $10) / 1M = $3; all-paid: 1,000 × (1,000 × $1 + 100 × $5) / 1M = $1.50
+    cost = _row(diff, "strategy", "all-free")["metrics"]["monthly_cost"]
+    assert (cost["old"], cost["new"], cost["change"], cost["change_pct"]) == ("0", "3", "3", None)
+    assert (diff["totals"]["old"], diff["totals"]["new"], diff["totals"]["change_pct"]) == ("0", "1.5", None)
+    verdict = "Monthly cost of the cheapest strategy (all-free → all-paid) rises from $0.00 to $1.50."
+    assert diff["verdict"] == verdict
+
+    markdown = CliRunner().invoke(app, ["diff", "base.json", "head.json", "--format", "markdown"]).stdout
+    assert "| all-free | +$3.00 ($0.00 → $3.00) | — |" in markdown
+    assert verdict in markdown
+
+
+def test_markdown_comment_has_one_marker_a_heading_and_the_verdict(base: Path, tmp_path: Path) -> None:
+    def renamed(data: dict[str, Any]) -> None:
+        data["name"] = f"tricky {COMMENT_MARKER} name"  # a name cannot forge the marker
+        data["traffic"]["requests_per_month"] = 900_000
+
+    _simulate(_scenario(tmp_path / "renamed.yaml", renamed), tmp_path / "head.json")
+    result = CliRunner().invoke(app, ["diff", str(base), str(tmp_path / "head.json"), "-o", "comment.md"])
+    assert result.exit_code == 0, result.output
+    comment = (tmp_path / "comment.md").read_text()  # .md implies --format markdown
+
+    assert comment.count(COMMENT_MARKER) == 1
+    assert comment.startswith(COMMENT_MARKER + "\n## Cost diff: ")
+    # 10% fewer requests: routed's $4,574.88 falls by $457.488
+    verdict = "Monthly cost of the cheapest strategy (routed) falls by $457.49 (-10.0%) to $4,117.39."
+    assert f"**{verdict}**" in comment
+    assert "| Strategy | Monthly cost | % | Savings vs baseline | Quality |" in comment
+    assert "Latency P95" not in comment  # neither report has Monte Carlo percentiles
+
+
+def test_monte_carlo_latency_p95_is_compared(tmp_path: Path) -> None:
+    def busier(data: dict[str, Any]) -> None:
+        data["traffic"]["requests_per_month"] = 2_000_000
+
+    base_report = _simulate(EXAMPLE, tmp_path / "base.json", "--samples", "2000", "--seed", "1")
+    head_report = _simulate(
+        _scenario(tmp_path / "busier.yaml", busier), tmp_path / "head.json", "--samples", "2000", "--seed", "2"
+    )
+    diff = _diff(tmp_path / "base.json", tmp_path / "head.json")
+    for index, strategy in enumerate(base_report["monte_carlo"]["strategies"]):
+        old = Decimal(repr(strategy["latency_p95_ms"]))
+        new = Decimal(repr(head_report["monte_carlo"]["strategies"][index]["latency_p95_ms"]))
+        figure = _row(diff, "strategy", strategy["name"])["metrics"]["latency_p95_ms"]
+        assert figure["unit"] == "ms"
+        assert (figure["old"], figure["new"]) == (float(old), float(new))
+        assert figure["change"] == pytest.approx(float(new - old))
+    markdown = CliRunner().invoke(app, ["diff", "base.json", "head.json", "-f", "markdown"]).stdout
+    assert "| Latency P95 |" in markdown
+
+
+def test_replay_reports_compare_tier_by_tier(tmp_path: Path) -> None:
+    base_report = _replay(REPLAY / "rules.yaml", tmp_path / "rules.json")
+    head_report = _replay(REPLAY / "complexity.yaml", tmp_path / "complexity.json")
+    diff = _diff(tmp_path / "rules.json", tmp_path / "complexity.json")
+
+    assert diff["compares"] == "replay"
+    assert diff["totals"]["metric"] == "spend"
+    assert diff["totals"]["strategy"] is None
+    old_total, new_total = base_report["total_spend"], head_report["total_spend"]
+    assert (diff["totals"]["old"], diff["totals"]["new"]) == (old_total, new_total)
+    assert Decimal(diff["totals"]["change"]) == Decimal(new_total) - Decimal(old_total)
+    _expect_money(_row(diff, "total", "total")["metrics"]["spend"], old_total, new_total)
+    names = [tier["name"] for tier in head_report["tiers"]]
+    assert [row["name"] for row in diff["rows"] if row["group"] == "tier"] == names
+    for old, new in zip(base_report["tiers"], head_report["tiers"], strict=True):
+        row = _row(diff, "tier", new["name"])
+        _expect_money(row["metrics"]["spend"], old["spend"], new["spend"])
+        requests = row["metrics"]["requests"]
+        assert (requests["old"], requests["new"], requests["change"]) == (
+            old["requests"],
+            new["requests"],
+            new["requests"] - old["requests"],
+        )
+        assert row["metrics"]["quality"]["old"] is None  # a dry run checks no answers
+        assert row["model"] == {"old": old["model"], "new": new["model"]}
+    # the two configs route the same prompts differently: the same 12 prompts, all answered (estimated)
+    assert _row(diff, "total", "total")["metrics"]["requests"]["change"] == 0
+    assert "Both runs are dry runs: their costs are estimates." in diff["notes"]
+    assert diff["inputs_changed"] == {"prices": False, "setup": True}
+    direction = "falls" if Decimal(new_total) < Decimal(old_total) else "rises"
+    assert diff["verdict"].startswith(f"Replay spend {direction} by $")
+
+
+def test_mismatched_kinds_are_bad_input(base: Path, tmp_path: Path) -> None:
+    _replay(REPLAY / "rules.yaml", tmp_path / "replay.json")
+    result = CliRunner().invoke(app, ["diff", str(base), str(tmp_path / "replay.json")])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {tmp_path / 'replay.json'}: kind: is a replay report but {base} is a simulation report; "
+        "diff two reports of the same kind\n"
+    )
+
+
+def _broken(base: Path, tmp_path: Path, change: Any) -> str:
+    document = json.loads(base.read_text())
+    change(document)
+    (tmp_path / "head.json").write_text(json.dumps(document))
+    result = CliRunner().invoke(app, ["diff", "base.json", "head.json"])
+    assert result.exit_code == 2
+    return result.stderr
+
+
+def test_malformed_reports_name_the_file_and_the_key(base: Path, tmp_path: Path) -> None:
+    def money_as_float(document: dict[str, Any]) -> None:
+        document["strategies"][1]["monthly_cost"] = 4574.88
+
+    def no_spend_by_model(document: dict[str, Any]) -> None:
+        del document["strategies"][0]["spend_by_model"]
+
+    def newer(document: dict[str, Any]) -> None:
+        document["schema_version"] = 2
+
+    assert _broken(base, tmp_path, money_as_float) == (
+        'Error: head.json: strategies[1].monthly_cost: expected an amount as a decimal string such as "12.5", '
+        "got 4574.88\n"
+    )
+    assert _broken(base, tmp_path, no_spend_by_model) == "Error: head.json: strategies[0].spend_by_model: missing\n"
+    assert _broken(base, tmp_path, newer).startswith(
+        "Error: head.json: schema_version: this routecli reads simulation reports of version 1, got 2"
+    )
+
+
+def test_unreadable_files_and_a_diff_of_a_diff(base: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    write(tmp_path / "cut.json", '{"kind": "simulation",\n')
+    assert runner.invoke(app, ["diff", "base.json", "cut.json"]).stderr.startswith("Error: cut.json:2: not valid JSON")
+    missing = runner.invoke(app, ["diff", "base.json", "gone.json"])
+    assert (missing.exit_code, missing.stderr) == (2, "Error: gone.json: report not found\n")
+    write(tmp_path / "list.json", "[]")
+    assert runner.invoke(app, ["diff", "list.json", "base.json"]).stderr.startswith("Error: list.json: expected")
+
+    (tmp_path / "diff.json").write_text(runner.invoke(app, ["diff", "base.json", "base.json", "-f", "json"]).stdout)
+    result = runner.invoke(app, ["diff", "diff.json", "base.json"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: diff.json: kind: is the output of routecli diff")
+
+
+def test_same_report_changes_nothing(base: Path) -> None:
+    diff = _diff(base, base)
+    assert diff["verdict"] == "Monthly cost of the cheapest strategy (routed) is unchanged at $4,574.88."
+    assert diff["inputs_changed"] == {"prices": False, "setup": False}
+    assert all(figure["change"] in ("0", 0, None) for row in diff["rows"] for figure in row["metrics"].values())
+
+
+def test_strategy_picks_the_headline(base: Path, tmp_path: Path) -> None:
+    diff = _diff(base, base, "--strategy", "cascade")
+    assert diff["totals"]["strategy"] == {"old": "cascade", "new": "cascade"}
+    assert diff["verdict"] == "Monthly cost of cascade is unchanged at $6,892.00."
+    result = CliRunner().invoke(app, ["diff", "base.json", "base.json", "-s", "nope"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: base.json: strategies: no strategy 'nope' to compare; this report has all-heavy, routed, cascade\n"
+    )
+
+
+def test_csv_is_not_a_diff_format(base: Path) -> None:
+    result = CliRunner().invoke(app, ["diff", "base.json", "base.json", "-o", "diff.csv"])
+    assert result.exit_code == 2
+    assert "a diff is written as table, json or markdown" in result.stderr
+
+
+def test_money_stays_exact_through_the_core() -> None:
+    """Decimal strings in, exact differences out: 0.1 + 0.2 style float error cannot appear."""
+
+    def report(cost: str) -> dict[str, Any]:
+        strategy = {"name": "s", "monthly_cost": cost, "savings_vs_baseline": "0", "quality": 0.9, "spend_by_model": {}}
+        return {
+            "kind": "simulation",
+            "schema_version": 1,
+            "scenario": "x",
+            "baseline": "s",
+            "period": {"requests": "10"},
+            "strategies": [strategy],
+            "models": {},
+        }
+
+    result = diff_reports(report("0.1"), report("0.3"))
+    figure = result.headline.figure
+    assert (figure.change, figure.change_pct) == (Decimal("0.2"), Decimal(200))
+    assert result.inputs_changed is None  # neither recorded its inputs
