@@ -1,7 +1,7 @@
 """Cost and quality policies checked against a report: the rules, the figures they read, and the verdicts.
 
-Data flows one way: a simulate or replay report (JSON data, already loaded) →
-``report_figures`` → ``Report``; rules from limit flags (``flag_rule``) or a
+Data flows one way: a simulate or replay report (a ``ReportDocument`` of
+``routecli.ci.documents``) → ``report_figures`` → ``Report``; rules from limit flags (``flag_rule``) or a
 policy file (``read_policy``) → ``check_report`` → ``CheckResult``, with one
 ``Outcome`` per rule and strategy. Nothing here prints or exits: ``routecli
 check`` does that.
@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from routecli.ci.documents import DocumentReader, ReportDocument
 from routecli.errors import InvalidValueError, KeyPath
 from routecli.render.numbers import decimal_str, fixed, money, percent, plain_number
 from routecli.spec import Choice, Field, List, Obj, Spec, Str, closest, describe, to_decimal
@@ -258,106 +259,75 @@ class Report(NamedTuple):
         return [strategy.name for strategy in self.strategies]
 
 
-def report_figures(document: Any) -> Report:
-    """The figures of a loaded simulate (``kind: simulation``) or replay report; other JSON is an input error."""
-    if not isinstance(document, Mapping):
-        raise InvalidValueError(
-            f"expected a routecli simulate or replay report (a JSON object), got {describe(document)}"
-        )
-    kind = document.get("kind")
-    if kind not in ("simulation", "replay"):
-        got = f"a {kind!r} report" if isinstance(kind, str) else "no report kind" if kind is None else describe(kind)
-        raise InvalidValueError(
-            f"expected a simulate or replay report (kind 'simulation' or 'replay'), got {got}", path=("kind",)
-        )
-    version = document.get("schema_version")
-    if version != 1:
-        raise InvalidValueError(
-            f"this routecli reads reports of schema_version 1, got {describe(version)}", path=("schema_version",)
-        )
-    return _simulation(document) if kind == "simulation" else _replay(document)
+def report_figures(document: ReportDocument) -> Report:
+    """The figures of a simulate or replay report, as rules read them."""
+    return _simulation(document) if document.kind == "simulation" else _replay(document)
 
 
-def _simulation(document: Mapping[str, Any]) -> Report:
+def _simulation(document: ReportDocument) -> Report:
+    data, reader = document.data, document.reader
     percentiles: dict[str, Decimal] = {}
-    spread = document.get("monte_carlo")
+    spread = data.get("monte_carlo")
     if spread is not None:
-        for index, item in enumerate(
-            _items(_get(spread, "strategies", ("monte_carlo",)), ("monte_carlo", "strategies"))
-        ):
-            where = ("monte_carlo", "strategies", index)
-            percentiles[_text(_get(item, "name", where), (*where, "name"))] = _number(
-                _get(item, "latency_p95_ms", where), (*where, "latency_p95_ms")
-            )
+        path: KeyPath = ("monte_carlo", "strategies")
+        for index, item in enumerate(reader.array(reader.field(spread, "strategies", path[:1]), path)):
+            where = (*path, index)
+            name = reader.text(reader.field(item, "name", where), (*where, "name"))
+            percentiles[name] = reader.number(reader.field(item, "latency_p95_ms", where), (*where, "latency_p95_ms"))
     no_percentiles = "only a Monte Carlo run (--samples) estimates latency percentiles"
     strategies = []
-    for index, item in enumerate(_items(_get(document, "strategies", ()), ("strategies",))):
-        path: KeyPath = ("strategies", index)
-        name = _text(_get(item, "name", path), (*path, "name"))
+    for index, item, name in reader.named(reader.get(data, "strategies", ()), ("strategies",), "strategy"):
+        path = ("strategies", index)
         values: dict[CheckName, Decimal] = {
-            "max_monthly": _money(_get(item, "monthly_cost", path), (*path, "monthly_cost")),
-            "max_escalation_rate": _number(_get(item, "escalation_rate", path), (*path, "escalation_rate")),
+            "max_monthly": reader.money(reader.get(item, "monthly_cost", path), (*path, "monthly_cost")),
+            "max_escalation_rate": reader.number(reader.get(item, "escalation_rate", path), (*path, "escalation_rate")),
         }
         values["max_increase"] = values["max_monthly"]
         unknown: dict[CheckName, str] = {}
-        _known(
-            values,
-            unknown,
-            "min_savings",
-            _get(item, "savings_vs_baseline_pct", path),
-            (*path, "savings_vs_baseline_pct"),
-            "the baseline costs nothing",
-        )
-        _known(
-            values,
-            unknown,
+        known = _Known(reader, values, unknown)
+        known.read("min_savings", item, path, "savings_vs_baseline_pct", "the baseline costs nothing")
+        known.read(
             "min_quality",
-            _get(item, "quality", path),
-            (*path, "quality"),
+            item,
+            path,
+            "quality",
             "the scenario gives no quality for a model answering part of the traffic",
         )
         if name in percentiles:
             values["max_p95_latency_ms"] = percentiles[name]
         else:
             unknown["max_p95_latency_ms"] = no_percentiles
-        strategies.append(Figures(name, values, unknown, _get(item, "baseline", path) is True))
-    scenario = _text(_get(document, "scenario", ()), ("scenario",))
-    baseline = _text(_get(document, "baseline", ()), ("baseline",))
+        strategies.append(Figures(name, values, unknown, reader.get(item, "baseline", path) is True))
+    scenario = reader.text(reader.get(data, "scenario", ()), ("scenario",))
+    baseline = reader.text(reader.get(data, "baseline", ()), ("baseline",))
     return Report("simulation", f"simulation {scenario!r}", tuple(strategies), baseline)
 
 
-def _replay(document: Mapping[str, Any]) -> Report:
-    setup = _text(_get(document, "setup", ()), ("setup",))
-    dry_run = _get(document, "dry_run", ()) is True
-    all_tiers = document.get("all_tiers") is True
-    requests = _get(document, "requests", ())
-    if not isinstance(requests, int) or isinstance(requests, bool):
-        raise InvalidValueError(f"expected a whole number, got {describe(requests)}", path=("requests",))
-    values: dict[CheckName, Decimal] = {"max_increase": _money(_get(document, "total_spend", ()), ("total_spend",))}
+def _replay(document: ReportDocument) -> Report:
+    data, reader = document.data, document.reader
+    setup = reader.text(reader.get(data, "setup", ()), ("setup",))
+    dry_run = reader.get(data, "dry_run", ()) is True
+    all_tiers = data.get("all_tiers") is True
+    requests = reader.count(reader.get(data, "requests", ()), ("requests",))
+    values: dict[CheckName, Decimal] = {
+        "max_increase": reader.money(reader.get(data, "total_spend", ()), ("total_spend",))
+    }
     unknown: dict[CheckName, str] = {}
+    known = _Known(reader, values, unknown)
     not_replayed = "no prompts were replayed"
-    top = _get(_get(document, "counterfactual", ()), "top", ("counterfactual",))
+    top = reader.field(reader.get(data, "counterfactual", ()), "top", ("counterfactual",))
     savings_against = "the top tier"
     if top is None:
         unknown["min_savings"] = "no prompt was answered"
     else:
-        savings_against = "all on " + _text(
-            _get(top, "tier", ("counterfactual", "top")), ("counterfactual", "top", "tier")
-        )
-        path: KeyPath = ("counterfactual", "top", "savings_pct")
-        _known(
-            values,
-            unknown,
-            "min_savings",
-            _get(top, "savings_pct", path[:-1]),
-            path,
-            "the top tier would have cost nothing",
-        )
-    quality = _get(document, "quality", ())
+        path: KeyPath = ("counterfactual", "top")
+        savings_against = "all on " + reader.text(reader.field(top, "tier", path), (*path, "tier"))
+        known.read("min_savings", top, path, "savings_pct", "the top tier would have cost nothing")
+    quality = reader.get(data, "quality", ())
     if quality is None:
         unknown["min_quality"] = "no replayed prompt had an expected answer"
     else:
-        values["min_quality"] = _number(_get(quality, "accuracy", ("quality",)), ("quality", "accuracy"))
+        values["min_quality"] = reader.number(reader.field(quality, "accuracy", ("quality",)), ("quality", "accuracy"))
     why_no_escalation = (
         "a dry run does not escalate"
         if dry_run
@@ -365,76 +335,32 @@ def _replay(document: Mapping[str, Any]) -> Report:
         if all_tiers
         else not_replayed
     )
-    _known(
-        values,
-        unknown,
-        "max_escalation_rate",
-        _get(document, "escalation_rate", ()),
-        ("escalation_rate",),
-        why_no_escalation,
-    )
-    latency = _get(document, "latency_ms", ())
+    known.read("max_escalation_rate", data, (), "escalation_rate", why_no_escalation)
+    latency = reader.get(data, "latency_ms", ())
     if latency is None:
         unknown["max_p95_latency_ms"] = "a dry run measures no latency" if dry_run else not_replayed
     else:
-        values["max_p95_latency_ms"] = _number(_get(latency, "p95", ("latency_ms",)), ("latency_ms", "p95"))
-    prompts = Path(_text(_get(document, "prompts", ()), ("prompts",))).name
+        values["max_p95_latency_ms"] = reader.number(
+            reader.field(latency, "p95", ("latency_ms",)), ("latency_ms", "p95")
+        )
+    prompts = Path(reader.text(reader.get(data, "prompts", ()), ("prompts",))).name
     title = f"replay of {prompts} ({setup}{', dry run' if dry_run else ''})"
     return Report("replay", title, (Figures(setup, values, unknown),), savings_against, requests)
 
 
-def _known(
-    values: dict[CheckName, Decimal],
-    unknown: dict[CheckName, str],
-    check: CheckName,
-    value: Any,
-    path: KeyPath,
-    why_null: str,
-) -> None:
-    if value is None:
-        unknown[check] = why_null
-    else:
-        values[check] = _number(value, path)
+class _Known(NamedTuple):
+    """Reads a figure that may be null, recording why it is unknown when it is."""
 
+    reader: DocumentReader
+    values: dict[CheckName, Decimal]
+    unknown: dict[CheckName, str]
 
-def _get(mapping: Any, key: str, path: KeyPath) -> Any:
-    if not isinstance(mapping, Mapping):
-        raise InvalidValueError(f"expected an object, got {describe(mapping)}", path=path)
-    if key not in mapping:
-        raise InvalidValueError(f"missing key {key!r}: is this a routecli report?", path=path)
-    return mapping[key]
-
-
-def _items(value: Any, path: KeyPath) -> list[Any]:
-    if not isinstance(value, list) or not value:
-        raise InvalidValueError(f"expected a non-empty list, got {describe(value)}", path=path)
-    return value
-
-
-def _text(value: Any, path: KeyPath) -> str:
-    if not isinstance(value, str):
-        raise InvalidValueError(f"expected text, got {describe(value)}", path=path)
-    return value
-
-
-def _number(value: Any, path: KeyPath) -> Decimal:
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        number = to_decimal(value)
-        if number.is_finite():
-            return number
-    raise InvalidValueError(f"expected a number, got {describe(value)}", path=path)
-
-
-def _money(value: Any, path: KeyPath) -> Decimal:
-    """An exact amount, written as a decimal string as reports write money."""
-    if isinstance(value, str):
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:
-            amount = Decimal("NaN")
-        if amount.is_finite():
-            return amount
-    raise InvalidValueError(f'expected an amount as a decimal string like "12.5", got {describe(value)}', path=path)
+    def read(self, check: CheckName, mapping: Any, path: KeyPath, key: str, why_null: str) -> None:
+        value = self.reader.field(mapping, key, path)
+        if value is None:
+            self.unknown[check] = why_null
+        else:
+            self.values[check] = self.reader.number(value, (*path, key))
 
 
 # ----------------------------------------------------------------- verdicts

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from routecli.cli.simulate import PricingOption
-from routecli.errors import InputError, InputFileError, InvalidValueError
+from routecli.errors import InvalidValueError
 
 if TYPE_CHECKING:
     from routecli.ci.policy import CheckName, CheckResult, Report, Rule
@@ -207,18 +207,13 @@ def _is_scenario(path: Path) -> bool:
 
 
 def _load(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> Report:
-    """A report's figures: a JSON report as written, or a scenario simulated now."""
+    """A report's figures: a JSON report as written (``-``: on stdin), or a scenario simulated now."""
+    from routecli.ci.documents import read_document, report_document
     from routecli.ci.policy import report_figures
 
     if _is_scenario(path):
-        return report_figures(_simulate(path, pricing, samples, seed))
-    source = "<stdin>" if str(path) == "-" else str(path)
-    try:
-        return report_figures(_read_json(path, source))
-    except InputError as error:
-        if error.source is None:
-            error.located(source, None)
-        raise
+        return report_figures(report_document(_simulate(path, pricing, samples, seed), str(path)))
+    return report_figures(read_document(None if str(path) == "-" else path))
 
 
 def _simulate(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> dict[str, Any]:
@@ -236,26 +231,6 @@ def _simulate(path: Path, pricing: Sequence[Path], samples: int | None, seed: in
 
         result = replace(result, monte_carlo=run_monte_carlo(built, samples, seed))
     return simulation_document(result)
-
-
-def _read_json(path: Path, source: str) -> Any:
-    """A report's JSON, numbers as exact ``Decimal`` so that a limit equal to a figure compares equal."""
-    import json
-    from decimal import Decimal
-
-    try:
-        text = sys.stdin.read() if source == "<stdin>" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError("report not found", source=source) from None
-    except IsADirectoryError:
-        raise InputFileError("expected a report file, got a directory", source=source) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"cannot read the report: {error}", source=source) from None
-    try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        hint = " (a scenario's name ends in .yaml or .yml)" if not text.lstrip().startswith("{") else ""
-        raise InputFileError(f"not a JSON report: {error.msg}{hint}", source=source, line=error.lineno) from None
 
 
 def _emit(result: CheckResult, chosen: CheckFormat, output: Path | None, verbose: bool) -> None:

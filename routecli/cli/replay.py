@@ -248,9 +248,10 @@ def replay(
         built = _emit_report(run, decisions, format, output, log)
         if base_shares is not None:
             from routecli.ci.diff import entry_shares, tier_drift
+            from routecli.ci.documents import report_document
             from routecli.render.replay_json import replay_document
 
-            head = entry_shares(replay_document(built), "this run")
+            head = entry_shares(report_document(replay_document(built), "this run"))
             drift = tier_drift(base_shares, head, DEFAULT_TOLERANCE if tolerance is None else tolerance)
             _emit_drift(drift, sys.stdout if output is not None or format is None else sys.stderr)
             if not drift.passed:
@@ -367,9 +368,9 @@ def _check_baseline(*, dry_run: bool, baseline: Path | None, tolerance: Decimal 
 def _baseline_shares(path: Path) -> TierShares:
     """The baseline report's prompts per tier; errors name the file."""
     from routecli.ci.diff import entry_shares
-    from routecli.cli.diff import read_report
+    from routecli.ci.documents import read_document
 
-    return entry_shares(read_report(path), str(path))
+    return entry_shares(read_document(path))
 
 
 def _emit_drift(drift: TierDrift, stream: TextIO) -> None:
