@@ -16,7 +16,6 @@ from typing import Any, Literal, NamedTuple
 
 from routecli.ci.documents import DocumentReader, ReportDocument
 from routecli.errors import InvalidValueError, KeyPath
-from routecli.render.numbers import decimal_str, fixed, money, percent, plain_number
 from routecli.spec import Choice, Field, List, Obj, Spec, Str, closest, describe, to_decimal
 
 __all__ = [
@@ -111,11 +110,6 @@ class Rule(NamedTuple):
     strategy: str | None = None
     severity: Severity = "error"
     origin: Origin = Origin()
-
-    @property
-    def label(self) -> str:
-        """``max_monthly, rule 'monthly budget'``, or the flag: ``--max-monthly``."""
-        return FLAGS[self.check] if self.name is None else f"{self.check}, rule {self.name!r}"
 
     def error(self, message: str, key: str) -> InvalidValueError:
         """An input error about the rule's ``strategy`` or limit key, located where the rule was written."""
@@ -367,17 +361,22 @@ class _Known(NamedTuple):
 
 
 class Outcome(NamedTuple):
-    """One rule on one strategy: passed, failed or (severity warning, or nothing to compare with) warned."""
+    """One rule on one strategy: passed, failed or (severity warning, or nothing to compare with) warned.
+
+    Facts only; ``routecli.render.check_report`` words them.
+    """
 
     rule: Rule
     strategy: str
     status: Status
     actual: Decimal | None
-    """In the limit's unit; ``None`` when the report has no such figure."""
-    message: str
-    """``route: monthly cost $5,210.00 is over the $5,000.00 budget (max_monthly, rule 'monthly budget')``."""
-    shown_actual: str
-    shown_limit: str
+    """In the limit's unit (``max_increase``: the rise, in % or USD); ``None`` when there is no figure to compare."""
+    within: bool = False
+    """Whether ``actual`` is within the limit (equal passes); False without a figure."""
+    unknown: str | None = None
+    """Why the report has no figure for the check, when it has none."""
+    change: tuple[Decimal, Decimal] | None = None
+    """``max_increase``: the baseline's figure and this report's; ``None`` when the baseline lacks the strategy."""
 
 
 class CheckResult(NamedTuple):
@@ -415,7 +414,7 @@ def check_report(report: Report, rules: Sequence[Rule], baseline: Report | None 
                 continue
             if rule.strategy is None and rule.check == "min_savings" and figures.is_baseline:
                 continue
-            outcomes.append(_outcome(rule, figures, report, baseline))
+            outcomes.append(_outcome(rule, figures, baseline))
     return CheckResult(report, tuple(outcomes), tuple(_notes(report, rules, baseline)))
 
 
@@ -461,127 +460,45 @@ def _notes(report: Report, rules: Sequence[Rule], baseline: Report | None) -> li
     return notes
 
 
-def _outcome(rule: Rule, figures: Figures, report: Report, baseline: Report | None) -> Outcome:
+def _outcome(rule: Rule, figures: Figures, baseline: Report | None) -> Outcome:
     check = rule.check
     if check == "max_increase":
-        return _increase(rule, figures, report, baseline)
-    limit = rule.limit.value
+        return _increase(rule, figures, baseline)
     if check not in figures.values:
-        text = f"no {_NOUNS[check]} to check: {figures.unknown[check]}"
-        return _verdict(rule, figures.name, False, None, text, "—", _SHOW[check](limit))
-    actual = figures.values[check]
-    passed = actual >= limit if check.startswith("min_") else actual <= limit
-    shown_actual, shown_limit = _shown(actual, limit, _SHOW[check], _EXACT[check])
-    sentence, if_passed, if_failed = _SENTENCES[check]
-    verdict = if_passed if passed else if_failed
-    text = sentence.format(actual=shown_actual, limit=shown_limit, verdict=verdict, against=report.savings_against)
-    return _verdict(rule, figures.name, passed, actual, text, shown_actual, shown_limit)
+        return _verdict(rule, figures.name, None, False, unknown=figures.unknown[check])
+    actual, limit = figures.values[check], rule.limit.value
+    within = actual >= limit if check.startswith("min_") else actual <= limit
+    return _verdict(rule, figures.name, actual, within)
 
 
-def _increase(rule: Rule, figures: Figures, report: Report, baseline: Report | None) -> Outcome:
+def _increase(rule: Rule, figures: Figures, baseline: Report | None) -> Outcome:
     assert baseline is not None  # _check_inputs refuses max_increase without one
-    noun = "monthly cost" if report.kind == "simulation" else "total spend"
     limit = rule.limit
-    shown_limit = percent(limit.value) if limit.percent else money(limit.value)
-    if report.kind == "replay":
+    if baseline.kind == "replay":
         before_figures: Figures | None = baseline.strategies[0]
     else:
         before_figures = next((item for item in baseline.strategies if item.name == figures.name), None)
     if before_figures is None:
-        text = f"not in the baseline report, so its {noun} has nothing to compare with"
-        return _with_label(rule, figures.name, "warned", None, text, "—", shown_limit)
+        return Outcome(rule, figures.name, "warned", None)
     before, after = before_figures.values["max_increase"], figures.values["max_increase"]
-    rise = after - before
+    change = before, after
     if limit.percent and not before:
-        if after:
-            text = f"{noun} rose from nothing to {money(after)} against the baseline, more than any percentage"
-            return _verdict(rule, figures.name, False, None, text, "—", shown_limit)
+        if after:  # from nothing: more than any percentage
+            return _verdict(rule, figures.name, None, False, change=change)
         actual = Decimal(0)
     else:
-        actual = rise / before * _HUNDRED if limit.percent else rise
-    show, exact = (percent, _exact_percent) if limit.percent else (money, _exact_money)
-    shown_actual, shown_limit = _shown(abs(actual), limit.value, show, exact)
-    passed = actual <= limit.value
-    moved = f"rose {shown_actual}" if rise > 0 else f"fell {shown_actual}" if rise < 0 else "is unchanged"
-    verdict = "within" if passed else "over"
-    text = (
-        f"{noun} {moved} against the baseline ({money(before)} → {money(after)}), {verdict} the {shown_limit} allowed"
-    )
-    return _verdict(rule, figures.name, passed, actual, text, ("-" if rise < 0 else "") + shown_actual, shown_limit)
+        actual = (after - before) / before * _HUNDRED if limit.percent else after - before
+    return _verdict(rule, figures.name, actual, actual <= limit.value, change=change)
 
 
 def _verdict(
-    rule: Rule, strategy: str, passed: bool, actual: Decimal | None, text: str, shown_actual: str, shown_limit: str
+    rule: Rule,
+    strategy: str,
+    actual: Decimal | None,
+    within: bool,
+    *,
+    unknown: str | None = None,
+    change: tuple[Decimal, Decimal] | None = None,
 ) -> Outcome:
-    status: Status = "passed" if passed else "warned" if rule.severity == "warning" else "failed"
-    return _with_label(rule, strategy, status, actual, text, shown_actual, shown_limit)
-
-
-def _with_label(
-    rule: Rule, strategy: str, status: Status, actual: Decimal | None, text: str, shown_actual: str, shown_limit: str
-) -> Outcome:
-    return Outcome(rule, strategy, status, actual, f"{strategy}: {text} ({rule.label})", shown_actual, shown_limit)
-
-
-# ----------------------------------------------------------------- how figures read
-
-
-def _shown(
-    actual: Decimal, limit: Decimal, show: Callable[[Decimal], str], exact: Callable[[Decimal], str]
-) -> tuple[str, str]:
-    """Both figures rounded for reading, or exact where rounding would make a miss look like the limit."""
-    pair = show(actual), show(limit)
-    if pair[0] == pair[1] and actual != limit:
-        return exact(actual), exact(limit)
-    return pair
-
-
-def _exact_percent(value: Decimal) -> str:
-    return f"{decimal_str(value)}%"
-
-
-def _exact_money(value: Decimal) -> str:
-    return ("-$" if value < 0 else "$") + decimal_str(abs(value))
-
-
-def _share(value: Decimal) -> str:
-    return percent(value * _HUNDRED)
-
-
-def _quality(value: Decimal) -> str:
-    return f"{fixed(value, 3):.3f}"
-
-
-def _milliseconds(value: Decimal) -> str:
-    return f"{plain_number(value)} ms"
-
-
-_NOUNS: dict[CheckName, str] = {
-    "max_monthly": "monthly cost",
-    "min_savings": "savings",
-    "min_quality": "quality",
-    "max_escalation_rate": "escalation rate",
-    "max_p95_latency_ms": "p95 latency",
-}
-_SENTENCES: dict[CheckName, tuple[str, str, str]] = {
-    "max_monthly": ("monthly cost {actual} is {verdict} the {limit} budget", "within", "over"),
-    "min_savings": ("saves {actual} against {against}, {verdict} the {limit} minimum", "at least", "under"),
-    "min_quality": ("quality {actual} {verdict} the {limit} minimum", "meets", "is under"),
-    "max_escalation_rate": ("escalation rate {actual} is {verdict} the {limit} maximum", "within", "over"),
-    "max_p95_latency_ms": ("p95 latency {actual} is {verdict} the {limit} maximum", "within", "over"),
-}
-"""Each check's sentence, and its verdict words when the figure passes and when it fails."""
-_SHOW: dict[CheckName, Callable[[Decimal], str]] = {
-    "max_monthly": money,
-    "min_savings": percent,
-    "min_quality": _quality,
-    "max_escalation_rate": _share,
-    "max_p95_latency_ms": _milliseconds,
-}
-_EXACT: dict[CheckName, Callable[[Decimal], str]] = {
-    "max_monthly": _exact_money,
-    "min_savings": _exact_percent,
-    "min_quality": decimal_str,
-    "max_escalation_rate": lambda value: _exact_percent(value * _HUNDRED),
-    "max_p95_latency_ms": lambda value: f"{decimal_str(value)} ms",
-}
+    status: Status = "passed" if within else "warned" if rule.severity == "warning" else "failed"
+    return Outcome(rule, strategy, status, actual, within, unknown, change)
