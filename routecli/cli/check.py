@@ -12,14 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from routecli.cli.simulate import PricingOption
-from routecli.errors import InvalidValueError
+from routecli.errors import EXIT_FAILED, InvalidValueError
 
 if TYPE_CHECKING:
     from routecli.ci.policy import CheckName, CheckResult, Report, Rule
 
 __all__ = ["CheckFormat", "register"]
-
-EXIT_FAILED = 1
 
 
 class CheckFormat(StrEnum):

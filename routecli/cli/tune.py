@@ -218,8 +218,10 @@ def tune(
     if result.chosen is None:
         import sys
 
+        from routecli.errors import EXIT_FAILED
+
         print(f"Error: {tune_report.unreached(result)}", file=sys.stderr)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     if write is not None and target is not None:
         from routecli.tune.write_back import write_threshold
 
