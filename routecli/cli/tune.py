@@ -148,8 +148,6 @@ def tune(
       routecli tune mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003 \\
           --score complexity --target-strong-share 0.3
     """
-    from dataclasses import replace
-
     from routecli.errors import InvalidValueError
     from routecli.tune.threshold import Pair
     from routecli.tune.threshold import tune as run_tune
@@ -181,25 +179,21 @@ def tune(
     pair = Pair.of(data, weak_name, strong_name, keys)
     if holdout is not None and holdout <= 0:
         raise InvalidValueError("--holdout: expected a share above 0 (leave it out to tune on every prompt)")
-    try:
-        result = run_tune(
-            strategy.value,
-            pair,
-            weak=weak_name,
-            strong=strong_name,
-            score=chosen_score if strategy is StrategyChoice.route else "confidence",
-            floor=floor,
-            floor_relative=relative,
-            target_share=target_strong_share,
-            holdout=holdout,
-            seed=seed,
-        )
-    except ValueError as error:
-        skipped = ", ".join(f"{reason} {count:,}" for reason, count in data.skipped.items())
-        raise InvalidValueError(
-            f"{data.source}: {error}" + (f" (rows skipped: {skipped})" if skipped else "")
-        ) from None
-    result = replace(result, floor_given=quality_floor, skipped=dict(data.skipped))
+    result = run_tune(
+        strategy.value,
+        pair,
+        weak=weak_name,
+        strong=strong_name,
+        score=chosen_score if strategy is StrategyChoice.route else "confidence",
+        floor=floor,
+        floor_relative=relative,
+        target_share=target_strong_share,
+        holdout=holdout,
+        seed=seed,
+        floor_given=quality_floor,
+        source=data.source,
+        skipped=data.skipped,
+    )
 
     from routecli.render import tune_report
 
@@ -272,16 +266,10 @@ def _pair(data: Outcomes, weak: str | None, strong: str | None) -> tuple[str, st
     from routecli.errors import InvalidValueError
     from routecli.tune.threshold import default_pair
 
-    try:
-        default_weak, default_strong = default_pair(data)
-        chosen = (weak or default_weak, strong or default_strong)
-        for name, option in zip(chosen, ("--weak", "--strong"), strict=True):
-            try:
-                data.column(name)
-            except KeyError as error:
-                raise InvalidValueError(f"{option}: {error.args[0]}") from None
-    except ValueError as error:
-        raise InvalidValueError(f"{data.source}: {error}") from None
+    default_weak, default_strong = default_pair(data)
+    chosen = (weak or default_weak, strong or default_strong)
+    for name, option in zip(chosen, ("--weak", "--strong"), strict=True):
+        data.column(name, option)
     if chosen[0] == chosen[1]:
         if weak is None or strong is None:  # the default collided with the one given
             others = [model for model in data.models if model != chosen[1]]
@@ -407,7 +395,6 @@ def evaluate(
       routecli evaluate mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003
       routecli evaluate arc_challenge_test.csv --format json -o evaluation.json
     """
-    from routecli.errors import InvalidValueError
     from routecli.tune.evaluate import DEFAULT_EPSILONS
     from routecli.tune.evaluate import evaluate as run_evaluate
 
@@ -425,18 +412,13 @@ def evaluate(
 
         data = replace(data, score=None)  # --score none: no router, even where the outcomes have scores
     models = None if chain is None else tuple(name.strip() for name in chain.split(",") if name.strip())
-    try:
-        result = run_evaluate(
-            data,
-            pair=(weak_name, strong_name),
-            keys=keys,
-            chain=models,
-            epsilons=tuple(judge_error) if judge_error else DEFAULT_EPSILONS,
-        )
-    except KeyError as error:
-        raise InvalidValueError(f"--chain: {error.args[0]}") from None
-    except ValueError as error:
-        raise InvalidValueError(f"{data.source}: {error}") from None
+    result = run_evaluate(
+        data,
+        pair=(weak_name, strong_name),
+        keys=keys,
+        chain=models,
+        epsilons=tuple(judge_error) if judge_error else DEFAULT_EPSILONS,
+    )
 
     from routecli.render import evaluate_report
 

@@ -22,12 +22,14 @@ O(n log n) for any number of thresholds.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
+from routecli.errors import InvalidValueError
 from routecli.tune.outcomes import Outcomes
 
 __all__ = [
@@ -97,10 +99,10 @@ class Point(NamedTuple):
 def default_pair(outcomes: Outcomes) -> tuple[str, str]:
     """(weak, strong): the strong model is the best on average (ties: the cheaper), the weak one the cheapest other.
 
-    ``ValueError`` with fewer than two models.
+    ``InvalidValueError`` with fewer than two models.
     """
     if len(outcomes.models) < 2:
-        raise ValueError(f"a weak and a strong model are needed; the outcomes have {len(outcomes.models)}")
+        raise outcomes.invalid(f"a weak and a strong model are needed; the outcomes have {len(outcomes.models)}")
     quality, cost = outcomes.mean_quality(), outcomes.total_cost()
     strong = min(range(len(outcomes.models)), key=lambda m: (-quality[m], cost[m]))
     weak = min((m for m in range(len(outcomes.models)) if m != strong), key=lambda m: (cost[m], -quality[m]))
@@ -117,11 +119,11 @@ def sweep(
 ) -> Curve:
     """Every distinct threshold over ``keys`` (route: the router's scores; cascade: the weak answers' confidence).
 
-    ``ValueError`` when a key is NaN: a prompt without one cannot be placed.
+    ``InvalidValueError`` when a key is NaN: a prompt without one cannot be placed.
     """
     count = len(keys)
     if np.isnan(keys).any():
-        raise ValueError("some prompts have no score (NaN)")
+        raise InvalidValueError("some prompts have no score (NaN)")
     # route: the highest scores go strong first; cascade: the least confident answers escalate first
     order = np.argsort(-keys if strategy == "route" else keys, kind="stable")
     ordered = keys[order]
@@ -346,24 +348,33 @@ def tune(
     holdout: float | None = None,
     seed: int = 0,
     resamples: int = 1000,
+    floor_given: str | None = None,
+    source: str = "",
+    skipped: Mapping[str, int] | None = None,
 ) -> TuneResult:
     """Sweep ``pair`` and choose: the cheapest threshold whose quality reaches ``floor`` (a fraction of the strong
     model's quality when ``floor_relative``), or the strong share closest to ``target_share``.
 
     With ``holdout``, the choice is made on the other prompts and measured on
     the held-out share, with bootstrap intervals (the split and the resampling
-    draw from independent streams of ``seed``). ``ValueError`` when fewer than
-    two prompts are tuned on, or a holdout leaves none on one side.
+    draw from independent streams of ``seed``). ``floor_given`` is the floor as
+    the user wrote it; ``source`` and ``skipped`` are the outcomes' files and the rows
+    their reader left out, by reason. ``InvalidValueError`` (naming ``source``, and
+    the rows skipped) when fewer than two prompts are tuned on, or a holdout leaves
+    none on one side.
     """
     count = len(pair.keys)
     if count < 2:
-        raise ValueError(f"{count} prompt{'' if count == 1 else 's'} to tune on: a curve needs at least 2")
+        prompts = f"{count} prompt{'' if count == 1 else 's'}"
+        raise _too_few(f"{prompts} to tune on: a curve needs at least 2", source, skipped)
     splitting, resampling = np.random.SeedSequence(seed).spawn(2)
     tuned, held_rows = (None, None) if holdout is None else split(count, holdout, splitting)
     if tuned is not None and held_rows is not None and (len(tuned) < 2 or not len(held_rows)):
-        raise ValueError(
+        raise _too_few(
             f"holding out {holdout:g} of {count} prompts leaves {len(tuned)} to tune on and {len(held_rows)} "
-            "to measure: tuning needs at least 2, measuring at least 1"
+            "to measure: tuning needs at least 2, measuring at least 1",
+            source,
+            skipped,
         )
     part = pair if tuned is None else pair.take(tuned)
     curve = part.curve(strategy)
@@ -401,7 +412,14 @@ def tune(
         floor=absolute,
         target_share=target_share,
         held=held,
+        floor_given=floor_given,
+        skipped=None if skipped is None else dict(skipped),
     )
+
+
+def _too_few(message: str, source: str, skipped: Mapping[str, int] | None) -> InvalidValueError:
+    rows = ", ".join(f"{reason} {count:,}" for reason, count in (skipped or {}).items())
+    return InvalidValueError(message + (f" (rows skipped: {rows})" if rows else ""), source=source or None)
 
 
 def _alone(quality: Floats, cost: Floats, share: float) -> Point:
