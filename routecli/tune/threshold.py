@@ -40,7 +40,7 @@ __all__ = [
     "Interval",
     "Pair",
     "Point",
-    "Strategy",
+    "ThresholdStrategy",
     "TuneResult",
     "apply_threshold",
     "bootstrap",
@@ -52,7 +52,8 @@ __all__ = [
     "tune",
 ]
 
-Strategy = Literal["route", "cascade"]
+ThresholdStrategy = Literal["route", "cascade"]
+"""How a threshold splits prompts between the weak and the strong model (not a scenario's strategy)."""
 
 Floats = NDArray[np.float64]
 
@@ -69,7 +70,7 @@ class Curve:
     strong model answered.
     """
 
-    strategy: Strategy
+    strategy: ThresholdStrategy
     threshold: Floats
     quality: Floats
     cost: Floats
@@ -110,7 +111,7 @@ def default_pair(outcomes: Outcomes) -> tuple[str, str]:
 
 
 def sweep(
-    strategy: Strategy,
+    strategy: ThresholdStrategy,
     keys: Floats,
     weak_quality: Floats,
     weak_cost: Floats,
@@ -166,7 +167,7 @@ class Pair(NamedTuple):
     def take(self, rows: NDArray[np.intp]) -> Pair:
         return Pair(*(column[rows] for column in self))
 
-    def curve(self, strategy: Strategy) -> Curve:
+    def curve(self, strategy: ThresholdStrategy) -> Curve:
         return sweep(strategy, *self)
 
 
@@ -187,7 +188,7 @@ class Applied(NamedTuple):
         )
 
 
-def apply_threshold(strategy: Strategy, threshold: float, pair: Pair) -> Applied:
+def apply_threshold(strategy: ThresholdStrategy, threshold: float, pair: Pair) -> Applied:
     """What ``threshold`` does to each prompt of ``pair`` (prompts not seen when it was chosen, say)."""
     if strategy == "route":
         strong = pair.keys >= threshold
@@ -304,7 +305,7 @@ class TuneResult:
     ``weak_alone`` and ``strong_alone`` are each model on every prompt tuned on.
     """
 
-    strategy: Strategy
+    strategy: ThresholdStrategy
     weak: str
     strong: str
     score: str
@@ -336,7 +337,7 @@ class TuneResult:
 
 
 def tune(
-    strategy: Strategy,
+    strategy: ThresholdStrategy,
     pair: Pair,
     *,
     weak: str,
