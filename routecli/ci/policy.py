@@ -1,9 +1,9 @@
 """Cost and quality policies checked against a report: the rules, the figures they read, and the verdicts.
 
 Data flows one way: a simulate or replay report (a ``ReportDocument`` of
-``routecli.ci.documents``) → ``report_figures`` → ``Report``; rules from limit flags (``flag_rule``) or a
+``routecli.ci.documents``) → ``report_figures`` → ``ReportFigures``; rules from limit flags (``flag_rule``) or a
 policy file (``read_policy``) → ``check_report`` → ``CheckResult``, with one
-``Outcome`` per rule and strategy. Nothing here prints or exits: ``routecli
+``RuleResult`` per rule and strategy. Nothing here prints or exits: ``routecli
 check`` does that.
 """
 
@@ -27,14 +27,15 @@ __all__ = [
     "Figures",
     "Limit",
     "Origin",
-    "Outcome",
-    "Report",
-    "Rule",
+    "PolicyRule",
+    "ReportFigures",
+    "RuleResult",
     "Severity",
     "Status",
     "build_policy",
     "check_report",
     "flag_rule",
+    "limit_rules",
     "parse_limit",
     "read_policy",
     "report_figures",
@@ -100,7 +101,7 @@ class Origin(NamedTuple):
     strategy_line: int | None = None
 
 
-class Rule(NamedTuple):
+class PolicyRule(NamedTuple):
     """One limit, on every strategy of a report or on the one named."""
 
     check: CheckName
@@ -151,9 +152,9 @@ def _limit_number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def flag_rule(check: CheckName, text: str, strategy: str | None = None) -> Rule:
+def flag_rule(check: CheckName, text: str, strategy: str | None = None) -> PolicyRule:
     """The rule a limit flag sets, such as ``--max-increase 10%``; ``strategy`` from ``--strategy``."""
-    return Rule(check, parse_limit(check, text, (FLAGS[check],)), strategy=strategy)
+    return PolicyRule(check, parse_limit(check, text, (FLAGS[check],)), strategy=strategy)
 
 
 class _LimitSpec(Spec):
@@ -201,7 +202,7 @@ POLICY_SPEC: Spec = Obj(
 
 def build_policy(
     data: Any, source: str | None = None, line_of: Callable[[KeyPath], int | None] | None = None
-) -> list[Rule]:
+) -> list[PolicyRule]:
     """The rules of a loaded policy file; ``line_of`` gives each rule's line for later errors."""
     checked = POLICY_SPEC.check(data, ())
     rules = []
@@ -213,11 +214,26 @@ def build_policy(
         strategy_line = line_of((*path, "strategy")) if line_of else None
         for check in limits:
             origin = Origin(source, path, line_of((*path, check)) if line_of else None, strategy_line)
-            rules.append(Rule(check, item[check], item["name"], item["strategy"], item["severity"], origin))
+            rules.append(PolicyRule(check, item[check], item["name"], item["strategy"], item["severity"], origin))
     return rules
 
 
-def read_policy(path: Path) -> list[Rule]:
+def limit_rules(
+    limits: Mapping[CheckName, str | None], strategy: str | None = None, policy: Path | None = None
+) -> list[PolicyRule]:
+    """The rules ``routecli check`` holds a report to: its limit flags' (on ``strategy`` or every strategy), then
+    the ``policy`` file's; at least one."""
+    rules = [flag_rule(check, text, strategy) for check, text in limits.items() if text is not None]
+    if strategy is not None and not rules:
+        raise InvalidValueError("--strategy picks the strategy the limit flags apply to; give a limit flag too")
+    if policy is not None:
+        rules += read_policy(policy)
+    if not rules:
+        raise InvalidValueError("nothing to check: give a limit such as --max-monthly 5000, or --policy FILE")
+    return rules
+
+
+def read_policy(path: Path) -> list[PolicyRule]:
     """Read and validate a policy file; errors name the file, line and key."""
     from routecli.loading import read_yaml  # yaml only when a policy file is used
 
@@ -237,7 +253,7 @@ class Figures(NamedTuple):
     is_baseline: bool = False
 
 
-class Report(NamedTuple):
+class ReportFigures(NamedTuple):
     """The figures of a simulate or replay report, as rules read them."""
 
     kind: ReportKind
@@ -253,12 +269,12 @@ class Report(NamedTuple):
         return [strategy.name for strategy in self.strategies]
 
 
-def report_figures(document: ReportDocument) -> Report:
+def report_figures(document: ReportDocument) -> ReportFigures:
     """The figures of a simulate or replay report, as rules read them."""
     return _simulation(document) if document.kind == "simulation" else _replay(document)
 
 
-def _simulation(document: ReportDocument) -> Report:
+def _simulation(document: ReportDocument) -> ReportFigures:
     data, reader = document.data, document.reader
     percentiles: dict[str, Decimal] = {}
     spread = data.get("monte_carlo")
@@ -294,10 +310,10 @@ def _simulation(document: ReportDocument) -> Report:
         strategies.append(Figures(name, values, unknown, reader.get(item, "baseline", path) is True))
     scenario = reader.text(reader.get(data, "scenario", ()), ("scenario",))
     baseline = reader.text(reader.get(data, "baseline", ()), ("baseline",))
-    return Report("simulation", f"simulation {scenario!r}", tuple(strategies), baseline)
+    return ReportFigures("simulation", f"simulation {scenario!r}", tuple(strategies), baseline)
 
 
-def _replay(document: ReportDocument) -> Report:
+def _replay(document: ReportDocument) -> ReportFigures:
     data, reader = document.data, document.reader
     setup = reader.text(reader.get(data, "setup", ()), ("setup",))
     dry_run = reader.get(data, "dry_run", ()) is True
@@ -339,7 +355,7 @@ def _replay(document: ReportDocument) -> Report:
         )
     prompts = Path(reader.text(reader.get(data, "prompts", ()), ("prompts",))).name
     title = f"replay of {prompts} ({setup}{', dry run' if dry_run else ''})"
-    return Report("replay", title, (Figures(setup, values, unknown),), savings_against, requests)
+    return ReportFigures("replay", title, (Figures(setup, values, unknown),), savings_against, requests)
 
 
 class _Known(NamedTuple):
@@ -360,13 +376,13 @@ class _Known(NamedTuple):
 # ----------------------------------------------------------------- verdicts
 
 
-class Outcome(NamedTuple):
+class RuleResult(NamedTuple):
     """One rule on one strategy: passed, failed or (severity warning, or nothing to compare with) warned.
 
     Facts only; ``routecli.render.check_report`` words them.
     """
 
-    rule: Rule
+    rule: PolicyRule
     strategy: str
     status: Status
     actual: Decimal | None
@@ -380,10 +396,10 @@ class Outcome(NamedTuple):
 
 
 class CheckResult(NamedTuple):
-    """Every rule's outcome on every strategy it applies to, in rule order."""
+    """Every rule's result on every strategy it applies to, in rule order."""
 
-    report: Report
-    outcomes: tuple[Outcome, ...]
+    report: ReportFigures
+    results: tuple[RuleResult, ...]
     notes: tuple[str, ...] = ()
 
     @property
@@ -391,15 +407,17 @@ class CheckResult(NamedTuple):
         return not self.failed
 
     @property
-    def failed(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+    def failed(self) -> list[RuleResult]:
+        return [result for result in self.results if result.status == "failed"]
 
     @property
-    def warned(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.status == "warned"]
+    def warned(self) -> list[RuleResult]:
+        return [result for result in self.results if result.status == "warned"]
 
 
-def check_report(report: Report, rules: Sequence[Rule], baseline: Report | None = None) -> CheckResult:
+def check_report(
+    report: ReportFigures, rules: Sequence[PolicyRule], baseline: ReportFigures | None = None
+) -> CheckResult:
     """Hold ``report`` to ``rules``; ``baseline`` is what ``max_increase`` compares with.
 
     A rule without ``strategy`` applies to every strategy (``min_savings`` skips the
@@ -407,18 +425,18 @@ def check_report(report: Report, rules: Sequence[Rule], baseline: Report | None 
     passes. A figure the report lacks fails the rule, saying why.
     """
     _check_inputs(report, rules, baseline)
-    outcomes = []
+    results = []
     for rule in rules:
         for figures in report.strategies:
             if rule.strategy is not None and figures.name != rule.strategy:
                 continue
             if rule.strategy is None and rule.check == "min_savings" and figures.is_baseline:
                 continue
-            outcomes.append(_outcome(rule, figures, baseline))
-    return CheckResult(report, tuple(outcomes), tuple(_notes(report, rules, baseline)))
+            results.append(_result(rule, figures, baseline))
+    return CheckResult(report, tuple(results), tuple(_notes(report, rules, baseline)))
 
 
-def _check_inputs(report: Report, rules: Sequence[Rule], baseline: Report | None) -> None:
+def _check_inputs(report: ReportFigures, rules: Sequence[PolicyRule], baseline: ReportFigures | None) -> None:
     """Rules the report cannot be held to are input errors, reported where the rule was written."""
     names = report.names()
     for rule in rules:
@@ -444,7 +462,7 @@ def _check_inputs(report: Report, rules: Sequence[Rule], baseline: Report | None
         )
 
 
-def _notes(report: Report, rules: Sequence[Rule], baseline: Report | None) -> list[str]:
+def _notes(report: ReportFigures, rules: Sequence[PolicyRule], baseline: ReportFigures | None) -> list[str]:
     if baseline is None:
         return []
     if not any(rule.check == "max_increase" for rule in rules):
@@ -460,7 +478,7 @@ def _notes(report: Report, rules: Sequence[Rule], baseline: Report | None) -> li
     return notes
 
 
-def _outcome(rule: Rule, figures: Figures, baseline: Report | None) -> Outcome:
+def _result(rule: PolicyRule, figures: Figures, baseline: ReportFigures | None) -> RuleResult:
     check = rule.check
     if check == "max_increase":
         return _increase(rule, figures, baseline)
@@ -471,7 +489,7 @@ def _outcome(rule: Rule, figures: Figures, baseline: Report | None) -> Outcome:
     return _verdict(rule, figures.name, actual, within)
 
 
-def _increase(rule: Rule, figures: Figures, baseline: Report | None) -> Outcome:
+def _increase(rule: PolicyRule, figures: Figures, baseline: ReportFigures | None) -> RuleResult:
     assert baseline is not None  # _check_inputs refuses max_increase without one
     limit = rule.limit
     if baseline.kind == "replay":
@@ -479,7 +497,7 @@ def _increase(rule: Rule, figures: Figures, baseline: Report | None) -> Outcome:
     else:
         before_figures = next((item for item in baseline.strategies if item.name == figures.name), None)
     if before_figures is None:
-        return Outcome(rule, figures.name, "warned", None)
+        return RuleResult(rule, figures.name, "warned", None)
     before, after = before_figures.values["max_increase"], figures.values["max_increase"]
     change = before, after
     if limit.percent and not before:
@@ -492,13 +510,13 @@ def _increase(rule: Rule, figures: Figures, baseline: Report | None) -> Outcome:
 
 
 def _verdict(
-    rule: Rule,
+    rule: PolicyRule,
     strategy: str,
     actual: Decimal | None,
     within: bool,
     *,
     unknown: str | None = None,
     change: tuple[Decimal, Decimal] | None = None,
-) -> Outcome:
+) -> RuleResult:
     status: Status = "passed" if within else "warned" if rule.severity == "warning" else "failed"
-    return Outcome(rule, strategy, status, actual, within, unknown, change)
+    return RuleResult(rule, strategy, status, actual, within, unknown, change)

@@ -15,7 +15,7 @@ from routecli.cli.simulate import PricingOption
 from routecli.errors import EXIT_FAILED, InvalidValueError
 
 if TYPE_CHECKING:
-    from routecli.ci.policy import CheckName, CheckResult, Report, Rule
+    from routecli.ci.policy import CheckName, CheckResult, ReportFigures
 
 __all__ = ["CheckFormat", "register"]
 
@@ -138,6 +138,8 @@ def check(
       routecli check scenarios/example.yaml --policy policy.yaml
       routecli simulate scenario.yaml -f json | routecli check - --min-savings 30
     """
+    from routecli.ci.policy import check_report, limit_rules
+
     limits: dict[CheckName, str | None] = {
         "max_monthly": max_monthly,
         "max_increase": max_increase,
@@ -147,10 +149,8 @@ def check(
         "max_p95_latency_ms": max_p95_latency_ms,
     }
     chosen = _resolve_format(format, output)
-    rules = _rules(limits, strategy, policy)
+    rules = limit_rules(limits, strategy, policy)
     _check_paths(report, baseline, policy, output, simulated=(pricing, samples))
-    from routecli.ci.policy import check_report
-
     options = (pricing or (), samples, seed)
     result = check_report(_load(report, *options), rules, None if baseline is None else _load(baseline, *options))
     _emit(result, chosen, output, verbose)
@@ -164,20 +164,6 @@ def _resolve_format(chosen: CheckFormat | None, output: Path | None) -> CheckFor
     if output is None:
         return CheckFormat.table
     return _BY_SUFFIX.get(output.suffix.lower(), CheckFormat.table)
-
-
-def _rules(limits: dict[CheckName, str | None], strategy: str | None, policy: Path | None) -> list[Rule]:
-    """The flags' rules, then the policy file's; at least one."""
-    from routecli.ci.policy import flag_rule, read_policy
-
-    rules = [flag_rule(check, text, strategy) for check, text in limits.items() if text is not None]
-    if strategy is not None and not rules:
-        raise InvalidValueError("--strategy picks the strategy the limit flags apply to; give a limit flag too")
-    if policy is not None:
-        rules += read_policy(policy)
-    if not rules:
-        raise InvalidValueError("nothing to check: give a limit such as --max-monthly 5000, or --policy FILE")
-    return rules
 
 
 def _check_paths(
@@ -204,7 +190,7 @@ def _is_scenario(path: Path) -> bool:
     return path.suffix.lower() in (".yaml", ".yml")
 
 
-def _load(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> Report:
+def _load(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> ReportFigures:
     """A report's figures: a JSON report as written (``-``: on stdin), or a scenario simulated now."""
     from routecli.ci.documents import read_document, report_document
     from routecli.ci.policy import report_figures

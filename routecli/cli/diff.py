@@ -10,10 +10,10 @@ import typer
 
 from routecli.cli.simulate import OutputOption
 
-__all__ = ["DiffFormat", "register"]
+__all__ = ["ReportDiffFormat", "register"]
 
 
-class DiffFormat(StrEnum):
+class ReportDiffFormat(StrEnum):
     """What a diff is written as: no CSV, no HTML."""
 
     table = "table"
@@ -24,7 +24,7 @@ class DiffFormat(StrEnum):
 _FORMAT_HELP = "Output format [default: from --output's suffix (.json, .md), else table]."
 
 
-def _format(chosen: DiffFormat | None, output: Path | None) -> DiffFormat:
+def _format(chosen: ReportDiffFormat | None, output: Path | None) -> ReportDiffFormat:
     """The format asked for, else the one ``output``'s suffix names (.json, .md), else a table."""
     if chosen is not None:
         return chosen
@@ -35,7 +35,7 @@ def _format(chosen: DiffFormat | None, output: Path | None) -> DiffFormat:
         raise InputFileError(
             f"a diff is written as table, json or markdown (.json, .md), not {suffix}", source=str(output)
         )
-    return {".json": DiffFormat.json, ".md": DiffFormat.markdown}.get(suffix, DiffFormat.table)
+    return {".json": ReportDiffFormat.json, ".md": ReportDiffFormat.markdown}.get(suffix, ReportDiffFormat.table)
 
 
 def diff(
@@ -56,7 +56,9 @@ def diff(
             show_default=False,
         ),
     ] = None,
-    format: Annotated[DiffFormat | None, typer.Option("--format", "-f", help=_FORMAT_HELP, show_default=False)] = None,
+    format: Annotated[
+        ReportDiffFormat | None, typer.Option("--format", "-f", help=_FORMAT_HELP, show_default=False)
+    ] = None,
     output: OutputOption = None,
 ) -> None:
     """Compare two JSON reports: what each strategy or tier cost before and after a change.
@@ -82,9 +84,9 @@ def diff(
     chosen = _format(format, output)
     check_outputs(inputs=(base, head), outputs=(output,), format=None)
     result = diff_reports(read_document(base), read_document(head), strategy=strategy)
-    if chosen is DiffFormat.table:
+    if chosen is ReportDiffFormat.table:
         write_renderable(diff_renderable(result), output)
-    elif chosen is DiffFormat.json:
+    elif chosen is ReportDiffFormat.json:
         write_text(diff_json(result), output)
     else:
         write_text(diff_markdown(result), output)

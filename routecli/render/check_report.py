@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from routecli import __version__
-from routecli.ci.policy import FLAGS, CheckName, CheckResult, Outcome, Report, Status
+from routecli.ci.policy import FLAGS, CheckName, CheckResult, ReportFigures, RuleResult, Status
 from routecli.render.numbers import decimal_str, fixed, money, percent, plain_number
 
 __all__ = [
@@ -46,7 +46,7 @@ def _heading(result: CheckResult) -> str:
 
 def _tally(result: CheckResult) -> str:
     """``1 of 6 checks failed, 1 warned``, or ``5 of 6 checks passed, 1 warned``."""
-    total = len(result.outcomes)
+    total = len(result.results)
     failed, warned = len(result.failed), len(result.warned)
     checks = "check" if total == 1 else "checks"
     text = f"{failed} of {total} {checks} failed" if failed else f"{total - warned} of {total} {checks} passed"
@@ -58,7 +58,7 @@ def check_lines(result: CheckResult, *, verbose: bool = False) -> str:
     lines = [f"routecli check: {_heading(result)}"]
     lines += [
         f"{_TAGS[outcome.status]}  {worded(outcome, result.report).message}"
-        for outcome in result.outcomes
+        for outcome in result.results
         if verbose or outcome.status != "passed"
     ]
     lines += [f"Note: {note}" for note in result.notes]
@@ -70,7 +70,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _rule_cell(outcome: Outcome) -> str:
+def _rule_cell(outcome: RuleResult) -> str:
     rule = outcome.rule
     return f"`{FLAGS[rule.check]}`" if rule.name is None else f"{rule.name} (`{rule.check}`)"
 
@@ -81,7 +81,7 @@ def check_markdown(result: CheckResult) -> str:
     heading = _heading(result)
     lines = [f"### {verdict}", "", f"{_cell(heading[:1].upper() + heading[1:])}: {_tally(result)}.", ""]
     lines += ["| Result | Strategy | Rule | Actual | Limit |", "|---|---|---|---|---|"]
-    for outcome in result.outcomes:
+    for outcome in result.results:
         words = worded(outcome, result.report)
         lines.append(
             f"| {_ICONS[outcome.status]} | {_cell(outcome.strategy)} | {_cell(_rule_cell(outcome))} "
@@ -97,7 +97,7 @@ def check_markdown(result: CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _unit(outcome: Outcome) -> str:
+def _unit(outcome: RuleResult) -> str:
     rule = outcome.rule
     if rule.check == "max_increase":
         return "%" if rule.limit.percent else "USD"
@@ -114,8 +114,8 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "checked": {"kind": report.kind, "title": report.title, "strategies": report.names()},
         "passed": result.passed,
         "counts": {
-            "checks": len(result.outcomes),
-            "passed": len(result.outcomes) - len(result.failed) - len(result.warned),
+            "checks": len(result.results),
+            "passed": len(result.results) - len(result.failed) - len(result.warned),
             "failed": len(result.failed),
             "warned": len(result.warned),
         },
@@ -132,7 +132,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
                 "actual": None if outcome.actual is None else decimal_str(outcome.actual),
                 "message": worded(outcome, report).message,
             }
-            for outcome in result.outcomes
+            for outcome in result.results
         ],
         "notes": list(result.notes),
     }
@@ -155,7 +155,7 @@ def escape_property(text: str) -> str:
 def github_annotations(result: CheckResult) -> str:
     """``::error title=…::message`` for each failed check and ``::warning`` for each warned one."""
     lines = []
-    for outcome in result.outcomes:
+    for outcome in result.results:
         if outcome.status == "passed":
             continue
         command = "error" if outcome.status == "failed" else "warning"
@@ -240,7 +240,7 @@ def _shown(
     return pair
 
 
-def worded(outcome: Outcome, report: Report) -> Worded:
+def worded(outcome: RuleResult, report: ReportFigures) -> Worded:
     """The outcome's sentence (labelled with its strategy and rule) and its figures, rounded for reading."""
     text, shown_actual, shown_limit = (
         _increase_words(outcome, report) if outcome.rule.check == "max_increase" else _check_words(outcome, report)
@@ -250,7 +250,7 @@ def worded(outcome: Outcome, report: Report) -> Worded:
     return Worded(f"{outcome.strategy}: {text} ({label})", shown_actual, shown_limit)
 
 
-def _check_words(outcome: Outcome, report: Report) -> tuple[str, str, str]:
+def _check_words(outcome: RuleResult, report: ReportFigures) -> tuple[str, str, str]:
     check, limit = outcome.rule.check, outcome.rule.limit.value
     if outcome.actual is None:
         return f"no {_NOUNS[check]} to check: {outcome.unknown}", "—", _SHOW[check](limit)
@@ -261,7 +261,7 @@ def _check_words(outcome: Outcome, report: Report) -> tuple[str, str, str]:
     return text, shown_actual, shown_limit
 
 
-def _increase_words(outcome: Outcome, report: Report) -> tuple[str, str, str]:
+def _increase_words(outcome: RuleResult, report: ReportFigures) -> tuple[str, str, str]:
     noun = "monthly cost" if report.kind == "simulation" else "total spend"
     limit = outcome.rule.limit
     shown_limit = percent(limit.value) if limit.percent else money(limit.value)
