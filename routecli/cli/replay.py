@@ -16,7 +16,7 @@ from routecli.cli.simulate import OutputOption, PricingOption
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
 
 if TYPE_CHECKING:
-    from routecli.ci.diff import TierDrift, TierShares
+    from routecli.ci.drift import TierDrift, TierShares
     from routecli.replay.config import RouterConfig
     from routecli.replay.prompts import Prompt
     from routecli.replay.records import Attempt, Decision, RunInfo
@@ -247,8 +247,8 @@ def replay(
                     written.write(decision)
         built = _emit_report(run, decisions, format, output, log)
         if base_shares is not None:
-            from routecli.ci.diff import entry_shares, tier_drift
             from routecli.ci.documents import report_document
+            from routecli.ci.drift import entry_shares, tier_drift
             from routecli.render.replay_json import replay_document
 
             head = entry_shares(report_document(replay_document(built), "this run"))
@@ -367,8 +367,8 @@ def _check_baseline(*, dry_run: bool, baseline: Path | None, tolerance: Decimal 
 
 def _baseline_shares(path: Path) -> TierShares:
     """The baseline report's prompts per tier; errors name the file."""
-    from routecli.ci.diff import entry_shares
     from routecli.ci.documents import read_document
+    from routecli.ci.drift import entry_shares
 
     return entry_shares(read_document(path))
 

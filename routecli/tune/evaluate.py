@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routecli.tune.outcomes import Outcomes
-from routecli.tune.threshold import Curve, default_pair, sweep
+from routecli.tune.threshold import ThresholdCurve, default_pair, sweep
 
 __all__ = [
     "DEFAULT_EPSILONS",
@@ -155,7 +155,7 @@ class RouterResult:
 
     weak: str
     strong: str
-    curve: Curve
+    curve: ThresholdCurve
     aiq: float
     pgr: PgrMetrics
 

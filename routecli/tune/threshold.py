@@ -35,11 +35,11 @@ from routecli.tune.outcomes import Outcomes
 __all__ = [
     "BOOTSTRAP_MOST",
     "Applied",
-    "Curve",
     "Held",
     "Interval",
     "Pair",
     "Point",
+    "ThresholdCurve",
     "ThresholdStrategy",
     "TuneResult",
     "apply_threshold",
@@ -59,7 +59,7 @@ Floats = NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
-class Curve:
+class ThresholdCurve:
     """A strategy's quality and cost at every threshold, in order of the strong model's share (ascending).
 
     ``threshold[i]`` is the threshold of point ``i``: for ``route`` a prompt
@@ -117,7 +117,7 @@ def sweep(
     weak_cost: Floats,
     strong_quality: Floats,
     strong_cost: Floats,
-) -> Curve:
+) -> ThresholdCurve:
     """Every distinct threshold over ``keys`` (route: the router's scores; cascade: the weak answers' confidence).
 
     ``InvalidValueError`` when a key is NaN: a prompt without one cannot be placed.
@@ -147,7 +147,7 @@ def sweep(
         threshold = np.where(cuts < count, ordered[np.minimum(cuts, count - 1)] if count else np.inf, np.inf)
         threshold[0] = -np.inf  # nothing escalated: every answer accepted
     share = cuts / count if count else np.zeros(1)
-    return Curve(strategy, threshold.astype(np.float64), quality, cost, share.astype(np.float64))
+    return ThresholdCurve(strategy, threshold.astype(np.float64), quality, cost, share.astype(np.float64))
 
 
 class Pair(NamedTuple):
@@ -167,7 +167,7 @@ class Pair(NamedTuple):
     def take(self, rows: NDArray[np.intp]) -> Pair:
         return Pair(*(column[rows] for column in self))
 
-    def curve(self, strategy: ThresholdStrategy) -> Curve:
+    def curve(self, strategy: ThresholdStrategy) -> ThresholdCurve:
         return sweep(strategy, *self)
 
 
@@ -200,7 +200,7 @@ def apply_threshold(strategy: ThresholdStrategy, threshold: float, pair: Pair) -
     return Applied(quality, cost, strong)
 
 
-def choose_for_floor(curve: Curve, floor: float) -> int | None:
+def choose_for_floor(curve: ThresholdCurve, floor: float) -> int | None:
     """The cheapest point with quality at least ``floor`` (ties: higher quality, then fewer strong calls).
 
     None when no threshold reaches it.
@@ -213,7 +213,7 @@ def choose_for_floor(curve: Curve, floor: float) -> int | None:
     return int(reaching[ranked[0]])
 
 
-def choose_for_share(curve: Curve, share: float) -> int:
+def choose_for_share(curve: ThresholdCurve, share: float) -> int:
     """The point whose strong share is closest to ``share`` (ties: the smaller share), as RouteLLM calibrates."""
     distance = np.abs(curve.strong_share - share)
     return int(np.flatnonzero(distance <= distance.min() + 1e-12)[0])
@@ -310,7 +310,7 @@ class TuneResult:
     strong: str
     score: str
     prompts: int
-    curve: Curve
+    curve: ThresholdCurve
     chosen: int | None
     weak_alone: Point
     strong_alone: Point
