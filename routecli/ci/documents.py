@@ -61,6 +61,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _finite(value: Any) -> Decimal | None:
+    """A finite number as its exact decimal (a float, from a document built in memory: its shortest form, so 0.1
+    stays 0.1); None for anything else."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if number.is_finite():
+            return number
+    return None
+
+
 class DocumentReader:
     """Typed access to one report's JSON; every failure names the report and the key path."""
 
@@ -102,21 +112,18 @@ class DocumentReader:
         return Decimal(value)
 
     def number(self, value: Any, path: KeyPath) -> Decimal:
-        """A JSON number as its exact decimal (a float read elsewhere: its shortest form, so 0.1 stays 0.1)."""
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-            if number.is_finite():
-                return number
-        raise self.fail(f"expected a number, got {_shown(value)}", path)
+        """A JSON number as its exact decimal."""
+        number = _finite(value)
+        if number is None:
+            raise self.fail(f"expected a number, got {_shown(value)}", path)
+        return number
 
     def optional_number(self, value: Any, path: KeyPath) -> Decimal | None:
         """A number, or None for null."""
-        if value is None:
-            return None
-        try:
-            return self.number(value, path)
-        except InvalidValueError:
-            raise self.fail(f"expected a number or null, got {_shown(value)}", path) from None
+        number = _finite(value)
+        if number is None and value is not None:
+            raise self.fail(f"expected a number or null, got {_shown(value)}", path)
+        return number
 
     def count(self, value: Any, path: KeyPath) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
