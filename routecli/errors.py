@@ -1,14 +1,27 @@
-"""Every error routecli raises on purpose.
+"""Every error routecli raises on purpose, and every exit code the CLI uses.
 
 Only the CLI layer turns these into messages and exit codes; the core raises
 them and knows nothing of terminals::
 
     RouteCliError                 exit 1: the run could not finish
-    └── InputError                exit 2: the user's input is wrong
-        ├── InputFileError        a file is missing or unreadable
-        ├── YamlSyntaxError       a file is not valid YAML (with its line)
-        └── InvalidValueError     a key or value is wrong (with its key path)
-            └── UnknownModelError a model id or alias is in no price table
+    ├── InputError                exit 2: the user's input is wrong
+    │   ├── InputFileError        a file is missing or unreadable
+    │   ├── YamlSyntaxError       a file is not valid YAML (with its line)
+    │   └── InvalidValueError     a key or value is wrong (with its key path)
+    │       └── UnknownModelError a model id or alias is in no price table
+    └── ProviderError             a request got no usable reply (defined in routecli.providers, the
+                                  HTTP edge; replay records it against the call, elsewhere it stops the run)
+
+Exit codes (README lists them for users):
+
+    0    EXIT_OK           success; ``check`` and ``replay --baseline``: every limit held
+    1    EXIT_FAILED       the run failed: a ``check`` rule failed, ``tune`` found no threshold
+                           reaching the floor, a ``replay`` prompt got no answer, a tier's
+                           share moved more than ``--tolerance``
+    2    EXIT_INPUT        bad input (``InputError``) or bad usage (typer's own)
+    3    EXIT_BUDGET       ``replay`` stopped at its ``--max-spend`` budget
+    130  EXIT_INTERRUPTED  ``replay`` interrupted (SIGINT, Ctrl-C): 128 + 2, as shells report it
+    143  EXIT_TERMINATED   ``replay`` terminated (SIGTERM): 128 + 15
 """
 
 from __future__ import annotations
@@ -16,6 +29,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "EXIT_BUDGET",
+    "EXIT_FAILED",
+    "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_TERMINATED",
     "InputError",
     "InputFileError",
     "InvalidValueError",
@@ -25,6 +44,13 @@ __all__ = [
     "YamlSyntaxError",
     "format_key_path",
 ]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INPUT = 2
+EXIT_BUDGET = 3
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 KeyPath = tuple[str | int, ...]
 
@@ -43,13 +69,13 @@ def format_key_path(path: Sequence[str | int]) -> str:
 class RouteCliError(Exception):
     """Base of routecli's errors; ``exit_code`` is what the CLI exits with."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
 
 class InputError(RouteCliError):
     """The user's input is wrong; the message says where and what was expected."""
 
-    exit_code = 2
+    exit_code = EXIT_INPUT
 
     def __init__(
         self,

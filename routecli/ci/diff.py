@@ -2,56 +2,40 @@
 
 ``routecli diff`` reads two reports of ``routecli simulate`` (or two of ``routecli
 replay``/``report``), written before and after a change, so a pull request shows
-what the change does to cost. This module is the pure part: parsed JSON in, a
-``ReportDiff`` out. Money is read from the reports' exact decimal strings into
-``Decimal`` (never a float), so every change is exact; other numbers go through
-their shortest decimal form, so 0.91 − 0.9 is 0.01.
+what the change does to cost. This module is the pure part: two
+``ReportDocument`` (``routecli.ci.documents``) in, a ``ReportDiff`` out. Money is
+read from the reports' exact decimal strings and other numbers from their JSON
+text, all as ``Decimal``, so every change is exact: 0.91 − 0.9 is 0.01.
 
-Malformed input raises ``InvalidValueError`` naming the report (``sources``) and
+Malformed input raises ``InvalidValueError`` naming the report (its source) and
 the key path, e.g. ``head.json: strategies[1].monthly_cost: expected …``.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
+from routecli.ci.documents import DocumentReader, Kind, ReportDocument
 from routecli.errors import InvalidValueError, KeyPath
 
 __all__ = [
-    "READABLE_VERSIONS",
     "Entry",
     "Figure",
     "Group",
     "Headline",
     "InputsChanged",
-    "Kind",
     "ReportDiff",
     "Row",
-    "TierDrift",
-    "TierShares",
-    "TierShift",
     "Unit",
     "diff_reports",
-    "entry_shares",
-    "report_kind",
-    "tier_drift",
 ]
 
-Kind = Literal["simulation", "replay"]
 Unit = Literal["usd", "count", "ratio", "ms"]
 Group = Literal["strategy", "model", "total", "tier"]
 """Simulations have ``strategy`` and ``model`` rows (a strategy's spend on a tier); replays ``total`` and ``tier``."""
 
-READABLE_VERSIONS: dict[str, int] = {"simulation": 1, "replay": 1}
-"""The report kinds, and the ``schema_version`` of each whose fields this module knows."""
-
-_MONEY_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _UNITS: dict[str, Unit] = {
     "monthly_cost": "usd",
     "savings_vs_baseline": "usd",
@@ -62,7 +46,6 @@ _UNITS: dict[str, Unit] = {
     "answered": "count",
     "escalation_rate": "ratio",
 }
-_HOW_TO_WRITE = {"simulation": "routecli simulate --format json", "replay": "routecli replay/report --format json"}
 
 
 class Figure(NamedTuple):
@@ -179,113 +162,8 @@ class _Report(NamedTuple):
     digests: tuple[str, str] | None
 
 
-class _Reader:
-    """Typed access to one report's JSON; every failure names the report and the key path."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, message: str, path: KeyPath) -> InvalidValueError:
-        return InvalidValueError(message, source=self.source, path=path)
-
-    def get(self, mapping: Mapping[str, Any], key: str, path: KeyPath) -> Any:
-        if key not in mapping:
-            raise self.fail("missing", (*path, key))
-        return mapping[key]
-
-    def mapping(self, value: Any, path: KeyPath) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(f"expected an object, got {_shown(value)}", path)
-        return value
-
-    def array(self, value: Any, path: KeyPath) -> Sequence[Any]:
-        if not isinstance(value, list):
-            raise self.fail(f"expected a list, got {_shown(value)}", path)
-        return value
-
-    def text(self, value: Any, path: KeyPath) -> str:
-        if not isinstance(value, str):
-            raise self.fail(f"expected a string, got {_shown(value)}", path)
-        return value
-
-    def money(self, value: Any, path: KeyPath) -> Decimal:
-        if not isinstance(value, str) or not _MONEY_TEXT.fullmatch(value):
-            raise self.fail(f'expected an amount as a decimal string such as "12.5", got {_shown(value)}', path)
-        return Decimal(value)
-
-    def number(self, value: Any, path: KeyPath) -> Decimal | None:
-        """A JSON number or null, as its shortest decimal form (so 0.1 stays 0.1)."""
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise self.fail(f"expected a number or null, got {_shown(value)}", path)
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-    def count(self, value: Any, path: KeyPath) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(f"expected a whole number ≥ 0, got {_shown(value)}", path)
-        return Decimal(value)
-
-    def flag(self, value: Any, path: KeyPath) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(f"expected true or false, got {_shown(value)}", path)
-        return value
-
-    def named(self, items: Any, path: KeyPath, what: str) -> list[tuple[int, Mapping[str, Any], str]]:
-        """A non-empty list of objects with distinct ``name`` strings: (index, object, name) each."""
-        found: list[tuple[int, Mapping[str, Any], str]] = []
-        seen: set[str] = set()
-        for index, item in enumerate(self.array(items, path)):
-            entry = self.mapping(item, (*path, index))
-            name = self.text(self.get(entry, "name", (*path, index)), (*path, index, "name"))
-            if name in seen:
-                raise self.fail(f"{what} {name!r} appears twice", (*path, index, "name"))
-            seen.add(name)
-            found.append((index, entry, name))
-        if not found:
-            raise self.fail(f"expected at least one {what}", path)
-        return found
-
-    def digests(self, document: Mapping[str, Any]) -> tuple[str, str] | None:
-        """The prices and setup digests of ``inputs`` (routecli.provenance); None when not recorded."""
-        inputs = document.get("inputs")
-        if inputs is None:
-            return None
-        recorded = self.mapping(inputs, ("inputs",))
-        return (
-            self.text(self.get(recorded, "prices_sha256", ("inputs",)), ("inputs", "prices_sha256")),
-            self.text(self.get(recorded, "setup_sha256", ("inputs",)), ("inputs", "setup_sha256")),
-        )
-
-
-def _shown(value: Any) -> str:
-    text = json.dumps(value, default=repr)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def report_kind(document: Mapping[str, Any], source: str) -> Kind:
-    """The report's ``kind``, once it is one this routecli reads, at a ``schema_version`` it knows."""
-    reader = _Reader(source)
-    kind = reader.get(document, "kind", ())
-    if kind == "diff":
-        raise reader.fail("is the output of routecli diff; diff two reports of simulate, or two of replay", ("kind",))
-    if not isinstance(kind, str) or kind not in READABLE_VERSIONS:
-        raise reader.fail(
-            f'expected "simulation" (from {_HOW_TO_WRITE["simulation"]}) or "replay" '
-            f"(from {_HOW_TO_WRITE['replay']}), got {_shown(kind)}",
-            ("kind",),
-        )
-    version = reader.get(document, "schema_version", ())
-    readable = READABLE_VERSIONS[kind]
-    if version != readable or isinstance(version, bool):
-        newer = isinstance(version, int) and not isinstance(version, bool) and version > readable
-        hint = "; it was written by a newer routecli: upgrade this one" if newer else ""
-        message = f"this routecli reads {kind} reports of version {readable}, got {_shown(version)}{hint}"
-        raise reader.fail(message, ("schema_version",))
-    return "simulation" if kind == "simulation" else "replay"
-
-
-def _simulation(document: Mapping[str, Any], reader: _Reader) -> _Report:
+def _simulation(report: ReportDocument) -> _Report:
+    document, reader = report.data, report.reader
     strategies = reader.named(reader.get(document, "strategies", ()), ("strategies",), "strategy")
     models = reader.mapping(reader.get(document, "models", ()), ("models",))
     p95 = _latency_p95(document, reader)
@@ -297,7 +175,7 @@ def _simulation(document: Mapping[str, Any], reader: _Reader) -> _Report:
             key: reader.money(reader.get(strategy, key, path), (*path, key))
             for key in ("monthly_cost", "savings_vs_baseline")
         }
-        values["quality"] = reader.number(reader.get(strategy, "quality", path), (*path, "quality"))
+        values["quality"] = reader.optional_number(reader.get(strategy, "quality", path), (*path, "quality"))
         if p95 is not None:
             values["latency_p95_ms"] = p95.get(name)
         items.append(_Item("strategy", name, values, "monthly_cost"))
@@ -314,11 +192,11 @@ def _simulation(document: Mapping[str, Any], reader: _Reader) -> _Report:
         baseline=reader.text(reader.get(document, "baseline", ()), ("baseline",)),
         requests=reader.money(reader.get(period, "requests", ("period",)), ("period", "requests")),
         dry_run=False,
-        digests=reader.digests(document),
+        digests=report.digests(),
     )
 
 
-def _latency_p95(document: Mapping[str, Any], reader: _Reader) -> dict[str, Decimal | None] | None:
+def _latency_p95(document: Mapping[str, Any], reader: DocumentReader) -> dict[str, Decimal | None] | None:
     """Each strategy's P95 latency from the Monte Carlo part; None when the report has none (no --samples)."""
     spread = document.get("monte_carlo")
     if spread is None:
@@ -329,36 +207,37 @@ def _latency_p95(document: Mapping[str, Any], reader: _Reader) -> dict[str, Deci
     for index, item in enumerate(strategies):
         strategy = reader.mapping(item, (*path, index))
         name = reader.text(reader.get(strategy, "name", (*path, index)), (*path, index, "name"))
-        p95[name] = reader.number(
+        p95[name] = reader.optional_number(
             reader.get(strategy, "latency_p95_ms", (*path, index)), (*path, index, "latency_p95_ms")
         )
     return p95
 
 
-def _model_id(models: Mapping[str, Any], tier: str, reader: _Reader) -> str | None:
+def _model_id(models: Mapping[str, Any], tier: str, reader: DocumentReader) -> str | None:
     if tier not in models:
         return None
     model = reader.mapping(models[tier], ("models", tier))
     return reader.text(reader.get(model, "model", ("models", tier)), ("models", tier, "model"))
 
 
-def _accuracy(value: Any, path: KeyPath, reader: _Reader) -> Decimal | None:
+def _accuracy(value: Any, path: KeyPath, reader: DocumentReader) -> Decimal | None:
     """``quality.accuracy`` of a replay report or tier; None when nothing was checked."""
     if value is None:
         return None
     quality = reader.mapping(value, path)
-    return reader.number(reader.get(quality, "accuracy", path), (*path, "accuracy"))
+    return reader.optional_number(reader.get(quality, "accuracy", path), (*path, "accuracy"))
 
 
-def _replay(document: Mapping[str, Any], reader: _Reader) -> _Report:
+def _replay(report: ReportDocument) -> _Report:
+    document, reader = report.data, report.reader
     escalation: dict[str, Decimal | None] = {}
     hops = reader.array(reader.get(document, "hops", ()), ("hops",))
     for index, item in enumerate(hops):
         hop = reader.mapping(item, ("hops", index))
         start = reader.text(reader.get(hop, "from", ("hops", index)), ("hops", index, "from"))
-        escalation[start] = reader.number(reader.get(hop, "rate", ("hops", index)), ("hops", index, "rate"))
+        escalation[start] = reader.optional_number(reader.get(hop, "rate", ("hops", index)), ("hops", index, "rate"))
     total_spend = reader.money(reader.get(document, "total_spend", ()), ("total_spend",))
-    requests = reader.count(reader.get(document, "requests", ()), ("requests",))
+    requests = Decimal(reader.count(reader.get(document, "requests", ()), ("requests",)))
     items = [
         _Item(
             "total",
@@ -366,9 +245,11 @@ def _replay(document: Mapping[str, Any], reader: _Reader) -> _Report:
             {
                 "spend": total_spend,
                 "requests": requests,
-                "answered": reader.count(reader.get(document, "answered", ()), ("answered",)),
+                "answered": Decimal(reader.count(reader.get(document, "answered", ()), ("answered",))),
                 "quality": _accuracy(reader.get(document, "quality", ()), ("quality",), reader),
-                "escalation_rate": reader.number(reader.get(document, "escalation_rate", ()), ("escalation_rate",)),
+                "escalation_rate": reader.optional_number(
+                    reader.get(document, "escalation_rate", ()), ("escalation_rate",)
+                ),
             },
             "spend",
         )
@@ -377,8 +258,8 @@ def _replay(document: Mapping[str, Any], reader: _Reader) -> _Report:
         path: KeyPath = ("tiers", index)
         values: dict[str, Decimal | None] = {
             "spend": reader.money(reader.get(tier, "spend", path), (*path, "spend")),
-            "requests": reader.count(reader.get(tier, "requests", path), (*path, "requests")),
-            "answered": reader.count(reader.get(tier, "answered", path), (*path, "answered")),
+            "requests": Decimal(reader.count(reader.get(tier, "requests", path), (*path, "requests"))),
+            "answered": Decimal(reader.count(reader.get(tier, "answered", path), (*path, "answered"))),
             "quality": _accuracy(reader.get(tier, "quality", path), (*path, "quality"), reader),
             "escalation_rate": escalation.get(name),
         }
@@ -391,7 +272,7 @@ def _replay(document: Mapping[str, Any], reader: _Reader) -> _Report:
         baseline=None,
         requests=requests,
         dry_run=reader.flag(reader.get(document, "dry_run", ()), ("dry_run",)),
-        digests=reader.digests(document),
+        digests=report.digests(),
     )
 
 
@@ -486,19 +367,14 @@ def _plain(value: Decimal) -> str:
     return f"{value:,f}"
 
 
-def diff_reports(
-    base: Mapping[str, Any],
-    head: Mapping[str, Any],
-    *,
-    strategy: str | None = None,
-    sources: tuple[str, str] = ("BASE", "HEAD"),
-) -> ReportDiff:
-    """Compare two reports of the same kind; ``sources`` name them in errors (file paths at the CLI).
+def diff_reports(base: ReportDocument, head: ReportDocument, *, strategy: str | None = None) -> ReportDiff:
+    """Compare two reports of the same kind; their sources name them in errors (file paths at the CLI).
 
     ``strategy`` picks the simulation strategy the headline follows; without it,
     the headline is each report's cheapest strategy.
     """
-    base_kind, head_kind = report_kind(base, sources[0]), report_kind(head, sources[1])
+    sources = base.source, head.source
+    base_kind, head_kind = base.kind, head.kind
     if base_kind != head_kind:
         raise InvalidValueError(
             f"is a {head_kind} report but {sources[0]} is a {base_kind} report; diff two reports of the same kind",
@@ -508,7 +384,7 @@ def diff_reports(
     read = _simulation if base_kind == "simulation" else _replay
     if strategy is not None and base_kind == "replay":
         raise InvalidValueError("only a simulation's headline follows a strategy; these are replay reports")
-    old, new = read(base, _Reader(sources[0])), read(head, _Reader(sources[1]))
+    old, new = read(base), read(head)
     rows, added, removed = _match(old, new)
     changed = None
     if old.digests is not None and new.digests is not None:
@@ -525,103 +401,3 @@ def diff_reports(
         inputs_changed=changed,
         notes=_notes(old, new, sources),
     )
-
-
-# ----------------------------------------------------------------- router regression
-
-
-class TierShares(NamedTuple):
-    """How many prompts entered each tier in one replay report: what a router change moves."""
-
-    source: str
-    counts: dict[str, int]
-    """Prompts by entry tier: the router's pick (``routing.distribution``), else the tier that answered."""
-    tiers: tuple[str, ...]
-    """The configured tiers, in the report's order."""
-    prompts: str
-    """The prompt file: its sha256 when the report recorded it, else its path."""
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def share(self, tier: str) -> Fraction:
-        """The tier's share of prompts in percent, exact (so a move equal to the tolerance is not above it)."""
-        return Fraction(100 * self.counts.get(tier, 0), self.total) if self.total else Fraction(0)
-
-
-class TierShift(NamedTuple):
-    """One tier's share of prompts in percent, in the baseline (``old``) and now (``new``)."""
-
-    tier: str
-    old: Fraction
-    new: Fraction
-
-    @property
-    def change(self) -> Fraction:
-        return self.new - self.old
-
-
-class TierDrift(NamedTuple):
-    """Each tier's share before and after, and which moved more than ``tolerance`` percentage points."""
-
-    tolerance: Decimal
-    shifts: tuple[TierShift, ...]
-    notes: tuple[str, ...]
-
-    @property
-    def drifted(self) -> tuple[TierShift, ...]:
-        return tuple(shift for shift in self.shifts if abs(shift.change) > Fraction(self.tolerance))
-
-    @property
-    def passed(self) -> bool:
-        return not self.drifted
-
-
-def entry_shares(document: Mapping[str, Any], source: str) -> TierShares:
-    """The prompts per entry tier of a replay report (``replay --format json``); errors name ``source``."""
-    reader = _Reader(source)
-    if report_kind(document, source) != "replay":
-        raise reader.fail("is a simulation report; compare against a replay report (replay --format json)", ("kind",))
-    tiers = reader.named(reader.get(document, "tiers", ()), ("tiers",), "tier")
-    counts: dict[str, int] = {}
-    routing = reader.get(document, "routing", ())
-    if routing is not None:
-        path: KeyPath = ("routing", "distribution")
-        distribution = reader.mapping(reader.get(reader.mapping(routing, path[:1]), "distribution", path[:1]), path)
-        counts = {str(tier): int(reader.count(count, (*path, str(tier)))) for tier, count in distribution.items()}
-    if not counts:  # no router (a cascade enters at its first tier): each prompt enters where a dry run answers it
-        counts = {
-            name: int(reader.count(reader.get(tier, "answered", ("tiers", index)), ("tiers", index, "answered")))
-            for index, tier, name in tiers
-        }
-    return TierShares(source, counts, tuple(name for _, _, name in tiers), _prompt_file(document, reader))
-
-
-def _prompt_file(document: Mapping[str, Any], reader: _Reader) -> str:
-    inputs = document.get("inputs")
-    files = inputs.get("files") if isinstance(inputs, Mapping) else None
-    for item in files if isinstance(files, list) else ():
-        if isinstance(item, Mapping) and item.get("role") == "prompts" and isinstance(item.get("sha256"), str):
-            return str(item["sha256"])
-    return reader.text(reader.get(document, "prompts", ()), ("prompts",))
-
-
-def tier_drift(base: TierShares, head: TierShares, tolerance: Decimal) -> TierDrift:
-    """Each tier's share of prompts in ``base`` and ``head`` (a tier only one has is 0% in the other).
-
-    Reports of other tiers or another prompt file are compared anyway, with a note.
-    """
-    tiers = list(dict.fromkeys([*head.tiers, *head.counts, *base.tiers, *base.counts]))
-    shifts = tuple(TierShift(tier, base.share(tier), head.share(tier)) for tier in tiers)
-    notes: list[str] = []
-    if base.tiers != head.tiers:
-        notes.append(
-            f"The tiers differ ({base.source}: {', '.join(base.tiers)}; {head.source}: {', '.join(head.tiers)}): "
-            "a tier only one has counts as 0% in the other."
-        )
-    if base.prompts != head.prompts:
-        notes.append(f"{base.source} replayed another prompt file: the shares compare different prompts.")
-    elif base.total != head.total:
-        notes.append(f"{base.source} routed {base.total:,} prompts, {head.source} {head.total:,}.")
-    return TierDrift(tolerance, shifts, tuple(notes))

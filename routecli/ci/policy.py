@@ -1,9 +1,9 @@
 """Cost and quality policies checked against a report: the rules, the figures they read, and the verdicts.
 
-Data flows one way: a simulate or replay report (JSON data, already loaded) →
-``report_figures`` → ``Report``; rules from limit flags (``flag_rule``) or a
+Data flows one way: a simulate or replay report (a ``ReportDocument`` of
+``routecli.ci.documents``) → ``report_figures`` → ``ReportFigures``; rules from limit flags (``flag_rule``) or a
 policy file (``read_policy``) → ``check_report`` → ``CheckResult``, with one
-``Outcome`` per rule and strategy. Nothing here prints or exits: ``routecli
+``RuleResult`` per rule and strategy. Nothing here prints or exits: ``routecli
 check`` does that.
 """
 
@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from routecli.ci.documents import DocumentReader, ReportDocument
 from routecli.errors import InvalidValueError, KeyPath
-from routecli.render.numbers import decimal_str, fixed, money, percent, plain_number
 from routecli.spec import Choice, Field, List, Obj, Spec, Str, closest, describe, to_decimal
 
 __all__ = [
@@ -27,14 +27,15 @@ __all__ = [
     "Figures",
     "Limit",
     "Origin",
-    "Outcome",
-    "Report",
-    "Rule",
+    "PolicyRule",
+    "ReportFigures",
+    "RuleResult",
     "Severity",
     "Status",
     "build_policy",
     "check_report",
     "flag_rule",
+    "limit_rules",
     "parse_limit",
     "read_policy",
     "report_figures",
@@ -100,7 +101,7 @@ class Origin(NamedTuple):
     strategy_line: int | None = None
 
 
-class Rule(NamedTuple):
+class PolicyRule(NamedTuple):
     """One limit, on every strategy of a report or on the one named."""
 
     check: CheckName
@@ -110,11 +111,6 @@ class Rule(NamedTuple):
     strategy: str | None = None
     severity: Severity = "error"
     origin: Origin = Origin()
-
-    @property
-    def label(self) -> str:
-        """``max_monthly, rule 'monthly budget'``, or the flag: ``--max-monthly``."""
-        return FLAGS[self.check] if self.name is None else f"{self.check}, rule {self.name!r}"
 
     def error(self, message: str, key: str) -> InvalidValueError:
         """An input error about the rule's ``strategy`` or limit key, located where the rule was written."""
@@ -156,9 +152,9 @@ def _limit_number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def flag_rule(check: CheckName, text: str, strategy: str | None = None) -> Rule:
+def flag_rule(check: CheckName, text: str, strategy: str | None = None) -> PolicyRule:
     """The rule a limit flag sets, such as ``--max-increase 10%``; ``strategy`` from ``--strategy``."""
-    return Rule(check, parse_limit(check, text, (FLAGS[check],)), strategy=strategy)
+    return PolicyRule(check, parse_limit(check, text, (FLAGS[check],)), strategy=strategy)
 
 
 class _LimitSpec(Spec):
@@ -206,7 +202,7 @@ POLICY_SPEC: Spec = Obj(
 
 def build_policy(
     data: Any, source: str | None = None, line_of: Callable[[KeyPath], int | None] | None = None
-) -> list[Rule]:
+) -> list[PolicyRule]:
     """The rules of a loaded policy file; ``line_of`` gives each rule's line for later errors."""
     checked = POLICY_SPEC.check(data, ())
     rules = []
@@ -218,11 +214,26 @@ def build_policy(
         strategy_line = line_of((*path, "strategy")) if line_of else None
         for check in limits:
             origin = Origin(source, path, line_of((*path, check)) if line_of else None, strategy_line)
-            rules.append(Rule(check, item[check], item["name"], item["strategy"], item["severity"], origin))
+            rules.append(PolicyRule(check, item[check], item["name"], item["strategy"], item["severity"], origin))
     return rules
 
 
-def read_policy(path: Path) -> list[Rule]:
+def limit_rules(
+    limits: Mapping[CheckName, str | None], strategy: str | None = None, policy: Path | None = None
+) -> list[PolicyRule]:
+    """The rules ``routecli check`` holds a report to: its limit flags' (on ``strategy`` or every strategy), then
+    the ``policy`` file's; at least one."""
+    rules = [flag_rule(check, text, strategy) for check, text in limits.items() if text is not None]
+    if strategy is not None and not rules:
+        raise InvalidValueError("--strategy picks the strategy the limit flags apply to; give a limit flag too")
+    if policy is not None:
+        rules += read_policy(policy)
+    if not rules:
+        raise InvalidValueError("nothing to check: give a limit such as --max-monthly 5000, or --policy FILE")
+    return rules
+
+
+def read_policy(path: Path) -> list[PolicyRule]:
     """Read and validate a policy file; errors name the file, line and key."""
     from routecli.loading import read_yaml  # yaml only when a policy file is used
 
@@ -242,7 +253,7 @@ class Figures(NamedTuple):
     is_baseline: bool = False
 
 
-class Report(NamedTuple):
+class ReportFigures(NamedTuple):
     """The figures of a simulate or replay report, as rules read them."""
 
     kind: ReportKind
@@ -258,106 +269,75 @@ class Report(NamedTuple):
         return [strategy.name for strategy in self.strategies]
 
 
-def report_figures(document: Any) -> Report:
-    """The figures of a loaded simulate (``kind: simulation``) or replay report; other JSON is an input error."""
-    if not isinstance(document, Mapping):
-        raise InvalidValueError(
-            f"expected a routecli simulate or replay report (a JSON object), got {describe(document)}"
-        )
-    kind = document.get("kind")
-    if kind not in ("simulation", "replay"):
-        got = f"a {kind!r} report" if isinstance(kind, str) else "no report kind" if kind is None else describe(kind)
-        raise InvalidValueError(
-            f"expected a simulate or replay report (kind 'simulation' or 'replay'), got {got}", path=("kind",)
-        )
-    version = document.get("schema_version")
-    if version != 1:
-        raise InvalidValueError(
-            f"this routecli reads reports of schema_version 1, got {describe(version)}", path=("schema_version",)
-        )
-    return _simulation(document) if kind == "simulation" else _replay(document)
+def report_figures(document: ReportDocument) -> ReportFigures:
+    """The figures of a simulate or replay report, as rules read them."""
+    return _simulation(document) if document.kind == "simulation" else _replay(document)
 
 
-def _simulation(document: Mapping[str, Any]) -> Report:
+def _simulation(document: ReportDocument) -> ReportFigures:
+    data, reader = document.data, document.reader
     percentiles: dict[str, Decimal] = {}
-    spread = document.get("monte_carlo")
+    spread = data.get("monte_carlo")
     if spread is not None:
-        for index, item in enumerate(
-            _items(_get(spread, "strategies", ("monte_carlo",)), ("monte_carlo", "strategies"))
-        ):
-            where = ("monte_carlo", "strategies", index)
-            percentiles[_text(_get(item, "name", where), (*where, "name"))] = _number(
-                _get(item, "latency_p95_ms", where), (*where, "latency_p95_ms")
-            )
+        path: KeyPath = ("monte_carlo", "strategies")
+        for index, item in enumerate(reader.array(reader.field(spread, "strategies", path[:1]), path)):
+            where = (*path, index)
+            name = reader.text(reader.field(item, "name", where), (*where, "name"))
+            percentiles[name] = reader.number(reader.field(item, "latency_p95_ms", where), (*where, "latency_p95_ms"))
     no_percentiles = "only a Monte Carlo run (--samples) estimates latency percentiles"
     strategies = []
-    for index, item in enumerate(_items(_get(document, "strategies", ()), ("strategies",))):
-        path: KeyPath = ("strategies", index)
-        name = _text(_get(item, "name", path), (*path, "name"))
+    for index, item, name in reader.named(reader.get(data, "strategies", ()), ("strategies",), "strategy"):
+        path = ("strategies", index)
         values: dict[CheckName, Decimal] = {
-            "max_monthly": _money(_get(item, "monthly_cost", path), (*path, "monthly_cost")),
-            "max_escalation_rate": _number(_get(item, "escalation_rate", path), (*path, "escalation_rate")),
+            "max_monthly": reader.money(reader.get(item, "monthly_cost", path), (*path, "monthly_cost")),
+            "max_escalation_rate": reader.number(reader.get(item, "escalation_rate", path), (*path, "escalation_rate")),
         }
         values["max_increase"] = values["max_monthly"]
         unknown: dict[CheckName, str] = {}
-        _known(
-            values,
-            unknown,
-            "min_savings",
-            _get(item, "savings_vs_baseline_pct", path),
-            (*path, "savings_vs_baseline_pct"),
-            "the baseline costs nothing",
-        )
-        _known(
-            values,
-            unknown,
+        known = _Known(reader, values, unknown)
+        known.read("min_savings", item, path, "savings_vs_baseline_pct", "the baseline costs nothing")
+        known.read(
             "min_quality",
-            _get(item, "quality", path),
-            (*path, "quality"),
+            item,
+            path,
+            "quality",
             "the scenario gives no quality for a model answering part of the traffic",
         )
         if name in percentiles:
             values["max_p95_latency_ms"] = percentiles[name]
         else:
             unknown["max_p95_latency_ms"] = no_percentiles
-        strategies.append(Figures(name, values, unknown, _get(item, "baseline", path) is True))
-    scenario = _text(_get(document, "scenario", ()), ("scenario",))
-    baseline = _text(_get(document, "baseline", ()), ("baseline",))
-    return Report("simulation", f"simulation {scenario!r}", tuple(strategies), baseline)
+        strategies.append(Figures(name, values, unknown, reader.get(item, "baseline", path) is True))
+    scenario = reader.text(reader.get(data, "scenario", ()), ("scenario",))
+    baseline = reader.text(reader.get(data, "baseline", ()), ("baseline",))
+    return ReportFigures("simulation", f"simulation {scenario!r}", tuple(strategies), baseline)
 
 
-def _replay(document: Mapping[str, Any]) -> Report:
-    setup = _text(_get(document, "setup", ()), ("setup",))
-    dry_run = _get(document, "dry_run", ()) is True
-    all_tiers = document.get("all_tiers") is True
-    requests = _get(document, "requests", ())
-    if not isinstance(requests, int) or isinstance(requests, bool):
-        raise InvalidValueError(f"expected a whole number, got {describe(requests)}", path=("requests",))
-    values: dict[CheckName, Decimal] = {"max_increase": _money(_get(document, "total_spend", ()), ("total_spend",))}
+def _replay(document: ReportDocument) -> ReportFigures:
+    data, reader = document.data, document.reader
+    setup = reader.text(reader.get(data, "setup", ()), ("setup",))
+    dry_run = reader.get(data, "dry_run", ()) is True
+    all_tiers = data.get("all_tiers") is True
+    requests = reader.count(reader.get(data, "requests", ()), ("requests",))
+    values: dict[CheckName, Decimal] = {
+        "max_increase": reader.money(reader.get(data, "total_spend", ()), ("total_spend",))
+    }
     unknown: dict[CheckName, str] = {}
+    known = _Known(reader, values, unknown)
     not_replayed = "no prompts were replayed"
-    top = _get(_get(document, "counterfactual", ()), "top", ("counterfactual",))
+    top = reader.field(reader.get(data, "counterfactual", ()), "top", ("counterfactual",))
     savings_against = "the top tier"
     if top is None:
         unknown["min_savings"] = "no prompt was answered"
     else:
-        savings_against = "all on " + _text(
-            _get(top, "tier", ("counterfactual", "top")), ("counterfactual", "top", "tier")
-        )
-        path: KeyPath = ("counterfactual", "top", "savings_pct")
-        _known(
-            values,
-            unknown,
-            "min_savings",
-            _get(top, "savings_pct", path[:-1]),
-            path,
-            "the top tier would have cost nothing",
-        )
-    quality = _get(document, "quality", ())
+        path: KeyPath = ("counterfactual", "top")
+        savings_against = "all on " + reader.text(reader.field(top, "tier", path), (*path, "tier"))
+        known.read("min_savings", top, path, "savings_pct", "the top tier would have cost nothing")
+    quality = reader.get(data, "quality", ())
     if quality is None:
         unknown["min_quality"] = "no replayed prompt had an expected answer"
     else:
-        values["min_quality"] = _number(_get(quality, "accuracy", ("quality",)), ("quality", "accuracy"))
+        values["min_quality"] = reader.number(reader.field(quality, "accuracy", ("quality",)), ("quality", "accuracy"))
     why_no_escalation = (
         "a dry run does not escalate"
         if dry_run
@@ -365,100 +345,61 @@ def _replay(document: Mapping[str, Any]) -> Report:
         if all_tiers
         else not_replayed
     )
-    _known(
-        values,
-        unknown,
-        "max_escalation_rate",
-        _get(document, "escalation_rate", ()),
-        ("escalation_rate",),
-        why_no_escalation,
-    )
-    latency = _get(document, "latency_ms", ())
+    known.read("max_escalation_rate", data, (), "escalation_rate", why_no_escalation)
+    latency = reader.get(data, "latency_ms", ())
     if latency is None:
         unknown["max_p95_latency_ms"] = "a dry run measures no latency" if dry_run else not_replayed
     else:
-        values["max_p95_latency_ms"] = _number(_get(latency, "p95", ("latency_ms",)), ("latency_ms", "p95"))
-    prompts = Path(_text(_get(document, "prompts", ()), ("prompts",))).name
+        values["max_p95_latency_ms"] = reader.number(
+            reader.field(latency, "p95", ("latency_ms",)), ("latency_ms", "p95")
+        )
+    prompts = Path(reader.text(reader.get(data, "prompts", ()), ("prompts",))).name
     title = f"replay of {prompts} ({setup}{', dry run' if dry_run else ''})"
-    return Report("replay", title, (Figures(setup, values, unknown),), savings_against, requests)
+    return ReportFigures("replay", title, (Figures(setup, values, unknown),), savings_against, requests)
 
 
-def _known(
-    values: dict[CheckName, Decimal],
-    unknown: dict[CheckName, str],
-    check: CheckName,
-    value: Any,
-    path: KeyPath,
-    why_null: str,
-) -> None:
-    if value is None:
-        unknown[check] = why_null
-    else:
-        values[check] = _number(value, path)
+class _Known(NamedTuple):
+    """Reads a figure that may be null, recording why it is unknown when it is."""
 
+    reader: DocumentReader
+    values: dict[CheckName, Decimal]
+    unknown: dict[CheckName, str]
 
-def _get(mapping: Any, key: str, path: KeyPath) -> Any:
-    if not isinstance(mapping, Mapping):
-        raise InvalidValueError(f"expected an object, got {describe(mapping)}", path=path)
-    if key not in mapping:
-        raise InvalidValueError(f"missing key {key!r}: is this a routecli report?", path=path)
-    return mapping[key]
-
-
-def _items(value: Any, path: KeyPath) -> list[Any]:
-    if not isinstance(value, list) or not value:
-        raise InvalidValueError(f"expected a non-empty list, got {describe(value)}", path=path)
-    return value
-
-
-def _text(value: Any, path: KeyPath) -> str:
-    if not isinstance(value, str):
-        raise InvalidValueError(f"expected text, got {describe(value)}", path=path)
-    return value
-
-
-def _number(value: Any, path: KeyPath) -> Decimal:
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        number = to_decimal(value)
-        if number.is_finite():
-            return number
-    raise InvalidValueError(f"expected a number, got {describe(value)}", path=path)
-
-
-def _money(value: Any, path: KeyPath) -> Decimal:
-    """An exact amount, written as a decimal string as reports write money."""
-    if isinstance(value, str):
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:
-            amount = Decimal("NaN")
-        if amount.is_finite():
-            return amount
-    raise InvalidValueError(f'expected an amount as a decimal string like "12.5", got {describe(value)}', path=path)
+    def read(self, check: CheckName, mapping: Any, path: KeyPath, key: str, why_null: str) -> None:
+        value = self.reader.field(mapping, key, path)
+        if value is None:
+            self.unknown[check] = why_null
+        else:
+            self.values[check] = self.reader.number(value, (*path, key))
 
 
 # ----------------------------------------------------------------- verdicts
 
 
-class Outcome(NamedTuple):
-    """One rule on one strategy: passed, failed or (severity warning, or nothing to compare with) warned."""
+class RuleResult(NamedTuple):
+    """One rule on one strategy: passed, failed or (severity warning, or nothing to compare with) warned.
 
-    rule: Rule
+    Facts only; ``routecli.render.check_report`` words them.
+    """
+
+    rule: PolicyRule
     strategy: str
     status: Status
     actual: Decimal | None
-    """In the limit's unit; ``None`` when the report has no such figure."""
-    message: str
-    """``route: monthly cost $5,210.00 is over the $5,000.00 budget (max_monthly, rule 'monthly budget')``."""
-    shown_actual: str
-    shown_limit: str
+    """In the limit's unit (``max_increase``: the rise, in % or USD); ``None`` when there is no figure to compare."""
+    within: bool = False
+    """Whether ``actual`` is within the limit (equal passes); False without a figure."""
+    unknown: str | None = None
+    """Why the report has no figure for the check, when it has none."""
+    change: tuple[Decimal, Decimal] | None = None
+    """``max_increase``: the baseline's figure and this report's; ``None`` when the baseline lacks the strategy."""
 
 
 class CheckResult(NamedTuple):
-    """Every rule's outcome on every strategy it applies to, in rule order."""
+    """Every rule's result on every strategy it applies to, in rule order."""
 
-    report: Report
-    outcomes: tuple[Outcome, ...]
+    report: ReportFigures
+    results: tuple[RuleResult, ...]
     notes: tuple[str, ...] = ()
 
     @property
@@ -466,15 +407,17 @@ class CheckResult(NamedTuple):
         return not self.failed
 
     @property
-    def failed(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+    def failed(self) -> list[RuleResult]:
+        return [result for result in self.results if result.status == "failed"]
 
     @property
-    def warned(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.status == "warned"]
+    def warned(self) -> list[RuleResult]:
+        return [result for result in self.results if result.status == "warned"]
 
 
-def check_report(report: Report, rules: Sequence[Rule], baseline: Report | None = None) -> CheckResult:
+def check_report(
+    report: ReportFigures, rules: Sequence[PolicyRule], baseline: ReportFigures | None = None
+) -> CheckResult:
     """Hold ``report`` to ``rules``; ``baseline`` is what ``max_increase`` compares with.
 
     A rule without ``strategy`` applies to every strategy (``min_savings`` skips the
@@ -482,18 +425,18 @@ def check_report(report: Report, rules: Sequence[Rule], baseline: Report | None 
     passes. A figure the report lacks fails the rule, saying why.
     """
     _check_inputs(report, rules, baseline)
-    outcomes = []
+    results = []
     for rule in rules:
         for figures in report.strategies:
             if rule.strategy is not None and figures.name != rule.strategy:
                 continue
             if rule.strategy is None and rule.check == "min_savings" and figures.is_baseline:
                 continue
-            outcomes.append(_outcome(rule, figures, report, baseline))
-    return CheckResult(report, tuple(outcomes), tuple(_notes(report, rules, baseline)))
+            results.append(_result(rule, figures, baseline))
+    return CheckResult(report, tuple(results), tuple(_notes(report, rules, baseline)))
 
 
-def _check_inputs(report: Report, rules: Sequence[Rule], baseline: Report | None) -> None:
+def _check_inputs(report: ReportFigures, rules: Sequence[PolicyRule], baseline: ReportFigures | None) -> None:
     """Rules the report cannot be held to are input errors, reported where the rule was written."""
     names = report.names()
     for rule in rules:
@@ -519,7 +462,7 @@ def _check_inputs(report: Report, rules: Sequence[Rule], baseline: Report | None
         )
 
 
-def _notes(report: Report, rules: Sequence[Rule], baseline: Report | None) -> list[str]:
+def _notes(report: ReportFigures, rules: Sequence[PolicyRule], baseline: ReportFigures | None) -> list[str]:
     if baseline is None:
         return []
     if not any(rule.check == "max_increase" for rule in rules):
@@ -535,127 +478,45 @@ def _notes(report: Report, rules: Sequence[Rule], baseline: Report | None) -> li
     return notes
 
 
-def _outcome(rule: Rule, figures: Figures, report: Report, baseline: Report | None) -> Outcome:
+def _result(rule: PolicyRule, figures: Figures, baseline: ReportFigures | None) -> RuleResult:
     check = rule.check
     if check == "max_increase":
-        return _increase(rule, figures, report, baseline)
-    limit = rule.limit.value
+        return _increase(rule, figures, baseline)
     if check not in figures.values:
-        text = f"no {_NOUNS[check]} to check: {figures.unknown[check]}"
-        return _verdict(rule, figures.name, False, None, text, "—", _SHOW[check](limit))
-    actual = figures.values[check]
-    passed = actual >= limit if check.startswith("min_") else actual <= limit
-    shown_actual, shown_limit = _shown(actual, limit, _SHOW[check], _EXACT[check])
-    sentence, if_passed, if_failed = _SENTENCES[check]
-    verdict = if_passed if passed else if_failed
-    text = sentence.format(actual=shown_actual, limit=shown_limit, verdict=verdict, against=report.savings_against)
-    return _verdict(rule, figures.name, passed, actual, text, shown_actual, shown_limit)
+        return _verdict(rule, figures.name, None, False, unknown=figures.unknown[check])
+    actual, limit = figures.values[check], rule.limit.value
+    within = actual >= limit if check.startswith("min_") else actual <= limit
+    return _verdict(rule, figures.name, actual, within)
 
 
-def _increase(rule: Rule, figures: Figures, report: Report, baseline: Report | None) -> Outcome:
+def _increase(rule: PolicyRule, figures: Figures, baseline: ReportFigures | None) -> RuleResult:
     assert baseline is not None  # _check_inputs refuses max_increase without one
-    noun = "monthly cost" if report.kind == "simulation" else "total spend"
     limit = rule.limit
-    shown_limit = percent(limit.value) if limit.percent else money(limit.value)
-    if report.kind == "replay":
+    if baseline.kind == "replay":
         before_figures: Figures | None = baseline.strategies[0]
     else:
         before_figures = next((item for item in baseline.strategies if item.name == figures.name), None)
     if before_figures is None:
-        text = f"not in the baseline report, so its {noun} has nothing to compare with"
-        return _with_label(rule, figures.name, "warned", None, text, "—", shown_limit)
+        return RuleResult(rule, figures.name, "warned", None)
     before, after = before_figures.values["max_increase"], figures.values["max_increase"]
-    rise = after - before
+    change = before, after
     if limit.percent and not before:
-        if after:
-            text = f"{noun} rose from nothing to {money(after)} against the baseline, more than any percentage"
-            return _verdict(rule, figures.name, False, None, text, "—", shown_limit)
+        if after:  # from nothing: more than any percentage
+            return _verdict(rule, figures.name, None, False, change=change)
         actual = Decimal(0)
     else:
-        actual = rise / before * _HUNDRED if limit.percent else rise
-    show, exact = (percent, _exact_percent) if limit.percent else (money, _exact_money)
-    shown_actual, shown_limit = _shown(abs(actual), limit.value, show, exact)
-    passed = actual <= limit.value
-    moved = f"rose {shown_actual}" if rise > 0 else f"fell {shown_actual}" if rise < 0 else "is unchanged"
-    verdict = "within" if passed else "over"
-    text = (
-        f"{noun} {moved} against the baseline ({money(before)} → {money(after)}), {verdict} the {shown_limit} allowed"
-    )
-    return _verdict(rule, figures.name, passed, actual, text, ("-" if rise < 0 else "") + shown_actual, shown_limit)
+        actual = (after - before) / before * _HUNDRED if limit.percent else after - before
+    return _verdict(rule, figures.name, actual, actual <= limit.value, change=change)
 
 
 def _verdict(
-    rule: Rule, strategy: str, passed: bool, actual: Decimal | None, text: str, shown_actual: str, shown_limit: str
-) -> Outcome:
-    status: Status = "passed" if passed else "warned" if rule.severity == "warning" else "failed"
-    return _with_label(rule, strategy, status, actual, text, shown_actual, shown_limit)
-
-
-def _with_label(
-    rule: Rule, strategy: str, status: Status, actual: Decimal | None, text: str, shown_actual: str, shown_limit: str
-) -> Outcome:
-    return Outcome(rule, strategy, status, actual, f"{strategy}: {text} ({rule.label})", shown_actual, shown_limit)
-
-
-# ----------------------------------------------------------------- how figures read
-
-
-def _shown(
-    actual: Decimal, limit: Decimal, show: Callable[[Decimal], str], exact: Callable[[Decimal], str]
-) -> tuple[str, str]:
-    """Both figures rounded for reading, or exact where rounding would make a miss look like the limit."""
-    pair = show(actual), show(limit)
-    if pair[0] == pair[1] and actual != limit:
-        return exact(actual), exact(limit)
-    return pair
-
-
-def _exact_percent(value: Decimal) -> str:
-    return f"{decimal_str(value)}%"
-
-
-def _exact_money(value: Decimal) -> str:
-    return ("-$" if value < 0 else "$") + decimal_str(abs(value))
-
-
-def _share(value: Decimal) -> str:
-    return percent(value * _HUNDRED)
-
-
-def _quality(value: Decimal) -> str:
-    return f"{fixed(value, 3):.3f}"
-
-
-def _milliseconds(value: Decimal) -> str:
-    return f"{plain_number(value)} ms"
-
-
-_NOUNS: dict[CheckName, str] = {
-    "max_monthly": "monthly cost",
-    "min_savings": "savings",
-    "min_quality": "quality",
-    "max_escalation_rate": "escalation rate",
-    "max_p95_latency_ms": "p95 latency",
-}
-_SENTENCES: dict[CheckName, tuple[str, str, str]] = {
-    "max_monthly": ("monthly cost {actual} is {verdict} the {limit} budget", "within", "over"),
-    "min_savings": ("saves {actual} against {against}, {verdict} the {limit} minimum", "at least", "under"),
-    "min_quality": ("quality {actual} {verdict} the {limit} minimum", "meets", "is under"),
-    "max_escalation_rate": ("escalation rate {actual} is {verdict} the {limit} maximum", "within", "over"),
-    "max_p95_latency_ms": ("p95 latency {actual} is {verdict} the {limit} maximum", "within", "over"),
-}
-"""Each check's sentence, and its verdict words when the figure passes and when it fails."""
-_SHOW: dict[CheckName, Callable[[Decimal], str]] = {
-    "max_monthly": money,
-    "min_savings": percent,
-    "min_quality": _quality,
-    "max_escalation_rate": _share,
-    "max_p95_latency_ms": _milliseconds,
-}
-_EXACT: dict[CheckName, Callable[[Decimal], str]] = {
-    "max_monthly": _exact_money,
-    "min_savings": _exact_percent,
-    "min_quality": decimal_str,
-    "max_escalation_rate": lambda value: _exact_percent(value * _HUNDRED),
-    "max_p95_latency_ms": lambda value: f"{decimal_str(value)} ms",
-}
+    rule: PolicyRule,
+    strategy: str,
+    actual: Decimal | None,
+    within: bool,
+    *,
+    unknown: str | None = None,
+    change: tuple[Decimal, Decimal] | None = None,
+) -> RuleResult:
+    status: Status = "passed" if within else "warned" if rule.severity == "warning" else "failed"
+    return RuleResult(rule, strategy, status, actual, within, unknown, change)

@@ -12,14 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from routecli.cli.simulate import PricingOption
-from routecli.errors import InputError, InputFileError, InvalidValueError
+from routecli.errors import EXIT_FAILED, InvalidValueError
 
 if TYPE_CHECKING:
-    from routecli.ci.policy import CheckName, CheckResult, Report, Rule
+    from routecli.ci.policy import CheckName, CheckResult, ReportFigures
 
 __all__ = ["CheckFormat", "register"]
-
-EXIT_FAILED = 1
 
 
 class CheckFormat(StrEnum):
@@ -140,6 +138,8 @@ def check(
       routecli check scenarios/example.yaml --policy policy.yaml
       routecli simulate scenario.yaml -f json | routecli check - --min-savings 30
     """
+    from routecli.ci.policy import check_report, limit_rules
+
     limits: dict[CheckName, str | None] = {
         "max_monthly": max_monthly,
         "max_increase": max_increase,
@@ -149,10 +149,8 @@ def check(
         "max_p95_latency_ms": max_p95_latency_ms,
     }
     chosen = _resolve_format(format, output)
-    rules = _rules(limits, strategy, policy)
+    rules = limit_rules(limits, strategy, policy)
     _check_paths(report, baseline, policy, output, simulated=(pricing, samples))
-    from routecli.ci.policy import check_report
-
     options = (pricing or (), samples, seed)
     result = check_report(_load(report, *options), rules, None if baseline is None else _load(baseline, *options))
     _emit(result, chosen, output, verbose)
@@ -166,20 +164,6 @@ def _resolve_format(chosen: CheckFormat | None, output: Path | None) -> CheckFor
     if output is None:
         return CheckFormat.table
     return _BY_SUFFIX.get(output.suffix.lower(), CheckFormat.table)
-
-
-def _rules(limits: dict[CheckName, str | None], strategy: str | None, policy: Path | None) -> list[Rule]:
-    """The flags' rules, then the policy file's; at least one."""
-    from routecli.ci.policy import flag_rule, read_policy
-
-    rules = [flag_rule(check, text, strategy) for check, text in limits.items() if text is not None]
-    if strategy is not None and not rules:
-        raise InvalidValueError("--strategy picks the strategy the limit flags apply to; give a limit flag too")
-    if policy is not None:
-        rules += read_policy(policy)
-    if not rules:
-        raise InvalidValueError("nothing to check: give a limit such as --max-monthly 5000, or --policy FILE")
-    return rules
 
 
 def _check_paths(
@@ -206,19 +190,14 @@ def _is_scenario(path: Path) -> bool:
     return path.suffix.lower() in (".yaml", ".yml")
 
 
-def _load(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> Report:
-    """A report's figures: a JSON report as written, or a scenario simulated now."""
+def _load(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> ReportFigures:
+    """A report's figures: a JSON report as written (``-``: on stdin), or a scenario simulated now."""
+    from routecli.ci.documents import read_document, report_document
     from routecli.ci.policy import report_figures
 
     if _is_scenario(path):
-        return report_figures(_simulate(path, pricing, samples, seed))
-    source = "<stdin>" if str(path) == "-" else str(path)
-    try:
-        return report_figures(_read_json(path, source))
-    except InputError as error:
-        if error.source is None:
-            error.located(source, None)
-        raise
+        return report_figures(report_document(_simulate(path, pricing, samples, seed), str(path)))
+    return report_figures(read_document(None if str(path) == "-" else path))
 
 
 def _simulate(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> dict[str, Any]:
@@ -236,26 +215,6 @@ def _simulate(path: Path, pricing: Sequence[Path], samples: int | None, seed: in
 
         result = replace(result, monte_carlo=run_monte_carlo(built, samples, seed))
     return simulation_document(result)
-
-
-def _read_json(path: Path, source: str) -> Any:
-    """A report's JSON, numbers as exact ``Decimal`` so that a limit equal to a figure compares equal."""
-    import json
-    from decimal import Decimal
-
-    try:
-        text = sys.stdin.read() if source == "<stdin>" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError("report not found", source=source) from None
-    except IsADirectoryError:
-        raise InputFileError("expected a report file, got a directory", source=source) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"cannot read the report: {error}", source=source) from None
-    try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        hint = " (a scenario's name ends in .yaml or .yml)" if not text.lstrip().startswith("{") else ""
-        raise InputFileError(f"not a JSON report: {error.msg}{hint}", source=source, line=error.lineno) from None
 
 
 def _emit(result: CheckResult, chosen: CheckFormat, output: Path | None, verbose: bool) -> None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from routecli.cli.simulate import OutputOption
 
-__all__ = ["DiffFormat", "read_report", "register"]
+__all__ = ["ReportDiffFormat", "register"]
 
 
-class DiffFormat(StrEnum):
+class ReportDiffFormat(StrEnum):
     """What a diff is written as: no CSV, no HTML."""
 
     table = "table"
@@ -22,35 +22,9 @@ class DiffFormat(StrEnum):
 
 
 _FORMAT_HELP = "Output format [default: from --output's suffix (.json, .md), else table]."
-_HOW_TO_WRITE = "routecli simulate, replay or report with --format json"
 
 
-def read_report(path: Path) -> dict[str, Any]:
-    """The JSON object in ``path``; errors name the file (and the line of a JSON syntax error)."""
-    import json
-
-    from routecli.errors import InputFileError, InvalidValueError
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError("report not found", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputFileError(
-            f"not a JSON report: the file is not UTF-8 text (write one with {_HOW_TO_WRITE})", source=str(path)
-        ) from None
-    except OSError as error:
-        raise InputFileError(f"cannot read the report: {error.strerror or error}", source=str(path)) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidValueError(f"not valid JSON: {error.msg}", source=str(path), line=error.lineno) from None
-    if not isinstance(document, dict):
-        raise InvalidValueError(f"expected a JSON object, the report of {_HOW_TO_WRITE}", source=str(path))
-    return document
-
-
-def _format(chosen: DiffFormat | None, output: Path | None) -> DiffFormat:
+def _format(chosen: ReportDiffFormat | None, output: Path | None) -> ReportDiffFormat:
     """The format asked for, else the one ``output``'s suffix names (.json, .md), else a table."""
     if chosen is not None:
         return chosen
@@ -61,7 +35,7 @@ def _format(chosen: DiffFormat | None, output: Path | None) -> DiffFormat:
         raise InputFileError(
             f"a diff is written as table, json or markdown (.json, .md), not {suffix}", source=str(output)
         )
-    return {".json": DiffFormat.json, ".md": DiffFormat.markdown}.get(suffix, DiffFormat.table)
+    return {".json": ReportDiffFormat.json, ".md": ReportDiffFormat.markdown}.get(suffix, ReportDiffFormat.table)
 
 
 def diff(
@@ -82,7 +56,9 @@ def diff(
             show_default=False,
         ),
     ] = None,
-    format: Annotated[DiffFormat | None, typer.Option("--format", "-f", help=_FORMAT_HELP, show_default=False)] = None,
+    format: Annotated[
+        ReportDiffFormat | None, typer.Option("--format", "-f", help=_FORMAT_HELP, show_default=False)
+    ] = None,
     output: OutputOption = None,
 ) -> None:
     """Compare two JSON reports: what each strategy or tier cost before and after a change.
@@ -101,15 +77,16 @@ def diff(
       routecli diff base.json head.json --strategy routed --format json
     """
     from routecli.ci.diff import diff_reports
+    from routecli.ci.documents import read_document
     from routecli.cli.output import check_outputs, write_renderable, write_text
     from routecli.render.diff_report import diff_json, diff_markdown, diff_renderable
 
     chosen = _format(format, output)
     check_outputs(inputs=(base, head), outputs=(output,), format=None)
-    result = diff_reports(read_report(base), read_report(head), strategy=strategy, sources=(str(base), str(head)))
-    if chosen is DiffFormat.table:
+    result = diff_reports(read_document(base), read_document(head), strategy=strategy)
+    if chosen is ReportDiffFormat.table:
         write_renderable(diff_renderable(result), output)
-    elif chosen is DiffFormat.json:
+    elif chosen is ReportDiffFormat.json:
         write_text(diff_json(result), output)
     else:
         write_text(diff_markdown(result), output)

@@ -16,7 +16,7 @@ from routecli.cli.simulate import OutputOption, PricingOption
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
 
 if TYPE_CHECKING:
-    from routecli.ci.diff import TierDrift, TierShares
+    from routecli.ci.drift import TierDrift, TierShares
     from routecli.replay.config import RouterConfig
     from routecli.replay.prompts import Prompt
     from routecli.replay.records import Attempt, Decision, RunInfo
@@ -247,10 +247,11 @@ def replay(
                     written.write(decision)
         built = _emit_report(run, decisions, format, output, log)
         if base_shares is not None:
-            from routecli.ci.diff import entry_shares, tier_drift
+            from routecli.ci.documents import report_document
+            from routecli.ci.drift import entry_shares, tier_drift
             from routecli.render.replay_json import replay_document
 
-            head = entry_shares(replay_document(built), "this run")
+            head = entry_shares(report_document(replay_document(built), "this run"))
             drift = tier_drift(base_shares, head, DEFAULT_TOLERANCE if tolerance is None else tolerance)
             _emit_drift(drift, sys.stdout if output is not None or format is None else sys.stderr)
             if not drift.passed:
@@ -366,10 +367,10 @@ def _check_baseline(*, dry_run: bool, baseline: Path | None, tolerance: Decimal 
 
 def _baseline_shares(path: Path) -> TierShares:
     """The baseline report's prompts per tier; errors name the file."""
-    from routecli.ci.diff import entry_shares
-    from routecli.cli.diff import read_report
+    from routecli.ci.documents import read_document
+    from routecli.ci.drift import entry_shares
 
-    return entry_shares(read_report(path), str(path))
+    return entry_shares(read_document(path))
 
 
 def _emit_drift(drift: TierDrift, stream: TextIO) -> None:

@@ -12,10 +12,6 @@ from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, 
 from routecli.cli.simulate import ChartOption, OutputOption, PricingOption
 
 if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
-    from routecli.replay.routing.complexity import ComplexityRouter
     from routecli.tune.outcomes import Outcomes
 
 __all__ = ["register"]
@@ -78,7 +74,7 @@ ScoreOption = Annotated[
         "else complexity.",
     ),
 ]
-FormatOption = Annotated[
+TuneFormatOption = Annotated[
     ReportFormat | None, typer.Option("--format", "-f", help=REPORT_FORMAT_HELP, show_default=False)
 ]
 
@@ -130,7 +126,7 @@ def tune(
         ),
     ] = None,
     chart: ChartOption = None,
-    format: FormatOption = None,
+    format: TuneFormatOption = None,
     output: OutputOption = None,
 ) -> None:
     """Choose a threshold from logged outcomes: the cheapest that keeps quality at the floor.
@@ -148,11 +144,8 @@ def tune(
       routecli tune mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003 \\
           --score complexity --target-strong-share 0.3
     """
-    from dataclasses import replace
-
-    from routecli.errors import InvalidValueError
-    from routecli.tune.threshold import Pair
-    from routecli.tune.threshold import tune as run_tune
+    from routecli.errors import EXIT_FAILED, InvalidValueError
+    from routecli.tune.choice import choose_tune, tune_outcomes
 
     if (quality_floor is None) == (target_strong_share is None):
         raise InvalidValueError("give --quality-floor or --target-strong-share (one of them)")
@@ -163,43 +156,24 @@ def tune(
 
         check_chart_path(chart)
     data = _read(outcomes, cost, pricing)
-    weak_name, strong_name = _pair(data, weak, strong)
-    chosen_score = _resolved(score.value, data, absent="data")  # data: its error says what to give instead
-    target = None
+    choice = choose_tune(data, strategy.value, weak, strong, score.value)
+    target = scorer = None
     if write is not None:  # before the work: a config that cannot take the threshold fails fast
-        from routecli.tune.write_back import check_target
+        from routecli.tune.write_back import check_target, config_scorer
 
-        target = check_target(write, strategy.value, chosen_score, weak_name, strong_name)
-    scorer = None
-    if write is not None and chosen_score == "complexity":  # score as the config's router will
-        from routecli.replay.config import load_router_config
-        from routecli.replay.routing.complexity import ComplexityRouter
-
-        configured = load_router_config(write, pricing or ()).router
-        scorer = configured if isinstance(configured, ComplexityRouter) else None
-    keys = _keys(data, strategy, chosen_score, weak_name, scorer)
-    pair = Pair.of(data, weak_name, strong_name, keys)
-    if holdout is not None and holdout <= 0:
-        raise InvalidValueError("--holdout: expected a share above 0 (leave it out to tune on every prompt)")
-    try:
-        result = run_tune(
-            strategy.value,
-            pair,
-            weak=weak_name,
-            strong=strong_name,
-            score=chosen_score if strategy is StrategyChoice.route else "confidence",
-            floor=floor,
-            floor_relative=relative,
-            target_share=target_strong_share,
-            holdout=holdout,
-            seed=seed,
-        )
-    except ValueError as error:
-        skipped = ", ".join(f"{reason} {count:,}" for reason, count in data.skipped.items())
-        raise InvalidValueError(
-            f"{data.source}: {error}" + (f" (rows skipped: {skipped})" if skipped else "")
-        ) from None
-    result = replace(result, floor_given=quality_floor, skipped=dict(data.skipped))
+        target = check_target(write, choice.strategy, choice.score, choice.weak, choice.strong)
+        scorer = config_scorer(write, choice.score, pricing or ())
+    result = tune_outcomes(
+        data,
+        choice,
+        floor=floor,
+        floor_relative=relative,
+        floor_given=quality_floor,
+        target_share=target_strong_share,
+        holdout=holdout,
+        seed=seed,
+        scorer=scorer,
+    )
 
     from routecli.render import tune_report
 
@@ -219,7 +193,7 @@ def tune(
         import sys
 
         print(f"Error: {tune_report.unreached(result)}", file=sys.stderr)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     if write is not None and target is not None:
         from routecli.tune.write_back import write_threshold
 
@@ -266,99 +240,6 @@ def _read(paths: list[Path], cost: list[str] | None, pricing: list[Path] | None)
     return read_outcomes(paths, costs=costs, table=load_price_files(pricing or ()))
 
 
-def _pair(data: Outcomes, weak: str | None, strong: str | None) -> tuple[str, str]:
-    from routecli.errors import InvalidValueError
-    from routecli.tune.threshold import default_pair
-
-    try:
-        default_weak, default_strong = default_pair(data)
-        chosen = (weak or default_weak, strong or default_strong)
-        for name, option in zip(chosen, ("--weak", "--strong"), strict=True):
-            try:
-                data.column(name)
-            except KeyError as error:
-                raise InvalidValueError(f"{option}: {error.args[0]}") from None
-    except ValueError as error:
-        raise InvalidValueError(f"{data.source}: {error}") from None
-    if chosen[0] == chosen[1]:
-        if weak is None or strong is None:  # the default collided with the one given
-            others = [model for model in data.models if model != chosen[1]]
-            cheapest = min(others, key=lambda model: float(data.total_cost()[data.column(model)]))
-            chosen = (cheapest, chosen[1]) if weak is None else (chosen[0], _best(data, others))
-        else:
-            raise InvalidValueError(f"--weak and --strong are both {weak}")
-    return chosen
-
-
-def _resolved(score: str, data: Outcomes, absent: str) -> str:
-    """``auto``: the outcomes' own scores when they have them, else the complexity of their texts, else ``absent``."""
-    if score != "auto":
-        return score
-    return "data" if data.score is not None else "complexity" if data.texts is not None else absent
-
-
-def _best(data: Outcomes, models: list[str]) -> str:
-    """The best of ``models`` on average (ties: the cheaper), as the default strong model is chosen."""
-    quality, cost = data.mean_quality(), data.total_cost()
-    return min(models, key=lambda model: (-quality[data.column(model)], cost[data.column(model)]))
-
-
-def _keys(
-    data: Outcomes, strategy: str, score: str, weak: str, scorer: ComplexityRouter | None = None
-) -> NDArray[np.float64]:
-    """What prompts are sorted by: the router's scores (route) or the weak answers' confidence (cascade)."""
-    import numpy as np
-
-    from routecli.errors import InvalidValueError
-
-    if strategy == "cascade":
-        confidence = None if data.confidence is None else data.confidence[:, data.column(weak)]
-        if confidence is None or np.isnan(confidence).all():
-            raise InvalidValueError(
-                f"{data.source}: --strategy cascade needs the weak model's confidence per answer "
-                f"(outcomes JSONL 'confidence', e.g. from replay --all-tiers); {weak}'s answers have none"
-            )
-        if np.isnan(confidence).any():
-            missing = np.flatnonzero(np.isnan(confidence))
-            raise InvalidValueError(
-                f"{data.source}: {len(missing):,} of {weak}'s answers have no confidence "
-                f"(the first: prompt {data.ids[missing[0]]})"
-            )
-        return confidence
-    if score == "data":
-        if data.score is None or np.isnan(data.score).any():
-            missing = np.arange(data.prompts) if data.score is None else np.flatnonzero(np.isnan(data.score))
-            first = f" (the first: prompt {data.ids[missing[0]]})" if len(missing) < data.prompts else ""
-            raise InvalidValueError(
-                f"{data.source}: no router score for every prompt: {len(missing):,} of {data.prompts:,} have none"
-                f"{first}; use --score complexity or --score length to score the prompt texts"
-            )
-        return data.score
-    if data.texts is None:
-        raise InvalidValueError(f"{data.source}: --score {score} reads the prompt texts, which these outcomes lack")
-    return _text_scores(data.texts, score, scorer)
-
-
-def _text_scores(texts: tuple[str, ...], score: str, scorer: ComplexityRouter | None) -> NDArray[np.float64]:
-    """Each text's tokens (``length``) or complexity score: by ``scorer`` (a config's router, its weights and
-    length_tokens) or with the default weights."""
-    import numpy as np
-
-    from routecli.replay.routing import ROUTER_ENCODING
-    from routecli.replay.routing.complexity import ComplexityRouter
-    from routecli.replay.tokens import counts_ahead
-
-    counted = [count for chunk in counts_ahead(texts, ROUTER_ENCODING) for count in chunk]
-    if score == "length":
-        return np.asarray(counted, dtype=np.float64)
-    router = scorer or ComplexityRouter([("scored", 0.0)])
-    return np.fromiter(
-        (router.score(router.text_features(text, tokens)) for text, tokens in zip(texts, counted, strict=True)),
-        dtype=np.float64,
-        count=len(texts),
-    )
-
-
 def evaluate(
     outcomes: OutcomesArgument,
     weak: WeakOption = None,
@@ -393,7 +274,7 @@ def evaluate(
     cost: CostOption = None,
     pricing: PricingOption = None,
     chart: ChartOption = None,
-    format: FormatOption = None,
+    format: TuneFormatOption = None,
     output: OutputOption = None,
 ) -> None:
     """Judge routing on logged outcomes: each model alone, the oracle, random routing, judged cascades, and a
@@ -405,9 +286,8 @@ def evaluate(
       routecli evaluate mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003
       routecli evaluate arc_challenge_test.csv --format json -o evaluation.json
     """
-    from routecli.errors import InvalidValueError
+    from routecli.tune.choice import evaluate_outcomes
     from routecli.tune.evaluate import DEFAULT_EPSILONS
-    from routecli.tune.evaluate import evaluate as run_evaluate
 
     check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
     if chart is not None:
@@ -415,41 +295,28 @@ def evaluate(
 
         check_chart_path(chart)
     data = _read(outcomes, cost, pricing)
-    weak_name, strong_name = _pair(data, weak, strong)
-    chosen_score = _resolved(score.value, data, absent="none")
-    keys = None if chosen_score == "none" else _keys(data, "route", chosen_score, weak_name)
-    if keys is None:
-        from dataclasses import replace
-
-        data = replace(data, score=None)  # --score none: no router, even where the outcomes have scores
-    models = None if chain is None else tuple(name.strip() for name in chain.split(",") if name.strip())
-    try:
-        result = run_evaluate(
-            data,
-            pair=(weak_name, strong_name),
-            keys=keys,
-            chain=models,
-            epsilons=tuple(judge_error) if judge_error else DEFAULT_EPSILONS,
-        )
-    except KeyError as error:
-        raise InvalidValueError(f"--chain: {error.args[0]}") from None
-    except ValueError as error:
-        raise InvalidValueError(f"{data.source}: {error}") from None
+    result = evaluate_outcomes(
+        data,
+        weak=weak,
+        strong=strong,
+        score=score.value,
+        chain=None if chain is None else tuple(name.strip() for name in chain.split(",") if name.strip()),
+        epsilons=tuple(judge_error) if judge_error else DEFAULT_EPSILONS,
+    )
 
     from routecli.render import evaluate_report
 
-    report = evaluate_report.Report(result, None if keys is None else chosen_score, dict(data.skipped))
     if chart is not None:
         from routecli.render.charts import save_chart
 
-        save_chart(chart, lambda chosen: evaluate_report.evaluate_chart(report, chosen))
+        save_chart(chart, lambda chosen: evaluate_report.evaluate_chart(result, chosen))
     emit(
         None if format is None else OutputFormat(format),
         output,
-        table=lambda: evaluate_report.evaluate_renderable(report),
-        json=lambda: evaluate_report.evaluate_json(report),
-        markdown=lambda: evaluate_report.evaluate_markdown(report),
-        csv=lambda: evaluate_report.evaluate_csv(report),
+        table=lambda: evaluate_report.evaluate_renderable(result),
+        json=lambda: evaluate_report.evaluate_json(result),
+        markdown=lambda: evaluate_report.evaluate_markdown(result),
+        csv=lambda: evaluate_report.evaluate_csv(result),
     )
 
 

@@ -1,4 +1,5 @@
-"""``routecli evaluate``'s result as a terminal table, JSON, Markdown, CSV and a chart: one ``Report`` for all."""
+"""``routecli evaluate``'s result as a terminal table, JSON, Markdown, CSV and a chart: one ``EvaluateResult`` for
+all."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import csv
 import io
 import json
 import math
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,11 +18,11 @@ from routecli.render.charts import ChartFormat, Curve, Marked, curves_chart, thi
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, money
 from routecli.render.terminal import compact_table
+from routecli.tune.choice import EvaluateResult
 from routecli.tune.evaluate import Evaluation, PgrMetrics
 
 __all__ = [
     "EVALUATE_SCHEMA_VERSION",
-    "Report",
     "evaluate_chart",
     "evaluate_csv",
     "evaluate_document",
@@ -34,15 +34,6 @@ __all__ = [
 EVALUATE_SCHEMA_VERSION = 1
 ROUTER_CURVE_POINTS = 11
 """Router curve points listed in JSON: the nearest to evenly spaced strong shares."""
-
-
-@dataclass(frozen=True)
-class Report:
-    """An evaluation, what scored its router (None: no router), and the rows the reader skipped."""
-
-    evaluation: Evaluation
-    score: str | None
-    skipped: dict[str, int] = field(default_factory=dict)
 
 
 def _usd(value: float) -> str:
@@ -63,7 +54,7 @@ def _pgr_text(pgr: PgrMetrics) -> str:
     return f"APGR {pgr.apgr:.3f}, CPT(50%) {_share(pgr.cpt_50)}, CPT(80%) {_share(pgr.cpt_80)}"
 
 
-def _summary(report: Report) -> list[str]:
+def _summary(report: EvaluateResult) -> list[str]:
     result = report.evaluation
     oracle = result.oracle
     picks = ", ".join(f"{name} {count:,}" for name, count in oracle.picks.items() if count)
@@ -103,7 +94,7 @@ def _cascade_rows(result: Evaluation) -> list[list[str]]:
     ]
 
 
-def evaluate_renderable(report: Report) -> RenderableType:
+def evaluate_renderable(report: EvaluateResult) -> RenderableType:
     result = report.evaluation
     models = compact_table("Each model alone, and the oracle", _MODEL_HEADERS, _model_rows(result))
     for row in _model_rows(result):
@@ -114,7 +105,7 @@ def evaluate_renderable(report: Report) -> RenderableType:
     return Group(*(Text(line) for line in _summary(report)), Text(""), models, Text(""), cascades)
 
 
-def evaluate_markdown(report: Report) -> str:
+def evaluate_markdown(report: EvaluateResult) -> str:
     result = report.evaluation
     parts = ["## routecli evaluate", "", *(f"{line}  " for line in _summary(report)), ""]
     parts += [markdown_table(_MODEL_HEADERS, _model_rows(result)), ""]
@@ -126,7 +117,7 @@ def _pgr_json(pgr: PgrMetrics) -> dict[str, Any]:
     return {"apgr": pgr.apgr, "cpt_50": pgr.cpt_50, "cpt_80": pgr.cpt_80, "undefined_reason": pgr.undefined_reason}
 
 
-def evaluate_document(report: Report) -> dict[str, Any]:
+def evaluate_document(report: EvaluateResult) -> dict[str, Any]:
     result = report.evaluation
     router = result.router
     curve_points: list[dict[str, Any]] = []
@@ -200,11 +191,11 @@ def evaluate_document(report: Report) -> dict[str, Any]:
     }
 
 
-def evaluate_json(report: Report) -> str:
+def evaluate_json(report: EvaluateResult) -> str:
     return json.dumps(evaluate_document(report), indent=2, ensure_ascii=False) + "\n"
 
 
-def evaluate_csv(report: Report) -> str:
+def evaluate_csv(report: EvaluateResult) -> str:
     """One row per model, the oracle, each cascade, random routing and the router: kind, name, quality, cost, aiq."""
     result = report.evaluation
     out = io.StringIO()
@@ -229,7 +220,7 @@ def _cell(value: float | None) -> str:
     return "" if value is None else repr(value)
 
 
-def evaluate_chart(report: Report, format: ChartFormat) -> bytes:
+def evaluate_chart(report: EvaluateResult, format: ChartFormat) -> bytes:
     result = report.evaluation
     curves = []
     if result.router is not None:

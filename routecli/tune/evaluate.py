@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routecli.tune.outcomes import Outcomes
-from routecli.tune.threshold import Curve, default_pair, sweep
+from routecli.tune.threshold import ThresholdCurve, default_pair, sweep
 
 __all__ = [
     "DEFAULT_EPSILONS",
@@ -155,7 +155,7 @@ class RouterResult:
 
     weak: str
     strong: str
-    curve: Curve
+    curve: ThresholdCurve
     aiq: float
     pgr: PgrMetrics
 
@@ -194,11 +194,14 @@ def evaluate(
     ``tune.default_pair``). ``keys``: the router's score per prompt (default:
     the outcomes' ``score``; neither: no router). ``chain``: the cascades'
     models in order (default: ``default_chain``), judged at each of
-    ``epsilons``. ``ValueError`` without prompts, with fewer than two models
-    or a NaN key; ``KeyError`` for a model not in the outcomes.
+    ``epsilons``. ``InvalidValueError`` without prompts, with fewer than two
+    models, a NaN key or a model not in the outcomes (one of ``chain``'s is said
+    to come from ``--chain``).
     """
     if not outcomes.prompts:
-        raise ValueError("no prompts to evaluate")
+        raise outcomes.invalid("no prompts to evaluate")
+    for model in chain or ():
+        outcomes.column(model, "--chain")
     weak, strong = default_pair(outcomes) if pair is None else pair
     if keys is None:
         keys = outcomes.score
@@ -264,7 +267,7 @@ def oracle(outcomes: Outcomes) -> OracleResult:
 def random_line(outcomes: Outcomes, weak: str, strong: str, shares: Sequence[float] = RANDOM_SHARES) -> RandomLine:
     """Random routing's expected quality and cost at each strong share: ``(1 - s) * weak + s * strong``."""
     if weak == strong:
-        raise ValueError(f"the weak and strong model are both {weak!r}")
+        raise outcomes.invalid(f"the weak and strong model are both {weak!r}")
     models = model_results(outcomes)
     w, s = models[outcomes.column(weak)], models[outcomes.column(strong)]
     points = tuple(
@@ -300,11 +303,11 @@ def judged_cascade(outcomes: Outcomes, chain: Sequence[str], epsilon: float) -> 
     """
     chain = tuple(chain)
     if not chain:
-        raise ValueError("a cascade needs at least one model")
+        raise outcomes.invalid("a cascade needs at least one model")
     if len(set(chain)) != len(chain):
-        raise ValueError(f"a model appears twice in the cascade {' -> '.join(chain)}")
+        raise outcomes.invalid(f"a model appears twice in the cascade {' -> '.join(chain)}")
     if not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"the judge's error rate must be between 0 and 1, not {epsilon}")
+        raise outcomes.invalid(f"the judge's error rate must be between 0 and 1, not {epsilon}")
     reach = np.ones(outcomes.prompts)  # P(the prompt gets to this model)
     accepted_quality = np.zeros(outcomes.prompts)  # expected quality of answers accepted before it
     cost = np.zeros(outcomes.prompts)
@@ -336,12 +339,12 @@ def judged_cascade(outcomes: Outcomes, chain: Sequence[str], epsilon: float) -> 
 def router_result(outcomes: Outcomes, weak: str, strong: str, keys: Floats) -> RouterResult:
     """The route sweep of ``keys`` (higher: strong) between ``weak`` and ``strong``, with its AIQ and PGR metrics.
 
-    ``ValueError`` when ``keys`` is not one float per prompt or holds a NaN.
+    ``InvalidValueError`` when ``keys`` is not one float per prompt or holds a NaN.
     """
     if weak == strong:
-        raise ValueError(f"the weak and strong model are both {weak!r}")
+        raise outcomes.invalid(f"the weak and strong model are both {weak!r}")
     if keys.shape != (outcomes.prompts,):
-        raise ValueError(f"router scores of shape {keys.shape}; expected one per prompt ({outcomes.prompts},)")
+        raise outcomes.invalid(f"router scores of shape {keys.shape}; expected one per prompt ({outcomes.prompts},)")
     w, s = outcomes.column(weak), outcomes.column(strong)
     curve = sweep(
         "route", keys, outcomes.quality[:, w], outcomes.cost[:, w], outcomes.quality[:, s], outcomes.cost[:, s]

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from routecli.errors import InvalidValueError
+
 __all__ = ["Outcomes"]
 
 
@@ -48,22 +50,28 @@ class Outcomes:
         for name in ("quality", "cost", "confidence"):
             array = getattr(self, name)
             if array is not None and array.shape != shape:
-                raise ValueError(f"{name} has shape {array.shape}, expected {shape} (prompts × models)")
+                raise self.invalid(f"{name} has shape {array.shape}, expected {shape} (prompts × models)")
         if self.score is not None and self.score.shape != (len(self.ids),):
-            raise ValueError(f"score has shape {self.score.shape}, expected ({len(self.ids)},)")
+            raise self.invalid(f"score has shape {self.score.shape}, expected ({len(self.ids)},)")
         if self.texts is not None and len(self.texts) != len(self.ids):
-            raise ValueError(f"{len(self.texts)} texts for {len(self.ids)} prompts")
+            raise self.invalid(f"{len(self.texts)} texts for {len(self.ids)} prompts")
+
+    def invalid(self, message: str) -> InvalidValueError:
+        """An error about these outcomes as a whole, naming the files they came from."""
+        return InvalidValueError(message, source=self.source or None)
 
     @property
     def prompts(self) -> int:
         return len(self.ids)
 
-    def column(self, model: str) -> int:
-        """The column of ``model``; ``KeyError`` naming the models there are."""
-        try:
+    def column(self, model: str, option: str | None = None) -> int:
+        """The column of ``model``; ``InvalidValueError`` naming the models there are (and ``option``, the
+        command-line option that named the model)."""
+        if model in self.models:
             return self.models.index(model)
-        except ValueError:
-            raise KeyError(f"no model {model!r} in the outcomes (models: {', '.join(self.models)})") from None
+        raise InvalidValueError(
+            f"no model {model!r} in the outcomes (models: {', '.join(self.models)})", path=(option,) if option else ()
+        )
 
     def mean_quality(self) -> NDArray[np.float64]:
         """Each model's mean quality: the share it got right, for 0/1 outcomes."""

@@ -22,23 +22,25 @@ O(n log n) for any number of thresholds.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
+from routecli.errors import InvalidValueError
 from routecli.tune.outcomes import Outcomes
 
 __all__ = [
     "BOOTSTRAP_MOST",
     "Applied",
-    "Curve",
     "Held",
     "Interval",
     "Pair",
     "Point",
-    "Strategy",
+    "ThresholdCurve",
+    "ThresholdStrategy",
     "TuneResult",
     "apply_threshold",
     "bootstrap",
@@ -50,13 +52,14 @@ __all__ = [
     "tune",
 ]
 
-Strategy = Literal["route", "cascade"]
+ThresholdStrategy = Literal["route", "cascade"]
+"""How a threshold splits prompts between the weak and the strong model (not a scenario's strategy)."""
 
 Floats = NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
-class Curve:
+class ThresholdCurve:
     """A strategy's quality and cost at every threshold, in order of the strong model's share (ascending).
 
     ``threshold[i]`` is the threshold of point ``i``: for ``route`` a prompt
@@ -67,7 +70,7 @@ class Curve:
     strong model answered.
     """
 
-    strategy: Strategy
+    strategy: ThresholdStrategy
     threshold: Floats
     quality: Floats
     cost: Floats
@@ -97,10 +100,10 @@ class Point(NamedTuple):
 def default_pair(outcomes: Outcomes) -> tuple[str, str]:
     """(weak, strong): the strong model is the best on average (ties: the cheaper), the weak one the cheapest other.
 
-    ``ValueError`` with fewer than two models.
+    ``InvalidValueError`` with fewer than two models.
     """
     if len(outcomes.models) < 2:
-        raise ValueError(f"a weak and a strong model are needed; the outcomes have {len(outcomes.models)}")
+        raise outcomes.invalid(f"a weak and a strong model are needed; the outcomes have {len(outcomes.models)}")
     quality, cost = outcomes.mean_quality(), outcomes.total_cost()
     strong = min(range(len(outcomes.models)), key=lambda m: (-quality[m], cost[m]))
     weak = min((m for m in range(len(outcomes.models)) if m != strong), key=lambda m: (cost[m], -quality[m]))
@@ -108,20 +111,20 @@ def default_pair(outcomes: Outcomes) -> tuple[str, str]:
 
 
 def sweep(
-    strategy: Strategy,
+    strategy: ThresholdStrategy,
     keys: Floats,
     weak_quality: Floats,
     weak_cost: Floats,
     strong_quality: Floats,
     strong_cost: Floats,
-) -> Curve:
+) -> ThresholdCurve:
     """Every distinct threshold over ``keys`` (route: the router's scores; cascade: the weak answers' confidence).
 
-    ``ValueError`` when a key is NaN: a prompt without one cannot be placed.
+    ``InvalidValueError`` when a key is NaN: a prompt without one cannot be placed.
     """
     count = len(keys)
     if np.isnan(keys).any():
-        raise ValueError("some prompts have no score (NaN)")
+        raise InvalidValueError("some prompts have no score (NaN)")
     # route: the highest scores go strong first; cascade: the least confident answers escalate first
     order = np.argsort(-keys if strategy == "route" else keys, kind="stable")
     ordered = keys[order]
@@ -144,7 +147,7 @@ def sweep(
         threshold = np.where(cuts < count, ordered[np.minimum(cuts, count - 1)] if count else np.inf, np.inf)
         threshold[0] = -np.inf  # nothing escalated: every answer accepted
     share = cuts / count if count else np.zeros(1)
-    return Curve(strategy, threshold.astype(np.float64), quality, cost, share.astype(np.float64))
+    return ThresholdCurve(strategy, threshold.astype(np.float64), quality, cost, share.astype(np.float64))
 
 
 class Pair(NamedTuple):
@@ -164,7 +167,7 @@ class Pair(NamedTuple):
     def take(self, rows: NDArray[np.intp]) -> Pair:
         return Pair(*(column[rows] for column in self))
 
-    def curve(self, strategy: Strategy) -> Curve:
+    def curve(self, strategy: ThresholdStrategy) -> ThresholdCurve:
         return sweep(strategy, *self)
 
 
@@ -185,7 +188,7 @@ class Applied(NamedTuple):
         )
 
 
-def apply_threshold(strategy: Strategy, threshold: float, pair: Pair) -> Applied:
+def apply_threshold(strategy: ThresholdStrategy, threshold: float, pair: Pair) -> Applied:
     """What ``threshold`` does to each prompt of ``pair`` (prompts not seen when it was chosen, say)."""
     if strategy == "route":
         strong = pair.keys >= threshold
@@ -197,7 +200,7 @@ def apply_threshold(strategy: Strategy, threshold: float, pair: Pair) -> Applied
     return Applied(quality, cost, strong)
 
 
-def choose_for_floor(curve: Curve, floor: float) -> int | None:
+def choose_for_floor(curve: ThresholdCurve, floor: float) -> int | None:
     """The cheapest point with quality at least ``floor`` (ties: higher quality, then fewer strong calls).
 
     None when no threshold reaches it.
@@ -210,7 +213,7 @@ def choose_for_floor(curve: Curve, floor: float) -> int | None:
     return int(reaching[ranked[0]])
 
 
-def choose_for_share(curve: Curve, share: float) -> int:
+def choose_for_share(curve: ThresholdCurve, share: float) -> int:
     """The point whose strong share is closest to ``share`` (ties: the smaller share), as RouteLLM calibrates."""
     distance = np.abs(curve.strong_share - share)
     return int(np.flatnonzero(distance <= distance.min() + 1e-12)[0])
@@ -302,12 +305,12 @@ class TuneResult:
     ``weak_alone`` and ``strong_alone`` are each model on every prompt tuned on.
     """
 
-    strategy: Strategy
+    strategy: ThresholdStrategy
     weak: str
     strong: str
     score: str
     prompts: int
-    curve: Curve
+    curve: ThresholdCurve
     chosen: int | None
     weak_alone: Point
     strong_alone: Point
@@ -334,7 +337,7 @@ class TuneResult:
 
 
 def tune(
-    strategy: Strategy,
+    strategy: ThresholdStrategy,
     pair: Pair,
     *,
     weak: str,
@@ -346,24 +349,33 @@ def tune(
     holdout: float | None = None,
     seed: int = 0,
     resamples: int = 1000,
+    floor_given: str | None = None,
+    source: str = "",
+    skipped: Mapping[str, int] | None = None,
 ) -> TuneResult:
     """Sweep ``pair`` and choose: the cheapest threshold whose quality reaches ``floor`` (a fraction of the strong
     model's quality when ``floor_relative``), or the strong share closest to ``target_share``.
 
     With ``holdout``, the choice is made on the other prompts and measured on
     the held-out share, with bootstrap intervals (the split and the resampling
-    draw from independent streams of ``seed``). ``ValueError`` when fewer than
-    two prompts are tuned on, or a holdout leaves none on one side.
+    draw from independent streams of ``seed``). ``floor_given`` is the floor as
+    the user wrote it; ``source`` and ``skipped`` are the outcomes' files and the rows
+    their reader left out, by reason. ``InvalidValueError`` (naming ``source``, and
+    the rows skipped) when fewer than two prompts are tuned on, or a holdout leaves
+    none on one side.
     """
     count = len(pair.keys)
     if count < 2:
-        raise ValueError(f"{count} prompt{'' if count == 1 else 's'} to tune on: a curve needs at least 2")
+        prompts = f"{count} prompt{'' if count == 1 else 's'}"
+        raise _too_few(f"{prompts} to tune on: a curve needs at least 2", source, skipped)
     splitting, resampling = np.random.SeedSequence(seed).spawn(2)
     tuned, held_rows = (None, None) if holdout is None else split(count, holdout, splitting)
     if tuned is not None and held_rows is not None and (len(tuned) < 2 or not len(held_rows)):
-        raise ValueError(
+        raise _too_few(
             f"holding out {holdout:g} of {count} prompts leaves {len(tuned)} to tune on and {len(held_rows)} "
-            "to measure: tuning needs at least 2, measuring at least 1"
+            "to measure: tuning needs at least 2, measuring at least 1",
+            source,
+            skipped,
         )
     part = pair if tuned is None else pair.take(tuned)
     curve = part.curve(strategy)
@@ -401,7 +413,14 @@ def tune(
         floor=absolute,
         target_share=target_share,
         held=held,
+        floor_given=floor_given,
+        skipped=None if skipped is None else dict(skipped),
     )
+
+
+def _too_few(message: str, source: str, skipped: Mapping[str, int] | None) -> InvalidValueError:
+    rows = ", ".join(f"{reason} {count:,}" for reason, count in (skipped or {}).items())
+    return InvalidValueError(message + (f" (rows skipped: {rows})" if rows else ""), source=source or None)
 
 
 def _alone(quality: Floats, cost: Floats, share: float) -> Point:

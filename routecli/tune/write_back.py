@@ -15,18 +15,21 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from routecli.errors import InputError, InputFileError, InvalidValueError, KeyPath, format_key_path
 from routecli.loading import read_yaml
-from routecli.tune.threshold import Strategy, TuneResult
+from routecli.tune.threshold import ThresholdStrategy, TuneResult
 
-__all__ = ["check_target", "write_threshold"]
+if TYPE_CHECKING:
+    from routecli.replay.routing.complexity import ComplexityRouter
+
+__all__ = ["check_target", "config_scorer", "write_threshold"]
 
 
-def check_target(path: Path, strategy: Strategy, score: str, weak: str, strong: str) -> KeyPath:
+def check_target(path: Path, strategy: ThresholdStrategy, score: str, weak: str, strong: str) -> KeyPath:
     """Where the threshold goes in the config at ``path``, checked before any tuning: a complexity router's
     threshold for the strong tier, or a cascade's logprob ``min_mean``.
 
@@ -78,6 +81,18 @@ def check_target(path: Path, strategy: Strategy, score: str, weak: str, strong: 
         "this config's cascade.accept has none",
         source=str(path),
     )
+
+
+def config_scorer(path: Path, score: str, pricing: Sequence[Path] = ()) -> ComplexityRouter | None:
+    """The complexity router of the config at ``path``, so that ``--score complexity`` scores texts as it will
+    (its weights and length_tokens); None for another score or router."""
+    if score != "complexity":
+        return None
+    from routecli.replay.config import load_router_config
+    from routecli.replay.routing.complexity import ComplexityRouter
+
+    configured = load_router_config(path, pricing).router
+    return configured if isinstance(configured, ComplexityRouter) else None
 
 
 def write_threshold(path: Path, key: KeyPath, result: TuneResult, pricing: Sequence[Path] = ()) -> None:

@@ -13,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from routecli.ci.diff import diff_reports
+from routecli.ci.documents import report_document
 from routecli.cli import app
 from routecli.render.diff_report import COMMENT_MARKER, DIFF_REPORT_SCHEMA
 from tests.conftest import EXAMPLE, REPO, write
@@ -355,7 +356,7 @@ def test_money_stays_exact_through_the_core() -> None:
             "models": {},
         }
 
-    result = diff_reports(report("0.1"), report("0.3"))
+    result = diff_reports(report_document(report("0.1"), "BASE"), report_document(report("0.3"), "HEAD"))
     figure = result.headline.figure
     assert (figure.change, figure.change_pct) == (Decimal("0.2"), Decimal(200))
     assert result.inputs_changed is None  # neither recorded its inputs

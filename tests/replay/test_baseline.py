@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from routecli.ci.diff import TierShares, tier_drift
+from routecli.ci.drift import TierShares, tier_drift
 from routecli.cli import app
 from tests.conftest import SCENARIOS, write
 

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+from routecli.errors import InvalidValueError
 from routecli.tune.evaluate import (
     aiq,
     call_performance_threshold,
@@ -174,12 +175,12 @@ def test_cascade_treats_graded_quality_as_the_chance_of_a_right_answer() -> None
     ],
 )
 def test_cascade_rejects_bad_chains_and_rates(chain: tuple[str, ...], epsilon: float, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidValueError, match=message):
         judged_cascade(example(), chain, epsilon)
 
 
 def test_cascade_of_an_unknown_model_names_the_models() -> None:
-    with pytest.raises(KeyError, match="cheap, mid, big"):
+    with pytest.raises(InvalidValueError, match="cheap, mid, big"):
         judged_cascade(example(), ("cheap", "huge"), 0.0)
 
 
@@ -230,23 +231,24 @@ def test_no_score_no_router() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "error", "message"),
+    ("kwargs", "message"),
     [
-        ({"keys": np.array([0.1, np.nan, 0.2, 0.3, 0.4])}, ValueError, "NaN"),
-        ({"keys": np.array([0.1, 0.2])}, ValueError, "one per prompt"),
-        ({"pair": ("big", "big")}, ValueError, "both 'big'"),
-        ({"pair": ("cheap", "huge")}, KeyError, "no model 'huge'"),
+        ({"keys": np.array([0.1, np.nan, 0.2, 0.3, 0.4])}, "NaN"),
+        ({"keys": np.array([0.1, 0.2])}, "one per prompt"),
+        ({"pair": ("big", "big")}, "both 'big'"),
+        ({"pair": ("cheap", "huge")}, "no model 'huge'"),
+        ({"chain": ("cheap", "huge")}, "^--chain: no model 'huge'"),
     ],
 )
-def test_evaluate_rejects_bad_inputs(kwargs: dict[str, object], error: type[Exception], message: str) -> None:
-    with pytest.raises(error, match=message):
+def test_evaluate_rejects_bad_inputs(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidValueError, match=message):
         evaluate(example(), **kwargs)  # type: ignore[arg-type]
 
 
 def test_evaluate_needs_prompts_and_two_models() -> None:
-    with pytest.raises(ValueError, match="no prompts"):
+    with pytest.raises(InvalidValueError, match="no prompts"):
         evaluate(outcomes_of([], [], MODELS))
-    with pytest.raises(ValueError, match="a weak and a strong model are needed"):
+    with pytest.raises(InvalidValueError, match="a weak and a strong model are needed"):
         evaluate(outcomes_of([(1,)], [(0.01,)], ("only",)))
 
 

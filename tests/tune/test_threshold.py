@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from routecli.errors import InvalidValueError
 from routecli.tune.outcomes import Outcomes
 from routecli.tune.threshold import (
     BOOTSTRAP_MOST,
@@ -114,7 +115,7 @@ def test_every_point_of_a_sweep_is_what_its_threshold_does(
 
 
 def test_a_prompt_without_a_score_cannot_be_swept() -> None:
-    with pytest.raises(ValueError, match="no score"):
+    with pytest.raises(InvalidValueError, match="no score"):
         sweep("route", A([0.1, math.nan]), *([A([1.0, 1.0])] * 4))
 
 

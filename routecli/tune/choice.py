@@ -1,0 +1,215 @@
+"""What ``routecli tune`` and ``routecli evaluate`` work on when the command line leaves it open: the weak and strong
+models, where a prompt's score comes from, and what prompts are sorted by; then the one call each command makes.
+
+The defaults follow RouterBench and RouteLLM: the strong model is the best on
+average, the weak one the cheapest other; a route's scores are the outcomes'
+own when they have them, else the complexity of their texts. Errors name the
+outcome files, or the option that named something the outcomes lack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from routecli.errors import InvalidValueError
+from routecli.tune.evaluate import DEFAULT_EPSILONS, Evaluation, evaluate
+from routecli.tune.outcomes import Outcomes
+from routecli.tune.threshold import Pair, ThresholdStrategy, TuneResult, default_pair, tune
+
+if TYPE_CHECKING:
+    from routecli.replay.routing.complexity import ComplexityRouter
+
+__all__ = [
+    "EvaluateResult",
+    "ScoreSource",
+    "TuneChoice",
+    "choose_pair",
+    "choose_tune",
+    "evaluate_outcomes",
+    "resolve_score",
+    "sort_keys",
+    "tune_outcomes",
+]
+
+ScoreSource = Literal["auto", "data", "complexity", "length", "none"]
+"""Where a route's score per prompt comes from: the outcomes' (data), their texts' (complexity, length), none."""
+
+Floats = NDArray[np.float64]
+
+
+def resolve_score(score: ScoreSource, outcomes: Outcomes, absent: ScoreSource) -> ScoreSource:
+    """``auto``: the outcomes' own scores when they have them, else the complexity of their texts, else ``absent``."""
+    if score != "auto":
+        return score
+    return "data" if outcomes.score is not None else "complexity" if outcomes.texts is not None else absent
+
+
+def choose_pair(outcomes: Outcomes, weak: str | None, strong: str | None) -> tuple[str, str]:
+    """(weak, strong): the ones given (``--weak``, ``--strong``), else ``default_pair``'s.
+
+    A default that collides with the model given gives way: to the cheapest other
+    model for weak, the best other for strong.
+    """
+    default_weak, default_strong = default_pair(outcomes)
+    chosen = (weak or default_weak, strong or default_strong)
+    for name, option in zip(chosen, ("--weak", "--strong"), strict=True):
+        outcomes.column(name, option)
+    if chosen[0] != chosen[1]:
+        return chosen
+    if weak is not None and strong is not None:
+        raise InvalidValueError(f"--weak and --strong are both {weak}")
+    others = [model for model in outcomes.models if model != chosen[1]]
+    if weak is None:
+        cost = outcomes.total_cost()
+        return min(others, key=lambda model: float(cost[outcomes.column(model)])), chosen[1]
+    return chosen[0], _best(outcomes, others)
+
+
+def _best(outcomes: Outcomes, models: list[str]) -> str:
+    """The best of ``models`` on average (ties: the cheaper), as the default strong model is chosen."""
+    quality, cost = outcomes.mean_quality(), outcomes.total_cost()
+    return min(models, key=lambda model: (-quality[outcomes.column(model)], cost[outcomes.column(model)]))
+
+
+def sort_keys(
+    outcomes: Outcomes,
+    strategy: ThresholdStrategy,
+    score: ScoreSource,
+    weak: str,
+    scorer: ComplexityRouter | None = None,
+) -> Floats:
+    """What prompts are sorted by: the router's scores (route) or the weak answers' confidence (cascade).
+
+    ``scorer`` scores texts (``complexity``) as a config's router would, with its
+    weights and length_tokens; without it, with the default weights.
+    """
+    if strategy == "cascade":
+        confidence = None if outcomes.confidence is None else outcomes.confidence[:, outcomes.column(weak)]
+        if confidence is None or np.isnan(confidence).all():
+            raise outcomes.invalid(
+                "--strategy cascade needs the weak model's confidence per answer "
+                f"(outcomes JSONL 'confidence', e.g. from replay --all-tiers); {weak}'s answers have none"
+            )
+        if np.isnan(confidence).any():
+            missing = np.flatnonzero(np.isnan(confidence))
+            first = f"the first: prompt {outcomes.ids[missing[0]]}"
+            raise outcomes.invalid(f"{len(missing):,} of {weak}'s answers have no confidence ({first})")
+        return confidence
+    if score == "data":
+        if outcomes.score is None or np.isnan(outcomes.score).any():
+            everyone = np.arange(outcomes.prompts)
+            missing = everyone if outcomes.score is None else np.flatnonzero(np.isnan(outcomes.score))
+            first = f" (the first: prompt {outcomes.ids[missing[0]]})" if len(missing) < outcomes.prompts else ""
+            raise outcomes.invalid(
+                f"no router score for every prompt: {len(missing):,} of {outcomes.prompts:,} have none{first}; "
+                "use --score complexity or --score length to score the prompt texts"
+            )
+        return outcomes.score
+    if outcomes.texts is None:
+        raise outcomes.invalid(f"--score {score} reads the prompt texts, which these outcomes lack")
+    return _text_scores(outcomes.texts, score, scorer)
+
+
+def _text_scores(texts: tuple[str, ...], score: ScoreSource, scorer: ComplexityRouter | None) -> Floats:
+    """Each text's tokens (``length``) or complexity score."""
+    # imported here on purpose: the tokenizer and the router load only when texts are scored
+    from routecli.replay.routing import ROUTER_ENCODING
+    from routecli.replay.routing.complexity import ComplexityRouter
+    from routecli.replay.tokens import counts_ahead
+
+    counted = [count for chunk in counts_ahead(texts, ROUTER_ENCODING) for count in chunk]
+    if score == "length":
+        return np.asarray(counted, dtype=np.float64)
+    router = scorer or ComplexityRouter([("scored", 0.0)])
+    return np.fromiter(
+        (router.score(router.text_features(text, tokens)) for text, tokens in zip(texts, counted, strict=True)),
+        dtype=np.float64,
+        count=len(texts),
+    )
+
+
+class TuneChoice(NamedTuple):
+    """The models a tune compares and where a route's scores come from, known before any sweep."""
+
+    strategy: ThresholdStrategy
+    weak: str
+    strong: str
+    score: ScoreSource
+    """``data``, ``complexity`` or ``length``; a cascade sorts by confidence whatever it is."""
+
+
+def choose_tune(
+    outcomes: Outcomes, strategy: ThresholdStrategy, weak: str | None, strong: str | None, score: ScoreSource
+) -> TuneChoice:
+    """The pair and the score source of a tune (``auto`` without scores or texts: ``data``, whose error says
+    what to give instead)."""
+    weak_name, strong_name = choose_pair(outcomes, weak, strong)
+    return TuneChoice(strategy, weak_name, strong_name, resolve_score(score, outcomes, absent="data"))
+
+
+def tune_outcomes(
+    outcomes: Outcomes,
+    choice: TuneChoice,
+    *,
+    floor: float | None = None,
+    floor_relative: bool = False,
+    floor_given: str | None = None,
+    target_share: float | None = None,
+    holdout: float | None = None,
+    seed: int = 0,
+    scorer: ComplexityRouter | None = None,
+) -> TuneResult:
+    """``routecli tune``'s work: sort the prompts, sweep the pair and choose (``threshold.tune``)."""
+    keys = sort_keys(outcomes, choice.strategy, choice.score, choice.weak, scorer)
+    if holdout is not None and holdout <= 0:
+        raise InvalidValueError("--holdout: expected a share above 0 (leave it out to tune on every prompt)")
+    return tune(
+        choice.strategy,
+        Pair.of(outcomes, choice.weak, choice.strong, keys),
+        weak=choice.weak,
+        strong=choice.strong,
+        score=choice.score if choice.strategy == "route" else "confidence",
+        floor=floor,
+        floor_relative=floor_relative,
+        target_share=target_share,
+        holdout=holdout,
+        seed=seed,
+        floor_given=floor_given,
+        source=outcomes.source,
+        skipped=outcomes.skipped,
+    )
+
+
+@dataclass(frozen=True)
+class EvaluateResult:
+    """What ``routecli evaluate`` found: the evaluation, what scored its router (None: no router), and the rows
+    the reader skipped."""
+
+    evaluation: Evaluation
+    score: ScoreSource | None
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def evaluate_outcomes(
+    outcomes: Outcomes,
+    *,
+    weak: str | None = None,
+    strong: str | None = None,
+    score: ScoreSource = "auto",
+    chain: Sequence[str] | None = None,
+    epsilons: Sequence[float] = DEFAULT_EPSILONS,
+) -> EvaluateResult:
+    """``routecli evaluate``'s work: the pair, the router's scores (``none``: no router, whatever the outcomes
+    have) and every baseline and metric (``evaluate.evaluate``)."""
+    pair = choose_pair(outcomes, weak, strong)
+    chosen = resolve_score(score, outcomes, absent="none")
+    keys = None if chosen == "none" else sort_keys(outcomes, "route", chosen, pair[0])
+    if keys is None:  # no router, even where the outcomes have scores
+        outcomes = replace(outcomes, score=None)
+    evaluation = evaluate(outcomes, pair=pair, keys=keys, chain=chain, epsilons=epsilons)
+    return EvaluateResult(evaluation, None if keys is None else chosen, dict(outcomes.skipped))
