@@ -42,12 +42,18 @@ baseline: all-heavy
 """Two segments, two tiers, a route and a cascade: each strategy with one lever to vary."""
 
 
+@pytest.fixture(scope="session")
+def _cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("routecli-cache")
+
+
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No colour settings or debug flags leak in; relative paths land in tmp_path."""
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, _cache_root: Path) -> None:
+    """No colour settings or debug flags leak in; relative paths land in tmp_path; caches in the session's folder."""
     for name in ("NO_COLOR", "FORCE_COLOR", "ROUTECLI_DEBUG", "COLUMNS", "TERM"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("ROUTECLI_CACHE_DIR", str(_cache_root))
     monkeypatch.chdir(tmp_path)
 
 

@@ -29,9 +29,16 @@ def test_cli_start_imports_no_core() -> None:
     import subprocess
     import sys
 
-    code = "import sys, routecli.cli; print(' '.join(sorted(sys.modules)))"
+    code = (
+        "import sys\n"
+        "from routecli.cli import app\n"
+        "try:\n"
+        "    app(['--help'], prog_name='routecli')\n"
+        "except SystemExit:\n"
+        "    print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
     loaded = set(
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr.split()
     )
     assert not loaded & {
         "yaml",

@@ -1,30 +1,115 @@
 """The ``routecli`` command: one module per command group, each a thin layer over the core.
 
-Modules here import only typer and the standard library at import time, so
-``routecli --help`` stays fast; each command imports what it needs when it runs.
+A command's module is imported only when that command runs or shows its own
+help: typer builds a command by evaluating the annotations of its function,
+and doing that for every command on every run was most of ``routecli --help``.
+``routecli --help`` lists the commands from ``_COMMANDS`` below instead. The
+command modules import only typer and the standard library at import time;
+each command imports what it needs when it runs.
+
+Each module has ``register(app)``, adding its commands to a typer app. A new
+command is one line in ``_COMMANDS``; tests/cli/test_startup.py checks the
+table against what the modules register and what their docstrings say.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
+from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
+from typer.main import get_group
 
 from routecli import __version__
-from routecli.cli import check, diff, fit_router, pricing, replay, scaffold, simulate, tune, whatif
 from routecli.errors import RouteCliError
 
 if TYPE_CHECKING:
-    from typer._click import Context  # the Context TyperGroup.invoke is typed with
+    from typer._click import Command, Context, HelpFormatter  # what TyperGroup's methods are typed with
 
 __all__ = ["app", "main"]
 
 
+class _Lazy(NamedTuple):
+    """Where a command lives and what ``routecli --help`` says of it, known without importing it."""
+
+    module: str
+    """The module under ``routecli/cli/`` whose ``register(app)`` adds the command."""
+    help: str
+    """The first sentence of the command's help: the most ``routecli --help`` shows of it at any width."""
+
+
+# One line per command, in the order `routecli --help` lists them.
+# fmt: off
+_COMMANDS: dict[str, _Lazy] = {
+    "simulate": _Lazy("simulate", "Monthly cost, savings, quality and latency of every strategy in SCENARIO."),
+    "sweep": _Lazy("whatif", "Simulate SCENARIO for each value of one or two parameters: cost, savings and quality per value."),  # noqa: E501
+    "breakeven": _Lazy("whatif", "The value of a parameter at which STRATEGY costs the same as another, or meets a quality floor."),  # noqa: E501
+    "replay": _Lazy("replay", "Send PROMPTS through the router and cascade in --config; report spend, escalations, latency and quality."),  # noqa: E501
+    "report": _Lazy("replay", "Render a replay's report again from its decision log, calling nothing."),
+    "fit-router": _Lazy("fit_router", "Fit the thresholds of the embedding router in --config to the labels of PROMPTS, for the most prompts routed to their label's tier."),  # noqa: E501
+    "tune": _Lazy("tune", "Choose a threshold from logged outcomes: the cheapest that keeps quality at the floor."),
+    "evaluate": _Lazy("tune", "Judge routing on logged outcomes: each model alone, the oracle, random routing, judged cascades, and a router's AIQ, APGR and CPT(50%)/CPT(80%) (docs/metrics.md)."),  # noqa: E501
+    "init": _Lazy("scaffold", "Write a commented starter scenario to PATH, ready for `routecli simulate`."),
+    "schema": _Lazy("scaffold", "Print the JSON Schema of scenario files, price tables, router configs, or a JSON report."),  # noqa: E501
+    "diff": _Lazy("diff", "Compare two JSON reports: what each strategy or tier cost before and after a change."),
+    "check": _Lazy("check", "Check REPORT against limits: print every failing rule; exit 1 if any fails."),
+    "pricing": _Lazy("pricing", "Browse, compare and import price tables (shipped, plus any --pricing files)."),
+}
+# fmt: on
+
+
+def _build(name: str, module: str) -> Command:
+    """Import ``module`` and build its command ``name`` as the root app would have."""
+    commands = typer.Typer(rich_markup_mode=None, add_completion=False)
+    importlib.import_module(f"routecli.cli.{module}").register(commands)
+    return get_group(commands).commands[name]
+
+
+class _LazyCommands(MutableMapping[str, "Command"]):
+    """The root's commands by name; each is built from its module the first time it is looked up."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Command] = {}
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self._built:
+            self._built[name] = _build(name, _COMMANDS[name].module)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*_COMMANDS, *self._built]))
+
+    def __len__(self) -> int:
+        return len(_COMMANDS.keys() | self._built.keys())
+
+
 class _RouteCliGroup(TyperGroup):
-    """Turns ``RouteCliError`` into a one-line message and its exit code (after a traceback with --debug)."""
+    """Builds commands lazily; turns ``RouteCliError`` into a one-line message and its exit code
+    (after a traceback with --debug)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands()
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return list(self.commands)
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        """The command list as click writes it from each command's help, but from ``_COMMANDS``."""
+        limit = formatter.width - 6 - max(len(name) for name in _COMMANDS)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, make_default_short_help(lazy.help, limit)) for name, lazy in _COMMANDS.items()])
 
     def invoke(self, ctx: Context) -> Any:
         try:
@@ -70,17 +155,6 @@ def _root(
     ] = False,
 ) -> None:
     ctx.obj = {"debug": debug}
-
-
-simulate.register(app)
-whatif.register(app)
-replay.register(app)
-fit_router.register(app)
-tune.register(app)
-pricing.register(app)
-scaffold.register(app)
-diff.register(app)
-check.register(app)
 
 
 def main() -> None:

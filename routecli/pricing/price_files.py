@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import marshal
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from routecli import __version__
 from routecli.errors import InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, parse_yaml, read_yaml
 from routecli.pricing.prices import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates, decimal_text
 from routecli.spec import Choice, Date, Field, Int, List, Num, Obj, Spec, Str
+from routecli.user_cache import user_cache_dir
 
 __all__ = [
     "PRICE_FIELDS",
@@ -178,7 +185,8 @@ class ShippedPrices(PriceTable):
 
     Parsing every table costs more than the rest of a ``simulate`` run; a
     scenario usually names models of two or three providers. A table is parsed
-    when its text contains the name asked for, and all are parsed to list them.
+    when its text contains the name asked for, and all are parsed to list them;
+    a table parsed before, with the same content, comes from the user's cache.
     No id or alias may appear in two shipped tables.
     """
 
@@ -203,7 +211,7 @@ class ShippedPrices(PriceTable):
         return super().__iter__()
 
     def _parse(self, path: Path) -> None:
-        models = _parse_price_table(parse_yaml(self._unparsed.pop(path), path))
+        models = _cached_table(path, self._unparsed.pop(path))
         for model in models:
             for name in (model.id, *model.aliases):
                 owner = self._owners.setdefault(name.lower(), path.name)
@@ -213,6 +221,132 @@ class ShippedPrices(PriceTable):
                         source=str(path),
                     )
             self.add(model)
+
+
+_CACHE_FORMAT = 1
+"""Raise when the stored form of a table changes."""
+_PARSER_SOURCES = (Path(__file__), Path(__file__).with_name("prices.py"), Path(__file__).parents[1] / "spec.py")
+"""The code that turns a table's YAML into prices: a cached table is only as good as it was."""
+
+
+@functools.cache
+def _parser_digest() -> bytes | None:
+    """One hash of routecli's version and the code that parses tables (None: that code cannot be read)."""
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{__version__}\0".encode())
+    try:
+        for source in _PARSER_SOURCES:
+            digest.update(source.read_bytes())
+    except OSError:
+        return None
+    return digest.digest()
+
+
+def _cache_entry(name: str, text: str) -> Path | None:
+    """The cache file of the table ``text`` named ``name``, keyed by both and by the code that parses tables."""
+    parser = _parser_digest()
+    if parser is None:
+        return None
+    key = hashlib.sha256(parser + f"\0{name}\0{text}".encode()).hexdigest()
+    return user_cache_dir() / "price-tables" / f"{key}.marshal"
+
+
+_RatesRow = tuple[str, str, str | None, str | None]
+
+
+def _rates_row(rates: TokenRates) -> _RatesRow:
+    cached, written = rates.cached_input, rates.cache_write
+    return (
+        str(rates.input),
+        str(rates.output),
+        None if cached is None else str(cached),
+        None if written is None else str(written),
+    )
+
+
+def _row_rates(row: _RatesRow) -> TokenRates:
+    given, taken, cached, written = row
+    return TokenRates(
+        Decimal(given),
+        Decimal(taken),
+        None if cached is None else Decimal(cached),
+        None if written is None else Decimal(written),
+    )
+
+
+def _price_row(model: ModelPrice) -> tuple[Any, ...]:
+    """``model`` as plain values for ``marshal``, money as exact decimal text."""
+    long_context = model.long_context
+    return (
+        model.id,
+        model.provider,
+        model.aliases,
+        _rates_row(model.standard),
+        None if model.batch is None else _rates_row(model.batch),
+        None if long_context is None else (long_context.above_tokens, _rates_row(long_context.rates)),
+        str(model.per_request),
+        model.context_window,
+        model.max_output_tokens,
+        None if model.source is None else tuple(model.source),
+    )
+
+
+def _row_price(row: Sequence[Any]) -> ModelPrice:
+    identifier, provider, aliases, standard, batch, long_context, per_request, window, max_output, source = row
+    return ModelPrice(
+        id=identifier,
+        provider=provider,
+        standard=_row_rates(standard),
+        aliases=aliases,
+        batch=None if batch is None else _row_rates(batch),
+        long_context=None if long_context is None else LongContext(long_context[0], _row_rates(long_context[1])),
+        per_request=Decimal(per_request),
+        context_window=window,
+        max_output_tokens=max_output,
+        source=None if source is None else PriceSource(*source),
+    )
+
+
+def _read_cached(entry: Path) -> list[ModelPrice] | None:
+    """The models stored in ``entry``; None when it is missing, unreadable or damaged (its checksum disagrees)."""
+    try:
+        stored = entry.read_bytes()
+    except OSError:
+        return None
+    checksum, payload = stored[:32], stored[32:]
+    if hashlib.sha256(payload).digest() != checksum:
+        return None
+    try:
+        return [_row_price(row) for row in marshal.loads(payload)]
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def _write_cached(entry: Path, models: list[ModelPrice]) -> None:
+    """Store ``models`` in ``entry``, atomically; a cache that cannot be written is no cache, not an error."""
+    payload = marshal.dumps([_price_row(model) for model in models])
+    temporary = entry.with_name(f".{entry.name}.{os.getpid()}")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(hashlib.sha256(payload).digest() + payload)
+        os.replace(temporary, entry)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def _cached_table(path: Path, text: str) -> list[ModelPrice]:
+    """The models of the price table ``text`` read from ``path``: from the cache of parsed tables, else parsed.
+
+    Parsing a table from YAML costs more than simulating a scenario; the cache
+    is keyed by the table's content, so an edited table is parsed again.
+    """
+    entry = _cache_entry(path.name, text)
+    models = None if entry is None else _read_cached(entry)
+    if models is None:
+        models = _parse_price_table(parse_yaml(text, path))
+        if entry is not None:
+            _write_cached(entry, models)
+    return models
 
 
 def load_price_files(extra: Sequence[Path] = (), *, shipped: bool = True) -> PriceTable:

@@ -174,7 +174,7 @@ def test_tables_ship_inside_the_wheel(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=outside,
-        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "ROUTECLI_CACHE_DIR": str(tmp_path / "cache")},
         capture_output=True,
         text=True,
         check=True,
