@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.conftest import EXAMPLE, LEVERS, SCENARIOS, write
+from tests.helpers.files import write
+from tests.helpers.paths import EXAMPLE, REPO, SCENARIOS
+from tests.helpers.scenarios import LEVERS
 
 PROMPTS = SCENARIOS / "replay" / "prompts.jsonl"
 RULES = SCENARIOS / "replay" / "rules.yaml"
@@ -543,10 +546,6 @@ def test_annotations_keep_a_json_report_on_stdout_clean(
 
 
 def test_the_documented_policy_file_is_valid(runner: CliRunner, sim: str) -> None:
-    import re
-
-    from tests.conftest import REPO
-
     text = (REPO / "docs" / "ci.md").read_text()
     (policy,) = [block for block in re.findall(r"```yaml\n(.*?)```", text, re.S) if block.startswith("rules:")]
     write(Path("policy.yaml"), policy)

@@ -43,7 +43,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.conftest import SHARED, write
+from tests.helpers.files import write
+from tests.helpers.paths import SHARED
 
 ROWS = [("p1", 1, 1, 0.2), ("p2", 0, 1, 0.8), ("p3", 1, 0, 0.6), ("p4", 0, 1, 0.4)]
 

@@ -53,7 +53,8 @@ from routecli.replay.config import load_router_config
 from routecli.replay.evaluators import LogprobEvaluator
 from routecli.replay.routing.complexity import ComplexityRouter
 from routecli.replay.tokens import count_text
-from tests.conftest import SHARED, write
+from tests.helpers.files import write
+from tests.helpers.paths import SHARED
 
 ROWS = [  # id, score, small right, large right, small's confidence
     ("p1", 0.9, 0, 1, -1.2),

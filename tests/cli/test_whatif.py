@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.conftest import LEVERS, write
+from tests.helpers.files import write
+from tests.helpers.scenarios import LEVERS
 
 SCENARIO = LEVERS
 

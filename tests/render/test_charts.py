@@ -33,7 +33,7 @@ from routecli.simulate.costmodel import SimulationResult, simulate
 from routecli.simulate.montecarlo import MonteCarloResult, StrategySpread
 from routecli.simulate.scenario import read_scenario
 from routecli.simulate.sweep import Axis, SweepPoint, SweepResult
-from tests.conftest import EXAMPLE, SCENARIOS
+from tests.helpers.paths import EXAMPLE, SCENARIOS
 
 SUPPORT = SCENARIOS / "support-chatbot.yaml"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
