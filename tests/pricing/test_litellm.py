@@ -20,8 +20,7 @@ from routecli.pricing.price_files import load_price_table
 from routecli.pricing.prices import LongContext, ModelPrice, TokenRates
 from tests.helpers.doc_console import check_console_blocks
 from tests.helpers.files import write
-from tests.helpers.paths import REPO
-from tests.pricing.test_price_files import LITELLM
+from tests.helpers.paths import LITELLM, REPO
 
 AS_OF = dt.date(2026, 11, 23)
 PRICING_DOC = REPO / "docs" / "pricing.md"

@@ -17,7 +17,7 @@ from routecli.replay.dryrun import dry_run
 from routecli.replay.routing.lexical import DEFAULT_DIMENSIONS, LexicalEmbedder
 from routecli.replay.routing.prompt_embedding import PromptEmbeddingRouter
 from tests.helpers.files import write
-from tests.replay.test_engine import CASCADE, config, prompt, reply, run
+from tests.helpers.replay import CASCADE, config, prompt, reply, run
 
 HEAD = """\
 providers:
