@@ -1,4 +1,4 @@
-"""Shared fixtures: a clean environment, a CLI runner, and the repo's paths."""
+"""Shared fixtures: a clean environment and a CLI runner. Shared constants and helpers live in tests/helpers/."""
 
 from __future__ import annotations
 
@@ -7,39 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+pytest.register_assert_rewrite("tests.helpers")  # the helpers' asserts report their values like a test's own
 pytest_plugins = ["tests.helpers.llama_server"]
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SCENARIOS = REPO / "scenarios"
-EXAMPLE = SCENARIOS / "example.yaml"
-
-LEVERS = """\
-name: levers
-traffic:
-  requests_per_month: 100000
-  input_tokens: 1000
-  output_tokens: 100
-  segments:
-    - {name: easy, share: 0.8}
-    - {name: hard, share: 0.2}
-models:
-  light: {price: {input_per_mtok: 1, output_per_mtok: 5}, quality: {easy: 0.9, hard: 0.5}}
-  heavy: {price: {input_per_mtok: 4, output_per_mtok: 20}, quality: 0.95}
-strategies:
-  - {name: all-heavy, type: single, model: heavy}
-  - name: routed
-    type: route
-    routes: {easy: light, hard: heavy}
-    router: {accuracy: 0.9, cost_per_request: 0.00225}
-  - name: cascade
-    type: cascade
-    chain: [light, heavy]
-    accept: {light: 0.8}
-    evaluator: {cost_per_request: 0.0003}
-baseline: all-heavy
-"""
-"""Two segments, two tiers, a route and a cascade: each strategy with one lever to vary."""
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +29,3 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, _cache_root: Pat
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
-
-
-def write(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` and return the path."""
-    path.write_text(text, encoding="utf-8")
-    return path

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from routecli.render.diff_report import COMMENT_MARKER
-from tests.conftest import EXAMPLE, REPO
+from tests.helpers.paths import EXAMPLE, REPO
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not on PATH")
 

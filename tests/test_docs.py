@@ -13,7 +13,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.conftest import REPO
+from tests.helpers.paths import REPO
 
 CLI_DOC = REPO / "docs" / "cli.md"
 HEADER = """\

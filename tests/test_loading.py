@@ -8,7 +8,7 @@ import pytest
 
 from routecli.errors import InputFileError, YamlSyntaxError
 from routecli.loading import read_yaml
-from tests.conftest import write
+from tests.helpers.files import write
 
 TEXT = """\
 name: x

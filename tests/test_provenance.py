@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from routecli.cli import app
 from routecli.provenance import PRICE_TABLE, InputFile, Inputs, hash_inputs, inputs_from_json, inputs_to_json
-from tests.conftest import REPO
+from tests.helpers.paths import REPO
 
 EXAMPLE = REPO / "scenarios" / "example.yaml"
 REPLAY = REPO / "scenarios" / "replay"

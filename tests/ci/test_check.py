@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,30 +22,23 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.conftest import EXAMPLE, LEVERS, SCENARIOS, write
+from tests.helpers.cli import fails, ok, refused
+from tests.helpers.files import write
+from tests.helpers.paths import EXAMPLE, REPO, SCENARIOS
+from tests.helpers.scenarios import LEVERS
 
 PROMPTS = SCENARIOS / "replay" / "prompts.jsonl"
 RULES = SCENARIOS / "replay" / "rules.yaml"
-
-
-def _run(runner: CliRunner, *args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The reports every test reads, made once by the real commands."""
     folder = tmp_path_factory.mktemp("reports")
-    runner = CliRunner()
-    simulation = json.loads(_run(runner, "simulate", str(EXAMPLE), "--format", "json"))
-    monte_carlo = json.loads(
-        _run(runner, "simulate", str(EXAMPLE), "--format", "json", "--samples", "2000", "--seed", "3")
-    )
+    simulation = json.loads(ok("simulate", str(EXAMPLE), "--format", "json"))
+    monte_carlo = json.loads(ok("simulate", str(EXAMPLE), "--format", "json", "--samples", "2000", "--seed", "3"))
     replay = json.loads(
-        _run(
-            runner,
+        ok(
             "replay",
             str(PROMPTS),
             "-c",
@@ -75,32 +69,6 @@ def replay(reports: dict[str, Any]) -> str:
     return save(reports["replay"], "replay.json")
 
 
-def passes(runner: CliRunner, *args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    return result.stdout
-
-
-def fails(runner: CliRunner, *args: str) -> str:
-    """The output of a check that ran and found a rule failing (exit 1)."""
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 1, result.output
-    assert result.stderr == ""
-    return result.stdout
-
-
-def refused(runner: CliRunner, *args: str) -> str:
-    """The one-line error of bad input (exit 2), without ``Error: ``."""
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("Error: ")
-    assert result.stderr.count("\n") == 1
-    assert result.stdout == ""
-    return result.stderr.removeprefix("Error: ").rstrip("\n")
-
-
 def problems(output: str) -> list[str]:
     """The FAIL and WARN lines."""
     return [line for line in output.splitlines() if line.startswith(("FAIL  ", "WARN  "))]
@@ -109,53 +77,51 @@ def problems(output: str) -> list[str]:
 # ----------------------------------------------------------------- each flag at its boundary
 
 
-def test_max_monthly_at_the_budget_passes_and_a_cent_under_fails(runner: CliRunner, sim: str) -> None:
-    out = passes(runner, "check", sim, "--max-monthly", "23750")
+def test_max_monthly_at_the_budget_passes_and_a_cent_under_fails(sim: str) -> None:
+    out = ok("check", sim, "--max-monthly", "23750")
     assert out.splitlines()[-1] == "PASSED: 3 of 3 checks passed"
-    out = fails(runner, "check", sim, "--max-monthly", "23749.99")
+    out = fails("check", sim, "--max-monthly", "23749.99")
     assert problems(out) == ["FAIL  all-heavy: monthly cost $23,750.00 is over the $23,749.99 budget (--max-monthly)"]
     assert out.splitlines()[-1] == "FAILED: 1 of 3 checks failed"
 
 
-def test_max_monthly_lists_every_failing_strategy(runner: CliRunner, sim: str) -> None:
-    out = fails(runner, "check", sim, "--max-monthly", "$5,000")
+def test_max_monthly_lists_every_failing_strategy(sim: str) -> None:
+    out = fails("check", sim, "--max-monthly", "$5,000")
     assert problems(out) == [
         "FAIL  all-heavy: monthly cost $23,750.00 is over the $5,000.00 budget (--max-monthly)",
         "FAIL  cascade: monthly cost $6,892.00 is over the $5,000.00 budget (--max-monthly)",
     ]
 
 
-def test_strategy_restricts_the_flags(runner: CliRunner, sim: str) -> None:
-    passes(runner, "check", sim, "--max-monthly", "4574.88", "--strategy", "routed")
-    out = fails(runner, "check", sim, "--max-monthly", "4574.87", "--strategy", "routed")
+def test_strategy_restricts_the_flags(sim: str) -> None:
+    ok("check", sim, "--max-monthly", "4574.88", "--strategy", "routed")
+    out = fails("check", sim, "--max-monthly", "4574.87", "--strategy", "routed")
     assert problems(out) == ["FAIL  routed: monthly cost $4,574.88 is over the $4,574.87 budget (--max-monthly)"]
 
 
-def test_a_miss_rounding_would_hide_is_shown_exactly(runner: CliRunner, sim: str) -> None:
-    out = fails(runner, "check", sim, "--max-monthly", "4574.879", "--strategy", "routed")
+def test_a_miss_rounding_would_hide_is_shown_exactly(sim: str) -> None:
+    out = fails("check", sim, "--max-monthly", "4574.879", "--strategy", "routed")
     assert "monthly cost $4574.88 is over the $4574.879 budget" in out
 
 
-def test_min_savings_at_the_boundary(runner: CliRunner, reports: dict[str, Any], sim: str) -> None:
+def test_min_savings_at_the_boundary(reports: dict[str, Any], sim: str) -> None:
     reported = reports["simulation"]["strategies"][1]["savings_vs_baseline_pct"]  # routed: 80.7373…% as a float
     assert abs(reported - 19175.12 / 23750 * 100) < 1e-9
-    passes(runner, "check", sim, "--min-savings", repr(reported), "--strategy", "routed")
-    fails(
-        runner, "check", sim, "--min-savings", str(Decimal(repr(reported)) + Decimal("1e-12")), "--strategy", "routed"
-    )
+    ok("check", sim, "--min-savings", repr(reported), "--strategy", "routed")
+    fails("check", sim, "--min-savings", str(Decimal(repr(reported)) + Decimal("1e-12")), "--strategy", "routed")
     # Every strategy but the baseline (which saves 0% against itself): cascade saves 16,858 / 23,750 = 70.98…%.
-    out = fails(runner, "check", sim, "--min-savings", "75%")
+    out = fails("check", sim, "--min-savings", "75%")
     assert problems(out) == ["FAIL  cascade: saves 71.0% against all-heavy, under the 75.0% minimum (--min-savings)"]
-    out = passes(runner, "check", sim, "--min-savings", "70", "-v")
+    out = ok("check", sim, "--min-savings", "70", "-v")
     assert [line.split(":")[0] for line in out.splitlines()[1:-1]] == ["PASS  routed", "PASS  cascade"]
 
 
-def test_min_quality_at_the_boundary_and_unknown_quality(runner: CliRunner, sim: str) -> None:
-    passes(runner, "check", sim, "--min-quality", "0.98", "--strategy", "all-heavy")
-    passes(runner, "check", sim, "--min-quality", "98%", "--strategy", "all-heavy")
-    out = fails(runner, "check", sim, "--min-quality", "0.9801", "--strategy", "all-heavy")
+def test_min_quality_at_the_boundary_and_unknown_quality(sim: str) -> None:
+    ok("check", sim, "--min-quality", "0.98", "--strategy", "all-heavy")
+    ok("check", sim, "--min-quality", "98%", "--strategy", "all-heavy")
+    out = fails("check", sim, "--min-quality", "0.9801", "--strategy", "all-heavy")
     assert problems(out) == ["FAIL  all-heavy: quality 0.98 is under the 0.9801 minimum (--min-quality)"]
-    out = fails(runner, "check", sim, "--min-quality", "0.5")
+    out = fails("check", sim, "--min-quality", "0.5")
     assert problems(out) == [
         f"FAIL  {name}: no quality to check: the scenario gives no quality for a model answering part of the "
         "traffic (--min-quality)"
@@ -163,25 +129,25 @@ def test_min_quality_at_the_boundary_and_unknown_quality(runner: CliRunner, sim:
     ]
 
 
-def test_max_escalation_rate_at_the_boundary(runner: CliRunner, sim: str) -> None:
-    passes(runner, "check", sim, "--max-escalation-rate", "0.245")
-    passes(runner, "check", sim, "--max-escalation-rate", "24.5%")
-    out = fails(runner, "check", sim, "--max-escalation-rate", "0.2")
+def test_max_escalation_rate_at_the_boundary(sim: str) -> None:
+    ok("check", sim, "--max-escalation-rate", "0.245")
+    ok("check", sim, "--max-escalation-rate", "24.5%")
+    out = fails("check", sim, "--max-escalation-rate", "0.2")
     assert problems(out) == ["FAIL  cascade: escalation rate 24.5% is over the 20.0% maximum (--max-escalation-rate)"]
 
 
-def test_max_p95_latency_reads_the_monte_carlo_percentiles(runner: CliRunner, reports: dict[str, Any]) -> None:
+def test_max_p95_latency_reads_the_monte_carlo_percentiles(reports: dict[str, Any]) -> None:
     report = save(reports["monte_carlo"], "mc.json")
     p95 = {s["name"]: s["latency_p95_ms"] for s in reports["monte_carlo"]["monte_carlo"]["strategies"]}
     slowest = max(p95, key=p95.__getitem__)
-    passes(runner, "check", report, "--max-p95-latency-ms", repr(p95[slowest]))
-    out = fails(runner, "check", report, "--max-p95-latency-ms", repr(p95[slowest] - 0.5))
+    ok("check", report, "--max-p95-latency-ms", repr(p95[slowest]))
+    out = fails("check", report, "--max-p95-latency-ms", repr(p95[slowest] - 0.5))
     assert [line.split(":")[0] for line in problems(out)] == [f"FAIL  {slowest}"]
     assert "p95 latency" in out
 
 
-def test_max_p95_latency_without_monte_carlo_fails_saying_why(runner: CliRunner, sim: str) -> None:
-    out = fails(runner, "check", sim, "--max-p95-latency-ms", "100000", "--strategy", "routed")
+def test_max_p95_latency_without_monte_carlo_fails_saying_why(sim: str) -> None:
+    out = fails("check", sim, "--max-p95-latency-ms", "100000", "--strategy", "routed")
     assert problems(out) == [
         "FAIL  routed: no p95 latency to check: only a Monte Carlo run (--samples) estimates latency percentiles "
         "(--max-p95-latency-ms)"
@@ -201,60 +167,60 @@ def _with_costs(report: dict[str, Any], costs: dict[str, str]) -> dict[str, Any]
     return changed
 
 
-def test_max_increase_in_percent(runner: CliRunner, reports: dict[str, Any], sim: str) -> None:
+def test_max_increase_in_percent(reports: dict[str, Any], sim: str) -> None:
     # routed was $4,000: now $4,574.88 is 574.88 / 4,000 = 14.372% more; the others are unchanged.
     base = save(
         _with_costs(reports["simulation"], {"all-heavy": "23750", "routed": "4000", "cascade": "6892"}), "b.json"
     )
-    passes(runner, "check", sim, "--baseline", base, "--max-increase", "14.372%")
-    out = fails(runner, "check", sim, "--baseline", base, "--max-increase", "14.371%")
+    ok("check", sim, "--baseline", base, "--max-increase", "14.372%")
+    out = fails("check", sim, "--baseline", base, "--max-increase", "14.371%")
     assert problems(out) == [
         "FAIL  routed: monthly cost rose 14.372% against the baseline ($4,000.00 → $4,574.88), over the 14.371% "
         "allowed (--max-increase)"
     ]
 
 
-def test_max_increase_in_usd_and_a_fall(runner: CliRunner, reports: dict[str, Any], sim: str) -> None:
+def test_max_increase_in_usd_and_a_fall(reports: dict[str, Any], sim: str) -> None:
     # routed rose $574.88; cascade fell from $7,000 by $108.
     base = save(
         _with_costs(reports["simulation"], {"all-heavy": "23750", "routed": "4000", "cascade": "7000"}), "b.json"
     )
-    out = passes(runner, "check", sim, "--baseline", base, "--max-increase", "574.88", "-v")
+    out = ok("check", sim, "--baseline", base, "--max-increase", "574.88", "-v")
     assert "PASS  cascade: monthly cost fell $108.00 against the baseline ($7,000.00 → $6,892.00)" in out
     assert "PASS  all-heavy: monthly cost is unchanged against the baseline" in out
-    out = fails(runner, "check", sim, "--baseline", base, "--max-increase", "574.87")
+    out = fails("check", sim, "--baseline", base, "--max-increase", "574.87")
     assert problems(out) == [
         "FAIL  routed: monthly cost rose $574.88 against the baseline ($4,000.00 → $4,574.88), over the $574.87 "
         "allowed (--max-increase)"
     ]
 
 
-def test_a_strategy_missing_from_the_baseline_warns(runner: CliRunner, reports: dict[str, Any], sim: str) -> None:
+def test_a_strategy_missing_from_the_baseline_warns(reports: dict[str, Any], sim: str) -> None:
     base = save(_with_costs(reports["simulation"], {"all-heavy": "23750", "routed": "4574.88"}), "b.json")
-    out = passes(runner, "check", sim, "--baseline", base, "--max-increase", "0%")
+    out = ok("check", sim, "--baseline", base, "--max-increase", "0%")
     assert problems(out) == [
         "WARN  cascade: not in the baseline report, so its monthly cost has nothing to compare with (--max-increase)"
     ]
     assert out.splitlines()[-1] == "PASSED: 2 of 3 checks passed, 1 warned"
 
 
-def test_max_increase_of_a_replay_compares_total_spend(runner: CliRunner, reports: dict[str, Any], replay: str) -> None:
+def test_max_increase_of_a_replay_compares_total_spend(reports: dict[str, Any], replay: str) -> None:
     spend = Decimal(reports["replay"]["total_spend"])
     earlier = copy.deepcopy(reports["replay"])
     earlier["total_spend"] = str(spend / 2)  # the spend doubled: +100%, +spend / 2 in USD
     base = save(earlier, "base.json")
-    passes(runner, "check", replay, "--baseline", base, "--max-increase", "100%")
-    out = fails(runner, "check", replay, "--baseline", base, "--max-increase", "99.9%")
+    ok("check", replay, "--baseline", base, "--max-increase", "100%")
+    out = fails("check", replay, "--baseline", base, "--max-increase", "99.9%")
     assert "FAIL  route: total spend rose 100.0% against the baseline" in out
-    passes(runner, "check", replay, "--baseline", base, "--max-increase", str(spend / 2))
-    fails(runner, "check", replay, "--baseline", base, "--max-increase", str(spend / 2 - Decimal("0.00000001")))
+    ok("check", replay, "--baseline", base, "--max-increase", str(spend / 2))
+    fails("check", replay, "--baseline", base, "--max-increase", str(spend / 2 - Decimal("0.00000001")))
 
 
-def test_max_increase_needs_a_baseline_of_the_same_kind(runner: CliRunner, sim: str, replay: str) -> None:
-    assert refused(runner, "check", sim, "--max-increase", "10%") == (
+def test_max_increase_needs_a_baseline_of_the_same_kind(sim: str, replay: str) -> None:
+    assert refused("check", sim, "--max-increase", "10%") == (
         "--max-increase: max_increase compares with a baseline report: give one with --baseline BASE.json"
     )
-    assert refused(runner, "check", replay, "--baseline", sim, "--max-increase", "10%") == (
+    assert refused("check", replay, "--baseline", sim, "--max-increase", "10%") == (
         "--baseline is a simulation report and REPORT a replay report: compare a report with one of its own kind"
     )
 
@@ -262,23 +228,23 @@ def test_max_increase_needs_a_baseline_of_the_same_kind(runner: CliRunner, sim: 
 # ----------------------------------------------------------------- replay reports
 
 
-def test_replay_report_figures(runner: CliRunner, reports: dict[str, Any], replay: str) -> None:
+def test_replay_report_figures(reports: dict[str, Any], replay: str) -> None:
     savings = reports["replay"]["counterfactual"]["top"]["savings_pct"]
-    passes(runner, "check", replay, "--min-savings", repr(savings))
-    out = fails(runner, "check", replay, "--min-savings", "100")
+    ok("check", replay, "--min-savings", repr(savings))
+    out = fails("check", replay, "--min-savings", "100")
     assert f"FAIL  route: saves {Decimal(repr(savings)):.1f}% against all on large, under the 100.0% minimum" in out
-    out = fails(runner, "check", replay, "--min-savings", str(Decimal(repr(savings)) + Decimal("0.0001")))
+    out = fails("check", replay, "--min-savings", str(Decimal(repr(savings)) + Decimal("0.0001")))
     assert f"FAIL  route: saves {savings!r}% against all on large" in out  # exact: rounded, both would read alike
     assert out.splitlines()[0] == "routecli check: replay of prompts.jsonl (route, dry run)"
-    out = fails(runner, "check", replay, "--max-p95-latency-ms", "1000", "--max-escalation-rate", "1")
+    out = fails("check", replay, "--max-p95-latency-ms", "1000", "--max-escalation-rate", "1")
     assert problems(out) == [
         "FAIL  route: no escalation rate to check: a dry run does not escalate (--max-escalation-rate)",
         "FAIL  route: no p95 latency to check: a dry run measures no latency (--max-p95-latency-ms)",
     ]
 
 
-def test_max_monthly_is_refused_for_a_replay(runner: CliRunner, replay: str) -> None:
-    message = refused(runner, "check", replay, "--max-monthly", "5000")
+def test_max_monthly_is_refused_for_a_replay(replay: str) -> None:
+    message = refused("check", replay, "--max-monthly", "5000")
     assert message.startswith(
         "--max-monthly: a replay report's total_spend is for the prompts it replayed, not a month"
     )
@@ -287,15 +253,15 @@ def test_max_monthly_is_refused_for_a_replay(runner: CliRunner, replay: str) -> 
 # ----------------------------------------------------------------- a scenario checked directly
 
 
-def test_a_scenario_is_simulated_and_checked(runner: CliRunner, tmp_path: Path) -> None:
+def test_a_scenario_is_simulated_and_checked(tmp_path: Path) -> None:
     # LEVERS: cascade pays light (1000 × $1 + 100 × $5 per Mtok = $0.0015) and the evaluator ($0.0003) on every
     # request and heavy ($0.006) on the 20% light does not accept: (0.0018 + 0.2 × 0.006) × 100,000 = $300.
     scenario = str(write(tmp_path / "levers.yaml", LEVERS))
-    passes(runner, "check", scenario, "--max-monthly", "300", "--strategy", "cascade")
-    out = fails(runner, "check", scenario, "--max-monthly", "299.99", "--strategy", "cascade")
+    ok("check", scenario, "--max-monthly", "300", "--strategy", "cascade")
+    out = fails("check", scenario, "--max-monthly", "299.99", "--strategy", "cascade")
     assert problems(out) == ["FAIL  cascade: monthly cost $300.00 is over the $299.99 budget (--max-monthly)"]
     assert out.splitlines()[0] == "routecli check: simulation 'levers' (3 strategies)"
-    out = passes(runner, "check", scenario, "--max-p95-latency-ms", "1000000", "--samples", "1000", "-v")
+    out = ok("check", scenario, "--max-p95-latency-ms", "1000000", "--samples", "1000", "-v")
     assert out.count("PASS  ") == 3
 
 
@@ -320,9 +286,9 @@ rules:
 """
 
 
-def test_policy_file_with_a_warning_and_a_per_strategy_rule(runner: CliRunner, sim: str) -> None:
+def test_policy_file_with_a_warning_and_a_per_strategy_rule(sim: str) -> None:
     policy = str(write(Path("policy.yaml"), POLICY))
-    out = fails(runner, "check", sim, "--policy", policy)
+    out = fails("check", sim, "--policy", policy)
     assert problems(out) == [
         "FAIL  all-heavy: monthly cost $23,750.00 is over the $5,000.00 budget (max_monthly, rule 'monthly budget')",
         "FAIL  cascade: monthly cost $6,892.00 is over the $5,000.00 budget (max_monthly, rule 'monthly budget')",
@@ -333,24 +299,22 @@ def test_policy_file_with_a_warning_and_a_per_strategy_rule(runner: CliRunner, s
     assert out.splitlines()[-1] == "FAILED: 2 of 7 checks failed, 1 warned"
 
 
-def test_a_warning_alone_never_fails(runner: CliRunner, sim: str) -> None:
+def test_a_warning_alone_never_fails(sim: str) -> None:
     policy = write(Path("policy.yaml"), "rules:\n  - {name: budget, max_monthly: 1, severity: warning}\n")
-    out = passes(runner, "check", sim, "--policy", str(policy))
+    out = ok("check", sim, "--policy", str(policy))
     assert len(problems(out)) == 3
     assert out.splitlines()[-1] == "PASSED: 0 of 3 checks passed, 3 warned"
 
 
-def test_flags_and_policy_together(runner: CliRunner, sim: str) -> None:
+def test_flags_and_policy_together(sim: str) -> None:
     policy = write(Path("policy.yaml"), "rules:\n  - {name: cheap routed, strategy: routed, max_monthly: 4574.88}\n")
-    out = passes(
-        runner, "check", sim, "--policy", str(policy), "--min-quality", "0.98", "--strategy", "all-heavy", "-v"
-    )
+    out = ok("check", sim, "--policy", str(policy), "--min-quality", "0.98", "--strategy", "all-heavy", "-v")
     assert out.count("PASS  ") == 2
 
 
-def test_policy_unknown_key_names_file_line_and_key(runner: CliRunner, sim: str) -> None:
+def test_policy_unknown_key_names_file_line_and_key(sim: str) -> None:
     write(Path("policy.yaml"), "rules:\n  - name: budget\n    max_montly: 5000\n")
-    assert refused(runner, "check", sim, "--policy", "policy.yaml") == (
+    assert refused("check", sim, "--policy", "policy.yaml") == (
         "policy.yaml:3: rules[0].max_montly: unknown key 'max_montly'; did you mean 'max_monthly'?"
     )
 
@@ -384,18 +348,18 @@ def test_policy_unknown_key_names_file_line_and_key(runner: CliRunner, sim: str)
         ("rules: []\n", "policy.yaml:1: rules: expected a non-empty list, got a list"),
     ],
 )
-def test_policy_errors(runner: CliRunner, sim: str, policy: str, message: str) -> None:
+def test_policy_errors(sim: str, policy: str, message: str) -> None:
     write(Path("policy.yaml"), policy)
-    assert refused(runner, "check", sim, "--policy", "policy.yaml") == message
+    assert refused("check", sim, "--policy", "policy.yaml") == message
 
 
-def test_a_rule_for_a_strategy_the_report_lacks(runner: CliRunner, sim: str) -> None:
+def test_a_rule_for_a_strategy_the_report_lacks(sim: str) -> None:
     write(Path("policy.yaml"), "rules:\n  - name: r\n    max_monthly: 1\n    strategy: route\n")
-    assert refused(runner, "check", sim, "--policy", "policy.yaml") == (
+    assert refused("check", sim, "--policy", "policy.yaml") == (
         "policy.yaml:4: rules[0].strategy: no strategy 'route' in the simulation report; it has all-heavy, routed, "
         "cascade; did you mean 'routed'?"
     )
-    assert refused(runner, "check", sim, "--max-monthly", "1", "--strategy", "route").startswith(
+    assert refused("check", sim, "--max-monthly", "1", "--strategy", "route").startswith(
         "--strategy: no strategy 'route'"
     )
 
@@ -407,24 +371,24 @@ def test_wrong_kind_of_report(runner: CliRunner, sim: str) -> None:
     result = runner.invoke(app, ["check", sim, "--max-monthly", "5000", "-o", "check.json"])
     assert result.exit_code == 1
     assert json.loads(Path("check.json").read_text())["kind"] == "check"
-    assert refused(runner, "check", "check.json", "--max-monthly", "1") == (
+    assert refused("check", "check.json", "--max-monthly", "1") == (
         "check.json: kind: expected a simulate or replay report (kind 'simulation' or 'replay'), got a 'check' report"
     )
     write(Path("other.json"), '{"strategies": []}')
-    assert refused(runner, "check", "other.json", "--max-monthly", "1") == (
+    assert refused("check", "other.json", "--max-monthly", "1") == (
         "other.json: kind: expected a simulate or replay report (kind 'simulation' or 'replay'), got no report kind"
     )
 
 
-def test_broken_report_values_name_the_key(runner: CliRunner, reports: dict[str, Any]) -> None:
+def test_broken_report_values_name_the_key(reports: dict[str, Any]) -> None:
     broken = copy.deepcopy(reports["simulation"])
     broken["strategies"][1]["monthly_cost"] = 4574.88
     save(broken, "broken.json")
-    assert refused(runner, "check", "broken.json", "--max-monthly", "1") == (
+    assert refused("check", "broken.json", "--max-monthly", "1") == (
         'broken.json: strategies[1].monthly_cost: expected an amount as a decimal string such as "12.5", got 4574.88'
     )
     write(Path("bad.json"), '{"kind": \n')
-    assert refused(runner, "check", "bad.json", "--max-monthly", "1").startswith("bad.json:2: not valid JSON")
+    assert refused("check", "bad.json", "--max-monthly", "1").startswith("bad.json:2: not valid JSON")
 
 
 @pytest.mark.parametrize(
@@ -450,12 +414,12 @@ def test_broken_report_values_name_the_key(runner: CliRunner, reports: dict[str,
         ),
     ],
 )
-def test_bad_flags(runner: CliRunner, sim: str, args: list[str], message: str) -> None:
-    assert refused(runner, "check", sim, *args) == message
+def test_bad_flags(sim: str, args: list[str], message: str) -> None:
+    assert refused("check", sim, *args) == message
 
 
-def test_missing_report(runner: CliRunner) -> None:
-    assert refused(runner, "check", "nowhere.json", "--max-monthly", "1") == "nowhere.json: report not found"
+def test_missing_report() -> None:
+    assert refused("check", "nowhere.json", "--max-monthly", "1") == "nowhere.json: report not found"
 
 
 # ----------------------------------------------------------------- outputs
@@ -496,14 +460,12 @@ def test_output_file_keeps_the_failures_on_the_terminal(runner: CliRunner, sim: 
 # ----------------------------------------------------------------- GitHub Actions
 
 
-def test_github_actions_annotations_and_step_summary(
-    runner: CliRunner, sim: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_github_actions_annotations_and_step_summary(sim: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     summary = write(tmp_path / "summary.md", "# Earlier step\n")
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     write(Path("policy.yaml"), POLICY)
-    out = fails(runner, "check", sim, "--policy", "policy.yaml")
+    out = fails("check", sim, "--policy", "policy.yaml")
     annotations = [line for line in out.splitlines() if line.startswith("::")]
     assert annotations == [
         "::error title=routecli check%3A monthly budget::all-heavy: monthly cost $23,750.00 is over the $5,000.00 "
@@ -516,16 +478,16 @@ def test_github_actions_annotations_and_step_summary(
     text = summary.read_text()
     assert text.startswith("# Earlier step\n")
     assert "### ❌ routecli check failed" in text
-    passes(runner, "check", sim, "--max-monthly", "23750")
+    ok("check", sim, "--max-monthly", "23750")
     text = summary.read_text()
     assert text.startswith("# Earlier step\n")
     assert text.index("### ❌ routecli check failed") < text.index("### ✅ routecli check passed")
 
 
-def test_no_annotations_outside_github_actions(runner: CliRunner, sim: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_annotations_outside_github_actions(sim: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "false")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", "summary.md")
-    out = fails(runner, "check", sim, "--max-monthly", "5000")
+    out = fails("check", sim, "--max-monthly", "5000")
     assert "::" not in out
     assert not Path("summary.md").exists()
 
@@ -541,13 +503,9 @@ def test_annotations_keep_a_json_report_on_stdout_clean(
     assert result.stderr.count("::error title=") == 2
 
 
-def test_the_documented_policy_file_is_valid(runner: CliRunner, sim: str) -> None:
-    import re
-
-    from tests.conftest import REPO
-
+def test_the_documented_policy_file_is_valid(sim: str) -> None:
     text = (REPO / "docs" / "ci.md").read_text()
     (policy,) = [block for block in re.findall(r"```yaml\n(.*?)```", text, re.S) if block.startswith("rules:")]
     write(Path("policy.yaml"), policy)
-    out = fails(runner, "check", sim, "--policy", "policy.yaml", "--baseline", sim)
+    out = fails("check", sim, "--policy", "policy.yaml", "--baseline", sim)
     assert out.splitlines()[-1] == "FAILED: 2 of 7 checks failed"  # 3 budgets, 1 quality, 3 unchanged costs

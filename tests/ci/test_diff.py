@@ -16,7 +16,8 @@ from routecli.ci.diff import diff_reports
 from routecli.ci.documents import report_document
 from routecli.cli import app
 from routecli.render.diff_report import COMMENT_MARKER, DIFF_REPORT_SCHEMA
-from tests.conftest import EXAMPLE, REPO, write
+from tests.helpers.files import write
+from tests.helpers.paths import EXAMPLE, REPO
 
 REPLAY = REPO / "scenarios" / "replay"
 

@@ -11,23 +11,23 @@ import pytest
 
 from routecli.ci.documents import STDIN, read_document, report_document
 from routecli.errors import InputError
-from tests.conftest import write
+from tests.helpers.files import write
 
 
-def refused(data: Any, source: str = "r.json") -> str:
+def rejection(data: Any, source: str = "r.json") -> str:
     with pytest.raises(InputError) as caught:
         report_document(data, source)
     return str(caught.value)
 
 
 def test_kind_and_version_are_checked_once() -> None:
-    assert refused([]) == "r.json: expected a routecli simulate or replay report (a JSON object), got []"
-    assert refused({"kind": "check"}) == (
+    assert rejection([]) == "r.json: expected a routecli simulate or replay report (a JSON object), got []"
+    assert rejection({"kind": "check"}) == (
         "r.json: kind: expected a simulate or replay report (kind 'simulation' or 'replay'), got a 'check' report"
     )
-    assert refused({"kind": "diff"}).startswith("r.json: kind: is the output of routecli diff")
-    assert refused({"kind": "replay"}) == "r.json: schema_version: missing"
-    assert refused({"kind": "replay", "schema_version": 2}) == (
+    assert rejection({"kind": "diff"}).startswith("r.json: kind: is the output of routecli diff")
+    assert rejection({"kind": "replay"}) == "r.json: schema_version: missing"
+    assert rejection({"kind": "replay", "schema_version": 2}) == (
         "r.json: schema_version: this routecli reads replay reports of version 1, got 2; "
         "it was written by a newer routecli: upgrade this one"
     )

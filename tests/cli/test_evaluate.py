@@ -39,11 +39,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from routecli.cli import app
-from tests.conftest import SHARED, write
+from tests.helpers.cli import ok_json, refused
+from tests.helpers.files import write
+from tests.helpers.paths import SHARED
 
 ROWS = [("p1", 1, 1, 0.2), ("p2", 0, 1, 0.8), ("p3", 1, 0, 0.6), ("p4", 0, 1, 0.4)]
 
@@ -75,24 +76,6 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(app, list(args))
 
 
-def ok_json(*args: str) -> dict[str, Any]:
-    result = run("evaluate", *args, "--format", "json")
-    assert result.exit_code == 0, result.output
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
-
-
-def fails(*args: str) -> str:
-    """The one-line message of a command that exits 2 (bad input), without ``Error: ``."""
-    result = run(*args)
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("Error: ")
-    assert result.stderr.count("\n") == 1
-    assert result.stdout == ""
-    return result.stderr.removeprefix("Error: ").rstrip("\n")
-
-
 def words(text: str) -> str:
     return " ".join(text.split())
 
@@ -101,7 +84,7 @@ def words(text: str) -> str:
 
 
 def test_json_models_oracle_and_router_metrics() -> None:
-    document = ok_json(str(four()))
+    document = ok_json("evaluate", str(four()))
     assert (document["kind"], document["prompts"], document["skipped"]) == ("evaluate", 4, {})
     assert document["source"] == "four.jsonl"
     assert document["models"] == [
@@ -146,7 +129,7 @@ def test_json_models_oracle_and_router_metrics() -> None:
 
 
 def test_json_cascades_at_the_default_judge_errors() -> None:
-    cascades = ok_json(str(four()))["cascades"]
+    cascades = ok_json("evaluate", str(four()))["cascades"]
     assert [(c["epsilon"], c["chain"]) for c in cascades] == [
         (0.0, ["small", "large"]),
         (0.1, ["small", "large"]),
@@ -159,7 +142,7 @@ def test_json_cascades_at_the_default_judge_errors() -> None:
 
 
 def test_judge_error_given() -> None:
-    cascades = ok_json(str(four()), "--judge-error", "0.5")["cascades"]
+    cascades = ok_json("evaluate", str(four()), "--judge-error", "0.5")["cascades"]
     assert len(cascades) == 1
     cascade = cascades[0]
     assert (cascade["epsilon"], cascade["chain"]) == (0.5, ["small", "large"])
@@ -168,7 +151,9 @@ def test_judge_error_given() -> None:
     # its prefixes: small alone (4, 0.5) and the chain (12, 0.625), flat on to the report's dearest point (16):
     # (8 · (0.5 + 0.625) / 2 + 4 · 0.625) / 12 = 7 / 12
     assert cascade["aiq"] == pytest.approx(7 / 12)
-    assert [c["epsilon"] for c in ok_json(str(four()), "--judge-error", "0", "--judge-error", "0.5")["cascades"]] == [
+    assert [
+        c["epsilon"] for c in ok_json("evaluate", str(four()), "--judge-error", "0", "--judge-error", "0.5")["cascades"]
+    ] == [
         0.0,
         0.5,
     ]
@@ -176,46 +161,46 @@ def test_judge_error_given() -> None:
 
 def test_chain_given() -> None:
     # large first: wrong only on p3, where small (right) answers after it; ε = 0: quality 1, $16 + $1
-    cascade = ok_json(str(four()), "--chain", "large, small", "--judge-error", "0")["cascades"][0]
+    cascade = ok_json("evaluate", str(four()), "--chain", "large, small", "--judge-error", "0")["cascades"][0]
     assert cascade["chain"] == ["large", "small"]
     assert (cascade["quality"], cascade["cost"]) == pytest.approx((1.0, 17.0))
     assert cascade["calls"] == pytest.approx([1.0, 0.25])
 
 
 def test_score_none_without_scores_has_no_router() -> None:
-    document = ok_json(str(four(scores=False, texts=True)), "--score", "none")
+    document = ok_json("evaluate", str(four(scores=False, texts=True)), "--score", "none")
     assert document["router"] is None
     assert (document["aiq"], document["apgr"], document["cpt_50"], document["cpt_80"]) == (None, None, None, None)
     assert document["oracle"]["quality"] == 1.0  # the rest is still there
 
 
 def test_score_none_with_scores_has_no_router() -> None:
-    document = ok_json(str(four()), "--score", "none")
+    document = ok_json("evaluate", str(four()), "--score", "none")
     assert document["router"] is None
     assert (document["aiq"], document["apgr"]) == (None, None)
 
 
 def test_score_auto_without_scores_nor_texts_has_no_router() -> None:
-    document = ok_json(str(four(scores=False)))
+    document = ok_json("evaluate", str(four(scores=False)))
     assert document["router"] is None
     assert document["aiq"] is None
 
 
 def test_score_auto_scores_the_texts_by_complexity() -> None:
-    router = ok_json(str(four(scores=False, texts=True)))["router"]
+    router = ok_json("evaluate", str(four(scores=False, texts=True)))["router"]
     assert router["score"] == "complexity"
     assert router["weak"] == "small"
 
 
 def test_score_data_without_scores_suggests_complexity() -> None:
-    message = fails("evaluate", str(four(scores=False, texts=True)), "--score", "data")
+    message = refused("evaluate", str(four(scores=False, texts=True)), "--score", "data")
     assert message.startswith("four.jsonl: no router score for every prompt")
     assert "--score complexity" in message
 
 
 def test_same_quality_leaves_pgr_undefined() -> None:
     jsonl("even.jsonl", [record(1, 0, score=0.1), record(0, 1, score=0.9)])
-    document = ok_json("even.jsonl")
+    document = ok_json("evaluate", "even.jsonl")
     assert document["apgr"] is None
     assert document["router"]["undefined_reason"].startswith("the weak and strong models have the same quality")
     assert document["aiq"] is not None
@@ -225,18 +210,18 @@ def test_same_quality_leaves_pgr_undefined() -> None:
 
 
 def test_chain_with_an_unknown_model() -> None:
-    message = fails("evaluate", str(four()), "--chain", "small,medium")
+    message = refused("evaluate", str(four()), "--chain", "small,medium")
     assert message == "--chain: no model 'medium' in the outcomes (models: small, large)"
 
 
 def test_chain_with_a_model_twice() -> None:
-    message = fails("evaluate", str(four()), "--chain", "small,small")
+    message = refused("evaluate", str(four()), "--chain", "small,small")
     assert message.startswith("four.jsonl: a model appears twice in the cascade")
 
 
 @pytest.mark.parametrize("option", ["--weak", "--strong"])
 def test_an_unknown_model(option: str) -> None:
-    assert fails("evaluate", str(four()), option, "medium") == (
+    assert refused("evaluate", str(four()), option, "medium") == (
         f"{option}: no model 'medium' in the outcomes (models: small, large)"
     )
 
@@ -249,11 +234,11 @@ def test_judge_error_out_of_range() -> None:
 
 def test_one_model_is_not_enough() -> None:
     jsonl("one.jsonl", [{"outcomes": {"small": {"quality": 1, "cost": 1.0}}}])
-    assert fails("evaluate", "one.jsonl") == "one.jsonl: a weak and a strong model are needed; the outcomes have 1"
+    assert refused("evaluate", "one.jsonl") == "one.jsonl: a weak and a strong model are needed; the outcomes have 1"
 
 
 def test_missing_file() -> None:
-    assert fails("evaluate", "nowhere.jsonl") == "nowhere.jsonl: outcome file not found"
+    assert refused("evaluate", "nowhere.jsonl") == "nowhere.jsonl: outcome file not found"
 
 
 # -------------------------------------------------------------------- table, markdown, CSV, chart
@@ -318,7 +303,9 @@ def test_chart_and_output_file() -> None:
 def test_output_over_the_input_is_refused() -> None:
     path = four()
     before = path.read_text(encoding="utf-8")
-    assert fails("evaluate", str(path), "-o", str(path)).endswith("is an input of this run; write the output elsewhere")
+    assert refused("evaluate", str(path), "-o", str(path)).endswith(
+        "is an input of this run; write the output elsewhere"
+    )
     assert path.read_text(encoding="utf-8") == before
 
 
@@ -340,7 +327,7 @@ def test_routellm_mmlu_counted_independently() -> None:
                 either += any(marks.values())
     assert prompts == 14_042
 
-    document = ok_json(str(MMLU), "--cost", f"{GPT4}=0.005", "--cost", f"{MIXTRAL}=0.0003")
+    document = ok_json("evaluate", str(MMLU), "--cost", f"{GPT4}=0.005", "--cost", f"{MIXTRAL}=0.0003")
     assert document["prompts"] == prompts
     assert document["skipped"] == {}
     models = {model["name"]: model for model in document["models"]}

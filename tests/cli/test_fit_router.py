@@ -13,7 +13,8 @@ from routecli.cli import app
 from routecli.replay.config import load_router_config
 from routecli.replay.prompts import read_prompts
 from routecli.replay.routing.prompt_embedding import PromptEmbeddingRouter
-from tests.conftest import REPO, write
+from tests.helpers.files import write
+from tests.helpers.paths import REPO
 
 PROOF = "Prove that the square root of 2 is irrational."
 CODE = "Write a Python function that parses an ISO date."

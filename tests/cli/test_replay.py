@@ -16,7 +16,7 @@ from routecli.replay.config import load_router_config
 from routecli.replay.log import read_log
 from routecli.replay.prompts import read_prompts
 from routecli.replay.run import replay_prompts, run_info
-from tests.conftest import write
+from tests.helpers.files import write
 
 
 def closed_port() -> int:

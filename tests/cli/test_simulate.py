@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from routecli import __version__
 from routecli.cli import app
-from tests.conftest import EXAMPLE, REPO, SCENARIOS, write
+from tests.helpers.files import write
+from tests.helpers.paths import EXAMPLE, REPO, SCENARIOS
 
 
 def test_version(runner: CliRunner) -> None:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 import routecli.cli
 from routecli.cli import _COMMANDS, _build, app
-from tests.conftest import EXAMPLE
+from tests.helpers.paths import EXAMPLE
 
 COMMAND_MODULES = {f"routecli.cli.{lazy.module}" for lazy in _COMMANDS.values()}
 

@@ -45,15 +45,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from routecli.cli import app
 from routecli.replay.config import load_router_config
 from routecli.replay.evaluators import LogprobEvaluator
 from routecli.replay.routing.complexity import ComplexityRouter
 from routecli.replay.tokens import count_text
-from tests.conftest import SHARED, write
+from tests.helpers.cli import ok_json, refused
+from tests.helpers.files import write
+from tests.helpers.paths import SHARED
 
 ROWS = [  # id, score, small right, large right, small's confidence
     ("p1", 0.9, 0, 1, -1.2),
@@ -86,23 +87,6 @@ def five() -> Path:
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(app, list(args))
-
-
-def ok_json(*args: str) -> dict[str, Any]:
-    result = run(*args, "--format", "json")
-    assert result.exit_code == 0, result.output
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
-
-
-def fails(*args: str, code: int = 2) -> str:
-    """The one-line message of a command that exits ``code`` with an error, without ``Error: ``."""
-    result = run(*args)
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("Error: ")
-    assert result.stderr.count("\n") == 1
-    return result.stderr.removeprefix("Error: ").rstrip("\n")
 
 
 def words(text: str) -> str:
@@ -284,7 +268,7 @@ def test_score_length_counts_each_prompts_tokens() -> None:
 
 def test_score_data_without_scores_suggests_scoring_the_texts() -> None:
     jsonl("texts.jsonl", [{"prompt": text, "outcomes": outcome(1, 1)} for text in TEXTS])
-    message = fails("tune", "texts.jsonl", "--score", "data", "--quality-floor", "0.9")
+    message = refused("tune", "texts.jsonl", "--score", "data", "--quality-floor", "0.9")
     assert message.startswith("texts.jsonl: no router score for every prompt")
     assert "--score complexity" in message
     scored = run("tune", "texts.jsonl", "--quality-floor", "0.9", "--format", "json")  # auto: the texts' complexity
@@ -294,7 +278,7 @@ def test_score_data_without_scores_suggests_scoring_the_texts() -> None:
 
 def test_score_from_texts_needs_texts() -> None:
     jsonl("bare.jsonl", [{"score": 0.1, "outcomes": outcome(1, 1)}, {"score": 0.2, "outcomes": outcome(0, 1)}])
-    message = fails("tune", "bare.jsonl", "--score", "length", "--quality-floor", "0.9")
+    message = refused("tune", "bare.jsonl", "--score", "length", "--quality-floor", "0.9")
     assert message == "bare.jsonl: --score length reads the prompt texts, which these outcomes lack"
     unknown = run("tune", "bare.jsonl", "--score", "tokens", "--quality-floor", "0.9")  # typer's own usage error
     assert unknown.exit_code == 2
@@ -306,8 +290,8 @@ def test_score_from_texts_needs_texts() -> None:
 
 def test_floor_or_share_one_of_them() -> None:
     expected = "give --quality-floor or --target-strong-share (one of them)"
-    assert fails("tune", str(five())) == expected
-    assert fails("tune", str(five()), "--quality-floor", "0.9", "--target-strong-share", "0.3") == expected
+    assert refused("tune", str(five())) == expected
+    assert refused("tune", str(five()), "--quality-floor", "0.9", "--target-strong-share", "0.3") == expected
 
 
 @pytest.mark.parametrize(
@@ -320,23 +304,23 @@ def test_floor_or_share_one_of_them() -> None:
     ],
 )
 def test_bad_floors(floor: str, message: str) -> None:
-    assert fails("tune", str(five()), "--quality-floor", floor) == message
+    assert refused("tune", str(five()), "--quality-floor", floor) == message
 
 
 @pytest.mark.parametrize("option", ["--weak", "--strong"])
 def test_an_unknown_model_names_the_models(option: str) -> None:
-    message = fails("tune", str(five()), "--quality-floor", "0.9", option, "medium")
+    message = refused("tune", str(five()), "--quality-floor", "0.9", option, "medium")
     assert message == f"{option}: no model 'medium' in the outcomes (models: small, large)"
 
 
 def test_weak_and_strong_the_same_model() -> None:
-    message = fails("tune", str(five()), "--quality-floor", "0.9", "--weak", "small", "--strong", "small")
+    message = refused("tune", str(five()), "--quality-floor", "0.9", "--weak", "small", "--strong", "small")
     assert message == "--weak and --strong are both small"
 
 
 def test_cascade_needs_the_weak_models_confidence() -> None:
     jsonl("plain.jsonl", [{"score": score, "outcomes": outcome(small, large)} for _, score, small, large, _ in ROWS])
-    message = fails("tune", "plain.jsonl", "--strategy", "cascade", "--quality-floor", "0.9")
+    message = refused("tune", "plain.jsonl", "--strategy", "cascade", "--quality-floor", "0.9")
     assert message.startswith("plain.jsonl: --strategy cascade needs the weak model's confidence per answer")
     assert "small's answers have none" in message
 
@@ -350,7 +334,7 @@ def test_cascade_with_some_confidence_missing_counts_the_gaps() -> None:
             {"outcomes": outcome(0, 1)},
         ],
     )
-    message = fails("tune", "gaps.jsonl", "--strategy", "cascade", "--quality-floor", "0.9")
+    message = refused("tune", "gaps.jsonl", "--strategy", "cascade", "--quality-floor", "0.9")
     assert message == "gaps.jsonl: 2 of small's answers have no confidence (the first: prompt 2)"  # ids: line numbers
 
 
@@ -362,12 +346,12 @@ def test_an_unknown_strategy() -> None:
 
 @pytest.mark.parametrize("item", ["small", "small=abc", "=0.1", "small=-1", "small=nan", "small=inf", "small="])
 def test_bad_cost_options(item: str) -> None:
-    message = fails("tune", str(five()), "--quality-floor", "0.9", "--cost", item)
+    message = refused("tune", str(five()), "--quality-floor", "0.9", "--cost", item)
     assert message == f"--cost: expected MODEL=USD per prompt, like gpt-4o=0.0042; got {item!r}"
 
 
 def test_cost_for_a_file_with_costs_of_its_own() -> None:
-    message = fails("tune", str(five()), "--quality-floor", "0.9", "--cost", "small=0.1")
+    message = refused("tune", str(five()), "--quality-floor", "0.9", "--cost", "small=0.1")
     assert (
         message
         == "--cost given, but five.jsonl has costs of its own (--cost is for RouteLLM CSV files, which have none)"
@@ -386,7 +370,7 @@ def test_cost_prices_a_routellm_file() -> None:
         "large": {"quality": pytest.approx(1.0), "cost": pytest.approx(4.0)},
     }
     assert (document["quality"], document["cost"], document["strong_share"]) == approx(1.0, 2.5, 0.5)
-    assert "missing: large" in fails("tune", "routellm.csv", "--cost", "small=0.5", "--quality-floor", "1")
+    assert "missing: large" in refused("tune", "routellm.csv", "--cost", "small=0.5", "--quality-floor", "1")
 
 
 # -------------------------------------------------------------------- table, markdown, CSV, chart
@@ -491,7 +475,7 @@ def test_output_file_and_chart() -> None:
 
 
 def test_a_chart_of_another_format_is_refused() -> None:
-    assert "--chart: expected a .svg or .png file name" in fails(
+    assert "--chart: expected a .svg or .png file name" in refused(
         "tune", str(five()), "--quality-floor", "0.75", "--chart", "curve.txt"
     )
     assert not Path("curve.txt").exists()
@@ -663,7 +647,7 @@ def test_write_a_config_that_is_no_yaml() -> None:
 
 def test_write_a_config_that_is_no_yaml_says_where_in_one_line() -> None:
     write(Path("router.yaml"), "routing: [unclosed\n")
-    message = fails("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95", "--write", "router.yaml")
+    message = refused("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95", "--write", "router.yaml")
     assert re.match(r"router\.yaml:\d+: ", message)
 
 

@@ -15,7 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.conftest import LEVERS, write
+from tests.helpers.cli import ok, refused
+from tests.helpers.files import write
+from tests.helpers.scenarios import LEVERS
 
 SCENARIO = LEVERS
 
@@ -27,24 +29,6 @@ def scenario(tmp_path: Path) -> Path:
     return write(tmp_path / "levers.yaml", SCENARIO)
 
 
-def ok(runner: CliRunner, *args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    return result.stdout
-
-
-def fails(runner: CliRunner, *args: str) -> str:
-    """The one-line error message of a command that exits 2 (bad input), without ``Error: ``."""
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("Error: ")
-    assert result.stderr.count("\n") == 1
-    assert result.stdout == ""
-    return result.stderr.removeprefix("Error: ").rstrip("\n")
-
-
 def words(text: str) -> str:
     """Terminal output with its line wrapping undone."""
     return " ".join(text.split())
@@ -53,26 +37,25 @@ def words(text: str) -> str:
 # -------------------------------------------------------------------- sweep
 
 
-def test_sweep_table(runner: CliRunner, scenario: Path) -> None:
-    out = ok(runner, "sweep", str(scenario), "--vary", f"{ACCEPT}=0.5,0.8")
+def test_sweep_table(scenario: Path) -> None:
+    out = ok("sweep", str(scenario), "--vary", f"{ACCEPT}=0.5,0.8")
     assert "by strategies.cascade.accept.light" in words(out)
     assert "$480.00" in out  # cascade at 0.5
     assert "$300.00" in out  # cascade at 0.8
     assert "Savings against the baseline, all-heavy." in words(out)
 
 
-def test_sweep_json(runner: CliRunner, scenario: Path) -> None:
-    document = json.loads(ok(runner, "sweep", str(scenario), "--vary", f"{ACCEPT}=0.2:0.8:0.3", "-f", "json"))
+def test_sweep_json(scenario: Path) -> None:
+    document = json.loads(ok("sweep", str(scenario), "--vary", f"{ACCEPT}=0.2:0.8:0.3", "-f", "json"))
     assert document["kind"] == "sweep"
     assert document["parameters"] == [{"path": ACCEPT, "values": ["0.2", "0.5", "0.8"]}]
     assert [point["strategies"][2]["monthly_cost"] for point in document["points"]] == ["660", "480", "300"]
 
 
-def test_sweep_csv_to_a_file_by_its_suffix(runner: CliRunner, scenario: Path, tmp_path: Path) -> None:
+def test_sweep_csv_to_a_file_by_its_suffix(scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "grid.csv"
     assert (
         ok(
-            runner,
             "sweep",
             str(scenario),
             "--vary",
@@ -91,9 +74,8 @@ def test_sweep_csv_to_a_file_by_its_suffix(runner: CliRunner, scenario: Path, tm
     assert (last["traffic.segments.easy.share"], last["strategies.routed.router.accuracy"]) == ("0.8", "1")
 
 
-def test_sweep_grid_table_for_a_chosen_strategy(runner: CliRunner, scenario: Path) -> None:
+def test_sweep_grid_table_for_a_chosen_strategy(scenario: Path) -> None:
     out = ok(
-        runner,
         "sweep",
         str(scenario),
         "--vary",
@@ -146,19 +128,19 @@ def test_sweep_grid_table_for_a_chosen_strategy(runner: CliRunner, scenario: Pat
         pytest.param([f"{ACCEPT}=0.5", f"{ACCEPT}=0.6"], f"--vary names '{ACCEPT}' twice", id="same-path-twice"),
     ],
 )
-def test_sweep_usage_errors(runner: CliRunner, scenario: Path, vary: list[str], message: str) -> None:
+def test_sweep_usage_errors(scenario: Path, vary: list[str], message: str) -> None:
     args = [arg for spec in vary for arg in ("--vary", spec)]
-    assert fails(runner, "sweep", str(scenario), *args) == message
+    assert refused("sweep", str(scenario), *args) == message
 
 
-def test_sweep_value_out_of_bounds_names_path_value_and_line(runner: CliRunner, scenario: Path) -> None:
+def test_sweep_value_out_of_bounds_names_path_value_and_line(scenario: Path) -> None:
     # accept: {light: 0.8} is on line 21
-    assert fails(runner, "sweep", str(scenario), "--vary", f"{ACCEPT}=0.8:1.2:0.2") == (
+    assert refused("sweep", str(scenario), "--vary", f"{ACCEPT}=0.8:1.2:0.2") == (
         f"{scenario}:21: strategies[2].accept.light: with {ACCEPT} = 1.2: expected a probability from 0 to 1, got 1.2"
     )
 
 
-def test_sweep_share_of_the_only_segment(runner: CliRunner, tmp_path: Path) -> None:
+def test_sweep_share_of_the_only_segment(tmp_path: Path) -> None:
     text = (
         SCENARIO.replace(
             "    - {name: easy, share: 0.8}\n    - {name: hard, share: 0.2}\n", "    - {name: all, share: 1}\n"
@@ -167,14 +149,14 @@ def test_sweep_share_of_the_only_segment(runner: CliRunner, tmp_path: Path) -> N
         .replace("routes: {easy: light, hard: heavy}", "routes: {all: light}")
     )
     path = write(tmp_path / "one.yaml", text)
-    assert fails(runner, "sweep", str(path), "--vary", "traffic.segments.all.share=0.5,1") == (
+    assert refused("sweep", str(path), "--vary", "traffic.segments.all.share=0.5,1") == (
         "parameter 'traffic.segments.all.share': the shares set add up to 0.5, not 1, "
         "and there is no other segment to make up the rest"
     )
 
 
-def test_sweep_unknown_focus_strategy(runner: CliRunner, scenario: Path) -> None:
-    assert fails(runner, "sweep", str(scenario), "--vary", f"{ACCEPT}=0.5", "-s", "nope") == (
+def test_sweep_unknown_focus_strategy(scenario: Path) -> None:
+    assert refused("sweep", str(scenario), "--vary", f"{ACCEPT}=0.5", "-s", "nope") == (
         "--strategy: unknown strategy 'nope'; defined: all-heavy, routed, cascade"
     )
 
@@ -185,15 +167,15 @@ def test_sweep_without_vary_is_a_usage_error(runner: CliRunner, scenario: Path) 
     assert "Missing option '--vary'" in result.stderr
 
 
-def test_sweep_of_a_missing_scenario(runner: CliRunner, tmp_path: Path) -> None:
-    assert fails(runner, "sweep", str(tmp_path / "nope.yaml"), "--vary", f"{ACCEPT}=1") == (
+def test_sweep_of_a_missing_scenario(tmp_path: Path) -> None:
+    assert refused("sweep", str(tmp_path / "nope.yaml"), "--vary", f"{ACCEPT}=1") == (
         f"{tmp_path / 'nope.yaml'}: scenario file not found"
     )
 
 
-def test_sweep_of_a_misspelt_model_tier_is_an_error(runner: CliRunner, scenario: Path) -> None:
+def test_sweep_of_a_misspelt_model_tier_is_an_error(scenario: Path) -> None:
     # "heavvy" is no tier: sweeping it must not silently add an unused tier and print a flat table
-    message = fails(runner, "sweep", str(scenario), "--vary", "models.heavvy.price.input_per_mtok=1,2")
+    message = refused("sweep", str(scenario), "--vary", "models.heavvy.price.input_per_mtok=1,2")
     assert "heavvy" in message
     assert "heavy" in message.replace("heavvy", "")
 
@@ -201,8 +183,8 @@ def test_sweep_of_a_misspelt_model_tier_is_an_error(runner: CliRunner, scenario:
 # ---------------------------------------------------------------- breakeven
 
 
-def test_breakeven_table(runner: CliRunner, scenario: Path) -> None:
-    out = ok(runner, "breakeven", str(scenario), "--strategy", "cascade", "--against", "all-heavy", "--param", ACCEPT)
+def test_breakeven_table(scenario: Path) -> None:
+    out = ok("breakeven", str(scenario), "--strategy", "cascade", "--against", "all-heavy", "--param", ACCEPT)
     assert words(out) == words(
         "cascade costs the same as all-heavy at strategies.cascade.accept.light = 0.3 (solved exactly: linear in it); "
         "it saves above that value.\n"
@@ -211,10 +193,9 @@ def test_breakeven_table(runner: CliRunner, scenario: Path) -> None:
     )
 
 
-def test_breakeven_json(runner: CliRunner, scenario: Path) -> None:
+def test_breakeven_json(scenario: Path) -> None:
     document = json.loads(
         ok(
-            runner,
             "breakeven",
             str(scenario),
             "-s",
@@ -231,10 +212,10 @@ def test_breakeven_json(runner: CliRunner, scenario: Path) -> None:
     assert document["crossings"] == [{"value": "0.5", "direction": "falling"}]
 
 
-def test_breakeven_markdown_and_csv(runner: CliRunner, scenario: Path) -> None:
+def test_breakeven_markdown_and_csv(scenario: Path) -> None:
     args = ["breakeven", str(scenario), "-s", "cascade", "-a", "all-heavy", "-p", ACCEPT]
-    assert ok(runner, *args, "-f", "markdown").startswith("## levers: break-even of cascade\n\n- cascade costs")
-    rows = list(csv.DictReader(io.StringIO(ok(runner, *args, "-f", "csv"))))
+    assert ok(*args, "-f", "markdown").startswith("## levers: break-even of cascade\n\n- cascade costs")
+    rows = list(csv.DictReader(io.StringIO(ok(*args, "-f", "csv"))))
     assert rows == [
         {
             "strategy": "cascade",
@@ -248,17 +229,17 @@ def test_breakeven_markdown_and_csv(runner: CliRunner, scenario: Path) -> None:
     ]
 
 
-def test_breakeven_quality_floor(runner: CliRunner, scenario: Path) -> None:
+def test_breakeven_quality_floor(scenario: Path) -> None:
     # quality(a) = a × 0.82 + (1 − a) × 0.95 = 0.95 − 0.13a = 0.9 at a = 0.05/0.13 ≈ 0.384615
-    out = ok(runner, "breakeven", str(scenario), "-s", "cascade", "-q", "0.9", "-p", ACCEPT)
+    out = ok("breakeven", str(scenario), "-s", "cascade", "-q", "0.9", "-p", ACCEPT)
     assert words(out).startswith(
         "cascade reaches a quality of 0.9 at strategies.cascade.accept.light = 0.384615 (solved exactly: linear in it);"
         " it meets the floor below it."
     )
 
 
-def test_breakeven_without_a_crossing_says_so(runner: CliRunner, scenario: Path) -> None:
-    out = ok(runner, "breakeven", str(scenario), "-s", "cascade", "-a", "all-heavy", "-p", ACCEPT, "--range", "0.5:1")
+def test_breakeven_without_a_crossing_says_so(scenario: Path) -> None:
+    out = ok("breakeven", str(scenario), "-s", "cascade", "-a", "all-heavy", "-p", ACCEPT, "--range", "0.5:1")
     assert words(out) == (
         "No break-even between 0.5 and 1: at strategies.cascade.accept.light = 0.5, cascade saves $120.00 a month "
         "against all-heavy; at 1, cascade saves $420.00 a month against all-heavy."
@@ -320,58 +301,55 @@ def test_breakeven_without_a_crossing_says_so(runner: CliRunner, scenario: Path)
         ),
     ],
 )
-def test_breakeven_usage_errors(runner: CliRunner, scenario: Path, args: list[str], message: str) -> None:
-    assert fails(runner, "breakeven", str(scenario), *args) == message
+def test_breakeven_usage_errors(scenario: Path, args: list[str], message: str) -> None:
+    assert refused("breakeven", str(scenario), *args) == message
 
 
 @pytest.mark.parametrize("bad", ["0:nan", "nan:1", "snan:1"])
-def test_breakeven_range_that_is_not_a_number(runner: CliRunner, scenario: Path, bad: str) -> None:
+def test_breakeven_range_that_is_not_a_number(scenario: Path, bad: str) -> None:
     # Decimal("nan") parses; comparing it raises decimal.InvalidOperation, which must not escape as a traceback
-    message = fails(
-        runner, "breakeven", str(scenario), "-s", "cascade", "-a", "all-heavy", "-p", ACCEPT, "--range", bad
-    )
+    message = refused("breakeven", str(scenario), "-s", "cascade", "-a", "all-heavy", "-p", ACCEPT, "--range", bad)
     assert message.startswith(f"--range {bad!r}")
 
 
-def test_breakeven_quality_floor_that_is_not_a_number(runner: CliRunner, scenario: Path) -> None:
-    message = fails(runner, "breakeven", str(scenario), "-s", "cascade", "-q", "nan", "-p", ACCEPT)
+def test_breakeven_quality_floor_that_is_not_a_number(scenario: Path) -> None:
+    message = refused("breakeven", str(scenario), "-s", "cascade", "-q", "nan", "-p", ACCEPT)
     assert "--quality-floor" in message
 
 
 # --------------------------------------------------------- simulate insights
 
 
-def test_simulate_prints_insights_under_the_table(runner: CliRunner, scenario: Path) -> None:
-    out = ok(runner, "simulate", str(scenario))
+def test_simulate_prints_insights_under_the_table(scenario: Path) -> None:
+    out = ok("simulate", str(scenario))
     assert "→ routed stops saving below 50.0% router accuracy" in out
     assert "→ cascade stops saving once light accepts fewer than 30.0% of requests" in out
     assert out.index("Monthly cost") < out.index("→ routed")
 
 
-def test_simulate_json_has_the_insights(runner: CliRunner, scenario: Path) -> None:
-    report = json.loads(ok(runner, "simulate", str(scenario), "-f", "json"))
+def test_simulate_json_has_the_insights(scenario: Path) -> None:
+    report = json.loads(ok("simulate", str(scenario), "-f", "json"))
     assert report["insights"] == [
         "routed stops saving below 50.0% router accuracy",
         "cascade stops saving once light accepts fewer than 30.0% of requests",
     ]
 
 
-def test_simulate_markdown_has_the_insights(runner: CliRunner, scenario: Path) -> None:
+def test_simulate_markdown_has_the_insights(scenario: Path) -> None:
     assert "- cascade stops saving once light accepts fewer than 30.0% of requests" in ok(
-        runner, "simulate", str(scenario), "-f", "markdown"
+        "simulate", str(scenario), "-f", "markdown"
     )
 
 
-def test_simulate_a_scenario_whose_tier_name_has_a_dot(runner: CliRunner, tmp_path: Path) -> None:
+def test_simulate_a_scenario_whose_tier_name_has_a_dot(tmp_path: Path) -> None:
     path = write(tmp_path / "dotted.yaml", SCENARIO.replace("light", "gpt-4.1"))
-    out = ok(runner, "simulate", str(path))
+    out = ok("simulate", str(path))
     assert "cascade" in out
 
 
-def test_breakeven_as_html(runner: CliRunner, scenario: Path, tmp_path: Path) -> None:
+def test_breakeven_as_html(scenario: Path, tmp_path: Path) -> None:
     page = tmp_path / "answer.html"
     ok(
-        runner,
         "breakeven",
         str(scenario),
         "-s",

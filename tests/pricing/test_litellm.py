@@ -18,9 +18,9 @@ from routecli.errors import InvalidValueError
 from routecli.pricing.litellm import IMPORT_MODES, ImportResult, import_litellm, per_million, price_table_yaml
 from routecli.pricing.price_files import load_price_table
 from routecli.pricing.prices import LongContext, ModelPrice, TokenRates
-from tests.conftest import REPO, write
 from tests.helpers.doc_console import check_console_blocks
-from tests.pricing.test_price_files import LITELLM
+from tests.helpers.files import write
+from tests.helpers.paths import LITELLM, REPO
 
 AS_OF = dt.date(2026, 11, 23)
 PRICING_DOC = REPO / "docs" / "pricing.md"

@@ -13,7 +13,7 @@ import routecli.pricing.price_files as price_files
 from routecli.pricing.price_files import ShippedPrices, load_price_table, shipped_pricing_dir
 from routecli.pricing.prices import ModelPrice
 from routecli.user_cache import user_cache_dir
-from tests.conftest import write
+from tests.helpers.files import write
 
 TABLE = """\
 provider: acme

@@ -16,7 +16,8 @@ from routecli.pricing.price_diff import PRICE_DIFF_FIELDS, FieldChange, diff_pri
 from routecli.pricing.price_files import load_price_table
 from routecli.pricing.prices import LongContext, ModelPrice, TokenRates
 from routecli.render.prices import price_diff_json, price_diff_markdown, price_diff_renderable
-from tests.conftest import REPO, write
+from tests.helpers.files import write
+from tests.helpers.paths import REPO
 
 
 def price(model_id: str, input: str = "2", output: str = "8", **fields: object) -> ModelPrice:

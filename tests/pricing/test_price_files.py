@@ -17,9 +17,9 @@ from routecli.pricing.litellm import import_litellm
 from routecli.pricing.price_diff import diff_prices
 from routecli.pricing.price_files import ShippedPrices, load_price_files, load_price_table, shipped_pricing_dir
 from routecli.pricing.prices import decimal_text
-from tests.conftest import REPO, SHARED, write
+from tests.helpers.files import write
+from tests.helpers.paths import LITELLM, REPO
 
-LITELLM = SHARED / "reference" / "litellm-1.109.1-model_prices_and_context_window.json"
 PROVIDERS = {"openai", "anthropic", "gemini", "mistral", "deepseek", "xai", "groq", "together"}
 
 

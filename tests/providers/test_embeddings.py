@@ -20,7 +20,7 @@ from routecli.providers.openai import OpenAIProvider
 from routecli.replay.calls import Embedded, TierCaller
 from routecli.replay.config import EndpointEmbedder, load_router_config
 from routecli.replay.tokens import count_text
-from tests.conftest import write
+from tests.helpers.files import write
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

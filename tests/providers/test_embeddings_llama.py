@@ -20,8 +20,9 @@ from routecli.cli import app
 from routecli.providers.embeddings import EmbeddingResult
 from routecli.providers.openai import OpenAIProvider
 from routecli.render.replay_json import REPLAY_REPORT_SCHEMA
-from tests.conftest import SCENARIOS, write
+from tests.helpers.files import write
 from tests.helpers.llama_server import LlamaServer
+from tests.helpers.paths import SCENARIOS
 
 pytestmark = pytest.mark.llama
 

@@ -21,8 +21,8 @@ from routecli.render.charts import BASELINE_COLOUR, STRATEGY_COLOUR
 from routecli.render.html import simulation_html, sweep_html
 from routecli.simulate.costmodel import SimulationResult, simulate
 from routecli.simulate.scenario import read_scenario
-from tests.conftest import EXAMPLE
-from tests.render.test_charts import colour_pixels, one_axis_sweep, support_result, two_axis_sweep, with_monte_carlo
+from tests.helpers.charts import colour_pixels, one_axis_sweep, support_result, two_axis_sweep, with_monte_carlo
+from tests.helpers.paths import EXAMPLE
 
 BROWSER_TIMEOUT_S = 60
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -1,6 +1,6 @@
 """The replay report's renderers: the JSON contract, the terminal and Markdown tables, CSV.
 
-The reports are the hand-worked ones of tests/replay/test_report.py; figures here are
+The reports are the hand-worked ones of tests/helpers/decisions.py; figures here are
 those numbers as people read them (``money``: cents from $1, four significant digits below).
 """
 
@@ -21,7 +21,7 @@ from routecli.render.replay_json import REPLAY_REPORT_SCHEMA, REPLAY_SCHEMA_VERS
 from routecli.render.replay_report import CSV_COLUMNS, replay_csv, replay_markdown, replay_renderable
 from routecli.replay.records import RunInfo
 from routecli.replay.report import ReplayReport, build_report
-from tests.replay.test_report import (
+from tests.helpers.decisions import (
     CASCADE_RUN,
     HEAVY,
     LIGHT,

@@ -14,7 +14,7 @@ from routecli.render.summary import latency
 from routecli.render.terminal import simulation_renderable
 from routecli.simulate.costmodel import SimulationResult, simulate
 from routecli.simulate.scenario import load_scenario
-from tests.conftest import EXAMPLE, SCENARIOS
+from tests.helpers.paths import EXAMPLE, SCENARIOS
 
 
 @pytest.fixture(scope="module")

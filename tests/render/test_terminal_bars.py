@@ -23,7 +23,8 @@ from routecli.simulate.breakeven import find_breakeven
 from routecli.simulate.costmodel import SimulationResult, simulate
 from routecli.simulate.scenario import load_scenario, read_scenario
 from routecli.simulate.sweep import parse_values, run_sweep
-from tests.conftest import EXAMPLE, write
+from tests.helpers.files import write
+from tests.helpers.paths import EXAMPLE
 
 BLOCKS = "█▏▎▍▌▋▊▉"
 

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 from routecli.cli import app
 from routecli.replay.evaluators import JUDGE_EVALUATOR_PROMPT
 from routecli.replay.quality import Expected, is_correct
-from tests.conftest import REPO, write
 from tests.helpers.fault_server import Fault, FaultServer
+from tests.helpers.files import write
 from tests.helpers.llama_server import LlamaServer
+from tests.helpers.paths import REPO
 
 pytest_plugins = ["tests.helpers.fault_server"]
 

@@ -13,7 +13,8 @@ from typer.testing import CliRunner, Result
 
 from routecli.ci.drift import TierShares, tier_drift
 from routecli.cli import app
-from tests.conftest import SCENARIOS, write
+from tests.helpers.files import write
+from tests.helpers.paths import SCENARIOS
 
 PROMPTS = SCENARIOS / "replay" / "prompts.jsonl"
 RULES = SCENARIOS / "replay" / "rules.yaml"

@@ -34,7 +34,7 @@ from routecli.replay.records import (
 )
 from routecli.replay.report import build_report
 from routecli.replay.routing.lexical import LexicalEmbedder
-from tests.replay.test_engine import BASE, config, prompt, reply, run
+from tests.helpers.replay import BASE, config, prompt, reply, run
 
 D = Decimal
 SHAPE = "user|None"

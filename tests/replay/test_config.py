@@ -21,7 +21,8 @@ from routecli.replay.evaluators import DEFAULT_HEDGING_PHRASES, FormatEvaluator,
 from routecli.replay.routing.complexity import DEFAULT_WEIGHTS, ComplexityRouter
 from routecli.replay.routing.judge import JudgeRouter
 from routecli.replay.routing.rules import FixedRouter, RulesRouter
-from tests.conftest import REPO, write
+from tests.helpers.files import write
+from tests.helpers.paths import REPO
 
 ROUTER_DOC = REPO / "docs" / "router.md"
 

@@ -33,8 +33,8 @@ from routecli.replay.records import Attempt, Decision, RunInfo, TierInfo
 from routecli.replay.report import ReplayReport, build_report
 from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
 from routecli.replay.tokens import count_text
-from tests.conftest import write
 from tests.helpers.fault_server import Fault, FaultServer, embedding
+from tests.helpers.files import write
 
 pytest_plugins = ["tests.helpers.fault_server"]
 

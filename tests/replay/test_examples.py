@@ -38,9 +38,9 @@ from routecli.replay.routing.features import MULTI_STEP_MARKERS, REASONING_MARKE
 from routecli.replay.routing.judge import JUDGE_PARAMS, JUDGE_SYSTEM, JUDGE_USER
 from routecli.replay.routing.rules import RulesRouter
 from routecli.replay.tokens import count_text
-from tests.conftest import REPO
 from tests.helpers.doc_console import CONSOLE, UPDATE, check_console_blocks
 from tests.helpers.llama_server import LlamaServer
+from tests.helpers.paths import REPO
 
 EXAMPLES = REPO / "scenarios" / "replay"
 CONFIGS = sorted(EXAMPLES.glob("*.yaml"))

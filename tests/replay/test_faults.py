@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.conftest import write
 from tests.helpers.fault_server import Fault, FaultServer
+from tests.helpers.files import write
 
 pytest_plugins = ["tests.helpers.fault_server"]
 

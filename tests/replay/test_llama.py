@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from routecli.cli import app
 from routecli.replay.quality import Expected, is_correct
-from tests.conftest import SHARED, write
+from tests.helpers.files import write
 from tests.helpers.llama_server import LlamaServer
+from tests.helpers.paths import SHARED
 
 pytestmark = pytest.mark.llama
 

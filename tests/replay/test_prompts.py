@@ -10,7 +10,7 @@ import pytest
 from routecli.errors import InputFileError, InvalidValueError
 from routecli.replay.prompts import InvalidLine, Prompt, parse_prompt, read_prompts
 from routecli.replay.quality import Expected, MatchMode
-from tests.conftest import write
+from tests.helpers.files import write
 
 ALLOWED = "id, prompt, messages, expected, label, max_tokens, metadata"
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from routecli.errors import InvalidValueError
 from routecli.replay.quality import MATCH_MODES, Expected, check_match_mode, extract_number, is_correct
-from tests.conftest import SHARED
+from tests.helpers.paths import SHARED
 
 D = Decimal
 GSM8K = SHARED / "data" / "routellm" / "gsm8k_test.jsonl"

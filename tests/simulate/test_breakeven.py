@@ -25,7 +25,8 @@ from routecli.render.sweep_report import breakeven_document, breakeven_lines, br
 from routecli.simulate.breakeven import Crossing, find_breakeven, insights
 from routecli.simulate.costmodel import simulate
 from routecli.simulate.scenario import ScenarioSource, read_scenario
-from tests.conftest import LEVERS, write
+from tests.helpers.files import write
+from tests.helpers.scenarios import LEVERS
 
 D = Decimal
 

@@ -23,7 +23,7 @@ from routecli.pricing.price_files import load_price_files
 from routecli.pricing.prices import PriceTable
 from routecli.simulate.costmodel import SimulationResult, simulate
 from routecli.simulate.scenario import build_scenario, load_scenario
-from tests.conftest import EXAMPLE, REPO
+from tests.helpers.paths import EXAMPLE, REPO
 
 DOC = REPO / "docs" / "cost-model.md"
 BLOCK = re.compile(r"^```(yaml|text)\n(.*?)^```", re.MULTILINE | re.DOTALL)

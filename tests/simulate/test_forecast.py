@@ -17,7 +17,8 @@ from routecli.cli import app
 from routecli.render.summary import forecast_table
 from routecli.simulate.costmodel import ForecastMonth, forecast, simulate
 from routecli.simulate.scenario import Growth, load_scenario
-from tests.conftest import EXAMPLE, write
+from tests.helpers.files import write
+from tests.helpers.paths import EXAMPLE
 
 D = Decimal
 V = D(1_000_000)

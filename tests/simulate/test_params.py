@@ -12,7 +12,8 @@ import pytest
 from routecli.errors import InvalidValueError
 from routecli.simulate.params import resolve_param, with_values
 from routecli.simulate.scenario import ScenarioSource, read_scenario
-from tests.conftest import EXAMPLE, write
+from tests.helpers.files import write
+from tests.helpers.paths import EXAMPLE
 
 D = Decimal
 

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.conftest import write
+from tests.helpers.files import write
 
 VALID = """\
 name: errors

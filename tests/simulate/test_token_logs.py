@@ -16,7 +16,7 @@ from routecli.simulate.costmodel import simulate
 from routecli.simulate.distributions import Empirical
 from routecli.simulate.scenario import load_scenario, read_scenario
 from routecli.simulate.token_logs import read_token_log
-from tests.conftest import write
+from tests.helpers.files import write
 
 D = Decimal
 

@@ -26,7 +26,7 @@ from routecli.tune.evaluate import (
     router_result,
 )
 from routecli.tune.outcomes import Outcomes
-from tests.conftest import REPO, SHARED
+from tests.helpers.paths import REPO, SHARED
 
 approx = pytest.approx
 

@@ -20,7 +20,8 @@ from routecli.replay.log import DecisionLog
 from routecli.replay.records import Attempt, Decision, RunInfo, TierInfo
 from routecli.replay.routing import RouteDecision
 from routecli.tune.readers import read_outcomes
-from tests.conftest import REPO, SHARED, write
+from tests.helpers.files import write
+from tests.helpers.paths import REPO, SHARED
 
 NAN = math.nan
 DOC = REPO / "docs" / "outcomes.md"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import REPO
 from tests.helpers.doc_console import check_console_blocks
+from tests.helpers.paths import REPO
 
 TUNE_DOC = REPO / "docs" / "tune.md"
 

@@ -16,8 +16,8 @@ from routecli.replay.config import DEFAULT_EMBEDDING_DIMENSIONS, RouterConfig, l
 from routecli.replay.dryrun import dry_run
 from routecli.replay.routing.lexical import DEFAULT_DIMENSIONS, LexicalEmbedder
 from routecli.replay.routing.prompt_embedding import PromptEmbeddingRouter
-from tests.conftest import write
-from tests.replay.test_engine import CASCADE, config, prompt, reply, run
+from tests.helpers.files import write
+from tests.helpers.replay import CASCADE, config, prompt, reply, run
 
 HEAD = """\
 providers:
