@@ -227,7 +227,7 @@ def _simulate(path: Path, pricing: Sequence[Path], samples: int | None, seed: in
 
     from routecli.render.simulate_json import simulation_document
     from routecli.simulate.costmodel import simulate
-    from routecli.simulate.scenario import read_scenario
+    from routecli.simulate.scenario_file import read_scenario
 
     built = read_scenario(path, pricing).build()
     result = simulate(built)

@@ -75,7 +75,7 @@ def simulate(
 
     from routecli.simulate.breakeven import insights
     from routecli.simulate.costmodel import simulate as run_simulation
-    from routecli.simulate.scenario import read_scenario
+    from routecli.simulate.scenario_file import read_scenario
 
     if chart is not None:
         from routecli.render.charts import check_chart_path

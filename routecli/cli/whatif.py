@@ -63,7 +63,7 @@ def sweep(
           --vary strategies.routed.router.accuracy=0.7:1.0:0.1 --output grid.csv
     """
     from routecli.render.sweep_report import sweep_csv, sweep_json, sweep_markdown
-    from routecli.simulate.scenario import read_scenario
+    from routecli.simulate.scenario_file import read_scenario
     from routecli.simulate.sweep import parse_values, run_sweep
 
     if chart is not None:
@@ -162,7 +162,7 @@ def breakeven(
 
     from routecli.render.sweep_report import breakeven_csv, breakeven_json, breakeven_markdown
     from routecli.simulate.breakeven import find_breakeven
-    from routecli.simulate.scenario import read_scenario
+    from routecli.simulate.scenario_file import read_scenario
 
     if quality_floor is not None and not 0 <= quality_floor <= 1:  # NaN fails both comparisons
         from routecli.errors import InvalidValueError

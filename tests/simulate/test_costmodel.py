@@ -27,7 +27,7 @@ import pytest
 from routecli.errors import InvalidValueError
 from routecli.pricing.prices import LongContext, ModelPrice, PriceTable, TokenRates
 from routecli.simulate.costmodel import Hop, SimulationResult, StrategyResult, simulate
-from routecli.simulate.scenario import build_scenario
+from routecli.simulate.scenario_file import build_scenario
 
 D = Decimal
 
