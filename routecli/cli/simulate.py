@@ -90,7 +90,8 @@ def simulate(
 
         result = replace(result, monte_carlo=run_monte_carlo(built, samples, seed))
     if chart is not None:
-        from routecli.render.charts import cost_quality_chart, save_chart
+        from routecli.cli.options import save_chart
+        from routecli.render.charts import cost_quality_chart
 
         save_chart(chart, lambda kind: cost_quality_chart(result, kind))
 

@@ -204,7 +204,7 @@ def tune(
     from routecli.render import tune_report
 
     if chart is not None:
-        from routecli.render.charts import save_chart
+        from routecli.cli.options import save_chart
 
         save_chart(chart, lambda chosen: tune_report.tune_chart(result, chosen))
     emit(
@@ -440,7 +440,7 @@ def evaluate(
 
     report = evaluate_report.Report(result, None if keys is None else chosen_score, dict(data.skipped))
     if chart is not None:
-        from routecli.render.charts import save_chart
+        from routecli.cli.options import save_chart
 
         save_chart(chart, lambda chosen: evaluate_report.evaluate_chart(report, chosen))
     emit(

@@ -73,7 +73,8 @@ def sweep(
     source = read_scenario(scenario, pricing or ())
     result = run_sweep(source, [parse_values(spec) for spec in vary], strategy or ())
     if chart is not None:
-        from routecli.render.charts import save_chart, sweep_chart
+        from routecli.cli.options import save_chart
+        from routecli.render.charts import sweep_chart
 
         save_chart(chart, lambda kind: sweep_chart(result, kind))
 
