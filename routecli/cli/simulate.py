@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,9 +11,6 @@ from routecli.cli.output import FORMAT_HELP, OutputFormat, emit
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-
-    from routecli.pricing.prices import PriceSource
-    from routecli.provenance import Inputs
 
 __all__ = ["register"]
 
@@ -71,24 +67,13 @@ def simulate(
       routecli simulate scenario.yaml --output report.json
       routecli simulate scenario.yaml --pricing negotiated-prices.yaml
     """
-    from dataclasses import replace
-
-    from routecli.simulate.breakeven import insights
-    from routecli.simulate.costmodel import simulate as run_simulation
-    from routecli.simulate.scenario_file import read_scenario
+    from routecli.simulate.run import simulate_file
 
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
         check_chart_path(chart)
-    source = read_scenario(scenario, pricing or ())
-    built = source.build()
-    result = run_simulation(built)
-    result = replace(result, insights=insights(source, result), inputs=_inputs(scenario, result.price_sources))
-    if samples is not None:
-        from routecli.simulate.montecarlo import run_monte_carlo
-
-        result = replace(result, monte_carlo=run_monte_carlo(built, samples, seed))
+    result = simulate_file(scenario, pricing or (), samples=samples, seed=seed)
     if chart is not None:
         from routecli.cli.options import save_chart
         from routecli.render.charts import cost_quality_chart
@@ -121,15 +106,6 @@ def simulate(
         return simulation_csv(result)
 
     emit(format, output, table=table, json=json, markdown=markdown, csv=csv, html=html)
-
-
-def _inputs(scenario: Path, sources: Sequence[PriceSource]) -> Inputs:
-    """The scenario and every price-table file its prices came from, hashed (inline prices are the scenario's)."""
-    from routecli.pricing.price_files import price_table_path
-    from routecli.provenance import PRICE_TABLE, hash_inputs
-
-    tables = [path for source in sources if (path := price_table_path(source)) is not None]
-    return hash_inputs([("scenario", scenario), *((PRICE_TABLE, table) for table in tables)])
 
 
 def register(app: typer.Typer) -> None:
