@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from routecli import __version__
-from routecli.cli import check, diff, fit_router, pricing, replay, scaffold, simulate, tune, whatif
+from routecli.cli import breakeven, check, diff, fit_router, pricing, replay, scaffold, simulate, sweep, tune
 from routecli.errors import RouteCliError
 
 if TYPE_CHECKING:
@@ -73,7 +73,8 @@ def _root(
 
 
 simulate.register(app)
-whatif.register(app)
+sweep.register(app)
+breakeven.register(app)
 replay.register(app)
 fit_router.register(app)
 tune.register(app)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from routecli.cli.simulate import PricingOption
+from routecli.cli.options import PricingOption
 from routecli.errors import InputError, InputFileError, InvalidValueError
 
 if TYPE_CHECKING:

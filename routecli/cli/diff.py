@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from routecli.cli.simulate import OutputOption
+from routecli.cli.options import OutputOption
 
 __all__ = ["DiffFormat", "read_report", "register"]
 

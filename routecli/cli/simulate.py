@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from routecli.cli.output import FORMAT_HELP, OutputFormat, emit
+from routecli.cli.options import ChartOption, FormatOption, OutputOption, PricingOption, ScenarioArgument
+from routecli.cli.output import emit
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 __all__ = ["register"]
 
-PricingOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--pricing",
-        help="Extra price-table YAML file; repeat for several. Overrides shipped prices by model id.",
-        show_default=False,
-    ),
-]
-
-
-ChartOption = Annotated[
-    Path | None,
-    typer.Option("--chart", help="Also draw a chart to this .svg or .png file.", show_default=False),
-]
-FormatOption = Annotated[OutputFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)]
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
-]
-
 
 def simulate(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")],
+    scenario: ScenarioArgument,
     pricing: PricingOption = None,
     samples: Annotated[
         int | None,
