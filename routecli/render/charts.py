@@ -36,7 +36,7 @@ __all__ = [
     "BASELINE_COLOUR",
     "STRATEGY_COLOUR",
     "ChartFormat",
-    "Curve",
+    "ChartSeries",
     "Marked",
     "check_chart_path",
     "compact_money",
@@ -397,8 +397,8 @@ def _title(text: str) -> str:
 # ------------------------------------------------------- curves from outcomes
 
 
-class Curve(NamedTuple):
-    """A line of the cost–quality plane (a threshold sweep), drawn through its points in order."""
+class ChartSeries(NamedTuple):
+    """A line to draw on the cost–quality plane (a threshold sweep's points), in order."""
 
     label: str
     cost: Sequence[float]
@@ -425,7 +425,7 @@ def thinned(count: int, most: int = 2000) -> Sequence[int]:
     return sorted({round(i * step) for i in range(most)})
 
 
-def curves_chart(title: str, curves: Sequence[Curve], marks: Sequence[Marked], format: ChartFormat) -> bytes:
+def curves_chart(title: str, curves: Sequence[ChartSeries], marks: Sequence[Marked], format: ChartFormat) -> bytes:
     """Cost (x) against quality (y): ``tune``'s and ``evaluate``'s charts."""
     with _drawing() as fig:
         ax = fig.add_subplot()

@@ -19,15 +19,24 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.pricing.prices import PriceSource, expected_request_cost, request_costs
 from routecli.provenance import Inputs
-from routecli.simulate.scenario import Growth, Modifiers, Scenario, Segment, SemanticCache, Strategy, StrategyType, Tier
+from routecli.simulate.scenario import (
+    Growth,
+    Modifiers,
+    Scenario,
+    Segment,
+    SemanticCacheModifier,
+    Strategy,
+    StrategyType,
+    Tier,
+)
 
 if TYPE_CHECKING:
     from routecli.simulate.montecarlo import MonteCarloResult
 
 __all__ = [
     "CURRENCY",
+    "EscalationStep",
     "ForecastMonth",
-    "Hop",
     "SimulationResult",
     "StrategyResult",
     "TierUsage",
@@ -45,16 +54,15 @@ THOUSAND = Decimal(1000)
 
 
 class TierUsage(NamedTuple):
-    """One tier's part in a strategy: its monthly spend, calls and answers."""
+    """One tier's part in a strategy: its monthly spend and the share of requests it answers."""
 
     tier: str
     spend: Decimal
-    calls_per_request: Decimal
     answered_share: Decimal
 
 
-class Hop(NamedTuple):
-    """An escalation step: the share of requests reaching ``source`` passed on to ``target``."""
+class EscalationStep(NamedTuple):
+    """A step up a strategy's chain: the share of requests reaching ``source`` passed on to ``target``."""
 
     source: str
     target: str
@@ -77,7 +85,7 @@ class StrategyResult:
     model_calls_per_request: Decimal
     escalation_rate: Decimal
     cache_hit_rate: Decimal
-    hops: tuple[Hop, ...]
+    hops: tuple[EscalationStep, ...]
     tiers: tuple[TierUsage, ...]
     overhead: Mapping[str, Decimal]
     description: str | None = None
@@ -145,7 +153,9 @@ class _Prices:
         self._outputs = [segment.output_tokens for segment in self.segments]
         self._costs: dict[tuple[str, Decimal, Decimal, bool], list[Decimal]] = {}
         self._sums: dict[tuple[object, ...], tuple[Decimal, Decimal, Decimal, Decimal | None]] = {}
-        self._traffic: dict[int, tuple[SemanticCache | None, list[Decimal] | None, list[Decimal], list[Decimal]]] = {}
+        self._traffic: dict[
+            int, tuple[SemanticCacheModifier | None, list[Decimal] | None, list[Decimal], list[Decimal]]
+        ] = {}
         self.latency = {name: tier_latencies_ms(tier, self._outputs) for name, tier in self.tiers.items()}
         self.quality = {
             name: None if tier.quality is None else [tier.quality[s.name] for s in self.segments]
@@ -172,7 +182,7 @@ class _Prices:
             self._costs[key] = found
         return found
 
-    def traffic(self, cache: SemanticCache | None) -> tuple[list[Decimal] | None, list[Decimal], list[Decimal]]:
+    def traffic(self, cache: SemanticCacheModifier | None) -> tuple[list[Decimal] | None, list[Decimal], list[Decimal]]:
         """Per segment: cache hit rates, the share of traffic that misses the cache, and quality weights.
 
         A hit is as good as a fresh answer to its segment unless ``hit_quality`` says
@@ -435,7 +445,7 @@ def _result(strategy: Strategy, totals: _Totals, scenario: Scenario, baseline_co
     calls, escalated = totals.calls, totals.escalated
     hops = (
         tuple(
-            Hop(chain[index], chain[index + 1], escalated[index] / calls[index] if calls[index] else ZERO)
+            EscalationStep(chain[index], chain[index + 1], escalated[index] / calls[index] if calls[index] else ZERO)
             for index in range(len(chain) - 1)
         )
         if strategy.escalates
@@ -460,7 +470,6 @@ def _result(strategy: Strategy, totals: _Totals, scenario: Scenario, baseline_co
             TierUsage(
                 tier=name,
                 spend=totals.spend[index] * volume,
-                calls_per_request=calls[index],
                 answered_share=totals.answered(index),
             )
             for index, name in enumerate(chain)

@@ -20,14 +20,14 @@ __all__ = [
     "DEFAULT_TOKENS_PER_S",
     "DEFAULT_TTFT_MS",
     "INLINE_PRICES",
-    "Evaluator",
+    "EvaluatorRates",
     "Growth",
     "Modifiers",
     "PromptCaching",
-    "Router",
+    "RouterAccuracy",
     "Scenario",
     "Segment",
-    "SemanticCache",
+    "SemanticCacheModifier",
     "Strategy",
     "StrategyType",
     "Tier",
@@ -72,8 +72,11 @@ class Tier(NamedTuple):
     latency_jitter: Decimal = DEFAULT_JITTER
 
 
-class SemanticCache(NamedTuple):
-    """A cache of earlier answers: a hit costs only the lookup."""
+class SemanticCacheModifier(NamedTuple):
+    """What a semantic cache in front of a strategy does to it: hit rates per segment, lookup cost and latency.
+
+    A hit costs only the lookup. (The cache replay runs is ``routecli.replay.cache``.)
+    """
 
     hit_rate: Mapping[str, Decimal]
     lookup_cost: Decimal = ZERO
@@ -91,13 +94,13 @@ class PromptCaching(NamedTuple):
 class Modifiers(NamedTuple):
     """What changes the price of every call a strategy makes."""
 
-    semantic_cache: SemanticCache | None = None
+    semantic_cache: SemanticCacheModifier | None = None
     prompt_caching: PromptCaching | None = None
     batch: bool = False
 
 
-class Router(NamedTuple):
-    """Where each segment lands: ``confusion[segment][tier]`` is P(tier | segment)."""
+class RouterAccuracy(NamedTuple):
+    """How well a strategy's router routes: ``confusion[segment][tier]`` is P(tier | segment); its cost and latency."""
 
     confusion: Mapping[str, Mapping[str, Decimal]]
     cost_per_request: Decimal = ZERO
@@ -105,8 +108,11 @@ class Router(NamedTuple):
     accuracy: Decimal | None = None
 
 
-class Evaluator(NamedTuple):
-    """The check on a cascade step's answer; tpr/fpr make acceptance follow quality."""
+class EvaluatorRates(NamedTuple):
+    """A cascade step's answer check as figures: cost, latency, and tpr/fpr that make acceptance follow quality.
+
+    (The evaluators replay runs are ``routecli.replay.evaluators``.)
+    """
 
     cost_per_request: Decimal = ZERO
     latency_ms: Decimal = ZERO
@@ -127,9 +133,9 @@ class Strategy(NamedTuple):
     chain: tuple[str, ...]
     modifiers: Modifiers
     routes: Mapping[str, str] | None = None
-    router: Router | None = None
+    router: RouterAccuracy | None = None
     accept: Mapping[str, Mapping[str, Decimal]] | None = None
-    evaluator: Evaluator | None = None
+    evaluator: EvaluatorRates | None = None
     description: str | None = None
 
     @property

@@ -33,14 +33,14 @@ from routecli.simulate.scenario import (
     DEFAULT_TOKENS_PER_S,
     DEFAULT_TTFT_MS,
     INLINE_PRICES,
-    Evaluator,
+    EvaluatorRates,
     Growth,
     Modifiers,
     PromptCaching,
-    Router,
+    RouterAccuracy,
     Scenario,
     Segment,
-    SemanticCache,
+    SemanticCacheModifier,
     Strategy,
     StrategyType,
     Tier,
@@ -492,12 +492,12 @@ def _build_modifiers(
     return Modifiers(semantic_cache=cache, prompt_caching=caching, batch=batch)
 
 
-def _build_cache(value: dict[str, Any] | bool, segments: Sequence[str], path: KeyPath) -> SemanticCache | None:
+def _build_cache(value: dict[str, Any] | bool, segments: Sequence[str], path: KeyPath) -> SemanticCacheModifier | None:
     if value is False:
         return None
     if value is True:
         raise InvalidValueError("expected a mapping with hit_rate (or false to turn it off)", path=path)
-    return SemanticCache(
+    return SemanticCacheModifier(
         hit_rate=_per_segment_values(value["hit_rate"], segments, (*path, "hit_rate"), "hit_rate"),
         lookup_cost=value["lookup_cost_per_request"],
         lookup_latency_ms=value["lookup_latency_ms"],
@@ -523,7 +523,7 @@ def _tier_ref(name: str, tiers: Mapping[str, Tier], path: KeyPath) -> str:
 
 def _build_router(
     data: dict[str, Any], routes: Mapping[str, str], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
-) -> Router:
+) -> RouterAccuracy:
     """P(tier | segment): from a confusion matrix, or accuracy with misroutes spread evenly."""
     if data.get("accuracy") is not None and data.get("confusion") is not None:
         raise InvalidValueError("give accuracy or confusion, not both", path=path)
@@ -542,7 +542,7 @@ def _build_router(
             for tier in others:
                 row[tier] = (ONE - accuracy) / len(others)
             confusion[name] = row
-    return Router(
+    return RouterAccuracy(
         confusion=confusion,
         cost_per_request=data.get("cost_per_request") or ZERO,
         latency_ms=data.get("latency_ms") or ZERO,
@@ -589,10 +589,10 @@ def _build_chain(chain: Sequence[str], tiers: Mapping[str, Tier], path: KeyPath)
 
 def _build_acceptance(
     item: dict[str, Any], chain: tuple[str, ...], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
-) -> tuple[dict[str, dict[str, Decimal]] | None, Evaluator]:
+) -> tuple[dict[str, dict[str, Decimal]] | None, EvaluatorRates]:
     """Explicit acceptance per judged step, or an evaluator whose tpr/fpr derive it from quality."""
     data = item["evaluator"]
-    evaluator = Evaluator(data["cost_per_request"], data["latency_ms"], data["tpr"], data["fpr"])
+    evaluator = EvaluatorRates(data["cost_per_request"], data["latency_ms"], data["tpr"], data["fpr"])
     derived = evaluator.tpr is not None or evaluator.fpr is not None
     if derived and (evaluator.tpr is None or evaluator.fpr is None):
         raise InvalidValueError("give both tpr and fpr", path=(*path, "evaluator"))
