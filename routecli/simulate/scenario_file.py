@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from routecli.errors import InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, read_yaml
-from routecli.pricing.price_files import PRICE_FIELDS, add_price_file, inline_price, load_price_files
+from routecli.pricing.lookup import (
+    OWN_PRICE_FILES,
+    add_own_price_files,
+    known_name,
+    model_price,
+    side_file,
+    unknown_name,
+)
+from routecli.pricing.price_files import PRICE_FIELDS, load_price_files
 from routecli.pricing.prices import PriceTable
 from routecli.simulate.distributions import (
     Z95,
@@ -45,7 +53,7 @@ from routecli.simulate.scenario import (
     StrategyType,
     Tier,
 )
-from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Spec, Str, Tagged, closest
+from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Spec, Str, Tagged
 
 if TYPE_CHECKING:
     from routecli.simulate.token_logs import TokenLog
@@ -305,13 +313,11 @@ _STRATEGY = Tagged(
     },
 )
 
-_PRICING_FILES = List(Str(), doc="Extra price-table files, relative to this file.")
-
 SCENARIO_SPEC: Spec = Obj(
     {
         "name": Field(Str(doc="What the scenario models."), required=True),
         "description": Field(Str()),
-        "pricing": Field(_PRICING_FILES),
+        "pricing": Field(OWN_PRICE_FILES),
         "traffic": Field(_TRAFFIC, required=True),
         "models": Field(Map(_MODEL, min_items=1, doc="Tier name to model."), required=True),
         "strategies": Field(List(_STRATEGY, min_items=1), required=True),
@@ -326,21 +332,11 @@ SCENARIO_SPEC: Spec = Obj(
 # --------------------------------------------------------------- the builder
 
 
-def _unknown(kind: str, name: str, known: Sequence[str], path: KeyPath) -> InvalidValueError:
-    message = f"unknown {kind} {name!r}"
-    near = closest(name, known)
-    if near:
-        message += f"; did you mean {near[0]!r}?"
-    elif known:
-        message += "; defined: " + ", ".join(known)
-    return InvalidValueError(message, path=path)
-
-
 def _by_segment(mapping: Mapping[str, T], segments: Sequence[str], path: KeyPath, what: str) -> dict[str, T]:
     """``mapping`` in segment order, once it names every segment and nothing else."""
     for name in mapping:
         if name not in segments:
-            raise _unknown("segment", name, segments, (*path, name))
+            raise unknown_name("segment", name, segments, (*path, name))
     missing = [name for name in segments if name not in mapping]
     if missing:
         raise InvalidValueError(f"no {what} for segment(s): {', '.join(missing)}", path=path)
@@ -451,20 +447,7 @@ def _build_tiers(models: dict[str, dict[str, Any]], table: PriceTable, segments:
     tiers = {}
     for name, item in models.items():
         path: KeyPath = ("models", name)
-        if item["model"] is None and item["price"] is None:
-            raise InvalidValueError("give model (a price-table id) or price (inline prices)", path=path)
-        base = None
-        if item["model"] is not None:
-            try:
-                base = table.lookup(item["model"])
-            except InvalidValueError as error:
-                error.path = (*path, "model")
-                raise
-        if item["price"] is not None:
-            price = inline_price(name, base, item["price"], (*path, "price"), INLINE_PRICES)
-        else:
-            assert base is not None  # a tier without a price has a model
-            price = base
+        price = model_price(table, item["model"], item["price"], path, inline_id=name, source=INLINE_PRICES)
         quality = item["quality"]
         latency = item["latency"] or {}
         tiers[name] = Tier(
@@ -515,12 +498,6 @@ def _build_prompt_caching(value: dict[str, Any] | bool, path: KeyPath) -> Prompt
     return PromptCaching(value["cached_share"], value["write_share"])
 
 
-def _tier_ref(name: str, tiers: Mapping[str, Tier], path: KeyPath) -> str:
-    if name not in tiers:
-        raise _unknown("model tier", name, list(tiers), path)
-    return name
-
-
 def _build_router(
     data: dict[str, Any], routes: Mapping[str, str], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
 ) -> RouterAccuracy:
@@ -556,7 +533,7 @@ def _per_segment_rows(
     checked = _by_segment(rows, segments, path, "row")
     for segment, row in checked.items():
         for tier in row:
-            _tier_ref(tier, tiers, (*path, segment, tier))
+            known_name("model tier", tier, tiers, (*path, segment, tier))
         total = sum(row.values(), ZERO)
         if abs(total - ONE) > _SHARE_TOLERANCE:
             raise InvalidValueError(f"row sums to {total}, expected 1", path=(*path, segment))
@@ -570,7 +547,7 @@ def _build_routes(
 ) -> dict[str, str]:
     checked = _by_segment(routes, segments, path, "route")
     for segment, tier in checked.items():
-        _tier_ref(tier, tiers, (*path, segment))
+        known_name("model tier", tier, tiers, (*path, segment))
     return checked
 
 
@@ -581,7 +558,7 @@ def _build_chain(chain: Sequence[str], tiers: Mapping[str, Tier], path: KeyPath)
             path=path,
         )
     for index, name in enumerate(chain):
-        _tier_ref(name, tiers, (*path, index))
+        known_name("model tier", name, tiers, (*path, index))
         if name in chain[:index]:
             raise InvalidValueError(f"tier {name!r} appears twice in the chain", path=(*path, index))
     return tuple(chain)
@@ -623,7 +600,7 @@ def _build_acceptance(
                 path=(*path, "accept", name),
             )
         if name not in judged:
-            raise _unknown("chain step", name, judged, (*path, "accept", name))
+            raise unknown_name("chain step", name, judged, (*path, "accept", name))
     missing = [name for name in judged if name not in accept]
     if missing:
         raise InvalidValueError(f"no acceptance given for step(s): {', '.join(missing)}", path=(*path, "accept"))
@@ -641,7 +618,7 @@ def _build_strategy(
     modifiers = _build_modifiers(item, scenario_wide, segments, path)
     common = {"name": item["name"], "type": kind, "modifiers": modifiers, "description": item["description"]}
     if kind == "single":
-        return Strategy(chain=(_tier_ref(item["model"], tiers, (*path, "model")),), **common)
+        return Strategy(chain=(known_name("model tier", item["model"], tiers, (*path, "model")),), **common)
     routes = router = accept = evaluator = None
     if kind in ("route", "hybrid"):
         routes = _build_routes(item["routes"], tiers, segments, (*path, "routes"))
@@ -794,7 +771,7 @@ def build_scenario(data: Any, table: PriceTable, token_logs: Mapping[str, TokenL
         strategies.append(strategy)
     baseline = checked["baseline"] or strategies[0].name
     if baseline not in names:
-        raise _unknown("baseline strategy", baseline, list(names), ("baseline",))
+        raise unknown_name("baseline strategy", baseline, list(names), ("baseline",))
     sources = {tier.price.source: None for tier in tiers.values() if tier.price.source}
     return Scenario(
         name=checked["name"],
@@ -852,35 +829,18 @@ def read_scenario(path: Path, pricing: Sequence[Path] = ()) -> ScenarioSource:
     """
     document = read_yaml(path, "scenario file")
     table = load_price_files(pricing)
-    for index, name in enumerate(document.build(_own_price_files)):
-        add_price_file(table, _side_file(document, name, ("pricing", index), "price table"))
+    add_own_price_files(table, document)
     logs = {}
     for name, key_path in document.build(_token_log_names).items():
         from routecli.simulate.token_logs import read_token_log  # csv and json, only for scenarios that use logs
 
-        logs[name] = read_token_log(_side_file(document, name, key_path, "token log"))
+        logs[name] = read_token_log(side_file(document, name, key_path, "token log"))
     return ScenarioSource(document, table, logs)
 
 
 def load_scenario(path: Path, pricing: Sequence[Path] = ()) -> Scenario:
     """Read, validate and price a scenario file (see ``read_scenario``)."""
     return read_scenario(path, pricing).build()
-
-
-def _side_file(document: YamlDocument, name: str, key_path: KeyPath, what: str) -> Path:
-    """A file the scenario names, relative to the scenario's folder."""
-    file = document.path.parent / name
-    if not file.is_file():
-        error = InvalidValueError(f"{what} {name!r} not found (looked for {file})", path=key_path)
-        raise error.located(document.name, document.line_of(key_path))
-    return file
-
-
-def _own_price_files(data: Any) -> list[str]:
-    if not isinstance(data, Mapping) or data.get("pricing") is None:
-        return []
-    files: list[str] = _PRICING_FILES.check(data["pricing"], ("pricing",))
-    return files
 
 
 def _token_log_names(data: Any) -> dict[str, KeyPath]:
