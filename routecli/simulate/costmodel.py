@@ -153,6 +153,7 @@ class _Prices:
         self._costs: dict[tuple[str, Decimal, Decimal, bool], list[Decimal]] = {}
         self._whole: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}
         self._whole_quality: dict[tuple[str, int], Decimal | None] = {}
+        self._weights: dict[int, tuple[Decimal, Decimal]] = {}
         self.everyone = [ONE] * len(self.segments)
         """The entry vector of a strategy without a router: every request starts at the chain's head."""
         self._traffic: dict[
@@ -216,6 +217,15 @@ class _Prices:
             self._traffic[key] = found
         return found[1], found[2], found[3]
 
+    def weights(self, cache: SemanticCacheModifier | None) -> tuple[Decimal, Decimal]:
+        """Σ miss and Σ judge over all segments (the weights of ``traffic``); computed once per cache."""
+        key = id(cache)
+        found = self._weights.get(key)
+        if found is None:
+            _, miss, judge = self.traffic(cache)
+            found = self._weights[key] = (sum(miss, ZERO), sum(judge, ZERO))
+        return found
+
     def whole(self, tier: str, modifiers: Modifiers) -> tuple[Decimal, Decimal]:
         """Over all segments: Σ miss·cost and Σ miss·latency — what a step every request reaches spends and takes.
 
@@ -246,7 +256,8 @@ class _Prices:
         """
         _, miss, judge = self.traffic(modifiers.semantic_cache)
         if members is None:
-            return (*self.whole(tier, modifiers), sum(judge, ZERO), self.whole_quality(tier, modifiers.semantic_cache))
+            cache = modifiers.semantic_cache
+            return (*self.whole(tier, modifiers), self.weights(cache)[1], self.whole_quality(tier, cache))
         costs, delays, quality = self.costs(tier, modifiers), self.latency[tier], self.quality[tier]
 
         def pick(vector: list[Decimal]) -> list[Decimal]:
@@ -349,12 +360,12 @@ def _evaluate(strategy: Strategy, prices: _Prices) -> _Totals:
         _route_uniform(strategy, prices, miss, totals)
     else:
         _walk_chain(strategy, prices, miss, judge, totals)
-    missed = sum(miss, ZERO)
+    missed = prices.weights(cache)[0]
     if router is not None:
         totals.router = missed * router.cost_per_request
         totals.latency += missed * router.latency_ms
     if cache is not None and hits is not None:
-        lookups = sum(shares, ZERO)
+        lookups = prices.weights(None)[0]  # without a cache, every share misses it: Σ shares
         totals.cache = lookups * cache.lookup_cost
         totals.cache_hits = _dot(shares, hits)
         totals.latency += lookups * cache.lookup_latency_ms
@@ -394,7 +405,7 @@ def _walk_chain(
         # share of all requests that reach this step, per segment
         traffic = ahead if ahead is not None else miss if everyone else list(map(mul, miss, reach))
         ahead = None
-        totals.calls[index] = calls = sum(traffic, ZERO)
+        totals.calls[index] = calls = prices.weights(modifiers.semantic_cache)[0] if everyone else sum(traffic, ZERO)
         if everyone:
             totals.spend[index], delay = prices.whole(name, modifiers)
         else:
@@ -457,7 +468,7 @@ def _route_uniform(strategy: Strategy, prices: _Prices, miss: list[Decimal], tot
     for index, segment in enumerate(prices.segments):
         members[routes[segment.name]].append(index)
     routed_miss = {name: sum(map(miss.__getitem__, indexes), ZERO) for name, indexes in members.items()}
-    all_miss = sum(miss, ZERO)
+    all_miss = prices.weights(strategy.modifiers.semantic_cache)[0]
     quality: Decimal | None = ZERO
     latency = ZERO
     for index, name in enumerate(chain):
