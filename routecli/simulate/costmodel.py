@@ -258,16 +258,17 @@ class _Prices:
         if members is None:
             cache = modifiers.semantic_cache
             return (*self.whole(tier, modifiers), self.weights(cache)[1], self.whole_quality(tier, cache))
-        costs, delays, quality = self.costs(tier, modifiers), self.latency[tier], self.quality[tier]
+        quality = self.quality[tier]
 
         def pick(vector: list[Decimal]) -> list[Decimal]:
             return [vector[index] for index in members]
 
+        miss, judge = pick(miss), pick(judge)
         return (
-            _dot(pick(miss), pick(costs)),
-            _dot(pick(miss), pick(delays)),
-            sum(pick(judge), ZERO),
-            None if quality is None else _dot(pick(judge), pick(quality)),
+            _dot(miss, pick(self.costs(tier, modifiers))),
+            _dot(miss, pick(self.latency[tier])),
+            sum(judge, ZERO),
+            None if quality is None else _dot(judge, pick(quality)),
         )
 
 
