@@ -11,7 +11,7 @@ significant digits, and the scenario's bounds keep every figure well inside them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import add, itemgetter, mul, sub
@@ -260,15 +260,13 @@ class _Prices:
             return (*self.whole(tier, modifiers), self.weights(cache)[1], self.whole_quality(tier, cache))
         quality = self.quality[tier]
 
-        def pick(vector: list[Decimal]) -> list[Decimal]:
-            return [vector[index] for index in members]
-
-        miss, judge = pick(miss), pick(judge)
+        pick = _picker(members)
+        missed, judged = pick(miss), pick(judge)
         return (
-            _dot(miss, pick(self.costs(tier, modifiers))),
-            _dot(miss, pick(self.latency[tier])),
-            sum(judge, ZERO),
-            None if quality is None else _dot(judge, pick(quality)),
+            _dot(missed, pick(self.costs(tier, modifiers))),
+            _dot(missed, pick(self.latency[tier])),
+            sum(judged, ZERO),
+            None if quality is None else _dot(judged, pick(quality)),
         )
 
 
@@ -303,6 +301,13 @@ class _Totals:
     def answered(self, index: int) -> Decimal:
         """Share of all requests answered at chain position ``index``."""
         return self.calls[index] - self.escalated[index]
+
+
+def _picker(members: Sequence[int]) -> Callable[[list[Decimal]], Sequence[Decimal]]:
+    """The items of a vector at ``members``, in their order (one C call where there are two or more)."""
+    if len(members) > 1:
+        return itemgetter(*members)
+    return lambda vector: [vector[index] for index in members]
 
 
 def _dot(left: Iterable[Decimal], right: Iterable[Decimal]) -> Decimal:
@@ -393,6 +398,7 @@ def _walk_chain(
     judged_calls = escalated_once = latency = ZERO
     carried: list[Decimal] | None = None
     ahead: list[Decimal] | None = None  # the next step's traffic, when this step has worked it out
+    passed = ZERO  # the share this step passes on (Σ of ``ahead``, where there is one)
     entries = _entries(strategy, prices.names, prices.everyone)
     for index, (name, entered) in enumerate(zip(chain, entries, strict=True)):
         if carried is None:
@@ -404,9 +410,14 @@ def _walk_chain(
         everyone = reach is prices.everyone
         judges = escalates and index != last
         # share of all requests that reach this step, per segment
-        traffic = ahead if ahead is not None else miss if everyone else list(map(mul, miss, reach))
-        ahead = None
-        totals.calls[index] = calls = prices.weights(modifiers.semantic_cache)[0] if everyone else sum(traffic, ZERO)
+        if ahead is not None:  # worked out by the step before, which summed it as what it passed on
+            traffic, calls, ahead = ahead, passed, None
+        elif everyone:
+            traffic, calls = miss, prices.weights(modifiers.semantic_cache)[0]
+        else:
+            traffic = list(map(mul, miss, reach))
+            calls = sum(traffic, ZERO)
+        totals.calls[index] = calls
         if everyone:
             totals.spend[index], delay = prices.whole(name, modifiers)
         else:
