@@ -15,7 +15,8 @@ from typing import Any
 
 from routecli.pricing.price_files import load_price_files
 from routecli.simulate.montecarlo import run_monte_carlo
-from routecli.simulate.scenario import Scenario, build_scenario
+from routecli.simulate.scenario import Scenario
+from routecli.simulate.scenario_file import build_scenario
 
 SAMPLES = 1_000_000
 TARGET_S = 2.0

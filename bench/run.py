@@ -62,7 +62,7 @@ def _core(runs: int) -> tuple[float, float]:
 
     from routecli.pricing.price_files import load_price_files
     from routecli.simulate.costmodel import simulate
-    from routecli.simulate.scenario import build_scenario
+    from routecli.simulate.scenario_file import build_scenario
 
     scenario = build_scenario(core_scenario.build(), load_price_files())
     assert len(scenario.segments) == 1000

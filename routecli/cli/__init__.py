@@ -47,8 +47,8 @@ class _Lazy(NamedTuple):
 # fmt: off
 _COMMANDS: dict[str, _Lazy] = {
     "simulate": _Lazy("simulate", "Monthly cost, savings, quality and latency of every strategy in SCENARIO."),
-    "sweep": _Lazy("whatif", "Simulate SCENARIO for each value of one or two parameters: cost, savings and quality per value."),  # noqa: E501
-    "breakeven": _Lazy("whatif", "The value of a parameter at which STRATEGY costs the same as another, or meets a quality floor."),  # noqa: E501
+    "sweep": _Lazy("sweep", "Simulate SCENARIO for each value of one or two parameters: cost, savings and quality per value."),  # noqa: E501
+    "breakeven": _Lazy("breakeven", "The value of a parameter at which STRATEGY costs the same as another, or meets a quality floor."),  # noqa: E501
     "replay": _Lazy("replay", "Send PROMPTS through the router and cascade in --config; report spend, escalations, latency and quality."),  # noqa: E501
     "report": _Lazy("replay", "Render a replay's report again from its decision log, calling nothing."),
     "fit-router": _Lazy("fit_router", "Fit the thresholds of the embedding router in --config to the labels of PROMPTS, for the most prompts routed to their label's tier."),  # noqa: E501

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from routecli.cli.simulate import PricingOption
+from routecli.cli.options import PricingOption
 from routecli.errors import EXIT_FAILED, InvalidValueError
 
 if TYPE_CHECKING:
@@ -201,20 +201,11 @@ def _load(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -
 
 
 def _simulate(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> dict[str, Any]:
-    """The simulate report of a scenario, as ``routecli simulate --format json`` would write it."""
-    from dataclasses import replace
-
+    """The simulate report of a scenario, as ``routecli simulate --format json`` would write it (its figures)."""
     from routecli.render.simulate_json import simulation_document
-    from routecli.simulate.costmodel import simulate
-    from routecli.simulate.scenario import read_scenario
+    from routecli.simulate.run import simulate_file
 
-    built = read_scenario(path, pricing).build()
-    result = simulate(built)
-    if samples is not None:
-        from routecli.simulate.montecarlo import run_monte_carlo
-
-        result = replace(result, monte_carlo=run_monte_carlo(built, samples, seed))
-    return simulation_document(result)
+    return simulation_document(simulate_file(path, pricing, samples=samples, seed=seed, insights=False, hashes=False))
 
 
 def _emit(result: CheckResult, chosen: CheckFormat, output: Path | None, verbose: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from routecli.cli.simulate import OutputOption
+from routecli.cli.options import OutputOption
 
 __all__ = ["ReportDiffFormat", "register"]
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from routecli.cli.options import PricingOption
 from routecli.cli.output import FORMAT_HELP, OutputFormat, emit
-from routecli.cli.simulate import PricingOption
 
 if TYPE_CHECKING:
     import datetime as dt

@@ -62,7 +62,7 @@ def schema(
 
     from routecli.pricing.price_files import PRICE_TABLE_SPEC
     from routecli.render.simulate_json import REPORT_SCHEMA
-    from routecli.simulate.scenario import SCENARIO_SPEC
+    from routecli.simulate.scenario_file import SCENARIO_SPEC
 
     if name is SchemaName.report:
         document = REPORT_SCHEMA

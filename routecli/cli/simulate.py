@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from routecli.cli.output import FORMAT_HELP, OutputFormat, emit
+from routecli.cli.options import ChartOption, FormatOption, OutputOption, PricingOption, ScenarioArgument
+from routecli.cli.output import emit
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from routecli.pricing.prices import PriceSource
-    from routecli.provenance import Inputs
-
 __all__ = ["register"]
-
-PricingOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--pricing",
-        help="Extra price-table YAML file; repeat for several. Overrides shipped prices by model id.",
-        show_default=False,
-    ),
-]
-
-
-ChartOption = Annotated[
-    Path | None,
-    typer.Option("--chart", help="Also draw a chart to this .svg or .png file.", show_default=False),
-]
-FormatOption = Annotated[OutputFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)]
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
-]
 
 
 def simulate(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")],
+    scenario: ScenarioArgument,
     pricing: PricingOption = None,
     samples: Annotated[
         int | None,
@@ -71,26 +48,16 @@ def simulate(
       routecli simulate scenario.yaml --output report.json
       routecli simulate scenario.yaml --pricing negotiated-prices.yaml
     """
-    from dataclasses import replace
-
-    from routecli.simulate.breakeven import insights
-    from routecli.simulate.costmodel import simulate as run_simulation
-    from routecli.simulate.scenario import read_scenario
+    from routecli.simulate.run import simulate_file
 
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
         check_chart_path(chart)
-    source = read_scenario(scenario, pricing or ())
-    built = source.build()
-    result = run_simulation(built)
-    result = replace(result, insights=insights(source, result), inputs=_inputs(scenario, result.price_sources))
-    if samples is not None:
-        from routecli.simulate.montecarlo import run_monte_carlo
-
-        result = replace(result, monte_carlo=run_monte_carlo(built, samples, seed))
+    result = simulate_file(scenario, pricing or (), samples=samples, seed=seed)
     if chart is not None:
-        from routecli.render.charts import cost_quality_chart, save_chart
+        from routecli.cli.options import save_chart
+        from routecli.render.charts import cost_quality_chart
 
         save_chart(chart, lambda kind: cost_quality_chart(result, kind))
 
@@ -120,15 +87,6 @@ def simulate(
         return simulation_csv(result)
 
     emit(format, output, table=table, json=json, markdown=markdown, csv=csv, html=html)
-
-
-def _inputs(scenario: Path, sources: Sequence[PriceSource]) -> Inputs:
-    """The scenario and every price-table file its prices came from, hashed (inline prices are the scenario's)."""
-    from routecli.pricing.price_files import price_table_path
-    from routecli.provenance import PRICE_TABLE, hash_inputs
-
-    tables = [path for source in sources if (path := price_table_path(source)) is not None]
-    return hash_inputs([("scenario", scenario), *((PRICE_TABLE, table) for table in tables)])
 
 
 def register(app: typer.Typer) -> None:

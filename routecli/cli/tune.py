@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from routecli.cli.options import ChartOption, OutputOption, PricingOption
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
-from routecli.cli.simulate import ChartOption, OutputOption, PricingOption
 
 if TYPE_CHECKING:
     from routecli.tune.outcomes import Outcomes
@@ -178,7 +178,7 @@ def tune(
     from routecli.render import tune_report
 
     if chart is not None:
-        from routecli.render.charts import save_chart
+        from routecli.cli.options import save_chart
 
         save_chart(chart, lambda chosen: tune_report.tune_chart(result, chosen))
     emit(
@@ -307,7 +307,7 @@ def evaluate(
     from routecli.render import evaluate_report
 
     if chart is not None:
-        from routecli.render.charts import save_chart
+        from routecli.cli.options import save_chart
 
         save_chart(chart, lambda chosen: evaluate_report.evaluate_chart(result, chosen))
     emit(

@@ -70,10 +70,6 @@ class PriceDiff:
     removed: tuple[ModelPrice, ...]
     unchanged: int
 
-    @property
-    def same(self) -> bool:
-        return not (self.changed or self.added or self.removed)
-
 
 def _rate_values(prefix: str, rates: TokenRates | None) -> dict[str, FieldValue]:
     values = (None,) * 4 if rates is None else rates

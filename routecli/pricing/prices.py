@@ -17,6 +17,7 @@ from routecli.spec import closest
 
 __all__ = [
     "PER_MILLION",
+    "UNKNOWN_MODEL_HINT",
     "LongContext",
     "ModelPrice",
     "PriceSource",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 PER_MILLION = Decimal(1_000_000)
+UNKNOWN_MODEL_HINT = "(see `routecli pricing list`, or give an inline price)"
+"""How an unknown model's error ends; a file whose keys offer other ways replaces it (``pricing.lookup``)."""
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
@@ -330,10 +333,7 @@ class PriceTable:
             return model
         near = closest(name, [m.id for m in self], n=3)
         hint = f"; closest: {', '.join(near)}" if near else ""
-        raise UnknownModelError(
-            f"unknown model {name!r}: no price table has it{hint} "
-            "(see `routecli pricing list`, or give an inline price)"
-        )
+        raise UnknownModelError(f"unknown model {name!r}: no price table has it{hint} {UNKNOWN_MODEL_HINT}")
 
     def __iter__(self) -> Iterator[ModelPrice]:
         if self.base is not None:

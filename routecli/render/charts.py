@@ -1,4 +1,4 @@
-"""Charts of a simulation or a sweep, as SVG or PNG bytes (matplotlib, imported only when drawn).
+"""Charts of a simulation or a sweep, as SVG or PNG bytes (matplotlib, imported only when drawn); the CLI writes them.
 
 Figures are built with matplotlib's object API — never pyplot — so drawing
 touches no global state and needs no display. SVG output is self-contained
@@ -11,15 +11,16 @@ from __future__ import annotations
 import io
 import math
 import textwrap
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from routecli.errors import InputFileError, InvalidValueError
+from routecli.errors import InvalidValueError
 from routecli.render.numbers import decimal_str
 from routecli.simulate.costmodel import SimulationResult, StrategyResult
+from routecli.simulate.pareto import strategy_frontier
 from routecli.simulate.sweep import SweepResult
 
 if TYPE_CHECKING:
@@ -35,15 +36,12 @@ __all__ = [
     "BASELINE_COLOUR",
     "STRATEGY_COLOUR",
     "ChartFormat",
-    "CostQuality",
-    "Curve",
+    "ChartSeries",
     "Marked",
     "check_chart_path",
     "compact_money",
     "cost_quality_chart",
     "curves_chart",
-    "pareto_frontier",
-    "save_chart",
     "sweep_chart",
     "thinned",
 ]
@@ -76,34 +74,6 @@ _RC: dict[RcKeyType, object] = {
 }
 
 
-class CostQuality(NamedTuple):
-    """A strategy as a point of the cost–quality plane."""
-
-    name: str
-    cost: Decimal
-    quality: Decimal
-
-
-def pareto_frontier(points: Iterable[CostQuality]) -> list[CostQuality]:
-    """The points no other beats, cheapest first.
-
-    A point is beaten when another costs no more and delivers no less, and is
-    strictly better in one of the two; identical points therefore all stay.
-    """
-    candidates = list(points)
-    frontier = [
-        point
-        for point in candidates
-        if not any(
-            other.cost <= point.cost
-            and other.quality >= point.quality
-            and (other.cost < point.cost or other.quality > point.quality)
-            for other in candidates
-        )
-    ]
-    return sorted(frontier, key=lambda point: point.cost)
-
-
 def compact_money(value: float, currency: str = "USD") -> str:
     """Money for axes and cells: at most three significant digits, ``$950``, ``$1.2k``, ``$45k``, ``$1.25M``."""
     sign = "-" if value < 0 else ""
@@ -130,15 +100,6 @@ def check_chart_path(path: Path) -> ChartFormat:
     return format
 
 
-def save_chart(path: Path, render: Callable[[ChartFormat], bytes]) -> None:
-    """Draw a chart in the format ``path``'s suffix names and write it there."""
-    data = render(check_chart_path(path))
-    try:
-        path.write_bytes(data)
-    except OSError as error:
-        raise InputFileError(f"cannot write chart: {error.strerror}", source=str(path)) from None
-
-
 # ------------------------------------------------------------ cost vs quality
 
 
@@ -158,8 +119,7 @@ def cost_quality_chart(result: SimulationResult, format: ChartFormat) -> bytes:
         labels: list[tuple[Axes, Annotation]] = []
         for ax, (strategies, rated) in zip(axes, panels, strict=True):
             if rated:
-                points = (CostQuality(s.name, s.monthly_cost, s.quality) for s in known if s.quality is not None)
-                frontier = pareto_frontier(points)
+                frontier = strategy_frontier(result)
                 if len(frontier) > 1:
                     ax.step(
                         [float(p.cost) for p in frontier],
@@ -437,8 +397,8 @@ def _title(text: str) -> str:
 # ------------------------------------------------------- curves from outcomes
 
 
-class Curve(NamedTuple):
-    """A line of the cost–quality plane (a threshold sweep), drawn through its points in order."""
+class ChartSeries(NamedTuple):
+    """A line to draw on the cost–quality plane (a threshold sweep's points), in order."""
 
     label: str
     cost: Sequence[float]
@@ -465,7 +425,7 @@ def thinned(count: int, most: int = 2000) -> Sequence[int]:
     return sorted({round(i * step) for i in range(most)})
 
 
-def curves_chart(title: str, curves: Sequence[Curve], marks: Sequence[Marked], format: ChartFormat) -> bytes:
+def curves_chart(title: str, curves: Sequence[ChartSeries], marks: Sequence[Marked], format: ChartFormat) -> bytes:
     """Cost (x) against quality (y): ``tune``'s and ``evaluate``'s charts."""
     with _drawing() as fig:
         ax = fig.add_subplot()

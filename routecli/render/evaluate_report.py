@@ -14,7 +14,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from routecli import __version__
-from routecli.render.charts import ChartFormat, Curve, Marked, curves_chart, thinned
+from routecli.render.charts import ChartFormat, ChartSeries, Marked, curves_chart, thinned
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, money
 from routecli.render.terminal import compact_table
@@ -227,9 +227,9 @@ def evaluate_chart(report: EvaluateResult, format: ChartFormat) -> bytes:
         curve = result.router.curve
         points = thinned(len(curve))
         costs, qualities = [float(curve.cost[i]) for i in points], [float(curve.quality[i]) for i in points]
-        curves.append(Curve(f"router ({report.score})", costs, qualities))
+        curves.append(ChartSeries(f"router ({report.score})", costs, qualities))
     random = result.random
-    curves.append(Curve("random", [p.cost for p in random.points], [p.quality for p in random.points]))
+    curves.append(ChartSeries("random", [p.cost for p in random.points], [p.quality for p in random.points]))
     marks = [Marked(m.name, m.cost, m.quality) for m in result.models]
     marks.append(Marked("oracle", result.oracle.cost, result.oracle.quality))
     return curves_chart(f"routecli evaluate: {result.source}", curves, marks, format)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from routecli import __version__
 from routecli.pricing.prices import PriceSource
-from routecli.render.charts import CostQuality, cost_quality_chart, pareto_frontier, sweep_chart
+from routecli.render.charts import cost_quality_chart, sweep_chart
 from routecli.render.numbers import decimal_str, money, percent, probability
 from routecli.render.summary import (
     MONTE_CARLO_HEADERS,
@@ -28,6 +28,7 @@ from routecli.render.summary import (
     strategy_row,
 )
 from routecli.simulate.costmodel import SimulationResult
+from routecli.simulate.pareto import strategy_frontier
 from routecli.simulate.sweep import SweepResult
 
 if TYPE_CHECKING:
@@ -139,11 +140,10 @@ def breakeven_html(found: BreakEven) -> str:
 
 def _cost_quality_caption(result: SimulationResult) -> str:
     """What the chart shows: only the marks it has."""
-    rated = [CostQuality(s.name, s.monthly_cost, s.quality) for s in result.strategies if s.quality is not None]
     parts = ["Monthly cost against expected quality; the diamond is the baseline."]
-    if len(pareto_frontier(rated)) > 1:
+    if len(strategy_frontier(result)) > 1:
         parts.append("The green step line is the Pareto frontier: the strategies no other beats on both.")
-    if len(rated) < len(result.strategies):
+    if any(s.quality is None for s in result.strategies):
         parts.append("Strategies without a quality estimate sit in the strip below.")
     if result.monte_carlo is not None:
         parts.append("Grey bars span the P5–P95 monthly cost (Monte Carlo).")

@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from routecli import __version__
-from routecli.render.charts import ChartFormat, Curve, Marked, curves_chart, thinned
+from routecli.render.charts import ChartFormat, ChartSeries, Marked, curves_chart, thinned
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, money
 from routecli.render.terminal import compact_table
@@ -253,5 +253,7 @@ def tune_chart(result: TuneResult, format: ChartFormat) -> bytes:
     if choice is not None:
         marks.append(Marked(f"chosen ({_threshold_text(choice.threshold)})", choice.cost, choice.quality))
     points = thinned(len(curve))
-    line = Curve(result.strategy, [float(curve.cost[i]) for i in points], [float(curve.quality[i]) for i in points])
+    line = ChartSeries(
+        result.strategy, [float(curve.cost[i]) for i in points], [float(curve.quality[i]) for i in points]
+    )
     return curves_chart(f"routecli tune: {result.strategy}, {result.weak} → {result.strong}", [line], marks, format)

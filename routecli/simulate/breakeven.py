@@ -16,8 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 from routecli.errors import InvalidValueError
 from routecli.simulate.costmodel import CURRENCY, SimulationResult
-from routecli.simulate.params import Param, param_note, resolve_param, simulate_with
-from routecli.simulate.scenario import ScenarioSource
+from routecli.simulate.params import Param, ScenarioData, param_note, resolve_param, simulate_with
 
 __all__ = ["BreakEven", "Crossing", "find_breakeven", "insights"]
 
@@ -75,7 +74,7 @@ def _with_baseline(data: Any, name: str) -> Any:
 
 
 def _gap_function(
-    source: ScenarioSource, data: Any, param: Param, strategy: str, against: str | None, floor: Decimal | None
+    source: ScenarioData, data: Any, param: Param, strategy: str, against: str | None, floor: Decimal | None
 ) -> Callable[[Decimal], Decimal]:
     compared = [strategy] if against is None else [strategy, against]
 
@@ -181,7 +180,7 @@ def _range(param: Param, given: tuple[Decimal, Decimal] | None) -> tuple[Decimal
 
 
 def find_breakeven(
-    source: ScenarioSource,
+    source: ScenarioData,
     strategy: str,
     path: str,
     *,
@@ -206,7 +205,7 @@ def find_breakeven(
     if against == strategy:
         raise InvalidValueError(f"--against names {strategy!r}, the strategy itself")
     data = _with_baseline(source.data, against or strategy)
-    param = resolve_param(data, path)
+    param = resolve_param(data, path, source.spec)
     if param.key_path[0] == "strategies":
         owner = data["strategies"][param.key_path[1]].get("name")
         if owner not in (strategy, against):
@@ -310,7 +309,7 @@ def _insight(found: BreakEven, lever: _Lever, savings: Decimal, every_segment: b
     return f"{name} {action} {'above' if toward_saving else 'below'} {point} {lever.subject}"
 
 
-def insights(source: ScenarioSource, result: SimulationResult) -> tuple[str, ...]:
+def insights(source: ScenarioData, result: SimulationResult) -> tuple[str, ...]:
     """One line per strategy whose savings hang on one number: where they stop (or would start)."""
     lines = []
     baseline = result.baseline
@@ -321,7 +320,7 @@ def insights(source: ScenarioSource, result: SimulationResult) -> tuple[str, ...
         if lever is None:
             continue
         try:
-            param = resolve_param(source.data, lever.path)
+            param = resolve_param(source.data, lever.path, source.spec)
         except InvalidValueError:  # a name with a dot, which a dotted key path cannot address: no insight
             continue
         # Shown to 0.1%: the probes as the scan and 1e-5 of the range are plenty, and keep simulate quick.

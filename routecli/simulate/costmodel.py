@@ -11,23 +11,31 @@ significant digits, and the scenario's bounds keep every figure well inside them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import add, mul, sub
+from operator import add, itemgetter, mul, sub
 from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.pricing.prices import PriceSource, expected_request_cost, request_costs
 from routecli.provenance import Inputs
-from routecli.simulate.scenario import Growth, Modifiers, Scenario, Segment, SemanticCache, Strategy, StrategyType, Tier
+from routecli.simulate.scenario import (
+    Growth,
+    Modifiers,
+    Scenario,
+    SemanticCacheModifier,
+    Strategy,
+    StrategyType,
+    Tier,
+)
 
 if TYPE_CHECKING:
     from routecli.simulate.montecarlo import MonteCarloResult
 
 __all__ = [
     "CURRENCY",
+    "EscalationStep",
     "ForecastMonth",
-    "Hop",
     "SimulationResult",
     "StrategyResult",
     "TierUsage",
@@ -45,16 +53,15 @@ THOUSAND = Decimal(1000)
 
 
 class TierUsage(NamedTuple):
-    """One tier's part in a strategy: its monthly spend, calls and answers."""
+    """One tier's part in a strategy: its monthly spend and the share of requests it answers."""
 
     tier: str
     spend: Decimal
-    calls_per_request: Decimal
     answered_share: Decimal
 
 
-class Hop(NamedTuple):
-    """An escalation step: the share of requests reaching ``source`` passed on to ``target``."""
+class EscalationStep(NamedTuple):
+    """A step up a strategy's chain: the share of requests reaching ``source`` passed on to ``target``."""
 
     source: str
     target: str
@@ -77,7 +84,7 @@ class StrategyResult:
     model_calls_per_request: Decimal
     escalation_rate: Decimal
     cache_hit_rate: Decimal
-    hops: tuple[Hop, ...]
+    hops: tuple[EscalationStep, ...]
     tiers: tuple[TierUsage, ...]
     overhead: Mapping[str, Decimal]
     description: str | None = None
@@ -144,13 +151,31 @@ class _Prices:
         self._inputs = [segment.input_tokens for segment in self.segments]
         self._outputs = [segment.output_tokens for segment in self.segments]
         self._costs: dict[tuple[str, Decimal, Decimal, bool], list[Decimal]] = {}
-        self._sums: dict[tuple[object, ...], tuple[Decimal, Decimal, Decimal, Decimal | None]] = {}
-        self._traffic: dict[int, tuple[SemanticCache | None, list[Decimal] | None, list[Decimal], list[Decimal]]] = {}
-        self.latency = {name: tier_latencies_ms(tier, self._outputs) for name, tier in self.tiers.items()}
+        self._whole: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}
+        self._whole_quality: dict[tuple[str, int], Decimal | None] = {}
+        self._weights: dict[int, tuple[Decimal, Decimal]] = {}
+        self.everyone = [ONE] * len(self.segments)
+        """The entry vector of a strategy without a router: every request starts at the chain's head."""
+        self._traffic: dict[
+            int, tuple[SemanticCacheModifier | None, list[Decimal] | None, list[Decimal], list[Decimal]]
+        ] = {}
+        self.names = [segment.name for segment in self.segments]
+        self.latency = self._latencies()
         self.quality = {
             name: None if tier.quality is None else [tier.quality[s.name] for s in self.segments]
             for name, tier in self.tiers.items()
         }
+
+    def _latencies(self) -> dict[str, list[Decimal]]:
+        """Each tier's latency per segment; tiers of the same speed (as written) share one vector."""
+        by_speed: dict[tuple[str, str], list[Decimal]] = {}
+        latency = {}
+        for name, tier in self.tiers.items():
+            key = (str(tier.ttft_ms), str(tier.tokens_per_s))  # as written: 50 and 50.0 divide to different digits
+            if key not in by_speed:
+                by_speed[key] = tier_latencies_ms(tier, self._outputs)
+            latency[name] = by_speed[key]
+        return latency
 
     def costs(self, tier: str, modifiers: Modifiers) -> list[Decimal]:
         """USD per request on ``tier`` for each segment."""
@@ -172,7 +197,7 @@ class _Prices:
             self._costs[key] = found
         return found
 
-    def traffic(self, cache: SemanticCache | None) -> tuple[list[Decimal] | None, list[Decimal], list[Decimal]]:
+    def traffic(self, cache: SemanticCacheModifier | None) -> tuple[list[Decimal] | None, list[Decimal], list[Decimal]]:
         """Per segment: cache hit rates, the share of traffic that misses the cache, and quality weights.
 
         A hit is as good as a fresh answer to its segment unless ``hit_quality`` says
@@ -192,6 +217,36 @@ class _Prices:
             self._traffic[key] = found
         return found[1], found[2], found[3]
 
+    def weights(self, cache: SemanticCacheModifier | None) -> tuple[Decimal, Decimal]:
+        """Σ miss and Σ judge over all segments (the weights of ``traffic``); computed once per cache."""
+        key = id(cache)
+        found = self._weights.get(key)
+        if found is None:
+            _, miss, judge = self.traffic(cache)
+            found = self._weights[key] = (sum(miss, ZERO), sum(judge, ZERO))
+        return found
+
+    def whole(self, tier: str, modifiers: Modifiers) -> tuple[Decimal, Decimal]:
+        """Over all segments: Σ miss·cost and Σ miss·latency — what a step every request reaches spends and takes.
+
+        Shared by every strategy with the tier and modifiers, so computed once.
+        """
+        key = (tier, modifiers.prompt_caching, modifiers.batch, id(modifiers.semantic_cache))
+        found = self._whole.get(key)
+        if found is None:
+            _, miss, _ = self.traffic(modifiers.semantic_cache)
+            found = self._whole[key] = (_dot(miss, self.costs(tier, modifiers)), _dot(miss, self.latency[tier]))
+        return found
+
+    def whole_quality(self, tier: str, cache: SemanticCacheModifier | None) -> Decimal | None:
+        """Over all segments: Σ judge·quality (None: the tier's quality is unknown); computed once."""
+        key = (tier, id(cache))
+        if key not in self._whole_quality:
+            _, _, judge = self.traffic(cache)
+            quality = self.quality[tier]
+            self._whole_quality[key] = None if quality is None else _dot(judge, quality)
+        return self._whole_quality[key]
+
     def sums(
         self, tier: str, modifiers: Modifiers, members: list[int] | None = None
     ) -> tuple[Decimal, Decimal, Decimal, Decimal | None]:
@@ -199,27 +254,20 @@ class _Prices:
 
         ``miss`` and ``judge`` are the weights of ``traffic`` for the modifiers' cache.
         """
-        key = (tier, modifiers.prompt_caching, modifiers.batch, id(modifiers.semantic_cache))
-        if members is None and key in self._sums:
-            return self._sums[key]
         _, miss, judge = self.traffic(modifiers.semantic_cache)
-        costs, delays, quality = self.costs(tier, modifiers), self.latency[tier], self.quality[tier]
-        if members is not None:
-
-            def pick(vector: list[Decimal]) -> list[Decimal]:
-                return [vector[index] for index in members]
-
-            miss, judge, costs, delays = pick(miss), pick(judge), pick(costs), pick(delays)
-            quality = None if quality is None else pick(quality)
-        found = (
-            _dot(miss, costs),
-            _dot(miss, delays),
-            sum(judge, ZERO),
-            None if quality is None else _dot(judge, quality),
-        )
         if members is None:
-            self._sums[key] = found
-        return found
+            cache = modifiers.semantic_cache
+            return (*self.whole(tier, modifiers), self.weights(cache)[1], self.whole_quality(tier, cache))
+        quality = self.quality[tier]
+
+        pick = _picker(members)
+        missed, judged = pick(miss), pick(judge)
+        return (
+            _dot(missed, pick(self.costs(tier, modifiers))),
+            _dot(missed, pick(self.latency[tier])),
+            sum(judged, ZERO),
+            None if quality is None else _dot(judged, pick(quality)),
+        )
 
 
 class _Totals:
@@ -255,17 +303,23 @@ class _Totals:
         return self.calls[index] - self.escalated[index]
 
 
+def _picker(members: Sequence[int]) -> Callable[[list[Decimal]], Sequence[Decimal]]:
+    """The items of a vector at ``members``, in their order (one C call where there are two or more)."""
+    if len(members) > 1:
+        return itemgetter(*members)
+    return lambda vector: [vector[index] for index in members]
+
+
 def _dot(left: Iterable[Decimal], right: Iterable[Decimal]) -> Decimal:
     return sum(map(mul, left, right), ZERO)
 
 
 def _acceptance(
-    strategy: Strategy, name: str, quality: list[Decimal] | None, segments: tuple[Segment, ...]
+    strategy: Strategy, name: str, quality: list[Decimal] | None, segments: list[str]
 ) -> tuple[list[Decimal], list[Decimal], list[Decimal] | None]:
     """At a judged step, per segment: P(accept), P(pass on), and the good answers accepted (None if unknown)."""
     if strategy.accept is not None:
-        rates = strategy.accept[name]
-        accepted = [rates[segment.name] for segment in segments]
+        accepted = list(map(strategy.accept[name].__getitem__, segments))
         good = None if quality is None else list(map(mul, accepted, quality))
     else:
         evaluator = strategy.evaluator
@@ -276,18 +330,21 @@ def _acceptance(
         tpr, fpr = evaluator.tpr, evaluator.fpr
         accepted = [q * tpr + (ONE - q) * fpr for q in quality]
         good = [q * tpr for q in quality]
-    return accepted, [ONE - a for a in accepted], good
+    return accepted, list(map(ONE.__sub__, accepted)), good
 
 
-def _entries(strategy: Strategy, segments: tuple[Segment, ...]) -> list[list[Decimal] | None]:
-    """Per chain position, the share of each segment's requests that enter there (None: none do)."""
+def _entries(strategy: Strategy, segments: list[str], everyone: list[Decimal]) -> list[list[Decimal] | None]:
+    """Per chain position, the share of each segment's requests that enter there (None: none do; ``everyone``: all)."""
     router = strategy.router
     if router is None:
-        return [[ONE] * len(segments)] + [None] * (len(strategy.chain) - 1)
-    rows = [router.confusion[segment.name] for segment in segments]
+        return [everyone] + [None] * (len(strategy.chain) - 1)
+    rows = list(map(router.confusion.__getitem__, segments))
     vectors: list[list[Decimal] | None] = []
     for tier in strategy.chain:
-        vector = [row.get(tier, ZERO) for row in rows]
+        try:
+            vector = list(map(itemgetter(tier), rows))
+        except KeyError:  # a confusion matrix that never sends some segment there
+            vector = [row.get(tier, ZERO) for row in rows]
         vectors.append(vector if any(vector) else None)
     return vectors
 
@@ -309,12 +366,12 @@ def _evaluate(strategy: Strategy, prices: _Prices) -> _Totals:
         _route_uniform(strategy, prices, miss, totals)
     else:
         _walk_chain(strategy, prices, miss, judge, totals)
-    missed = sum(miss, ZERO)
+    missed = prices.weights(cache)[0]
     if router is not None:
         totals.router = missed * router.cost_per_request
         totals.latency += missed * router.latency_ms
     if cache is not None and hits is not None:
-        lookups = sum(shares, ZERO)
+        lookups = prices.weights(None)[0]  # without a cache, every share misses it: Σ shares
         totals.cache = lookups * cache.lookup_cost
         totals.cache_hits = _dot(shares, hits)
         totals.latency += lookups * cache.lookup_latency_ms
@@ -326,43 +383,73 @@ def _evaluate(strategy: Strategy, prices: _Prices) -> _Totals:
 def _walk_chain(
     strategy: Strategy, prices: _Prices, miss: list[Decimal], judge: list[Decimal], totals: _Totals
 ) -> None:
-    """The general case: any router, any chain; per step, vectors over all segments."""
+    """The general case: any router, any chain; per step, vectors over all segments.
+
+    Where every request of every segment reaches a step (the head of a chain
+    without a router), multiplying by the reach would multiply by exactly 1: the
+    step takes the vectors as they are, and its figures shared with other
+    strategies from ``_Prices.whole``. The results are the same to the last digit.
+    """
     chain = strategy.chain
-    segments = prices.segments
+    modifiers = strategy.modifiers
     escalates = strategy.escalates
     last = len(chain) - 1
     quality: Decimal | None = ZERO
     judged_calls = escalated_once = latency = ZERO
     carried: list[Decimal] | None = None
-    for index, (name, entered) in enumerate(zip(chain, _entries(strategy, segments), strict=True)):
+    ahead: list[Decimal] | None = None  # the next step's traffic, when this step has worked it out
+    passed = ZERO  # the share this step passes on (Σ of ``ahead``, where there is one)
+    entries = _entries(strategy, prices.names, prices.everyone)
+    for index, (name, entered) in enumerate(zip(chain, entries, strict=True)):
         if carried is None:
             reach = entered
         else:
             reach = carried if entered is None else list(map(add, entered, carried))
         if reach is None:
             continue
-        traffic = list(map(mul, miss, reach))  # share of all requests that reach this step, per segment
-        totals.calls[index] = calls = sum(traffic, ZERO)
-        totals.spend[index] = _dot(traffic, prices.costs(name, strategy.modifiers))
-        latency += _dot(traffic, prices.latency[name])
+        everyone = reach is prices.everyone
+        judges = escalates and index != last
+        # share of all requests that reach this step, per segment
+        if ahead is not None:  # worked out by the step before, which summed it as what it passed on
+            traffic, calls, ahead = ahead, passed, None
+        elif everyone:
+            traffic, calls = miss, prices.weights(modifiers.semantic_cache)[0]
+        else:
+            traffic = list(map(mul, miss, reach))
+            calls = sum(traffic, ZERO)
+        totals.calls[index] = calls
+        if everyone:
+            totals.spend[index], delay = prices.whole(name, modifiers)
+        else:
+            totals.spend[index] = _dot(traffic, prices.costs(name, modifiers))
+            delay = _dot(traffic, prices.latency[name])
+        latency += delay
         # Quality counts every answer this step gives, cache hits standing in for fresh ones.
-        judged = traffic if judge is miss else list(map(mul, judge, reach))
-        if not escalates or index == last:
+        judged = traffic if judge is miss else judge if everyone else list(map(mul, judge, reach))
+        if not judges:
             good = prices.quality[name]
             if good is None:
                 quality = quality if not any(judged) else None
             elif quality is not None:
-                quality += _dot(judged, good)
+                shared = prices.whole_quality(name, modifiers.semantic_cache) if everyone else None
+                quality += _dot(judged, good) if shared is None else shared
             continue
-        accepted, rejected, good = _acceptance(strategy, name, prices.quality[name], segments)
+        accepted, rejected, good = _acceptance(strategy, name, prices.quality[name], prices.names)
         if good is None:
             quality = quality if not _dot(judged, accepted) else None
         elif quality is not None:
             quality += _dot(judged, good)
-        carried = list(map(mul, reach, rejected))
-        totals.escalated[index] = _dot(miss, carried)
-        if entered is not None:
-            escalated_once += _dot(map(mul, miss, entered), rejected)
+        carried = rejected if everyone else list(map(mul, reach, rejected))
+        if entries[index + 1] is None:  # the next step takes only what this one passes on: Σ of its traffic
+            ahead = list(map(mul, miss, carried))
+            passed = sum(ahead, ZERO)
+        else:
+            passed = _dot(miss, carried)
+        totals.escalated[index] = passed
+        if everyone:
+            escalated_once += passed  # Σ miss·1·rejected: the very sum just taken
+        elif entered is not None:
+            escalated_once += _dot(traffic if entered is reach else map(mul, miss, entered), rejected)
         judged_calls += calls
     if strategy.evaluator is not None and escalates:
         totals.evaluator = judged_calls * strategy.evaluator.cost_per_request
@@ -393,7 +480,7 @@ def _route_uniform(strategy: Strategy, prices: _Prices, miss: list[Decimal], tot
     for index, segment in enumerate(prices.segments):
         members[routes[segment.name]].append(index)
     routed_miss = {name: sum(map(miss.__getitem__, indexes), ZERO) for name, indexes in members.items()}
-    all_miss = sum(miss, ZERO)
+    all_miss = prices.weights(strategy.modifiers.semantic_cache)[0]
     quality: Decimal | None = ZERO
     latency = ZERO
     for index, name in enumerate(chain):
@@ -435,7 +522,7 @@ def _result(strategy: Strategy, totals: _Totals, scenario: Scenario, baseline_co
     calls, escalated = totals.calls, totals.escalated
     hops = (
         tuple(
-            Hop(chain[index], chain[index + 1], escalated[index] / calls[index] if calls[index] else ZERO)
+            EscalationStep(chain[index], chain[index + 1], escalated[index] / calls[index] if calls[index] else ZERO)
             for index in range(len(chain) - 1)
         )
         if strategy.escalates
@@ -460,7 +547,6 @@ def _result(strategy: Strategy, totals: _Totals, scenario: Scenario, baseline_co
             TierUsage(
                 tier=name,
                 spend=totals.spend[index] * volume,
-                calls_per_request=calls[index],
                 answered_share=totals.answered(index),
             )
             for index, name in enumerate(chain)

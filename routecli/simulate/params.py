@@ -4,7 +4,8 @@
 (strategies, segments) are picked by ``name`` (or by index). Paths are checked
 against the scenario spec, so a value the file does not set yet (a router's
 ``accuracy``, say) can still be varied. Each variation is the file's data with
-values replaced, validated and built afresh. Pure: data in, results out.
+values replaced, validated and built afresh. Pure: data in, results out — the
+spec and the builder come with the data (``ScenarioData``), from the file side.
 """
 
 from __future__ import annotations
@@ -12,18 +13,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from routecli.errors import InputError, InvalidValueError, KeyPath
 from routecli.simulate.costmodel import SimulationResult, simulate
-from routecli.simulate.scenario import SCENARIO_SPEC, ScenarioSource
+from routecli.simulate.scenario import Scenario
 from routecli.spec import Field, List, Map, Num, Obj, OneOf, Spec, Tagged, closest, to_decimal
 
-__all__ = ["Param", "param_note", "resolve_param", "simulate_with", "with_values"]
+__all__ = ["Param", "ScenarioData", "param_note", "resolve_param", "simulate_with", "with_values"]
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 _SHARE_PATH = ("traffic", "segments", None, "share")  # None: any segment
+
+
+class ScenarioData(Protocol):
+    """A scenario as data to vary: the data as written, the spec its key paths follow, and its builder.
+
+    ``routecli.simulate.scenario_file.ScenarioSource`` is one: it read the file; the core only varies and builds.
+    """
+
+    @property
+    def data(self) -> Any: ...
+
+    @property
+    def spec(self) -> Spec: ...
+
+    def build(self, data: Any = None) -> Scenario:
+        """The scenario from the data as written, or from ``data`` (a variation of it)."""
+        ...
 
 
 class Param(NamedTuple):
@@ -80,12 +98,11 @@ def _choose(spec: Spec, value: Any, more: bool) -> Spec:
     return spec
 
 
-def resolve_param(data: Any, text: str) -> Param:
-    """Find the number ``text`` names in the scenario ``data``; errors say which part is wrong."""
+def resolve_param(data: Any, text: str, spec: Spec) -> Param:
+    """Find the number ``text`` names in the scenario ``data`` (following ``spec``); errors say which part is wrong."""
     parts = list(text.split("."))
     if not text or any(not part for part in parts):
         raise _error(text, "expected a dotted key path like strategies.cascade.accept.light")
-    spec: Spec = SCENARIO_SPEC
     written: Spec = spec
     node: Any = data
     key_path: list[str | int] = []
@@ -195,7 +212,7 @@ def with_values(data: Any, assignments: Sequence[tuple[Param, Decimal]]) -> Any:
 
 
 def simulate_with(
-    source: ScenarioSource,
+    source: ScenarioData,
     assignments: Sequence[tuple[Param, Decimal]],
     data: Any = None,
     only: Sequence[str] = (),

@@ -1,75 +1,47 @@
-"""Scenario files: the spec, the validated model the core consumes, and the loader.
+"""A scenario as the cost model consumes it: segments, priced tiers, strategies and their modifiers.
 
-Data flows one way: YAML → ``SCENARIO_SPEC.check`` (shape, key paths) →
-``build_scenario`` (cross-references, prices resolved) → ``Scenario``.
+Pure types, no files: ``routecli.simulate.scenario_file`` holds the spec of a
+scenario file and builds these from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
+from typing import Literal, NamedTuple
 
-from routecli.errors import InvalidValueError, KeyPath
-from routecli.loading import YamlDocument, read_yaml
-from routecli.pricing.price_files import PRICE_FIELDS, add_price_file, inline_price, load_price_files
-from routecli.pricing.prices import ModelPrice, PriceSource, PriceTable
-from routecli.simulate.distributions import (
-    Z95,
-    Empirical,
-    Fixed,
-    Independent,
-    LogNormal,
-    Normal,
-    Spread,
-    TokenProfile,
-    lognormal_sigma,
-)
-from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Spec, Str, Tagged, closest
-
-if TYPE_CHECKING:
-    from routecli.simulate.token_logs import TokenLog
+from routecli.pricing.prices import ModelPrice, PriceSource
+from routecli.simulate.distributions import TokenProfile
 
 __all__ = [
     "DEFAULT_DAYS_PER_MONTH",
+    "DEFAULT_JITTER",
     "DEFAULT_TOKENS_PER_S",
     "DEFAULT_TTFT_MS",
     "INLINE_PRICES",
-    "SCENARIO_SPEC",
-    "Evaluator",
+    "EvaluatorRates",
     "Growth",
     "Modifiers",
     "PromptCaching",
-    "Router",
+    "RouterAccuracy",
     "Scenario",
-    "ScenarioSource",
     "Segment",
-    "SemanticCache",
+    "SemanticCacheModifier",
     "Strategy",
     "StrategyType",
     "Tier",
-    "build_scenario",
-    "load_scenario",
-    "read_scenario",
 ]
 
 DEFAULT_DAYS_PER_MONTH = Decimal(30)
 DEFAULT_TTFT_MS = Decimal(500)
 DEFAULT_TOKENS_PER_S = Decimal(50)
 DEFAULT_JITTER = Decimal("0.25")
-MAX_GROWTH_MONTHS = 120
-_CLIPPED_WARNING = 0.01  # warn when a normal's draws fall below zero this often
-_OVER_WINDOW = Decimal("0.001")  # warn when this share of a segment's prompts cannot fit a model
-_SHARE_TOLERANCE = Decimal("0.000001")
 INLINE_PRICES = PriceSource("inline", None, "prices given in the scenario", "scenario")
 """The source of every price given (or overridden) inline in a scenario."""
-ONE = Decimal(1)
 ZERO = Decimal(0)
 
 StrategyType = Literal["single", "route", "cascade", "hybrid"]
-T = TypeVar("T")
 
 
 # ----------------------------------------------------------------- the model
@@ -100,8 +72,11 @@ class Tier(NamedTuple):
     latency_jitter: Decimal = DEFAULT_JITTER
 
 
-class SemanticCache(NamedTuple):
-    """A cache of earlier answers: a hit costs only the lookup."""
+class SemanticCacheModifier(NamedTuple):
+    """What a semantic cache in front of a strategy does to it: hit rates per segment, lookup cost and latency.
+
+    A hit costs only the lookup. (The cache replay runs is ``routecli.replay.cache``.)
+    """
 
     hit_rate: Mapping[str, Decimal]
     lookup_cost: Decimal = ZERO
@@ -119,13 +94,13 @@ class PromptCaching(NamedTuple):
 class Modifiers(NamedTuple):
     """What changes the price of every call a strategy makes."""
 
-    semantic_cache: SemanticCache | None = None
+    semantic_cache: SemanticCacheModifier | None = None
     prompt_caching: PromptCaching | None = None
     batch: bool = False
 
 
-class Router(NamedTuple):
-    """Where each segment lands: ``confusion[segment][tier]`` is P(tier | segment)."""
+class RouterAccuracy(NamedTuple):
+    """How well a strategy's router routes: ``confusion[segment][tier]`` is P(tier | segment); its cost and latency."""
 
     confusion: Mapping[str, Mapping[str, Decimal]]
     cost_per_request: Decimal = ZERO
@@ -133,8 +108,11 @@ class Router(NamedTuple):
     accuracy: Decimal | None = None
 
 
-class Evaluator(NamedTuple):
-    """The check on a cascade step's answer; tpr/fpr make acceptance follow quality."""
+class EvaluatorRates(NamedTuple):
+    """A cascade step's answer check as figures: cost, latency, and tpr/fpr that make acceptance follow quality.
+
+    (The evaluators replay runs are ``routecli.replay.evaluators``.)
+    """
 
     cost_per_request: Decimal = ZERO
     latency_ms: Decimal = ZERO
@@ -155,9 +133,9 @@ class Strategy(NamedTuple):
     chain: tuple[str, ...]
     modifiers: Modifiers
     routes: Mapping[str, str] | None = None
-    router: Router | None = None
+    router: RouterAccuracy | None = None
     accept: Mapping[str, Mapping[str, Decimal]] | None = None
-    evaluator: Evaluator | None = None
+    evaluator: EvaluatorRates | None = None
     description: str | None = None
 
     @property
@@ -188,830 +166,3 @@ class Scenario:
     warnings: tuple[str, ...] = ()
     growth: Growth | None = None
     volume_sd_pct: Decimal = ZERO
-
-
-# ------------------------------------------------------------------ the spec
-
-# Bounds far above any real use keep every figure within Decimal's 28 significant digits.
-_MAX_REQUESTS = Decimal(10) ** 12
-_MAX_TOKENS = Decimal(10) ** 8
-_MAX_MS = Decimal(10) ** 8
-_MAX_DOLLARS = Decimal(10) ** 4
-
-
-def _fraction(noun: str, doc: str = "") -> Num:
-    """A probability or share, from 0 to 1."""
-    return Num(minimum=0, maximum=1, doc=doc, noun=noun)
-
-
-def _count(doc: str) -> Num:
-    return Num(minimum=0, maximum=_MAX_TOKENS, doc=doc)
-
-
-_TOKEN_DISTRIBUTION = Tagged(
-    "distribution",
-    {
-        "normal": Obj(
-            {
-                "distribution": Field(Choice(("normal",)), required=True),
-                "mean": Field(_count("Mean count (before clipping negative draws to 0)."), required=True),
-                "sd": Field(_count("Standard deviation (or give p95).")),
-                "p95": Field(_count("95th percentile, instead of sd.")),
-            }
-        ),
-        "lognormal": Obj(
-            {
-                "distribution": Field(Choice(("lognormal",)), required=True),
-                "mean": Field(_count("Mean count."), required=True),
-                "p95": Field(_count("95th percentile: above the mean, at most 3.868 times it."), required=True),
-            }
-        ),
-    },
-)
-
-
-def _tokens(doc: str) -> OneOf:
-    return OneOf(
-        (_count(doc), _TOKEN_DISTRIBUTION),
-        doc=doc + " A number (every request the same), or a mapping with distribution: normal or lognormal.",
-    )
-
-
-_TOKENS_FROM = Str(
-    doc="A JSONL or CSV log of observed input/output token counts (relative to this file); "
-    "rows with a segment column go to that segment."
-)
-
-
-_PROBABILITY = _fraction("a probability")
-_DOLLARS = Num(minimum=0, maximum=_MAX_DOLLARS, noun="an amount in USD")
-_MILLISECONDS = Num(minimum=0, maximum=_MAX_MS, noun="a duration in ms")
-
-
-def _per_segment(doc: str) -> OneOf:
-    return OneOf(
-        (_PROBABILITY, Map(_PROBABILITY)),
-        doc=doc + " One number for every segment, or a mapping of segment name to number.",
-    )
-
-
-_SEGMENT = Obj(
-    {
-        "name": Field(Str(), required=True),
-        "share": Field(_fraction("a share", "Share of all requests; shares sum to 1."), required=True),
-        "input_tokens": Field(_tokens("Prompt tokens; overrides traffic.input_tokens.")),
-        "output_tokens": Field(_tokens("Output tokens; overrides traffic.output_tokens.")),
-        "tokens_from": Field(_TOKENS_FROM),
-        "description": Field(Str()),
-    }
-)
-
-_TRAFFIC = Obj(
-    {
-        "requests_per_month": Field(
-            Num(minimum=0, maximum=_MAX_REQUESTS, doc="Requests in a month (or give requests_per_day).")
-        ),
-        "requests_per_day": Field(
-            Num(minimum=0, maximum=_MAX_REQUESTS, doc="Requests in a day; a month is days_per_month days.")
-        ),
-        "days_per_month": Field(
-            Num(minimum=0, maximum=31, exclusive_minimum=True, doc="Days in a month (default 30)."),
-            default=DEFAULT_DAYS_PER_MONTH,
-        ),
-        "input_tokens": Field(_tokens("Prompt tokens per request.")),
-        "output_tokens": Field(_tokens("Output tokens per request.")),
-        "tokens_from": Field(_TOKENS_FROM),
-        "segments": Field(List(_SEGMENT, min_items=1, doc="The traffic mix (default: one segment, 'all').")),
-        "growth": Field(
-            Obj(
-                {
-                    "monthly_pct": Field(
-                        Num(minimum=-99, maximum=1000, noun="a percentage", doc="Growth per month, in percent."),
-                        required=True,
-                    ),
-                    "months": Field(Int(minimum=1, doc="Months to forecast (at most 120)."), required=True),
-                },
-                doc="Volume growing month by month: adds a forecast per strategy.",
-            )
-        ),
-        "volume_sd_pct": Field(
-            Num(
-                minimum=0,
-                maximum=100,
-                noun="a percentage",
-                doc="Month-to-month standard deviation of the volume, in percent (Monte Carlo only).",
-            ),
-            default=ZERO,
-        ),
-    },
-    doc="How many requests, how long, and in what mix.",
-)
-
-_LATENCY = Obj(
-    {
-        "ttft_ms": Field(Num(minimum=0, maximum=_MAX_MS, doc="Time to first token in ms (default 500).")),
-        "tokens_per_s": Field(
-            Num(minimum=Decimal("0.01"), maximum=_MAX_MS, doc="Output tokens per second (default 50).")
-        ),
-        "jitter": Field(
-            Num(
-                minimum=0,
-                maximum=10,
-                noun="a coefficient of variation",
-                doc="Spread of each call's latency around its mean, as sd/mean (Monte Carlo; default 0.25).",
-            )
-        ),
-    }
-)
-
-_MODEL = Obj(
-    {
-        "model": Field(Str(doc="A price-table id or alias.")),
-        "price": Field(Obj(PRICE_FIELDS, doc="Inline prices; override the table's where both are given.")),
-        "quality": Field(_per_segment("Probability that this model's answer is good.")),
-        "latency": Field(_LATENCY),
-        "description": Field(Str()),
-    }
-)
-
-_SEMANTIC_CACHE = Obj(
-    {
-        "hit_rate": Field(_per_segment("Share of requests answered from the cache."), required=True),
-        "lookup_cost_per_request": Field(_DOLLARS, default=ZERO),
-        "lookup_latency_ms": Field(_MILLISECONDS, default=ZERO),
-        "hit_quality": Field(_PROBABILITY),
-    },
-    doc="Semantic cache in front of the strategy; false turns a scenario-wide one off.",
-)
-
-_PROMPT_CACHING = Obj(
-    {
-        "cached_share": Field(_fraction("a share", "Share of input tokens read from the cache."), required=True),
-        "write_share": Field(_fraction("a share", "Share of input tokens written to the cache."), default=ZERO),
-    },
-    doc="Provider prompt caching; false turns a scenario-wide one off.",
-)
-
-_MODIFIER_FIELDS: dict[str, Field] = {
-    "semantic_cache": Field(OneOf((_SEMANTIC_CACHE, Bool()))),
-    "prompt_caching": Field(OneOf((_PROMPT_CACHING, Bool()))),
-    "batch": Field(Bool(doc="Bill at batch prices.")),
-}
-
-_ROUTER = Obj(
-    {
-        "accuracy": Field(_fraction("a probability", "P(a request goes to its segment's route).")),
-        "confusion": Field(Map(Map(_PROBABILITY), doc="P(tier | segment) per segment, instead of accuracy.")),
-        "cost_per_request": Field(_DOLLARS, default=ZERO),
-        "latency_ms": Field(_MILLISECONDS, default=ZERO),
-    }
-)
-
-_EVALUATOR = Obj(
-    {
-        "cost_per_request": Field(_DOLLARS, default=ZERO),
-        "latency_ms": Field(_MILLISECONDS, default=ZERO),
-        "tpr": Field(_fraction("a probability", "P(accept | answer good).")),
-        "fpr": Field(_fraction("a probability", "P(accept | answer bad).")),
-    }
-)
-
-
-def _strategy(kind: str, fields: dict[str, Field], doc: str) -> Obj:
-    return Obj(
-        {
-            "name": Field(Str(), required=True),
-            "type": Field(Choice((kind,)), required=True),
-            "description": Field(Str()),
-            **fields,
-            **_MODIFIER_FIELDS,
-        },
-        doc=doc,
-    )
-
-
-_ROUTES = Map(Str(), doc="segment name to tier name")
-_CHAIN = List(Str(), min_items=1, doc="tier names in escalation order; the last always answers")
-_ACCEPT = Map(_per_segment("Share of requests reaching this step that it accepts."))
-
-_STRATEGY = Tagged(
-    "type",
-    {
-        "single": _strategy("single", {"model": Field(Str(), required=True)}, "Every request on one model."),
-        "route": _strategy(
-            "route",
-            {"routes": Field(_ROUTES, required=True), "router": Field(_ROUTER, default={})},
-            "A router sends each segment to a tier.",
-        ),
-        "cascade": _strategy(
-            "cascade",
-            {
-                "chain": Field(_CHAIN, required=True),
-                "accept": Field(_ACCEPT),
-                "evaluator": Field(_EVALUATOR, default={}),
-            },
-            "Try the cheap model first; escalate when its answer is not accepted.",
-        ),
-        "hybrid": _strategy(
-            "hybrid",
-            {
-                "routes": Field(_ROUTES, required=True),
-                "router": Field(_ROUTER, default={}),
-                "chain": Field(_CHAIN, required=True),
-                "accept": Field(_ACCEPT),
-                "evaluator": Field(_EVALUATOR, default={}),
-            },
-            "Route first, then cascade upward along the chain from the routed tier.",
-        ),
-    },
-)
-
-_PRICING_FILES = List(Str(), doc="Extra price-table files, relative to this file.")
-
-SCENARIO_SPEC: Spec = Obj(
-    {
-        "name": Field(Str(doc="What the scenario models."), required=True),
-        "description": Field(Str()),
-        "pricing": Field(_PRICING_FILES),
-        "traffic": Field(_TRAFFIC, required=True),
-        "models": Field(Map(_MODEL, min_items=1, doc="Tier name to model."), required=True),
-        "strategies": Field(List(_STRATEGY, min_items=1), required=True),
-        "baseline": Field(Str(doc="The strategy savings are measured against (default: the first).")),
-        **_MODIFIER_FIELDS,
-    },
-    title="routecli scenario",
-    doc="Traffic, candidate models and strategies for `routecli simulate`.",
-)
-
-
-# --------------------------------------------------------------- the builder
-
-
-def _unknown(kind: str, name: str, known: Sequence[str], path: KeyPath) -> InvalidValueError:
-    message = f"unknown {kind} {name!r}"
-    near = closest(name, known)
-    if near:
-        message += f"; did you mean {near[0]!r}?"
-    elif known:
-        message += "; defined: " + ", ".join(known)
-    return InvalidValueError(message, path=path)
-
-
-def _by_segment(mapping: Mapping[str, T], segments: Sequence[str], path: KeyPath, what: str) -> dict[str, T]:
-    """``mapping`` in segment order, once it names every segment and nothing else."""
-    for name in mapping:
-        if name not in segments:
-            raise _unknown("segment", name, segments, (*path, name))
-    missing = [name for name in segments if name not in mapping]
-    if missing:
-        raise InvalidValueError(f"no {what} for segment(s): {', '.join(missing)}", path=path)
-    return {name: mapping[name] for name in segments}
-
-
-def _per_segment_values(
-    value: Decimal | Mapping[str, Decimal], segments: Sequence[str], path: KeyPath, what: str
-) -> dict[str, Decimal]:
-    """One number for every segment, or a mapping that covers each segment once."""
-    if isinstance(value, Decimal):
-        return dict.fromkeys(segments, value)
-    return _by_segment(value, segments, path, what)
-
-
-def _spread(value: Decimal | dict[str, Any], path: KeyPath) -> Spread:
-    """A token count's distribution from its checked spec value."""
-    if isinstance(value, Decimal):
-        return Fixed(value)
-    mean = value["mean"]
-    if value["distribution"] == "normal":
-        if (value["sd"] is None) == (value["p95"] is None):
-            raise InvalidValueError("give sd or p95 (one of them)", path=path)
-        if value["sd"] is not None:
-            return Normal(mean, value["sd"])
-        if value["p95"] < mean:
-            raise InvalidValueError(f"p95 {value['p95']} is below the mean {mean}", path=(*path, "p95"))
-        return Normal(mean, (value["p95"] - mean) / Decimal(repr(Z95)))
-    sigma = lognormal_sigma(mean, value["p95"])
-    if sigma is None:
-        raise InvalidValueError(
-            f"no lognormal has mean {mean} and p95 {value['p95']}: p95 must be above the mean "
-            "and at most 3.868 times it (for a heavier tail, give observed counts with tokens_from)",
-            path=(*path, "p95"),
-        )
-    return LogNormal(mean, value["p95"], sigma)
-
-
-def _empirical(log: TokenLog, segment: str | None, name: str, path: KeyPath) -> Empirical:
-    """Observed pairs of ``segment`` (all rows for None: a scenario without segments)."""
-    profile = log.profile(segment, name)
-    if profile is None:
-        raise InvalidValueError(f"{name} has no rows for segment {segment!r}", path=path)
-    return profile
-
-
-def _segment_tokens(
-    item: dict[str, Any], traffic: dict[str, Any], logs: Mapping[str, TokenLog], path: KeyPath
-) -> TokenProfile:
-    """Own tokens_from, else own counts falling back to traffic's, else traffic's tokens_from."""
-    own_counts = item.get("input_tokens") is not None or item.get("output_tokens") is not None
-    if item.get("tokens_from") is not None:
-        if own_counts:
-            raise InvalidValueError("give tokens_from or input_tokens/output_tokens, not both", path=path)
-        return _empirical(logs[item["tokens_from"]], item["name"], item["tokens_from"], (*path, "tokens_from"))
-    if traffic["tokens_from"] is not None and not own_counts:
-        name = traffic["tokens_from"]
-        segment = item["name"] if traffic["segments"] else None
-        return _empirical(logs[name], segment, name, ("traffic", "tokens_from"))
-    spreads = []
-    for key in ("input_tokens", "output_tokens"):
-        if item.get(key) is not None:
-            spreads.append(_spread(item[key], (*path, key)))
-        elif traffic[key] is not None:
-            spreads.append(_spread(traffic[key], ("traffic", key)))
-        else:
-            raise InvalidValueError(
-                f"missing {key}: give it here or once for all segments under traffic (or tokens_from)",
-                path=path,
-            )
-    return Independent(*spreads)
-
-
-def _build_segments(traffic: dict[str, Any], logs: Mapping[str, TokenLog]) -> tuple[Segment, ...]:
-    counts = traffic["input_tokens"] is not None or traffic["output_tokens"] is not None
-    if traffic["tokens_from"] is not None and counts:
-        raise InvalidValueError("give tokens_from or input_tokens/output_tokens, not both", path=("traffic",))
-    raw = traffic["segments"] or [{"name": "all", "share": ONE}]
-    names: set[str] = set()
-    segments = []
-    for index, item in enumerate(raw):
-        path: KeyPath = ("traffic", "segments", index)
-        if item["name"] in names:
-            raise InvalidValueError(f"duplicate segment name {item['name']!r}", path=(*path, "name"))
-        names.add(item["name"])
-        tokens = _segment_tokens(item, traffic, logs, path)
-        fixed = isinstance(tokens, Independent) and isinstance(tokens.input, Fixed) and isinstance(tokens.output, Fixed)
-        segments.append(
-            Segment(item["name"], item["share"], tokens.input_mean, tokens.output_mean, None if fixed else tokens)
-        )
-    total = sum((segment.share for segment in segments), ZERO)
-    if abs(total - ONE) > _SHARE_TOLERANCE:
-        raise InvalidValueError(f"segment shares sum to {total}, expected 1", path=("traffic", "segments"))
-    if total != ONE:
-        segments = [segment._replace(share=segment.share / total) for segment in segments]
-    return tuple(segments)
-
-
-def _requests_per_month(traffic: dict[str, Any]) -> Decimal:
-    per_month, per_day = traffic["requests_per_month"], traffic["requests_per_day"]
-    if (per_month is None) == (per_day is None):
-        raise InvalidValueError("give exactly one of requests_per_month and requests_per_day", path=("traffic",))
-    volume: Decimal = per_month if per_month is not None else per_day * traffic["days_per_month"]
-    return volume
-
-
-def _build_tiers(models: dict[str, dict[str, Any]], table: PriceTable, segments: Sequence[str]) -> dict[str, Tier]:
-    tiers = {}
-    for name, item in models.items():
-        path: KeyPath = ("models", name)
-        if item["model"] is None and item["price"] is None:
-            raise InvalidValueError("give model (a price-table id) or price (inline prices)", path=path)
-        base = None
-        if item["model"] is not None:
-            try:
-                base = table.lookup(item["model"])
-            except InvalidValueError as error:
-                error.path = (*path, "model")
-                raise
-        if item["price"] is not None:
-            price = inline_price(name, base, item["price"], (*path, "price"), INLINE_PRICES)
-        else:
-            assert base is not None  # a tier without a price has a model
-            price = base
-        quality = item["quality"]
-        latency = item["latency"] or {}
-        tiers[name] = Tier(
-            name=name,
-            price=price,
-            quality=None if quality is None else _per_segment_values(quality, segments, (*path, "quality"), "quality"),
-            ttft_ms=DEFAULT_TTFT_MS if latency.get("ttft_ms") is None else latency["ttft_ms"],
-            tokens_per_s=latency.get("tokens_per_s") or DEFAULT_TOKENS_PER_S,
-            latency_jitter=DEFAULT_JITTER if latency.get("jitter") is None else latency["jitter"],
-        )
-    return tiers
-
-
-def _build_modifiers(
-    own: dict[str, Any], scenario_wide: Modifiers, segments: Sequence[str], path: KeyPath
-) -> Modifiers:
-    """A strategy's modifiers: its own where given (false turns one off), else the scenario's."""
-    cache = scenario_wide.semantic_cache
-    if own.get("semantic_cache") is not None:
-        cache = _build_cache(own["semantic_cache"], segments, (*path, "semantic_cache"))
-    caching = scenario_wide.prompt_caching
-    if own.get("prompt_caching") is not None:
-        caching = _build_prompt_caching(own["prompt_caching"], (*path, "prompt_caching"))
-    batch = scenario_wide.batch if own.get("batch") is None else own["batch"]
-    return Modifiers(semantic_cache=cache, prompt_caching=caching, batch=batch)
-
-
-def _build_cache(value: dict[str, Any] | bool, segments: Sequence[str], path: KeyPath) -> SemanticCache | None:
-    if value is False:
-        return None
-    if value is True:
-        raise InvalidValueError("expected a mapping with hit_rate (or false to turn it off)", path=path)
-    return SemanticCache(
-        hit_rate=_per_segment_values(value["hit_rate"], segments, (*path, "hit_rate"), "hit_rate"),
-        lookup_cost=value["lookup_cost_per_request"],
-        lookup_latency_ms=value["lookup_latency_ms"],
-        hit_quality=value["hit_quality"],
-    )
-
-
-def _build_prompt_caching(value: dict[str, Any] | bool, path: KeyPath) -> PromptCaching | None:
-    if value is False:
-        return None
-    if value is True:
-        raise InvalidValueError("expected a mapping with cached_share (or false to turn it off)", path=path)
-    if value["cached_share"] + value["write_share"] > ONE:
-        raise InvalidValueError("cached_share + write_share must not exceed 1", path=path)
-    return PromptCaching(value["cached_share"], value["write_share"])
-
-
-def _tier_ref(name: str, tiers: Mapping[str, Tier], path: KeyPath) -> str:
-    if name not in tiers:
-        raise _unknown("model tier", name, list(tiers), path)
-    return name
-
-
-def _build_router(
-    data: dict[str, Any], routes: Mapping[str, str], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
-) -> Router:
-    """P(tier | segment): from a confusion matrix, or accuracy with misroutes spread evenly."""
-    if data.get("accuracy") is not None and data.get("confusion") is not None:
-        raise InvalidValueError("give accuracy or confusion, not both", path=path)
-    if data.get("confusion") is not None:
-        confusion = _per_segment_rows(data["confusion"], tiers, segments, (*path, "confusion"))
-        accuracy = None
-    else:
-        accuracy = data.get("accuracy")
-        accuracy = ONE if accuracy is None else accuracy
-        targets = list(dict.fromkeys(routes[name] for name in segments))
-        confusion = {}
-        for name in segments:
-            correct = routes[name]
-            others = [tier for tier in targets if tier != correct]
-            row = {correct: accuracy if others else ONE}
-            for tier in others:
-                row[tier] = (ONE - accuracy) / len(others)
-            confusion[name] = row
-    return Router(
-        confusion=confusion,
-        cost_per_request=data.get("cost_per_request") or ZERO,
-        latency_ms=data.get("latency_ms") or ZERO,
-        accuracy=accuracy,
-    )
-
-
-def _per_segment_rows(
-    rows: Mapping[str, Mapping[str, Decimal]], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
-) -> dict[str, Mapping[str, Decimal]]:
-    checked = _by_segment(rows, segments, path, "row")
-    for segment, row in checked.items():
-        for tier in row:
-            _tier_ref(tier, tiers, (*path, segment, tier))
-        total = sum(row.values(), ZERO)
-        if abs(total - ONE) > _SHARE_TOLERANCE:
-            raise InvalidValueError(f"row sums to {total}, expected 1", path=(*path, segment))
-        if total != ONE:  # within tolerance: rescaled to exactly 1, as segment shares are
-            checked[segment] = {tier: probability / total for tier, probability in row.items()}
-    return checked
-
-
-def _build_routes(
-    routes: Mapping[str, str], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
-) -> dict[str, str]:
-    checked = _by_segment(routes, segments, path, "route")
-    for segment, tier in checked.items():
-        _tier_ref(tier, tiers, (*path, segment))
-    return checked
-
-
-def _build_chain(chain: Sequence[str], tiers: Mapping[str, Tier], path: KeyPath) -> tuple[str, ...]:
-    if len(chain) < 2:
-        raise InvalidValueError(
-            "a cascade needs at least two models in its chain (for one model use type: single)",
-            path=path,
-        )
-    for index, name in enumerate(chain):
-        _tier_ref(name, tiers, (*path, index))
-        if name in chain[:index]:
-            raise InvalidValueError(f"tier {name!r} appears twice in the chain", path=(*path, index))
-    return tuple(chain)
-
-
-def _build_acceptance(
-    item: dict[str, Any], chain: tuple[str, ...], tiers: Mapping[str, Tier], segments: Sequence[str], path: KeyPath
-) -> tuple[dict[str, dict[str, Decimal]] | None, Evaluator]:
-    """Explicit acceptance per judged step, or an evaluator whose tpr/fpr derive it from quality."""
-    data = item["evaluator"]
-    evaluator = Evaluator(data["cost_per_request"], data["latency_ms"], data["tpr"], data["fpr"])
-    derived = evaluator.tpr is not None or evaluator.fpr is not None
-    if derived and (evaluator.tpr is None or evaluator.fpr is None):
-        raise InvalidValueError("give both tpr and fpr", path=(*path, "evaluator"))
-    accept = item["accept"]
-    judged = chain[:-1]
-    if derived:
-        if accept is not None:
-            raise InvalidValueError(
-                "give accept or evaluator tpr/fpr, not both: tpr/fpr derive acceptance from quality",
-                path=(*path, "accept"),
-            )
-        for name in judged:
-            if tiers[name].quality is None:
-                raise InvalidValueError(
-                    f"evaluator tpr/fpr derive acceptance from quality, but tier {name!r} has none "
-                    f"(add models.{name}.quality)",
-                    path=(*path, "evaluator"),
-                )
-        return None, evaluator
-    if accept is None:
-        raise InvalidValueError(
-            "missing accept (share accepted at each step but the last) or evaluator tpr/fpr", path=path
-        )
-    for name in accept:
-        if name == chain[-1]:
-            raise InvalidValueError(
-                f"{name!r} is the last step of the chain and always answers; remove it from accept",
-                path=(*path, "accept", name),
-            )
-        if name not in judged:
-            raise _unknown("chain step", name, judged, (*path, "accept", name))
-    missing = [name for name in judged if name not in accept]
-    if missing:
-        raise InvalidValueError(f"no acceptance given for step(s): {', '.join(missing)}", path=(*path, "accept"))
-    rates = {
-        name: _per_segment_values(accept[name], segments, (*path, "accept", name), "acceptance") for name in judged
-    }
-    return rates, evaluator
-
-
-def _build_strategy(
-    item: dict[str, Any], index: int, tiers: Mapping[str, Tier], segments: Sequence[str], scenario_wide: Modifiers
-) -> Strategy:
-    path: KeyPath = ("strategies", index)
-    kind: StrategyType = item["type"]
-    modifiers = _build_modifiers(item, scenario_wide, segments, path)
-    common = {"name": item["name"], "type": kind, "modifiers": modifiers, "description": item["description"]}
-    if kind == "single":
-        return Strategy(chain=(_tier_ref(item["model"], tiers, (*path, "model")),), **common)
-    routes = router = accept = evaluator = None
-    if kind in ("route", "hybrid"):
-        routes = _build_routes(item["routes"], tiers, segments, (*path, "routes"))
-    if kind in ("cascade", "hybrid"):
-        chain = _build_chain(item["chain"], tiers, (*path, "chain"))
-        accept, evaluator = _build_acceptance(item, chain, tiers, segments, path)
-    else:
-        assert routes is not None
-        chain = tuple(dict.fromkeys(routes[name] for name in segments))
-    if routes is not None:
-        for segment, tier in routes.items():
-            if tier not in chain:
-                raise InvalidValueError(
-                    f"routes to {tier!r}, which is not in the chain {list(chain)}", path=(*path, "routes", segment)
-                )
-        router = _build_router(item["router"], routes, tiers, segments, (*path, "router"))
-        for segment, row in router.confusion.items():
-            for tier, probability in row.items():
-                if probability and tier not in chain:
-                    where = "in the chain" if kind == "hybrid" else "one of the routes' tiers"
-                    raise InvalidValueError(
-                        f"the router sends {segment!r} to {tier!r}, which is not {where}",
-                        path=(*path, "router", "confusion", segment, tier),
-                    )
-    return Strategy(chain=chain, routes=routes, router=router, accept=accept, evaluator=evaluator, **common)
-
-
-def _check_batch(strategy: Strategy, tiers: Mapping[str, Tier], index: int) -> None:
-    if not strategy.modifiers.batch:
-        return
-    for name in strategy.chain:
-        price = tiers[name].price
-        has_tokens = price.standard.input or price.standard.output
-        if price.batch is None and has_tokens:
-            raise InvalidValueError(
-                f"batch is on, but model {price.id!r} (tier {name!r}) has no batch prices; "
-                f"add models.{name}.price.batch or turn batch off",
-                path=("strategies", index),
-            )
-
-
-def _warnings(
-    segments: Sequence[Segment], tiers: Mapping[str, Tier], strategies: Sequence[Strategy], timed: set[str]
-) -> list[str]:
-    notes = []
-    used = {name for strategy in strategies for name in strategy.chain}
-    for name in tiers:
-        if name not in used:
-            notes.append(f"model tier {name!r} is used by no strategy")
-    untimed = [name for name in tiers if name in used and name not in timed]
-    if untimed:
-        notes.append(
-            f"no latency given for {', '.join(untimed)}: assuming {DEFAULT_TTFT_MS} ms to first token and "
-            f"{DEFAULT_TOKENS_PER_S} tokens/s (set models.<tier>.latency)"
-        )
-    for name in sorted(used):
-        tier = tiers[name]
-        window = tier.price.context_window
-        for segment in segments:
-            if window is None:
-                continue
-            if segment.tokens is None and segment.input_tokens > window:
-                notes.append(
-                    f"segment {segment.name!r} sends {segment.input_tokens} input tokens, "
-                    f"more than {tier.price.id}'s context window of {window}"
-                )
-            elif (
-                segment.tokens is not None and (over := segment.tokens.long_tail(Decimal(window)).share) > _OVER_WINDOW
-            ):
-                notes.append(
-                    f"{float(over):.1%} of segment {segment.name!r}'s prompts are longer than "
-                    f"{tier.price.id}'s context window of {window} tokens"
-                )
-    for segment in segments:
-        if isinstance(segment.tokens, Independent):
-            for what, spread in (("input", segment.tokens.input), ("output", segment.tokens.output)):
-                if isinstance(spread, Normal) and spread.negative_share > _CLIPPED_WARNING:
-                    notes.append(
-                        f"segment {segment.name!r}: {spread.negative_share:.1%} of {what} token draws fall below 0 "
-                        f"and count as 0 (mean {spread.mean:.1f}, not {spread.center}); a lognormal fits skewed counts"
-                    )
-    cached = {name for s in strategies if s.modifiers.prompt_caching for name in s.chain}
-    for name in sorted(cached):
-        rates = tiers[name].price.standard
-        if rates.cached_input is None and rates.input:
-            notes.append(
-                f"{tiers[name].price.id} (tier {name!r}) has no cached-input price: "
-                "cached tokens are billed at the full input price"
-            )
-    return notes
-
-
-def _unused_log_rows(logs: Mapping[str, TokenLog], segments: Sequence[Segment], traffic: dict[str, Any]) -> list[str]:
-    """Rows of a segmented token log that no segment of the scenario takes."""
-    if not traffic["segments"]:
-        return []  # one default segment: it takes every row
-    known = {segment.name for segment in segments}
-    notes = []
-    for name, log in logs.items():
-        if not log.has_segments:
-            continue
-        left = [row[0] for row in log.rows if row[0] not in known]
-        if left:
-            labels = sorted({"(no segment)" if label is None else label for label in left})
-            notes.append(
-                f"{name}: {len(left):,} rows name no segment of this scenario and are left out: {', '.join(labels)}"
-            )
-    return notes
-
-
-def _growth(traffic: dict[str, Any], volume: Decimal) -> Growth | None:
-    growth = traffic["growth"]
-    if growth is None:
-        return None
-    months = growth["months"]
-    if months > MAX_GROWTH_MONTHS:
-        raise InvalidValueError(
-            f"expected at most {MAX_GROWTH_MONTHS} months, got {months}", path=("traffic", "growth", "months")
-        )
-    last = volume * (ONE + growth["monthly_pct"] / 100) ** (months - 1)
-    if last > _MAX_REQUESTS:
-        raise InvalidValueError(
-            f"the forecast reaches {last:.3g} requests a month by month {months}, more than {_MAX_REQUESTS:.0e}; "
-            "forecast fewer months",
-            path=("traffic", "growth"),
-        )
-    return Growth(growth["monthly_pct"], months)
-
-
-def build_scenario(data: Any, table: PriceTable, token_logs: Mapping[str, TokenLog] | None = None) -> Scenario:
-    """A ``Scenario`` from loaded YAML data, with models priced from ``table``.
-
-    ``token_logs`` holds the logs the data's ``tokens_from`` keys name, already read.
-    """
-    checked = SCENARIO_SPEC.check(data, ())
-    traffic = checked["traffic"]
-    segments = _build_segments(traffic, token_logs or {})
-    volume = _requests_per_month(traffic)
-    segment_names = [segment.name for segment in segments]
-    tiers = _build_tiers(checked["models"], table, segment_names)
-    scenario_wide = _build_modifiers(checked, Modifiers(), segment_names, ())
-    names: dict[str, int] = {}
-    strategies = []
-    for index, item in enumerate(checked["strategies"]):
-        if item["name"] in names:
-            raise InvalidValueError(f"duplicate strategy name {item['name']!r}", path=("strategies", index, "name"))
-        names[item["name"]] = index
-        strategy = _build_strategy(item, index, tiers, segment_names, scenario_wide)
-        _check_batch(strategy, tiers, index)
-        strategies.append(strategy)
-    baseline = checked["baseline"] or strategies[0].name
-    if baseline not in names:
-        raise _unknown("baseline strategy", baseline, list(names), ("baseline",))
-    sources = {tier.price.source: None for tier in tiers.values() if tier.price.source}
-    return Scenario(
-        name=checked["name"],
-        description=checked["description"],
-        requests_per_month=volume,
-        days_per_month=traffic["days_per_month"],
-        segments=segments,
-        tiers=tiers,
-        strategies=tuple(strategies),
-        baseline=baseline,
-        price_sources=tuple(sources),
-        growth=_growth(traffic, volume),
-        volume_sd_pct=traffic["volume_sd_pct"],
-        warnings=tuple(
-            _warnings(
-                segments, tiers, strategies, {name for name, item in checked["models"].items() if item["latency"]}
-            )
-            + _unused_log_rows(token_logs or {}, segments, traffic)
-        ),
-    )
-
-
-class ScenarioSource(NamedTuple):
-    """A scenario file read and its side files loaded, ready to build — as written or varied.
-
-    Sweeps and break-even searches build many variations of one file: each is
-    the file's data with some values replaced, validated afresh.
-    """
-
-    document: YamlDocument
-    table: PriceTable
-    token_logs: Mapping[str, TokenLog]
-
-    @property
-    def data(self) -> Any:
-        return self.document.data
-
-    def build(self, data: Any = None) -> Scenario:
-        """The scenario from the file's data, or from ``data`` (a variation of it); errors located in the file."""
-        return self.document.build(
-            lambda own: build_scenario(own if data is None else data, self.table, self.token_logs)
-        )
-
-
-def read_scenario(path: Path, pricing: Sequence[Path] = ()) -> ScenarioSource:
-    """Read a scenario file with the price tables and token logs it needs.
-
-    Price layers, later winning: shipped tables, ``pricing`` (``--pricing``), the
-    scenario's own ``pricing:`` files (relative to it), then inline prices.
-    """
-    document = read_yaml(path, "scenario file")
-    table = load_price_files(pricing)
-    for index, name in enumerate(document.build(_own_price_files)):
-        add_price_file(table, _side_file(document, name, ("pricing", index), "price table"))
-    logs = {}
-    for name, key_path in document.build(_token_log_names).items():
-        from routecli.simulate.token_logs import read_token_log  # csv and json, only for scenarios that use logs
-
-        logs[name] = read_token_log(_side_file(document, name, key_path, "token log"))
-    return ScenarioSource(document, table, logs)
-
-
-def load_scenario(path: Path, pricing: Sequence[Path] = ()) -> Scenario:
-    """Read, validate and price a scenario file (see ``read_scenario``)."""
-    return read_scenario(path, pricing).build()
-
-
-def _side_file(document: YamlDocument, name: str, key_path: KeyPath, what: str) -> Path:
-    """A file the scenario names, relative to the scenario's folder."""
-    file = document.path.parent / name
-    if not file.is_file():
-        error = InvalidValueError(f"{what} {name!r} not found (looked for {file})", path=key_path)
-        raise error.located(document.name, document.line_of(key_path))
-    return file
-
-
-def _own_price_files(data: Any) -> list[str]:
-    if not isinstance(data, Mapping) or data.get("pricing") is None:
-        return []
-    files: list[str] = _PRICING_FILES.check(data["pricing"], ("pricing",))
-    return files
-
-
-def _token_log_names(data: Any) -> dict[str, KeyPath]:
-    """Each token log the scenario names, with the key path of its first mention."""
-    names: dict[str, KeyPath] = {}
-    traffic = data.get("traffic") if isinstance(data, Mapping) else None
-    if not isinstance(traffic, Mapping):
-        return names
-    places: list[tuple[Any, KeyPath]] = [(traffic.get("tokens_from"), ("traffic", "tokens_from"))]
-    segments = traffic.get("segments")
-    if isinstance(segments, list):
-        for index, item in enumerate(segments):
-            if isinstance(item, Mapping):
-                places.append((item.get("tokens_from"), ("traffic", "segments", index, "tokens_from")))
-    for value, key_path in places:
-        if value is not None:
-            names.setdefault(_TOKENS_FROM.check(value, key_path), key_path)
-    return names

@@ -17,8 +17,7 @@ from typing import Any, NamedTuple
 
 from routecli.errors import InvalidValueError
 from routecli.simulate.costmodel import SimulationResult
-from routecli.simulate.params import Param, param_note, resolve_param, simulate_with
-from routecli.simulate.scenario import ScenarioSource
+from routecli.simulate.params import Param, ScenarioData, param_note, resolve_param, simulate_with
 
 __all__ = [
     "MAX_POINTS",
@@ -119,7 +118,7 @@ def _named_strategy(param: Param, data: Any) -> str | None:
 
 
 def run_sweep(
-    source: ScenarioSource, varied: Sequence[tuple[str, Sequence[Decimal]]], focus: Sequence[str] = ()
+    source: ScenarioData, varied: Sequence[tuple[str, Sequence[Decimal]]], focus: Sequence[str] = ()
 ) -> SweepResult:
     """Simulate every combination of the varied parameters' values (at most two parameters).
 
@@ -129,7 +128,7 @@ def run_sweep(
     if not 1 <= len(varied) <= 2:
         raise InvalidValueError(f"give one or two --vary options, not {len(varied)}")
     data = source.data
-    params = [resolve_param(data, path) for path, _ in varied]
+    params = [resolve_param(data, path, source.spec) for path, _ in varied]
     if len(params) == 2 and params[0].key_path == params[1].key_path:
         raise InvalidValueError(f"--vary names {params[0].text!r} twice")
     axes = tuple(Axis(param.text, tuple(values)) for param, (_, values) in zip(params, varied, strict=True))

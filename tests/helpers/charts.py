@@ -15,7 +15,7 @@ from matplotlib.image import imread
 
 from routecli.simulate.costmodel import SimulationResult, simulate
 from routecli.simulate.montecarlo import MonteCarloResult, StrategySpread
-from routecli.simulate.scenario import read_scenario
+from routecli.simulate.scenario_file import read_scenario
 from routecli.simulate.sweep import Axis, SweepPoint, SweepResult
 from tests.helpers.paths import SCENARIOS
 

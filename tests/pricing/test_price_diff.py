@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from routecli.pricing.price_diff import PRICE_DIFF_FIELDS, FieldChange, diff_prices, price_fields
+from routecli.pricing.price_diff import PRICE_DIFF_FIELDS, FieldChange, PriceDiff, diff_prices, price_fields
 from routecli.pricing.price_files import load_price_table
 from routecli.pricing.prices import LongContext, ModelPrice, TokenRates
 from routecli.render.prices import price_diff_json, price_diff_markdown, price_diff_renderable
@@ -67,8 +67,7 @@ def test_changed_added_removed_and_unchanged() -> None:
     assert [model.id for model in diff.added] == ["fresh"]
     assert [model.id for model in diff.removed] == ["gone"]
     assert diff.unchanged == 1
-    assert not diff.same
-    assert diff_prices(old, old).same
+    assert diff_prices(old, old) == PriceDiff(changed=(), added=(), removed=(), unchanged=3)
 
 
 def test_a_field_gained_or_lost_is_a_change() -> None:

@@ -1,4 +1,4 @@
-"""Charts: the Pareto frontier, money on the axes, SVG and PNG that say what they should."""
+"""Charts: money on the axes, SVG and PNG that say what they should."""
 
 from __future__ import annotations
 
@@ -6,24 +6,17 @@ import subprocess
 import sys
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from routecli.errors import InputFileError, InvalidValueError
 from routecli.render.charts import (
     STRATEGY_COLOUR,
-    ChartFormat,
-    CostQuality,
-    check_chart_path,
     compact_money,
     cost_quality_chart,
-    pareto_frontier,
-    save_chart,
     sweep_chart,
 )
 from routecli.simulate.costmodel import simulate
-from routecli.simulate.scenario import read_scenario
+from routecli.simulate.scenario_file import read_scenario
 from tests.helpers.charts import (
     colour_pixels,
     one_axis_sweep,
@@ -35,33 +28,6 @@ from tests.helpers.charts import (
 from tests.helpers.paths import EXAMPLE
 
 # ------------------------------------------------------------ pure parts
-
-
-def _point(name: str, cost: str, quality: str) -> CostQuality:
-    return CostQuality(name, Decimal(cost), Decimal(quality))
-
-
-def test_frontier_of_one_point_is_that_point() -> None:
-    only = _point("only", "10", "0.9")
-    assert pareto_frontier([only]) == [only]
-
-
-def test_frontier_of_nothing_is_empty() -> None:
-    assert pareto_frontier([]) == []
-
-
-def test_frontier_drops_dominated_points_and_sorts_by_cost() -> None:
-    cheap, middle, best = _point("cheap", "1", "0.90"), _point("middle", "2", "0.95"), _point("best", "3", "0.99")
-    worse = _point("worse", "2.5", "0.94")  # dearer than middle and worse
-    assert pareto_frontier([best, worse, cheap, middle]) == [cheap, middle, best]
-
-
-def test_frontier_keeps_identical_points_and_drops_ties_beaten_on_one_side() -> None:
-    first, twin = _point("first", "1", "0.9"), _point("twin", "1", "0.9")
-    same_cost_worse = _point("same-cost-worse", "1", "0.8")
-    same_quality_dearer = _point("same-quality-dearer", "2", "0.9")
-    frontier = pareto_frontier([first, same_cost_worse, twin, same_quality_dearer])
-    assert frontier == [first, twin]
 
 
 @pytest.mark.parametrize(
@@ -188,40 +154,6 @@ def test_large_grids_are_not_annotated_and_at_most_four_panels_are_drawn() -> No
 def test_sweep_svg_is_reproducible() -> None:
     sweep = two_axis_sweep()
     assert sweep_chart(sweep, "svg") == sweep_chart(sweep, "svg")
-
-
-# ------------------------------------------------------------------ files
-
-
-@pytest.mark.parametrize(("name", "format"), [("chart.svg", "svg"), ("chart.PNG", "png")])
-def test_format_follows_the_suffix(tmp_path: Path, name: str, format: ChartFormat) -> None:
-    asked: list[ChartFormat] = []
-
-    def render(kind: ChartFormat) -> bytes:
-        asked.append(kind)
-        return b"drawn"
-
-    save_chart(tmp_path / name, render)
-    assert asked == [format]
-    assert (tmp_path / name).read_bytes() == b"drawn"
-    assert check_chart_path(Path(name)) == format
-
-
-@pytest.mark.parametrize("name", ["chart.pdf", "chart", "chart.svg.txt"])
-def test_other_suffixes_are_refused_before_drawing(tmp_path: Path, name: str) -> None:
-    def render(kind: ChartFormat) -> bytes:
-        raise AssertionError("drew a chart for a file it cannot write")
-
-    with pytest.raises(InvalidValueError, match=r"--chart: expected a \.svg or \.png file name, got '.*chart"):
-        save_chart(tmp_path / name, render)
-    assert not (tmp_path / name).exists()
-
-
-def test_unwritable_chart_file_is_an_input_file_error(tmp_path: Path) -> None:
-    target = tmp_path / "missing" / "chart.svg"
-    with pytest.raises(InputFileError, match="cannot write chart") as caught:
-        save_chart(target, lambda kind: b"drawn")
-    assert caught.value.source == str(target)
 
 
 def test_importing_the_renderers_does_not_import_matplotlib() -> None:

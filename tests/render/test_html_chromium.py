@@ -20,7 +20,7 @@ from matplotlib.image import imread
 from routecli.render.charts import BASELINE_COLOUR, STRATEGY_COLOUR
 from routecli.render.html import simulation_html, sweep_html
 from routecli.simulate.costmodel import SimulationResult, simulate
-from routecli.simulate.scenario import read_scenario
+from routecli.simulate.scenario_file import read_scenario
 from tests.helpers.charts import colour_pixels, one_axis_sweep, support_result, two_axis_sweep, with_monte_carlo
 from tests.helpers.paths import EXAMPLE
 

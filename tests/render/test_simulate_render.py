@@ -13,7 +13,7 @@ from routecli.render.numbers import decimal_str, money, percent, probability
 from routecli.render.summary import latency
 from routecli.render.terminal import simulation_renderable
 from routecli.simulate.costmodel import SimulationResult, simulate
-from routecli.simulate.scenario import load_scenario
+from routecli.simulate.scenario_file import load_scenario
 from tests.helpers.paths import EXAMPLE, SCENARIOS
 
 

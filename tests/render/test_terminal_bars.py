@@ -21,7 +21,7 @@ from rich.console import Console, RenderableType
 from routecli.render.terminal import CostBars, breakeven_renderable, sweep_renderable
 from routecli.simulate.breakeven import find_breakeven
 from routecli.simulate.costmodel import SimulationResult, simulate
-from routecli.simulate.scenario import load_scenario, read_scenario
+from routecli.simulate.scenario_file import load_scenario, read_scenario
 from routecli.simulate.sweep import parse_values, run_sweep
 from tests.helpers.files import write
 from tests.helpers.paths import EXAMPLE

@@ -24,7 +24,7 @@ from routecli.errors import InputError, InvalidValueError
 from routecli.render.sweep_report import breakeven_document, breakeven_lines, breakeven_markdown
 from routecli.simulate.breakeven import Crossing, find_breakeven, insights
 from routecli.simulate.costmodel import simulate
-from routecli.simulate.scenario import ScenarioSource, read_scenario
+from routecli.simulate.scenario_file import ScenarioSource, read_scenario
 from tests.helpers.files import write
 from tests.helpers.scenarios import LEVERS
 

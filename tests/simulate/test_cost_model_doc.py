@@ -22,7 +22,7 @@ import yaml
 from routecli.pricing.price_files import load_price_files
 from routecli.pricing.prices import PriceTable
 from routecli.simulate.costmodel import SimulationResult, simulate
-from routecli.simulate.scenario import build_scenario, load_scenario
+from routecli.simulate.scenario_file import build_scenario, load_scenario
 from tests.helpers.paths import EXAMPLE, REPO
 
 DOC = REPO / "docs" / "cost-model.md"

@@ -26,8 +26,8 @@ import pytest
 
 from routecli.errors import InvalidValueError
 from routecli.pricing.prices import LongContext, ModelPrice, PriceTable, TokenRates
-from routecli.simulate.costmodel import Hop, SimulationResult, StrategyResult, simulate
-from routecli.simulate.scenario import build_scenario
+from routecli.simulate.costmodel import EscalationStep, SimulationResult, StrategyResult, simulate
+from routecli.simulate.scenario_file import build_scenario
 
 D = Decimal
 
@@ -109,8 +109,13 @@ def one(data: dict[str, Any], name: str | None = None) -> StrategyResult:
     return result.strategies[0] if name is None else result.strategy(name)
 
 
+PER_CALL = {"cheap": D("0.0004"), "mid": D("0.004"), "big": D("0.04")}
+"""What one call of 2000 input and 500 output tokens costs on each tier, at standard prices."""
+
+
 def calls(result: StrategyResult) -> dict[str, Decimal]:
-    return {usage.tier: usage.calls_per_request for usage in result.tiers}
+    """Calls per request on each tier: its monthly spend over 1000 requests' worth of single calls."""
+    return {usage.tier: usage.spend / (PER_CALL[usage.tier] * 1000) for usage in result.tiers}
 
 
 def answered(result: StrategyResult) -> dict[str, Decimal]:
@@ -376,7 +381,7 @@ def test_cascade_accept_per_segment_with_evaluator() -> None:
     assert calls(r) == {"cheap": D(1), "big": D("0.42")}
     assert r.model_calls_per_request == D("1.42")
     assert r.escalation_rate == D("0.42")
-    assert r.hops == (Hop("cheap", "big", D("0.42")),)
+    assert r.hops == (EscalationStep("cheap", "big", D("0.42")),)
     # answered at cheap: 0.6×0.8 + 0.4×0.25 = 0.48 + 0.1 = 0.58
     assert answered(r) == {"cheap": D("0.58"), "big": D("0.42")}
     # 0.0004 + 0.42×0.04 + evaluator 1×0.0001 = 0.0004 + 0.0168 + 0.0001 = $0.0173/request, $17.3/month
@@ -431,7 +436,7 @@ def test_cascade_three_steps() -> None:
     # answered: cheap 0.6, mid 0.4×0.5 = 0.2, big 0.2
     assert answered(r) == {"cheap": D("0.6"), "mid": D("0.2"), "big": D("0.2")}
     # hops: cheap→mid 0.4/1 = 0.4; mid→big 0.2/0.4 = 0.5; escalated at least once: 0.4
-    assert r.hops == (Hop("cheap", "mid", D("0.4")), Hop("mid", "big", D("0.5")))
+    assert r.hops == (EscalationStep("cheap", "mid", D("0.4")), EscalationStep("mid", "big", D("0.5")))
     assert r.escalation_rate == D("0.4")
     # models: 0.0004 + 0.4×0.004 + 0.2×0.04 = 0.0004 + 0.0016 + 0.008 = 0.01
     # evaluator on the judged steps (cheap, mid), not the last: (1 + 0.4)×0.0001 = 0.00014
@@ -465,7 +470,7 @@ def test_cascade_evaluator_tpr_fpr_derives_acceptance() -> None:
     #   hard (q 0.2): 0.2×0.9 + 0.8×0.2 = 0.18 + 0.16 = 0.34 → 0.66 escalates
     # escalated: 0.6×0.17 + 0.4×0.66 = 0.102 + 0.264 = 0.366
     assert r.escalation_rate == D("0.366")
-    assert r.hops == (Hop("cheap", "big", D("0.366")),)
+    assert r.hops == (EscalationStep("cheap", "big", D("0.366")),)
     # answered at cheap: 0.6×0.83 + 0.4×0.34 = 0.498 + 0.136 = 0.634
     assert answered(r) == {"cheap": D("0.634"), "big": D("0.366")}
     # 0.0004 + 0.366×0.04 + 0.0002 = 0.0004 + 0.01464 + 0.0002 = $0.01524/request
@@ -512,7 +517,7 @@ def test_hybrid_routes_then_cascades_upward() -> None:
     # escalated from the routed tier: easy 0.5×0.4 + medium 0.3×0.5 = 0.2 + 0.15 = 0.35
     assert r.escalation_rate == D("0.35")
     # hops: cheap→mid 0.2/0.5 = 0.4; mid→big (0.5×0.2 + 0.3×0.5)/0.5 = 0.25/0.5 = 0.5
-    assert r.hops == (Hop("cheap", "mid", D("0.4")), Hop("mid", "big", D("0.5")))
+    assert r.hops == (EscalationStep("cheap", "mid", D("0.4")), EscalationStep("mid", "big", D("0.5")))
     # models: 0.5×0.0004 + 0.5×0.004 + 0.45×0.04 = 0.0002 + 0.002 + 0.018 = 0.0202
     # evaluator: judged calls (cheap 0.5 + mid 0.5)×0.0002 = 0.0002; router 0.0001
     # total $0.0205/request, $20.5/month
@@ -550,7 +555,7 @@ def test_hybrid_misrouted_request_cascades_from_where_it_lands() -> None:
     assert calls(r) == {"cheap": D("0.58"), "big": D("0.71")}
     assert answered(r) == {"cheap": D("0.29"), "big": D("0.71")}
     assert r.escalation_rate == D("0.29")
-    assert r.hops == (Hop("cheap", "big", D("0.5")),)
+    assert r.hops == (EscalationStep("cheap", "big", D("0.5")),)
     # 0.58×0.0004 + 0.71×0.04 = 0.000232 + 0.0284 = 0.028632
     assert r.cost_per_request == D("0.028632")
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from routecli.pricing.prices import ModelPrice, PriceTable, TokenRates
 from routecli.simulate.costmodel import SimulationResult, simulate
-from routecli.simulate.scenario import build_scenario
+from routecli.simulate.scenario_file import build_scenario
 
 D = Decimal
 CENT = D("0.01")

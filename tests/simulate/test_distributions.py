@@ -33,7 +33,7 @@ from routecli.pricing.prices import (
 )
 from routecli.simulate.costmodel import simulate
 from routecli.simulate.distributions import Empirical, Fixed, Independent, LogNormal, Normal, TokenTail, lognormal_sigma
-from routecli.simulate.scenario import build_scenario, load_scenario
+from routecli.simulate.scenario_file import build_scenario, load_scenario
 from tests.helpers.files import write
 
 D = Decimal

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from routecli.cli import app
 from routecli.render.summary import forecast_table
 from routecli.simulate.costmodel import ForecastMonth, forecast, simulate
-from routecli.simulate.scenario import Growth, load_scenario
+from routecli.simulate.scenario import Growth
+from routecli.simulate.scenario_file import load_scenario
 from tests.helpers.files import write
 from tests.helpers.paths import EXAMPLE
 

@@ -28,7 +28,8 @@ from routecli.simulate.montecarlo import (
     StrategySpread,
     run_monte_carlo,
 )
-from routecli.simulate.scenario import Scenario, build_scenario
+from routecli.simulate.scenario import Scenario
+from routecli.simulate.scenario_file import build_scenario
 from routecli.simulate.token_logs import TokenLog
 
 SAMPLES = 200_000

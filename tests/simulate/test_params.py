@@ -11,7 +11,7 @@ import pytest
 
 from routecli.errors import InvalidValueError
 from routecli.simulate.params import resolve_param, with_values
-from routecli.simulate.scenario import ScenarioSource, read_scenario
+from routecli.simulate.scenario_file import SCENARIO_SPEC, ScenarioSource, read_scenario
 from tests.helpers.files import write
 from tests.helpers.paths import EXAMPLE
 
@@ -24,7 +24,7 @@ def example() -> ScenarioSource:
 
 
 def set_to(source: ScenarioSource, path: str, value: str) -> object:
-    return with_values(source.data, [(resolve_param(source.data, path), D(value))])
+    return with_values(source.data, [(resolve_param(source.data, path, SCENARIO_SPEC), D(value))])
 
 
 # ----------------------------------------------------------------- resolving
@@ -80,7 +80,7 @@ def set_to(source: ScenarioSource, path: str, value: str) -> object:
 def test_resolve_finds_the_number(
     example: ScenarioSource, path: str, key_path: tuple[object, ...], current: Decimal, bounds: tuple[Decimal, Decimal]
 ) -> None:
-    param = resolve_param(example.data, path)
+    param = resolve_param(example.data, path, SCENARIO_SPEC)
     assert (param.text, param.key_path, param.current) == (path, key_path, current)
     assert (param.minimum, param.maximum) == bounds
     assert param.per_segment is None
@@ -88,19 +88,19 @@ def test_resolve_finds_the_number(
 
 
 def test_a_value_the_file_leaves_to_its_default_can_be_varied(example: ScenarioSource) -> None:
-    param = resolve_param(example.data, "strategies.cascade.evaluator.tpr")
+    param = resolve_param(example.data, "strategies.cascade.evaluator.tpr", SCENARIO_SPEC)
     assert (param.key_path, param.current, param.minimum, param.maximum) == (
         ("strategies", 2, "evaluator", "tpr"),
         None,
         D(0),
         D(1),
     )
-    price = resolve_param(example.data, "models.light.price.input_per_mtok")
+    price = resolve_param(example.data, "models.light.price.input_per_mtok", SCENARIO_SPEC)
     assert (price.current, price.minimum, price.maximum) == (None, D(0), None)
 
 
 def test_a_per_segment_mapping_becomes_one_number(example: ScenarioSource) -> None:
-    param = resolve_param(example.data, "strategies.cascade.accept.light")
+    param = resolve_param(example.data, "strategies.cascade.accept.light", SCENARIO_SPEC)
     assert param.key_path == ("strategies", 2, "accept", "light")
     assert param.current is None
     assert param.per_segment == {"simple": 0.9, "medium": 0.55, "complex": 0.15}
@@ -110,7 +110,7 @@ def test_a_per_segment_mapping_becomes_one_number(example: ScenarioSource) -> No
 
 
 def test_a_segment_share_rescales_the_others(example: ScenarioSource) -> None:
-    param = resolve_param(example.data, "traffic.segments.simple.share")
+    param = resolve_param(example.data, "traffic.segments.simple.share", SCENARIO_SPEC)
     assert param.rescales_shares
     assert (param.key_path, param.current) == (("traffic", "segments", 0, "share"), D("0.7"))
     built = example.build(with_values(example.data, [(param, D("0.4"))]))
@@ -138,7 +138,7 @@ def test_share_of_the_only_segment(tmp_path: Path) -> None:
     text = text.replace("routes: {simple: light, medium: mid, complex: heavy}", "routes: {simple: light}")
     text = text.replace("{light: {simple: 0.9, medium: 0.55, complex: 0.15}}", "{light: 0.9}")
     source = read_scenario(write(tmp_path / "one.yaml", text))
-    param = resolve_param(source.data, "traffic.segments.simple.share")
+    param = resolve_param(source.data, "traffic.segments.simple.share", SCENARIO_SPEC)
     assert source.build(with_values(source.data, [(param, D(1))])).segments[0].share == 1
     with pytest.raises(InvalidValueError) as caught:
         with_values(source.data, [(param, D("0.5"))])
@@ -150,7 +150,7 @@ def test_share_of_the_only_segment(tmp_path: Path) -> None:
 
 def test_shares_cannot_be_made_up_by_segments_of_share_zero(example: ScenarioSource) -> None:
     data = set_to(example, "traffic.segments.complex.share", "1")  # simple and medium now 0
-    param = resolve_param(data, "traffic.segments.complex.share")
+    param = resolve_param(data, "traffic.segments.complex.share", SCENARIO_SPEC)
     with pytest.raises(InvalidValueError, match="the other segments' shares are all 0"):
         with_values(data, [(param, D("0.5"))])
 
@@ -172,8 +172,8 @@ def test_with_values_fills_in_a_missing_mapping(example: ScenarioSource) -> None
 def test_two_values_at_once(example: ScenarioSource) -> None:
     data = example.data
     pairs = [
-        (resolve_param(data, "traffic.segments.simple.share"), D("0.5")),
-        (resolve_param(data, "strategies.routed.router.accuracy"), D("0.8")),
+        (resolve_param(data, "traffic.segments.simple.share", SCENARIO_SPEC), D("0.5")),
+        (resolve_param(data, "strategies.routed.router.accuracy", SCENARIO_SPEC), D("0.8")),
     ]
     built = example.build(with_values(data, pairs))
     assert built.segments[0].share == D("0.5")
@@ -183,8 +183,8 @@ def test_two_values_at_once(example: ScenarioSource) -> None:
 
 
 def test_two_shares_set_together_rescale_only_the_rest(example: ScenarioSource) -> None:
-    simple = resolve_param(example.data, "traffic.segments.simple.share")
-    medium = resolve_param(example.data, "traffic.segments.medium.share")
+    simple = resolve_param(example.data, "traffic.segments.simple.share", SCENARIO_SPEC)
+    medium = resolve_param(example.data, "traffic.segments.medium.share", SCENARIO_SPEC)
     built = example.build(with_values(example.data, [(simple, D("0.5")), (medium, D("0.3"))]))
     # complex alone makes up 1 − 0.5 − 0.3 = 0.2; neither share set is touched by the other
     assert [segment.share for segment in built.segments] == [D("0.5"), D("0.3"), D("0.2")]
@@ -195,8 +195,8 @@ def test_two_shares_set_together_rescale_only_the_rest(example: ScenarioSource) 
 def test_a_name_made_of_digits_is_a_name_before_an_index(tmp_path: Path) -> None:
     text = EXAMPLE.read_text().replace("name: cascade", "name: '0'")
     source = read_scenario(write(tmp_path / "digits.yaml", text))
-    assert resolve_param(source.data, "strategies.0.accept.light").key_path[:2] == ("strategies", 2)
-    assert resolve_param(source.data, "strategies.1.router.accuracy").key_path[:2] == ("strategies", 1)
+    assert resolve_param(source.data, "strategies.0.accept.light", SCENARIO_SPEC).key_path[:2] == ("strategies", 2)
+    assert resolve_param(source.data, "strategies.1.router.accuracy", SCENARIO_SPEC).key_path[:2] == ("strategies", 1)
 
 
 # ------------------------------------------------------------------ errors
@@ -250,7 +250,7 @@ def test_a_name_made_of_digits_is_a_name_before_an_index(tmp_path: Path) -> None
 )
 def test_bad_path_says_what_is_wrong(example: ScenarioSource, path: str, message: str) -> None:
     with pytest.raises(InvalidValueError) as caught:
-        resolve_param(example.data, path)
+        resolve_param(example.data, path, SCENARIO_SPEC)
     assert str(caught.value).startswith(f"parameter {path!r}: ")
     assert message in str(caught.value)
 
@@ -264,12 +264,12 @@ def test_list_items_of_an_absent_list(tmp_path: Path) -> None:
     with pytest.raises(
         InvalidValueError, match=re.escape("traffic.segments is not set in the file, so it has no item 'all'")
     ):
-        resolve_param(source.data, "traffic.segments.all.share")
+        resolve_param(source.data, "traffic.segments.all.share", SCENARIO_SPEC)
 
 
 def test_a_list_path_is_not_called_a_mapping(example: ScenarioSource) -> None:
     with pytest.raises(InvalidValueError) as caught:
-        resolve_param(example.data, "strategies.cascade.chain")
+        resolve_param(example.data, "strategies.cascade.chain", SCENARIO_SPEC)
     assert "not a number" in str(caught.value)
     assert "mapping" not in str(caught.value)  # chain is a list: "vary one of its keys (items)" misleads
 
@@ -277,4 +277,4 @@ def test_a_list_path_is_not_called_a_mapping(example: ScenarioSource) -> None:
 def test_an_unknown_model_tier_is_an_error(example: ScenarioSource) -> None:
     # models maps names the user picks; a typo must not quietly create a new, unused tier "heavvy"
     with pytest.raises(InvalidValueError, match=r"'heavvy'.*did you mean 'heavy'"):
-        resolve_param(example.data, "models.heavvy.price.input_per_mtok")
+        resolve_param(example.data, "models.heavvy.price.input_per_mtok", SCENARIO_SPEC)

@@ -10,7 +10,8 @@ import yaml
 
 from routecli.errors import InvalidValueError
 from routecli.pricing.price_files import load_price_files
-from routecli.simulate.scenario import Scenario, build_scenario
+from routecli.simulate.scenario import Scenario
+from routecli.simulate.scenario_file import build_scenario
 from routecli.simulate.token_logs import TokenLog
 
 BASE = """\

@@ -26,7 +26,7 @@ import pytest
 
 from routecli.errors import InvalidValueError
 from routecli.render.sweep_report import sweep_csv, sweep_document, sweep_grids, sweep_json, sweep_markdown
-from routecli.simulate.scenario import ScenarioSource, read_scenario
+from routecli.simulate.scenario_file import ScenarioSource, read_scenario
 from routecli.simulate.sweep import MAX_POINTS, parse_values, run_sweep
 from tests.helpers.files import write
 from tests.helpers.scenarios import LEVERS

@@ -14,7 +14,7 @@ from routecli.cli import app
 from routecli.errors import InputError, InputFileError, InvalidValueError
 from routecli.simulate.costmodel import simulate
 from routecli.simulate.distributions import Empirical
-from routecli.simulate.scenario import load_scenario, read_scenario
+from routecli.simulate.scenario_file import load_scenario, read_scenario
 from routecli.simulate.token_logs import read_token_log
 from tests.helpers.files import write
 

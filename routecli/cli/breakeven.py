@@ -1,14 +1,13 @@
-"""``routecli sweep`` and ``routecli breakeven``: how results move as one or two of a scenario's numbers do."""
+"""``routecli breakeven``: where a strategy starts paying against another, or meets a quality floor."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from routecli.cli.options import PATH_HELP, FormatOption, OutputOption, PricingOption, ScenarioArgument
 from routecli.cli.output import emit
-from routecli.cli.simulate import ChartOption, FormatOption, OutputOption, PricingOption
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -16,86 +15,6 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
 __all__ = ["register"]
-
-ScenarioArgument = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")]
-PATH_HELP = (
-    "Key path of a number in the scenario; list items by name, e.g. strategies.cascade.accept.light, "
-    "strategies.routed.router.accuracy, traffic.segments.simple.share."
-)
-
-
-def sweep(
-    scenario: ScenarioArgument,
-    vary: Annotated[
-        list[str],
-        typer.Option(
-            "--vary",
-            help="PATH=START:STOP:STEP (STOP included) or PATH=V1,V2,...; give it twice for a grid. " + PATH_HELP,
-            show_default=False,
-        ),
-    ],
-    strategy: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--strategy",
-            "-s",
-            help="Strategy a two-parameter grid and heatmap show; repeat for several "
-            "[default: the one the paths name, else all but the baseline].",
-            show_default=False,
-        ),
-    ] = None,
-    pricing: PricingOption = None,
-    chart: ChartOption = None,
-    format: FormatOption = None,
-    output: OutputOption = None,
-) -> None:
-    """Simulate SCENARIO for each value of one or two parameters: cost, savings and quality per value.
-
-    A segment's share rescales the other segments' shares so all still sum to 1.
-    One parameter gives a table per value (and a line chart); two give a grid per
-    strategy (and heatmaps).
-
-    \b
-    Examples:
-      routecli sweep scenarios/example.yaml --vary strategies.cascade.accept.light=0.5:1.0:0.05
-      routecli sweep scenarios/example.yaml --vary strategies.routed.router.accuracy=0.6:1.0:0.05 --chart sweep.svg
-      routecli sweep scenarios/example.yaml --vary traffic.segments.simple.share=0.4:0.9:0.1 \\
-          --vary strategies.routed.router.accuracy=0.7:1.0:0.1 --output grid.csv
-    """
-    from routecli.render.sweep_report import sweep_csv, sweep_json, sweep_markdown
-    from routecli.simulate.scenario import read_scenario
-    from routecli.simulate.sweep import parse_values, run_sweep
-
-    if chart is not None:
-        from routecli.render.charts import check_chart_path
-
-        check_chart_path(chart)
-    source = read_scenario(scenario, pricing or ())
-    result = run_sweep(source, [parse_values(spec) for spec in vary], strategy or ())
-    if chart is not None:
-        from routecli.render.charts import save_chart, sweep_chart
-
-        save_chart(chart, lambda kind: sweep_chart(result, kind))
-
-    def table() -> RenderableType:
-        from routecli.render.terminal import sweep_renderable
-
-        return sweep_renderable(result)
-
-    def html() -> str:
-        from routecli.render.html import sweep_html
-
-        return sweep_html(result)
-
-    emit(
-        format,
-        output,
-        table=table,
-        json=lambda: sweep_json(result),
-        markdown=lambda: sweep_markdown(result),
-        csv=lambda: sweep_csv(result),
-        html=html,
-    )
 
 
 def _range(text: str | None) -> tuple[Decimal, Decimal] | None:
@@ -162,7 +81,7 @@ def breakeven(
 
     from routecli.render.sweep_report import breakeven_csv, breakeven_json, breakeven_markdown
     from routecli.simulate.breakeven import find_breakeven
-    from routecli.simulate.scenario import read_scenario
+    from routecli.simulate.scenario_file import read_scenario
 
     if quality_floor is not None and not 0 <= quality_floor <= 1:  # NaN fails both comparisons
         from routecli.errors import InvalidValueError
@@ -200,5 +119,4 @@ def breakeven(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(sweep)
     app.command()(breakeven)
