@@ -203,7 +203,7 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml --format json -o report.json
       routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
     """
-    from routecli.replay.config import check_labels, load_router_config
+    from routecli.replay.config_file import check_labels, load_router_config
     from routecli.replay.prompts import read_prompts
     from routecli.replay.run import default_run_dir, run_info
 

@@ -8,26 +8,34 @@ runs on a second core while this thread routes and prices what is counted.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
 
 from routecli._gc import no_collection
-from routecli.errors import InvalidValueError
+from routecli.errors import InvalidValueError, KeyPath
 from routecli.pricing.prices import usage_pricer
 from routecli.replay import DEFAULT_OUTPUT_TOKENS
-from routecli.replay.config import Router, RouterConfig, TierConfig
+from routecli.replay.config import RouterConfig, TierConfig
 from routecli.replay.prompts import Prompt
 from routecli.replay.records import Attempt, Decision, decision_for
-
-if TYPE_CHECKING:
-    from routecli.replay.config import TokenRouter
-from routecli.replay.routing import ROUTER_ENCODING, RouteDecision
-from routecli.replay.routing.judge import JudgeRouter
+from routecli.replay.routing import ROUTER_ENCODING, Calls, PromptView, RouteDecision, Router
 from routecli.replay.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, count_text, counts_ahead
 
 __all__ = ["dry_run"]
 
 _ROLE_TOKENS = 1  # "user", "system", "assistant": one token each in both encodings
+_REFUSALS: dict[Calls, tuple[str, KeyPath]] = {
+    "model": (
+        "--dry-run calls no model, but routing type judge asks one; use rules, complexity, embedding or fixed",
+        ("routing", "type"),
+    ),
+    "embeddings": (
+        "--dry-run calls nothing, but embedder type endpoint calls an embeddings endpoint; "
+        "use type lexical to try routing without it",
+        ("routing", "embedder", "type"),
+    ),
+}
+"""Why a dry run refuses a router that calls something to decide, by what it calls."""
 
 
 def dry_run(
@@ -41,20 +49,9 @@ def dry_run(
     per-message overhead: close to ``count_messages``, counted in batches.
     """
     router = config.router
-    if isinstance(router, JudgeRouter):
-        raise InvalidValueError(
-            "--dry-run calls no model, but routing type judge asks one; use rules, complexity, embedding or fixed",
-            path=("routing", "type"),
-        ).located(config.source, None)
-    if router is not None and router.kind == "embedding":
-        from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
-
-        if isinstance(router, EndpointEmbeddingRouter):
-            raise InvalidValueError(
-                "--dry-run calls nothing, but embedder type endpoint calls an embeddings endpoint; "
-                "use type lexical to try routing without it",
-                path=("routing", "embedder", "type"),
-            ).located(config.source, None)
+    if router is not None and router.calls is not None:
+        message, path = _REFUSALS[router.calls]
+        raise InvalidValueError(message, path=path).located(config.source, None)
     entry_without_router = config.entry_without_router()
     estimates = {name: _Estimate(tier, output_tokens) for name, tier in config.tiers.items()}
     decisions: list[Decision] = []
@@ -73,16 +70,11 @@ def dry_run(
 
 
 def _routes(router: Router | None, prompts: Sequence[Prompt], counted: Sequence[int]) -> list[RouteDecision | None]:
-    """Each prompt's route; an embedding router embeds the batch's texts at once (numpy: only for it)."""
+    """Each prompt's route, from views holding its counted tokens (a router may route a batch at once)."""
     if router is None:
         return [None] * len(prompts)
-    if router.kind == "embedding":
-        from routecli.replay.routing.prompt_embedding import PromptEmbeddingRouter
-
-        assert isinstance(router, PromptEmbeddingRouter)  # dry_run refused the endpoint embedder
-        return list(router.decide_texts([prompt.text for prompt in prompts]))
-    deciding = cast("TokenRouter", router)  # dry_run refused the judge
-    return [deciding.decide(prompt, tokens) for prompt, tokens in zip(prompts, counted, strict=True)]
+    views = [PromptView(prompt, tokens=tokens) for prompt, tokens in zip(prompts, counted, strict=True)]
+    return list(asyncio.run(router.route_all(views)))
 
 
 class _Estimate:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.errors import InputError
-from routecli.replay.config import EndpointEmbedder, ProviderConfig, RouterConfig, api_key, embedder_label
+from routecli.replay.config import EndpointEmbedder, ProviderConfig, RouterConfig, embedder_label
 from routecli.replay.log import DecisionLog
 from routecli.replay.prompts import Prompt, PromptFile
 from routecli.replay.records import Attempt, Decision, RunInfo, TierInfo
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Outcome",
+    "api_key",
     "default_run_dir",
     "embed_texts",
     "endpoint_embedders",
@@ -108,11 +110,8 @@ def default_run_dir(prompts: Path, now: dt.datetime | None = None) -> Path:
 def endpoint_embedders(config: RouterConfig) -> list[EndpointEmbedder]:
     """The embeddings endpoints a run asks: the embedding router's, the cache's, or both."""
     found = []
-    if config.router is not None and config.router.kind == "embedding":  # numpy: only for embedding routers
-        from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
-
-        if isinstance(config.router, EndpointEmbeddingRouter):
-            found.append(config.router.embedder)
+    if config.router is not None and isinstance(config.router.embedder, EndpointEmbedder):
+        found.append(config.router.embedder)
     if config.cache is not None and isinstance(config.cache.embedder, EndpointEmbedder):
         found.append(config.cache.embedder)
     return found
@@ -125,6 +124,24 @@ def provider_keys(config: RouterConfig) -> dict[str, str | None]:
         return {name: api_key(provider) for name, provider in config.providers.items() if name in used}
     except InputError as error:
         raise error.located(config.source, None) from None
+
+
+def api_key(provider: ProviderConfig) -> str | None:
+    """The provider's key from its environment variable; an error naming the variable when it is unset."""
+    if provider.api_key_env is None:
+        return None
+    value = os.environ.get(provider.api_key_env)
+    if value and not value.isascii():
+        raise InputError(
+            f"environment variable {provider.api_key_env} holds characters an HTTP header cannot carry",
+            path=("providers", provider.name, "api_key_env"),
+        )
+    if not value:
+        raise InputError(
+            f"environment variable {provider.api_key_env} is not set or empty (it is named here as the API key)",
+            path=("providers", provider.name, "api_key_env"),
+        )
+    return value
 
 
 class Outcome(NamedTuple):

@@ -36,7 +36,7 @@ from routecli.replay.routing.embedding import choose
 
 if TYPE_CHECKING:
     from routecli.replay.prompts import Prompt
-    from routecli.replay.routing.embedding import EmbeddingRouter
+    from routecli.replay.routing.embedding import ExemplarScorer
 
 __all__ = ["FitResult", "RouterFit", "accuracy", "confusion", "decide_all", "fit_router", "fit_thresholds"]
 
@@ -92,7 +92,7 @@ def _check_lengths(labels: Sequence[str], decided: Sequence[str]) -> None:
 def decide_all(
     scores: NDArray[np.floating], tiers: Sequence[str], default: str, thresholds: Mapping[str, float]
 ) -> list[str]:
-    """The tier of every prompt (a row of ``scores``, columns ``tiers``), as ``EmbeddingRouter`` decides it."""
+    """The tier of every prompt (a row of ``scores``, columns ``tiers``), as ``ExemplarScorer`` decides it."""
     columns = (*tiers, default)  # choose's -1 ("no candidate") indexes the default
     return [columns[winner] for winner in choose(scores, _threshold_row(tiers, thresholds)).tolist()]
 
@@ -159,7 +159,7 @@ def fit_thresholds(
 
 
 def fit_router(
-    router: EmbeddingRouter,
+    router: ExemplarScorer,
     prompts: Sequence[Prompt],
     vectors: NDArray[np.float32],
     total: int,
