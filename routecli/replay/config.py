@@ -7,7 +7,7 @@ the builder and the loader). The file format is documented in docs/router.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
@@ -152,6 +152,10 @@ class RouterConfig:
     def entry_without_router(self) -> str:
         """Where requests start when nothing routes them: the chain's first tier, else the only tier."""
         return self.chain[0] if self.chain else self.bottom.name
+
+    def without_routing(self) -> RouterConfig:
+        """This config as ``--all-tiers`` uses it: no router and no cache, since every tier answers every prompt."""
+        return replace(self, router=None, cache=None)
 
     def kind(self) -> str:
         """``route``, ``cascade``, ``route+cascade`` or ``single``: what the report calls this setup."""

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
 
     Vector = NDArray[np.float32]
 
-__all__ = ["Provider", "Replayer", "cache_key", "cache_shape", "without_routing"]
+__all__ = ["Provider", "Replayer", "cache_key", "cache_shape"]
 
 SIGNAL_STOPS = ("interrupted", "terminated")
 _LOOKUPS_IN_A_THREAD_FROM = 4096
@@ -86,7 +85,7 @@ class Replayer:
         all_tiers: bool = False,
     ) -> None:
         if all_tiers:  # nothing is routed or served from the cache: no exemplars to embed, no cache to fill
-            config = without_routing(config)
+            config = config.without_routing()
         self.config = config
         self.all_tiers = all_tiers
         self.log_content = log_content
@@ -517,11 +516,6 @@ def cache_key(prompt: Prompt) -> str | None:
             content = "\n".join(str(part.get("text", "")) for part in content)
         lines.append(f"{message.get('role')}: {content or ''}")
     return "\n".join(lines)
-
-
-def without_routing(config: RouterConfig) -> RouterConfig:
-    """``config`` as ``--all-tiers`` uses it: no router and no cache, since every tier answers every prompt."""
-    return replace(config, router=None, cache=None)
 
 
 def _marked(call: Call, prompt: Prompt) -> list[Attempt]:

@@ -16,6 +16,7 @@ reads that many in under a second.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,7 +27,7 @@ from routecli._gc import no_collection
 from routecli.errors import InputFileError, InvalidValueError
 from routecli.replay.quality import Expected, MatchMode, check_match_mode
 
-__all__ = ["KEYS", "ROLES", "InvalidLine", "Prompt", "PromptFile", "parse_prompt", "read_prompts"]
+__all__ = ["KEYS", "ROLES", "InvalidLine", "Prompt", "PromptFile", "parse_prompt", "read_prompts", "select_prompts"]
 
 KEYS = ("id", "prompt", "messages", "expected", "label", "max_tokens", "metadata")
 ROLES = ("system", "user", "assistant", "tool", "developer")
@@ -66,6 +67,15 @@ class PromptFile(NamedTuple):
     path: Path
     prompts: list[Prompt]
     invalid: list[InvalidLine]
+
+
+def select_prompts(prompts: list[Prompt], *, limit: int | None, sample: int | None, seed: int) -> list[Prompt]:
+    """A seeded random sample (kept in file order), then the first ``limit``: the same seed, the same prompts."""
+    chosen = prompts
+    if sample is not None and sample < len(prompts):
+        picked = sorted(random.Random(seed).sample(range(len(prompts)), sample))
+        chosen = [prompts[index] for index in picked]
+    return chosen if limit is None else chosen[:limit]
 
 
 def read_prompts(path: Path, *, skip_invalid: bool = False, default_match: MatchMode = "exact") -> PromptFile:

@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import signal
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.errors import InputError
+from routecli.pricing.price_files import price_table_path
+from routecli.provenance import PRICE_TABLE, Inputs, hash_inputs
+from routecli.replay.calls import Embedded, TierCaller
 from routecli.replay.config import EndpointEmbedder, ProviderConfig, RouterConfig, embedder_label
 from routecli.replay.log import DecisionLog
 from routecli.replay.prompts import Prompt, PromptFile
@@ -23,13 +27,11 @@ from routecli.replay.routing import ROUTER_ENCODING
 from routecli.replay.tokens import encoding
 
 if TYPE_CHECKING:
-    from routecli.provenance import Inputs
     from routecli.providers.anthropic import AnthropicProvider
     from routecli.providers.openai import OpenAIProvider
-    from routecli.replay.calls import Embedded
 
 __all__ = [
-    "Outcome",
+    "RunResult",
     "api_key",
     "default_run_dir",
     "embed_texts",
@@ -82,9 +84,6 @@ def run_info(
 
 def _inputs(config: RouterConfig, prompts: Path) -> Inputs:
     """The router config, the prompt file and every price-table file a tier's or embedder's price came from."""
-    from routecli.pricing.price_files import price_table_path
-    from routecli.provenance import PRICE_TABLE, hash_inputs
-
     prices = [tier.price for tier in config.tiers.values()] + [
         embedder.price for embedder in endpoint_embedders(config)
     ]
@@ -144,7 +143,7 @@ def api_key(provider: ProviderConfig) -> str | None:
     return value
 
 
-class Outcome(NamedTuple):
+class RunResult(NamedTuple):
     """The decisions a replay made, and why it stopped early (None when it replayed every prompt)."""
 
     decisions: list[Decision]
@@ -170,20 +169,20 @@ def replay_prompts(
     spent: Decimal = Decimal(0),
     answered: Sequence[tuple[Prompt, Decision]] = (),
     all_tiers: bool = False,
-) -> Outcome:
+) -> RunResult:
     """Replay ``prompts``, writing each decision to the log (flushed) before ``on_result`` sees it.
 
     SIGINT and SIGTERM (and ``max_spend`` being reached) stop new prompts from
     starting; those in flight get ``grace_s`` to finish, then the log gets its
-    ``end`` line and the outcome says why the run stopped. A second signal
+    ``end`` line and the result says why the run stopped. A second signal
     cancels what is still in flight. With ``resume`` the log is appended to,
     and the semantic cache starts with the ``answered`` prompts' logged answers.
     With ``all_tiers`` every tier answers every prompt; the router and cache are not used.
     """
-    from routecli.replay.engine import DEFAULT_GRACE_S, Replayer, without_routing  # httpx: not for dry runs
+    from routecli.replay.engine import DEFAULT_GRACE_S, Replayer  # httpx: not for dry runs
 
     if all_tiers:
-        config = without_routing(config)  # an embedding router's or the cache's endpoint is not asked: no key
+        config = config.without_routing()  # an embedding router's or the cache's endpoint is not asked: no key
     keys = provider_keys(config)
     router = config.router
     if router is not None and router.needs_tokens:
@@ -233,7 +232,7 @@ def replay_prompts(
 
         stopped = asyncio.run(main())
         log.end(stopped)
-    return Outcome(decisions, stopped, prelude, seeded)
+    return RunResult(decisions, stopped, prelude, seeded)
 
 
 def open_provider(provider: ProviderConfig, key: str | None, connections: int) -> OpenAIProvider | AnthropicProvider:
@@ -258,8 +257,6 @@ def embed_texts(config: RouterConfig, embedder: EndpointEmbedder, texts: Sequenc
     The attempts say what was asked and billed, and why a batch failed. Only
     the embedder's provider needs its API key.
     """
-    from routecli.replay.calls import TierCaller
-
     try:
         keys = {embedder.provider: api_key(config.providers[embedder.provider])}  # only this one is asked
     except InputError as error:
@@ -291,8 +288,6 @@ _SIGNALS = {"SIGINT": "interrupted", "SIGTERM": "terminated"}
 
 def _handle_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[str], None]) -> list[int]:
     """Route SIGINT and SIGTERM to a graceful stop, where the platform allows (not on Windows)."""
-    import signal
-
     handled = []
     for name, reason in _SIGNALS.items():
         number = getattr(signal, name)
