@@ -47,7 +47,8 @@ from routecli.pricing.price_files import load_price_files
 from routecli.replay import DEFAULT_CONCURRENCY
 from routecli.replay.config import RouterConfig
 from routecli.replay.config_file import build_router_config
-from routecli.replay.prompts import Prompt, PromptFile, read_prompts
+from routecli.replay.prompt_file import read_prompts
+from routecli.replay.prompts import Prompt, PromptFile
 from routecli.replay.routing import PromptView
 from routecli.replay.routing.rules import RulesRouter
 from routecli.replay.run import replay_prompts, run_info

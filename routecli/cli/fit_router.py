@@ -51,7 +51,7 @@ def fit_router(
     """
     from routecli.errors import InvalidValueError
     from routecli.replay.config_file import check_labels, load_router_config
-    from routecli.replay.prompts import read_prompts
+    from routecli.replay.prompt_file import read_prompts
 
     check_outputs(inputs=(prompts, config, *(pricing or ())), outputs=(output,), format=format)
     router_config = load_router_config(config, pricing or ())

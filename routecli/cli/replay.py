@@ -203,7 +203,8 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
     """
     from routecli.replay.config_file import check_labels, load_router_config
-    from routecli.replay.prompts import read_prompts, select_prompts
+    from routecli.replay.prompt_file import read_prompts
+    from routecli.replay.prompts import select_prompts
     from routecli.replay.resume import resume_run
 
     inputs = (prompts, config, *(pricing or ()), *((baseline,) if baseline is not None else ()))

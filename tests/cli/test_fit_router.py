@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from routecli.cli import app
 from routecli.replay.config_file import load_router_config
-from routecli.replay.prompts import read_prompts
+from routecli.replay.prompt_file import read_prompts
 from routecli.replay.routing.prompt_embedding import EmbeddingRouter
 from tests.conftest import REPO, write
 from tests.helpers.routing import route

@@ -32,7 +32,8 @@ from routecli.replay.config import RouterConfig
 from routecli.replay.config_file import build_router_config, load_router_config
 from routecli.replay.engine import Replayer
 from routecli.replay.evaluators import DEFAULT_HEDGING_PHRASES, JUDGE_EVALUATOR_PROMPT
-from routecli.replay.prompts import parse_prompt, read_prompts
+from routecli.replay.prompt_file import read_prompts
+from routecli.replay.prompts import parse_prompt
 from routecli.replay.records import Decision, decision_to_json
 from routecli.replay.routing.complexity import DEFAULT_WEIGHTS, ComplexityRouter
 from routecli.replay.routing.features import MULTI_STEP_MARKERS, REASONING_MARKERS

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from routecli.errors import InputFileError, InvalidValueError
-from routecli.replay.prompts import InvalidLine, Prompt, parse_prompt, read_prompts
+from routecli.replay.prompt_file import read_prompts
+from routecli.replay.prompts import InvalidLine, Prompt, parse_prompt
 from routecli.replay.quality import Expected, MatchMode
 from tests.conftest import write
 
