@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from routecli.errors import InvalidValueError
 from routecli.replay.routing.embedding import ExemplarScorer
 from routecli.replay.routing.fit import accuracy, confusion, decide_all, fit_thresholds
 
@@ -199,12 +200,12 @@ def test_a_label_no_tier_has_is_always_wrong() -> None:
 def test_bad_input_is_a_value_error(
     scores: object, tiers: list[str], labels: list[str], options: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidValueError, match=message):
         fit_thresholds(np.array(scores), tiers, labels, "a", **options)  # type: ignore[arg-type]
 
 
 def test_confusion_needs_as_many_decisions_as_labels() -> None:
-    with pytest.raises(ValueError, match="2 labels but 1 decisions"):
+    with pytest.raises(InvalidValueError, match="2 labels but 1 decisions"):
         confusion(["a", "b"], ["a"])
 
 
