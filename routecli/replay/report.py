@@ -21,7 +21,7 @@ __all__ = [
     "CacheStats",
     "Counterfactual",
     "EmbeddingStats",
-    "Hop",
+    "HopStats",
     "Quality",
     "ReplayReport",
     "Routing",
@@ -70,7 +70,7 @@ class TierStats:
 
 
 @dataclass(frozen=True, slots=True)
-class Hop:
+class HopStats:
     """One step up the chain: answers tried at ``from_tier``, how many escalated, and why."""
 
     from_tier: str
@@ -173,7 +173,7 @@ class ReplayReport:
     tiers: tuple[TierStats, ...]
     total_spend: Decimal
     escalated: int
-    hops: tuple[Hop, ...]
+    hops: tuple[HopStats, ...]
     latency_ms: Percentiles | None
     errors: dict[str, int]
     failed_ids: tuple[str, ...]
@@ -400,7 +400,7 @@ def build_report(
         hops=()
         if run.dry_run or all_tiers
         else tuple(
-            Hop(tier, next_tier[tier], hop.attempted, hop.escalated, _by_count(hop.reasons))
+            HopStats(tier, next_tier[tier], hop.attempted, hop.escalated, _by_count(hop.reasons))
             for tier, hop in hops.items()
         ),
         latency_ms=percentiles(latencies),

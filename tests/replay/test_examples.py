@@ -238,7 +238,7 @@ class _ScriptedProvider:
         assert asked == kind, f"expected a {kind} call, got a {asked} call"
         self.calls.append(kind)
         self.clock[0] += latency_ms / 1000
-        return Completion(text, Usage(*usage), None, 200, "stop")
+        return Completion(text, Usage(*usage), None, 200)
 
 
 DECISION_SCRIPT = [
