@@ -46,13 +46,20 @@ def _messages(view: PromptView) -> int:
 
 def _metadata_test(wanted: Mapping[str, Any]) -> Test:
     """Every key present with the value given (or one of the values listed)."""
-    options = {key: tuple(value) if isinstance(value, list) else (value,) for key, value in wanted.items()}
+    options = tuple((key, tuple(value) if isinstance(value, list) else (value,)) for key, value in wanted.items())
 
-    def test(view: PromptView) -> bool:
+    def test(view: PromptView) -> bool:  # loops, not all/any over generators: it runs for every prompt
         metadata = view.prompt.metadata
-        return all(
-            key in metadata and any(_same(metadata[key], value) for value in values) for key, values in options.items()
-        )
+        for key, values in options:
+            if key not in metadata:
+                return False
+            found = metadata[key]
+            for value in values:
+                if _same(found, value):
+                    break
+            else:
+                return False
+        return True
 
     return test
 
