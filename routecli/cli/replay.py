@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from routecli.replay.prompts import Prompt, PromptFile
     from routecli.replay.records import Attempt, Decision, RunInfo
     from routecli.replay.report import ReplayReport
+    from routecli.replay.resume import ResumedRun
+    from routecli.replay.run import RunResult
 
 __all__ = ["register"]
 
@@ -226,22 +228,10 @@ def replay(
     if dry_run:
         _estimate(chosen, output_tokens, log, format, output, base_shares, tolerance)
         return
-    from routecli.replay.run import default_run_dir, provider_keys, replay_prompts, run_info
+    from routecli.replay.run import provider_keys, replay_prompts
 
     provider_keys(asked)  # a missing key stops the run before anything is written
-    answered: list[tuple[Prompt, Decision]] = []
-    if resumed is not None:
-        log_path, run = resumed.path, resumed.run
-        if asked.cache is not None:  # the answers already logged go back into the cache
-            answered = resumed.answered(selected)
-            if answered and all(done.prompt is None for _, done in answered):  # logged without --log-content
-                _note("The semantic cache starts empty: this run's answers were not logged (--log-content keeps them)")
-        selected = resumed.remaining(selected)
-    else:
-        run = run_info(
-            router_config, prompt_file, len(selected), sample=sample, seed=seed, limit=limit, all_tiers=all_tiers
-        )
-        log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
+    run, log_path, selected, answered = _where_results_go(chosen, asked, resumed, log, prompts, all_tiers)
     outcomes_path = None
     if all_tiers:
         outcomes_path = outcomes if outcomes is not None else log_path.parent / "outcomes.jsonl"
@@ -276,18 +266,7 @@ def replay(
             raise typer.Exit(EXIT_CODES["interrupted"]) from None
     if result.seeded is not None and any(done.answer is not None for _, done in answered):
         _note(f"The semantic cache started with {_answers(result.seeded)} from the log")
-    decisions, prelude = result.decisions, result.prelude
-    if resume is not None:
-        from routecli.replay.log import read_log
-
-        contents = read_log(log_path)  # the earlier runs' results with this one's
-        decisions, prelude = contents.decisions, list(contents.prelude)
-    if log is None and log_path.name == "decisions.jsonl" and log_path.parent.parent.name == "routecli-runs":
-        # first: the paid-for report is kept whatever happens to the output (only in routecli's own run folders)
-        _write_report_json(run, decisions, result.stopped, prelude, log_path.parent / "report.json")
-    if outcomes_path is not None:
-        _write_outcomes(outcomes_path, decisions, run, prompt_file.prompts)
-    report = _emit_report(run, decisions, format, output, log_path, result.stopped, prelude)
+    report = _report_run(run, result, log_path, resumed is not None, log is None, outcomes_path, chosen, format, output)
     if result.stopped is not None:
         reason = STOP_REASONS[result.stopped]
         have = "has" if report.requests == 1 else "have"
@@ -300,6 +279,61 @@ def replay(
         missing = "lack some tier's answer" if all_tiers else "got no answer"
         _note(f"{report.failed:,} of {_prompts(report.requests)} {missing}; see {log_path}")
         raise typer.Exit(EXIT_FAILED)
+
+
+def _where_results_go(
+    chosen: _Chosen, asked: RouterConfig, resumed: ResumedRun | None, log: Path | None, prompts: Path, all_tiers: bool
+) -> tuple[RunInfo, Path, list[Prompt], list[tuple[Prompt, Decision]]]:
+    """The run's header and log, the prompts still to replay, and the logged answers that go back in the cache.
+
+    A resumed run appends to its own log, with its own header; a new one writes to ``--log`` or a new run folder.
+    """
+    from routecli.replay.run import default_run_dir, run_info
+
+    if resumed is None:
+        run = run_info(
+            chosen.config,
+            chosen.prompt_file,
+            len(chosen.selected),
+            sample=chosen.sample,
+            seed=chosen.seed,
+            limit=chosen.limit,
+            all_tiers=all_tiers,
+        )
+        return run, log if log is not None else default_run_dir(prompts) / "decisions.jsonl", chosen.selected, []
+    answered: list[tuple[Prompt, Decision]] = []
+    if asked.cache is not None:  # the answers already logged go back into the cache
+        answered = resumed.answered(chosen.selected)
+        if answered and all(done.prompt is None for _, done in answered):  # logged without --log-content
+            _note("The semantic cache starts empty: this run's answers were not logged (--log-content keeps them)")
+    return resumed.run, resumed.path, resumed.remaining(chosen.selected), answered
+
+
+def _report_run(
+    run: RunInfo,
+    result: RunResult,
+    log_path: Path,
+    resumed: bool,
+    own_folder: bool,
+    outcomes_path: Path | None,
+    chosen: _Chosen,
+    format: ReportFormat | None,
+    output: Path | None,
+) -> ReplayReport:
+    """The report of every result in the log (a resumed run's earlier ones too), kept as report.json in routecli's
+    own run folders, with the outcomes file of an ``--all-tiers`` run."""
+    decisions, prelude = result.decisions, result.prelude
+    if resumed:
+        from routecli.replay.log import read_log
+
+        contents = read_log(log_path)  # the earlier runs' results with this one's
+        decisions, prelude = contents.decisions, list(contents.prelude)
+    if own_folder and log_path.name == "decisions.jsonl" and log_path.parent.parent.name == "routecli-runs":
+        # first: the paid-for report is kept whatever happens to the output (only in routecli's own run folders)
+        _write_report_json(run, decisions, result.stopped, prelude, log_path.parent / "report.json")
+    if outcomes_path is not None:
+        _write_outcomes(outcomes_path, decisions, run, chosen.prompt_file.prompts)
+    return _emit_report(run, decisions, format, output, log_path, result.stopped, prelude)
 
 
 class _Chosen(NamedTuple):
