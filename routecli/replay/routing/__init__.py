@@ -62,7 +62,8 @@ class Failed(NamedTuple):
 
 
 class PromptView:
-    """A prompt as routers see it: its text, token count and vectors, each computed once, when first asked.
+    """A prompt as routers see it: the prompt itself (messages, metadata), its text, and its token count and
+    vectors, each computed once, when first asked.
 
     ``tokens`` comes from the count given, else from ``count`` (the caller's
     tiktoken counter: routing itself reads no files). This view calls nothing:
@@ -78,14 +79,6 @@ class PromptView:
         self._tokens = tokens
         self._count = count
         self._vectors: dict[EmbedderConfig, Vector | Failed] | None = None
-
-    @property
-    def messages(self) -> tuple[dict[str, Any], ...]:
-        return self.prompt.messages
-
-    @property
-    def metadata(self) -> Mapping[str, Any]:
-        return self.prompt.metadata
 
     @property
     def tokens(self) -> int:
