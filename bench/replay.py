@@ -45,8 +45,11 @@ import yaml
 
 from routecli.pricing.price_files import load_price_files
 from routecli.replay import DEFAULT_CONCURRENCY
-from routecli.replay.config import RouterConfig, build_router_config
-from routecli.replay.prompts import Prompt, PromptFile, read_prompts
+from routecli.replay.config import RouterConfig
+from routecli.replay.config_file import build_router_config
+from routecli.replay.prompt_file import read_prompts
+from routecli.replay.prompts import Prompt, PromptFile
+from routecli.replay.routing import PromptView
 from routecli.replay.routing.rules import RulesRouter
 from routecli.replay.run import replay_prompts, run_info
 from routecli.replay.tokens import count_text
@@ -281,29 +284,25 @@ def _router_prompts(directory: Path) -> list[Prompt]:
 
 
 def measure_router(passes: int = ROUTER_PASSES) -> RouterTiming:
-    """``RulesRouter.decide`` over every prompt, ``passes`` times; the count-included cost over fewer passes."""
+    """``RulesRouter.route_all`` over views of every prompt, ``passes`` times; the count-included cost over fewer."""
     router = _build(rules_config()).router
     assert isinstance(router, RulesRouter)
     with tempfile.TemporaryDirectory() as folder:
         prompts = _router_prompts(Path(folder))
     tokens = [count_text(prompt.text) for prompt in prompts]  # also loads the encoding before any timing
-    pairs = list(zip(prompts, tokens, strict=True))
-    decide = router.decide
+    views = [PromptView(prompt, tokens=count) for prompt, count in zip(prompts, tokens, strict=True)]
     tiers: dict[str, int] = {}
-    for prompt, count in pairs:
-        tier = decide(prompt, count).tier
-        tiers[tier] = tiers.get(tier, 0) + 1
+    for decision in asyncio.run(router.route_all(views)):
+        tiers[decision.tier] = tiers.get(decision.tier, 0) + 1
     alone = []
     for _ in range(passes):
         start = time.perf_counter()
-        for prompt, count in pairs:
-            decide(prompt, count)
-        alone.append((time.perf_counter() - start) / len(pairs))
+        asyncio.run(router.route_all(views))
+        alone.append((time.perf_counter() - start) / len(views))
     counted = []
     for _ in range(max(3, passes // 4)):
         start = time.perf_counter()
-        for prompt in prompts:
-            decide(prompt, count_text(prompt.text))
+        asyncio.run(router.route_all([PromptView(prompt, count=count_text) for prompt in prompts]))
         counted.append((time.perf_counter() - start) / len(prompts))
     return RouterTiming(statistics.median(alone) * 1e6, statistics.median(counted) * 1e6, len(prompts), tiers)
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from routecli.replay.config import RouterConfig
-    from routecli.replay.routing.embedding import EmbeddingRouter
+    from routecli.replay.routing.embedding import ExemplarScorer
     from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
 
 __all__ = ["register"]
@@ -50,8 +50,8 @@ def fit_router(
       routecli fit-router labelled.jsonl -c router.yaml --format json -o fit.json
     """
     from routecli.errors import InvalidValueError
-    from routecli.replay.config import check_labels, load_router_config
-    from routecli.replay.prompts import read_prompts
+    from routecli.replay.config_file import check_labels, load_router_config
+    from routecli.replay.prompt_file import read_prompts
 
     check_outputs(inputs=(prompts, config, *(pricing or ())), outputs=(output,), format=format)
     router_config = load_router_config(config, pricing or ())
@@ -71,15 +71,18 @@ def fit_router(
         raise InvalidValueError(
             'no prompt has a "label" (the tier it should go to): there is nothing to fit to', source=str(prompts)
         )
+    from routecli.replay.config import LexicalEmbedderConfig
     from routecli.replay.routing.fit import fit_router as fit
-    from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter, PromptEmbeddingRouter
+    from routecli.replay.routing.lexical import LexicalEmbedder
+    from routecli.replay.routing.prompt_embedding import EmbeddingRouter, EndpointEmbeddingRouter
 
     texts = [prompt.text for prompt in labelled]
     if isinstance(router, EndpointEmbeddingRouter):
         scorer, vectors = _embedded_by_endpoint(router_config.source, router, router_config, texts)
-    else:
-        assert isinstance(router, PromptEmbeddingRouter)  # the only other embedding router
-        scorer, vectors = router.router, router.embedder.embed(texts)
+    else:  # the only other embedding router, and a config embeds its exemplars only so with the lexical vectorizer
+        assert isinstance(router, EmbeddingRouter)
+        assert isinstance(router.embedder, LexicalEmbedderConfig)
+        scorer, vectors = router.scorer, LexicalEmbedder(router.embedder.dimensions).embed(texts)
     result = fit(scorer, labelled, vectors, len(prompt_file.prompts), order=tuple(router_config.tiers))
 
     from routecli.render import fit_report
@@ -96,7 +99,7 @@ def fit_router(
 
 def _embedded_by_endpoint(
     source: str, router: EndpointEmbeddingRouter, config: RouterConfig, texts: list[str]
-) -> tuple[EmbeddingRouter, NDArray[np.float32]]:
+) -> tuple[ExemplarScorer, NDArray[np.float32]]:
     """The exemplars and ``texts`` embedded by the router's endpoint (one pass); what it cost goes to stderr."""
     from decimal import Decimal
 

@@ -5,30 +5,38 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Annotated, NamedTuple, TextIO
 
 import typer
 
 from routecli.cli.options import OutputOption, PricingOption
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
+from routecli.errors import (
+    EXIT_BUDGET,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    InputFileError,
+    InvalidValueError,
+)
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
 
 if TYPE_CHECKING:
     from routecli.ci.drift import TierDrift, TierShares
     from routecli.replay.config import RouterConfig
-    from routecli.replay.prompts import Prompt
+    from routecli.replay.prompts import Prompt, PromptFile
     from routecli.replay.records import Attempt, Decision, RunInfo
     from routecli.replay.report import ReplayReport
+    from routecli.replay.resume import ResumedRun
+    from routecli.replay.run import RunResult
 
 __all__ = ["register"]
 
-EXIT_FAILED = 1
-EXIT_DRIFT = 1
 DEFAULT_TOLERANCE = Decimal(10)
 """Percentage points a tier's share of prompts may move from --baseline's."""
-EXIT_CODES = {"budget": 3, "interrupted": 130, "terminated": 143}
+EXIT_CODES = {"budget": EXIT_BUDGET, "interrupted": EXIT_INTERRUPTED, "terminated": EXIT_TERMINATED}
 """Exit codes of runs that stopped early, by why."""
 STOP_REASONS = {
     "budget": "the --max-spend budget was reached",
@@ -42,7 +50,6 @@ ReportFormatOption = Annotated[
 
 def _usd(text: str) -> Decimal:
     """A non-negative amount of money, exactly as written."""
-    from decimal import InvalidOperation
 
     try:
         value = Decimal(text.strip().lstrip("$"))
@@ -55,7 +62,6 @@ def _usd(text: str) -> Decimal:
 
 def _points(text: str) -> Decimal:
     """Percentage points, as written (10 or 10%)."""
-    from decimal import InvalidOperation
 
     try:
         value = Decimal(text.strip().rstrip("%"))
@@ -203,9 +209,10 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml --format json -o report.json
       routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
     """
-    from routecli.replay.config import check_labels, load_router_config
-    from routecli.replay.prompts import read_prompts
-    from routecli.replay.run import default_run_dir, run_info
+    from routecli.replay.config_file import check_labels, load_router_config
+    from routecli.replay.prompt_file import read_prompts
+    from routecli.replay.prompts import select_prompts
+    from routecli.replay.resume import resume_run
 
     inputs = (prompts, config, *(pricing or ()), *((baseline,) if baseline is not None else ()))
     check_outputs(inputs=inputs, outputs=(log, outcomes, output), format=format)
@@ -215,68 +222,21 @@ def replay(
     router_config = load_router_config(config, pricing or ())
     prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
     check_labels(prompt_file, router_config)
-    asked = router_config
-    if all_tiers:
-        from routecli.replay.engine import without_routing
-
-        asked = without_routing(router_config)  # its tiers and evaluators, not its router or cache
-    resumed = None if resume is None else _resumed(resume, asked, all_tiers)
+    asked = router_config.without_routing() if all_tiers else router_config  # --all-tiers: no router or cache
+    resumed = None if resume is None else resume_run(resume, asked, all_tiers)
     if resumed is not None:  # the prompts the run chose, whatever this command line says
         limit, sample, seed = resumed.run.limit, resumed.run.sample, resumed.run.seed
-    selected = _select(prompt_file.prompts, limit=limit, sample=sample, seed=seed)
+    selected = select_prompts(prompt_file.prompts, limit=limit, sample=sample, seed=seed)
     if all_tiers:
         _check_judgeable(selected, router_config, prompts)
+    chosen = _Chosen(router_config, prompt_file, selected, limit, sample, seed)
     if dry_run:
-        from routecli.replay.dryrun import dry_run as estimate
-        from routecli.replay.log import DecisionLog
-
-        run = run_info(
-            router_config,
-            prompt_file,
-            len(selected),
-            dry_run=True,
-            output_tokens=output_tokens,
-            sample=sample,
-            seed=seed,
-            limit=limit,
-        )
-        decisions = estimate(router_config, selected, output_tokens)
-        if log is not None:
-            with DecisionLog(log, run) as written:
-                for decision in decisions:
-                    written.write(decision)
-        built = _emit_report(run, decisions, format, output, log)
-        if base_shares is not None:
-            from routecli.ci.documents import report_document
-            from routecli.ci.drift import entry_shares, tier_drift
-            from routecli.render.replay_json import replay_document
-
-            head = entry_shares(report_document(replay_document(built), "this run"))
-            drift = tier_drift(base_shares, head, DEFAULT_TOLERANCE if tolerance is None else tolerance)
-            _emit_drift(drift, sys.stdout if output is not None or format is None else sys.stderr)
-            if not drift.passed:
-                raise typer.Exit(EXIT_DRIFT)
+        _estimate(chosen, output_tokens, log, format, output, base_shares, tolerance)
         return
     from routecli.replay.run import provider_keys, replay_prompts
 
     provider_keys(asked)  # a missing key stops the run before anything is written
-    spent = Decimal(0)
-    answered: list[tuple[Prompt, Decision]] = []
-    if resumed is not None:
-        log_path, run = resumed.path, resumed.run
-        spent = resumed.spent
-        if asked.cache is not None:  # the answers already logged go back into the cache
-            by_id = {prompt.id: prompt for prompt in selected}
-            answered = [(by_id[done.id], done) for done in resumed.decisions if done.id in by_id]
-            if answered and all(done.prompt is None for _, done in answered):  # logged without --log-content
-                _note("The semantic cache starts empty: this run's answers were not logged (--log-content keeps them)")
-        done_ids = {decision.id for decision in resumed.decisions}
-        selected = [prompt for prompt in selected if prompt.id not in done_ids]
-    else:
-        run = run_info(
-            router_config, prompt_file, len(selected), sample=sample, seed=seed, limit=limit, all_tiers=all_tiers
-        )
-        log_path = log if log is not None else default_run_dir(prompts) / "decisions.jsonl"
+    run, log_path, selected, answered = _where_results_go(chosen, asked, resumed, log, prompts, all_tiers)
     outcomes_path = None
     if all_tiers:
         outcomes_path = outcomes if outcomes is not None else log_path.parent / "outcomes.jsonl"
@@ -290,7 +250,7 @@ def replay(
         _note(f"Replaying {_prompts(len(selected))}; decision log: {log_path}")
     with _Progress(len(selected), enabled=progress) as bar:
         try:
-            outcome = replay_prompts(
+            result = replay_prompts(
                 router_config,
                 selected,
                 run,
@@ -301,7 +261,7 @@ def replay(
                 max_spend=max_spend,
                 grace_s=grace,
                 resume=resume is not None,
-                spent=spent,
+                spent=Decimal(0) if resumed is None else resumed.spent,
                 answered=answered,
                 all_tiers=all_tiers,
             )
@@ -309,41 +269,135 @@ def replay(
             bar.stop()
             _note(f"Interrupted: {bar.done:,} results are in {log_path}; continue with --resume {log_path}")
             raise typer.Exit(EXIT_CODES["interrupted"]) from None
-    if outcome.seeded is not None and any(done.answer is not None for _, done in answered):
-        from routecli.render.numbers import counted
-
-        _note(f"The semantic cache started with {counted(outcome.seeded, 'answer')} from the log")
-    decisions, prelude = outcome.decisions, outcome.prelude
-    if resume is not None:
-        from routecli.replay.log import read_log
-
-        contents = read_log(log_path)  # the earlier runs' results with this one's
-        decisions, prelude = contents.decisions, list(contents.prelude)
-    if log is None and log_path.name == "decisions.jsonl" and log_path.parent.parent.name == "routecli-runs":
-        # first: the paid-for report is kept whatever happens to the output (only in routecli's own run folders)
-        _write_report_json(run, decisions, outcome.stopped, prelude, log_path.parent / "report.json")
-    if outcomes_path is not None:
-        _write_outcomes(outcomes_path, decisions, run, prompt_file.prompts)
-    report = _emit_report(run, decisions, format, output, log_path, outcome.stopped, prelude)
-    if outcome.stopped is not None:
-        reason = STOP_REASONS[outcome.stopped]
+    if result.seeded is not None and any(done.answer is not None for _, done in answered):
+        _note(f"The semantic cache started with {_answers(result.seeded)} from the log")
+    report = _report_run(run, result, log_path, resumed is not None, log is None, outcomes_path, chosen, format, output)
+    if result.stopped is not None:
+        reason = STOP_REASONS[result.stopped]
         have = "has" if report.requests == 1 else "have"
         _note(f"Stopped early ({reason}): {_prompts(report.requests)} {have} results in {log_path}")
         budget = "" if max_spend is None else f" --max-spend {max_spend:f}"
         again = "" if not all_tiers else " --all-tiers" + ("" if outcomes is None else f" --outcomes {outcomes}")
         _note(f"Continue with: routecli replay {prompts} -c {config} --resume {log_path}{again}{budget}")
-        raise typer.Exit(EXIT_CODES[outcome.stopped])
+        raise typer.Exit(EXIT_CODES[result.stopped])
     if report.failed:
         missing = "lack some tier's answer" if all_tiers else "got no answer"
         _note(f"{report.failed:,} of {_prompts(report.requests)} {missing}; see {log_path}")
         raise typer.Exit(EXIT_FAILED)
 
 
+def _where_results_go(
+    chosen: _Chosen, asked: RouterConfig, resumed: ResumedRun | None, log: Path | None, prompts: Path, all_tiers: bool
+) -> tuple[RunInfo, Path, list[Prompt], list[tuple[Prompt, Decision]]]:
+    """The run's header and log, the prompts still to replay, and the logged answers that go back in the cache.
+
+    A resumed run appends to its own log, with its own header; a new one writes to ``--log`` or a new run folder.
+    """
+    from routecli.replay.run import default_run_dir, run_info
+
+    if resumed is None:
+        run = run_info(
+            chosen.config,
+            chosen.prompt_file,
+            len(chosen.selected),
+            sample=chosen.sample,
+            seed=chosen.seed,
+            limit=chosen.limit,
+            all_tiers=all_tiers,
+        )
+        return run, log if log is not None else default_run_dir(prompts) / "decisions.jsonl", chosen.selected, []
+    answered: list[tuple[Prompt, Decision]] = []
+    if asked.cache is not None:  # the answers already logged go back into the cache
+        answered = resumed.answered(chosen.selected)
+        if answered and all(done.prompt is None for _, done in answered):  # logged without --log-content
+            _note("The semantic cache starts empty: this run's answers were not logged (--log-content keeps them)")
+    return resumed.run, resumed.path, resumed.remaining(chosen.selected), answered
+
+
+def _report_run(
+    run: RunInfo,
+    result: RunResult,
+    log_path: Path,
+    resumed: bool,
+    own_folder: bool,
+    outcomes_path: Path | None,
+    chosen: _Chosen,
+    format: ReportFormat | None,
+    output: Path | None,
+) -> ReplayReport:
+    """The report of every result in the log (a resumed run's earlier ones too), kept as report.json in routecli's
+    own run folders, with the outcomes file of an ``--all-tiers`` run."""
+    decisions, prelude = result.decisions, result.prelude
+    if resumed:
+        from routecli.replay.log import read_log
+
+        contents = read_log(log_path)  # the earlier runs' results with this one's
+        decisions, prelude = contents.decisions, list(contents.prelude)
+    if own_folder and log_path.name == "decisions.jsonl" and log_path.parent.parent.name == "routecli-runs":
+        # first: the paid-for report is kept whatever happens to the output (only in routecli's own run folders)
+        _write_report_json(run, decisions, result.stopped, prelude, log_path.parent / "report.json")
+    if outcomes_path is not None:
+        _write_outcomes(outcomes_path, decisions, run, chosen.prompt_file.prompts)
+    return _emit_report(run, decisions, format, output, log_path, result.stopped, prelude)
+
+
+class _Chosen(NamedTuple):
+    """The config and the prompts a run was asked to replay, and how they were chosen."""
+
+    config: RouterConfig
+    prompt_file: PromptFile
+    selected: list[Prompt]
+    limit: int | None
+    sample: int | None
+    seed: int
+
+
+def _estimate(
+    chosen: _Chosen,
+    output_tokens: int,
+    log: Path | None,
+    format: ReportFormat | None,
+    output: Path | None,
+    base_shares: TierShares | None,
+    tolerance: Decimal | None,
+) -> None:
+    """``--dry-run``: the estimated report, the decision log if asked for, and the drift from ``--baseline``."""
+    from routecli.replay.dryrun import dry_run
+    from routecli.replay.log import DecisionLog
+    from routecli.replay.run import run_info
+
+    run = run_info(
+        chosen.config,
+        chosen.prompt_file,
+        len(chosen.selected),
+        dry_run=True,
+        output_tokens=output_tokens,
+        sample=chosen.sample,
+        seed=chosen.seed,
+        limit=chosen.limit,
+    )
+    decisions = dry_run(chosen.config, chosen.selected, output_tokens)
+    if log is not None:
+        with DecisionLog(log, run) as written:
+            for decision in decisions:
+                written.write(decision)
+    built = _emit_report(run, decisions, format, output, log)
+    if base_shares is not None:
+        from routecli.ci.documents import report_document
+        from routecli.ci.drift import entry_shares, tier_drift
+        from routecli.render.replay_json import replay_document
+
+        head = entry_shares(report_document(replay_document(built), "this run"))
+        drift = tier_drift(base_shares, head, DEFAULT_TOLERANCE if tolerance is None else tolerance)
+        _emit_drift(drift, sys.stdout if output is not None or format is None else sys.stderr)
+        if not drift.passed:
+            raise typer.Exit(EXIT_FAILED)  # a tier's share drifted past --tolerance
+
+
 def _check_modes(
     *, dry_run: bool, resume: Path | None, max_spend: Decimal | None, all_tiers: bool, outcomes: Path | None
 ) -> None:
     """Options that do not go together, refused before anything is read or called."""
-    from routecli.errors import InvalidValueError
 
     if dry_run and (resume is not None or max_spend is not None):
         raise InvalidValueError("--dry-run spends nothing: --resume and --max-spend do not apply to it")
@@ -354,7 +408,6 @@ def _check_modes(
 
 
 def _check_baseline(*, dry_run: bool, baseline: Path | None, tolerance: Decimal | None) -> None:
-    from routecli.errors import InvalidValueError
 
     if baseline is not None and not dry_run:
         raise InvalidValueError(
@@ -400,7 +453,6 @@ def _check_judgeable(selected: Sequence[Prompt], config: RouterConfig, prompts: 
         return  # logprob evaluators alone cannot judge: their threshold is what tuning sets
     unjudged = [prompt for prompt in selected if prompt.expected is None]
     if unjudged:
-        from routecli.errors import InvalidValueError
         from routecli.render.numbers import counted
 
         more = f" (and {counted(len(unjudged) - 1, 'more prompt')})" if len(unjudged) > 1 else ""
@@ -415,7 +467,6 @@ def _check_judgeable(selected: Sequence[Prompt], config: RouterConfig, prompts: 
 
 def _check_outcomes_path(path: Path, taken: Sequence[Path]) -> None:
     """The outcomes file must not replace an input, the decision log or the report."""
-    from routecli.errors import InputFileError
 
     if path.resolve() in {other.resolve() for other in taken}:
         raise InputFileError(
@@ -432,70 +483,6 @@ def _write_outcomes(path: Path, decisions: Sequence[Decision], run: RunInfo, pro
     texts = {prompt.id: prompt.text for prompt in prompts}
     written = write_outcomes(path, decisions, [tier.name for tier in run.tiers], texts)
     _note(f"Outcomes of {counted(written.lines, 'prompt')} ({written.complete:,} with every tier's): {path}")
-
-
-class _Resumed(NamedTuple):
-    path: Path
-    run: RunInfo
-    decisions: list[Decision]
-    """Each id once, answered or failed: those prompts are not replayed again."""
-    spent: Decimal
-
-
-def _resumed(resume: Path, config: RouterConfig, all_tiers: bool) -> _Resumed:
-    """The log to append to, its run, its decisions and what it spent; an error when ``config`` would not compare,
-    or when the run asked every tier and this one would not (or the other way round)."""
-    from routecli.errors import InputFileError
-    from routecli.replay.log import read_log
-
-    log_path = resume / "decisions.jsonl" if resume.is_dir() else resume
-    if not log_path.is_file():
-        raise InputFileError(
-            "no decision log to resume (give the run's folder or its decisions.jsonl)", source=str(log_path)
-        )
-    contents = read_log(log_path)
-    if contents.run.all_tiers != all_tiers:
-        did, how = ("asked", "with") if contents.run.all_tiers else ("did not ask", "without")
-        raise InputFileError(f"this run {did} every tier: continue it {how} --all-tiers", source=str(log_path))
-    from routecli.pricing.prices import price_to_json
-    from routecli.replay.config import embedder_label
-
-    logged = [(tier.name, tier.model, price_to_json(tier.price)) for tier in contents.run.tiers]
-    configured = [(tier.name, tier.model, price_to_json(tier.price)) for tier in config.tiers.values()]
-    if [entry[:2] for entry in logged] != [entry[:2] for entry in configured]:
-        shown = ", ".join(f"{name} ({model})" for name, model, _ in logged)
-        raise InputFileError(
-            f"this run used tiers {shown}; {config.source} has others, so its results would not compare",
-            source=str(log_path),
-        )
-    if [_rates(entry[2]) for entry in logged] != [_rates(entry[2]) for entry in configured]:
-        raise InputFileError(
-            f"{config.source} prices the tiers differently from this run; its results would not compare",
-            source=str(log_path),
-        )
-    configured_cache = (
-        None if config.cache is None else (config.cache.similarity, embedder_label(config.cache.embedder))
-    )
-    run = contents.run
-    logged_cache = None if run.cache_similarity is None else (run.cache_similarity, run.cache_embedder)
-    if configured_cache != logged_cache:
-        raise InputFileError(
-            f"this run had {_cache_phrase(logged_cache)}; {config.source} has {_cache_phrase(configured_cache)}, "
-            "so its results would not compare",
-            source=str(log_path),
-        )
-    attempts = [attempt for decision in contents.decisions for attempt in decision.attempts]
-    spent = sum((attempt.cost for attempt in (*contents.prelude, *attempts)), Decimal(0))
-    return _Resumed(log_path, contents.run, contents.decisions, spent)
-
-
-def _cache_phrase(cache: tuple[float, str | None] | None) -> str:
-    return "no semantic cache" if cache is None else f"a semantic cache at similarity {cache[0]} ({cache[1]})"
-
-
-def _rates(price: dict[str, Any]) -> dict[str, Any]:
-    """The parts of a price that bill a request (not where it was read from)."""
-    return {key: value for key, value in price.items() if key not in ("source", "as_of", "aliases", "provider")}
 
 
 def report(
@@ -519,21 +506,16 @@ def report(
     _emit_report(contents.run, contents.decisions, format, output, None, contents.stopped, contents.prelude)
 
 
+def _answers(count: int) -> str:
+    from routecli.render.numbers import counted
+
+    return counted(count, "answer")
+
+
 def _prompts(count: int) -> str:
     from routecli.render.numbers import counted
 
     return counted(count, "prompt")
-
-
-def _select(prompts: list[Prompt], *, limit: int | None, sample: int | None, seed: int) -> list[Prompt]:
-    """A seeded random sample (kept in file order), then the first ``limit``."""
-    chosen = prompts
-    if sample is not None and sample < len(prompts):
-        import random
-
-        picked = sorted(random.Random(seed).sample(range(len(prompts)), sample))
-        chosen = [prompts[index] for index in picked]
-    return chosen if limit is None else chosen[:limit]
 
 
 def _emit_report(
@@ -595,8 +577,6 @@ class _Progress:
     """A progress bar on stderr with live spend, escalation rate and errors (only on a terminal)."""
 
     def __init__(self, total: int, *, enabled: bool) -> None:
-        from decimal import Decimal
-
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -71,7 +71,7 @@ def schema(
 
         document = REPLAY_REPORT_SCHEMA
     else:
-        from routecli.replay.config import ROUTER_SPEC
+        from routecli.replay.config_file import ROUTER_SPEC
 
         specs = {
             SchemaName.scenario: SCENARIO_SPEC,

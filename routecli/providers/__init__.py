@@ -33,7 +33,6 @@ class Completion(NamedTuple):
     usage: Usage | None
     logprobs: tuple[float, ...] | None
     status: int
-    finish_reason: str | None = None
 
 
 class ProviderError(RouteCliError):

@@ -224,14 +224,7 @@ def parse_message(document: Any, status: int = 200) -> Completion:
             if not isinstance(text, str):
                 raise ValueError("a text block has no text")
             pieces.append(text)
-    stop_reason = document.get("stop_reason")
-    return Completion(
-        "".join(pieces),
-        _usage(document.get("usage")),
-        None,
-        status,
-        stop_reason if isinstance(stop_reason, str) else None,
-    )
+    return Completion("".join(pieces), _usage(document.get("usage")), None, status)
 
 
 def _usage(reported: Any) -> Usage | None:

@@ -80,13 +80,8 @@ def parse_completion(document: Any, status: int = 200) -> Completion:
     message = choice.get("message")
     if not isinstance(message, Mapping):
         raise ValueError("the first choice has no message")
-    finish = choice.get("finish_reason")
     return Completion(
-        _text(message.get("content")),
-        _usage(document.get("usage")),
-        _logprobs(choice.get("logprobs")),
-        status,
-        finish if isinstance(finish, str) else None,
+        _text(message.get("content")), _usage(document.get("usage")), _logprobs(choice.get("logprobs")), status
     )
 
 

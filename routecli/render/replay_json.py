@@ -13,7 +13,7 @@ from routecli.replay.report import (
     CacheStats,
     Counterfactual,
     EmbeddingStats,
-    Hop,
+    HopStats,
     Quality,
     ReplayReport,
     Routing,
@@ -180,7 +180,7 @@ def _tier(tier: TierStats, *, measured: bool) -> dict[str, Any]:
     }
 
 
-def _hop(hop: Hop) -> dict[str, Any]:
+def _hop(hop: HopStats) -> dict[str, Any]:
     return {
         "from": hop.from_tier,
         "to": hop.to_tier,

@@ -218,10 +218,10 @@ def _counterfactual_lines(report: ReplayReport) -> list[str]:
 
 def _routing_lines(report: ReplayReport, routing: Routing) -> list[str]:
     lines = []
-    routed = sum(routing.distribution.values())
-    if routed:
+    if routing.routed:
         shares = ", ".join(
-            f"{tier} {_count(count)} ({_share(rate(count, routed))})" for tier, count in routing.distribution.items()
+            f"{tier} {_count(count)} ({_share(rate(count, routing.routed))})"
+            for tier, count in routing.distribution.items()
         )
         lines.append(f"Routed: {shares}")
     if routing.labelled:
@@ -297,11 +297,9 @@ def _notes(report: ReplayReport) -> list[str]:
     if report.invalid:
         notes.append(f"Skipped {counted(report.invalid, 'invalid prompt line')}.")
     if report.estimated_requests and not report.run.dry_run:
-        calls = sum(tier.requests for tier in report.tiers)
-        calls += 0 if report.embeddings is None else report.embeddings.requests
         notes.append(
-            f"Token counts of {_count(report.estimated_requests)} of {counted(calls, 'call')} are tiktoken estimates "
-            "(the endpoint reported no usage)."
+            f"Token counts of {_count(report.estimated_requests)} of {counted(report.calls, 'call')} are tiktoken "
+            "estimates (the endpoint reported no usage)."
         )
     return notes
 
@@ -441,36 +439,34 @@ def replay_csv(report: ReplayReport) -> str:
         )
     embedded = report.embeddings
     if embedded is not None:
-        share = float(embedded.spend / report.total_spend) if report.total_spend else None
         writer.writerow(
             [
                 *("embeddings", "", embedded.requests, 0, "", embedded.input_tokens, 0, 0),
-                *(decimal_str(embedded.spend), _cell(share), embedded.errors, "", "", "", 0, 0, ""),
+                *(decimal_str(embedded.spend), _cell(report.embedding_spend_share), embedded.errors),
+                *("", "", "", 0, 0, ""),
             ]
         )
     if report.cache is not None:
         hits = report.cache.hits
         writer.writerow(
             [
-                *("cache", "", 0, hits, _cell(rate(hits, report.answered)), 0, 0, 0, "", "", 0),
+                *("cache", "", 0, hits, _cell(report.cache_answer_share), 0, 0, 0, "", "", 0),
                 *("", "", "", 0, 0, decimal_str(report.cache.saved)),
             ]
         )
-    tiers = report.tiers
-    extra_requests = 0 if embedded is None else embedded.requests
     writer.writerow(
         [
             "total",
             "",
-            sum(tier.requests for tier in tiers) + extra_requests,
+            report.calls,
             report.answered,
             _cell(1.0 if report.answered else None),
-            sum(tier.input_tokens for tier in tiers) + (0 if embedded is None else embedded.input_tokens),
-            sum(tier.output_tokens for tier in tiers),
-            sum(tier.cached_tokens for tier in tiers),
+            report.input_tokens,
+            report.output_tokens,
+            report.cached_tokens,
             decimal_str(report.total_spend),
             _cell(1.0 if report.total_spend else None),
-            sum(tier.errors for tier in tiers) + (0 if embedded is None else embedded.errors),
+            report.call_errors,
             *_latency_csv(_measured(report, report.latency_ms)),
             *_quality_csv(report.quality),
             "" if report.cache is None else decimal_str(report.cache.saved),

@@ -89,7 +89,6 @@ class Call(NamedTuple):
 
     attempts: list[Attempt]
     completion: Completion | None
-    answered_by: TierConfig | None = None
 
 
 class _Guard:
@@ -164,7 +163,7 @@ class TierCaller:
             params = {**candidate.params, **overrides}
             completion, go_on = await self._try(candidate, role, messages, params, logprobs, standing_in, attempts)
             if completion is not None:
-                return Call(attempts, completion, candidate)
+                return Call(attempts, completion)
             if not go_on:
                 break
         return Call(attempts, None)

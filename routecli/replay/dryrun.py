@@ -2,32 +2,41 @@
 
 Input tokens are tiktoken counts; output tokens are an assumed length per
 answer. Only the entry tier is priced, since whether an answer would escalate
-cannot be known without it. 100,000 prompts take a few seconds: the counting
-runs on a second core while this thread routes and prices what is counted.
+cannot be known without it. 100,000 prompts take a few seconds: each distinct
+text is counted once, and each tier prices each distinct request size once.
+(Counting on a second thread does not pay: tiktoken holds the GIL.)
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
 
 from routecli._gc import no_collection
-from routecli.errors import InvalidValueError
+from routecli.errors import InvalidValueError, KeyPath
 from routecli.pricing.prices import usage_pricer
 from routecli.replay import DEFAULT_OUTPUT_TOKENS
-from routecli.replay.config import Router, RouterConfig, TierConfig
+from routecli.replay.config import RouterConfig, TierConfig
 from routecli.replay.prompts import Prompt
 from routecli.replay.records import Attempt, Decision, decision_for
-
-if TYPE_CHECKING:
-    from routecli.replay.config import TokenRouter
-from routecli.replay.routing import ROUTER_ENCODING, RouteDecision
-from routecli.replay.routing.judge import JudgeRouter
-from routecli.replay.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, count_text, counts_ahead
+from routecli.replay.routing import ROUTER_ENCODING, Calls, PromptView
+from routecli.replay.tokens import REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TextCounter
 
 __all__ = ["dry_run"]
 
 _ROLE_TOKENS = 1  # "user", "system", "assistant": one token each in both encodings
+_REFUSALS: dict[Calls, tuple[str, KeyPath]] = {
+    "model": (
+        "--dry-run calls no model, but routing type judge asks one; use rules, complexity, embedding or fixed",
+        ("routing", "type"),
+    ),
+    "embeddings": (
+        "--dry-run calls nothing, but embedder type endpoint calls an embeddings endpoint; "
+        "use type lexical to try routing without it",
+        ("routing", "embedder", "type"),
+    ),
+}
+"""Why a dry run refuses a router that calls something to decide, by what it calls."""
 
 
 def dry_run(
@@ -41,48 +50,21 @@ def dry_run(
     per-message overhead: close to ``count_messages``, counted in batches.
     """
     router = config.router
-    if isinstance(router, JudgeRouter):
-        raise InvalidValueError(
-            "--dry-run calls no model, but routing type judge asks one; use rules, complexity, embedding or fixed",
-            path=("routing", "type"),
-        ).located(config.source, None)
-    if router is not None and router.kind == "embedding":
-        from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
-
-        if isinstance(router, EndpointEmbeddingRouter):
-            raise InvalidValueError(
-                "--dry-run calls nothing, but embedder type endpoint calls an embeddings endpoint; "
-                "use type lexical to try routing without it",
-                path=("routing", "embedder", "type"),
-            ).located(config.source, None)
+    if router is not None and router.calls is not None:
+        message, path = _REFUSALS[router.calls]
+        raise InvalidValueError(message, path=path).located(config.source, None)
     entry_without_router = config.entry_without_router()
     estimates = {name: _Estimate(tier, output_tokens) for name, tier in config.tiers.items()}
-    decisions: list[Decision] = []
-    texts = [prompt.text for prompt in prompts]
-    start = 0
+    count = TextCounter(ROUTER_ENCODING)
     with no_collection():
-        for counted in counts_ahead(texts, ROUTER_ENCODING):
-            batch = prompts[start : start + len(counted)]
-            routes = _routes(router, batch, counted)
-            for prompt, tokens, route in zip(batch, counted, routes, strict=True):
-                entry = entry_without_router if route is None else route.tier
-                attempt = estimates[entry].attempt(prompt, tokens)
-                decisions.append(decision_for(prompt, route=route, attempts=(attempt,), final_tier=entry))
-            start += len(counted)
+        views = [PromptView(prompt, tokens=count(prompt.text)) for prompt in prompts]  # features show the count
+        routes = [None] * len(views) if router is None else asyncio.run(router.route_all(views))
+        decisions = []
+        for view, route in zip(views, routes, strict=True):
+            entry = entry_without_router if route is None else route.tier
+            attempt = estimates[entry].attempt(view.prompt, view.tokens)
+            decisions.append(decision_for(view.prompt, route=route, attempts=(attempt,), final_tier=entry))
     return decisions
-
-
-def _routes(router: Router | None, prompts: Sequence[Prompt], counted: Sequence[int]) -> list[RouteDecision | None]:
-    """Each prompt's route; an embedding router embeds the batch's texts at once (numpy: only for it)."""
-    if router is None:
-        return [None] * len(prompts)
-    if router.kind == "embedding":
-        from routecli.replay.routing.prompt_embedding import PromptEmbeddingRouter
-
-        assert isinstance(router, PromptEmbeddingRouter)  # dry_run refused the endpoint embedder
-        return list(router.decide_texts([prompt.text for prompt in prompts]))
-    deciding = cast("TokenRouter", router)  # dry_run refused the judge
-    return [deciding.decide(prompt, tokens) for prompt, tokens in zip(prompts, counted, strict=True)]
 
 
 class _Estimate:
@@ -94,13 +76,22 @@ class _Estimate:
         self.output_tokens = min(output_tokens, limit) if isinstance(limit, int) else output_tokens
         self.assumed = output_tokens
         self.cost = usage_pricer(tier.price)
+        self._count = None if tier.tokenizer == ROUTER_ENCODING else TextCounter(tier.tokenizer)
+        self._made: dict[tuple[int, int], Attempt] = {}
+        """Attempts by input and output tokens: many prompts share a size, and an attempt is immutable."""
 
     def attempt(self, prompt: Prompt, counted: int) -> Attempt:
         """``counted`` is the prompt's text in ``ROUTER_ENCODING``; other encodings count again."""
-        if self.tier.tokenizer != ROUTER_ENCODING:
-            counted = count_text(prompt.text, self.tier.tokenizer)
+        if self._count is not None:
+            counted = self._count(prompt.text)
         tokens_in = counted + (TOKENS_PER_MESSAGE + _ROLE_TOKENS) * len(prompt.messages) + REPLY_PRIMING_TOKENS
         tokens_out = self.output_tokens if prompt.max_tokens is None else min(self.assumed, prompt.max_tokens)
+        made = self._made.get((tokens_in, tokens_out))
+        if made is None:
+            made = self._made[tokens_in, tokens_out] = self._priced(tokens_in, tokens_out)
+        return made
+
+    def _priced(self, tokens_in: int, tokens_out: int) -> Attempt:
         return Attempt(
             role="answer",
             tier=self.tier.name,

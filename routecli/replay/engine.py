@@ -26,20 +26,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from routecli.providers import Completion
 from routecli.replay import DEFAULT_CONCURRENCY
 from routecli.replay.calls import Call, Embeddings, Provider, TierCaller
-from routecli.replay.config import EmbedderConfig, EndpointEmbedder, LexicalEmbedderConfig, RouterConfig
+from routecli.replay.config import EndpointEmbedder, RouterConfig, TierConfig
 from routecli.replay.evaluators import AcceptPolicy, Answer, Verdict
 from routecli.replay.prompts import Prompt
 from routecli.replay.quality import is_correct
 from routecli.replay.records import Attempt, CacheHit, Decision, Escalation, decision_for
-from routecli.replay.routing import ROUTER_ENCODING, RouteDecision
-from routecli.replay.routing.judge import JUDGE_PARAMS, JudgeRouter
+from routecli.replay.routing import ROUTER_ENCODING, EmbedTexts, Failed, PromptView, Router
+from routecli.replay.routing.judge import JUDGE_PARAMS
 from routecli.replay.tokens import count_text
 
 if TYPE_CHECKING:
@@ -47,13 +46,11 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from routecli.replay.cache import Hit, SemanticCache
-    from routecli.replay.config import TokenRouter
-    from routecli.replay.routing.embedding import EmbeddingRouter
-    from routecli.replay.routing.lexical import LexicalEmbedder
+    from routecli.replay.config import EmbedderConfig
 
     Vector = NDArray[np.float32]
 
-__all__ = ["Provider", "Replayer", "cache_key", "cache_shape", "without_routing"]
+__all__ = ["Provider", "Replayer", "cache_key", "cache_shape"]
 
 SIGNAL_STOPS = ("interrupted", "terminated")
 _LOOKUPS_IN_A_THREAD_FROM = 4096
@@ -88,7 +85,7 @@ class Replayer:
         all_tiers: bool = False,
     ) -> None:
         if all_tiers:  # nothing is routed or served from the cache: no exemplars to embed, no cache to fill
-            config = without_routing(config)
+            config = config.without_routing()
         self.config = config
         self.all_tiers = all_tiers
         self.log_content = log_content
@@ -106,8 +103,9 @@ class Replayer:
             self.cache = SemanticCache(config.cache.similarity)
         self._in_flight: dict[str, asyncio.Event] = {}
         """Exact cache keys of prompts being answered: a repeat waits for the answer rather than asking again."""
-        self._lexical: dict[int, LexicalEmbedder] = {}
-        self._endpoint_router: EmbeddingRouter | None = None
+        self._router: Router | None = config.router
+        """The config's router, once ``prepare`` made it ready (an endpoint's exemplars embedded)."""
+        self._ready = False
 
     async def prepare(self, attempts: list[Attempt], answered: Sequence[tuple[Prompt, Decision]] = ()) -> int | None:
         """Before the first prompt: embed an endpoint router's exemplars, then put a resumed run's logged answers
@@ -134,17 +132,22 @@ class Replayer:
         return None if work.cancelled() else work.result()
 
     async def _set_up(self, attempts: list[Attempt], answered: Sequence[tuple[Prompt, Decision]]) -> int | None:
-        router = self.config.router
-        if router is not None and router.kind == "embedding" and self._endpoint_router is None:
-            from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
-
-            if isinstance(router, EndpointEmbeddingRouter):
-                embedded = await self.caller.embed_batches(router.embedder, "exemplars", router.texts)
-                attempts.extend(embedded.attempts)
-                if embedded.vectors is None or not embedded.complete:
-                    raise embedded.failure(self.config.source, "routing.embedder", "the exemplars")
-                self._endpoint_router = router.with_vectors(embedded.vectors)
+        if self._router is not None and not self._ready:
+            self._router = await self._router.ready(self._exemplar_embedder(attempts))
+            self._ready = True
         return await self._seed_cache(answered, attempts)
+
+    def _exemplar_embedder(self, attempts: list[Attempt]) -> EmbedTexts:
+        """Embeds a router's exemplars in batches, each request to ``attempts``; an error when some got no vector."""
+
+        async def embed(embedder: EndpointEmbedder, texts: list[str]) -> Vector:
+            embedded = await self.caller.embed_batches(embedder, "exemplars", texts)
+            attempts.extend(embedded.attempts)
+            if embedded.vectors is None or not embedded.complete:
+                raise embedded.failure(self.config.source, "routing.embedder", "the exemplars")
+            return embedded.vectors
+
+        return embed
 
     async def _seed_cache(self, answered: Sequence[tuple[Prompt, Decision]], attempts: list[Attempt]) -> int | None:
         """Store the answers a resumed run's log holds (logged with --log-content), so they can hit again.
@@ -170,20 +173,14 @@ class Replayer:
             attempts.extend(embedded.attempts)
             vectors = embedded.vectors
         else:
-            vectors = self._lexical_embedder(embedder.dimensions).embed(texts)
+            from routecli.replay.routing import lexical  # numpy: only for runs with a cache
+
+            vectors = lexical.LexicalEmbedder(embedder.dimensions).embed(texts)
         if vectors is None:
             return 0
         for (key, prompt, decision_id, answer, tier), vector in zip(entries, vectors, strict=False):  # batches embedded
             cache.store(key, vector, cache_shape(prompt), decision_id, answer, tier)
         return len(vectors)
-
-    def _lexical_embedder(self, dimensions: int) -> LexicalEmbedder:
-        lexical = self._lexical.get(dimensions)
-        if lexical is None:
-            from routecli.replay.routing.lexical import LexicalEmbedder
-
-            lexical = self._lexical[dimensions] = LexicalEmbedder(dimensions)
-        return lexical
 
     def stop(self, reason: str) -> None:
         """Start no more prompts; those in flight get ``grace_s`` to finish (a second signal cancels them)."""
@@ -266,7 +263,7 @@ class Replayer:
             return await self._ask_every_tier(prompt, started)
         key = None if self.cache is None else cache_key(prompt)
         if key is None:
-            return await self._answer(prompt, started, None, {})
+            return await self._answer(prompt, started, None)
         assert self.cache is not None
         from routecli.replay.cache import normalise
 
@@ -280,23 +277,26 @@ class Replayer:
             return None  # its twin failed after the run stopped: not started, so --resume replays it
         done = self._in_flight[exact] = asyncio.Event()
         try:
-            return await self._answer(prompt, started, key, {})
+            return await self._answer(prompt, started, key)
         finally:
             del self._in_flight[exact]
             done.set()
 
-    async def _answer(
-        self, prompt: Prompt, started: float, key: str | None, vectors: dict[EmbedderConfig, Vector | None]
-    ) -> Decision:
-        """A prompt not answered from the cache by its exact text: looked up by its vector, else routed and asked."""
+    async def _answer(self, prompt: Prompt, started: float, key: str | None) -> Decision:
+        """A prompt not answered from the cache by its exact text: looked up by its vector, else routed and asked.
+
+        One view of the prompt serves the cache and the router: its vector by an embedder both use is made once.
+        """
         attempts: list[Attempt] = []
+        view = _CallingView(prompt, self.caller, self.config.tiers, attempts)
         vector = None
         if key is not None and self.cache is not None and self.config.cache is not None:
-            vector = await self._vector(prompt.text, self.config.cache.embedder, vectors, attempts)
+            found = await view.vector(self.config.cache.embedder)
+            vector = None if isinstance(found, Failed) else found
             hit = None if vector is None else await self._nearest(self.cache, vector, cache_shape(prompt))
             if hit is not None:
                 return self._from_cache(prompt, hit, started, attempts)
-        route = await self._route(prompt, attempts, vectors)
+        route = None if self._router is None else await self._router.route(view)
         entry = route.tier if route is not None else self.config.entry_without_router()
         path = self.config.path_from(entry)
         escalations: list[Escalation] = []
@@ -423,69 +423,6 @@ class Replayer:
             return cache.nearest(vector, shape)
         return await asyncio.to_thread(cache.nearest, vector, shape)
 
-    async def _vector(
-        self,
-        text: str,
-        embedder: EmbedderConfig,
-        vectors: dict[EmbedderConfig, Vector | None],
-        attempts: list[Attempt],
-    ) -> Vector | None:
-        """``text``'s vector by ``embedder``, made once per prompt and embedder (the router and cache may share it).
-
-        None when an endpoint gave none (its failed requests are in ``attempts``).
-        """
-        if embedder in vectors:
-            return vectors[embedder]
-        vector: Vector | None
-        if isinstance(embedder, EndpointEmbedder):
-            embedded = await self.caller.embed(embedder, "embed", [text])
-            attempts.extend(embedded.attempts)
-            vector = None if embedded.vectors is None else embedded.vectors[0]
-        else:
-            vector = self._lexical_embedder(embedder.dimensions).embed([text])[0]
-        vectors[embedder] = vector
-        return vector
-
-    async def _route(
-        self, prompt: Prompt, attempts: list[Attempt], vectors: dict[EmbedderConfig, Vector | None]
-    ) -> RouteDecision | None:
-        router = self.config.router
-        if router is None:
-            return None
-        if router.kind == "embedding":
-            return await self._route_by_embedding(prompt, attempts, vectors)
-        if isinstance(router, JudgeRouter):
-            judge = self.config.tiers[router.tier]
-            call = await self.caller.call(judge, "route_judge", router.messages(prompt), JUDGE_PARAMS)
-            attempts.extend(call.attempts)
-            if call.completion is None:
-                kind = call.attempts[-1].error_kind if call.attempts else "error"
-                return RouteDecision(router.fallback, f"judge failed ({kind}), fallback")
-            return router.decide_from(call.completion.text)
-        tokens = count_text(prompt.text, ROUTER_ENCODING) if router.needs_tokens else None
-        return cast("TokenRouter", router).decide(prompt, tokens)  # the embedding routers went above
-
-    async def _route_by_embedding(
-        self, prompt: Prompt, attempts: list[Attempt], vectors: dict[EmbedderConfig, Vector | None]
-    ) -> RouteDecision:
-        """The embedding router's decision from the prompt's vector; its default tier when the endpoint gave none."""
-        from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter, PromptEmbeddingRouter
-
-        router = self.config.router
-        if isinstance(router, EndpointEmbeddingRouter):
-            if self._endpoint_router is None:
-                raise RuntimeError("prepare() embeds the exemplars before the first prompt")
-            vector = await self._vector(prompt.text, router.embedder, vectors, attempts)
-            if vector is None:
-                kind = attempts[-1].error_kind if attempts else "error"
-                return RouteDecision(router.default, f"embedding failed ({kind}), default")
-            return self._endpoint_router.decide_vector(vector)
-        assert isinstance(router, PromptEmbeddingRouter)
-        config = LexicalEmbedderConfig(router.embedder.dimensions)
-        vector = await self._vector(prompt.text, config, vectors, attempts)
-        assert vector is not None  # the lexical vectorizer always gives one
-        return router.router.decide_vector(vector)
-
     async def _evaluate(
         self, prompt: Prompt, completion: Completion, judged: list[Attempt], policy: AcceptPolicy | None = None
     ) -> _Judged:
@@ -516,6 +453,44 @@ class Replayer:
         return _Judged(bool(settled), verdicts, judge_failed)
 
 
+class _CallingView(PromptView):
+    """A prompt view that makes the calls a router asks for (the judge's model, an embeddings endpoint).
+
+    Every request goes to the prompt's ``attempts``, billed; tokens are counted when a router first asks.
+    """
+
+    __slots__ = ("_caller", "_tiers", "attempts")
+
+    def __init__(
+        self, prompt: Prompt, caller: TierCaller, tiers: Mapping[str, TierConfig], attempts: list[Attempt]
+    ) -> None:
+        super().__init__(prompt, count=_count_router_tokens)
+        self._caller = caller
+        self._tiers = tiers
+        self.attempts = attempts
+
+    async def ask(self, tier: str, messages: list[dict[str, str]], params: Mapping[str, Any]) -> str | Failed:
+        call = await self._caller.call(self._tiers[tier], "route_judge", messages, params)
+        self.attempts.extend(call.attempts)
+        if call.completion is None:
+            return Failed(str(call.attempts[-1].error_kind if call.attempts else "error"))
+        return call.completion.text
+
+    async def _embed(self, embedder: EmbedderConfig) -> Vector | Failed:
+        if not isinstance(embedder, EndpointEmbedder):
+            return await super()._embed(embedder)
+        embedded = await self._caller.embed(embedder, "embed", [self.text])
+        self.attempts.extend(embedded.attempts)
+        if embedded.vectors is None:
+            return Failed(str(self.attempts[-1].error_kind if self.attempts else "error"))
+        vector: Vector = embedded.vectors[0]
+        return vector
+
+
+def _count_router_tokens(text: str) -> int:
+    return count_text(text, ROUTER_ENCODING)
+
+
 def cache_shape(prompt: Prompt) -> str:
     """What a cached answer must share with a prompt besides similar text: its messages' roles and max_tokens.
 
@@ -541,11 +516,6 @@ def cache_key(prompt: Prompt) -> str | None:
             content = "\n".join(str(part.get("text", "")) for part in content)
         lines.append(f"{message.get('role')}: {content or ''}")
     return "\n".join(lines)
-
-
-def without_routing(config: RouterConfig) -> RouterConfig:
-    """``config`` as ``--all-tiers`` uses it: no router and no cache, since every tier answers every prompt."""
-    return replace(config, router=None, cache=None)
 
 
 def _marked(call: Call, prompt: Prompt) -> list[Attempt]:

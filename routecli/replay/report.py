@@ -21,7 +21,7 @@ __all__ = [
     "CacheStats",
     "Counterfactual",
     "EmbeddingStats",
-    "Hop",
+    "HopStats",
     "Quality",
     "ReplayReport",
     "Routing",
@@ -70,7 +70,7 @@ class TierStats:
 
 
 @dataclass(frozen=True, slots=True)
-class Hop:
+class HopStats:
     """One step up the chain: answers tried at ``from_tier``, how many escalated, and why."""
 
     from_tier: str
@@ -120,6 +120,11 @@ class Routing:
     def accuracy(self) -> float | None:
         return rate(self.agreed, self.labelled)
 
+    @property
+    def routed(self) -> int:
+        """Prompts the router sent somewhere."""
+        return sum(self.distribution.values())
+
 
 @dataclass(frozen=True, slots=True)
 class CacheStats:
@@ -168,7 +173,7 @@ class ReplayReport:
     tiers: tuple[TierStats, ...]
     total_spend: Decimal
     escalated: int
-    hops: tuple[Hop, ...]
+    hops: tuple[HopStats, ...]
     latency_ms: Percentiles | None
     errors: dict[str, int]
     failed_ids: tuple[str, ...]
@@ -193,6 +198,42 @@ class ReplayReport:
         """Share of prompts that escalated at least once; None for a dry run, which cannot know, and for an
         ``--all-tiers`` run, which never escalates."""
         return None if self.run.dry_run or self.run.all_tiers else rate(self.escalated, self.requests)
+
+    @property
+    def calls(self) -> int:
+        """Requests made: to every tier, and to an embeddings endpoint."""
+        return sum(tier.requests for tier in self.tiers) + (0 if self.embeddings is None else self.embeddings.requests)
+
+    @property
+    def input_tokens(self) -> int:
+        """Input tokens of every request, embeddings included."""
+        embedded = 0 if self.embeddings is None else self.embeddings.input_tokens
+        return sum(tier.input_tokens for tier in self.tiers) + embedded
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(tier.output_tokens for tier in self.tiers)
+
+    @property
+    def cached_tokens(self) -> int:
+        return sum(tier.cached_tokens for tier in self.tiers)
+
+    @property
+    def call_errors(self) -> int:
+        """Requests that failed, to a tier or an embeddings endpoint."""
+        return sum(tier.errors for tier in self.tiers) + (0 if self.embeddings is None else self.embeddings.errors)
+
+    @property
+    def embedding_spend_share(self) -> float | None:
+        """The embeddings' part of the spend; None without embeddings or spend."""
+        if self.embeddings is None or not self.total_spend:
+            return None
+        return float(self.embeddings.spend / self.total_spend)
+
+    @property
+    def cache_answer_share(self) -> float | None:
+        """The cache's part of the answered prompts; None without a cache."""
+        return None if self.cache is None else rate(self.cache.hits, self.answered)
 
 
 class _HopTotals:
@@ -359,7 +400,7 @@ def build_report(
         hops=()
         if run.dry_run or all_tiers
         else tuple(
-            Hop(tier, next_tier[tier], hop.attempted, hop.escalated, _by_count(hop.reasons))
+            HopStats(tier, next_tier[tier], hop.attempted, hop.escalated, _by_count(hop.reasons))
             for tier, hop in hops.items()
         ),
         latency_ms=percentiles(latencies),

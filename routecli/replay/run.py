@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import signal
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.errors import InputError
-from routecli.replay.config import EndpointEmbedder, ProviderConfig, RouterConfig, api_key, embedder_label
+from routecli.pricing.price_files import price_table_path
+from routecli.provenance import PRICE_TABLE, Inputs, hash_inputs
+from routecli.replay.calls import Embedded, TierCaller
+from routecli.replay.config import EndpointEmbedder, ProviderConfig, RouterConfig, embedder_label
 from routecli.replay.log import DecisionLog
 from routecli.replay.prompts import Prompt, PromptFile
 from routecli.replay.records import Attempt, Decision, RunInfo, TierInfo
@@ -22,13 +27,12 @@ from routecli.replay.routing import ROUTER_ENCODING
 from routecli.replay.tokens import encoding
 
 if TYPE_CHECKING:
-    from routecli.provenance import Inputs
     from routecli.providers.anthropic import AnthropicProvider
     from routecli.providers.openai import OpenAIProvider
-    from routecli.replay.calls import Embedded
 
 __all__ = [
-    "Outcome",
+    "RunResult",
+    "api_key",
     "default_run_dir",
     "embed_texts",
     "endpoint_embedders",
@@ -80,9 +84,6 @@ def run_info(
 
 def _inputs(config: RouterConfig, prompts: Path) -> Inputs:
     """The router config, the prompt file and every price-table file a tier's or embedder's price came from."""
-    from routecli.pricing.price_files import price_table_path
-    from routecli.provenance import PRICE_TABLE, hash_inputs
-
     prices = [tier.price for tier in config.tiers.values()] + [
         embedder.price for embedder in endpoint_embedders(config)
     ]
@@ -108,11 +109,8 @@ def default_run_dir(prompts: Path, now: dt.datetime | None = None) -> Path:
 def endpoint_embedders(config: RouterConfig) -> list[EndpointEmbedder]:
     """The embeddings endpoints a run asks: the embedding router's, the cache's, or both."""
     found = []
-    if config.router is not None and config.router.kind == "embedding":  # numpy: only for embedding routers
-        from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
-
-        if isinstance(config.router, EndpointEmbeddingRouter):
-            found.append(config.router.embedder)
+    if config.router is not None and isinstance(config.router.embedder, EndpointEmbedder):
+        found.append(config.router.embedder)
     if config.cache is not None and isinstance(config.cache.embedder, EndpointEmbedder):
         found.append(config.cache.embedder)
     return found
@@ -127,7 +125,25 @@ def provider_keys(config: RouterConfig) -> dict[str, str | None]:
         raise error.located(config.source, None) from None
 
 
-class Outcome(NamedTuple):
+def api_key(provider: ProviderConfig) -> str | None:
+    """The provider's key from its environment variable; an error naming the variable when it is unset."""
+    if provider.api_key_env is None:
+        return None
+    value = os.environ.get(provider.api_key_env)
+    if value and not value.isascii():
+        raise InputError(
+            f"environment variable {provider.api_key_env} holds characters an HTTP header cannot carry",
+            path=("providers", provider.name, "api_key_env"),
+        )
+    if not value:
+        raise InputError(
+            f"environment variable {provider.api_key_env} is not set or empty (it is named here as the API key)",
+            path=("providers", provider.name, "api_key_env"),
+        )
+    return value
+
+
+class RunResult(NamedTuple):
     """The decisions a replay made, and why it stopped early (None when it replayed every prompt)."""
 
     decisions: list[Decision]
@@ -153,20 +169,20 @@ def replay_prompts(
     spent: Decimal = Decimal(0),
     answered: Sequence[tuple[Prompt, Decision]] = (),
     all_tiers: bool = False,
-) -> Outcome:
+) -> RunResult:
     """Replay ``prompts``, writing each decision to the log (flushed) before ``on_result`` sees it.
 
     SIGINT and SIGTERM (and ``max_spend`` being reached) stop new prompts from
     starting; those in flight get ``grace_s`` to finish, then the log gets its
-    ``end`` line and the outcome says why the run stopped. A second signal
+    ``end`` line and the result says why the run stopped. A second signal
     cancels what is still in flight. With ``resume`` the log is appended to,
     and the semantic cache starts with the ``answered`` prompts' logged answers.
     With ``all_tiers`` every tier answers every prompt; the router and cache are not used.
     """
-    from routecli.replay.engine import DEFAULT_GRACE_S, Replayer, without_routing  # httpx: not for dry runs
+    from routecli.replay.engine import DEFAULT_GRACE_S, Replayer  # httpx: not for dry runs
 
     if all_tiers:
-        config = without_routing(config)  # an embedding router's or the cache's endpoint is not asked: no key
+        config = config.without_routing()  # an embedding router's or the cache's endpoint is not asked: no key
     keys = provider_keys(config)
     router = config.router
     if router is not None and router.needs_tokens:
@@ -216,7 +232,7 @@ def replay_prompts(
 
         stopped = asyncio.run(main())
         log.end(stopped)
-    return Outcome(decisions, stopped, prelude, seeded)
+    return RunResult(decisions, stopped, prelude, seeded)
 
 
 def open_provider(provider: ProviderConfig, key: str | None, connections: int) -> OpenAIProvider | AnthropicProvider:
@@ -241,8 +257,6 @@ def embed_texts(config: RouterConfig, embedder: EndpointEmbedder, texts: Sequenc
     The attempts say what was asked and billed, and why a batch failed. Only
     the embedder's provider needs its API key.
     """
-    from routecli.replay.calls import TierCaller
-
     try:
         keys = {embedder.provider: api_key(config.providers[embedder.provider])}  # only this one is asked
     except InputError as error:
@@ -274,8 +288,6 @@ _SIGNALS = {"SIGINT": "interrupted", "SIGTERM": "terminated"}
 
 def _handle_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[str], None]) -> list[int]:
     """Route SIGINT and SIGTERM to a graceful stop, where the platform allows (not on Windows)."""
-    import signal
-
     handled = []
     for name, reason in _SIGNALS.items():
         number = getattr(signal, name)

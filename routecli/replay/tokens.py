@@ -31,6 +31,7 @@ __all__ = [
     "REPLY_PRIMING_TOKENS",
     "TOKENS_PER_MESSAGE",
     "TOKENS_PER_NAME",
+    "TextCounter",
     "count_messages",
     "count_text",
     "counts_ahead",
@@ -89,6 +90,21 @@ def encoding_for_model(model: str) -> str:
 def count_text(text: str, encoding_name: str = "o200k_base") -> int:
     """Tokens in ``text``; special-token strings such as ``<|endoftext|>`` count as plain text, never raise."""
     return len(encoding(encoding_name).encode_ordinary(text))
+
+
+class TextCounter:
+    """Counts texts in one encoding, each distinct text once: prompt files repeat texts (templates, retries,
+    copies), and a dictionary lookup costs a hundredth of counting a few hundred characters."""
+
+    def __init__(self, encoding_name: str = "o200k_base") -> None:
+        self._encode = encoding(encoding_name).encode_ordinary
+        self._known: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        known = self._known.get(text)
+        if known is None:
+            known = self._known[text] = len(self._encode(text))
+        return known
 
 
 _CHUNK = 2048

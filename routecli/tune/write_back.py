@@ -88,7 +88,7 @@ def config_scorer(path: Path, score: str, pricing: Sequence[Path] = ()) -> Compl
     (its weights and length_tokens); None for another score or router."""
     if score != "complexity":
         return None
-    from routecli.replay.config import load_router_config
+    from routecli.replay.config_file import load_router_config
     from routecli.replay.routing.complexity import ComplexityRouter
 
     configured = load_router_config(path, pricing).router
@@ -97,7 +97,7 @@ def config_scorer(path: Path, score: str, pricing: Sequence[Path] = ()) -> Compl
 
 def write_threshold(path: Path, key: KeyPath, result: TuneResult, pricing: Sequence[Path] = ()) -> None:
     """Set the chosen threshold at ``key`` in the config at ``path``, or print the change when the key is missing."""
-    from routecli.replay.config import load_router_config
+    from routecli.replay.config_file import load_router_config
 
     choice = result.choice
     if choice is None:

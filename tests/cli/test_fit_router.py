@@ -10,11 +10,12 @@ import yaml
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from routecli.replay.config import load_router_config
-from routecli.replay.prompts import read_prompts
-from routecli.replay.routing.prompt_embedding import PromptEmbeddingRouter
+from routecli.replay.config_file import load_router_config
+from routecli.replay.prompt_file import read_prompts
+from routecli.replay.routing.prompt_embedding import EmbeddingRouter
 from tests.helpers.files import write
 from tests.helpers.paths import REPO
+from tests.helpers.routing import route
 
 PROOF = "Prove that the square root of 2 is irrational."
 CODE = "Write a Python function that parses an ISO date."
@@ -94,10 +95,10 @@ def test_the_pasted_thresholds_route_every_labelled_prompt_as_labelled() -> None
 
     write(Path("fitted.yaml"), UNREACHABLE.replace("thresholds: {large: 1.5}", snippet))
     router = load_router_config(Path("fitted.yaml")).router
-    assert isinstance(router, PromptEmbeddingRouter)
+    assert isinstance(router, EmbeddingRouter)
     for prompt in read_prompts(Path("prompts.jsonl")).prompts:
         if prompt.label is not None:
-            assert router.decide(prompt).tier == prompt.label, prompt.id
+            assert route(router, prompt).tier == prompt.label, prompt.id
 
 
 def test_markdown_and_csv_show_both_matrices() -> None:

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from routecli.replay.config import load_router_config
+from routecli.replay.config_file import load_router_config
 from routecli.replay.log import read_log
-from routecli.replay.prompts import read_prompts
+from routecli.replay.prompt_file import read_prompts
 from routecli.replay.run import replay_prompts, run_info
 from tests.helpers.files import write
 

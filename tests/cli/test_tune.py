@@ -48,7 +48,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from routecli.cli import app
-from routecli.replay.config import load_router_config
+from routecli.replay.config_file import load_router_config
 from routecli.replay.evaluators import LogprobEvaluator
 from routecli.replay.routing.complexity import ComplexityRouter
 from routecli.replay.tokens import count_text

@@ -16,7 +16,8 @@ import httpx
 from routecli.pricing.prices import PriceTable
 from routecli.providers.openai import OpenAIProvider
 from routecli.replay.calls import TierCaller
-from routecli.replay.config import RouterConfig, build_router_config
+from routecli.replay.config import RouterConfig
+from routecli.replay.config_file import build_router_config
 from routecli.replay.engine import Replayer
 from routecli.replay.prompts import Prompt, parse_prompt
 from routecli.replay.records import Decision

@@ -247,7 +247,7 @@ def test_text_blocks_are_joined_and_cache_tokens_count_as_input_priced_at_cache_
         ),
         logprobs=True,
     )
-    assert completion == Completion("Hello, world", Usage(3500, 100, 2000, 500), None, 200, "max_tokens")
+    assert completion == Completion("Hello, world", Usage(3500, 100, 2000, 500), None, 200)
     claude = ModelPrice(
         "claude-test", "anthropic", TokenRates(Decimal(3), Decimal(15), Decimal("0.30"), Decimal("3.75"))
     )
@@ -282,7 +282,7 @@ def test_a_reply_without_usage_has_none() -> None:
         return httpx.Response(200, json={"content": [{"type": "text", "text": "x"}], "stop_reason": None})
 
     completion, _ = call(handler)
-    assert completion == Completion("x", None, None, 200, None)
+    assert completion == Completion("x", None, None, 200)
 
 
 # How it fails

@@ -18,7 +18,8 @@ from routecli.providers import ProviderError
 from routecli.providers.embeddings import EmbeddingResult
 from routecli.providers.openai import OpenAIProvider
 from routecli.replay.calls import Embedded, TierCaller
-from routecli.replay.config import EndpointEmbedder, load_router_config
+from routecli.replay.config import EndpointEmbedder
+from routecli.replay.config_file import load_router_config
 from routecli.replay.tokens import count_text
 from tests.helpers.files import write
 

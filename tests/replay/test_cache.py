@@ -18,7 +18,8 @@ from routecli.pricing.prices import ModelPrice, PriceTable, TokenRates
 from routecli.render.replay_json import REPLAY_REPORT_SCHEMA, replay_document
 from routecli.render.replay_report import replay_markdown
 from routecli.replay.cache import SemanticCache, normalise
-from routecli.replay.config import CacheSettings, LexicalEmbedderConfig, build_router_config
+from routecli.replay.config import CacheSettings, LexicalEmbedderConfig
+from routecli.replay.config_file import build_router_config
 from routecli.replay.dryrun import dry_run
 from routecli.replay.prompts import Prompt, parse_prompt
 from routecli.replay.records import (

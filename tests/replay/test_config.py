@@ -16,11 +16,13 @@ from routecli.cli import app
 from routecli.errors import InputError, InvalidValueError
 from routecli.pricing.price_files import load_price_files
 from routecli.providers.openai import OpenAIProvider
-from routecli.replay.config import ProviderConfig, RouterConfig, api_key, load_router_config
+from routecli.replay.config import ProviderConfig, RouterConfig
+from routecli.replay.config_file import load_router_config
 from routecli.replay.evaluators import DEFAULT_HEDGING_PHRASES, FormatEvaluator, HedgingEvaluator
 from routecli.replay.routing.complexity import DEFAULT_WEIGHTS, ComplexityRouter
 from routecli.replay.routing.judge import JudgeRouter
 from routecli.replay.routing.rules import FixedRouter, RulesRouter
+from routecli.replay.run import api_key
 from tests.helpers.files import write
 from tests.helpers.paths import REPO
 

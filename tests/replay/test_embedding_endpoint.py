@@ -27,7 +27,8 @@ from routecli.cli import app
 from routecli.errors import InputError
 from routecli.pricing.prices import ModelPrice, TokenRates
 from routecli.render.replay_json import REPLAY_REPORT_SCHEMA, replay_document
-from routecli.replay.config import CacheSettings, EndpointEmbedder, RouterConfig, load_router_config
+from routecli.replay.config import CacheSettings, EndpointEmbedder, RouterConfig
+from routecli.replay.config_file import load_router_config
 from routecli.replay.log import read_log
 from routecli.replay.records import Attempt, Decision, RunInfo, TierInfo
 from routecli.replay.report import ReplayReport, build_report

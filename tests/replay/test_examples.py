@@ -28,19 +28,21 @@ from typer.testing import CliRunner
 from routecli.cli import app
 from routecli.pricing.price_files import load_price_files
 from routecli.providers import Completion, Usage
-from routecli.replay.config import RouterConfig, build_router_config, load_router_config
+from routecli.replay.config import RouterConfig
+from routecli.replay.config_file import build_router_config, load_router_config
 from routecli.replay.engine import Replayer
 from routecli.replay.evaluators import DEFAULT_HEDGING_PHRASES, JUDGE_EVALUATOR_PROMPT
-from routecli.replay.prompts import parse_prompt, read_prompts
+from routecli.replay.prompt_file import read_prompts
+from routecli.replay.prompts import parse_prompt
 from routecli.replay.records import Decision, decision_to_json
 from routecli.replay.routing.complexity import DEFAULT_WEIGHTS, ComplexityRouter
 from routecli.replay.routing.features import MULTI_STEP_MARKERS, REASONING_MARKERS
 from routecli.replay.routing.judge import JUDGE_PARAMS, JUDGE_SYSTEM, JUDGE_USER
 from routecli.replay.routing.rules import RulesRouter
-from routecli.replay.tokens import count_text
 from tests.helpers.doc_console import CONSOLE, UPDATE, check_console_blocks
 from tests.helpers.llama_server import LlamaServer
 from tests.helpers.paths import REPO
+from tests.helpers.routing import route
 
 EXAMPLES = REPO / "scenarios" / "replay"
 CONFIGS = sorted(EXAMPLES.glob("*.yaml"))
@@ -156,7 +158,7 @@ def test_rules_example_routes_each_prompt_as_its_rules_say() -> None:
     assert isinstance(router, RulesRouter)
     decided = {}
     for prompt in read_prompts(PROMPTS).prompts:
-        decision = router.decide(prompt, count_text(prompt.text))
+        decision = route(router, prompt)
         decided[prompt.id] = (decision.tier, decision.reason)
     assert decided == RULES_ROUTES
 
@@ -182,9 +184,7 @@ COMPLEXITY_ROUTES = {
 def test_complexity_example_routes_by_score() -> None:
     router = config("complexity.yaml").router
     assert isinstance(router, ComplexityRouter)
-    decided = {
-        prompt.id: router.decide(prompt, count_text(prompt.text)).tier for prompt in read_prompts(PROMPTS).prompts
-    }
+    decided = {prompt.id: route(router, prompt).tier for prompt in read_prompts(PROMPTS).prompts}
     assert decided == COMPLEXITY_ROUTES
 
 
@@ -238,7 +238,7 @@ class _ScriptedProvider:
         assert asked == kind, f"expected a {kind} call, got a {asked} call"
         self.calls.append(kind)
         self.clock[0] += latency_ms / 1000
-        return Completion(text, Usage(*usage), None, 200, "stop")
+        return Completion(text, Usage(*usage), None, 200)
 
 
 DECISION_SCRIPT = [

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from routecli.errors import InputFileError, InvalidValueError
-from routecli.replay.prompts import InvalidLine, Prompt, parse_prompt, read_prompts
+from routecli.replay.prompt_file import read_prompts
+from routecli.replay.prompts import InvalidLine, Prompt, parse_prompt, select_prompts
 from routecli.replay.quality import Expected, MatchMode
 from tests.helpers.files import write
 
@@ -349,3 +350,18 @@ def test_garbage_collection_is_back_on_after_reading() -> None:
     with pytest.raises(InvalidValueError):
         read_prompts(prompt_file("[]"))
     assert gc.isenabled()
+
+
+# ----------------------------------------------------------------- choosing prompts
+
+
+def test_a_seeded_sample_keeps_file_order_and_repeats_with_its_seed() -> None:
+    prompts = [parse_prompt(f'{{"prompt": "p{index}"}}', index) for index in range(1, 21)]
+    first = select_prompts(prompts, limit=None, sample=5, seed=7)
+    assert first == select_prompts(prompts, limit=None, sample=5, seed=7)
+    assert [prompt.line for prompt in first] == sorted(prompt.line for prompt in first)
+    assert len(first) == 5
+    assert select_prompts(prompts, limit=None, sample=5, seed=8) != first
+    assert select_prompts(prompts, limit=2, sample=5, seed=7) == first[:2]  # the sample, then the limit
+    assert select_prompts(prompts, limit=3, sample=None, seed=0) == prompts[:3]
+    assert select_prompts(prompts, limit=None, sample=50, seed=0) == prompts  # a sample of all is all

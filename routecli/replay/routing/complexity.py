@@ -7,13 +7,9 @@ weighted mean, so thresholds keep their meaning when weights change.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
-from routecli.replay.routing import RouteDecision
+from routecli.replay.routing import PromptView, RouteDecision, Router
 from routecli.replay.routing.features import count_multi_step, count_questions, count_reasoning, has_code
-
-if TYPE_CHECKING:
-    from routecli.replay.prompts import Prompt
 
 __all__ = ["DEFAULT_LENGTH_TOKENS", "DEFAULT_WEIGHTS", "FEATURES", "ComplexityRouter"]
 
@@ -31,7 +27,7 @@ DEFAULT_LENGTH_TOKENS = 1000
 _SATURATION = 3  # marker counts at which a feature reaches 1
 
 
-class ComplexityRouter:
+class ComplexityRouter(Router):
     """The tier with the highest threshold the prompt's score reaches."""
 
     kind = "complexity"
@@ -48,10 +44,6 @@ class ComplexityRouter:
         self.total_weight = sum(self.weights.values())
         self.length_tokens = length_tokens
         self.tiers = tuple(tier for tier, _ in thresholds)
-
-    def features(self, prompt: Prompt, tokens: int | None) -> dict[str, float]:
-        """Each feature of ``prompt`` scaled to [0, 1]."""
-        return self.text_features(prompt.text, tokens)
 
     def text_features(self, text: str, tokens: int | None) -> dict[str, float]:
         """Each feature of a prompt's ``text`` scaled to [0, 1] (``routecli tune --score complexity`` has no Prompt)."""
@@ -70,8 +62,16 @@ class ComplexityRouter:
             return 0.0
         return sum(features[name] * weight for name, weight in self.weights.items()) / self.total_weight
 
-    def decide(self, prompt: Prompt, tokens: int | None = None) -> RouteDecision:
-        features = self.features(prompt, tokens)
+    async def route(self, view: PromptView) -> RouteDecision:
+        return self._decide(view)
+
+    async def route_all(self, views: Sequence[PromptView]) -> list[RouteDecision]:
+        decide = self._decide
+        return [decide(view) for view in views]
+
+    def _decide(self, view: PromptView) -> RouteDecision:
+        """``route``, which never waits: the score is the prompt's own."""
+        features = self.text_features(view.text, view.tokens)
         score = self.score(features)
         for tier, threshold in self.thresholds:
             if score >= threshold:

@@ -1,7 +1,9 @@
-"""The embedding router: a prompt goes to the tier whose exemplar prompts it most resembles.
+"""The embedding router's rule: a prompt goes to the tier whose exemplar prompts it most resembles.
 
-Pure: it takes vectors already embedded (by ``routecli.replay.routing.lexical`` or an
-embeddings API) and L2-normalised, so a dot product is a cosine similarity.
+``ExemplarScorer`` scores and decides from vectors;
+``routecli.replay.routing.prompt_embedding`` pairs it with the embedder that
+makes a prompt's vector. Pure: it takes vectors already embedded (by
+``routecli.replay.routing.lexical`` or an embeddings API) and L2-normalised, so a dot product is a cosine similarity.
 
 A tier's score is the mean (or the max) of the prompt's ``k`` highest
 similarities to that tier's exemplars (all of them when it has fewer than
@@ -22,7 +24,7 @@ from numpy.typing import NDArray
 
 from routecli.replay.routing import RouteDecision
 
-__all__ = ["Aggregate", "EmbeddingRouter", "choose"]
+__all__ = ["Aggregate", "ExemplarScorer", "choose"]
 
 Aggregate = Literal["mean", "max"]
 
@@ -41,11 +43,8 @@ def choose(scores: NDArray[np.floating], thresholds: NDArray[np.floating]) -> ND
     return np.where(passing.any(axis=1), best, -1)
 
 
-class EmbeddingRouter:
-    """Tiers by their exemplars' similarity to the prompt; see the module's docstring for the rule."""
-
-    kind = "embedding"
-    needs_tokens = False
+class ExemplarScorer:
+    """Tiers by their exemplars' similarity to a prompt's vector; see the module's docstring for the rule."""
 
     def __init__(
         self,

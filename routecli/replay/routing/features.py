@@ -86,8 +86,9 @@ def has_code(text: str) -> bool:
     Plain string tests line by line: a multiline regex doing the same costs
     several times more on prompts of a few hundred characters.
     """
-    if any(fence in text for fence in _CODE_FENCES):
-        return True
+    for fence in _CODE_FENCES:
+        if fence in text:
+            return True
     for line in text.splitlines():
         code = line.lstrip(" \t")
         if code.startswith(_CODE_LINE_STARTS) or code.rstrip(" \t").endswith(_CODE_LINE_ENDS):

@@ -32,11 +32,12 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from routecli.errors import InvalidValueError
 from routecli.replay.routing.embedding import choose
 
 if TYPE_CHECKING:
     from routecli.replay.prompts import Prompt
-    from routecli.replay.routing.embedding import EmbeddingRouter
+    from routecli.replay.routing.embedding import ExemplarScorer
 
 __all__ = ["FitResult", "RouterFit", "accuracy", "confusion", "decide_all", "fit_router", "fit_thresholds"]
 
@@ -84,22 +85,24 @@ def accuracy(labels: Sequence[str], decided: Sequence[str]) -> float:
 
 def _check_lengths(labels: Sequence[str], decided: Sequence[str]) -> None:
     if len(labels) != len(decided):
-        raise ValueError(f"{len(labels)} labels but {len(decided)} decisions")
+        raise InvalidValueError(f"{len(labels)} labels but {len(decided)} decisions")
     if not labels:
-        raise ValueError("no labelled prompts")
+        raise InvalidValueError("no labelled prompts")
 
 
 def decide_all(
     scores: NDArray[np.floating], tiers: Sequence[str], default: str, thresholds: Mapping[str, float]
 ) -> list[str]:
-    """The tier of every prompt (a row of ``scores``, columns ``tiers``), as ``EmbeddingRouter`` decides it."""
+    """The tier of every prompt (a row of ``scores``, columns ``tiers``), as ``ExemplarScorer`` decides it."""
     columns = (*tiers, default)  # choose's -1 ("no candidate") indexes the default
     return [columns[winner] for winner in choose(scores, _threshold_row(tiers, thresholds)).tolist()]
 
 
 def _threshold_row(tiers: Sequence[str], thresholds: Mapping[str, float]) -> NDArray[np.float64]:
     if unknown := set(thresholds) - set(tiers):
-        raise ValueError(f"thresholds for tiers with no scores: {', '.join(sorted(unknown))}")
+        raise InvalidValueError(
+            f"thresholds for tiers with no scores: {', '.join(sorted(unknown))}", path=("routing", "thresholds")
+        )
     return np.array([float(thresholds.get(tier, 0.0)) for tier in tiers], dtype=np.float64)
 
 
@@ -118,22 +121,22 @@ def fit_thresholds(
     left out starts at 0, as in the router); ``accuracy_before`` is theirs.
     With ``grid``, thresholds move only to the values listed (the starts other
     than ``start`` are its lowest and its highest); without it any threshold
-    may be chosen. ``ValueError`` for mismatched shapes, no prompts
+    may be chosen. ``InvalidValueError`` for mismatched shapes, no prompts
     or scores that are not finite.
     """
     matrix = np.asarray(scores)
     if matrix.ndim != 2 or matrix.shape != (len(labels), len(tiers)):
-        raise ValueError(f"scores of shape {matrix.shape} for {len(labels)} prompts and {len(tiers)} tiers")
+        raise InvalidValueError(f"scores of shape {matrix.shape} for {len(labels)} prompts and {len(tiers)} tiers")
     if not labels:
-        raise ValueError("no labelled prompts")
+        raise InvalidValueError("no labelled prompts")
     if not np.isfinite(matrix).all():
-        raise ValueError("scores must be finite numbers")
+        raise InvalidValueError("scores must be finite numbers")
     initial = _threshold_row(tiers, start or {})
     codes = {name: code for code, name in enumerate(dict.fromkeys([*tiers, default, *labels]))}
     column_codes = np.array([codes[name] for name in (*tiers, default)])
     right = _Scorer(matrix, column_codes, np.array([codes[label] for label in labels]))
     if grid is not None and not len(grid):
-        raise ValueError("an empty grid")
+        raise InvalidValueError("an empty grid")
     candidates = np.unique(np.asarray(grid, dtype=np.float64)) if grid is not None else None
     if candidates is None:
         everything = [_round_between(-math.inf, float(column.min())) for column in matrix.T]
@@ -159,7 +162,7 @@ def fit_thresholds(
 
 
 def fit_router(
-    router: EmbeddingRouter,
+    router: ExemplarScorer,
     prompts: Sequence[Prompt],
     vectors: NDArray[np.float32],
     total: int,
@@ -172,10 +175,10 @@ def fit_router(
     a replay with these thresholds would see. ``total`` counts the prompt file's
     prompts, labelled or not. Tables list tiers in ``order`` (the config's), then the
     router's others, then labels of tiers that neither have exemplars nor are
-    the default. ``ValueError`` when no prompt is labelled.
+    the default. ``InvalidValueError`` when no prompt is labelled.
     """
     if not prompts:
-        raise ValueError("no labelled prompts")
+        raise InvalidValueError("no labelled prompts")
     scores = np.vstack([router.scores(vector.reshape(1, -1)) for vector in vectors])
     labels = [str(prompt.label) for prompt in prompts]
     fit = fit_thresholds(scores, router.scored_tiers, labels, router.default, start=router.thresholds)

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from routecli.replay.routing import RouteDecision
-
-if TYPE_CHECKING:
-    from routecli.replay.prompts import Prompt
+from routecli.replay.routing import Failed, PromptView, RouteDecision, Router
 
 __all__ = ["JUDGE_PARAMS", "JUDGE_SYSTEM", "JUDGE_USER", "JudgeRouter"]
 
@@ -34,11 +31,11 @@ JUDGE_PARAMS: dict[str, Any] = {"temperature": 0, "max_tokens": 8}
 _NUMBER = re.compile(r"-?\d+")
 
 
-class JudgeRouter:
+class JudgeRouter(Router):
     """Asks ``tier`` for a level; ``levels[k-1]`` is the tier for level k."""
 
     kind = "judge"
-    needs_tokens = False
+    calls = "model"
 
     def __init__(self, tier: str, levels: Sequence[str], fallback: str) -> None:
         self.tier = tier
@@ -46,15 +43,22 @@ class JudgeRouter:
         self.fallback = fallback
         self.tiers = (*self.levels, fallback)
 
-    def messages(self, prompt: Prompt) -> list[dict[str, str]]:
-        """The classifier's conversation for ``prompt``."""
+    async def route(self, view: PromptView) -> RouteDecision:
+        """The level ``tier`` gives the prompt; the fallback when the call fails or the reply has no level in range."""
+        reply = await view.ask(self.tier, self.messages(view.text), JUDGE_PARAMS)
+        if isinstance(reply, Failed):
+            return RouteDecision(self.fallback, f"judge failed ({reply.kind}), fallback")
+        return self._from_reply(reply)
+
+    def messages(self, text: str) -> list[dict[str, str]]:
+        """The classifier's conversation for a prompt's ``text``."""
         count = len(self.levels)
         return [
             {"role": "system", "content": JUDGE_SYSTEM.format(levels=count)},
-            {"role": "user", "content": JUDGE_USER.format(levels=count, prompt=prompt.text)},
+            {"role": "user", "content": JUDGE_USER.format(levels=count, prompt=text)},
         ]
 
-    def decide_from(self, reply: str) -> RouteDecision:
+    def _from_reply(self, reply: str) -> RouteDecision:
         """The tier for the first whole number in ``reply``, or the fallback when there is none in range."""
         found = _NUMBER.search(reply)
         if found is None:

@@ -1,82 +1,88 @@
-"""The embedding router paired with its embedder: what a router config builds for ``routing: {type: embedding}``.
+"""The embedding routers: what a router config builds for ``routing: {type: embedding}``.
 
-``EmbeddingRouter`` decides from vectors; a prompt must be embedded exactly as
-its exemplars were to be compared with them, so the two travel together and
-the replay engine and dry runs route a prompt's text like any other router's.
+``ExemplarScorer`` decides from vectors; a prompt must be embedded exactly as
+its exemplars were to be compared with them, so a router holds its scorer and
+its embedder together, and asks the prompt view for the vector by that
+embedder (a semantic cache with the same embedder reuses it). With an
+embeddings endpoint the exemplars are embedded when a run starts: loading a
+config calls nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from routecli.replay.prompts import Prompt
-from routecli.replay.routing import RouteDecision
-from routecli.replay.routing.embedding import Aggregate, EmbeddingRouter
-from routecli.replay.routing.lexical import LexicalEmbedder
+from routecli.replay.config import EmbedderConfig, EndpointEmbedder, LexicalEmbedderConfig
+from routecli.replay.routing import EmbedTexts, Failed, PromptView, RouteDecision, Router, lexical
+from routecli.replay.routing.embedding import Aggregate, ExemplarScorer
 
-if TYPE_CHECKING:
-    from routecli.replay.config import EndpointEmbedder
-
-__all__ = ["EndpointEmbeddingRouter", "PromptEmbeddingRouter", "exemplar_router"]
+__all__ = ["EmbeddingRouter", "EndpointEmbeddingRouter", "exemplar_scorer"]
 
 
-class PromptEmbeddingRouter:
-    """Embeds prompts' texts with ``embedder`` and lets ``router`` decide."""
+class EmbeddingRouter(Router):
+    """Lets ``scorer`` decide from each prompt's vector by ``embedder``; its default tier when no vector came."""
 
     kind = "embedding"
-    needs_tokens = False
 
-    def __init__(self, router: EmbeddingRouter, embedder: LexicalEmbedder) -> None:
-        self.router = router
-        self.embedder = embedder
-        self.tiers = router.tiers
+    def __init__(self, scorer: ExemplarScorer, embedder: EmbedderConfig) -> None:
+        self.scorer = scorer
+        self.embedder: EmbedderConfig = embedder
+        self.tiers = scorer.tiers
+        self.calls = "embeddings" if isinstance(embedder, EndpointEmbedder) else None
 
     @classmethod
     def from_texts(
         cls,
         exemplars: Mapping[str, Sequence[str]],
-        embedder: LexicalEmbedder,
+        embedder: LexicalEmbedderConfig,
         *,
         default: str,
         k: int,
         aggregate: Aggregate,
         thresholds: Mapping[str, float],
-    ) -> PromptEmbeddingRouter:
+    ) -> EmbeddingRouter:
         """Every tier's exemplar texts embedded in one batch; tiers keep the mapping's order (ties go earlier)."""
         texts = [text for tier_texts in exemplars.values() for text in tier_texts]
-        router = exemplar_router(
-            exemplars, embedder.embed(texts), default=default, k=k, aggregate=aggregate, thresholds=thresholds
-        )
-        return cls(router, embedder)
+        vectors = lexical.LexicalEmbedder(embedder.dimensions).embed(texts)
+        scorer = exemplar_scorer(exemplars, vectors, default=default, k=k, aggregate=aggregate, thresholds=thresholds)
+        return cls(scorer, embedder)
 
-    def decide(self, prompt: Prompt, tokens: int | None = None) -> RouteDecision:
-        """The tier for one prompt, from its text's vector (``tokens`` is unused: no token counts needed)."""
-        return self.router.decide_vector(self.embedder.embed([prompt.text])[0])
+    async def route(self, view: PromptView) -> RouteDecision:
+        """The scorer's tier for the prompt's vector; the default tier when the endpoint gave none."""
+        vector = await view.vector(self.embedder)
+        if isinstance(vector, Failed):
+            return RouteDecision(self.scorer.default, f"embedding failed ({vector.kind}), default")
+        return self.scorer.decide_vector(vector)
 
-    def decide_texts(self, texts: Sequence[str]) -> list[RouteDecision]:
-        """``decide`` for many texts: embedded in one batch, the costly part, then scored one by one.
+    async def route_all(self, views: Sequence[PromptView]) -> list[RouteDecision]:
+        """``route`` for many views, the lexical vectorizer's vectors made in one batch (the costly part).
 
-        Not scored as one matrix: BLAS sums a matrix product in another order
-        than a vector product, and the last bits of a score differ, so a score
-        at a threshold could be decided otherwise than one prompt at a time.
+        Then scored one by one, not as one matrix: BLAS sums a matrix product
+        in another order than a vector product, and the last bits of a score
+        differ, so a score at a threshold could be decided otherwise than one
+        prompt at a time.
         """
-        return [self.router.decide_vector(vector) for vector in self.embedder.embed(texts)]
+        if isinstance(self.embedder, LexicalEmbedderConfig):
+            missing = [view for view in views if not view.has_vector(self.embedder)]
+            vectors = lexical.LexicalEmbedder(self.embedder.dimensions).embed([view.text for view in missing])
+            for view, vector in zip(missing, vectors, strict=True):
+                view.remember(self.embedder, vector)
+        return await super().route_all(views)
 
 
-class EndpointEmbeddingRouter:
-    """An embedding router whose vectors come from an embeddings endpoint: exemplars are embedded when a run starts.
+class EndpointEmbeddingRouter(Router):
+    """An embedding router whose vectors come from an embeddings endpoint, before its exemplars are embedded.
 
-    Loading a config calls nothing; ``with_vectors`` builds the deciding
-    ``EmbeddingRouter`` from the exemplars' vectors once they are fetched, and
-    each prompt's vector is fetched (and billed) by the replay engine.
+    ``ready`` embeds them (the replay engine does so before the first
+    prompt, billing the requests) and returns the ``EmbeddingRouter`` that
+    routes; this one routes nothing.
     """
 
     kind = "embedding"
-    needs_tokens = False
+    calls = "embeddings"
 
     def __init__(
         self,
@@ -89,7 +95,7 @@ class EndpointEmbeddingRouter:
         thresholds: Mapping[str, float],
     ) -> None:
         self.exemplars = {tier: tuple(texts) for tier, texts in exemplars.items()}
-        self.embedder = embedder
+        self.embedder: EndpointEmbedder = embedder
         self.default = default
         self.k = k
         self.aggregate: Aggregate = aggregate
@@ -101,9 +107,16 @@ class EndpointEmbeddingRouter:
         """Every exemplar, tier by tier in order: what to embed, in one list."""
         return [text for texts in self.exemplars.values() for text in texts]
 
-    def with_vectors(self, vectors: NDArray[np.float32]) -> EmbeddingRouter:
-        """The router deciding from ``vectors``, one row per exemplar of ``texts``, in that order."""
-        return exemplar_router(
+    async def route(self, view: PromptView) -> RouteDecision:
+        raise RuntimeError("prepare() embeds the exemplars before the first prompt")
+
+    async def ready(self, embed: EmbedTexts) -> EmbeddingRouter:
+        """The router of the exemplars' vectors, which ``embed`` makes (raising when it cannot)."""
+        return EmbeddingRouter(self.with_vectors(await embed(self.embedder, self.texts)), self.embedder)
+
+    def with_vectors(self, vectors: NDArray[np.float32]) -> ExemplarScorer:
+        """The scorer deciding from ``vectors``, one row per exemplar of ``texts``, in that order."""
+        return exemplar_scorer(
             self.exemplars,
             vectors,
             default=self.default,
@@ -113,7 +126,7 @@ class EndpointEmbeddingRouter:
         )
 
 
-def exemplar_router(
+def exemplar_scorer(
     exemplars: Mapping[str, Sequence[str]],
     vectors: NDArray[np.float32],
     *,
@@ -121,10 +134,10 @@ def exemplar_router(
     k: int,
     aggregate: Aggregate,
     thresholds: Mapping[str, float],
-) -> EmbeddingRouter:
-    """The router for ``exemplars`` from their ``vectors``: one row per text, tier by tier in the mapping's order."""
+) -> ExemplarScorer:
+    """The scorer for ``exemplars`` from their ``vectors``: one row per text, tier by tier in the mapping's order."""
     ends = np.cumsum([len(texts) for texts in exemplars.values()])[:-1]
     matrices = np.split(vectors, ends)
-    return EmbeddingRouter(
+    return ExemplarScorer(
         dict(zip(exemplars, matrices, strict=True)), default=default, k=k, aggregate=aggregate, thresholds=thresholds
     )

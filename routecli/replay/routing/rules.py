@@ -5,18 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from routecli.replay.routing import RouteDecision
+from routecli.replay.routing import PromptView, RouteDecision, Router
 from routecli.replay.routing.features import has_code
-
-if TYPE_CHECKING:
-    from routecli.replay.prompts import Prompt
 
 __all__ = ["Condition", "FixedRouter", "Rule", "RulesRouter", "conditions_from"]
 
-Test = Callable[["Prompt", int | None], bool]
-Measure = Callable[["Prompt", int | None], int | None]
+Test = Callable[[PromptView], bool]
+Measure = Callable[[PromptView], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,34 +25,41 @@ class Condition:
 
 
 def _at_least(value: int, measure: Measure) -> Test:
-    return lambda prompt, tokens: (measured := measure(prompt, tokens)) is not None and measured >= value
+    return lambda view: measure(view) >= value
 
 
 def _at_most(value: int, measure: Measure) -> Test:
-    return lambda prompt, tokens: (measured := measure(prompt, tokens)) is not None and measured <= value
+    return lambda view: measure(view) <= value
 
 
-def _tokens(prompt: Prompt, tokens: int | None) -> int | None:
-    return tokens
+def _tokens(view: PromptView) -> int:
+    return view.tokens
 
 
-def _chars(prompt: Prompt, tokens: int | None) -> int:
-    return len(prompt.text)
+def _chars(view: PromptView) -> int:
+    return len(view.text)
 
 
-def _messages(prompt: Prompt, tokens: int | None) -> int:
-    return len(prompt.messages)
+def _messages(view: PromptView) -> int:
+    return len(view.prompt.messages)
 
 
 def _metadata_test(wanted: Mapping[str, Any]) -> Test:
     """Every key present with the value given (or one of the values listed)."""
-    options = {key: tuple(value) if isinstance(value, list) else (value,) for key, value in wanted.items()}
+    options = tuple((key, tuple(value) if isinstance(value, list) else (value,)) for key, value in wanted.items())
 
-    def test(prompt: Prompt, tokens: int | None) -> bool:
-        return all(
-            key in prompt.metadata and any(_same(prompt.metadata[key], value) for value in values)
-            for key, values in options.items()
-        )
+    def test(view: PromptView) -> bool:  # loops, not all/any over generators: it runs for every prompt
+        metadata = view.prompt.metadata
+        for key, values in options:
+            if key not in metadata:
+                return False
+            found = metadata[key]
+            for value in values:
+                if _same(found, value):
+                    break
+            else:
+                return False
+        return True
 
     return test
 
@@ -108,8 +112,8 @@ def _keywords(words: Sequence[str]) -> Test:
     """
     folded = tuple(word.casefold() for word in words)
 
-    def test(prompt: Prompt, tokens: int | None) -> bool:
-        text = prompt.text.casefold()
+    def test(view: PromptView) -> bool:
+        text = view.text.casefold()
         return any(_has_word(text, word) for word in folded if word in text)
 
     return test
@@ -133,11 +137,11 @@ def _word_char(char: str) -> bool:
 
 
 def _searches(pattern: re.Pattern[str]) -> Test:
-    return lambda prompt, tokens: pattern.search(prompt.text) is not None
+    return lambda view: pattern.search(view.text) is not None
 
 
 def _code_is(wanted: bool) -> Test:
-    return lambda prompt, tokens: has_code(prompt.text) is wanted
+    return lambda view: has_code(view.text) is wanted
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +152,8 @@ class Rule:
     conditions: tuple[Condition, ...]
     name: str | None = None
 
-    def holds(self, prompt: Prompt, tokens: int | None) -> bool:
-        return all(condition.test(prompt, tokens) for condition in self.conditions)
+    def holds(self, view: PromptView) -> bool:
+        return all(condition.test(view) for condition in self.conditions)
 
     def describe(self, index: int) -> str:
         """``rule 2 "long" (min_tokens, keywords)``: how the decision log names it."""
@@ -157,7 +161,7 @@ class Rule:
         return f"{label} ({', '.join(condition.name for condition in self.conditions)})"
 
 
-class RulesRouter:
+class RulesRouter(Router):
     """Ordered rules; a prompt no rule matches goes to the default tier."""
 
     kind = "rules"
@@ -167,32 +171,46 @@ class RulesRouter:
         self.default = default
         self.needs_tokens = any(c.name in ("min_tokens", "max_tokens") for rule in self.rules for c in rule.conditions)
         self.tiers = (*(rule.tier for rule in self.rules), default)
-        self._described = [(rule, rule.describe(index)) for index, rule in enumerate(self.rules, start=1)]
+        self._checks = [
+            (tuple(condition.test for condition in rule.conditions), rule.tier, rule.describe(index))
+            for index, rule in enumerate(self.rules, start=1)
+        ]
+        """Each rule's tests, tier and reason (rules are numbered from 1), flat: routing runs these per prompt."""
 
-    def decide(self, prompt: Prompt, tokens: int | None = None) -> RouteDecision:
-        """The first rule that holds (rules are numbered from 1 in reasons), else the default."""
-        for rule, reason in self._described:
-            if rule.holds(prompt, tokens):
-                return RouteDecision(rule.tier, reason, features=_features(prompt, tokens))
-        return RouteDecision(self.default, "default: no rule matched", features=_features(prompt, tokens))
+    async def route(self, view: PromptView) -> RouteDecision:
+        """The first rule that holds, else the default."""
+        return self._decide(view)
+
+    async def route_all(self, views: Sequence[PromptView]) -> list[RouteDecision]:
+        decide = self._decide
+        return [decide(view) for view in views]
+
+    def _decide(self, view: PromptView) -> RouteDecision:
+        """``route``, which never waits: the rules look at the prompt alone."""
+        tier, reason = self.default, "default: no rule matched"
+        for tests, rule_tier, rule_reason in self._checks:
+            for test in tests:
+                if not test(view):
+                    break
+            else:
+                tier, reason = rule_tier, rule_reason
+                break
+        features: dict[str, float] = {"chars": len(view.text), "messages": len(view.prompt.messages)}
+        tokens = view.tokens if self.needs_tokens else view.counted
+        if tokens is not None:
+            features["tokens"] = tokens
+        return RouteDecision(tier, reason, features=features)
 
 
-def _features(prompt: Prompt, tokens: int | None) -> dict[str, float]:
-    measured: dict[str, float] = {"chars": len(prompt.text), "messages": len(prompt.messages)}
-    if tokens is not None:
-        measured["tokens"] = tokens
-    return measured
-
-
-class FixedRouter:
+class FixedRouter(Router):
     """Everything to one tier: the baseline a router is compared with."""
 
     kind = "fixed"
-    needs_tokens = False
 
     def __init__(self, tier: str) -> None:
         self.tier = tier
         self.tiers = (tier,)
+        self._decision = RouteDecision(tier, "fixed")
 
-    def decide(self, prompt: Prompt, tokens: int | None = None) -> RouteDecision:
-        return RouteDecision(self.tier, "fixed")
+    async def route(self, view: PromptView) -> RouteDecision:
+        return self._decision

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pytest
 
+from routecli.pricing.prices import ModelPrice, TokenRates
+from routecli.replay.config import EndpointEmbedder, LexicalEmbedderConfig
 from routecli.replay.routing import RouteDecision
-from routecli.replay.routing.embedding import EmbeddingRouter, choose
+from routecli.replay.routing.embedding import ExemplarScorer, choose
 from routecli.replay.routing.lexical import LexicalEmbedder
+from routecli.replay.routing.prompt_embedding import EmbeddingRouter
 
 X, Y, Z = np.eye(3, dtype=np.float32)
+ENDPOINT = EndpointEmbedder("local", "m", ModelPrice("m", "local", TokenRates(Decimal(0), Decimal(0))))
 
 # small's exemplars: x and (0.6, 0.8, 0); large's: y, z and (0, 0.6, 0.8).
 EXEMPLARS = {
@@ -19,9 +25,9 @@ EXEMPLARS = {
 # Against y: small's similarities are 0 and 0.8, large's 1, 0 and 0.6.
 
 
-def router(**options: object) -> EmbeddingRouter:
+def router(**options: object) -> ExemplarScorer:
     settings: dict[str, object] = {"default": "small", "k": 2, **options}
-    return EmbeddingRouter(EXEMPLARS, **settings)  # type: ignore[arg-type]
+    return ExemplarScorer(EXEMPLARS, **settings)  # type: ignore[arg-type]
 
 
 def test_the_tier_with_the_highest_mean_of_its_top_k_wins() -> None:
@@ -74,22 +80,28 @@ def test_a_tier_with_no_threshold_has_threshold_zero() -> None:
     decision = router(default="medium").decide_vector(-X)
     assert decision.features == pytest.approx({"small": -0.8, "large": 0.0})
     assert decision.tier == "large"
-    only_small = EmbeddingRouter({"small": EXEMPLARS["small"]}, default="medium")
+    only_small = ExemplarScorer({"small": EXEMPLARS["small"]}, default="medium")
     assert only_small.decide_vector(-X).tier == "medium"
 
 
 def test_equal_scores_go_to_the_earlier_tier() -> None:
     same = np.array([X])
-    assert EmbeddingRouter({"a": same, "b": same}, default="c").decide_vector(X).tier == "a"
-    assert EmbeddingRouter({"b": same, "a": same}, default="c").decide_vector(X).tier == "b"
+    assert ExemplarScorer({"a": same, "b": same}, default="c").decide_vector(X).tier == "a"
+    assert ExemplarScorer({"b": same, "a": same}, default="c").decide_vector(X).tier == "b"
 
 
 def test_the_default_is_listed_once_when_it_has_exemplars() -> None:
     routing = router()
     assert routing.tiers == ("small", "large")
     assert routing.scored_tiers == ("small", "large")
-    assert routing.kind == "embedding"
-    assert routing.needs_tokens is False
+    wrapped = EmbeddingRouter(routing, LexicalEmbedderConfig(3))  # the router a config builds around a scorer
+    assert (wrapped.kind, wrapped.needs_tokens, wrapped.calls, wrapped.tiers) == (
+        "embedding",
+        False,
+        None,
+        routing.tiers,
+    )
+    assert EmbeddingRouter(routing, ENDPOINT).calls == "embeddings"
     assert routing.thresholds == {"small": 0.0, "large": 0.0}
 
 
@@ -97,7 +109,7 @@ def test_scores_for_many_prompts_match_one_at_a_time() -> None:
     rng = np.random.default_rng(7)
     exemplars = {tier: _unit(rng.normal(size=(count, 16))) for tier, count in (("a", 5), ("b", 1), ("c", 12))}
     prompts = _unit(rng.normal(size=(2500, 16)))  # more than one chunk of rows
-    routing = EmbeddingRouter(exemplars, default="a", k=3, thresholds={"b": 0.1, "c": 0.2})
+    routing = ExemplarScorer(exemplars, default="a", k=3, thresholds={"b": 0.1, "c": 0.2})
     many = routing.scores(prompts)
     assert many.shape == (2500, 3)
     for index in (0, 1023, 1024, 2048, 2499):
@@ -119,7 +131,7 @@ def test_lexical_vectors_route_a_code_prompt_to_the_code_tier() -> None:
     embedder = LexicalEmbedder()
     code = ["Write a Python function that parses JSON", "Fix this Python bug: list index out of range"]
     chat = ["Hi, how are you today?", "Tell me a joke about cats"]
-    routing = EmbeddingRouter({"code": embedder.embed(code), "chat": embedder.embed(chat)}, default="chat", k=1)
+    routing = ExemplarScorer({"code": embedder.embed(code), "chat": embedder.embed(chat)}, default="chat", k=1)
     asked = embedder.embed(["write a python function that sorts a list", "tell me a joke about dogs"])
     assert [routing.decide_vector(vector).tier for vector in asked] == ["code", "chat"]
 
@@ -140,7 +152,7 @@ def test_what_a_config_cannot_hold_is_a_value_error(
     exemplars: dict[str, np.ndarray], options: dict[str, object], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        EmbeddingRouter(exemplars, default="a", **options)  # type: ignore[arg-type]
+        ExemplarScorer(exemplars, default="a", **options)  # type: ignore[arg-type]
 
 
 def test_a_vector_of_another_width_is_a_value_error() -> None:

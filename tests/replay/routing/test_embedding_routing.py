@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -12,12 +13,15 @@ from typer.testing import CliRunner
 
 from routecli.cli import app
 from routecli.errors import InputError
-from routecli.replay.config import DEFAULT_EMBEDDING_DIMENSIONS, RouterConfig, load_router_config
+from routecli.replay.config import DEFAULT_EMBEDDING_DIMENSIONS, RouterConfig
+from routecli.replay.config_file import load_router_config
 from routecli.replay.dryrun import dry_run
+from routecli.replay.routing import PromptView
 from routecli.replay.routing.lexical import DEFAULT_DIMENSIONS, LexicalEmbedder
-from routecli.replay.routing.prompt_embedding import PromptEmbeddingRouter
+from routecli.replay.routing.prompt_embedding import EmbeddingRouter
 from tests.helpers.files import write
 from tests.helpers.replay import CASCADE, config, prompt, reply, run
+from tests.helpers.routing import route
 
 HEAD = """\
 providers:
@@ -40,9 +44,9 @@ def load(text: str) -> RouterConfig:
     return load_router_config(write(Path("router.yaml"), text))
 
 
-def embedding_router(text: str) -> PromptEmbeddingRouter:
+def embedding_router(text: str) -> EmbeddingRouter:
     router = load(text).router
-    assert isinstance(router, PromptEmbeddingRouter)
+    assert isinstance(router, EmbeddingRouter)
     return router
 
 
@@ -62,7 +66,7 @@ def test_inline_and_file_exemplars_are_merged_in_the_tiers_order_with_the_defaul
         HEAD + f"  exemplars:\n    large: ['{PROOF}', '{CODE}']\n    small: ['{CAPITAL}']\n"
         "  exemplars_file: exemplars.jsonl\n  default: small\n"
     )
-    inner = router.router
+    inner = router.scorer
     assert inner.scored_tiers == ("small", "large")  # as under tiers, not as under exemplars: ties go to small
     assert {tier: matrix.shape for tier, matrix in inner.exemplars.items()} == {"small": (2, 1024), "large": (3, 1024)}
     assert (inner.k, inner.aggregate, inner.default, inner.thresholds) == (3, "mean", "small", {"small": 0, "large": 0})
@@ -79,7 +83,7 @@ def test_every_setting_is_read() -> None:
         f"  exemplars: {{large: ['{PROOF}']}}\n"
         "  k: 5\n  aggregate: max\n  thresholds: {large: 0.35}\n  default: small\n"
     )
-    inner = router.router
+    inner = router.scorer
     assert (inner.dimensions, router.embedder.dimensions) == (64, 64)
     assert (inner.k, inner.aggregate, inner.thresholds) == (5, "max", {"large": 0.35})
     assert router.tiers == ("large", "small")  # the default takes no exemplars and is still a routed tier
@@ -202,7 +206,7 @@ try:
 except SystemExit:
     pass
 from routecli.replay.dryrun import dry_run
-from routecli.replay.config import load_router_config
+from routecli.replay.config_file import load_router_config
 dry_run(load_router_config(Path(sys.argv[1])), [])
 print("numpy" in sys.modules)
 """
@@ -269,6 +273,6 @@ def test_dry_run_routes_every_prompt_as_the_engine_does() -> None:
 def test_batched_decisions_equal_one_at_a_time() -> None:
     cfg = config(routing={**ROUTING, "k": 2, "aggregate": "mean"})
     router = cfg.router
-    assert isinstance(router, PromptEmbeddingRouter)
-    texts = [item.text for item in PROMPTS]
-    assert router.decide_texts(texts) == [router.decide(item) for item in PROMPTS]
+    assert isinstance(router, EmbeddingRouter)
+    batched = asyncio.run(router.route_all([PromptView(item) for item in PROMPTS]))
+    assert batched == [route(router, item) for item in PROMPTS]

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routecli.replay.routing.embedding import EmbeddingRouter
+from routecli.errors import InvalidValueError
+from routecli.replay.routing.embedding import ExemplarScorer
 from routecli.replay.routing.fit import accuracy, confusion, decide_all, fit_thresholds
 
 
@@ -151,7 +152,7 @@ def test_the_router_with_fitted_thresholds_reproduces_the_reported_accuracy() ->
     tiers = ("small", "medium", "large")
     exemplars = {tier: _unit(rng.normal(size=(6, 12))) for tier in tiers}
     prompts = _unit(rng.normal(size=(400, 12)))
-    untuned = EmbeddingRouter(exemplars, default="small", k=2)
+    untuned = ExemplarScorer(exemplars, default="small", k=2)
     scores = untuned.scores(prompts)
     # labels: mostly what the scores say, with a bias the thresholds can learn, and some noise
     shifted = scores + np.array([0.15, 0.0, -0.1], dtype=np.float32)
@@ -162,7 +163,7 @@ def test_the_router_with_fitted_thresholds_reproduces_the_reported_accuracy() ->
     result = fit_thresholds(scores, tiers, labels, "small")
     assert result.accuracy_after >= result.accuracy_before
     assert result.accuracy_after > result.accuracy_before  # the bias is worth learning
-    tuned = EmbeddingRouter(exemplars, default="small", k=2, thresholds=result.thresholds)
+    tuned = ExemplarScorer(exemplars, default="small", k=2, thresholds=result.thresholds)
     decided = [tuned.decide_vector(vector).tier for vector in prompts]
     assert accuracy(labels, decided) == result.accuracy_after
     assert confusion(labels, decided) == result.confusion_after
@@ -199,12 +200,12 @@ def test_a_label_no_tier_has_is_always_wrong() -> None:
 def test_bad_input_is_a_value_error(
     scores: object, tiers: list[str], labels: list[str], options: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidValueError, match=message):
         fit_thresholds(np.array(scores), tiers, labels, "a", **options)  # type: ignore[arg-type]
 
 
 def test_confusion_needs_as_many_decisions_as_labels() -> None:
-    with pytest.raises(ValueError, match="2 labels but 1 decisions"):
+    with pytest.raises(InvalidValueError, match="2 labels but 1 decisions"):
         confusion(["a", "b"], ["a"])
 
 

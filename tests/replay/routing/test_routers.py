@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 from routecli.replay.prompts import Prompt, parse_prompt
-from routecli.replay.routing import RouteDecision
+from routecli.replay.routing import Failed, PromptView, RouteDecision, Router
 from routecli.replay.routing.complexity import DEFAULT_WEIGHTS, ComplexityRouter
 from routecli.replay.routing.features import count_multi_step, count_questions, count_reasoning, has_code
-from routecli.replay.routing.judge import JudgeRouter
+from routecli.replay.routing.judge import JUDGE_PARAMS, JudgeRouter
 from routecli.replay.routing.rules import Condition, FixedRouter, Rule, RulesRouter, conditions_from
+from routecli.replay.tokens import count_text
 
 
 def prompt(text: str, **extra: Any) -> Prompt:
@@ -25,8 +28,18 @@ def chat(*contents: str) -> Prompt:
     return parse_prompt(json.dumps({"messages": [{"role": "user", "content": text} for text in contents]}), 1)
 
 
+def view(subject: Prompt, tokens: int | None = None) -> PromptView:
+    """A view of ``subject`` holding ``tokens``, else counting them with tiktoken when a router asks."""
+    return PromptView(subject, tokens=tokens, count=count_text)
+
+
 def holds(when: dict[str, Any], subject: Prompt, tokens: int | None = None) -> bool:
-    return Rule("tier", conditions_from(when)).holds(subject, tokens)
+    return Rule("tier", conditions_from(when)).holds(view(subject, tokens))
+
+
+def decide(router: Router, subject: Prompt, tokens: int | None = None) -> RouteDecision:
+    """The router's one call, on a view of ``subject``."""
+    return asyncio.run(router.route(view(subject, tokens)))
 
 
 # ----------------------------------------------------------------- rule conditions
@@ -35,15 +48,30 @@ def holds(when: dict[str, Any], subject: Prompt, tokens: int | None = None) -> b
 @pytest.mark.parametrize(
     ("tokens", "expected"), [(99, False), (100, True), (101, True), (None, False)], ids=["below", "at", "above", "none"]
 )
-def test_min_tokens_uses_the_token_count_passed_in(tokens: int | None, expected: bool) -> None:
-    assert holds({"min_tokens": 100}, prompt("short text"), tokens) is expected
+def test_min_tokens_uses_the_views_token_count(tokens: int | None, expected: bool) -> None:
+    assert holds({"min_tokens": 100}, prompt("short text"), tokens) is expected  # none: counted, 2 tokens
 
 
 @pytest.mark.parametrize(
-    ("tokens", "expected"), [(99, True), (100, True), (101, False), (None, False)], ids=["below", "at", "above", "none"]
+    ("tokens", "expected"), [(99, True), (100, True), (101, False), (None, True)], ids=["below", "at", "above", "none"]
 )
-def test_max_tokens_uses_the_token_count_passed_in(tokens: int | None, expected: bool) -> None:
-    assert holds({"max_tokens": 100}, prompt("short text"), tokens) is expected
+def test_max_tokens_uses_the_views_token_count(tokens: int | None, expected: bool) -> None:
+    assert holds({"max_tokens": 100}, prompt("short text"), tokens) is expected  # none: counted, 2 tokens
+
+
+def test_a_view_counts_tokens_once_and_only_when_asked() -> None:
+    counted: list[str] = []
+
+    def count(text: str) -> int:
+        counted.append(text)
+        return 7
+
+    seen = PromptView(prompt("short text"), count=count)
+    assert seen.counted is None
+    assert Rule("t", conditions_from({"max_chars": 100})).holds(seen)
+    assert counted == []  # no token condition: nothing counted
+    assert (seen.tokens, seen.tokens, seen.counted) == (7, 7, 7)
+    assert counted == ["short text"]
 
 
 def test_chars_count_characters_not_bytes() -> None:
@@ -196,7 +224,7 @@ def example_router() -> RulesRouter:
 
 def test_first_matching_rule_wins() -> None:
     text = "Please prove this:\n```\nassert f(1) == 2\n```"  # rules 1 and 2 both hold
-    decision = example_router().decide(prompt(text), 600)
+    decision = decide(example_router(), prompt(text), 600)
     assert decision == RouteDecision(
         "heavy", 'rule 1 "code" (has_code)', None, {"chars": len(text), "messages": 1, "tokens": 600}
     )
@@ -204,28 +232,34 @@ def test_first_matching_rule_wins() -> None:
 
 def test_reason_names_the_rule_and_its_conditions() -> None:
     text = "Please prove that the sum of two even numbers is even."
-    decision = example_router().decide(prompt(text), 600)
+    decision = decide(example_router(), prompt(text), 600)
     assert decision.tier == "mid"
     assert decision.reason == 'rule 2 "long" (min_tokens, keywords)'
     assert decision.score is None
 
 
 def test_an_unnamed_rule_is_named_by_its_number() -> None:
-    decision = example_router().decide(prompt("Hi there"), 3)
+    decision = decide(example_router(), prompt("Hi there"), 3)
     assert (decision.tier, decision.reason) == ("small", "rule 3 (max_chars)")
 
 
 def test_default_when_no_rule_matches() -> None:
     text = "Please prove that the sum of two even numbers is even."
-    decision = example_router().decide(prompt(text), 30)  # too few tokens for rule 2, too long for rule 3
+    decision = decide(example_router(), prompt(text), 30)  # too few tokens for rule 2, too long for rule 3
     assert decision == RouteDecision(
         "light", "default: no rule matched", None, {"chars": 54, "messages": 1, "tokens": 30}
     )
 
 
 def test_features_leave_out_tokens_when_uncounted() -> None:
-    decision = example_router().decide(chat("ab", "cd"))
+    router = RulesRouter([Rule("small", conditions_from({"max_chars": 4}))], default="light")  # no token condition
+    decision = decide(router, chat("ab", "cd"))
     assert decision.features == {"chars": 6, "messages": 2}
+
+
+def test_features_hold_tokens_a_view_has_counted_already() -> None:
+    router = RulesRouter([Rule("small", conditions_from({"max_chars": 4}))], default="light")
+    assert decide(router, chat("ab", "cd"), 9).features == {"chars": 6, "messages": 2, "tokens": 9}
 
 
 def test_tiers_are_the_rules_then_the_default() -> None:
@@ -250,13 +284,13 @@ def test_needs_tokens_only_with_token_conditions(when: dict[str, Any], needs: bo
 def test_a_router_without_rules_sends_everything_to_the_default() -> None:
     router = RulesRouter([], "only")
     assert router.needs_tokens is False
-    assert router.decide(prompt("anything"), 5).tier == "only"
+    assert decide(router, prompt("anything"), 5).tier == "only"
 
 
 def test_fixed_router() -> None:
     router = FixedRouter("big")
-    assert router.decide(prompt("x"), 10) == RouteDecision("big", "fixed")
-    assert (router.kind, router.needs_tokens, router.tiers) == ("fixed", False, ("big",))
+    assert decide(router, prompt("x"), 10) == RouteDecision("big", "fixed")
+    assert (router.kind, router.needs_tokens, router.tiers, router.calls) == ("fixed", False, ("big",), None)
 
 
 # ----------------------------------------------------------------- features
@@ -310,49 +344,49 @@ def only(**weights: float) -> dict[str, float]:
 
 def test_questions_scale_by_three() -> None:
     router = ComplexityRouter([("a", 0.0)])
-    assert router.features(prompt("Is it red? Is it blue?"), 100) == {
+    assert router.text_features("Is it red? Is it blue?", 100) == {
         "length": 0.1,
         "code": 0.0,
         "reasoning": 0.0,
         "multi_step": 0.0,
         "questions": pytest.approx(2 / 3),
     }
-    assert router.features(prompt("a? b? c? d?"), 0)["questions"] == 1.0  # saturates at 3
+    assert router.text_features("a? b? c? d?", 0)["questions"] == 1.0  # saturates at 3
 
 
 def test_reasoning_and_multi_step_scale_by_three() -> None:
     router = ComplexityRouter([("a", 0.0)])
-    assert router.features(prompt("Explain it."), 1)["reasoning"] == pytest.approx(1 / 3)
-    assert router.features(prompt("Analyse and compare."), 1)["reasoning"] == pytest.approx(2 / 3)
-    assert router.features(prompt("Explain why, prove it, then compare."), 1)["reasoning"] == 1.0  # 4 saturates
-    assert router.features(prompt("First boil, then drain."), 1)["multi_step"] == pytest.approx(2 / 3)
-    assert router.features(prompt("- a\n- b\n- c\n- d"), 1)["multi_step"] == 1.0
+    assert router.text_features("Explain it.", 1)["reasoning"] == pytest.approx(1 / 3)
+    assert router.text_features("Analyse and compare.", 1)["reasoning"] == pytest.approx(2 / 3)
+    assert router.text_features("Explain why, prove it, then compare.", 1)["reasoning"] == 1.0  # 4 saturates
+    assert router.text_features("First boil, then drain.", 1)["multi_step"] == pytest.approx(2 / 3)
+    assert router.text_features("- a\n- b\n- c\n- d", 1)["multi_step"] == 1.0
 
 
 def test_code_is_zero_or_one() -> None:
     router = ComplexityRouter([("a", 0.0)])
-    assert router.features(prompt("def f():\n    return 1"), 1)["code"] == 1.0
-    assert router.features(prompt("Just words."), 1)["code"] == 0.0
+    assert router.text_features("def f():\n    return 1", 1)["code"] == 1.0
+    assert router.text_features("Just words.", 1)["code"] == 0.0
 
 
 def test_length_is_tokens_over_length_tokens_at_most_one() -> None:
     router = ComplexityRouter([("a", 0.0)], length_tokens=200)
-    assert router.features(prompt("x"), 50)["length"] == 0.25
-    assert router.features(prompt("x"), 200)["length"] == 1.0
-    assert router.features(prompt("x"), 5000)["length"] == 1.0
+    assert router.text_features("x", 50)["length"] == 0.25
+    assert router.text_features("x", 200)["length"] == 1.0
+    assert router.text_features("x", 5000)["length"] == 1.0
 
 
 def test_length_without_tokens_falls_back_to_four_characters_a_token() -> None:
     router = ComplexityRouter([("a", 0.0)], length_tokens=100)
-    assert router.features(prompt("x" * 40), None)["length"] == 0.1  # 40 / 4 = 10 tokens, 10 / 100
-    assert router.features(prompt("x" * 40), 0)["length"] == 0.0  # a count of 0 is used, not the estimate
+    assert router.text_features("x" * 40, None)["length"] == 0.1  # 40 / 4 = 10 tokens, 10 / 100
+    assert router.text_features("x" * 40, 0)["length"] == 0.0  # a count of 0 is used, not the estimate
 
 
 def test_score_is_the_weighted_mean_with_the_default_weights() -> None:
     router = ComplexityRouter([("a", 0.0)])
     # length 100/1000 = 0.1 (weight 1), questions 2/3 (weight 0.5), the rest 0; total weight 4.5
     # (0.1 + 0.5 * 2/3) / 4.5 = (13/30) / (9/2) = 13/135
-    decision = router.decide(prompt("Is it red? Is it blue?"), 100)
+    decision = decide(router, prompt("Is it red? Is it blue?"), 100)
     assert decision.score == pytest.approx(13 / 135)
     assert router.total_weight == 4.5
 
@@ -360,14 +394,14 @@ def test_score_is_the_weighted_mean_with_the_default_weights() -> None:
 def test_score_with_custom_weights() -> None:
     router = ComplexityRouter([("a", 0.0)], weights=only(length=2, reasoning=1, questions=1))
     # length 0.5 × 2 + reasoning 1/3 × 1 + questions 1/3 × 1, over 4 → (1 + 2/3) / 4 = 5/12
-    assert router.decide(prompt("Explain it?"), 500).score == pytest.approx(5 / 12)
+    assert decide(router, prompt("Explain it?"), 500).score == pytest.approx(5 / 12)
 
 
 def test_a_weight_of_zero_drops_the_feature() -> None:
     router = ComplexityRouter([("a", 0.0)], weights=only(length=1, code=0))
     assert router.weights == {"length": 1}
     assert router.score({"length": 0.4}) == pytest.approx(0.4)  # the dropped features are not even read
-    assert router.decide(prompt("def f():\n    return 1"), 400).score == pytest.approx(0.4)
+    assert decide(router, prompt("def f():\n    return 1"), 400).score == pytest.approx(0.4)
 
 
 def test_no_weight_scores_zero() -> None:
@@ -391,7 +425,7 @@ THRESHOLDS = [("large", 0.6), ("small", 0.0), ("medium", 0.3)]  # order given do
 )
 def test_the_highest_threshold_reached_picks_the_tier(tokens: int, tier: str, reason: str) -> None:
     router = ComplexityRouter(THRESHOLDS, weights=only(length=1))
-    decision = router.decide(prompt("x"), tokens)
+    decision = decide(router, prompt("x"), tokens)
     assert (decision.tier, decision.reason) == (tier, reason)
     assert decision.score == tokens / 1000
     assert decision.features is not None
@@ -400,7 +434,7 @@ def test_the_highest_threshold_reached_picks_the_tier(tokens: int, tier: str, re
 
 def test_below_every_threshold_goes_to_the_lowest() -> None:
     router = ComplexityRouter([("b", 0.5), ("a", 0.2)], weights=only(length=1))
-    decision = router.decide(prompt("x"), 100)
+    decision = decide(router, prompt("x"), 100)
     assert (decision.tier, decision.reason) == ("a", "score 0.100 below every threshold")
 
 
@@ -417,8 +451,36 @@ def judge() -> JudgeRouter:
     return JudgeRouter("cheap", ["light", "medium", "heavy"], fallback="medium")
 
 
+class Replying(PromptView):
+    """A view whose ``ask`` gets ``reply``, and keeps what was asked."""
+
+    def __init__(self, subject: Prompt, reply: str | Failed) -> None:
+        super().__init__(subject)
+        self.reply = reply
+        self.asked: list[tuple[str, list[dict[str, str]], Mapping[str, Any]]] = []
+
+    async def ask(self, tier: str, messages: list[dict[str, str]], params: Mapping[str, Any]) -> str | Failed:
+        self.asked.append((tier, messages, params))
+        return self.reply
+
+
+def judged(reply: str | Failed, subject: Prompt | None = None) -> RouteDecision:
+    """The judge router's decision when its tier replies ``reply``."""
+    return asyncio.run(judge().route(Replying(subject or prompt("x"), reply)))
+
+
+def test_the_judge_asks_its_tier_with_its_messages() -> None:
+    asked = Replying(chat("Be brief.", "Sum 2 and 2"), "1")
+    assert asyncio.run(judge().route(asked)).tier == "light"
+    assert asked.asked == [("cheap", judge().messages("Be brief.\n\nSum 2 and 2"), JUDGE_PARAMS)]
+
+
+def test_a_failed_judge_call_falls_back() -> None:
+    assert judged(Failed("timeout")) == RouteDecision("medium", "judge failed (timeout), fallback")
+
+
 def test_judge_messages_hold_the_prompt_and_the_number_of_levels() -> None:
-    messages = judge().messages(chat("Be brief.", "Sum 2 and 2"))
+    messages = judge().messages(chat("Be brief.", "Sum 2 and 2").text)
     assert [message["role"] for message in messages] == ["system", "user"]
     assert "from 1 to 3" in messages[0]["content"]
     assert "Be brief.\n\nSum 2 and 2" in messages[1]["content"]
@@ -428,7 +490,7 @@ def test_judge_messages_hold_the_prompt_and_the_number_of_levels() -> None:
 
 def test_judge_messages_follow_the_number_of_levels() -> None:
     router = JudgeRouter("cheap", ["a", "b", "c", "d", "e"], fallback="e")
-    assert "from 1 to 5" in router.messages(prompt("x"))[0]["content"]
+    assert "from 1 to 5" in router.messages("x")[0]["content"]
 
 
 @pytest.mark.parametrize(
@@ -436,25 +498,25 @@ def test_judge_messages_follow_the_number_of_levels() -> None:
     [("3", "heavy", 3), ("Level: 2.", "medium", 2), (" 1\n", "light", 1), ("2 (moderate)", "medium", 2)],
 )
 def test_judge_level_picks_the_tier(reply: str, tier: str, level: int) -> None:
-    assert judge().decide_from(reply) == RouteDecision(tier, f"judge: level {level}", float(level))
+    assert judged(reply) == RouteDecision(tier, f"judge: level {level}", float(level))
 
 
 @pytest.mark.parametrize(("reply", "shown"), [("hard", "'hard'"), ("", "''"), ("level?", "'level?'")])
 def test_judge_answer_without_a_number_falls_back(reply: str, shown: str) -> None:
-    assert judge().decide_from(reply) == RouteDecision("medium", "judge: no level in the answer, fallback")
+    assert judged(reply) == RouteDecision("medium", "judge: no level in the answer, fallback")
 
 
 @pytest.mark.parametrize(("reply", "level"), [("0", 0), ("7", 7), ("  10 \n", 10), ("-1", -1)])
 def test_judge_level_out_of_range_falls_back(reply: str, level: int) -> None:
-    assert judge().decide_from(reply) == RouteDecision("medium", f"judge: level {level} is not 1-3, fallback")
+    assert judged(reply) == RouteDecision("medium", f"judge: level {level} is not 1-3, fallback")
 
 
 def test_judge_fallback_reason_shows_at_most_forty_characters() -> None:
-    decision = judge().decide_from("my secret reply")
+    decision = judged("my secret reply")
     assert "secret" not in decision.reason  # replies reach the decision log only with --log-content
 
 
 def test_judge_router_attributes() -> None:
     router = judge()
     assert router.tiers == ("light", "medium", "heavy", "medium")
-    assert (router.kind, router.needs_tokens, router.tier) == ("judge", False, "cheap")
+    assert (router.kind, router.needs_tokens, router.tier, router.calls) == ("judge", False, "cheap", "model")
