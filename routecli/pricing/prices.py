@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from routecli.errors import UnknownModelError
-from routecli.simulate.distributions import TokenProfile
 from routecli.spec import closest
 
 __all__ = [
@@ -22,7 +21,9 @@ __all__ = [
     "ModelPrice",
     "PriceSource",
     "PriceTable",
+    "TokenMeans",
     "TokenRates",
+    "TokenTail",
     "blended_input_rate",
     "decimal_text",
     "expected_request_cost",
@@ -260,9 +261,35 @@ def _usage_cost(
     return plain * per_token.input + cache + tokens_out * per_token.output + fee
 
 
+class TokenTail(NamedTuple):
+    """The part of a segment's requests whose prompt exceeds a threshold.
+
+    ``share`` is P(input > T); ``input`` and ``output`` are E[tokens · 1{input > T}],
+    so short requests contribute ``mean − tail`` of each.
+    """
+
+    share: Decimal
+    input: Decimal
+    output: Decimal
+
+
+class TokenMeans(Protocol):
+    """All that pricing a mean request needs of its token counts: their means, and those above a threshold."""
+
+    @property
+    def input_mean(self) -> Decimal: ...
+
+    @property
+    def output_mean(self) -> Decimal: ...
+
+    def long_tail(self, threshold: Decimal) -> TokenTail:
+        """The requests whose prompt exceeds ``threshold``."""
+        ...
+
+
 def expected_request_cost(
     price: ModelPrice,
-    tokens: TokenProfile,
+    tokens: TokenMeans,
     *,
     cached_share: Decimal = ZERO,
     write_share: Decimal = ZERO,

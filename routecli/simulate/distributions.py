@@ -18,6 +18,8 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from routecli.pricing.prices import TokenTail
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -30,7 +32,6 @@ __all__ = [
     "Normal",
     "Spread",
     "TokenProfile",
-    "TokenTail",
     "lognormal_sigma",
 ]
 
@@ -51,18 +52,6 @@ def _pdf(z: float) -> float:
 
 def _dec(value: float) -> Decimal:
     return Decimal(repr(value))
-
-
-class TokenTail(NamedTuple):
-    """The part of a segment's requests whose prompt exceeds a threshold.
-
-    ``share`` is P(input > T); ``input`` and ``output`` are E[tokens · 1{input > T}],
-    so short requests contribute ``mean − tail`` of each.
-    """
-
-    share: Decimal
-    input: Decimal
-    output: Decimal
 
 
 class Spread(Protocol):

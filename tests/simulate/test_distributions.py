@@ -27,12 +27,13 @@ from routecli.pricing.prices import (
     ModelPrice,
     PriceTable,
     TokenRates,
+    TokenTail,
     expected_request_cost,
     request_cost,
     token_rates,
 )
 from routecli.simulate.costmodel import simulate
-from routecli.simulate.distributions import Empirical, Fixed, Independent, LogNormal, Normal, TokenTail, lognormal_sigma
+from routecli.simulate.distributions import Empirical, Fixed, Independent, LogNormal, Normal, lognormal_sigma
 from routecli.simulate.scenario_file import build_scenario, load_scenario
 from tests.helpers.files import write
 
