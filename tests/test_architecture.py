@@ -150,6 +150,7 @@ def test_the_core_reads_and_writes_nothing(name: str) -> None:
     source = MODULES[name].read_text(encoding="utf-8")
     calls = [line.strip() for line in source.splitlines() if IO_CALL.search(line) and not line.lstrip().startswith("#")]
     assert calls == []
+    assert not {imported for imported in _imports(name) if imported.startswith("routecli.loading")}
 
 
 def test_the_architecture_doc_names_every_module() -> None:

@@ -37,7 +37,6 @@ __all__ = [
     "flag_rule",
     "limit_rules",
     "parse_limit",
-    "read_policy",
     "report_figures",
 ]
 
@@ -219,26 +218,19 @@ def build_policy(
 
 
 def limit_rules(
-    limits: Mapping[CheckName, str | None], strategy: str | None = None, policy: Path | None = None
+    limits: Mapping[CheckName, str | None],
+    strategy: str | None = None,
+    policy: Sequence[PolicyRule] | None = None,
 ) -> list[PolicyRule]:
     """The rules ``routecli check`` holds a report to: its limit flags' (on ``strategy`` or every strategy), then
-    the ``policy`` file's; at least one."""
+    a policy file's (read by ``ci.policy_file``); at least one."""
     rules = [flag_rule(check, text, strategy) for check, text in limits.items() if text is not None]
     if strategy is not None and not rules:
         raise InvalidValueError("--strategy picks the strategy the limit flags apply to; give a limit flag too")
-    if policy is not None:
-        rules += read_policy(policy)
+    rules += policy or ()
     if not rules:
         raise InvalidValueError("nothing to check: give a limit such as --max-monthly 5000, or --policy FILE")
     return rules
-
-
-def read_policy(path: Path) -> list[PolicyRule]:
-    """Read and validate a policy file; errors name the file, line and key."""
-    from routecli.loading import read_yaml  # yaml only when a policy file is used
-
-    document = read_yaml(path, "policy file")
-    return document.build(lambda data: build_policy(data, document.name, document.line_of))
 
 
 # ----------------------------------------------------------------- figures

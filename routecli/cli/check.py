@@ -139,6 +139,7 @@ def check(
       routecli simulate scenario.yaml -f json | routecli check - --min-savings 30
     """
     from routecli.ci.policy import check_report, limit_rules
+    from routecli.ci.policy_file import read_policy
 
     limits: dict[CheckName, str | None] = {
         "max_monthly": max_monthly,
@@ -149,7 +150,7 @@ def check(
         "max_p95_latency_ms": max_p95_latency_ms,
     }
     chosen = _resolve_format(format, output)
-    rules = limit_rules(limits, strategy, policy)
+    rules = limit_rules(limits, strategy, None if policy is None else read_policy(policy))
     _check_paths(report, baseline, policy, output, simulated=(pricing, samples))
     options = (pricing or (), samples, seed)
     result = check_report(_load(report, *options), rules, None if baseline is None else _load(baseline, *options))
