@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from routecli.pricing.litellm import ImportResult
-    from routecli.pricing.prices import ModelPrice
 
 __all__ = ["DiffFormat", "ImportMode", "register"]
 
@@ -61,23 +60,11 @@ def list_models(
       routecli pricing list --provider anthropic
       routecli pricing list --search mini --format json
     """
-    from routecli.errors import InputError
     from routecli.pricing.price_files import load_price_files
+    from routecli.pricing.prices import select_models
     from routecli.render import prices
-    from routecli.spec import closest
 
-    models = list(load_price_files(pricing or ()))
-    if provider:
-        providers = sorted({m.provider for m in models})
-        if provider.lower() not in {name.lower() for name in providers}:
-            near = closest(provider, providers)
-            hint = f"did you mean {near[0]!r}?" if near else "known: " + ", ".join(providers)
-            raise InputError(f"unknown provider {provider!r}; {hint}", path=("--provider",))
-        models = [m for m in models if m.provider.lower() == provider.lower()]
-    if search:
-        needle = search.lower()
-        models = [m for m in models if any(needle in name.lower() for name in (m.id, *m.aliases))]
-    models.sort(key=lambda m: (m.provider, m.id))
+    models = select_models(load_price_files(pricing or ()), provider=provider, search=search)
     emit(
         format,
         output,
@@ -150,10 +137,11 @@ def diff_tables(
     """
     from routecli.cli.output import check_outputs, write_renderable, write_text
     from routecli.pricing.price_diff import diff_prices
+    from routecli.pricing.price_files import load_price_tables
     from routecli.render import prices
 
     check_outputs(inputs=[old, new], outputs=[output], format=None)
-    diff = diff_prices(_load_prices(old), _load_prices(new))
+    diff = diff_prices(load_price_tables(old), load_price_tables(new))
     by_suffix = {".json": DiffFormat.json, ".md": DiffFormat.markdown}
     chosen = format or (by_suffix.get(output.suffix.lower()) if output else None) or DiffFormat.table
     if chosen is DiffFormat.table:
@@ -162,19 +150,6 @@ def diff_tables(
         write_text(prices.price_diff_json(diff, str(old), str(new)), output)
     else:
         write_text(prices.price_diff_markdown(diff, str(old), str(new)), output)
-
-
-def _load_prices(path: Path) -> list[ModelPrice]:
-    """The models of one price table, or of every ``*.yaml`` table in a folder (no id in two of them)."""
-    from routecli.errors import InputFileError
-    from routecli.pricing.price_files import ShippedPrices, load_price_table
-
-    if not path.is_dir():
-        return load_price_table(path)
-    models = list(ShippedPrices(path))
-    if not models:
-        raise InputFileError("no price tables (*.yaml) in this folder", source=str(path))
-    return models
 
 
 @import_app.command("litellm")
@@ -230,13 +205,14 @@ def import_litellm(
     """
     from routecli.errors import InputError, InvalidValueError
     from routecli.pricing.litellm import import_litellm as convert
+    from routecli.pricing.litellm import read_litellm_file
     from routecli.render.prices import import_summary
 
     date = _date_option(as_of)
     chosen = list(dict.fromkeys(provider or ()))
     modes = [m.value for m in mode or [ImportMode.chat]]
     source = f"LiteLLM {file.name}"
-    document = _read_json(file)
+    document = read_litellm_file(file)
     try:
         result = convert(
             document,
@@ -270,23 +246,6 @@ def _date_option(text: str | None) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidValueError(f"expected a date (YYYY-MM-DD), got {text!r}", path=("--as-of",)) from None
-
-
-def _read_json(path: Path) -> Any:
-    import json
-
-    from routecli.errors import InputFileError
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError("file not found", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"cannot read the file: {error}", source=str(path)) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputFileError(f"not valid JSON: {error.msg}", source=str(path), line=error.lineno) from None
 
 
 class _TableWriter:

@@ -16,12 +16,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from routecli.errors import InvalidValueError, KeyPath
+from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.pricing.price_files import PerMillion
 from routecli.pricing.prices import PER_MILLION, LongContext, ModelPrice, PriceSource, TokenRates, decimal_text
 from routecli.spec import closest
@@ -32,6 +33,7 @@ __all__ = [
     "import_litellm",
     "per_million",
     "price_table_yaml",
+    "read_litellm_file",
 ]
 
 IMPORT_MODES = ("chat", "completion", "embedding", "responses")
@@ -215,6 +217,20 @@ def _check_providers(chosen: Sequence[str], known: Iterable[str]) -> None:
             near = closest(provider, names)
             hint = f"did you mean {near[0]!r}?" if near else "see the file's litellm_provider values"
             raise InvalidValueError(f"no entry has litellm_provider {provider!r}; {hint}")
+
+
+def read_litellm_file(path: Path) -> Any:
+    """LiteLLM's price map as JSON data; errors name the file (and the line of a syntax error)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFileError("file not found", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(f"cannot read the file: {error}", source=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputFileError(f"not valid JSON: {error.msg}", source=str(path), line=error.lineno) from None
 
 
 def import_litellm(

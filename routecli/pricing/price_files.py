@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from routecli import __version__
-from routecli.errors import InvalidValueError, KeyPath
+from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, parse_yaml, read_yaml
 from routecli.pricing.prices import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates, decimal_text
 from routecli.spec import Choice, Date, Field, Int, List, Num, Obj, Spec, Str
@@ -30,6 +30,7 @@ __all__ = [
     "inline_price",
     "load_price_files",
     "load_price_table",
+    "load_price_tables",
     "price_table_path",
     "shipped_pricing_dir",
 ]
@@ -406,3 +407,13 @@ def inline_price(
         per_request=given.get("per_request", base.per_request),
         source=source,
     )
+
+
+def load_price_tables(path: Path) -> list[ModelPrice]:
+    """The models of one price table, or of every ``*.yaml`` table in a folder (no id in two of them)."""
+    if not path.is_dir():
+        return load_price_table(path)
+    models = list(ShippedPrices(path))
+    if not models:
+        raise InputFileError("no price tables (*.yaml) in this folder", source=str(path))
+    return models

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
-from routecli.errors import UnknownModelError
+from routecli.errors import InputError, UnknownModelError
 from routecli.spec import closest
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "price_to_json",
     "request_cost",
     "request_costs",
+    "select_models",
     "token_rates",
     "usage_cost",
     "usage_pricer",
@@ -436,3 +437,19 @@ def price_from_json(document: Any) -> ModelPrice:
         max_output_tokens=document.get("max_output_tokens"),
         source=PriceSource(document["provider"], document.get("as_of"), "as recorded", document.get("source") or ""),
     )
+
+
+def select_models(table: Iterable[ModelPrice], *, provider: str | None, search: str | None) -> list[ModelPrice]:
+    """``pricing list``'s models: of one provider (any case), with ``search`` in an id or alias; sorted."""
+    models = list(table)
+    if provider:
+        providers = sorted({m.provider for m in models})
+        if provider.lower() not in {name.lower() for name in providers}:
+            near = closest(provider, providers)
+            hint = f"did you mean {near[0]!r}?" if near else "known: " + ", ".join(providers)
+            raise InputError(f"unknown provider {provider!r}; {hint}", path=("--provider",))
+        models = [m for m in models if m.provider.lower() == provider.lower()]
+    if search:
+        needle = search.lower()
+        models = [m for m in models if any(needle in name.lower() for name in (m.id, *m.aliases))]
+    return sorted(models, key=lambda m: (m.provider, m.id))
