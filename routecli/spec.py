@@ -35,6 +35,7 @@ __all__ = [
     "Tagged",
     "closest",
     "describe",
+    "did_you_mean",
     "to_decimal",
 ]
 
@@ -46,6 +47,12 @@ def closest(word: str, options: Sequence[str], n: int = 1) -> list[str]:
     by_lower = {option.lower(): option for option in options}
     matches = difflib.get_close_matches(word.lower(), list(by_lower), n=n, cutoff=0.6)
     return [by_lower[match] for match in matches]
+
+
+def did_you_mean(word: str, options: Sequence[str], otherwise: str = "") -> str:
+    """``did you mean 'x'?`` for the option that looks most like ``word``, else ``otherwise``: every hint's wording."""
+    near = closest(word, options)
+    return f"did you mean {near[0]!r}?" if near else otherwise
 
 
 def describe(value: Any) -> str:
@@ -201,8 +208,8 @@ class Choice(Spec):
         if value in self.options:
             return str(value)
         message = f"expected {self.expected()}, got {describe(value)}"
-        if isinstance(value, str) and (near := closest(value, self.options)):
-            message += f"; did you mean {near[0]!r}?"
+        if isinstance(value, str) and (hint := did_you_mean(value, self.options)):
+            message += f"; {hint}"
         raise InvalidValueError(message, path=path)
 
     def json_schema(self) -> dict[str, Any]:
@@ -428,12 +435,9 @@ class Obj(Spec):
             raise self._fail(value, path)
         for key in value:
             if key not in self.fields:
-                message = f"unknown key {key!r}"
-                if isinstance(key, str) and (near := closest(key, list(self.fields))):
-                    message += f"; did you mean {near[0]!r}?"
-                else:
-                    message += "; allowed keys: " + ", ".join(self.fields)
-                raise InvalidValueError(message, path=(*path, str(key)))
+                allowed = "allowed keys: " + ", ".join(self.fields)
+                hint = did_you_mean(key, list(self.fields), allowed) if isinstance(key, str) else allowed
+                raise InvalidValueError(f"unknown key {key!r}; {hint}", path=(*path, str(key)))
         checked: dict[str, Any] = {}
         for key, spec_field in self.fields.items():
             if key in value and value[key] is not None:

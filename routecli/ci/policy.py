@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 from routecli.ci.documents import DocumentReader, ReportDocument
 from routecli.errors import InvalidValueError, KeyPath
-from routecli.spec import Choice, Field, List, Obj, Spec, Str, closest, describe, to_decimal
+from routecli.spec import Choice, Field, List, Obj, Spec, Str, describe, did_you_mean, to_decimal
 
 __all__ = [
     "CHECKS",
@@ -434,8 +434,8 @@ def _check_inputs(report: ReportFigures, rules: Sequence[PolicyRule], baseline: 
     for rule in rules:
         if rule.strategy is not None and rule.strategy not in names:
             message = f"no strategy {rule.strategy!r} in the {report.kind} report; it has " + ", ".join(names)
-            if near := closest(rule.strategy, names):
-                message += f"; did you mean {near[0]!r}?"
+            if hint := did_you_mean(rule.strategy, names):
+                message += f"; {hint}"
             raise rule.error(message, "strategy")
         if rule.check == "max_monthly" and report.kind == "replay":
             raise rule.error(

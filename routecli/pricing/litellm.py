@@ -25,7 +25,7 @@ from yaml.resolver import Resolver
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.pricing.price_files import PerMillion
 from routecli.pricing.prices import PER_MILLION, LongContext, ModelPrice, PriceSource, TokenRates, decimal_text
-from routecli.spec import closest
+from routecli.spec import did_you_mean
 
 __all__ = [
     "IMPORT_MODES",
@@ -214,8 +214,7 @@ def _check_providers(chosen: Sequence[str], known: Iterable[str]) -> None:
     names = sorted(set(known))
     for provider in chosen:
         if provider not in names:
-            near = closest(provider, names)
-            hint = f"did you mean {near[0]!r}?" if near else "see the file's litellm_provider values"
+            hint = did_you_mean(provider, names, "see the file's litellm_provider values")
             raise InvalidValueError(f"no entry has litellm_provider {provider!r}; {hint}")
 
 

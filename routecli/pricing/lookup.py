@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from routecli.errors import InvalidValueError, KeyPath
 from routecli.pricing.price_files import add_price_file, inline_price
 from routecli.pricing.prices import UNKNOWN_MODEL_HINT, ModelPrice, PriceSource, PriceTable
-from routecli.spec import List, Str, closest
+from routecli.spec import List, Str, did_you_mean
 
 if TYPE_CHECKING:
     from routecli.loading import YamlDocument
@@ -38,11 +38,8 @@ def unknown_name(
 ) -> InvalidValueError:
     """``unknown {kind} 'name'; did you mean …?``, else the names there are (after ``listing``), at ``path``."""
     message = f"unknown {kind} {name!r}"
-    near = closest(name, known)
-    if near:
-        message += f"; did you mean {near[0]!r}?"
-    elif known:
-        message += f"; {listing}: " + ", ".join(known)
+    if hint := did_you_mean(name, known, f"{listing}: " + ", ".join(known) if known else ""):
+        message += f"; {hint}"
     return InvalidValueError(message, path=path)
 
 

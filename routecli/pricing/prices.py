@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 from routecli.errors import InputError, UnknownModelError
-from routecli.spec import closest
+from routecli.spec import closest, did_you_mean
 
 __all__ = [
     "PER_MILLION",
@@ -445,8 +445,7 @@ def select_models(table: Iterable[ModelPrice], *, provider: str | None, search: 
     if provider:
         providers = sorted({m.provider for m in models})
         if provider.lower() not in {name.lower() for name in providers}:
-            near = closest(provider, providers)
-            hint = f"did you mean {near[0]!r}?" if near else "known: " + ", ".join(providers)
+            hint = did_you_mean(provider, providers, "known: " + ", ".join(providers))
             raise InputError(f"unknown provider {provider!r}; {hint}", path=("--provider",))
         models = [m for m in models if m.provider.lower() == provider.lower()]
     if search:

@@ -222,11 +222,11 @@ def _wrong(path: str | tuple[str | int, ...], what: str, value: Any, line: int) 
 
 
 def _unknown_key(key: str, allowed: tuple[str, ...], path: tuple[str, ...], line: int) -> InvalidValueError:
-    from routecli.spec import closest  # only on the error path
+    from routecli.spec import did_you_mean  # only on the error path
 
     message = f"unknown key {key!r}"
-    if near := closest(key, allowed):
-        message += f" (did you mean {near[0]!r}?)"
+    if hint := did_you_mean(key, allowed):
+        message += f" ({hint})"
     message += "; allowed keys: " + ", ".join(allowed)
     return InvalidValueError(message, line=line, path=path)
 

@@ -67,11 +67,11 @@ def check_match_mode(value: object) -> MatchMode:
     """``value`` as a match mode; ``InvalidValueError`` (with a "did you mean") for anything else."""
     if value in MATCH_MODES:
         return value
-    from routecli.spec import closest, describe  # only on the error path
+    from routecli.spec import describe, did_you_mean  # only on the error path
 
     message = f"expected one of {', '.join(MATCH_MODES)}, got {describe(value)}"
-    if isinstance(value, str) and (near := closest(value, MATCH_MODES)):
-        message += f"; did you mean {near[0]!r}?"
+    if isinstance(value, str) and (hint := did_you_mean(value, MATCH_MODES)):
+        message += f"; {hint}"
     raise InvalidValueError(message)
 
 

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, Protocol
 from routecli.errors import InputError, InvalidValueError, KeyPath
 from routecli.simulate.costmodel import SimulationResult, simulate
 from routecli.simulate.scenario import Scenario
-from routecli.spec import Field, List, Map, Num, Obj, OneOf, Spec, Tagged, closest, to_decimal
+from routecli.spec import Field, List, Map, Num, Obj, OneOf, Spec, Tagged, did_you_mean, to_decimal
 
 __all__ = ["Param", "ScenarioData", "param_note", "resolve_param", "simulate_with", "with_values"]
 
@@ -78,9 +78,8 @@ def _pick_item(items: Sequence[Any], part: str, text: str, walked: str) -> int:
         if index >= len(items):
             raise _error(text, f"{walked} has {len(items)} items and none named {part!r}")
         return index
-    near = closest(part, [str(name) for name in names if name is not None])
-    hint = f"; did you mean {near[0]!r}?" if near else f"; names: {', '.join(map(str, names))}"
-    raise _error(text, f"{walked} has no item named {part!r}{hint}")
+    hint = did_you_mean(part, [str(name) for name in names if name is not None], f"names: {', '.join(map(str, names))}")
+    raise _error(text, f"{walked} has no item named {part!r}; {hint}")
 
 
 def _choose(spec: Spec, value: Any, more: bool) -> Spec:
@@ -120,15 +119,13 @@ def resolve_param(data: Any, text: str, spec: Spec) -> Param:
         if isinstance(spec, Obj):
             field: Field | None = spec.fields.get(part)
             if field is None:
-                near = closest(part, list(spec.fields))
-                hint = f"; did you mean {near[0]!r}?" if near else f"; keys: {', '.join(spec.fields)}"
-                raise _error(text, f"{walked} has no key {part!r}{hint}")
+                hint = did_you_mean(part, list(spec.fields), f"keys: {', '.join(spec.fields)}")
+                raise _error(text, f"{walked} has no key {part!r}; {hint}")
             spec = field.spec
         elif isinstance(spec, Map):
             if isinstance(node, Mapping) and node and part not in node:  # a misspelt tier must not add a new one
-                near = closest(part, [str(key) for key in node])
-                hint = f"; did you mean {near[0]!r}?" if near else f"; names: {', '.join(map(str, node))}"
-                raise _error(text, f"{walked} has no key {part!r}{hint}")
+                hint = did_you_mean(part, [str(key) for key in node], f"names: {', '.join(map(str, node))}")
+                raise _error(text, f"{walked} has no key {part!r}; {hint}")
             spec = spec.value
         else:
             raise _error(text, f"{walked} is a single value; it has no key {part!r}")
