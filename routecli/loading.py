@@ -209,11 +209,14 @@ _Dated = list[tuple[tuple[Any, ...], Any, bool, str]]
 """Each date in the data: the keys to its mapping or sequence, its key there, whether it has a time, its ISO text."""
 
 
-def _dates(data: Any) -> _Dated:
-    """Every date and timestamp that is a mapping's value or a sequence's item (``marshal`` stores neither)."""
-    dated: _Dated = []
+def _dates(data: Any) -> list[tuple[tuple[Any, ...], Any, Any, date]]:
+    """Every date and timestamp that is a mapping's value or a sequence's item (``marshal`` stores neither).
+
+    Each with the keys to its mapping or sequence, that container, and its key there.
+    """
+    found = []
     seen: set[int] = set()
-    todo: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    todo: list[tuple[tuple[Any, ...], Any]] = [((), data)] if isinstance(data, dict | list) else []
     while todo:
         path, container = todo.pop()
         if id(container) in seen:
@@ -222,25 +225,24 @@ def _dates(data: Any) -> _Dated:
         items = container.items() if isinstance(container, dict) else enumerate(container)
         for key, value in items:
             if isinstance(value, date):
-                dated.append((path, key, isinstance(value, datetime), value.isoformat()))
+                found.append((path, container, key, value))
             elif isinstance(value, dict | list):
                 todo.append(((*path, key), value))
-    return dated
+    return found
 
 
 def _write_cached(entry: Path, document: YamlDocument) -> None:
     """Store ``document``'s data and lines in ``entry``; data ``marshal`` cannot store is not cached."""
-    data = document.data
-    dated = _dates(data) if isinstance(data, dict | list) else []
-    removed = [(container, key, container[key]) for path, key, _, _ in dated for container in [_at(data, path)]]
+    found = _dates(document.data)
+    dated: _Dated = [(path, key, isinstance(value, datetime), value.isoformat()) for path, _, key, value in found]
     try:
-        for container, key, _ in removed:
-            container[key] = None
-        payload = marshal.dumps((data, document._lines, dated))
+        for _, container, key, _ in found:
+            container[key] = None  # for marshal; put back below
+        payload = marshal.dumps((document.data, document._lines, dated))
     except ValueError:  # a set, pairs or a mapping's key holding a date, or nesting too deep
         return
     finally:
-        for container, key, value in removed:
+        for _, container, key, value in found:
             container[key] = value
     write_entry(entry, payload)
 
