@@ -1,40 +1,62 @@
-"""Reading YAML files, with errors that name the file, the line and the key path."""
+"""Reading YAML files, with errors that name the file, the line and the key path.
+
+A file read before, with the same text, comes from the user's cache of parsed
+files (``yaml/`` in ``user_cache_dir()``): its data and the line of every key
+path, so that every message reads as if it had been parsed. Importing PyYAML
+and parsing cost more than building and simulating a scenario; a cached file
+needs neither.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import marshal
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
-import yaml
-
+from routecli import __version__
 from routecli.errors import InputError, InputFileError, KeyPath, YamlSyntaxError
+from routecli.user_cache import read_entry, user_cache_dir, write_entry
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["YamlDocument", "parse_yaml", "read_yaml"]
 
 T = TypeVar("T")
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Lines: TypeAlias = "dict[str, tuple[int, Lines]] | list[tuple[int, Lines]] | None"
+"""Where each key path stands: a mapping's keys or a sequence's items, each with its 1-based line and what it holds."""
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+@functools.cache
+def _loader() -> type[yaml.SafeLoader]:
     """The safe loader (libyaml's where installed), refusing a key given twice in one mapping."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
-        first_line: dict[str, int] = {}
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                line = key_node.start_mark.line + 1
-                if key_node.value in first_line:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"duplicate key {key_node.value!r} (first given on line {first_line[key_node.value]})",
-                        key_node.start_mark,
-                    )
-                first_line[key_node.value] = line
-        mapping: dict[object, object] = super().construct_mapping(node, deep=deep)
-        return mapping
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc,valid-type]
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+            first_line: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    line = key_node.start_mark.line + 1
+                    if key_node.value in first_line:
+                        raise yaml.constructor.ConstructorError(
+                            None,
+                            None,
+                            f"duplicate key {key_node.value!r} (first given on line {first_line[key_node.value]})",
+                            key_node.start_mark,
+                        )
+                    first_line[key_node.value] = line
+            mapping: dict[object, object] = super().construct_mapping(node, deep=deep)
+            return mapping
+
+    return Loader
 
 
 _TAB_HINT = "; YAML indents with spaces, not tabs"
@@ -43,10 +65,11 @@ _TAB_HINT = "; YAML indents with spaces, not tabs"
 class YamlDocument:
     """A parsed YAML file that can say on which line a key path stands."""
 
-    def __init__(self, path: Path, text: str, data: Any) -> None:
+    def __init__(self, path: Path, text: str, data: Any, lines: Lines) -> None:
         self.path = path
         self.text = text
         self.data = data
+        self._lines = lines
 
     @property
     def name(self) -> str:
@@ -54,24 +77,20 @@ class YamlDocument:
 
     def line_of(self, key_path: KeyPath) -> int | None:
         """The 1-based line of the deepest part of ``key_path`` found in the file."""
-        node: yaml.Node | None = yaml.compose(self.text, Loader=_Loader)
+        lines = self._lines
         line = None
         for part in key_path:
-            if isinstance(node, yaml.MappingNode):
-                for key_node, value_node in node.value:
-                    if key_node.value == str(part):
-                        line = key_node.start_mark.line + 1
-                        node = value_node
-                        break
-                else:
+            if isinstance(lines, dict):
+                found = lines.get(str(part))
+                if found is None:
                     return line
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if part >= len(node.value):
+            elif isinstance(lines, list) and isinstance(part, int):
+                if part >= len(lines):
                     return line
-                node = node.value[part]
-                line = node.start_mark.line + 1
+                found = lines[part]
             else:
                 return line
+            line, lines = found
         return line
 
     def build(self, builder: Callable[[Any], T]) -> T:
@@ -85,7 +104,7 @@ class YamlDocument:
 
 
 def read_yaml(path: Path, what: str = "file") -> YamlDocument:
-    """Read and parse one YAML file; missing files and syntax errors are ``InputError``."""
+    """Read and parse one YAML file (or take it from the cache); missing files and syntax errors are ``InputError``."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -94,25 +113,159 @@ def read_yaml(path: Path, what: str = "file") -> YamlDocument:
         raise InputFileError(f"expected a {what}, got a directory", source=str(path)) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(f"cannot read {what}: {error}", source=str(path)) from None
-    return parse_yaml(text, path)
+    entry = _cache_entry(text)
+    cached = None if entry is None else _read_cached(entry)
+    if cached is not None:
+        return YamlDocument(path, text, *cached)
+    document = parse_yaml(text, path)
+    if entry is not None:
+        _write_cached(entry, document)
+    return document
 
 
 def parse_yaml(text: str, path: Path) -> YamlDocument:
     """Parse YAML text read from ``path``; syntax errors name the file and line."""
+    import yaml
+
+    loader = _loader()(text)
     try:
-        data = yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        lines = _line_map(node)  # before constructing: merge keys (<<) rewrite the mapping nodes
+        data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         problem = error.problem or "invalid YAML"
         if error.context:
             problem = f"{error.context}, {problem}"
-        lines = text.splitlines()
-        if line is not None and 0 < line <= len(lines) and "\t" in lines[line - 1]:
+        text_lines = text.splitlines()
+        if line is not None and 0 < line <= len(text_lines) and "\t" in text_lines[line - 1]:
             problem += _TAB_HINT
         raise YamlSyntaxError(f"YAML syntax error: {problem}", source=str(path), line=line) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(f"YAML syntax error: {error}", source=str(path)) from None
+    finally:
+        loader.dispose()
     if data is None:
         raise InputFileError("the file is empty (or only comments)", source=str(path))
-    return YamlDocument(path, text, data)
+    return YamlDocument(path, text, data, lines)
+
+
+def _line_map(root: yaml.Node | None) -> Lines:
+    """The line of every key path under ``root``; a node reached twice (an alias) is mapped once, and shared."""
+    import yaml
+
+    made: dict[int, Lines] = {}
+    todo: list[yaml.Node] = []
+
+    def lines_of(node: yaml.Node | None) -> Lines:
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return None
+        if id(node) not in made:
+            made[id(node)] = {} if isinstance(node, yaml.MappingNode) else []
+            todo.append(node)
+        return made[id(node)]
+
+    top = lines_of(root)
+    while todo:
+        node = todo.pop()
+        lines = made[id(node)]
+        if isinstance(lines, dict):
+            for key_node, value_node in node.value:
+                if isinstance(key_node.value, str) and key_node.value not in lines:  # the first of equal keys
+                    lines[key_node.value] = (key_node.start_mark.line + 1, lines_of(value_node))
+        elif isinstance(lines, list):
+            lines.extend((item.start_mark.line + 1, lines_of(item)) for item in node.value)
+    return top
+
+
+# ------------------------------------------------------------------ the cache of parsed files
+
+_CACHE_FORMAT = 1
+"""Raise when the stored form of a document changes."""
+
+
+@functools.cache
+def _reader_digest() -> bytes | None:
+    """One hash of routecli's version and this module, which reads the files (None: it cannot be read)."""
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{__version__}\0".encode())
+    try:
+        digest.update(Path(__file__).read_bytes())
+    except OSError:
+        return None
+    return digest.digest()
+
+
+def _cache_entry(text: str) -> Path | None:
+    """The cache file of the YAML ``text``, keyed by it and by the code that reads it."""
+    reader = _reader_digest()
+    if reader is None:
+        return None
+    key = hashlib.sha256(reader + text.encode()).hexdigest()
+    return user_cache_dir() / "yaml" / f"{key}.marshal"
+
+
+_Dated = list[tuple[tuple[Any, ...], Any, bool, str]]
+"""Each date in the data: the keys to its mapping or sequence, its key there, whether it has a time, its ISO text."""
+
+
+def _dates(data: Any) -> list[tuple[tuple[Any, ...], Any, Any, date]]:
+    """Every date and timestamp that is a mapping's value or a sequence's item (``marshal`` stores neither).
+
+    Each with the keys to its mapping or sequence, that container, and its key there.
+    """
+    found = []
+    seen: set[int] = set()
+    todo: list[tuple[tuple[Any, ...], Any]] = [((), data)] if isinstance(data, dict | list) else []
+    while todo:
+        path, container = todo.pop()
+        if id(container) in seen:
+            continue  # an alias: the stored data shares it too
+        seen.add(id(container))
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, value in items:
+            if isinstance(value, date):
+                found.append((path, container, key, value))
+            elif isinstance(value, dict | list):
+                todo.append(((*path, key), value))
+    return found
+
+
+def _write_cached(entry: Path, document: YamlDocument) -> None:
+    """Store ``document``'s data and lines in ``entry``; data ``marshal`` cannot store is not cached."""
+    found = _dates(document.data)
+    dated: _Dated = [(path, key, isinstance(value, datetime), value.isoformat()) for path, _, key, value in found]
+    try:
+        for _, container, key, _ in found:
+            container[key] = None  # for marshal; put back below
+        payload = marshal.dumps((document.data, document._lines, dated))
+    except ValueError:  # a set, pairs or a mapping's key holding a date, or nesting too deep
+        return
+    finally:
+        for _, container, key, value in found:
+            container[key] = value
+    write_entry(entry, payload)
+
+
+def _read_cached(entry: Path) -> tuple[Any, Lines] | None:
+    """The data and lines stored in ``entry``; None when it is missing, unreadable or damaged."""
+    payload = read_entry(entry)
+    if payload is None:
+        return None
+    try:
+        data, lines, dated = marshal.loads(payload)
+        for path, key, timed, text in dated:
+            _at(data, path)[key] = _date(timed, text)
+    except (EOFError, ValueError, TypeError, KeyError, IndexError):
+        return None
+    return data, lines
+
+
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _date(timed: bool, text: str) -> date:
+    return datetime.fromisoformat(text) if timed else date.fromisoformat(text)
