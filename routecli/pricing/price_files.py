@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import marshal
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -18,7 +16,7 @@ from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, parse_yaml, read_yaml
 from routecli.pricing.prices import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates, decimal_text
 from routecli.spec import Choice, Date, Field, Int, List, Num, Obj, Spec, Str
-from routecli.user_cache import user_cache_dir
+from routecli.user_cache import read_entry, user_cache_dir, write_entry
 
 __all__ = [
     "PRICE_FIELDS",
@@ -308,13 +306,9 @@ def _row_price(row: Sequence[Any]) -> ModelPrice:
 
 
 def _read_cached(entry: Path) -> list[ModelPrice] | None:
-    """The models stored in ``entry``; None when it is missing, unreadable or damaged (its checksum disagrees)."""
-    try:
-        stored = entry.read_bytes()
-    except OSError:
-        return None
-    checksum, payload = stored[:32], stored[32:]
-    if hashlib.sha256(payload).digest() != checksum:
+    """The models stored in ``entry``; None when it is missing, unreadable or damaged."""
+    payload = read_entry(entry)
+    if payload is None:
         return None
     try:
         return [_row_price(row) for row in marshal.loads(payload)]
@@ -323,16 +317,8 @@ def _read_cached(entry: Path) -> list[ModelPrice] | None:
 
 
 def _write_cached(entry: Path, models: list[ModelPrice]) -> None:
-    """Store ``models`` in ``entry``, atomically; a cache that cannot be written is no cache, not an error."""
-    payload = marshal.dumps([_price_row(model) for model in models])
-    temporary = entry.with_name(f".{entry.name}.{os.getpid()}")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(hashlib.sha256(payload).digest() + payload)
-        os.replace(temporary, entry)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    """Store ``models`` in ``entry``; a cache that cannot be written is no cache, not an error."""
+    write_entry(entry, marshal.dumps([_price_row(model) for model in models]))
 
 
 def _cached_table(path: Path, text: str) -> list[ModelPrice]:
