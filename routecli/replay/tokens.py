@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from routecli.errors import InvalidValueError, RouteCliError
+from routecli.user_cache import user_cache_dir
 
 if TYPE_CHECKING:
     import tiktoken
@@ -171,22 +172,13 @@ def _check_name(name: str) -> None:
         raise InvalidValueError(f"unknown token encoding {name!r}; known encodings: {', '.join(ENCODINGS)}")
 
 
-def _cache_dir() -> Path:
-    """``$ROUTECLI_CACHE_DIR``, else ``$XDG_CACHE_HOME/routecli``, else ``~/.cache/routecli``; then ``tiktoken``."""
-    root = os.environ.get("ROUTECLI_CACHE_DIR")
-    if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        root = os.path.join(xdg, "routecli") if xdg else os.path.join(os.path.expanduser("~"), ".cache", "routecli")
-    return Path(root) / "tiktoken"
-
-
 def _load(name: str) -> tiktoken.Encoding:
     """Put the file where tiktoken looks, then let tiktoken load (and hash-check) it.
 
     An unwritable cache directory falls back to a temporary one, removed once
     tiktoken has read the file: the Encoding keeps everything it needs in memory.
     """
-    directory = _cache_dir()
+    directory = user_cache_dir() / "tiktoken"
     try:
         _install(name, directory)
     except OSError as exc:
