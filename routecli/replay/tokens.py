@@ -15,7 +15,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -35,7 +35,6 @@ __all__ = [
     "TextCounter",
     "count_messages",
     "count_text",
-    "counts_ahead",
     "encoding",
     "encoding_for_model",
 ]
@@ -106,33 +105,6 @@ class TextCounter:
         if known is None:
             known = self._known[text] = len(self._encode(text))
         return known
-
-
-_CHUNK = 2048
-
-
-def counts_ahead(texts: Sequence[str], encoding_name: str = "o200k_base", chunk: int = _CHUNK) -> Iterator[list[int]]:
-    """Token counts of ``texts``, a chunk at a time, counted on a worker thread ahead of the caller.
-
-    tiktoken releases the GIL while it encodes, so a caller busy in Python with
-    each chunk (routing and pricing it) runs on one core while the next chunks
-    are counted on the other.
-    """
-    _check_name(encoding_name)
-    encode = encoding(encoding_name).encode_ordinary
-
-    def count(start: int) -> list[int]:
-        return [len(encode(text)) for text in texts[start : start + chunk]]
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(1)
-    try:
-        pending = [pool.submit(count, start) for start in range(0, len(texts), chunk)]
-        for future in pending:
-            yield future.result()
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 def count_messages(messages: Sequence[Mapping[str, Any]], encoding_name: str = "o200k_base") -> int:
