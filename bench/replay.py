@@ -15,12 +15,15 @@ Run: python bench/replay.py
 - a rules router (six rules: metadata, has_code, min_tokens, keywords, regex, max_chars;
   then a default) decides in ≤ 50 µs per prompt, tokens precomputed as the engine
   counts them once; the cost with the tiktoken count is reported alongside.
-- ``routecli replay --dry-run --format json`` of 100,000 prompts takes ≤ 5 s, whole
+- ``routecli replay --dry-run --format json`` of 100,000 prompts takes ≤ 4 s, whole
   process. Prompts are GSM8K questions as they are (one each, ~240 characters; a few
   with code), a sixth of them chat messages with a system prompt, some labelled,
   scored or with metadata; the rules router's min_tokens rule makes the dry run
   count every prompt's tokens. The same run with prompts of one to twelve questions
   (~640 characters) is reported alongside: tiktoken's counting grows with length.
+  So is the same run with every prompt's text distinct: drawn from 1,319 questions,
+  the prompts repeat (about 5,300 distinct texts), and the dry run counts each
+  distinct text once.
 
 Prompts are GSM8K test questions (../shared/data/routellm/gsm8k_test.jsonl) when that
 file exists, else synthesized ones of mixed length, some with code blocks.
@@ -89,7 +92,7 @@ ROUTER_PASSES = 21
 ROUTER_TARGET_US = 50.0
 DRY_RUN_PROMPTS = 100_000
 DRY_RUN_RUNS = 3
-DRY_RUN_TARGET_S = 5.0
+DRY_RUN_TARGET_S = 4.0
 
 PARAMS = {"temperature": 0, "max_tokens": 16}
 _PRICES = {
@@ -316,15 +319,20 @@ LONG_TAIL = (1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4, 12)
 """One to a dozen questions per prompt, most short: reported alongside, to show how time grows with length."""
 
 
-def _dry_run_records(count: int, pieces: Sequence[int] = SHORT) -> list[dict[str, Any]]:
-    """Prompts of ``pieces`` questions (a few with code), a sixth as chat messages, some labelled or scored."""
+def _dry_run_records(count: int, pieces: Sequence[int] = SHORT, distinct: bool = False) -> list[dict[str, Any]]:
+    """Prompts of ``pieces`` questions (a few with code), a sixth as chat messages, some labelled or scored;
+    with ``distinct``, each text made unlike every other (``_made_distinct``)."""
     texts = questions()
     chance = random.Random(100)
+    digits = random.Random(101)  # its own stream: the same questions are drawn with or without it
+    seen: set[str] = set()
     records: list[dict[str, Any]] = []
     for index in range(count):
         text = "\n\n".join(chance.choice(texts) for _ in range(chance.choice(pieces)))
         if index % 25 == 0:
             text += "\n\n" + _CODE_SNIPPETS[index % len(_CODE_SNIPPETS)]
+        if distinct:
+            text = _made_distinct(text, index, seen, digits)
         record: dict[str, Any] = {"id": f"p{index}"} if index % 2 else {}
         if index % 6 == 0:
             record["messages"] = [
@@ -343,14 +351,31 @@ def _dry_run_records(count: int, pieces: Sequence[int] = SHORT) -> list[dict[str
     return records
 
 
+def _made_distinct(text: str, index: int, seen: set[str], chance: random.Random) -> str:
+    """``text`` with its digits drawn again (same length, much the same tokens) until it is unlike those ``seen``;
+    a text with too few digits for that (one question in 25 has none or one) gets ``(ref N)`` appended."""
+    for _ in range(20):
+        redrawn = "".join(chance.choice("0123456789") if char.isdigit() else char for char in text)
+        if redrawn not in seen:
+            break
+    else:
+        redrawn = f"{text} (ref {index})"
+    seen.add(redrawn)
+    return redrawn
+
+
 def measure_dry_run(
-    command: Sequence[str], prompts: int = DRY_RUN_PROMPTS, runs: int = DRY_RUN_RUNS, pieces: Sequence[int] = SHORT
+    command: Sequence[str],
+    prompts: int = DRY_RUN_PROMPTS,
+    runs: int = DRY_RUN_RUNS,
+    pieces: Sequence[int] = SHORT,
+    distinct: bool = False,
 ) -> tuple[float, float]:
     """Median seconds of ``command replay PROMPTS -c CONFIG --dry-run --format json -o out.json``, and mean chars.
 
     The config is the rules router's (its min_tokens rule makes the dry run count every prompt's tokens).
     """
-    records = _dry_run_records(prompts, pieces)
+    records = _dry_run_records(prompts, pieces, distinct)
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder)
         prompt_path, config_path = directory / "prompts.jsonl", directory / "router.yaml"
@@ -388,6 +413,7 @@ def main() -> int:
     at_default = measure_throughput(DEFAULT_CONCURRENCY_REQUESTS, 3, DEFAULT_CONCURRENCY)
     router = measure_router()
     dry_seconds, mean_chars = measure_dry_run(routecli_command())
+    distinct_seconds, _ = measure_dry_run(routecli_command(), distinct=True)
     print(f"replay throughput, {describe_throughput(throughput)} (target >= {THROUGHPUT_TARGET:g})")
     print(f"replay throughput, {describe_throughput(at_default)} (informational)")
     print(
@@ -398,6 +424,7 @@ def main() -> int:
         f"dry run of {DRY_RUN_PROMPTS:,} prompts ({mean_chars:,.0f} chars mean), median of {DRY_RUN_RUNS}: "
         f"{dry_seconds:.2f} s (target <= {DRY_RUN_TARGET_S:g} s)"
     )
+    print(f"dry run of {DRY_RUN_PROMPTS:,} prompts, every text distinct: {distinct_seconds:.2f} s (informational)")
     met = (
         throughput.ratio >= THROUGHPUT_TARGET
         and router.decide_us <= ROUTER_TARGET_US

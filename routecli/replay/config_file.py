@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, read_yaml
-from routecli.pricing.price_files import PRICE_FIELDS, add_price_file, inline_price, load_price_files
+from routecli.pricing.lookup import OWN_PRICE_FILES, add_own_price_files, known_name, lookup_price, model_price
+from routecli.pricing.price_files import PRICE_FIELDS, load_price_files
 from routecli.pricing.prices import ModelPrice, PriceSource, PriceTable
 from routecli.replay.config import (
     DEFAULT_EMBEDDING_DIMENSIONS,
@@ -47,7 +48,7 @@ from routecli.replay.routing.complexity import DEFAULT_LENGTH_TOKENS, DEFAULT_WE
 from routecli.replay.routing.judge import JudgeRouter
 from routecli.replay.routing.rules import FixedRouter, Rule, RulesRouter, conditions_from
 from routecli.replay.tokens import ENCODINGS, encoding_for_model
-from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Raw, Spec, Str, Tagged, closest
+from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Raw, Spec, Str, Tagged
 
 if TYPE_CHECKING:
     from routecli.replay.prompts import PromptFile
@@ -335,7 +336,7 @@ _CASCADE = Obj(
 ROUTER_SPEC: Spec = Obj(
     {
         "description": Field(Str()),
-        "pricing": Field(List(Str(), doc="Extra price-table files, relative to this file.")),
+        "pricing": Field(OWN_PRICE_FILES),
         "providers": Field(Map(_PROVIDER, min_items=1, doc="Endpoints by name."), required=True),
         "tiers": Field(Map(_TIER, min_items=1, doc="Tiers by name, cheapest first."), required=True),
         "fallbacks": Field(
@@ -385,11 +386,7 @@ ROUTER_SPEC: Spec = Obj(
 
 
 def _tier_ref(name: str, tiers: Mapping[str, Any], path: KeyPath) -> str:
-    if name not in tiers:
-        near = closest(name, list(tiers))
-        hint = f"; did you mean {near[0]!r}?" if near else f"; tiers: {', '.join(tiers)}"
-        raise InvalidValueError(f"unknown tier {name!r}{hint}", path=path)
-    return name
+    return known_name("tier", name, tiers, path, "tiers")
 
 
 def _build_tiers(
@@ -399,10 +396,7 @@ def _build_tiers(
     for name, item in tiers.items():
         path: KeyPath = ("tiers", name)
         provider = item["provider"]
-        if provider not in providers:
-            near = closest(provider, list(providers))
-            hint = f"; did you mean {near[0]!r}?" if near else f"; providers: {', '.join(providers)}"
-            raise InvalidValueError(f"unknown provider {provider!r}{hint}", path=(*path, "provider"))
+        known_name("provider", provider, providers, (*path, "provider"), "providers")
         _check_params(item["params"], (*path, "params"))
         built[name] = TierConfig(
             name=name,
@@ -422,10 +416,7 @@ def _build_embedder(
     if item["type"] == "lexical":
         return LexicalEmbedderConfig(item["dimensions"])
     provider = item["provider"]
-    if provider not in providers:
-        near = closest(provider, list(providers))
-        hint = f"; did you mean {near[0]!r}?" if near else f"; providers: {', '.join(providers)}"
-        raise InvalidValueError(f"unknown provider {provider!r}{hint}", path=(*path, "provider"))
+    known_name("provider", provider, providers, (*path, "provider"), "providers")
     if providers[provider].type != "openai":
         raise InvalidValueError(
             f"provider {provider!r} is of type {providers[provider].type}, which has no embeddings endpoint; "
@@ -441,30 +432,18 @@ def _build_embedder(
     )
 
 
+_PRICE_HINT = "(see `routecli pricing list`, or set price: a price-table id or inline prices)"
+"""How an unknown model's error ends here: a router config's tier can name a price-table id or give prices."""
+
+
 def _tier_price(item: dict[str, Any], table: PriceTable, path: KeyPath) -> ModelPrice:
     """The price-table entry named by ``price`` (or by the model), with inline prices laid over it."""
     price = item["price"]
     if isinstance(price, str):
-        return _lookup(table, price, (*path, "price"))
-    base = table.get(item["model"])
-    if price is None:
-        if base is None:
-            _lookup(table, item["model"], (*path, "model"))  # raises, naming the closest models
-        assert base is not None
-        return base
-    return inline_price(item["model"], base, price, (*path, "price"), ROUTER_PRICES)
-
-
-def _lookup(table: PriceTable, name: str, path: KeyPath) -> ModelPrice:
-    try:
-        return table.lookup(name)
-    except InvalidValueError as error:
-        error.path = path
-        error.message = error.message.replace(
-            "(see `routecli pricing list`, or give an inline price)",
-            "(see `routecli pricing list`, or set price: a price-table id or inline prices)",
-        )
-        raise
+        return lookup_price(table, price, (*path, "price"), _PRICE_HINT)
+    return model_price(
+        table, item["model"], price, path, inline_id=item["model"], source=ROUTER_PRICES, strict=False, hint=_PRICE_HINT
+    )
 
 
 def _build_router(
@@ -813,15 +792,7 @@ def load_router_config(path: Path, pricing: Sequence[Path] = ()) -> RouterConfig
     """Read and validate a router config file, with the price tables it names; errors name file and line."""
     document: YamlDocument = read_yaml(path, "router config")
     table = load_price_files(pricing)
-    data = document.data
-    own = data.get("pricing") if isinstance(data, Mapping) else None
-    for index, name in enumerate(document.build(lambda d: List(Str()).check(own or [], ("pricing",)))):
-        file = path.parent / name
-        if not file.is_file():
-            key_path: KeyPath = ("pricing", index)
-            error = InvalidValueError(f"price table {name!r} not found (looked for {file})", path=key_path)
-            raise error.located(document.name, document.line_of(key_path))
-        add_price_file(table, file)
+    add_own_price_files(table, document)
     return document.build(lambda d: build_router_config(d, table, path.parent, str(path)))
 
 

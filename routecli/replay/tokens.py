@@ -15,13 +15,14 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from routecli.errors import InvalidValueError, RouteCliError
+from routecli.user_cache import user_cache_dir
 
 if TYPE_CHECKING:
     import tiktoken
@@ -34,7 +35,6 @@ __all__ = [
     "TextCounter",
     "count_messages",
     "count_text",
-    "counts_ahead",
     "encoding",
     "encoding_for_model",
 ]
@@ -107,33 +107,6 @@ class TextCounter:
         return known
 
 
-_CHUNK = 2048
-
-
-def counts_ahead(texts: Sequence[str], encoding_name: str = "o200k_base", chunk: int = _CHUNK) -> Iterator[list[int]]:
-    """Token counts of ``texts``, a chunk at a time, counted on a worker thread ahead of the caller.
-
-    tiktoken releases the GIL while it encodes, so a caller busy in Python with
-    each chunk (routing and pricing it) runs on one core while the next chunks
-    are counted on the other.
-    """
-    _check_name(encoding_name)
-    encode = encoding(encoding_name).encode_ordinary
-
-    def count(start: int) -> list[int]:
-        return [len(encode(text)) for text in texts[start : start + chunk]]
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(1)
-    try:
-        pending = [pool.submit(count, start) for start in range(0, len(texts), chunk)]
-        for future in pending:
-            yield future.result()
-    finally:
-        pool.shutdown(cancel_futures=True)
-
-
 def count_messages(messages: Sequence[Mapping[str, Any]], encoding_name: str = "o200k_base") -> int:
     """Prompt tokens of a chat request, by OpenAI's published accounting.
 
@@ -171,22 +144,13 @@ def _check_name(name: str) -> None:
         raise InvalidValueError(f"unknown token encoding {name!r}; known encodings: {', '.join(ENCODINGS)}")
 
 
-def _cache_dir() -> Path:
-    """``$ROUTECLI_CACHE_DIR``, else ``$XDG_CACHE_HOME/routecli``, else ``~/.cache/routecli``; then ``tiktoken``."""
-    root = os.environ.get("ROUTECLI_CACHE_DIR")
-    if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        root = os.path.join(xdg, "routecli") if xdg else os.path.join(os.path.expanduser("~"), ".cache", "routecli")
-    return Path(root) / "tiktoken"
-
-
 def _load(name: str) -> tiktoken.Encoding:
     """Put the file where tiktoken looks, then let tiktoken load (and hash-check) it.
 
     An unwritable cache directory falls back to a temporary one, removed once
     tiktoken has read the file: the Encoding keeps everything it needs in memory.
     """
-    directory = _cache_dir()
+    directory = user_cache_dir() / "tiktoken"
     try:
         _install(name, directory)
     except OSError as exc:

@@ -120,9 +120,10 @@ def _text_scores(texts: tuple[str, ...], score: ScoreSource, scorer: ComplexityR
     # imported here on purpose: the tokenizer and the router load only when texts are scored
     from routecli.replay.routing import ROUTER_ENCODING
     from routecli.replay.routing.complexity import ComplexityRouter
-    from routecli.replay.tokens import counts_ahead
+    from routecli.replay.tokens import TextCounter
 
-    counted = [count for chunk in counts_ahead(texts, ROUTER_ENCODING) for count in chunk]
+    # all counts first, then all scores: a little faster than taking turns between tiktoken and the router
+    counted = list(map(TextCounter(ROUTER_ENCODING), texts))
     if score == "length":
         return np.asarray(counted, dtype=np.float64)
     router = scorer or ComplexityRouter([("scored", 0.0)])

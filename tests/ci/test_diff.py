@@ -16,6 +16,7 @@ from routecli.ci.diff import diff_reports
 from routecli.ci.documents import report_document
 from routecli.cli import app
 from routecli.render.diff_report import COMMENT_MARKER, DIFF_REPORT_SCHEMA
+from tests.helpers.cli import ok, ok_json
 from tests.helpers.files import write
 from tests.helpers.paths import EXAMPLE, REPO
 
@@ -23,24 +24,22 @@ REPLAY = REPO / "scenarios" / "replay"
 
 
 def _simulate(scenario: Path, out: Path, *options: str) -> dict[str, Any]:
-    result = CliRunner().invoke(app, ["simulate", str(scenario), "--format", "json", "-o", str(out), *options])
-    assert result.exit_code == 0, result.output
+    """The JSON report ``routecli simulate`` wrote to ``out``."""
+    ok("simulate", str(scenario), "--format", "json", "-o", str(out), *options)
     report: dict[str, Any] = json.loads(out.read_text())
     return report
 
 
 def _replay(config: Path, out: Path) -> dict[str, Any]:
-    args = ["replay", str(REPLAY / "prompts.jsonl"), "-c", str(config), "--dry-run", "--format", "json", "-o", str(out)]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
+    """The JSON report of a dry run of the replay prompts with ``config``, which it wrote to ``out``."""
+    ok("replay", str(REPLAY / "prompts.jsonl"), "-c", str(config), "--dry-run", "--format", "json", "-o", str(out))
     report: dict[str, Any] = json.loads(out.read_text())
     return report
 
 
 def _diff(base: Path, head: Path, *options: str) -> dict[str, Any]:
-    result = CliRunner().invoke(app, ["diff", str(base), str(head), "--format", "json", *options])
-    assert result.exit_code == 0, result.output
-    document: dict[str, Any] = json.loads(result.stdout)
+    """The JSON diff of two reports, checked against its schema."""
+    document = ok_json("diff", str(base), str(head), *options)
     jsonschema.validate(document, DIFF_REPORT_SCHEMA)
     return document
 

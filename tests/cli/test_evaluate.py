@@ -42,7 +42,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from routecli.cli import app
-from tests.helpers.cli import ok_json, refused
+from tests.helpers.cli import ok, ok_json, refused
 from tests.helpers.files import write
 from tests.helpers.paths import SHARED
 
@@ -73,6 +73,7 @@ def four(*, scores: bool = True, texts: bool = False) -> Path:
 
 
 def run(*args: str) -> Result:
+    """The whole result, for click's own usage errors: a usage line comes before their ``Error:``."""
     return CliRunner().invoke(app, list(args))
 
 
@@ -245,13 +246,12 @@ def test_missing_file() -> None:
 
 
 def test_table() -> None:
-    result = run("evaluate", str(four()))
-    assert result.exit_code == 0, result.output
-    text = words(result.stdout)
+    stdout = ok("evaluate", str(four()))
+    text = words(stdout)
     assert "Evaluate: 4 prompts from four.jsonl." in text
     assert "Oracle: quality 1.0000, cost $10.00 (picks: small 2, large 2)." in text
     assert "Router (data score) small → large: AIQ 0.7188, APGR 0.625, CPT(50%) 12.5%, CPT(80%) 20.0%" in text
-    cells = [line.split() for line in result.stdout.splitlines()]
+    cells = [line.split() for line in stdout.splitlines()]
     rows = {row[0]: row[1:] for row in cells if len(row) == 4}
     assert rows["small"] == ["0.5000", "$4.00", "$1.00"]
     assert rows["large"] == ["0.7500", "$16.00", "$4.00"]
@@ -260,9 +260,8 @@ def test_table() -> None:
 
 
 def test_markdown() -> None:
-    result = run("evaluate", str(four()), "--format", "markdown")
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    stdout = ok("evaluate", str(four()), "--format", "markdown")
+    lines = stdout.splitlines()
     assert lines[0] == "## routecli evaluate"
     assert "| small | 0.5000 | $4.00 | $1.00 |" in lines
     assert "| large | 0.7500 | $16.00 | $4.00 |" in lines
@@ -272,18 +271,15 @@ def test_markdown() -> None:
 
 
 def test_csv() -> None:
-    result = run("evaluate", str(four()), "--format", "csv", "--judge-error", "0")
-    assert result.exit_code == 0, result.output
-    rows = [
-        (row["kind"], row["name"], row["quality"], row["cost"]) for row in csv.DictReader(io.StringIO(result.stdout))
-    ]
+    stdout = ok("evaluate", str(four()), "--format", "csv", "--judge-error", "0")
+    rows = [(row["kind"], row["name"], row["quality"], row["cost"]) for row in csv.DictReader(io.StringIO(stdout))]
     assert rows[:3] == [
         ("model", "small", "0.5", "4.0"),
         ("model", "large", "0.75", "16.0"),
         ("oracle", "oracle", "1.0", "10.0"),
     ]
     assert rows[3] == ("cascade", "small > large (judge error 0)", "1.0", "12.0")
-    table = {row["kind"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
+    table = {row["kind"]: row for row in csv.DictReader(io.StringIO(stdout))}
     assert float(table["router"]["aiq"]) == pytest.approx(0.71875)
     assert float(table["router"]["apgr"]) == pytest.approx(0.625)
     assert float(table["random"]["apgr"]) == pytest.approx(0.5)
@@ -291,9 +287,8 @@ def test_csv() -> None:
 
 
 def test_chart_and_output_file() -> None:
-    result = run("evaluate", str(four()), "--chart", "evaluate.svg", "-o", "evaluate.md")
-    assert result.exit_code == 0, result.output
-    assert result.stdout == ""
+    stdout = ok("evaluate", str(four()), "--chart", "evaluate.svg", "-o", "evaluate.md")
+    assert stdout == ""
     assert Path("evaluate.md").read_text(encoding="utf-8").startswith("## routecli evaluate")
     chart = Path("evaluate.svg").read_text(encoding="utf-8")
     assert "<svg" in chart

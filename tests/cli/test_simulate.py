@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from routecli import __version__
 from routecli.cli import app
+from tests.helpers.cli import ok
 from tests.helpers.files import write
 from tests.helpers.paths import EXAMPLE, REPO, SCENARIOS
 
@@ -73,7 +74,7 @@ def test_simulate_json_is_the_documented_contract(runner: CliRunner) -> None:
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_report_matches_the_report_schema(runner: CliRunner, path: Path) -> None:
     report = json.loads(runner.invoke(app, ["simulate", str(path), "-f", "json"]).stdout)
-    jsonschema.validate(report, _schema(runner, "report"))
+    jsonschema.validate(report, _schema("report"))
 
 
 def test_output_file(runner: CliRunner, tmp_path: Path) -> None:
@@ -132,32 +133,31 @@ def test_init_writes_a_runnable_scenario(runner: CliRunner, tmp_path: Path) -> N
     assert runner.invoke(app, ["init", "--force"]).exit_code == 0
 
 
-def _schema(runner: CliRunner, name: str) -> dict[str, object]:
-    result = runner.invoke(app, ["schema", name])
-    assert result.exit_code == 0
-    schema: dict[str, object] = json.loads(result.stdout)
+def _schema(name: str) -> dict[str, object]:
+    """The JSON Schema ``routecli schema NAME`` prints, checked as a schema."""
+    schema: dict[str, object] = json.loads(ok("schema", name))
     jsonschema.Draft202012Validator.check_schema(schema)
     return schema
 
 
 @pytest.mark.parametrize("path", [*sorted(SCENARIOS.glob("*.yaml")), REPO / "routecli" / "starter.yaml"], ids=str)
-def test_schema_accepts_every_shipped_scenario(runner: CliRunner, path: Path) -> None:
-    jsonschema.validate(yaml.safe_load(path.read_text()), _schema(runner, "scenario"))
+def test_schema_accepts_every_shipped_scenario(path: Path) -> None:
+    jsonschema.validate(yaml.safe_load(path.read_text()), _schema("scenario"))
 
 
-def test_schema_rejects_what_the_loader_rejects(runner: CliRunner) -> None:
+def test_schema_rejects_what_the_loader_rejects() -> None:
     data = yaml.safe_load(EXAMPLE.read_text())
     data["traffic"]["input_tokns"] = 5
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(data, _schema(runner, "scenario"))
+        jsonschema.validate(data, _schema("scenario"))
     data = yaml.safe_load(EXAMPLE.read_text())
     data["strategies"][1]["type"] = "routing"
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(data, _schema(runner, "scenario"))
+        jsonschema.validate(data, _schema("scenario"))
 
 
-def test_pricing_schema_accepts_shipped_tables(runner: CliRunner) -> None:
-    schema = _schema(runner, "pricing")
+def test_pricing_schema_accepts_shipped_tables() -> None:
+    schema = _schema("pricing")
     for path in sorted((REPO / "pricing").glob("*.yaml")):
         data = yaml.safe_load(path.read_text())
         data["as_of"] = str(data["as_of"])

@@ -52,7 +52,7 @@ from routecli.replay.config_file import load_router_config
 from routecli.replay.evaluators import LogprobEvaluator
 from routecli.replay.routing.complexity import ComplexityRouter
 from routecli.replay.tokens import count_text
-from tests.helpers.cli import ok_json, refused
+from tests.helpers.cli import ok, ok_json, refused
 from tests.helpers.files import write
 from tests.helpers.paths import SHARED
 
@@ -86,6 +86,8 @@ def five() -> Path:
 
 
 def run(*args: str) -> Result:
+    """The whole result, for click's own usage errors (a usage line before ``Error:``) and runs that also
+    write to stderr."""
     return CliRunner().invoke(app, list(args))
 
 
@@ -377,15 +379,14 @@ def test_cost_prices_a_routellm_file() -> None:
 
 
 def test_table_names_the_choice_and_shows_the_curve() -> None:
-    result = run("tune", str(five()), "--quality-floor", "0.75")
-    assert result.exit_code == 0, result.output
-    text = words(result.stdout)
+    stdout = ok("tune", str(five()), "--quality-floor", "0.75")
+    text = words(stdout)
     assert "Tune (route): 5 prompts" in text
     assert "Alone: small quality 0.6000, $5.00; large quality 0.8000, $50.00." in text
     assert "Chosen for the quality floor 0.7500 (0.75): threshold 0.9 — quality 0.8000, cost $14.00" in text
     assert "saving 72.0% against large alone; 20.0% of prompts reach large." in text
-    assert "Cost–quality curve" in result.stdout
-    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines() if "%" in line and "$" in line}
+    assert "Cost–quality curve" in stdout
+    rows = {line.split()[0]: line.split()[1:] for line in stdout.splitlines() if "%" in line and "$" in line}
     rows = {key: value for key, value in rows.items() if key in {"none", "0.9", "0.7", "0.5", "0.2"}}
     assert rows == {
         "none": ["0.0%", "0.6000", "$5.00", "90.0%"],
@@ -397,9 +398,8 @@ def test_table_names_the_choice_and_shows_the_curve() -> None:
 
 
 def test_table_of_a_cascade_says_what_the_threshold_means() -> None:
-    result = run("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95")
-    assert result.exit_code == 0, result.output
-    text = words(result.stdout)
+    stdout = ok("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95")
+    text = words(stdout)
     assert "small's answers less confident than the threshold go on to large" in text
     assert "threshold -0.3 — quality 1.0000, cost $25.00, saving 50.0%" in text
 
@@ -412,9 +412,8 @@ def test_table_with_holdout_and_skipped_rows() -> None:
     records += [{"id": str(i), "score": i / 10, "outcomes": outcome(i % 2, 1)} for i in range(10)]
     records.append({"id": "lonely", "score": 0.5, "outcomes": {"small": {"quality": 1, "cost": 1.0}}})
     jsonl("mixed.jsonl", records)
-    result = run("tune", "mixed.jsonl", "--target-strong-share", "0.5", "--holdout", "0.3", "--seed", "2")
-    assert result.exit_code == 0, result.output
-    text = words(result.stdout)
+    stdout = ok("tune", "mixed.jsonl", "--target-strong-share", "0.5", "--holdout", "0.3", "--seed", "2")
+    text = words(stdout)
     assert "Skipped rows: not every model answered 1, repeated id 1." in text
     # 11 prompts kept; round(11 × 0.3) = 3 held out
     assert "Held out (3 prompts, tuned on 8, seed 2)" in text
@@ -422,11 +421,10 @@ def test_table_with_holdout_and_skipped_rows() -> None:
 
 
 def test_markdown() -> None:
-    result = run("tune", str(five()), "--quality-floor", "0.75", "--format", "markdown")
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    stdout = ok("tune", str(five()), "--quality-floor", "0.75", "--format", "markdown")
+    lines = stdout.splitlines()
     assert lines[0] == "## routecli tune"
-    assert "Chosen for the quality floor 0.7500 (0.75): threshold 0.9 — quality 0.8000, cost $14.00" in result.stdout
+    assert "Chosen for the quality floor 0.7500 (0.75): threshold 0.9 — quality 0.8000, cost $14.00" in stdout
     assert "| Threshold | Strong share | Quality | Cost | Saves |  |" in lines
     assert "| 0.9 | 20.0% | 0.8000 | $14.00 | 72.0% | **chosen** |" in lines
     assert "| none | 0.0% | 0.6000 | $5.00 | 90.0% |  |" in lines
@@ -434,9 +432,8 @@ def test_markdown() -> None:
 
 
 def test_csv_has_every_point_of_the_curve() -> None:
-    result = run("tune", str(five()), "--quality-floor", "0.75", "--format", "csv")
-    assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    stdout = ok("tune", str(five()), "--quality-floor", "0.75", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(stdout)))
     assert [(row["threshold"], row["chosen"]) for row in rows] == [
         ("inf", ""),  # route: no prompt scores at or above it
         ("0.9", "1"),
@@ -452,9 +449,8 @@ def test_csv_has_every_point_of_the_curve() -> None:
 def test_csv_lists_more_points_than_the_table_shows() -> None:
     scores = [(index % 15) / 20 for index in range(40)]  # 15 distinct scores
     jsonl("forty.jsonl", [{"score": score, "outcomes": outcome(score < 0.3, 1)} for score in scores])
-    result = run("tune", "forty.jsonl", "--target-strong-share", "0.5", "--format", "csv")
-    assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    stdout = ok("tune", "forty.jsonl", "--target-strong-share", "0.5", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(stdout)))
     assert len(rows) == len(set(scores)) + 1
     assert [row["chosen"] for row in rows].count("1") == 1
     shares = [float(row["strong_share"]) for row in rows]
@@ -466,8 +462,7 @@ def test_csv_lists_more_points_than_the_table_shows() -> None:
 
 
 def test_output_file_and_chart() -> None:
-    result = run("tune", str(five()), "--quality-floor", "0.75", "--chart", "curve.svg", "-o", "tune.json")
-    assert result.exit_code == 0, result.output
+    ok("tune", str(five()), "--quality-floor", "0.75", "--chart", "curve.svg", "-o", "tune.json")
     assert json.loads(Path("tune.json").read_text(encoding="utf-8"))["threshold"] == pytest.approx(0.9)
     chart = Path("curve.svg").read_text(encoding="utf-8")
     assert "<svg" in chart
@@ -600,10 +595,9 @@ def test_write_prints_a_change_the_config_has_no_key_for() -> None:
 def test_write_into_a_cascade_without_a_logprob_evaluator() -> None:
     without = CASCADE.split("      - type: logprob")[0]
     config = write(Path("router.yaml"), without)
-    result = run("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95", "--write", "router.yaml")
-    assert result.exit_code == 2, result.output
-    assert "router.yaml: --write puts a cascade threshold" in result.stderr
-    assert "cascade.accept has none" in result.stderr
+    message = refused("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95", "--write", "router.yaml")
+    assert "router.yaml: --write puts a cascade threshold" in message
+    assert "cascade.accept has none" in message
     assert config.read_text(encoding="utf-8") == without
 
 
@@ -620,11 +614,11 @@ def test_write_into_a_cascade_without_a_logprob_evaluator() -> None:
 )
 def test_write_a_route_threshold_into_the_wrong_router(config: str, score: str) -> None:
     path = write(Path("router.yaml"), config)
-    result = run("tune", str(complexity_outcomes()), "--score", score, "--quality-floor", "1", "--write", "router.yaml")
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert lines[-1].startswith("Error: router.yaml: --write puts a route threshold into a complexity router")
-    assert "this config or score does not match" in lines[-1]
+    message = refused(
+        "tune", str(complexity_outcomes()), "--score", score, "--quality-floor", "1", "--write", "router.yaml"
+    )
+    assert message.startswith("router.yaml: --write puts a route threshold into a complexity router")
+    assert "this config or score does not match" in message
     assert path.read_text(encoding="utf-8") == config
 
 
@@ -638,10 +632,9 @@ def test_write_nothing_when_no_threshold_reaches_the_floor() -> None:
 
 def test_write_a_config_that_is_no_yaml() -> None:
     config = write(Path("router.yaml"), "routing: [unclosed\n")
-    result = run("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95", "--write", "router.yaml")
-    assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("Error: router.yaml")
-    assert "YAML" in result.stderr
+    message = refused("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95", "--write", "router.yaml")
+    assert message.startswith("router.yaml")
+    assert "YAML" in message
     assert config.read_text(encoding="utf-8") == "routing: [unclosed\n"
 
 
@@ -708,9 +701,8 @@ def test_tune_on_routerbench_arc_challenge_counts_the_skipped_rows() -> None:
     assert repeated  # the file has both kinds
     assert empty
 
-    result = run("tune", str(ARC), "--score", "length", "--target-strong-share", "0.3", "--format", "json")
-    assert result.exit_code == 0, result.output
-    document = json.loads(result.stdout)
+    stdout = ok("tune", str(ARC), "--score", "length", "--target-strong-share", "0.3", "--format", "json")
+    document = json.loads(stdout)
     assert document["skipped"] == {"empty cell": empty, "repeated id": repeated}
     assert document["prompts"] == len(kept) == len(rows) - empty - repeated
     assert document["score"] == "length"
@@ -779,7 +771,6 @@ def test_write_refuses_a_strong_model_that_is_no_tier() -> None:
         [{"prompt": HELLO, "outcomes": {"small": {"quality": 1, "cost": 1}, "gpt-4o": {"quality": 1, "cost": 2}}}],
     )
     arguments = ["--weak", "small", "--strong", "gpt-4o", "--score", "complexity", "--quality-floor", "1"]
-    result = run("tune", "other.jsonl", *arguments, "--write", "router.yaml")
-    assert result.exit_code == 2, result.output
-    assert "the strong model 'gpt-4o' is not a tier of this config (tiers: small, large)" in result.stderr
+    message = refused("tune", "other.jsonl", *arguments, "--write", "router.yaml")
+    assert "the strong model 'gpt-4o' is not a tier of this config (tiers: small, large)" in message
     assert path.read_text(encoding="utf-8") == COMPLEXITY

@@ -18,6 +18,7 @@ from routecli.errors import InvalidValueError
 from routecli.pricing.litellm import IMPORT_MODES, ImportResult, import_litellm, per_million, price_table_yaml
 from routecli.pricing.price_files import load_price_table
 from routecli.pricing.prices import LongContext, ModelPrice, TokenRates
+from tests.helpers.cli import refused
 from tests.helpers.doc_console import check_console_blocks
 from tests.helpers.files import write
 from tests.helpers.paths import LITELLM, REPO
@@ -364,37 +365,35 @@ def test_cli_one_provider_into_an_existing_folder(tmp_path: Path) -> None:
         ([], "--output: several providers make several tables: give -o DIR"),
         (["-p", "openai", "-p", "anthropic"], "--output: several providers make several tables"),
         (["-p", "opnai"], "litellm.json: no entry has litellm_provider 'opnai'; did you mean 'openai'?"),
-        (["-p", "anthropic", "--mode", "embedding"], "nothing to import with --mode embedding"),
         (["-p", "openai", "--as-of", "23/11/2026"], "--as-of: expected a date (YYYY-MM-DD), got '23/11/2026'"),
     ],
 )
 def test_cli_input_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     source = write(tmp_path / "litellm.json", json.dumps(LITELLM_JSON))
-    result = _invoke("pricing", "import", "litellm", str(source), *args)
+    assert message in refused("pricing", "import", "litellm", str(source), *args)
+
+
+def test_cli_nothing_to_import_exits_2_after_the_skipped_entries(tmp_path: Path) -> None:
+    source = write(tmp_path / "litellm.json", json.dumps(LITELLM_JSON))
+    result = _invoke("pricing", "import", "litellm", str(source), "-p", "anthropic", "--mode", "embedding")
     assert result.exit_code == 2
-    assert message in result.stderr
+    assert "nothing to import with --mode embedding" in result.stderr
 
 
 def test_cli_names_the_file_and_key_of_a_wrong_value(tmp_path: Path) -> None:
     source = write(tmp_path / "litellm.json", json.dumps({"gpt-x": {**GPT, "output_cost_per_token": "cheap"}}))
-    result = _invoke("pricing", "import", "litellm", str(source), "-p", "openai")
-    assert result.exit_code == 2
-    assert f'Error: {source}: gpt-x.output_cost_per_token: expected a price per token (a number), got "cheap"' in (
-        result.stderr
+    assert refused("pricing", "import", "litellm", str(source), "-p", "openai").startswith(
+        f'{source}: gpt-x.output_cost_per_token: expected a price per token (a number), got "cheap"'
     )
 
 
 def test_cli_names_the_line_of_broken_json(tmp_path: Path) -> None:
     source = write(tmp_path / "litellm.json", '{\n  "gpt-x": {\n    "mode": "chat",\n  }\n}\n')
-    result = _invoke("pricing", "import", "litellm", str(source))
-    assert result.exit_code == 2
-    assert f"Error: {source}:4: not valid JSON: " in result.stderr
+    assert refused("pricing", "import", "litellm", str(source)).startswith(f"{source}:4: not valid JSON: ")
 
 
 def test_cli_missing_file(tmp_path: Path) -> None:
-    result = _invoke("pricing", "import", "litellm", str(tmp_path / "nope.json"))
-    assert result.exit_code == 2
-    assert "nope.json: file not found" in result.stderr
+    assert "nope.json: file not found" in refused("pricing", "import", "litellm", str(tmp_path / "nope.json"))
 
 
 def test_cli_refuses_a_mode_it_cannot_price(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from routecli.ci.drift import TierShares, tier_drift
 from routecli.cli import app
+from tests.helpers.cli import fails, ok, refused
 from tests.helpers.files import write
 from tests.helpers.paths import SCENARIOS
 
@@ -20,14 +21,19 @@ PROMPTS = SCENARIOS / "replay" / "prompts.jsonl"
 RULES = SCENARIOS / "replay" / "rules.yaml"
 
 
+def replaying(*args: str | Path) -> list[str]:
+    """``routecli replay`` of the replay prompts with ``args``, as command-line words."""
+    return ["replay", str(PROMPTS), *map(str, args)]
+
+
 def replay(*args: str | Path, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(app, ["replay", str(PROMPTS), *map(str, args)], env=env)
+    """The whole result: for runs whose exit code is a parameter, whose stderr speaks too, or with ``env``."""
+    return CliRunner().invoke(app, replaying(*args), env=env)
 
 
 def baseline(tmp_path: Path) -> Path:
     base = tmp_path / "base.json"
-    result = replay("-c", RULES, "--dry-run", "--format", "json", "-o", base)
-    assert result.exit_code == 0, result.output
+    ok(*replaying("-c", RULES, "--dry-run", "--format", "json", "-o", base))
     return base
 
 
@@ -56,26 +62,24 @@ def drift_line(tier: str, old: Fraction, new: Fraction, tolerance: str) -> str:
 
 def test_the_same_config_is_within_tolerance(tmp_path: Path) -> None:
     base = baseline(tmp_path)
-    result = replay("-c", RULES, "--dry-run", "--baseline", base, "-o", tmp_path / "head.json")
-    assert result.exit_code == 0, result.output
-    assert result.stdout == "No tier's share moved more than 10 points\n"
+    stdout = ok(*replaying("-c", RULES, "--dry-run", "--baseline", base, "-o", tmp_path / "head.json"))
+    assert stdout == "No tier's share moved more than 10 points\n"
 
 
 def test_a_rule_sending_code_elsewhere_drifts(tmp_path: Path) -> None:
     base = baseline(tmp_path)
     head = tmp_path / "head.json"
-    result = replay("-c", changed_rules(tmp_path, "code"), "--dry-run", "--baseline", base, "-o", head)
-    assert result.exit_code == 1, result.output
+    stdout = fails(*replaying("-c", changed_rules(tmp_path, "code"), "--dry-run", "--baseline", base, "-o", head))
     old, new = answered_shares(base), answered_shares(head)
     # sql-bug, type-hints (code) and sqrt2 (proof) of 12 go to large; the change moves the two code prompts to small
     assert old["large"] == 25
     assert new["large"] == Fraction(100, 12)
     assert new["small"] - old["small"] == Fraction(200, 12)
-    assert result.stdout.splitlines() == [
+    assert stdout.splitlines() == [
         drift_line("small", old["small"], new["small"], "10"),
         drift_line("large", old["large"], new["large"], "10"),
     ]
-    assert "Drift: small 33.3% → 50.0% (+16.7 points, tolerance 10)" in result.stdout
+    assert "Drift: small 33.3% → 50.0% (+16.7 points, tolerance 10)" in stdout
 
 
 @pytest.mark.parametrize(("tolerance", "code"), [("25", 0), ("25%", 0), ("24.9", 1)])
@@ -118,16 +122,13 @@ def test_github_actions_gets_error_annotations(tmp_path: Path) -> None:
 
 
 def test_baseline_needs_dry_run(tmp_path: Path) -> None:
-    result = replay("-c", RULES, "--baseline", baseline(tmp_path))
-    assert result.exit_code == 2
-    assert "--baseline" in result.stderr
-    assert "--dry-run" in result.stderr
+    message = refused(*replaying("-c", RULES, "--baseline", baseline(tmp_path)))
+    assert "--baseline" in message
+    assert "--dry-run" in message
 
 
 def test_tolerance_needs_baseline() -> None:
-    result = replay("-c", RULES, "--dry-run", "--tolerance", "5")
-    assert result.exit_code == 2
-    assert "--tolerance" in result.stderr
+    assert "--tolerance" in refused(*replaying("-c", RULES, "--dry-run", "--tolerance", "5"))
 
 
 @pytest.mark.parametrize(
@@ -140,10 +141,7 @@ def test_tolerance_needs_baseline() -> None:
 )
 def test_a_malformed_baseline_is_bad_input_naming_the_file(tmp_path: Path, content: str, message: str) -> None:
     bad = write(tmp_path / "bad.json", content)
-    result = replay("-c", RULES, "--dry-run", "--baseline", bad)
-    assert result.exit_code == 2
-    assert message in " ".join(result.stderr.split())
-    assert result.stdout == ""  # refused before any report
+    assert message in refused(*replaying("-c", RULES, "--dry-run", "--baseline", bad))  # no report on stdout
 
 
 def shares(source: str, counts: dict[str, int], prompts: str = "p") -> TierShares:
@@ -164,9 +162,10 @@ def test_without_a_router_every_prompt_enters_the_first_tier(tmp_path: Path) -> 
     """cascade.yaml has no router: all 12 prompts enter at small, against rules.yaml's 4 small, 5 medium, 3 large."""
     base = baseline(tmp_path)
     cascade = SCENARIOS / "replay" / "cascade.yaml"
-    result = replay("-c", cascade, "--dry-run", "--baseline", base, "--tolerance", "30", "-o", tmp_path / "h.json")
-    assert result.exit_code == 1
-    assert result.stdout.splitlines() == [
+    stdout = fails(
+        *replaying("-c", cascade, "--dry-run", "--baseline", base, "--tolerance", "30", "-o", tmp_path / "h.json")
+    )
+    assert stdout.splitlines() == [
         "Drift: small 33.3% → 100.0% (+66.7 points, tolerance 30)",
         "Drift: medium 41.7% → 0.0% (-41.7 points, tolerance 30)",
     ]  # large's 25 points are within 30

@@ -34,7 +34,7 @@ from routecli.replay.records import Attempt, Decision, RunInfo, TierInfo
 from routecli.replay.report import ReplayReport, build_report
 from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
 from routecli.replay.tokens import count_text
-from tests.helpers.fault_server import Fault, FaultServer, embedding
+from tests.helpers.fault_server import EMBEDDING_DIMENSIONS, Fault, FaultServer, embedding
 from tests.helpers.files import write
 
 pytest_plugins = ["tests.helpers.fault_server"]
@@ -410,6 +410,20 @@ def test_a_prompt_the_endpoint_cannot_embed_goes_to_the_default_tier(fault_serve
     assert report.total_spend == (
         embed_cost(EASY, HARD) + answer_cost(HARD, "small") + embed_cost(HARD) + answer_cost(HARD, "large")
     )
+
+
+def test_a_prompt_vector_of_another_width_than_the_exemplars_fails_that_prompt_naming_the_embedder(
+    fault_server: FaultServer, tmp_path: Path
+) -> None:
+    answering(fault_server)
+    three = {"object": "embedding", "index": 0, "embedding": [0.6, 0.8, 0.0]}
+    body = json.dumps({"object": "list", "data": [three], "model": EMBEDDER, "usage": {"prompt_tokens": 3}})
+    fault_server.script(EMBEDDER, [Fault("ok"), Fault("malformed", body=body.encode())])  # 64 numbers, then 3
+    result, log = replay(tmp_path, router_yaml(fault_server), prompts_file(tmp_path, HARD))
+    assert result.exit_code == 1
+    error = decisions_of(log)["p1"]["error"]
+    assert f"routing.embedder: expected vectors of {EMBEDDING_DIMENSIONS} dimensions, got shape (1, 3)" in error
+    assert chat_requests(fault_server) == []
 
 
 def test_exemplars_the_endpoint_cannot_embed_stop_the_run_with_a_clear_error(

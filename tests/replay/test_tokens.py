@@ -25,7 +25,7 @@ import tiktoken.registry
 
 from routecli.errors import InvalidValueError, RouteCliError
 from routecli.replay import tokens
-from routecli.replay.tokens import count_messages, count_text, counts_ahead, encoding, encoding_for_model
+from routecli.replay.tokens import TextCounter, count_messages, count_text, encoding, encoding_for_model
 
 SHA256 = {
     "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
@@ -126,8 +126,8 @@ def test_special_token_strings_count_as_plain_text() -> None:
     assert 100257 not in encoding("cl100k_base").encode_ordinary("<|endoftext|>")
 
 
-def count_texts(texts: list[str] | tuple[str, ...], name: str = "o200k_base", chunk: int = 3) -> list[int]:
-    return [tokens for counted in counts_ahead(texts, name, chunk) for tokens in counted]
+def count_texts(texts: list[str] | tuple[str, ...], name: str = "o200k_base") -> list[int]:
+    return list(map(TextCounter(name), texts))
 
 
 def test_count_texts_keeps_order() -> None:

@@ -18,9 +18,7 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from routecli.cli import app
 from routecli.errors import InvalidValueError
 from routecli.pricing.prices import (
     LongContext,
@@ -35,6 +33,7 @@ from routecli.pricing.prices import (
 from routecli.simulate.costmodel import simulate
 from routecli.simulate.distributions import Empirical, Fixed, Independent, LogNormal, Normal, lognormal_sigma
 from routecli.simulate.scenario_file import build_scenario, load_scenario
+from tests.helpers.cli import refused
 from tests.helpers.files import write
 
 D = Decimal
@@ -337,14 +336,9 @@ def test_latency_jitter_defaults_and_can_be_set(tmp_path: Path) -> None:
 # ------------------------------------------------------ scenario errors
 
 
-def _error(runner: CliRunner, tmp_path: Path, text: str) -> str:
-    path = write(tmp_path / "scenario.yaml", text)
-    result = runner.invoke(app, ["simulate", str(path)])
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.stderr
-    assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith("Error: ")
-    return result.stderr
+def _refused_scenario(tmp_path: Path, text: str) -> str:
+    """``refused`` for ``routecli simulate`` of a scenario file with ``text``."""
+    return refused("simulate", str(write(tmp_path / "scenario.yaml", text)))
 
 
 @pytest.mark.parametrize(
@@ -397,15 +391,15 @@ def _error(runner: CliRunner, tmp_path: Path, text: str) -> str:
         ),
     ],
 )
-def test_bad_distribution_is_one_clear_message(runner: CliRunner, tmp_path: Path, tokens: str, expected: str) -> None:
-    err = _error(runner, tmp_path, SCENARIO.replace("{distribution: lognormal, mean: 4000, p95: 10000}", tokens))
-    assert err.startswith(f"Error: {tmp_path / 'scenario.yaml'}:4: ")
+def test_bad_distribution_is_one_clear_message(tmp_path: Path, tokens: str, expected: str) -> None:
+    err = _refused_scenario(tmp_path, SCENARIO.replace("{distribution: lognormal, mean: 4000, p95: 10000}", tokens))
+    assert err.startswith(f"{tmp_path / 'scenario.yaml'}:4: ")
     assert expected in err
 
 
-def test_jitter_out_of_range_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+def test_jitter_out_of_range_is_refused(tmp_path: Path) -> None:
     text = SCENARIO.replace("    price:\n", "    latency: {jitter: 11}\n    price:\n")
-    err = _error(runner, tmp_path, text)
+    err = _refused_scenario(tmp_path, text)
     assert ":8: models.long.latency.jitter: expected a coefficient of variation from 0 to 10, got 11" in err
 
 

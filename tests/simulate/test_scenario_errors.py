@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
+from tests.helpers.cli import ok, refused
 from tests.helpers.files import write
 
 VALID = """\
@@ -36,15 +37,13 @@ baseline: big
 """
 
 
-def _run(runner: CliRunner, tmp_path: Path, text: str, *extra: str) -> tuple[int, str]:
-    path = write(tmp_path / "scenario.yaml", text)
-    result = runner.invoke(app, [*extra, "simulate", str(path)])
-    return result.exit_code, result.stderr
+def _scenario(tmp_path: Path, text: str) -> str:
+    """The path of a scenario file with ``text``, as an argument."""
+    return str(write(tmp_path / "scenario.yaml", text))
 
 
-def test_valid_scenario_runs(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, VALID)
-    assert (code, err) == (0, "")
+def test_valid_scenario_runs(tmp_path: Path) -> None:
+    ok("simulate", _scenario(tmp_path, VALID))
 
 
 @pytest.mark.parametrize(
@@ -130,39 +129,32 @@ def test_valid_scenario_runs(runner: CliRunner, tmp_path: Path) -> None:
         ),
     ],
 )
-def test_bad_input_is_one_clear_message(
-    runner: CliRunner, tmp_path: Path, old: str, new: str, line: int, expected: str
-) -> None:
+def test_bad_input_is_one_clear_message(tmp_path: Path, old: str, new: str, line: int, expected: str) -> None:
     assert old in VALID
-    code, err = _run(runner, tmp_path, VALID.replace(old, new, 1))
-    assert code == 2
-    assert err.startswith(f"Error: {tmp_path / 'scenario.yaml'}:{line}: ")
+    err = refused("simulate", _scenario(tmp_path, VALID.replace(old, new, 1)))
+    assert err.startswith(f"{tmp_path / 'scenario.yaml'}:{line}: ")
     assert expected in err
     assert "Traceback" not in err
-    assert err.count("\n") == 1
+    assert "\n" not in err  # one line
 
 
-def test_missing_file(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["simulate", str(tmp_path / "nope.yaml")])
-    assert result.exit_code == 2
-    assert result.stderr == f"Error: {tmp_path / 'nope.yaml'}: scenario file not found\n"
+def test_missing_file(tmp_path: Path) -> None:
+    err = refused("simulate", str(tmp_path / "nope.yaml"))
+    assert err == f"{tmp_path / 'nope.yaml'}: scenario file not found"
 
 
-def test_yaml_syntax_error_names_the_line(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, VALID.replace("  output_tokens: 10", "  output_tokens: [10"))
-    assert code == 2
-    assert err.startswith(f"Error: {tmp_path / 'scenario.yaml'}:6: YAML syntax error: ")
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    err = refused("simulate", _scenario(tmp_path, VALID.replace("  output_tokens: 10", "  output_tokens: [10")))
+    assert err.startswith(f"{tmp_path / 'scenario.yaml'}:6: YAML syntax error: ")
 
 
-def test_not_a_mapping(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, "- just\n- a list\n")
-    assert code == 2
+def test_not_a_mapping(tmp_path: Path) -> None:
+    err = refused("simulate", _scenario(tmp_path, "- just\n- a list\n"))
     assert "expected a mapping with keys name, description" in err
 
 
-def test_missing_required_key(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, VALID.replace("baseline: big\n", "").replace("name: errors\n", ""))
-    assert code == 2
+def test_missing_required_key(tmp_path: Path) -> None:
+    err = refused("simulate", _scenario(tmp_path, VALID.replace("baseline: big\n", "").replace("name: errors\n", "")))
     assert "missing required key 'name'" in err
 
 
@@ -175,36 +167,35 @@ def test_debug_shows_the_traceback(runner: CliRunner, tmp_path: Path) -> None:
     assert result.stderr.rstrip().endswith("unknown baseline strategy 'bigg'; did you mean 'big'?")
 
 
-def test_duplicate_key_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, VALID.replace("  large: {model: claude-opus-4-6}", "  small: {model: gpt-5}"))
-    assert code == 2
+def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
+    err = refused(
+        "simulate", _scenario(tmp_path, VALID.replace("  large: {model: claude-opus-4-6}", "  small: {model: gpt-5}"))
+    )
     assert ":11: YAML syntax error: duplicate key 'small' (first given on line 10)" in err
 
 
-def test_tab_indentation_is_explained(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, VALID.replace("  input_tokens: 100", "\tinput_tokens: 100"))
-    assert code == 2
+def test_tab_indentation_is_explained(tmp_path: Path) -> None:
+    err = refused("simulate", _scenario(tmp_path, VALID.replace("  input_tokens: 100", "\tinput_tokens: 100")))
     assert "YAML indents with spaces, not tabs" in err
 
 
-def test_empty_file(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, "# nothing yet\n")
-    assert (code, err) == (2, f"Error: {tmp_path / 'scenario.yaml'}: the file is empty (or only comments)\n")
+def test_empty_file(tmp_path: Path) -> None:
+    err = refused("simulate", _scenario(tmp_path, "# nothing yet\n"))
+    assert err == f"{tmp_path / 'scenario.yaml'}: the file is empty (or only comments)"
 
 
-def test_exponent_without_dot_is_explained(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, VALID.replace("requests_per_month: 1000", "requests_per_month: 1e6"))
-    assert code == 2
+def test_exponent_without_dot_is_explained(tmp_path: Path) -> None:
+    err = refused("simulate", _scenario(tmp_path, VALID.replace("requests_per_month: 1000", "requests_per_month: 1e6")))
     assert "got the text '1e6' (YAML reads a number with an exponent as text unless it has a dot" in err
 
 
-def test_absurd_volume_is_refused(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, VALID.replace("requests_per_month: 1000", "requests_per_month: 1.0e+30"))
-    assert code == 2
+def test_absurd_volume_is_refused(tmp_path: Path) -> None:
+    err = refused(
+        "simulate", _scenario(tmp_path, VALID.replace("requests_per_month: 1000", "requests_per_month: 1.0e+30"))
+    )
     assert "traffic.requests_per_month: expected a number of at most 1,000,000,000,000, got 1e+30" in err
 
 
-def test_scenario_pricing_file_missing(runner: CliRunner, tmp_path: Path) -> None:
-    code, err = _run(runner, tmp_path, VALID + "pricing: [negotiated.yaml]\n")
-    assert code == 2
+def test_scenario_pricing_file_missing(tmp_path: Path) -> None:
+    err = refused("simulate", _scenario(tmp_path, VALID + "pricing: [negotiated.yaml]\n"))
     assert ":23: pricing[0]: price table 'negotiated.yaml' not found" in err

@@ -8,14 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from routecli.cli import app
 from routecli.errors import InputError, InputFileError, InvalidValueError
 from routecli.simulate.costmodel import simulate
 from routecli.simulate.distributions import Empirical
 from routecli.simulate.scenario_file import load_scenario, read_scenario
 from routecli.simulate.token_logs import read_token_log
+from tests.helpers.cli import refused
 from tests.helpers.files import write
 
 D = Decimal
@@ -282,23 +281,15 @@ def test_log_without_segments_feeds_every_segment(tmp_path: Path) -> None:
     assert easy.input_tokens == hard.input_tokens == D(200)
 
 
-def _error(runner: CliRunner, path: Path) -> str:
-    result = runner.invoke(app, ["simulate", str(path)])
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.stderr
-    assert result.stderr.count("\n") == 1
-    return result.stderr
-
-
-def test_segment_without_rows_is_named(runner: CliRunner, tmp_path: Path) -> None:
+def test_segment_without_rows_is_named(tmp_path: Path) -> None:
     jsonl(tmp_path / "tokens.jsonl", *ROWS[:2])
     path = write(tmp_path / "s.yaml", SCENARIO)
-    assert _error(runner, path) == (
-        f"Error: {path}:4: traffic.tokens_from: tokens.jsonl has no rows for segment 'hard'\n"
+    assert (
+        refused("simulate", str(path)) == f"{path}:4: traffic.tokens_from: tokens.jsonl has no rows for segment 'hard'"
     )
 
 
-def test_segment_level_log_without_rows_names_the_segment_line(runner: CliRunner, tmp_path: Path) -> None:
+def test_segment_level_log_without_rows_names_the_segment_line(tmp_path: Path) -> None:
     jsonl(tmp_path / "tokens.jsonl", *ROWS[:2])
     text = (
         SCENARIO.replace("  tokens_from: tokens.jsonl\n", "")
@@ -306,21 +297,21 @@ def test_segment_level_log_without_rows_names_the_segment_line(runner: CliRunner
         .replace("{name: easy, share: 0.5}", "{name: easy, share: 0.5, input_tokens: 1, output_tokens: 1}")
     )
     path = write(tmp_path / "s.yaml", text)
-    assert _error(runner, path) == (
-        f"Error: {path}:6: traffic.segments[1].tokens_from: tokens.jsonl has no rows for segment 'hard'\n"
+    assert refused("simulate", str(path)) == (
+        f"{path}:6: traffic.segments[1].tokens_from: tokens.jsonl has no rows for segment 'hard'"
     )
 
 
-def test_missing_log_names_the_scenario_line(runner: CliRunner, tmp_path: Path) -> None:
+def test_missing_log_names_the_scenario_line(tmp_path: Path) -> None:
     path = write(tmp_path / "s.yaml", SCENARIO)
-    err = _error(runner, path)
-    assert err.startswith(f"Error: {path}:4: traffic.tokens_from: token log 'tokens.jsonl' not found")
+    err = refused("simulate", str(path))
+    assert err.startswith(f"{path}:4: traffic.tokens_from: token log 'tokens.jsonl' not found")
 
 
-def test_bad_log_line_is_reported_through_the_cli(runner: CliRunner, tmp_path: Path) -> None:
+def test_bad_log_line_is_reported_through_the_cli(tmp_path: Path) -> None:
     log = write(tmp_path / "tokens.jsonl", '{"segment": "easy", "input_tokens": 1, "output_tokens": 1}\nnot json\n')
-    err = _error(runner, write(tmp_path / "s.yaml", SCENARIO))
-    assert err.startswith(f"Error: {log}:2: not valid JSON: ")
+    err = refused("simulate", str(write(tmp_path / "s.yaml", SCENARIO)))
+    assert err.startswith(f"{log}:2: not valid JSON: ")
 
 
 @pytest.mark.parametrize(
@@ -332,24 +323,24 @@ def test_bad_log_line_is_reported_through_the_cli(runner: CliRunner, tmp_path: P
         pytest.param("  input_tokens: {distribution: lognormal, mean: 100, p95: 200}\n", id="distribution"),
     ],
 )
-def test_traffic_tokens_from_with_counts_is_refused(runner: CliRunner, tmp_path: Path, counts: str) -> None:
+def test_traffic_tokens_from_with_counts_is_refused(tmp_path: Path, counts: str) -> None:
     jsonl(tmp_path / "tokens.jsonl", *ROWS)
     path = write(
         tmp_path / "s.yaml", SCENARIO.replace("  tokens_from: tokens.jsonl\n", "  tokens_from: tokens.jsonl\n" + counts)
     )
     assert (
-        _error(runner, path) == f"Error: {path}:2: traffic: give tokens_from or input_tokens/output_tokens, not both\n"
+        refused("simulate", str(path)) == f"{path}:2: traffic: give tokens_from or input_tokens/output_tokens, not both"
     )
 
 
-def test_segment_tokens_from_with_counts_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+def test_segment_tokens_from_with_counts_is_refused(tmp_path: Path) -> None:
     jsonl(tmp_path / "tokens.jsonl", *ROWS)
     text = SCENARIO.replace("  tokens_from: tokens.jsonl\n", "  input_tokens: 1\n  output_tokens: 1\n").replace(
         "{name: hard, share: 0.5}", "{name: hard, share: 0.5, tokens_from: tokens.jsonl, input_tokens: 5}"
     )
     path = write(tmp_path / "s.yaml", text)
-    assert _error(runner, path) == (
-        f"Error: {path}:8: traffic.segments[1]: give tokens_from or input_tokens/output_tokens, not both\n"
+    assert refused("simulate", str(path)) == (
+        f"{path}:8: traffic.segments[1]: give tokens_from or input_tokens/output_tokens, not both"
     )
 
 

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from routecli.errors import InvalidValueError
 from routecli.replay.routing import RouteDecision
 
 __all__ = ["Aggregate", "ExemplarScorer", "choose"]
@@ -59,6 +60,10 @@ class ExemplarScorer:
 
         ``ValueError`` for what a validated config cannot hold: no exemplars,
         an empty or ragged matrix, ``k`` below 1, thresholds of unknown tiers.
+        A caller's bug, not a user's mistake: the router config's builder refuses
+        each with its key path (exemplars, k, aggregate, thresholds), and the
+        exemplars' vectors come from one embedding of them all (the lexical
+        vectorizer's, or an endpoint's, whose batches must agree in width).
         """
         if not exemplars:
             raise ValueError("no tier has exemplars")
@@ -84,10 +89,18 @@ class ExemplarScorer:
         self.tiers = self.scored_tiers if default in self.scored_tiers else (*self.scored_tiers, default)
 
     def scores(self, matrix: NDArray[np.floating]) -> NDArray[np.float32]:
-        """Prompts (normalised rows) × ``scored_tiers``: each tier's score for each prompt."""
+        """Prompts (normalised rows) × ``scored_tiers``: each tier's score for each prompt.
+
+        ``InvalidValueError`` at ``routing.embedder`` for vectors of another width
+        than the exemplars': an embeddings endpoint asked for one prompt's vector
+        can answer with another width than it gave the exemplars.
+        """
         prompts = np.asarray(matrix, dtype=np.float32)
         if prompts.ndim != 2 or prompts.shape[1] != self.dimensions:
-            raise ValueError(f"expected vectors of {self.dimensions} dimensions, got shape {prompts.shape}")
+            raise InvalidValueError(
+                f"expected vectors of {self.dimensions} dimensions, got shape {prompts.shape}",
+                path=("routing", "embedder"),
+            )
         result = np.empty((len(prompts), len(self.scored_tiers)), dtype=np.float32)
         for start in range(0, len(prompts), _ROWS_AT_ONCE):
             chunk = prompts[start : start + _ROWS_AT_ONCE]

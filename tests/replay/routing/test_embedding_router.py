@@ -7,6 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from routecli.errors import InvalidValueError
 from routecli.pricing.prices import ModelPrice, TokenRates
 from routecli.replay.config import EndpointEmbedder, LexicalEmbedderConfig
 from routecli.replay.routing import RouteDecision
@@ -155,9 +156,11 @@ def test_what_a_config_cannot_hold_is_a_value_error(
         ExemplarScorer(exemplars, default="a", **options)  # type: ignore[arg-type]
 
 
-def test_a_vector_of_another_width_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="3 dimensions"):
+def test_a_vector_of_another_width_is_an_error_at_the_embedder() -> None:
+    # an embeddings endpoint can answer a prompt with another width than it gave the exemplars
+    with pytest.raises(InvalidValueError, match="3 dimensions") as caught:
         router().decide_vector(np.ones(4, dtype=np.float32))
+    assert caught.value.path == ("routing", "embedder")
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:
