@@ -296,6 +296,11 @@ class Held(NamedTuple):
     strong_cost: float
     """The strong model alone on the held-out prompts: what savings are measured against."""
 
+    @property
+    def savings_pct(self) -> float | None:
+        """What the chosen threshold saves on the held-out prompts against the strong model alone, in percent."""
+        return (1 - self.cost.estimate / self.strong_cost) * 100 if self.strong_cost else None
+
 
 @dataclass(frozen=True, eq=False)
 class TuneResult:
