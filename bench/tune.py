@@ -3,7 +3,7 @@
 Run: python bench/tune.py
 
 - ``routecli tune``'s work over 1,000,000 outcome rows of two models, a distinct
-  score per row (so a million thresholds), at most 2 s: the sweep and the
+  score per row (so a million thresholds), at most 2 s: the threshold curve and the
   choice for a quality floor. Outcomes are built in memory: what is timed is the
   tuning, not reading a 100 MB file. The same with a 30% holdout (interval
   estimates included) is reported alongside, for information.

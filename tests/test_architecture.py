@@ -30,7 +30,7 @@ LAYERS: dict[str, set[str]] = {
     "render": {"pricing", "simulate", "replay", "tune", "ci"},
     "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "render"},
 }
-BASE = {"errors", "spec", "loading", "provenance", "stats", "user_cache", "_gc"}
+BASE = {"errors", "spec", "loading", "provenance", "user_cache", "_gc"}
 """Modules at routecli's top level that every package may use; they import only each other."""
 
 EDGE_LIBRARIES: dict[str, tuple[str, ...]] = {
@@ -59,6 +59,7 @@ CORE = [
     "routecli.replay.quality",
     "routecli.replay.records",
     "routecli.replay.report",
+    "routecli.replay.stats",
     "routecli.replay.cache",
     "routecli.replay.engine",
     "routecli.replay.dryrun",
@@ -77,7 +78,6 @@ CORE = [
     "routecli.ci.policy",
     "routecli.ci.diff",
     "routecli.ci.drift",
-    "routecli.stats",
 ]
 """The pure core: types, math and decisions. Their file reading lives beside them (``*_file``, ``readers``)."""
 

@@ -14,21 +14,11 @@ from decimal import Decimal
 
 from routecli.pricing.prices import ModelPrice, TokenRates
 
-__all__ = ["PRICE_DIFF_FIELDS", "FieldChange", "ModelChange", "PriceDiff", "diff_prices", "price_fields"]
+__all__ = ["FieldChange", "ModelChange", "PriceDiff", "diff_prices", "price_fields"]
 
 FieldValue = Decimal | int | None
 
 _RATES = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok")
-PRICE_DIFF_FIELDS = (
-    *_RATES,
-    "per_request",
-    *(f"batch.{name}" for name in _RATES),
-    "long_context.above_tokens",
-    *(f"long_context.{name}" for name in _RATES),
-    "context_window",
-    "max_output_tokens",
-)
-"""The fields compared, named as in a price-table file; absent ones are None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +67,7 @@ def _rate_values(prefix: str, rates: TokenRates | None) -> dict[str, FieldValue]
 
 
 def price_fields(price: ModelPrice) -> dict[str, FieldValue]:
-    """Every compared field of ``price`` (``PRICE_DIFF_FIELDS``, in order)."""
+    """Every compared field of ``price``, named as in a price-table file; absent ones are None."""
     long = price.long_context
     return {
         **_rate_values("", price.standard),

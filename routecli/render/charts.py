@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from routecli.errors import InvalidValueError
 from routecli.render.numbers import decimal_str
 from routecli.simulate.costmodel import SimulationResult, StrategyResult
-from routecli.simulate.pareto import strategy_frontier
 from routecli.simulate.sweep import SweepResult
 
 if TYPE_CHECKING:
@@ -119,7 +118,7 @@ def cost_quality_chart(result: SimulationResult, format: ChartFormat) -> bytes:
         labels: list[tuple[Axes, Annotation]] = []
         for ax, (strategies, rated) in zip(axes, panels, strict=True):
             if rated:
-                frontier = strategy_frontier(result)
+                frontier = result.frontier
                 if len(frontier) > 1:
                     ax.step(
                         [float(p.cost) for p in frontier],

@@ -28,7 +28,6 @@ from routecli.render.summary import (
     strategy_row,
 )
 from routecli.simulate.costmodel import SimulationResult
-from routecli.simulate.pareto import strategy_frontier
 from routecli.simulate.sweep import SweepResult
 
 if TYPE_CHECKING:
@@ -141,7 +140,7 @@ def breakeven_html(found: BreakEven) -> str:
 def _cost_quality_caption(result: SimulationResult) -> str:
     """What the chart shows: only the marks it has."""
     parts = ["Monthly cost against expected quality; the diamond is the baseline."]
-    if len(strategy_frontier(result)) > 1:
+    if len(result.frontier) > 1:
         parts.append("The green step line is the Pareto frontier: the strategies no other beats on both.")
     if any(s.quality is None for s in result.strategies):
         parts.append("Strategies without a quality estimate sit in the strip below.")

@@ -19,7 +19,7 @@ from routecli.replay.report import (
     Routing,
     TierStats,
 )
-from routecli.stats import Percentiles
+from routecli.replay.stats import Percentiles
 
 __all__ = ["REPLAY_REPORT_SCHEMA", "REPLAY_SCHEMA_VERSION", "replay_document", "replay_json"]
 

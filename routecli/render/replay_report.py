@@ -20,7 +20,7 @@ from routecli.render.numbers import counted, decimal_str, money, percent, plain_
 from routecli.render.summary import latency
 from routecli.render.terminal import WideTable, compact_table
 from routecli.replay.report import Counterfactual, Quality, ReplayReport, Routing
-from routecli.stats import Percentiles, rate
+from routecli.replay.stats import Percentiles, rate
 
 __all__ = [
     "CSV_COLUMNS",

@@ -105,12 +105,11 @@ def _summary(result: TuneResult) -> list[str]:
     )
     held = result.held
     if held is not None:
-        saved = (1 - held.cost.estimate / held.strong_cost) * 100 if held.strong_cost else None
         lines.append(
             f"Held out ({counted(held.held_out, 'prompt')}, tuned on {held.tuned_on:,}, seed {held.seed}): "
             f"quality {held.quality.estimate:.4f} [{held.quality.low:.4f}, {held.quality.high:.4f}], "
             f"cost {_usd(held.cost.estimate)} [{_usd(held.cost.low)}, {_usd(held.cost.high)}] (95% bootstrap), "
-            f"saving {_pct(saved)}; {_pct(held.strong_share * 100)} strong."
+            f"saving {_pct(held.savings_pct)}; {_pct(held.strong_share * 100)} strong."
         )
     return lines
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from routecli.pricing.prices import usage_total
 from routecli.replay.records import EMBEDDING_ROLES, Attempt, Decision, RunInfo, TierInfo
-from routecli.stats import Percentiles, percentiles, rate
+from routecli.replay.stats import Percentiles, percentiles, rate
 
 __all__ = [
     "CacheStats",

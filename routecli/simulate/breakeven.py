@@ -60,10 +60,6 @@ class BreakEven(NamedTuple):
     currency: str
     notes: tuple[str, ...] = ()
 
-    @property
-    def measure(self) -> Literal["cost", "quality"]:
-        return "cost" if self.against is not None else "quality"
-
 
 def _with_baseline(data: Any, name: str) -> Any:
     """The scenario data with ``name`` the baseline.

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.pricing.prices import PriceSource, expected_request_cost, request_costs
 from routecli.provenance import Inputs
+from routecli.simulate.pareto import CostQuality, pareto_frontier
 from routecli.simulate.scenario import (
     Growth,
     Modifiers,
@@ -126,6 +127,8 @@ class SimulationResult:
     description: str | None = None
     growth: Growth | None = None
     forecast: tuple[ForecastMonth, ...] = ()
+    frontier: tuple[CostQuality, ...] = ()
+    """The cost–quality Pareto frontier, cheapest first; strategies without a quality take no part."""
     monte_carlo: MonteCarloResult | None = None
     insights: tuple[str, ...] = ()
     inputs: Inputs | None = None
@@ -594,4 +597,7 @@ def simulate(scenario: Scenario) -> SimulationResult:
         warnings=scenario.warnings,
         growth=scenario.growth,
         forecast=() if scenario.growth is None else forecast(scenario.growth, scenario.requests_per_month, results),
+        frontier=tuple(
+            pareto_frontier(CostQuality(s.name, s.monthly_cost, s.quality) for s in results if s.quality is not None)
+        ),
     )

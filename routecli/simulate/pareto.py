@@ -6,9 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import NamedTuple
 
-from routecli.simulate.costmodel import SimulationResult
-
-__all__ = ["CostQuality", "pareto_frontier", "strategy_frontier"]
+__all__ = ["CostQuality", "pareto_frontier"]
 
 
 class CostQuality(NamedTuple):
@@ -37,10 +35,3 @@ def pareto_frontier(points: Iterable[CostQuality]) -> list[CostQuality]:
         )
     ]
     return sorted(frontier, key=lambda point: point.cost)
-
-
-def strategy_frontier(result: SimulationResult) -> list[CostQuality]:
-    """The frontier of a simulation's strategies by monthly cost and quality; those without a quality take no part."""
-    return pareto_frontier(
-        CostQuality(s.name, s.monthly_cost, s.quality) for s in result.strategies if s.quality is not None
-    )

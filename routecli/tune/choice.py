@@ -135,7 +135,7 @@ def _text_scores(texts: tuple[str, ...], score: ScoreSource, scorer: ComplexityR
 
 
 class TuneChoice(NamedTuple):
-    """The models a tune compares and where a route's scores come from, known before any sweep."""
+    """The models a tune compares and where a route's scores come from, known before any curve is drawn."""
 
     strategy: ThresholdStrategy
     weak: str
@@ -165,7 +165,7 @@ def tune_outcomes(
     seed: int = 0,
     scorer: ComplexityRouter | None = None,
 ) -> TuneResult:
-    """``routecli tune``'s work: sort the prompts, sweep the pair and choose (``threshold.tune``)."""
+    """``routecli tune``'s work: sort the prompts, draw the pair's threshold curve and choose (``threshold.tune``)."""
     keys = sort_keys(outcomes, choice.strategy, choice.score, choice.weak, scorer)
     if holdout is not None and holdout <= 0:
         raise InvalidValueError("--holdout: expected a share above 0 (leave it out to tune on every prompt)")

@@ -8,7 +8,7 @@ What ``routecli evaluate`` prints, from one ``Outcomes``:
   router has to lie above;
 - **judged cascades** (RouterBench, Hu et al. 2024, §4): a chain of models, a
   judge that errs with probability ε, in expectation;
-- the router's route sweep summarised as RouterBench's AIQ and RouteLLM's
+- the router's route threshold curve summarised as RouterBench's AIQ and RouteLLM's
   (Ong et al. 2024, §5.1) APGR and CPT.
 
 Everything is an exact expectation, computed in a few vectorised passes: no
@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routecli.tune.outcomes import Outcomes
-from routecli.tune.threshold import ThresholdCurve, default_pair, sweep
+from routecli.tune.threshold import ThresholdCurve, default_pair, threshold_curve
 
 __all__ = [
     "DEFAULT_EPSILONS",
@@ -151,7 +151,7 @@ class JudgedCascade:
 
 @dataclass(frozen=True, eq=False)
 class RouterResult:
-    """A router's route sweep between ``weak`` and ``strong`` (``tune.sweep``) and its AIQ, APGR and CPTs."""
+    """A router's threshold curve between ``weak`` and ``strong`` (``threshold_curve``) and its AIQ, APGR and CPTs."""
 
     weak: str
     strong: str
@@ -337,7 +337,7 @@ def judged_cascade(outcomes: Outcomes, chain: Sequence[str], epsilon: float) -> 
 
 
 def router_result(outcomes: Outcomes, weak: str, strong: str, keys: Floats) -> RouterResult:
-    """The route sweep of ``keys`` (higher: strong) between ``weak`` and ``strong``, with its AIQ and PGR metrics.
+    """The route curve of ``keys`` (higher: strong) between ``weak`` and ``strong``, with its AIQ and PGR metrics.
 
     ``InvalidValueError`` when ``keys`` is not one float per prompt or holds a NaN.
     """
@@ -346,10 +346,10 @@ def router_result(outcomes: Outcomes, weak: str, strong: str, keys: Floats) -> R
     if keys.shape != (outcomes.prompts,):
         raise outcomes.invalid(f"router scores of shape {keys.shape}; expected one per prompt ({outcomes.prompts},)")
     w, s = outcomes.column(weak), outcomes.column(strong)
-    curve = sweep(
+    curve = threshold_curve(
         "route", keys, outcomes.quality[:, w], outcomes.cost[:, w], outcomes.quality[:, s], outcomes.cost[:, s]
     )
-    # the sweep's first point is the weak model alone and its last the strong one: the endpoints AIQ adds
+    # the curve's first point is the weak model alone and its last the strong one: the endpoints AIQ adds
     return RouterResult(
         weak, strong, curve, aiq(curve.cost, curve.quality), pgr_metrics(curve.strong_share, curve.quality)
     )

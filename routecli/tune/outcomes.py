@@ -2,13 +2,13 @@
 
 What ``routecli tune`` and ``routecli evaluate`` work from. Columnar (numpy
 arrays, a row per prompt and a column per model) because a log can hold
-millions of prompts and every sweep is a handful of vectorised passes over it.
+millions of prompts and every threshold curve is a handful of vectorised passes over it.
 The readers in ``routecli.tune.readers`` build it from routecli's own JSONL,
 replay decision logs, RouterBench CSV and RouteLLM CSV; every prompt they keep
 has an outcome for every model, so nothing here handles gaps.
 
 Costs are float USD, as the benchmarks publish them, summed with numpy (a
-sweep's running totals with its cumulative sums): relative error ~1e-16, far
+threshold curve's running totals with its cumulative sums): relative error ~1e-16, far
 below anything displayed; JSON reports carry the floats as computed.
 """
 

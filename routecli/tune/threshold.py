@@ -1,5 +1,5 @@
-"""Choosing a threshold from logged outcomes: every distinct threshold swept at once, then the cheapest that holds
-quality. Pure (numpy).
+"""Choosing a threshold from logged outcomes: the threshold curve (every distinct threshold at once), then the
+cheapest that holds quality. Pure (numpy).
 
 Two models, a weak (cheap) one and a strong one:
 
@@ -10,7 +10,7 @@ Two models, a weak (cheap) one and a strong one:
   is below the threshold is escalated to the strong model, whose answer is
   taken. Escalated prompts pay both.
 
-A sweep sorts the prompts once (by score, or by the weak answer's confidence)
+A threshold curve sorts the prompts once (by score, or by the weak answer's confidence)
 and takes cumulative sums of both models' quality and cost in that order: the
 cut after the first k prompts gives the strategy's quality and cost when those
 k reach the strong model. Cuts are taken only between different values
@@ -48,7 +48,7 @@ __all__ = [
     "choose_for_share",
     "default_pair",
     "split",
-    "sweep",
+    "threshold_curve",
     "tune",
 ]
 
@@ -110,7 +110,7 @@ def default_pair(outcomes: Outcomes) -> tuple[str, str]:
     return outcomes.models[weak], outcomes.models[strong]
 
 
-def sweep(
+def threshold_curve(
     strategy: ThresholdStrategy,
     keys: Floats,
     weak_quality: Floats,
@@ -168,7 +168,7 @@ class Pair(NamedTuple):
         return Pair(*(column[rows] for column in self))
 
     def curve(self, strategy: ThresholdStrategy) -> ThresholdCurve:
-        return sweep(strategy, *self)
+        return threshold_curve(strategy, *self)
 
 
 class Applied(NamedTuple):
@@ -295,6 +295,11 @@ class Held(NamedTuple):
     strong_share: float
     strong_cost: float
     """The strong model alone on the held-out prompts: what savings are measured against."""
+
+    @property
+    def savings_pct(self) -> float | None:
+        """What the chosen threshold saves on the held-out prompts against the strong model alone, in percent."""
+        return (1 - self.cost.estimate / self.strong_cost) * 100 if self.strong_cost else None
 
 
 @dataclass(frozen=True, eq=False)

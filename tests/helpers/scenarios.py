@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["LEVERS"]
+__all__ = ["LEVERS", "LEVERS_ACCEPT"]
 
 LEVERS = """\
 name: levers
@@ -30,3 +30,6 @@ strategies:
 baseline: all-heavy
 """
 """Two segments, two tiers, a route and a cascade: each strategy with one lever to vary."""
+
+LEVERS_ACCEPT = "strategies.cascade.accept.light"
+"""The parameter path of the share of requests LEVERS' cascade accepts from light."""

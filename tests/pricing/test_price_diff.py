@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from routecli.pricing.price_diff import PRICE_DIFF_FIELDS, FieldChange, PriceDiff, diff_prices, price_fields
+from routecli.pricing.price_diff import FieldChange, PriceDiff, diff_prices, price_fields
 from routecli.pricing.price_files import load_price_table
 from routecli.pricing.prices import LongContext, ModelPrice, TokenRates
 from routecli.render.prices import price_diff_json, price_diff_markdown, price_diff_renderable
@@ -49,7 +49,16 @@ def test_price_fields_name_every_compared_field_in_order() -> None:
         context_window=1000,
     )
     fields = price_fields(full)
-    assert tuple(fields) == PRICE_DIFF_FIELDS
+    rates = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok")
+    assert tuple(fields) == (
+        *rates,
+        "per_request",
+        *(f"batch.{name}" for name in rates),
+        "long_context.above_tokens",
+        *(f"long_context.{name}" for name in rates),
+        "context_window",
+        "max_output_tokens",
+    )
     assert fields["batch.output_per_mtok"] == Decimal(4)
     assert fields["long_context.above_tokens"] == 200_000
     assert fields["long_context.cached_input_per_mtok"] == Decimal("0.4")

@@ -13,7 +13,7 @@ import pytest
 
 from routecli.replay.records import RunInfo
 from routecli.replay.report import ReplayReport, build_report
-from routecli.stats import Percentiles
+from routecli.replay.stats import Percentiles
 from tests.helpers.decisions import (
     CASCADE_RUN,
     HEAVY,

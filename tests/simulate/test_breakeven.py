@@ -66,7 +66,8 @@ def test_cascade_acceptance_is_solved_exactly(source: ScenarioSource) -> None:
     assert (found.low, found.high, found.current) == (D(0), D(1), D("0.8"))
     # g(0) = (0.0018 + 0.006 − 0.006) × 1e5 = 180;  g(1) = (0.0018 − 0.006) × 1e5 = −420
     assert (found.gap_low, found.gap_high) == (D(180), D(-420))
-    assert (found.strategy, found.against, found.quality_floor, found.measure) == ("cascade", "all-heavy", None, "cost")
+    assert (found.strategy, found.against, found.quality_floor) == ("cascade", "all-heavy", None)
+    assert breakeven_document(found)["gap"] == "cost difference in USD a month"  # a cost gap, not a quality one
 
 
 def test_router_accuracy_is_solved_exactly(source: ScenarioSource) -> None:
@@ -180,7 +181,7 @@ def test_quality_floor_under_tpr_is_found_by_search(tmp_path: Path) -> None:
     found = find_breakeven(source, "judged", "strategies.judged.evaluator.tpr", quality_floor=D("0.93"))
     root = (0.0798 - math.sqrt(0.0798**2 - 4 * 0.024 * 0.03624)) / 0.048
     assert found.method == "search"
-    assert found.measure == "quality"
+    assert breakeven_document(found)["gap"] == "quality minus the floor"
     assert len(found.crossings) == 1
     assert float(found.crossings[0].value) == pytest.approx(root, abs=1e-9)
     assert found.crossings[0].rising

@@ -122,6 +122,39 @@ def answered(result: StrategyResult) -> dict[str, Decimal]:
     return {usage.tier: usage.answered_share for usage in result.tiers}
 
 
+def test_result_carries_the_cost_quality_frontier() -> None:
+    # one segment: cheap $0.4/month at quality 0.9, mid $4 at 0.95, big $40 at 0.98; a second
+    # strategy on mid ties it exactly and stays; nothing beats another on both, so all four are on it
+    data = scenario(
+        [
+            {"name": "big", "type": "single", "model": "big"},
+            {"name": "mid", "type": "single", "model": "mid"},
+            {"name": "cheap", "type": "single", "model": "cheap"},
+            {"name": "mid-again", "type": "single", "model": "mid"},
+        ],
+        tiers={
+            tier: {"model": f"{tier}-1", "quality": D(QUALITY[tier]["easy"]), "latency": LATENCY[tier]}
+            for tier in ("cheap", "mid", "big")
+        },
+    )
+    frontier = run(data).frontier
+    assert [(p.name, p.cost, p.quality) for p in frontier] == [
+        ("cheap", D("0.4"), D("0.9")),
+        ("mid", D(4), D("0.95")),
+        ("mid-again", D(4), D("0.95")),
+        ("big", D(40), D("0.98")),
+    ]
+
+
+def test_strategies_without_a_quality_stay_off_the_frontier() -> None:
+    # mid has no quality: only cheap ($0.4, 0.9) and big ($40, 0.98) are placed
+    tiers = {tier: {"model": f"{tier}-1", "latency": LATENCY[tier]} for tier in ("cheap", "mid", "big")}
+    tiers["cheap"]["quality"] = 0.9
+    tiers["big"]["quality"] = 0.98
+    data = scenario([{"name": name, "type": "single", "model": name} for name in ("big", "mid", "cheap")], tiers=tiers)
+    assert [p.name for p in run(data).frontier] == ["cheap", "big"]
+
+
 # ------------------------------------------------------------------ single
 
 

@@ -1,4 +1,4 @@
-"""Threshold sweeps and choices: small cases worked out by hand, and properties a sweep must keep."""
+"""Threshold curves and choices: small cases worked out by hand, and properties a curve must keep."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from routecli.tune.threshold import (
     choose_for_share,
     default_pair,
     split,
-    sweep,
+    threshold_curve,
     tune,
 )
 
@@ -34,7 +34,7 @@ KEYS = A([0.9, 0.1, 0.5, 0.5])
 PAIR = Pair(KEYS, A([0.0, 1.0, 1.0, 0.0]), A([1.0] * 4), A([1.0] * 4), A([10.0] * 4))
 
 
-def test_a_route_sweep_has_a_point_per_distinct_score_and_both_ends() -> None:
+def test_a_route_curve_has_a_point_per_distinct_score_and_both_ends() -> None:
     curve = PAIR.curve("route")
     # none strong: 2 right of 4, $4; >= 0.9: prompt 0 strong, 3 right, $10 + $3; >= 0.5: prompts 0, 2, 3 strong,
     # all right, $30 + $1; >= 0.1: all strong, $40
@@ -44,7 +44,7 @@ def test_a_route_sweep_has_a_point_per_distinct_score_and_both_ends() -> None:
     assert curve.strong_share.tolist() == [0.0, 0.25, 0.75, 1.0]
 
 
-def test_a_cascade_sweep_pays_the_weak_model_always_and_the_strong_one_for_escalations() -> None:
+def test_a_cascade_curve_pays_the_weak_model_always_and_the_strong_one_for_escalations() -> None:
     curve = PAIR.curve("cascade")
     # accept all: $4; accept >= 0.5: prompt 1 (0.1) escalates: still 2 right, $4 + $10; accept >= 0.9: prompts 1, 2,
     # 3 escalate: 3 right, $34; accept none: all right, $44
@@ -78,7 +78,7 @@ def test_a_target_share_picks_the_nearest_point_and_the_smaller_on_a_tie() -> No
     assert choose_for_share(curve, 0.8) == 2
 
 
-def test_a_threshold_applied_to_other_prompts_does_what_the_sweep_said() -> None:
+def test_a_threshold_applied_to_other_prompts_does_what_the_curve_said() -> None:
     for strategy in ("route", "cascade"):
         curve = PAIR.curve(strategy)
         for index in range(len(curve)):
@@ -99,7 +99,7 @@ def test_a_threshold_applied_to_other_prompts_does_what_the_sweep_said() -> None
     ),
     st.sampled_from(["route", "cascade"]),
 )
-def test_every_point_of_a_sweep_is_what_its_threshold_does(
+def test_every_point_of_a_curve_is_what_its_threshold_does(
     rows: list[tuple[float, bool, bool, float, float]], strategy: str
 ) -> None:
     columns = (A(column, dtype=float) for column in zip(*rows, strict=True))
@@ -116,7 +116,7 @@ def test_every_point_of_a_sweep_is_what_its_threshold_does(
 
 def test_a_prompt_without_a_score_cannot_be_swept() -> None:
     with pytest.raises(InvalidValueError, match="no score"):
-        sweep("route", A([0.1, math.nan]), *([A([1.0, 1.0])] * 4))
+        threshold_curve("route", A([0.1, math.nan]), *([A([1.0, 1.0])] * 4))
 
 
 def test_the_default_pair_is_the_cheapest_model_and_the_best_one() -> None:

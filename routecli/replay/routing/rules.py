@@ -152,9 +152,6 @@ class Rule:
     conditions: tuple[Condition, ...]
     name: str | None = None
 
-    def holds(self, view: PromptView) -> bool:
-        return all(condition.test(view) for condition in self.conditions)
-
     def describe(self, index: int) -> str:
         """``rule 2 "long" (min_tokens, keywords)``: how the decision log names it."""
         label = f'rule {index} "{self.name}"' if self.name else f"rule {index}"

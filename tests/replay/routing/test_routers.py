@@ -34,7 +34,13 @@ def view(subject: Prompt, tokens: int | None = None) -> PromptView:
 
 
 def holds(when: dict[str, Any], subject: Prompt, tokens: int | None = None) -> bool:
-    return Rule("tier", conditions_from(when)).holds(view(subject, tokens))
+    """Whether a rule of ``when``'s conditions holds: a rules router with that one rule routes to its tier."""
+    return _rule_holds(when, view(subject, tokens))
+
+
+def _rule_holds(when: dict[str, Any], seen: PromptView) -> bool:
+    router = RulesRouter([Rule("tier", conditions_from(when))], default="default")
+    return asyncio.run(router.route(seen)).tier == "tier"
 
 
 def decide(router: Router, subject: Prompt, tokens: int | None = None) -> RouteDecision:
@@ -68,7 +74,7 @@ def test_a_view_counts_tokens_once_and_only_when_asked() -> None:
 
     seen = PromptView(prompt("short text"), count=count)
     assert seen.counted is None
-    assert Rule("t", conditions_from({"max_chars": 100})).holds(seen)
+    assert _rule_holds({"max_chars": 100}, seen)
     assert counted == []  # no token condition: nothing counted
     assert (seen.tokens, seen.tokens, seen.counted) == (7, 7, 7)
     assert counted == ["short text"]

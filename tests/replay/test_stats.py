@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routecli.stats import Percentiles, percentile, percentiles, rate
+from routecli.replay.stats import Percentiles, percentile, percentiles, rate
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Small statistics shared by reports: percentiles and rates. Pure."""
+"""Small statistics of replay reports: percentiles and rates. Pure."""
 
 from __future__ import annotations
 
