@@ -139,14 +139,7 @@ def monte_carlo_line(result: SimulationResult) -> str:
     spread = result.monte_carlo
     if spread is None:
         return ""
-    widest = max(
-        (
-            (strategy.monthly_ci[1] - strategy.monthly_ci[0]) / 2 / strategy.monthly_mean
-            for strategy in spread.strategies
-            if strategy.monthly_mean
-        ),
-        default=Decimal(0),
-    )
+    widest = spread.widest_ci
     volume = f"; month-to-month volume sd {plain_number(spread.volume_sd_pct, 1)}%" if spread.volume_sd_pct else ""
     return (
         f"Monte Carlo: {spread.samples:,} simulated requests (seed {spread.seed}), {spread.months:,} simulated "
@@ -157,7 +150,8 @@ def monte_carlo_line(result: SimulationResult) -> str:
 
 def forecast_table(result: SimulationResult) -> tuple[list[str], list[list[str]]]:
     """Month by month volume and each strategy's cost, with a total row; empty without growth."""
-    if not result.forecast:
+    total = result.forecast_total
+    if total is None:
         return [], []
     currency = result.currency
     headers = ["Month", "Requests", *(strategy.name for strategy in result.strategies)]
@@ -165,7 +159,5 @@ def forecast_table(result: SimulationResult) -> tuple[list[str], list[list[str]]
         [str(month.month), plain_number(month.requests), *(money(cost, currency) for cost in month.costs)]
         for month in result.forecast
     ]
-    totals = [sum(costs, Decimal(0)) for costs in zip(*(month.costs for month in result.forecast), strict=True)]
-    requests = sum((month.requests for month in result.forecast), Decimal(0))
-    rows.append(["total", plain_number(requests), *(money(total, currency) for total in totals)])
+    rows.append(["total", plain_number(total.requests), *(money(cost, currency) for cost in total.costs)])
     return headers, rows

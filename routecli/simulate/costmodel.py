@@ -134,6 +134,15 @@ class SimulationResult:
     inputs: Inputs | None = None
     """What the scenario and prices were read from, hashed (filled at the edge, which reads files)."""
 
+    @property
+    def forecast_total(self) -> ForecastMonth | None:
+        """The forecast's months added up (``month`` is how many), or None without growth."""
+        if not self.forecast:
+            return None
+        costs = zip(*(month.costs for month in self.forecast), strict=True)
+        requests = sum((month.requests for month in self.forecast), Decimal(0))
+        return ForecastMonth(len(self.forecast), requests, tuple(sum(cost, Decimal(0)) for cost in costs))
+
     def strategy(self, name: str) -> StrategyResult:
         return next(result for result in self.strategies if result.name == name)
 

@@ -130,6 +130,18 @@ class MonteCarloResult:
     def strategy(self, name: str) -> StrategySpread:
         return next(spread for spread in self.strategies if spread.name == name)
 
+    @property
+    def widest_ci(self) -> Decimal:
+        """The widest confidence interval's half-width, as a share of its strategy's mean monthly cost."""
+        return max(
+            (
+                (spread.monthly_ci[1] - spread.monthly_ci[0]) / 2 / spread.monthly_mean
+                for spread in self.strategies
+                if spread.monthly_mean
+            ),
+            default=Decimal(0),
+        )
+
 
 # ------------------------------------------------------------- the requests
 
