@@ -35,6 +35,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_TERMINATED",
+    "STOP_EXIT_CODES",
     "InputError",
     "InputFileError",
     "InvalidValueError",
@@ -51,6 +52,8 @@ EXIT_INPUT = 2
 EXIT_BUDGET = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
+STOP_EXIT_CODES = {"budget": EXIT_BUDGET, "interrupted": EXIT_INTERRUPTED, "terminated": EXIT_TERMINATED}
+"""The exit code of a ``replay`` that stopped early, by why it stopped (``RunResult.stopped``)."""
 
 KeyPath = tuple[str | int, ...]
 

@@ -2,13 +2,13 @@
 
 ``routecli replay --dry-run --baseline BASE.json`` compares each tier's share of
 prompts in this run with the baseline report's; a tier that moved more than the
-tolerance (percentage points) is drift. Pure: ``ReportDocument`` in
-(``routecli.ci.documents``), ``TierDrift`` out.
+tolerance (percentage points) is drift. Pure: the baseline's ``ReportDocument``
+(``routecli.ci.documents``) and this run's prompts per entry tier in, ``TierDrift`` out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -16,7 +16,10 @@ from typing import Any, NamedTuple
 from routecli.ci.documents import DocumentReader, ReportDocument
 from routecli.errors import KeyPath
 
-__all__ = ["TierDrift", "TierShares", "TierShift", "entry_shares", "tier_drift"]
+__all__ = ["DEFAULT_TOLERANCE", "TierDrift", "TierShares", "TierShift", "entry_shares", "run_drift", "tier_drift"]
+
+DEFAULT_TOLERANCE = Decimal(10)
+"""Percentage points a tier's share of prompts may move from --baseline's."""
 
 
 class TierShares(NamedTuple):
@@ -114,3 +117,15 @@ def tier_drift(base: TierShares, head: TierShares, tolerance: Decimal) -> TierDr
     elif base.total != head.total:
         notes.append(f"{base.source} routed {base.total:,} prompts, {head.source} {head.total:,}.")
     return TierDrift(tolerance, shifts, tuple(notes))
+
+
+def run_drift(
+    base: TierShares, counts: Mapping[str, int], tiers: Sequence[str], prompts: str, tolerance: Decimal | None = None
+) -> TierDrift:
+    """How far this run's prompts per entry tier (``counts``, of configured ``tiers``) moved from ``base``.
+
+    ``prompts`` names this run's prompt file as a report would (its sha256, else its path); ``tolerance`` is
+    ``DEFAULT_TOLERANCE`` unless given.
+    """
+    head = TierShares("this run", dict(counts), tuple(tiers), prompts)
+    return tier_drift(base, head, DEFAULT_TOLERANCE if tolerance is None else tolerance)

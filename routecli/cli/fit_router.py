@@ -12,12 +12,7 @@ from routecli.cli.options import OutputOption, PricingOption
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 
 if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
-    from routecli.replay.config import RouterConfig
-    from routecli.replay.routing.embedding import ExemplarScorer
-    from routecli.replay.routing.prompt_embedding import EndpointEmbeddingRouter
+    from routecli.replay.fit_run import EmbeddingCost
 
 __all__ = ["register"]
 
@@ -49,44 +44,11 @@ def fit_router(
       routecli fit-router labelled.jsonl -c router.yaml
       routecli fit-router labelled.jsonl -c router.yaml --format json -o fit.json
     """
-    from routecli.errors import InvalidValueError
-    from routecli.replay.config_file import check_labels, load_router_config
-    from routecli.replay.prompt_file import read_prompts
+    from routecli.render import fit_report
+    from routecli.replay.fit_run import fit_config
 
     check_outputs(inputs=(prompts, config, *(pricing or ())), outputs=(output,), format=format)
-    router_config = load_router_config(config, pricing or ())
-    router = router_config.router
-    if router is None:
-        raise InvalidValueError("no routing: fit-router fits routing of type embedding", source=str(config))
-    if router.kind != "embedding":
-        raise InvalidValueError(
-            f"fit-router fits the thresholds of type embedding, not {router.kind}",
-            source=str(config),
-            path=("routing", "type"),
-        )
-    prompt_file = read_prompts(prompts, default_match=router_config.match)
-    check_labels(prompt_file, router_config)
-    labelled = [prompt for prompt in prompt_file.prompts if prompt.label is not None]
-    if not labelled:
-        raise InvalidValueError(
-            'no prompt has a "label" (the tier it should go to): there is nothing to fit to', source=str(prompts)
-        )
-    from routecli.replay.config import LexicalEmbedderConfig
-    from routecli.replay.routing.fit import fit_router as fit
-    from routecli.replay.routing.lexical import LexicalEmbedder
-    from routecli.replay.routing.prompt_embedding import EmbeddingRouter, EndpointEmbeddingRouter
-
-    texts = [prompt.text for prompt in labelled]
-    if isinstance(router, EndpointEmbeddingRouter):
-        scorer, vectors = _embedded_by_endpoint(router_config.source, router, router_config, texts)
-    else:  # the only other embedding router, and a config embeds its exemplars only so with the lexical vectorizer
-        assert isinstance(router, EmbeddingRouter)
-        assert isinstance(router.embedder, LexicalEmbedderConfig)
-        scorer, vectors = router.scorer, LexicalEmbedder(router.embedder.dimensions).embed(texts)
-    result = fit(scorer, labelled, vectors, len(prompt_file.prompts), order=tuple(router_config.tiers))
-
-    from routecli.render import fit_report
-
+    result = fit_config(config, prompts, pricing or (), on_embedded=_note_embedding)
     emit(
         None if format is None else OutputFormat(format),
         output,
@@ -97,27 +59,10 @@ def fit_router(
     )
 
 
-def _embedded_by_endpoint(
-    source: str, router: EndpointEmbeddingRouter, config: RouterConfig, texts: list[str]
-) -> tuple[ExemplarScorer, NDArray[np.float32]]:
-    """The exemplars and ``texts`` embedded by the router's endpoint (one pass); what it cost goes to stderr."""
-    from decimal import Decimal
+def _note_embedding(cost: EmbeddingCost) -> None:
+    from routecli.render.fit_report import embedding_note
 
-    from routecli.render.numbers import counted, money
-    from routecli.replay.run import embed_texts
-
-    exemplars = router.texts
-    embedded = embed_texts(config, router.embedder, [*exemplars, *texts], "embed")
-    spend = sum((attempt.cost for attempt in embedded.attempts), Decimal(0))
-    tokens = sum(attempt.input_tokens for attempt in embedded.attempts)
-    print(
-        f"Embedded {counted(len(exemplars) + len(texts), 'text')} at {router.embedder.provider} "
-        f"({router.embedder.model}): {counted(len(embedded.attempts), 'request')}, {tokens:,} tokens, {money(spend)}",
-        file=sys.stderr,
-    )
-    if embedded.vectors is None or not embedded.complete:
-        raise embedded.failure(source, "routing.embedder", "the exemplars and prompts")
-    return router.with_vectors(embedded.vectors[: len(exemplars)]), embedded.vectors[len(exemplars) :]
+    print(embedding_note(cost), file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,40 +4,24 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from routecli.cli.options import OutputOption, PricingOption
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
-from routecli.errors import (
-    EXIT_BUDGET,
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
-    InputFileError,
-    InvalidValueError,
-)
+from routecli.errors import EXIT_FAILED, STOP_EXIT_CODES, InvalidValueError
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
 
 if TYPE_CHECKING:
-    from routecli.ci.drift import TierDrift, TierShares
-    from routecli.replay.config import RouterConfig
-    from routecli.replay.prompts import Prompt, PromptFile
-    from routecli.replay.records import Attempt, Decision, RunInfo
+    from routecli.ci.drift import TierShares
+    from routecli.replay.records import Decision
     from routecli.replay.report import ReplayReport
-    from routecli.replay.resume import ResumedRun
-    from routecli.replay.run import RunResult
 
 __all__ = ["register"]
 
-DEFAULT_TOLERANCE = Decimal(10)
-"""Percentage points a tier's share of prompts may move from --baseline's."""
-EXIT_CODES = {"budget": EXIT_BUDGET, "interrupted": EXIT_INTERRUPTED, "terminated": EXIT_TERMINATED}
-"""Exit codes of runs that stopped early, by why."""
 STOP_REASONS = {
     "budget": "the --max-spend budget was reached",
     "interrupted": "interrupted",
@@ -209,39 +193,38 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml --format json -o report.json
       routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
     """
-    from routecli.replay.config_file import check_labels, load_router_config
-    from routecli.replay.prompt_file import read_prompts
-    from routecli.replay.prompts import select_prompts
-    from routecli.replay.resume import resume_run
+    from routecli.replay.session import estimate, finish_run, plan_replay, run_replay, start_run
 
     inputs = (prompts, config, *(pricing or ()), *((baseline,) if baseline is not None else ()))
     check_outputs(inputs=inputs, outputs=(log, outcomes, output), format=format)
     _check_modes(dry_run=dry_run, resume=resume, max_spend=max_spend, all_tiers=all_tiers, outcomes=outcomes)
     _check_baseline(dry_run=dry_run, baseline=baseline, tolerance=tolerance)
     base_shares = None if baseline is None else _baseline_shares(baseline)  # a bad baseline stops the run first
-    router_config = load_router_config(config, pricing or ())
-    prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
-    check_labels(prompt_file, router_config)
-    asked = router_config.without_routing() if all_tiers else router_config  # --all-tiers: no router or cache
-    resumed = None if resume is None else resume_run(resume, asked, all_tiers)
-    if resumed is not None:  # the prompts the run chose, whatever this command line says
-        limit, sample, seed = resumed.run.limit, resumed.run.sample, resumed.run.seed
-    selected = select_prompts(prompt_file.prompts, limit=limit, sample=sample, seed=seed)
-    if all_tiers:
-        _check_judgeable(selected, router_config, prompts)
-    chosen = _Chosen(router_config, prompt_file, selected, limit, sample, seed)
+    plan = plan_replay(
+        prompts,
+        config,
+        pricing or (),
+        limit=limit,
+        sample=sample,
+        seed=seed,
+        skip_invalid=skip_invalid,
+        all_tiers=all_tiers,
+        resume=resume,
+    )
     if dry_run:
-        _estimate(chosen, output_tokens, log, format, output, base_shares, tolerance)
+        estimated = estimate(plan, output_tokens, log)
+        _emit_report(estimated, format, output, log)
+        if base_shares is not None:
+            _drift(
+                base_shares, estimated, tolerance, sys.stdout if output is not None or format is None else sys.stderr
+            )
         return
-    from routecli.replay.run import provider_keys, replay_prompts
-
-    provider_keys(asked)  # a missing key stops the run before anything is written
-    run, log_path, selected, answered = _where_results_go(chosen, asked, resumed, log, prompts, all_tiers)
-    outcomes_path = None
+    target = start_run(plan, log, outcomes, (*inputs, *((output,) if output is not None else ())))
+    if target.cache_starts_empty:
+        _note("The semantic cache starts empty: this run's answers were not logged (--log-content keeps them)")
+    log_path, selected = target.log_path, target.prompts
     if all_tiers:
-        outcomes_path = outcomes if outcomes is not None else log_path.parent / "outcomes.jsonl"
-        _check_outcomes_path(outcomes_path, (*inputs, log_path, *((output,) if output is not None else ())))
-        tiers = len(router_config.tiers)
+        tiers = len(plan.config.tiers)
         _note(
             f"Replaying {_prompts(len(selected))} on all {tiers} tiers ({len(selected) * tiers:,} answers); "
             f"decision log: {log_path}"
@@ -250,28 +233,26 @@ def replay(
         _note(f"Replaying {_prompts(len(selected))}; decision log: {log_path}")
     with _Progress(len(selected), enabled=progress) as bar:
         try:
-            result = replay_prompts(
-                router_config,
-                selected,
-                run,
-                log_path,
+            result = run_replay(
+                plan,
+                target,
                 concurrency=concurrency,
                 log_content=log_content,
                 on_result=bar.advance,
                 max_spend=max_spend,
                 grace_s=grace,
-                resume=resume is not None,
-                spent=Decimal(0) if resumed is None else resumed.spent,
-                answered=answered,
-                all_tiers=all_tiers,
             )
         except KeyboardInterrupt:  # where signals cannot be handled gracefully (Windows): stop at once
             bar.stop()
             _note(f"Interrupted: {bar.done:,} results are in {log_path}; continue with --resume {log_path}")
-            raise typer.Exit(EXIT_CODES["interrupted"]) from None
-    if result.seeded is not None and any(done.answer is not None for _, done in answered):
+            raise typer.Exit(STOP_EXIT_CODES["interrupted"]) from None
+    if result.seeded is not None and any(done.answer is not None for _, done in target.answered):
         _note(f"The semantic cache started with {_answers(result.seeded)} from the log")
-    report = _report_run(run, result, log_path, resumed is not None, log is None, outcomes_path, chosen, format, output)
+    finished = finish_run(plan, target, result, _keep_report)
+    if finished.outcomes is not None and target.outcomes_path is not None:
+        written = finished.outcomes
+        _note(f"Outcomes of {_prompts(written.lines)} ({written.complete:,} with every tier's): {target.outcomes_path}")
+    report = _emit_report(finished.report, format, output, log_path)
     if result.stopped is not None:
         reason = STOP_REASONS[result.stopped]
         have = "has" if report.requests == 1 else "have"
@@ -279,119 +260,11 @@ def replay(
         budget = "" if max_spend is None else f" --max-spend {max_spend:f}"
         again = "" if not all_tiers else " --all-tiers" + ("" if outcomes is None else f" --outcomes {outcomes}")
         _note(f"Continue with: routecli replay {prompts} -c {config} --resume {log_path}{again}{budget}")
-        raise typer.Exit(EXIT_CODES[result.stopped])
+        raise typer.Exit(STOP_EXIT_CODES[result.stopped])
     if report.failed:
         missing = "lack some tier's answer" if all_tiers else "got no answer"
         _note(f"{report.failed:,} of {_prompts(report.requests)} {missing}; see {log_path}")
         raise typer.Exit(EXIT_FAILED)
-
-
-def _where_results_go(
-    chosen: _Chosen, asked: RouterConfig, resumed: ResumedRun | None, log: Path | None, prompts: Path, all_tiers: bool
-) -> tuple[RunInfo, Path, list[Prompt], list[tuple[Prompt, Decision]]]:
-    """The run's header and log, the prompts still to replay, and the logged answers that go back in the cache.
-
-    A resumed run appends to its own log, with its own header; a new one writes to ``--log`` or a new run folder.
-    """
-    from routecli.replay.run import default_run_dir, run_info
-
-    if resumed is None:
-        run = run_info(
-            chosen.config,
-            chosen.prompt_file,
-            len(chosen.selected),
-            sample=chosen.sample,
-            seed=chosen.seed,
-            limit=chosen.limit,
-            all_tiers=all_tiers,
-        )
-        return run, log if log is not None else default_run_dir(prompts) / "decisions.jsonl", chosen.selected, []
-    answered: list[tuple[Prompt, Decision]] = []
-    if asked.cache is not None:  # the answers already logged go back into the cache
-        answered = resumed.answered(chosen.selected)
-        if answered and all(done.prompt is None for _, done in answered):  # logged without --log-content
-            _note("The semantic cache starts empty: this run's answers were not logged (--log-content keeps them)")
-    return resumed.run, resumed.path, resumed.remaining(chosen.selected), answered
-
-
-def _report_run(
-    run: RunInfo,
-    result: RunResult,
-    log_path: Path,
-    resumed: bool,
-    own_folder: bool,
-    outcomes_path: Path | None,
-    chosen: _Chosen,
-    format: ReportFormat | None,
-    output: Path | None,
-) -> ReplayReport:
-    """The report of every result in the log (a resumed run's earlier ones too), kept as report.json in routecli's
-    own run folders, with the outcomes file of an ``--all-tiers`` run."""
-    decisions, prelude = result.decisions, result.prelude
-    if resumed:
-        from routecli.replay.log import read_log
-
-        contents = read_log(log_path)  # the earlier runs' results with this one's
-        decisions, prelude = contents.decisions, list(contents.prelude)
-    if own_folder and log_path.name == "decisions.jsonl" and log_path.parent.parent.name == "routecli-runs":
-        # first: the paid-for report is kept whatever happens to the output (only in routecli's own run folders)
-        _write_report_json(run, decisions, result.stopped, prelude, log_path.parent / "report.json")
-    if outcomes_path is not None:
-        _write_outcomes(outcomes_path, decisions, run, chosen.prompt_file.prompts)
-    return _emit_report(run, decisions, format, output, log_path, result.stopped, prelude)
-
-
-class _Chosen(NamedTuple):
-    """The config and the prompts a run was asked to replay, and how they were chosen."""
-
-    config: RouterConfig
-    prompt_file: PromptFile
-    selected: list[Prompt]
-    limit: int | None
-    sample: int | None
-    seed: int
-
-
-def _estimate(
-    chosen: _Chosen,
-    output_tokens: int,
-    log: Path | None,
-    format: ReportFormat | None,
-    output: Path | None,
-    base_shares: TierShares | None,
-    tolerance: Decimal | None,
-) -> None:
-    """``--dry-run``: the estimated report, the decision log if asked for, and the drift from ``--baseline``."""
-    from routecli.replay.dryrun import dry_run
-    from routecli.replay.log import DecisionLog
-    from routecli.replay.run import run_info
-
-    run = run_info(
-        chosen.config,
-        chosen.prompt_file,
-        len(chosen.selected),
-        dry_run=True,
-        output_tokens=output_tokens,
-        sample=chosen.sample,
-        seed=chosen.seed,
-        limit=chosen.limit,
-    )
-    decisions = dry_run(chosen.config, chosen.selected, output_tokens)
-    if log is not None:
-        with DecisionLog(log, run) as written:
-            for decision in decisions:
-                written.write(decision)
-    built = _emit_report(run, decisions, format, output, log)
-    if base_shares is not None:
-        from routecli.ci.documents import report_document
-        from routecli.ci.drift import entry_shares, tier_drift
-        from routecli.render.replay_json import replay_document
-
-        head = entry_shares(report_document(replay_document(built), "this run"))
-        drift = tier_drift(base_shares, head, DEFAULT_TOLERANCE if tolerance is None else tolerance)
-        _emit_drift(drift, sys.stdout if output is not None or format is None else sys.stderr)
-        if not drift.passed:
-            raise typer.Exit(EXIT_FAILED)  # a tier's share drifted past --tolerance
 
 
 def _check_modes(
@@ -426,63 +299,18 @@ def _baseline_shares(path: Path) -> TierShares:
     return entry_shares(read_document(path))
 
 
-def _emit_drift(drift: TierDrift, stream: TextIO) -> None:
-    """A line per tier that moved more than the tolerance, else one that none did; under Actions, annotations."""
-    from routecli.render.check_report import escape_data, escape_property
+def _drift(base: TierShares, estimated: ReplayReport, tolerance: Decimal | None, stream: TextIO) -> None:
+    """How far each tier's share moved from the baseline's; exit code 1 when one moved more than --tolerance."""
+    from routecli.ci.drift import run_drift
+    from routecli.render.check_report import drift_annotations, drift_lines
+    from routecli.replay.report import entry_counts
 
-    tolerance = f"{drift.tolerance.normalize():f}"
-    lines = [f"Note: {note}" for note in drift.notes]
-    for shift in drift.drifted:
-        lines.append(
-            f"Drift: {shift.tier} {float(shift.old):.1f}% → {float(shift.new):.1f}% "
-            f"({float(shift.change):+.1f} points, tolerance {tolerance})"
-        )
-    if drift.passed:
-        lines.append(f"No tier's share moved more than {tolerance} points")
-    stream.write("".join(line + "\n" for line in lines))
+    drift = run_drift(base, *entry_counts(estimated), tolerance)
+    stream.write(drift_lines(drift))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        title = escape_property("routecli replay --baseline")
-        for line in lines:
-            if line.startswith("Drift: "):
-                stream.write(f"::error title={title}::{escape_data(line)}\n")
-
-
-def _check_judgeable(selected: Sequence[Prompt], config: RouterConfig, prompts: Path) -> None:
-    """Before any call: every answer of an --all-tiers run must be judgeable, by an expected answer or evaluators."""
-    if config.accept is not None and config.accept.judging_correctness() is not None:
-        return  # logprob evaluators alone cannot judge: their threshold is what tuning sets
-    unjudged = [prompt for prompt in selected if prompt.expected is None]
-    if unjudged:
-        from routecli.render.numbers import counted
-
-        more = f" (and {counted(len(unjudged) - 1, 'more prompt')})" if len(unjudged) > 1 else ""
-        raise InvalidValueError(
-            "--all-tiers needs expected answers or cascade evaluators to judge answers: this prompt has no "
-            f"expected answer{more}, and {config.source or 'the config'} has no cascade accept evaluators "
-            "other than logprob ones (a confidence, not a judgement)",
-            source=str(prompts),
-            line=unjudged[0].line,
-        )
-
-
-def _check_outcomes_path(path: Path, taken: Sequence[Path]) -> None:
-    """The outcomes file must not replace an input, the decision log or the report."""
-
-    if path.resolve() in {other.resolve() for other in taken}:
-        raise InputFileError(
-            "the outcomes file would replace a file of this run; give --outcomes elsewhere", source=str(path)
-        )
-    if path.is_dir():
-        raise InputFileError("is a directory; give --outcomes a file name", source=str(path))
-
-
-def _write_outcomes(path: Path, decisions: Sequence[Decision], run: RunInfo, prompts: Sequence[Prompt]) -> None:
-    from routecli.render.numbers import counted
-    from routecli.replay.all_tiers import write_outcomes
-
-    texts = {prompt.id: prompt.text for prompt in prompts}
-    written = write_outcomes(path, decisions, [tier.name for tier in run.tiers], texts)
-    _note(f"Outcomes of {counted(written.lines, 'prompt')} ({written.complete:,} with every tier's): {path}")
+        stream.write(drift_annotations(drift))
+    if not drift.passed:
+        raise typer.Exit(EXIT_FAILED)  # a tier's share drifted past --tolerance
 
 
 def report(
@@ -498,12 +326,13 @@ def report(
       routecli report decisions.jsonl --format markdown -o summary.md
     """
     from routecli.replay.log import read_log
+    from routecli.replay.report import build_report
 
     check_outputs(inputs=(log,), outputs=(output,), format=format)
     contents = read_log(log)
     if contents.truncated_line is not None:
         _note(f"{log}:{contents.truncated_line}: left out a line cut off mid-write (the run was stopped while logging)")
-    _emit_report(contents.run, contents.decisions, format, output, None, contents.stopped, contents.prelude)
+    _emit_report(build_report(contents.run, contents.decisions, contents.stopped, contents.prelude), format, output)
 
 
 def _answers(count: int) -> str:
@@ -519,19 +348,9 @@ def _prompts(count: int) -> str:
 
 
 def _emit_report(
-    run: RunInfo,
-    decisions: list[Decision],
-    format: ReportFormat | None,
-    output: Path | None,
-    log: Path | None,
-    stopped: str | None = None,
-    prelude: Sequence[Attempt] = (),
+    built: ReplayReport, format: ReportFormat | None, output: Path | None, log: Path | None = None
 ) -> ReplayReport:
     from rich.console import RenderableType
-
-    from routecli.replay.report import build_report
-
-    built = build_report(run, decisions, stopped, prelude)
 
     def table() -> RenderableType:
         from routecli.render.replay_report import replay_renderable
@@ -559,14 +378,12 @@ def _emit_report(
     return built
 
 
-def _write_report_json(
-    run: RunInfo, decisions: list[Decision], stopped: str | None, prelude: Sequence[Attempt], path: Path
-) -> None:
+def _keep_report(built: ReplayReport, path: Path) -> None:
+    """A paid run's report as JSON, kept in routecli's own run folder."""
     from routecli.cli.output import write_text
     from routecli.render.replay_json import replay_json
-    from routecli.replay.report import build_report
 
-    write_text(replay_json(build_report(run, decisions, stopped, prelude)), path)
+    write_text(replay_json(built), path)
 
 
 def _note(message: str) -> None:

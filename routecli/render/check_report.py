@@ -1,4 +1,7 @@
-"""What ``routecli check`` prints: terminal lines, a Markdown summary, JSON, and GitHub Actions annotations."""
+"""What ``routecli check`` prints: terminal lines, a Markdown summary, JSON, and GitHub Actions annotations.
+
+And what ``replay --dry-run --baseline`` prints of a router's drift, with its annotations.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from routecli import __version__
+from routecli.ci.drift import TierDrift, TierShift
 from routecli.ci.policy import FLAGS, CheckName, CheckResult, ReportFigures, RuleResult, Status
 from routecli.render.numbers import decimal_str, fixed, money, percent, plain_number
 
@@ -17,6 +21,8 @@ __all__ = [
     "check_json",
     "check_lines",
     "check_markdown",
+    "drift_annotations",
+    "drift_lines",
     "escape_data",
     "escape_property",
     "github_annotations",
@@ -163,6 +169,30 @@ def github_annotations(result: CheckResult) -> str:
         title = escape_property(f"routecli check: {FLAGS[rule.check] if rule.name is None else rule.name}")
         lines.append(f"::{command} title={title}::{escape_data(worded(outcome, result.report).message)}")
     return "".join(line + "\n" for line in lines)
+
+
+def _drift_line(shift: TierShift, tolerance: str) -> str:
+    return (
+        f"Drift: {shift.tier} {float(shift.old):.1f}% → {float(shift.new):.1f}% "
+        f"({float(shift.change):+.1f} points, tolerance {tolerance})"
+    )
+
+
+def drift_lines(drift: TierDrift) -> str:
+    """A line per tier that moved more than the tolerance, else one that none did; the notes first."""
+    tolerance = f"{drift.tolerance.normalize():f}"
+    lines = [f"Note: {note}" for note in drift.notes]
+    lines.extend(_drift_line(shift, tolerance) for shift in drift.drifted)
+    if drift.passed:
+        lines.append(f"No tier's share moved more than {tolerance} points")
+    return "".join(line + "\n" for line in lines)
+
+
+def drift_annotations(drift: TierDrift) -> str:
+    """``::error title=…::message`` for each tier that drifted."""
+    title = escape_property("routecli replay --baseline")
+    tolerance = f"{drift.tolerance.normalize():f}"
+    return "".join(f"::error title={title}::{escape_data(_drift_line(shift, tolerance))}\n" for shift in drift.drifted)
 
 
 # ----------------------------------------------------------------- how outcomes read

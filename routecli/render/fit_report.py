@@ -12,15 +12,28 @@ import csv
 import io
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from routecli.render.markdown import markdown_table
+from routecli.render.numbers import counted, money
 from routecli.render.terminal import compact_table
 from routecli.replay.routing.fit import Confusion, RouterFit
 
-__all__ = ["fit_csv", "fit_document", "fit_json", "fit_markdown", "fit_renderable", "thresholds_yaml"]
+if TYPE_CHECKING:
+    from routecli.replay.fit_run import EmbeddingCost
+
+__all__ = [
+    "embedding_note",
+    "fit_csv",
+    "fit_document",
+    "fit_json",
+    "fit_markdown",
+    "fit_renderable",
+    "thresholds_yaml",
+]
 
 _CORNER = "Label \\ decided"
 
@@ -133,3 +146,11 @@ def fit_csv(fit: RouterFit) -> str:
             counts = matrix[label]
             writer.writerow([when, label, *counts.values(), sum(counts.values()), counts[label]])
     return out.getvalue()
+
+
+def embedding_note(cost: EmbeddingCost) -> str:
+    """One line on what the embeddings endpoint was asked and what it cost (for stderr)."""
+    return (
+        f"Embedded {counted(cost.texts, 'text')} at {cost.provider} ({cost.model}): "
+        f"{counted(cost.requests, 'request')}, {cost.tokens:,} tokens, {money(cost.spend)}"
+    )

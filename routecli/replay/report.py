@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from routecli.pricing.prices import usage_total
 from routecli.replay.records import EMBEDDING_ROLES, Attempt, Decision, RunInfo, TierInfo
@@ -21,12 +22,14 @@ __all__ = [
     "CacheStats",
     "Counterfactual",
     "EmbeddingStats",
+    "EntryCounts",
     "HopStats",
     "Quality",
     "ReplayReport",
     "Routing",
     "TierStats",
     "build_report",
+    "entry_counts",
 ]
 
 ZERO = Decimal(0)
@@ -263,6 +266,27 @@ class _TierTotals:
         self.spend = ZERO
         self.latencies: list[float] = []
         self.quality = Quality()
+
+
+class EntryCounts(NamedTuple):
+    """How many prompts entered each tier: what ``--baseline`` compares (``routecli.ci.drift``)."""
+
+    counts: dict[str, int]
+    """Prompts by entry tier: the router's pick, else (no router, or it sent none) the tier that answered."""
+    tiers: tuple[str, ...]
+    """The configured tiers, in the report's order."""
+    prompts: str
+    """The prompt file: its sha256 when the run hashed it, else its path (as a JSON report records it)."""
+
+
+def entry_counts(report: ReplayReport) -> EntryCounts:
+    """The prompts per entry tier of ``report``, as ``routecli.ci.drift.entry_shares`` reads them from its JSON."""
+    counts = {} if report.routing is None else dict(report.routing.distribution)
+    if not counts:  # a cascade enters at its first tier: each prompt enters where a dry run answers it
+        counts = {tier.name: tier.answered for tier in report.tiers}
+    files = () if report.run.inputs is None else report.run.inputs.files
+    hashed = [file.sha256 for file in files if file.role == "prompts" and file.sha256 is not None]
+    return EntryCounts(counts, tuple(tier.name for tier in report.tiers), hashed[0] if hashed else report.run.prompts)
 
 
 def build_report(

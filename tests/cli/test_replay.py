@@ -386,7 +386,7 @@ def test_a_keyboard_interrupt_that_no_signal_handler_caught_exits_130(
     def interrupted(*args: object, **options: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("routecli.replay.run.replay_prompts", interrupted)
+    monkeypatch.setattr("routecli.replay.session.replay_prompts", interrupted)
     log = tmp_path / "log.jsonl"
     args = ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--log", str(log)]
     result = CliRunner().invoke(app, args)

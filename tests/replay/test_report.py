@@ -7,12 +7,18 @@ An attempt's cost is (uncached input × input + cached × cached price + output 
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from routecli.ci.documents import report_document
+from routecli.ci.drift import entry_shares
+from routecli.provenance import hash_inputs
+from routecli.render.replay_json import replay_document
 from routecli.replay.records import RunInfo
-from routecli.replay.report import ReplayReport, build_report
+from routecli.replay.report import ReplayReport, build_report, entry_counts
 from routecli.replay.stats import Percentiles
 from tests.helpers.decisions import (
     CASCADE_RUN,
@@ -271,3 +277,17 @@ def test_a_dry_run_reports_no_escalation_at_all() -> None:
     report = build_report(run, [decision("1", [answer("light", (10, 1, 0), "0.000012", 0)], "light", 0)])
     assert report.escalation_rate is None
     assert report.hops == ()
+
+
+@pytest.mark.parametrize("hashed", [False, True], ids=["prompts-path", "prompts-sha256"])
+@pytest.mark.parametrize("kind", ["route", "cascade"])
+def test_entry_counts_are_what_drift_reads_from_the_reports_json(kind: str, hashed: bool, tmp_path: Path) -> None:
+    """``replay --dry-run --baseline`` counts this run's entry tiers from the report itself, as from its JSON."""
+    run, decisions = (ROUTE_RUN, route_decisions()) if kind == "route" else (CASCADE_RUN, cascade_decisions())
+    if hashed:
+        prompts = tmp_path / "prompts.jsonl"
+        prompts.write_text('{"id": "a", "prompt": "hi"}\n', encoding="utf-8")
+        run = dataclasses.replace(run, prompts=str(prompts), inputs=hash_inputs([("prompts", prompts)]))
+    built = build_report(run, decisions)
+    shares = entry_shares(report_document(replay_document(built), "this run"))
+    assert tuple(entry_counts(built)) == (shares.counts, shares.tiers, shares.prompts)

@@ -108,7 +108,7 @@ class EndpointEmbeddingRouter(Router):
         return [text for texts in self.exemplars.values() for text in texts]
 
     async def route(self, view: PromptView) -> RouteDecision:
-        raise RuntimeError("prepare() embeds the exemplars before the first prompt")
+        raise RuntimeError("ready() embeds the exemplars before the first prompt")
 
     async def ready(self, embed: EmbedTexts) -> EmbeddingRouter:
         """The router of the exemplars' vectors, which ``embed`` makes (raising when it cannot)."""
