@@ -32,6 +32,7 @@ __all__ = [
     "Calls",
     "EmbedTexts",
     "Failed",
+    "OfflineRouter",
     "PromptView",
     "RouteDecision",
     "Router",
@@ -151,3 +152,18 @@ class Router(ABC):
     async def ready(self, embed: EmbedTexts) -> Router:
         """The router ready for its first prompt: itself, unless it must first have something embedded by ``embed``."""
         return self
+
+
+class OfflineRouter(Router):
+    """A router that decides from the prompt alone and never waits: ``decide`` is its one method."""
+
+    @abstractmethod
+    def decide(self, view: PromptView) -> RouteDecision:
+        """The tier for the prompt ``view`` shows, from the prompt alone."""
+
+    async def route(self, view: PromptView) -> RouteDecision:
+        return self.decide(view)
+
+    async def route_all(self, views: Sequence[PromptView]) -> list[RouteDecision]:
+        decide = self.decide
+        return [decide(view) for view in views]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from routecli.replay.routing import PromptView, RouteDecision, Router
+from routecli.replay.routing import OfflineRouter, PromptView, RouteDecision
 from routecli.replay.routing.features import count_multi_step, count_questions, count_reasoning, has_code
 
 __all__ = ["DEFAULT_LENGTH_TOKENS", "DEFAULT_WEIGHTS", "FEATURES", "ComplexityRouter"]
@@ -27,7 +27,7 @@ DEFAULT_LENGTH_TOKENS = 1000
 _SATURATION = 3  # marker counts at which a feature reaches 1
 
 
-class ComplexityRouter(Router):
+class ComplexityRouter(OfflineRouter):
     """The tier with the highest threshold the prompt's score reaches."""
 
     kind = "complexity"
@@ -62,15 +62,8 @@ class ComplexityRouter(Router):
             return 0.0
         return sum(features[name] * weight for name, weight in self.weights.items()) / self.total_weight
 
-    async def route(self, view: PromptView) -> RouteDecision:
-        return self._decide(view)
-
-    async def route_all(self, views: Sequence[PromptView]) -> list[RouteDecision]:
-        decide = self._decide
-        return [decide(view) for view in views]
-
-    def _decide(self, view: PromptView) -> RouteDecision:
-        """``route``, which never waits: the score is the prompt's own."""
+    def decide(self, view: PromptView) -> RouteDecision:
+        """The first tier whose threshold the prompt's score reaches."""
         features = self.text_features(view.text, view.tokens)
         score = self.score(features)
         for tier, threshold in self.thresholds:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from routecli.replay.routing import PromptView, RouteDecision, Router
+from routecli.replay.routing import OfflineRouter, PromptView, RouteDecision
 from routecli.replay.routing.features import has_code
 
 __all__ = ["Condition", "FixedRouter", "Rule", "RulesRouter", "conditions_from"]
@@ -158,7 +158,7 @@ class Rule:
         return f"{label} ({', '.join(condition.name for condition in self.conditions)})"
 
 
-class RulesRouter(Router):
+class RulesRouter(OfflineRouter):
     """Ordered rules; a prompt no rule matches goes to the default tier."""
 
     kind = "rules"
@@ -174,16 +174,8 @@ class RulesRouter(Router):
         ]
         """Each rule's tests, tier and reason (rules are numbered from 1), flat: routing runs these per prompt."""
 
-    async def route(self, view: PromptView) -> RouteDecision:
+    def decide(self, view: PromptView) -> RouteDecision:
         """The first rule that holds, else the default."""
-        return self._decide(view)
-
-    async def route_all(self, views: Sequence[PromptView]) -> list[RouteDecision]:
-        decide = self._decide
-        return [decide(view) for view in views]
-
-    def _decide(self, view: PromptView) -> RouteDecision:
-        """``route``, which never waits: the rules look at the prompt alone."""
         tier, reason = self.default, "default: no rule matched"
         for tests, rule_tier, rule_reason in self._checks:
             for test in tests:
@@ -199,7 +191,7 @@ class RulesRouter(Router):
         return RouteDecision(tier, reason, features=features)
 
 
-class FixedRouter(Router):
+class FixedRouter(OfflineRouter):
     """Everything to one tier: the baseline a router is compared with."""
 
     kind = "fixed"
@@ -209,5 +201,5 @@ class FixedRouter(Router):
         self.tiers = (tier,)
         self._decision = RouteDecision(tier, "fixed")
 
-    async def route(self, view: PromptView) -> RouteDecision:
+    def decide(self, view: PromptView) -> RouteDecision:
         return self._decision
