@@ -7,8 +7,9 @@ them and knows nothing of terminals::
     ├── InputError                exit 2: the user's input is wrong
     │   ├── InputFileError        a file is missing or unreadable
     │   ├── YamlSyntaxError       a file is not valid YAML (with its line)
-    │   └── InvalidValueError     a key or value is wrong (with its key path)
-    │       └── UnknownModelError a model id or alias is in no price table
+    │   ├── InvalidValueError     a key or value is wrong (with its key path)
+    │   │   └── UnknownModelError a model id or alias is in no price table
+    │   └── ProviderUnusableError ``replay``: a provider never answered (no connection; 401/403/404)
     └── ProviderError             a request got no usable reply (defined in routecli.providers, the
                                   HTTP edge; replay records it against the call, elsewhere it stops the run)
 
@@ -40,6 +41,7 @@ __all__ = [
     "InputFileError",
     "InvalidValueError",
     "KeyPath",
+    "ProviderUnusableError",
     "RouteCliError",
     "UnknownModelError",
     "YamlSyntaxError",
@@ -123,3 +125,8 @@ class InvalidValueError(InputError):
 
 class UnknownModelError(InvalidValueError):
     """A model id or alias is in no loaded price table."""
+
+
+class ProviderUnusableError(InputError):
+    """A provider that has never answered cannot be reached, or refuses every model: its config is wrong, so
+    ``replay`` stops rather than retry every prompt against it."""

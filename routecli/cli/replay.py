@@ -12,7 +12,7 @@ import typer
 
 from routecli.cli.options import OutputOption, PricingOption
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
-from routecli.errors import EXIT_FAILED, STOP_EXIT_CODES, InvalidValueError
+from routecli.errors import EXIT_FAILED, STOP_EXIT_CODES, InvalidValueError, ProviderUnusableError
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
 
 if TYPE_CHECKING:
@@ -180,9 +180,10 @@ def replay(
 
     Exit codes: 0 every prompt was answered, 1 some got no answer (with
     --all-tiers: from some tier; with --baseline: a tier's share moved more
-    than --tolerance), 2 bad config, prompts or baseline, 3 --max-spend
-    reached, 130 interrupted, 143 terminated (finished results stay in the
-    log; --resume continues).
+    than --tolerance), 2 bad config, prompts or baseline, or a provider
+    that never answered cannot be reached or refuses every model (stopped
+    within seconds), 3 --max-spend reached, 130 interrupted, 143 terminated
+    (finished results stay in the log; --resume continues).
 
     \b
     Examples:
@@ -242,6 +243,10 @@ def replay(
                 max_spend=max_spend,
                 grace_s=grace,
             )
+        except ProviderUnusableError:  # the message says which provider and why; this says what is kept
+            bar.stop()
+            _note(f"Stopped: {_results(bar.done)} in {log_path}; once the provider answers, continue with --resume")
+            raise
         except KeyboardInterrupt:  # where signals cannot be handled gracefully (Windows): stop at once
             bar.stop()
             _note(f"Interrupted: {bar.done:,} results are in {log_path}; continue with --resume {log_path}")
@@ -339,6 +344,12 @@ def _answers(count: int) -> str:
     from routecli.render.numbers import counted
 
     return counted(count, "answer")
+
+
+def _results(count: int) -> str:
+    from routecli.render.numbers import counted
+
+    return counted(count, "result") + (" is" if count == 1 else " are")
 
 
 def _prompts(count: int) -> str:

@@ -45,11 +45,14 @@ class ProviderError(RouteCliError):
         status: int | None = None,
         retry_after: str | None = None,
         usage: Usage | None = None,
+        unreachable: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
+        """The reply's Retry-After header, as sent (seconds or an HTTP-date)."""
         self.usage = usage
         """What a reply that could not be used still reported it billed (a 200 whose answer is malformed)."""
-        """The reply's Retry-After header, as sent (seconds or an HTTP-date)."""
+        self.unreachable = unreachable
+        """Why no connection could be made at all (``connection refused``, ``host not found``); None when one was."""

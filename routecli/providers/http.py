@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import socket
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -73,8 +74,13 @@ class JsonEndpoint:
                 response = await self._client.post(path, json=body)
         except (httpx.TimeoutException, TimeoutError) as error:
             raise ProviderError("timeout", self._scrub(f"timed out ({type(error).__name__})")) from None
-        except httpx.HTTPError as error:
-            raise ProviderError("connect", self._scrub(f"{type(error).__name__}: {error}")) from None
+        except httpx.ConnectError as error:  # no connection was made: nothing was sent
+            reason = _why_not_connected(error)
+            message = f"cannot connect to {_host_port(error)}: {reason}"
+            raise ProviderError("connect", self._scrub(message), unreachable=self._scrub(reason)) from None
+        except httpx.HTTPError as error:  # a connection dropped mid-request (a reset, a half-sent reply)
+            message = f"{type(error).__name__}: {error} ({_host_port(error)})"
+            raise ProviderError("connect", self._scrub(message)) from None
         if response.status_code != 200:
             if response.status_code in _KEY_ECHOING:
                 detail = "the body is not shown: it may quote the key"
@@ -105,6 +111,34 @@ class JsonEndpoint:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _host_port(error: httpx.HTTPError) -> str:
+    """Where the failed request went, as ``host:port``: never the path's query string, nor any credentials."""
+    try:
+        url = error.request.url
+    except RuntimeError:  # an error raised without its request
+        return "unknown host"
+    port = url.port or _DEFAULT_PORTS.get(url.scheme)
+    return f"{url.host}:{port}" if port is not None else url.host
+
+
+def _why_not_connected(error: httpx.ConnectError) -> str:
+    """The operating system's reason a connection could not be made, in words: httpx's own message is often only
+    "All connection attempts failed"."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "host not found"
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[:1].lower() + cause.strerror[1:]
+        cause = cause.__cause__ or cause.__context__
+    return str(error) or type(error).__name__
 
 
 def token_count(value: Any) -> int | None:

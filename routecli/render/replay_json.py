@@ -124,7 +124,7 @@ REPLAY_REPORT_SCHEMA: dict[str, Any] = {
             "currency": {"const": "USD"},
             "prompts_selected": _COUNT,
             "inputs": INPUTS_SCHEMA,
-            "stopped": {"enum": ["budget", "interrupted", "terminated", None]},
+            "stopped": {"enum": ["budget", "interrupted", "terminated", "provider", None]},
             "retries": _COUNT,
             "fallbacks": {"type": "object", "additionalProperties": _COUNTS},
             "requests": _COUNT,

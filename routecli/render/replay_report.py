@@ -265,6 +265,7 @@ _STOPPED = {
     "budget": "the --max-spend budget was reached",
     "interrupted": "the run was interrupted",
     "terminated": "the run was terminated",
+    "provider": "a provider could not be reached or refused every model",
 }
 
 

@@ -16,8 +16,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from urllib.parse import urlsplit
 
-from routecli.errors import RouteCliError
+from routecli.errors import ProviderUnusableError, RouteCliError
 from routecli.pricing.prices import ModelPrice, usage_cost
 from routecli.providers import Completion, ProviderError
 from routecli.providers.resilience import Cooldown, RateLimits, RetryPolicy, TokenBucket, parse_retry_after, retryable
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
     from routecli.providers.embeddings import EmbeddingResult
 
-__all__ = ["Call", "Embedded", "Embeddings", "Provider", "TierCaller"]
+__all__ = ["Call", "Embedded", "Embeddings", "Provider", "TierCaller", "shown_url"]
 
 _Reply = TypeVar("_Reply")
 
@@ -92,9 +93,23 @@ class Call(NamedTuple):
 
 
 class _Guard:
-    """One provider's retry policy, cooldown and rate limits, shared by every worker."""
+    """One provider's retry policy, cooldown and rate limits, shared by every worker; and whether it ever answered.
 
-    def __init__(self, config: ProviderConfig, clock: Callable[[], float], sleep: Sleep) -> None:
+    A provider that has never answered and cannot be connected to, or refuses
+    (401, 403, 404) every model the config asks of it, is misconfigured: the
+    run stops (``ProviderUnusableError``) instead of retrying every prompt.
+    Once it has answered, failures are retried and recorded as usual.
+    """
+
+    def __init__(
+        self, config: ProviderConfig, models: frozenset[str], clock: Callable[[], float], sleep: Sleep
+    ) -> None:
+        self.config = config
+        self.models = models
+        """The models the config asks of this provider (tiers' and embedders')."""
+        self.answered = False
+        self.refused: dict[str, int] = {}
+        """Models that got a 401, 403 or 404 before the provider ever answered, with that status."""
         retry = config.retry
         self.retry = RetryPolicy(retry.max_attempts, retry.initial_backoff_s, retry.max_backoff_s)
         cooldown = config.cooldown
@@ -136,7 +151,11 @@ class TierCaller:
         self.log_content = log_content
         self.rng = rng or random.Random()
         self.sleep = sleep
-        self.guards = {name: _Guard(provider, clock, sleep) for name, provider in config.providers.items()}
+        models = _models_by_provider(config)
+        self.guards = {
+            name: _Guard(provider, models.get(name, frozenset()), clock, sleep)
+            for name, provider in config.providers.items()
+        }
         self.spent = Decimal(0)
         """Everything billed so far, by every call: what ``--max-spend`` is checked against."""
 
@@ -251,8 +270,10 @@ class TierCaller:
         ``reserve`` counts the tokens a request takes against tokens per minute.
         """
         guard = self.guards[target.provider]
+        last: ProviderError | None = None
         for retry in range(guard.retry.max_attempts):
             if guard.cooldown is not None and (left := guard.cooldown.blocked_for()) > 0:
+                _check_usable(guard, target.model, last)  # its own failures set the cooldown off
                 skipped = ProviderError("cooldown", f"skipped: the provider is cooling down for {left:.1f} s more")
                 attempts.append(self._failed(target, role, retry, standing_in, skipped, 0.0))
                 return None, True
@@ -262,10 +283,12 @@ class TierCaller:
             try:
                 reply = await send()
             except ProviderError as failure:
+                last = failure
                 attempts.append(self._failed(target, role, retry, standing_in, failure, _elapsed_ms(started)))
                 if failure.kind in _FALLBACK_KINDS:
                     return None, True
                 if not retryable(failure.kind, failure.status):
+                    _check_usable(guard, target.model, failure)
                     # any 5xx is the provider's trouble, worth a fallback even when not worth a retry
                     return None, failure.status is not None and failure.status >= 500
                 if guard.cooldown is not None:
@@ -276,10 +299,12 @@ class TierCaller:
                     waited = parse_retry_after(failure.retry_after, dt.datetime.now(dt.UTC))
                     await self.sleep(guard.retry.delay(retry + 1, self.rng, waited))
                 continue
+            guard.answered = True
             if guard.cooldown is not None:
                 guard.cooldown.record_success()
             attempts.append(answered(reply, retry, _elapsed_ms(started)))
             return reply, False
+        _check_usable(guard, target.model, last)
         return None, True
 
     def _failed(
@@ -381,6 +406,67 @@ class TierCaller:
             latency_ms=latency_ms,
             retry=retry,
         )
+
+
+_REFUSALS = {
+    401: "wrong API key?",
+    403: "wrong API key, or one without access to these models?",
+    404: "wrong path (base_url usually ends in /v1) or wrong model name?",
+}
+"""What a status every model of a provider answered with most likely means."""
+
+
+def _check_usable(guard: _Guard, model: str, failure: ProviderError | None) -> None:
+    """``ProviderUnusableError`` when ``failure`` (a model's last, after its retries) shows its provider, which has
+    never answered, cannot be connected to, or that every model the config asks of it is refused."""
+    if failure is None or guard.answered:
+        return
+    provider = guard.config
+    where = f"provider '{provider.name}' ({shown_url(provider.base_url)})"
+    if failure.unreachable is not None:
+        raise ProviderUnusableError(f"{where}: {failure.unreachable}")
+    if failure.status not in _REFUSALS:
+        return
+    guard.refused[model] = failure.status
+    if not guard.models <= guard.refused.keys():
+        return  # another model may still answer: a key or a name can be wrong for one model only
+    statuses = sorted(set(guard.refused.values()))
+    models = ", ".join(sorted(guard.refused))
+    hints = [_REFUSALS[status] for status in statuses]
+    if any(status in (401, 403) for status in statuses):
+        key = provider.api_key_env
+        hints.append(f"(the key is read from {key})" if key else "(no api_key_env is set)")
+    every = "every model" if len(guard.refused) > 1 else "its only model"
+    shown = " or ".join(str(status) for status in statuses)
+    raise ProviderUnusableError(f"{where}: HTTP {shown} for {every} ({models}): {' '.join(hints)}")
+
+
+def shown_url(url: str) -> str:
+    """``url`` as messages may show it: without credentials, query string or fragment, where keys may hide."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.scheme}://{host}{'' if port is None else f':{port}'}{parts.path}"
+
+
+def _models_by_provider(config: RouterConfig) -> dict[str, frozenset[str]]:
+    """The models the config asks of each provider: its tiers', and its embedding endpoints'."""
+    found: dict[str, set[str]] = {}
+    for tier in config.tiers.values():
+        found.setdefault(tier.provider, set()).add(tier.model)
+    embedders = (
+        None if config.router is None else config.router.embedder,
+        None if config.cache is None else config.cache.embedder,
+    )
+    for embedder in embedders:
+        if isinstance(embedder, EndpointEmbedder):
+            found.setdefault(embedder.provider, set()).add(embedder.model)
+    return {name: frozenset(models) for name, models in found.items()}
 
 
 def _tokens_to_reserve(tier: TierConfig, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> int:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from routecli.errors import ProviderUnusableError
 from routecli.providers import Completion
 from routecli.replay import DEFAULT_CONCURRENCY
 from routecli.replay.calls import Call, Embeddings, Provider, TierCaller
@@ -93,7 +94,9 @@ class Replayer:
         self.max_spend = max_spend
         self.grace_s = grace_s
         self.stopped: str | None = None
-        """Why the run stopped starting prompts early: ``budget``, ``interrupted`` or ``terminated``."""
+        """Why the run stopped starting prompts early: ``budget``, ``interrupted``, ``terminated`` or ``provider``."""
+        self.unusable: ProviderUnusableError | None = None
+        """What stopped the run as ``provider``: a provider that never answered cannot be reached or refuses all."""
         self._stop = asyncio.Event()
         self._hurry = False
         self.cache: SemanticCache | None = None
@@ -215,6 +218,10 @@ class Replayer:
                     return
                 try:
                     decision = await self.replay(prompt)
+                except ProviderUnusableError as error:  # not logged: --resume replays it once the config is fixed
+                    self.unusable = self.unusable or error
+                    self.stop("provider")
+                    return
                 except Exception as error:  # one prompt's surprise must not stop the others; it is logged as failed
                     decision = _failed(prompt, f"internal error: {type(error).__name__}: {error}")
                 if decision is not None:

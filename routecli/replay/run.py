@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from routecli.errors import InputError
+from routecli.errors import InputError, ProviderUnusableError
 from routecli.pricing.price_files import price_table_path
 from routecli.provenance import PRICE_TABLE, Inputs, hash_inputs
 from routecli.replay.calls import Embedded, TierCaller
@@ -175,8 +175,12 @@ def replay_prompts(
     SIGINT and SIGTERM (and ``max_spend`` being reached) stop new prompts from
     starting; those in flight get ``grace_s`` to finish, then the log gets its
     ``end`` line and the result says why the run stopped. A second signal
-    cancels what is still in flight. With ``resume`` the log is appended to,
-    and the semantic cache starts with the ``answered`` prompts' logged answers.
+    cancels what is still in flight. A provider that never answered and
+    cannot be reached, or refuses every model (``ProviderUnusableError``),
+    stops the run the same way, and the error is raised once the log is
+    closed; the prompts that met it are not logged. With ``resume`` the log
+    is appended to, and the semantic cache starts with the ``answered``
+    prompts' logged answers.
     With ``all_tiers`` every tier answers every prompt; the router and cache are not used.
     """
     from routecli.replay.engine import DEFAULT_GRACE_S, Replayer  # httpx: not for dry runs
@@ -197,6 +201,7 @@ def replay_prompts(
 
         prelude: list[Attempt] = []
         seeded: int | None = None
+        unusable: ProviderUnusableError | None = None
 
         async def main() -> str | None:
             providers = {
@@ -223,7 +228,10 @@ def replay_prompts(
                     seeded = await replayer.prepare(prelude, answered)
                 finally:  # billed even when the run cannot start
                     log.prelude(prelude)
-                return await replayer.run(prompts, record, concurrency=concurrency)
+                stopped = await replayer.run(prompts, record, concurrency=concurrency)
+                nonlocal unusable
+                unusable = replayer.unusable
+                return stopped
             finally:
                 for signal_number in handled:
                     loop.remove_signal_handler(signal_number)
@@ -232,6 +240,8 @@ def replay_prompts(
 
         stopped = asyncio.run(main())
         log.end(stopped)
+    if unusable is not None:
+        raise unusable  # after the end line: the log holds what finished, and --resume continues it
     return RunResult(decisions, stopped, prelude, seeded)
 
 

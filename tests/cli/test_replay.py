@@ -16,7 +16,10 @@ from routecli.replay.config_file import load_router_config
 from routecli.replay.log import read_log
 from routecli.replay.prompt_file import read_prompts
 from routecli.replay.run import replay_prompts, run_info
+from tests.helpers.fault_server import Fault, FaultServer
 from tests.helpers.files import write
+
+pytest_plugins = ["tests.helpers.fault_server"]
 
 
 def closed_port() -> int:
@@ -24,6 +27,14 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def failing(server: FaultServer) -> int:
+    """The fault server's port, every request to either tier's model answered 503: each prompt fails, is logged,
+    and the run goes on (a provider that cannot be reached at all stops it instead)."""
+    for model in ("s", "l"):
+        server.always(model, Fault("status", status=503))
+    return server.port
 
 
 def router(tmp_path: Path, port: int = 9) -> Path:
@@ -83,19 +94,33 @@ def test_dry_run_writes_a_log_when_asked_and_report_reads_it_back(tmp_path: Path
     assert json.loads(again.stdout) == json.loads(first.stdout)
 
 
-def test_unreachable_endpoint_fails_the_prompts_and_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_endpoint_stops_the_run_with_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    config = router(tmp_path, closed_port())
+    port = closed_port()
+    config = router(tmp_path, port)
+    result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "--limit", "2"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith(f"Error: provider 'local' (http://127.0.0.1:{port}/v1): connection refused\n")
+    (run_dir,) = (tmp_path / "routecli-runs").iterdir()
+    contents = read_log(run_dir / "decisions.jsonl")
+    assert (contents.decisions, contents.stopped) == ([], "provider")  # --resume replays both once it answers
+    assert f"decision log: {Path('routecli-runs') / run_dir.name / 'decisions.jsonl'}" in result.stderr
+
+
+def test_failing_calls_fail_the_prompts_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault_server: FaultServer
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = router(tmp_path, failing(fault_server))
     result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "--limit", "2"])
     assert result.exit_code == 1, result.output
     assert "2 of 2 prompts got no answer" in result.stderr
     (run_dir,) = (tmp_path / "routecli-runs").iterdir()
     decisions = read_log(run_dir / "decisions.jsonl").decisions
     assert sorted(d.id for d in decisions) == ["a", "b"]
-    assert all(d.failed and d.attempts[0].error_kind == "connect" for d in decisions)
+    assert all(d.failed and d.attempts[0].error_kind == "http" for d in decisions)
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
-    assert (report["failed"], report["errors"]["by_kind"]) == (2, {"connect": 2})
-    assert f"decision log: {Path('routecli-runs') / run_dir.name / 'decisions.jsonl'}" in result.stderr
+    assert (report["failed"], report["errors"]["by_kind"]) == (2, {"http": 2})
 
 
 def test_bad_config_exits_2_naming_the_file_line_and_key(tmp_path: Path) -> None:
@@ -169,9 +194,9 @@ def test_report_names_the_line_of_a_damaged_log(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"Error: {log}:6: not a decision log line: ")
 
 
-def test_an_interrupted_replay_keeps_every_finished_result(tmp_path: Path) -> None:
+def test_an_interrupted_replay_keeps_every_finished_result(tmp_path: Path, fault_server: FaultServer) -> None:
     """Ctrl-C mid-run: what finished is in the log, flushed, and the interrupt propagates."""
-    config = load_router_config(router(tmp_path, closed_port()))
+    config = load_router_config(router(tmp_path, failing(fault_server)))
     prompt_file = read_prompts(prompts_file(tmp_path))
     log = tmp_path / "log.jsonl"
     seen: list[str] = []
@@ -211,7 +236,8 @@ def test_a_provider_no_tier_uses_needs_no_key(tmp_path: Path, monkeypatch: pytes
     )
     config = write(tmp_path / "spare.yaml", text)
     result = CliRunner().invoke(app, ["replay", str(prompts_file(tmp_path)), "-c", str(config), "--limit", "1"])
-    assert result.exit_code == 1  # the prompt fails on the closed port, not on the unused provider's key
+    assert result.exit_code == 2  # the run stops on the closed port, not on the unused provider's key
+    assert "provider 'local'" in result.stderr
     assert "ROUTECLI_UNUSED_KEY" not in result.stderr
 
 
@@ -309,8 +335,8 @@ def test_an_output_that_cannot_be_written_stops_the_run_before_any_call(tmp_path
     assert "these reports are table, json, markdown or csv; not HTML" in html.stderr
 
 
-def test_a_report_of_a_stopped_run_says_it_is_incomplete(tmp_path: Path) -> None:
-    config = load_router_config(router(tmp_path, closed_port()))
+def test_a_report_of_a_stopped_run_says_it_is_incomplete(tmp_path: Path, fault_server: FaultServer) -> None:
+    config = load_router_config(router(tmp_path, failing(fault_server)))
     prompt_file = read_prompts(prompts_file(tmp_path))
     log = tmp_path / "log.jsonl"
 
@@ -355,14 +381,14 @@ def test_resuming_cuts_a_torn_line_of_any_length_and_keeps_the_header(tmp_path: 
     assert log.read_text(encoding="utf-8") == whole + complete + "\n"
 
 
-def test_a_resume_chooses_the_prompts_the_run_chose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_resume_chooses_the_prompts_the_run_chose(tmp_path: Path, fault_server: FaultServer) -> None:
     rows: list[dict[str, object]] = [{"id": f"p{i}", "prompt": f"question {i}"} for i in range(30)]
-    prompts, config = prompts_file(tmp_path, rows), router(tmp_path, closed_port())
+    prompts, config = prompts_file(tmp_path, rows), router(tmp_path, failing(fault_server))
     log = tmp_path / "run.jsonl"
     first = CliRunner().invoke(
         app, ["replay", str(prompts), "-c", str(config), "--sample", "5", "--seed", "2", "--log", str(log)]
     )
-    assert first.exit_code == 1  # nothing listens: every prompt failed, and is logged
+    assert first.exit_code == 1  # every call failed: every prompt failed, and is logged
     chosen = {decision.id for decision in read_log(log).decisions}
     lines = log.read_text(encoding="utf-8").splitlines()
     write(log, "\n".join(lines[:3]) + "\n")  # as if stopped after two prompts

@@ -170,7 +170,8 @@ def test_a_connection_failure_is_connect_and_scrubbed() -> None:
 
     error = failure(handler, api_key="sk-secret")
     assert error.kind == "connect"
-    assert str(error) == "ConnectError: refused for ***"
+    assert str(error) == "cannot connect to api.test:80: refused for ***"
+    assert error.unreachable == "refused for ***"
 
 
 def test_a_reply_slower_than_the_timeout_is_a_timeout() -> None:
