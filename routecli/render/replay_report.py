@@ -197,11 +197,22 @@ def _overview_lines(report: ReplayReport) -> list[str]:
             f"Latency per prompt: p50 {_ms(values.p50)}, p95 {_ms(values.p95)}, p99 {_ms(values.p99)}, "
             f"mean {_ms(values.mean)}"
         )
-    quality = report.quality
-    if quality is not None:
-        checked = counted(quality.checked, "checked answer")
-        lines.append(f"Quality: {_count(quality.correct)} of {checked} correct ({_share(quality.accuracy)})")
+    if report.quality is not None:
+        lines.append(_quality_line(report.quality))
     return lines
+
+
+def _quality_line(quality: Quality) -> str:
+    """The run's quality, saying so when prompts that got no answer are in it: none is not a wrong model."""
+    missing = quality.unanswered
+    if missing == quality.checked:
+        return f"Quality: no answers to check ({counted(missing, 'prompt')} failed)"
+    share = _share(quality.accuracy)
+    if not missing:
+        return f"Quality: {_count(quality.correct)} of {counted(quality.checked, 'checked answer')} correct ({share})"
+    checked = counted(quality.checked, "checked prompt")
+    wrong = "the one with no answer counts" if missing == 1 else f"the {_count(missing)} with no answer count"
+    return f"Quality: {_count(quality.correct)} of {checked} correct ({share}; {wrong} as wrong)"
 
 
 def _counterfactual_lines(report: ReplayReport) -> list[str]:

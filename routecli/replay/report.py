@@ -37,15 +37,23 @@ ZERO = Decimal(0)
 
 @dataclass(slots=True)
 class Quality:
-    """Answers checked against ``expected``, and how many were right."""
+    """Answers checked against ``expected``, and how many were right; a prompt with an expected answer that got
+    none counts as checked and wrong (``unanswered`` says how many did, so that no answer is not read as a
+    wrong model)."""
 
     checked: int = 0
     correct: int = 0
+    unanswered: int = 0
+    """Of ``checked``, prompts that got no answer at all."""
 
     def add(self, correct: bool | None) -> None:
         if correct is not None:
             self.checked += 1
             self.correct += correct
+
+    def add_unanswered(self) -> None:
+        self.add(False)
+        self.unanswered += 1
 
     @property
     def accuracy(self) -> float | None:
@@ -396,7 +404,7 @@ def build_report(
         if final is None:
             failed_ids.append(decision.id)
             if decision.expected is not None and not all_tiers:
-                overall_quality.add(False)  # no answer is a wrong answer
+                overall_quality.add_unanswered()  # no answer is a wrong answer
             continue
         answered_spend += sum((attempt.cost for attempt in decision.attempts), ZERO)
         served = totals[final.tier]

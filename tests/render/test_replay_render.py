@@ -372,3 +372,26 @@ def test_csv_money_is_exact_and_empty_cells_are_blank() -> None:
 def test_csv_of_a_dry_run_has_no_latency() -> None:
     rows = read_csv(dry_run_report())
     assert [row["latency_p50_ms"] for row in rows] == ["", "", "", ""]
+
+
+def _failed_with_expected(number: int) -> Any:
+    return decision(str(number), [failure("light", "connect", 3)], None, 3)._replace(expected="42")
+
+
+def test_no_answer_to_check_is_not_read_as_a_wrong_model() -> None:
+    """Five prompts with expected answers, none answered: nothing was checked against them."""
+    report = build_report(RunInfo(tiers=(LIGHT,), setup="single"), [_failed_with_expected(n) for n in range(5)])
+    assert "Quality: no answers to check (5 prompts failed)" in text(report)
+    assert "Quality: no answers to check (5 prompts failed)" in replay_markdown(report)
+    assert "0.0%" not in text(report)
+    assert replay_document(report)["quality"] == {"checked": 5, "correct": 0, "accuracy": 0.0}  # as docs say
+
+
+def test_quality_says_how_many_unanswered_prompts_it_counts_as_wrong() -> None:
+    answered = decision("9", [answer("light", (10, 1, 0), "0.000012", 5)], "light", 5, correct=True)
+    one = build_report(RunInfo(tiers=(LIGHT,), setup="single"), [answered, _failed_with_expected(1)])
+    assert "Quality: 1 of 2 checked prompts correct (50.0%; the one with no answer counts as wrong)" in text(one)
+    two = build_report(
+        RunInfo(tiers=(LIGHT,), setup="single"), [answered, _failed_with_expected(1), _failed_with_expected(2)]
+    )
+    assert "Quality: 1 of 3 checked prompts correct (33.3%; the 2 with no answer count as wrong)" in text(two)

@@ -267,7 +267,7 @@ def test_a_prompt_with_no_answer_counts_as_wrong_in_overall_quality() -> None:
         run, [decision("1", [answer("light", (10, 1, 0), "0.000012", 5)], "light", 5, correct=True), failed]
     )
     assert report.quality is not None
-    assert (report.quality.checked, report.quality.correct) == (2, 1)
+    assert (report.quality.checked, report.quality.correct, report.quality.unanswered) == (2, 1, 1)
     assert report.tiers[0].quality is not None
     assert (report.tiers[0].quality.checked, report.tiers[0].quality.correct) == (1, 1)  # per tier: answers it served
 
