@@ -158,15 +158,16 @@ def tune(
     from routecli.spec import share_from_text
     from routecli.tune.choice import choose_tune, tune_outcomes
 
-    goals = {"--quality-floor": quality_floor, "--relative-floor": relative_floor}
-    goals["--target-strong-share"] = target_strong_share
-    given = [flag for flag, text in goals.items() if text is not None]
+    goals = {
+        "--quality-floor": quality_floor,
+        "--relative-floor": relative_floor,
+        "--target-strong-share": target_strong_share,
+    }
+    given = [(flag, text) for flag, text in goals.items() if text is not None]
     if len(given) != 1:
         raise InvalidValueError("give one of --quality-floor, --relative-floor or --target-strong-share")
-    flag = given[0]
-    goal = float(
-        share_from_text(goals[flag] or "", flag, "a quality" if flag != "--target-strong-share" else "a share")
-    )
+    flag, written = given[0]
+    goal = float(share_from_text(written, flag, "a share" if flag == "--target-strong-share" else "a quality"))
     held = None if holdout is None else share_from_text(holdout, "--holdout")
     if held is not None and held > _MAX_HOLDOUT:
         raise InvalidValueError(f"--holdout: expected a share of at most 0.9 (90%), got {holdout}")
@@ -188,7 +189,7 @@ def tune(
         choice,
         floor=None if flag == "--target-strong-share" else goal,
         floor_relative=flag == "--relative-floor",
-        floor_given=None if flag == "--target-strong-share" else goals[flag],
+        floor_given=None if flag == "--target-strong-share" else written,
         target_share=goal if flag == "--target-strong-share" else None,
         holdout=None if held is None else float(held),
         seed=seed,

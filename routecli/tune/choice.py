@@ -190,9 +190,10 @@ def tune_outcomes(
 
 
 def _old_relative_floor(result: TuneResult, given: str) -> InvalidValueError:
-    """``--quality-floor 95%`` no threshold reaches: before issue 14 it meant 95% of the strong model's quality.
+    """``--quality-floor 95%`` that no threshold reaches: it once meant 95% of the strong model's quality.
 
-    Only here, where the absolute reading cannot be what was meant, is the old form told apart (docs/tune.md).
+    Only here, where the absolute reading cannot be what was meant (the floor is above every point of the curve,
+    the strong model alone included), is the old form told apart (docs/tune.md).
     """
     best = float(result.curve.quality.max()) if len(result.curve) else float("nan")
     return InvalidValueError(
