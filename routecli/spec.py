@@ -30,12 +30,14 @@ __all__ = [
     "Obj",
     "OneOf",
     "Raw",
+    "Share",
     "Spec",
     "Str",
     "Tagged",
     "closest",
     "describe",
     "did_you_mean",
+    "share_from_text",
     "to_decimal",
 ]
 
@@ -81,6 +83,7 @@ def to_decimal(value: int | float | Decimal) -> Decimal:
     return Decimal(value)
 
 
+_HUNDRED = Decimal(100)
 _SHOWN_MAXIMUM = 1000  # larger bounds only guard against absurd input; "at least 0" reads better
 
 
@@ -283,6 +286,51 @@ class Num(Spec):
         if self.maximum is not None:
             schema["maximum"] = float(self.maximum)
         return self._with_doc(schema)
+
+
+class Share(Num):
+    """A share, rate, probability or quality from 0 to 1, written ``0.95`` or ``"95%"`` (the same value).
+
+    The one reading of "N%" in routecli: files and command-line options alike (docs/cli.md, Conventions).
+    """
+
+    def __init__(self, doc: str = "", noun: str = "a share") -> None:
+        super().__init__(minimum=0, maximum=1, doc=doc, noun=noun)
+
+    def accepts_type(self, value: Any) -> bool:
+        return super().accepts_type(value) or isinstance(value, str)
+
+    def expected(self) -> str:
+        return f"{super().expected()} or a percentage like 95%"
+
+    def check(self, value: Any, path: KeyPath) -> Decimal:
+        if not (isinstance(value, str) and value.strip().endswith("%")):
+            return super().check(value, path)
+        try:
+            percent = Decimal(value.strip().removesuffix("%").strip())
+        except InvalidOperation:
+            raise self._fail(value, path) from None
+        if not percent.is_finite() or not 0 <= percent <= _HUNDRED:
+            raise InvalidValueError(f"expected a percentage from 0% to 100%, got {value.strip()}", path=path)
+        return percent / _HUNDRED
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._with_doc(
+            {"anyOf": [super().json_schema(), {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"}]}
+        )
+
+
+def share_from_text(text: Any, where: str | KeyPath, noun: str = "a share") -> Decimal:
+    """A share typed on the command line (``0.95`` or ``95%``), read as ``Share`` reads one in a file.
+
+    ``where`` is the option (``--quality-floor``) or key path the errors name; numbers pass through.
+    """
+    value = text
+    if isinstance(text, str):
+        value = text.strip()
+        if not value.endswith("%") and _looks_numeric(value):  # else left as text: Share says what it expected
+            value = Decimal(value)
+    return Share(noun=noun).check(value, (where,) if isinstance(where, str) else where)
 
 
 class Int(Spec):

@@ -20,7 +20,25 @@ HEADER = """\
 # Command reference
 
 Generated from `--help`; `ROUTECLI_UPDATE_DOCS=1 python -m pytest tests/test_docs.py` rewrites it,
-and the test suite fails when it is stale.
+and the test suite fails when it is stale; its Conventions section is kept in tests/test_docs.py.
+
+## Conventions
+
+**Shares, rates, probabilities and qualities: `0.95` and `95%` are the same value.** Everywhere routecli
+reads one — command options (`tune --quality-floor`, `--relative-floor`, `--target-strong-share`, `--holdout`,
+`evaluate --judge-error`, `breakeven --quality-floor`, `check --min-quality`, `--max-escalation-rate`),
+scenario files (segment `share`, `quality`, router `accuracy`, evaluator `tpr`/`fpr`, `accept`, cache
+`hit_rate`, `cached_share` …), router configs (`min_token_prob`) and policy files (`min_quality`,
+`max_escalation_rate`) — a number from 0 to 1 and a percentage from 0% to 100% mean the same absolute
+value, read exactly (`95%` is 0.95). A percentage above 100% or below 0% is refused, naming the option or
+the file, line and key. In YAML, write a percentage as is (`accuracy: 90%`) or quoted (`"90%"`).
+
+A floor relative to the strongest model has its own option: `tune --relative-floor 95%` is 95% of the
+strong model's quality, where `--quality-floor 95%` is the absolute quality 0.95.
+
+Percentages of something else keep their own meaning: `check --max-increase 10%` (against 500, an amount in
+USD), `--min-savings` and `replay --tolerance` (percent and percentage points, `20` or `20%`), and a
+scenario's `growth.monthly_pct` and `volume_sd_pct` (in percent).
 """
 
 

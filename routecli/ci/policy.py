@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 from routecli.ci.documents import DocumentReader, ReportDocument
 from routecli.errors import InvalidValueError, KeyPath
-from routecli.spec import Choice, Field, List, Obj, Spec, Str, describe, did_you_mean, to_decimal
+from routecli.spec import Choice, Field, List, Obj, Spec, Str, describe, did_you_mean, share_from_text, to_decimal
 
 __all__ = [
     "CHECKS",
@@ -64,8 +64,8 @@ _EXPECTED: dict[CheckName, str] = {
     "max_monthly": "an amount in USD of at least 0, like 5000",
     "max_increase": "a percentage like 10% or an amount in USD like 500",
     "min_savings": "a percentage of at most 100, like 20 or 20%",
-    "min_quality": "a share from 0 to 1, like 0.85, or a percentage like 85%",
-    "max_escalation_rate": "a share from 0 to 1, like 0.2, or a percentage like 20%",
+    "min_quality": "a quality from 0 to 1 or a percentage like 95%",
+    "max_escalation_rate": "a share from 0 to 1 or a percentage like 95%",
     "max_p95_latency_ms": "milliseconds of at least 0, like 2000",
 }
 _DOC: dict[CheckName, str] = {
@@ -77,6 +77,8 @@ _DOC: dict[CheckName, str] = {
     "max_p95_latency_ms": "Highest 95th-percentile latency in ms (simulate: needs --samples).",
 }
 _HUNDRED = Decimal(100)
+_SHARES: dict[CheckName, str] = {"min_quality": "a quality", "max_escalation_rate": "a share"}
+"""The checks whose limit is a share, with what their errors call it."""
 
 
 # ----------------------------------------------------------------- rules
@@ -122,13 +124,11 @@ class PolicyRule(NamedTuple):
 
 def parse_limit(check: CheckName, value: Any, path: KeyPath) -> Limit:
     """A limit as typed on the command line or written in a policy file: a number, or text like ``10%``."""
+    if check in _SHARES:  # 0.85 and 85% alike, as every share routecli reads (docs/cli.md, Conventions)
+        return Limit(share_from_text(value, path, _SHARES[check]))
     is_percent = isinstance(value, str) and value.strip().endswith("%")
     number = _limit_number(value)
-    if number is not None and check in ("min_quality", "max_escalation_rate"):
-        share = number / _HUNDRED if is_percent else number
-        if 0 <= share <= 1:
-            return Limit(share)
-    elif number is not None and check == "min_savings":
+    if number is not None and check == "min_savings":
         if number <= _HUNDRED:
             return Limit(number, percent=True)
     elif number is not None and number >= 0 and not (is_percent and check != "max_increase"):

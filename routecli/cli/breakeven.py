@@ -47,9 +47,13 @@ def breakeven(
         typer.Option("--against", "-a", help="Solve for equal monthly cost with this strategy.", show_default=False),
     ] = None,
     quality_floor: Annotated[
-        float | None,
+        str | None,
         typer.Option(
-            "--quality-floor", "-q", help="Solve for STRATEGY's quality reaching this floor (0-1).", show_default=False
+            "--quality-floor",
+            "-q",
+            metavar="SHARE",
+            help="Solve for STRATEGY's quality reaching this floor: 0.95 or 95% (the same).",
+            show_default=False,
         ),
     ] = None,
     value_range: Annotated[
@@ -77,23 +81,19 @@ def breakeven(
       routecli breakeven scenarios/support-chatbot.yaml --strategy routed --quality-floor 0.95 \\
           --param strategies.routed.router.accuracy
     """
-    from decimal import Decimal
-
     from routecli.render.sweep_report import breakeven_csv, breakeven_json, breakeven_markdown
     from routecli.simulate.breakeven import find_breakeven
     from routecli.simulate.scenario_file import read_scenario
+    from routecli.spec import share_from_text
 
-    if quality_floor is not None and not 0 <= quality_floor <= 1:  # NaN fails both comparisons
-        from routecli.errors import InvalidValueError
-
-        raise InvalidValueError(f"--quality-floor: expected a quality from 0 to 1, got {quality_floor}")
+    floor = None if quality_floor is None else share_from_text(quality_floor, "--quality-floor", "a quality")
     source = read_scenario(scenario, pricing or ())
     found = find_breakeven(
         source,
         strategy,
         param,
         against=against,
-        quality_floor=None if quality_floor is None else Decimal(str(quality_floor)),
+        quality_floor=floor,
         value_range=_range(value_range),
     )
 

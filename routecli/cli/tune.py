@@ -41,6 +41,7 @@ class RouterScore(StrEnum):
     none = "none"
 
 
+_MAX_HOLDOUT = 0.9
 OutcomesArgument = Annotated[
     list[Path],
     typer.Argument(
@@ -89,17 +90,26 @@ def tune(
         str | None,
         typer.Option(
             "--quality-floor",
-            help="Lowest mean quality to keep: 0.95, or 95% of the strong model's.",
+            metavar="SHARE",
+            help="Lowest mean quality to keep, absolute: 0.95 or 95% (the same).",
+            show_default=False,
+        ),
+    ] = None,
+    relative_floor: Annotated[
+        str | None,
+        typer.Option(
+            "--relative-floor",
+            metavar="SHARE",
+            help="Lowest mean quality to keep, as a share of the strong model's: 95% or 0.95.",
             show_default=False,
         ),
     ] = None,
     target_strong_share: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             "--target-strong-share",
-            min=0.0,
-            max=1.0,
-            help="Calibrate instead: the threshold sending this share of prompts to the strong model.",
+            metavar="SHARE",
+            help="Calibrate instead: the threshold sending this share of prompts to the strong model (0.3 or 30%).",
             show_default=False,
         ),
     ] = None,
@@ -107,12 +117,11 @@ def tune(
     strong: StrongOption = None,
     score: ScoreOption = ScoreChoice.auto,
     holdout: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             "--holdout",
-            min=0.0,
-            max=0.9,
-            help="Tune on the other prompts, report on this share of them, with 95% bootstrap intervals.",
+            metavar="SHARE",
+            help="Tune on the other prompts, report on this share of them (at most 0.9), with 95% bootstrap intervals.",
             show_default=False,
         ),
     ] = None,
@@ -139,17 +148,29 @@ def tune(
 
     \b
     Examples:
-      routecli tune outcomes.jsonl --quality-floor 95%
-      routecli tune outcomes.jsonl --strategy cascade --quality-floor 0.9 --holdout 0.3
+      routecli tune outcomes.jsonl --quality-floor 0.9
+      routecli tune outcomes.jsonl --relative-floor 95%
+      routecli tune outcomes.jsonl --strategy cascade --quality-floor 90% --holdout 30%
       routecli tune mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003 \\
           --score complexity --target-strong-share 0.3
     """
     from routecli.errors import EXIT_FAILED, InvalidValueError
+    from routecli.spec import share_from_text
     from routecli.tune.choice import choose_tune, tune_outcomes
 
-    if (quality_floor is None) == (target_strong_share is None):
-        raise InvalidValueError("give --quality-floor or --target-strong-share (one of them)")
-    floor, relative = (None, False) if quality_floor is None else _floor(quality_floor)
+    goals = {
+        "--quality-floor": quality_floor,
+        "--relative-floor": relative_floor,
+        "--target-strong-share": target_strong_share,
+    }
+    given = [(flag, text) for flag, text in goals.items() if text is not None]
+    if len(given) != 1:
+        raise InvalidValueError("give one of --quality-floor, --relative-floor or --target-strong-share")
+    flag, written = given[0]
+    goal = float(share_from_text(written, flag, "a share" if flag == "--target-strong-share" else "a quality"))
+    held = None if holdout is None else share_from_text(holdout, "--holdout")
+    if held is not None and held > _MAX_HOLDOUT:
+        raise InvalidValueError(f"--holdout: expected a share of at most 0.9 (90%), got {holdout}")
     check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
     if chart is not None:
         from routecli.render.charts import check_chart_path
@@ -166,11 +187,11 @@ def tune(
     result = tune_outcomes(
         data,
         choice,
-        floor=floor,
-        floor_relative=relative,
-        floor_given=quality_floor,
-        target_share=target_strong_share,
-        holdout=holdout,
+        floor=None if flag == "--target-strong-share" else goal,
+        floor_relative=flag == "--relative-floor",
+        floor_given=None if flag == "--target-strong-share" else written,
+        target_share=goal if flag == "--target-strong-share" else None,
+        holdout=None if held is None else float(held),
         seed=seed,
         scorer=scorer,
     )
@@ -198,26 +219,6 @@ def tune(
         from routecli.tune.write_back import write_threshold
 
         write_threshold(write, target, result, pricing or ())
-
-
-def _floor(text: str) -> tuple[float, bool]:
-    """``0.95`` (absolute) or ``95%`` (of the strong model's quality)."""
-    from decimal import Decimal, InvalidOperation
-
-    from routecli.errors import InvalidValueError
-
-    relative = text.strip().endswith("%")
-    try:
-        value = float(Decimal(text.strip().removesuffix("%")))
-    except InvalidOperation:
-        raise InvalidValueError(f"--quality-floor: expected a number like 0.95 or 95%, got {text!r}") from None
-    if relative:
-        if not 0 <= value <= 100:
-            raise InvalidValueError(f"--quality-floor: a share of the strong model's quality is 0% to 100%, got {text}")
-        return value / 100, True
-    if not 0 <= value <= 1:
-        raise InvalidValueError(f"--quality-floor: expected a quality from 0 to 1 (or a share like 95%), got {text}")
-    return value, False
 
 
 def _read(paths: list[Path], cost: list[str] | None, pricing: list[Path] | None) -> Outcomes:
@@ -262,11 +263,10 @@ def evaluate(
         ),
     ] = None,
     judge_error: Annotated[
-        list[float] | None,
+        list[str] | None,
         typer.Option(
             "--judge-error",
-            min=0.0,
-            max=1.0,
+            metavar="SHARE",
             help="Error rate of the cascades' simulated judge; repeat for several [default: 0, 0.1, 0.2].",
             show_default=False,
         ),
@@ -286,8 +286,11 @@ def evaluate(
       routecli evaluate mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003
       routecli evaluate arc_challenge_test.csv --format json -o evaluation.json
     """
+    from routecli.spec import share_from_text
     from routecli.tune.choice import evaluate_outcomes
     from routecli.tune.evaluate import DEFAULT_EPSILONS
+
+    epsilons = tuple(float(share_from_text(text, "--judge-error", "an error rate")) for text in judge_error or ())
 
     check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
     if chart is not None:
@@ -301,7 +304,7 @@ def evaluate(
         strong=strong,
         score=score.value,
         chain=None if chain is None else tuple(name.strip() for name in chain.split(",") if name.strip()),
-        epsilons=tuple(judge_error) if judge_error else DEFAULT_EPSILONS,
+        epsilons=epsilons or DEFAULT_EPSILONS,
     )
 
     from routecli.render import evaluate_report

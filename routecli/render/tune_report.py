@@ -90,11 +90,7 @@ def _summary(result: TuneResult) -> list[str]:
         shown = ", ".join(f"{reason} {count:,}" for reason, count in result.skipped.items())
         lines.append(f"Skipped rows: {shown}.")
     choice = result.choice
-    goal = (
-        f"strong share {result.target_share:.1%}"
-        if result.target_share is not None
-        else f"quality floor {result.floor:.4f}" + (f" ({result.floor_given})" if result.floor_given else "")
-    )
+    goal = f"strong share {result.target_share:.1%}" if result.target_share is not None else _floor(result)
     if choice is None:
         lines.append(unreached(result))
         return lines
@@ -114,11 +110,18 @@ def _summary(result: TuneResult) -> list[str]:
     return lines
 
 
+def _floor(result: TuneResult) -> str:
+    """``quality floor 0.9000 (90%)``, or for a relative floor ``… (95% of gpt-4's 0.8000)``."""
+    given = result.floor_given
+    if result.floor_relative is not None:
+        given = f"{given} of {result.strong}'s {result.strong_alone.quality:.4f}"
+    return f"quality floor {result.floor:.4f}" + (f" ({given})" if given else "")
+
+
 def unreached(result: TuneResult) -> str:
     """Why no threshold was chosen: the floor, and the best quality the curve has."""
     best = float(result.curve.quality.max()) if len(result.curve) else float("nan")
-    goal = f"quality floor {result.floor:.4f}" + (f" ({result.floor_given})" if result.floor_given else "")
-    return f"No threshold reaches the {goal}: the best quality on this curve is {best:.4f}."
+    return f"No threshold reaches the {_floor(result)}: the best quality on this curve is {best:.4f}."
 
 
 def tune_renderable(result: TuneResult) -> RenderableType:
@@ -179,6 +182,12 @@ def tune_document(result: TuneResult) -> dict[str, Any]:
         "prompts": result.prompts,
         "skipped": dict(result.skipped or {}),
         "quality_floor": None if result.floor is None else result.floor,
+        "quality_floor_kind": None
+        if result.floor is None
+        else "absolute"
+        if result.floor_relative is None
+        else "relative",
+        "relative_floor": result.floor_relative,
         "target_strong_share": result.target_share,
         "threshold": None if choice is None else _number(choice.threshold),
         "threshold_is": None if choice is None else _threshold_kind(choice.threshold),

@@ -48,7 +48,7 @@ from routecli.replay.routing.complexity import DEFAULT_LENGTH_TOKENS, DEFAULT_WE
 from routecli.replay.routing.judge import JudgeRouter
 from routecli.replay.routing.rules import FixedRouter, Rule, RulesRouter, conditions_from
 from routecli.replay.tokens import ENCODINGS, encoding_for_model
-from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Raw, Spec, Str, Tagged
+from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Raw, Share, Spec, Str, Tagged
 
 if TYPE_CHECKING:
     from routecli.replay.prompts import PromptFile
@@ -269,7 +269,7 @@ _ROUTING = Tagged(
     },
     doc="How a prompt's first tier is chosen.",
 )
-_PROBABILITY = Num(minimum=0, maximum=1, noun="a probability")
+_PROBABILITY = Share(noun="a probability")
 _EVALUATOR = Tagged(
     "type",
     {

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, Protocol
 from routecli.errors import InputError, InvalidValueError, KeyPath
 from routecli.simulate.costmodel import SimulationResult, simulate
 from routecli.simulate.scenario import Scenario
-from routecli.spec import Field, List, Map, Num, Obj, OneOf, Spec, Tagged, did_you_mean, to_decimal
+from routecli.spec import Field, List, Map, Num, Obj, OneOf, Share, Spec, Tagged, did_you_mean, to_decimal
 
 __all__ = ["Param", "ScenarioData", "param_note", "resolve_param", "simulate_with", "with_values"]
 
@@ -182,12 +182,14 @@ def _rescaled_shares(data: Any, shares: Sequence[tuple[Param, Decimal]]) -> Any:
     if given > ONE:
         raise _error(text, f"the shares set add up to {given}, more than 1")
     others = [i for i in range(len(segments)) if i not in fixed]
-    total = sum((to_decimal(segments[i]["share"]) for i in others), ZERO)
+    written = {
+        i: Share().check(segments[i]["share"], ("traffic", "segments", i, "share")) for i in others
+    }  # 0.3 or "30%"
+    total = sum(written.values(), ZERO)
     if given != ONE and not total:
         rest = "there is no other segment" if not others else "the other segments' shares are all 0"
         raise _error(text, f"the shares set add up to {given}, not 1, and {rest} to make up the rest")
-    for i in others:
-        share = to_decimal(segments[i]["share"])
+    for i, share in written.items():
         data = _replaced(data, ("traffic", "segments", i, "share"), share * (ONE - given) / total if total else ZERO)
     for index, value in fixed.items():
         data = _replaced(data, ("traffic", "segments", index, "share"), value)

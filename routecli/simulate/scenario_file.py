@@ -53,7 +53,7 @@ from routecli.simulate.scenario import (
     StrategyType,
     Tier,
 )
-from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Spec, Str, Tagged
+from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, Share, Spec, Str, Tagged
 
 if TYPE_CHECKING:
     from routecli.simulate.token_logs import TokenLog
@@ -86,9 +86,9 @@ _MAX_MS = Decimal(10) ** 8
 _MAX_DOLLARS = Decimal(10) ** 4
 
 
-def _fraction(noun: str, doc: str = "") -> Num:
-    """A probability or share, from 0 to 1."""
-    return Num(minimum=0, maximum=1, doc=doc, noun=noun)
+def _fraction(noun: str, doc: str = "") -> Share:
+    """A probability or share, from 0 to 1, or a percentage (``0.9`` and ``"90%"`` alike)."""
+    return Share(doc=doc, noun=noun)
 
 
 def _count(doc: str) -> Num:

@@ -169,7 +169,7 @@ def tune_outcomes(
     keys = sort_keys(outcomes, choice.strategy, choice.score, choice.weak, scorer)
     if holdout is not None and holdout <= 0:
         raise InvalidValueError("--holdout: expected a share above 0 (leave it out to tune on every prompt)")
-    return tune(
+    result = tune(
         choice.strategy,
         Pair.of(outcomes, choice.weak, choice.strong, keys),
         weak=choice.weak,
@@ -183,6 +183,24 @@ def tune_outcomes(
         floor_given=floor_given,
         source=outcomes.source,
         skipped=outcomes.skipped,
+    )
+    if result.chosen is None and not floor_relative and floor_given and floor_given.strip().endswith("%"):
+        raise _old_relative_floor(result, floor_given.strip())
+    return result
+
+
+def _old_relative_floor(result: TuneResult, given: str) -> InvalidValueError:
+    """``--quality-floor 95%`` that no threshold reaches: it once meant 95% of the strong model's quality.
+
+    Only here, where the absolute reading cannot be what was meant (the floor is above every point of the curve,
+    the strong model alone included), is the old form told apart (docs/tune.md).
+    """
+    best = float(result.curve.quality.max()) if len(result.curve) else float("nan")
+    return InvalidValueError(
+        f"{given} is an absolute quality ({result.floor:.4g}), and no threshold reaches it (the best is {best:.4f}; "
+        f"{result.strong} alone {result.strong_alone.quality:.4f}); for {given} of the strong model's quality "
+        f"write --relative-floor {given}",
+        path=("--quality-floor",),
     )
 
 

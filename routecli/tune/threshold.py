@@ -320,7 +320,10 @@ class TuneResult:
     weak_alone: Point
     strong_alone: Point
     floor: float | None = None
+    """The absolute quality floor (a relative one already multiplied by the strong model's quality)."""
     floor_given: str | None = None
+    floor_relative: float | None = None
+    """The share of the strong model's quality a ``--relative-floor`` asked for; None for an absolute floor."""
     target_share: float | None = None
     held: Held | None = None
     skipped: dict[str, int] | None = None
@@ -416,6 +419,7 @@ def tune(
         weak_alone=weak_alone,
         strong_alone=strong_alone,
         floor=absolute,
+        floor_relative=floor if floor_relative else None,
         target_share=target_share,
         held=held,
         floor_given=floor_given,

@@ -329,8 +329,7 @@ def test_policy_unknown_key_names_file_line_and_key(sim: str) -> None:
         ),
         (
             "rules:\n  - name: x\n    min_quality: 1.5\n",
-            "policy.yaml:3: rules[0].min_quality: expected a share from "
-            "0 to 1, like 0.85, or a percentage like 85%, got the number 1.5",
+            "policy.yaml:3: rules[0].min_quality: expected a quality from 0 to 1 or a percentage like 95%, got 1.5",
         ),
         (
             "rules:\n  - name: x\n    max_monthly: 10%\n",
@@ -398,7 +397,7 @@ def test_broken_report_values_name_the_key(reports: dict[str, Any]) -> None:
         (["--strategy", "routed"], "--strategy picks the strategy the limit flags apply to; give a limit flag too"),
         (
             ["--min-quality", "high"],
-            "--min-quality: expected a share from 0 to 1, like 0.85, or a percentage like 85%, got the text 'high'",
+            "--min-quality: expected a quality from 0 to 1 or a percentage like 95%, got the text 'high'",
         ),
         (
             ["--max-increase", "-5%", "--baseline", "report.json"],

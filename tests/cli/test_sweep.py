@@ -125,7 +125,8 @@ def test_sweep_usage_errors(levers: Path, vary: list[str], message: str) -> None
 def test_sweep_value_out_of_bounds_names_path_value_and_line(levers: Path) -> None:
     # accept: {light: 0.8} is on line 21
     assert refused("sweep", str(levers), "--vary", f"{ACCEPT}=0.8:1.2:0.2") == (
-        f"{levers}:21: strategies[2].accept.light: with {ACCEPT} = 1.2: expected a probability from 0 to 1, got 1.2"
+        f"{levers}:21: strategies[2].accept.light: with {ACCEPT} = 1.2: expected a probability from 0 to 1 "
+        "or a percentage like 95%, got 1.2"
     )
 
 

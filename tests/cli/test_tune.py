@@ -115,21 +115,25 @@ def approx(*values: Any) -> tuple[Any, ...]:
 
 
 @pytest.mark.parametrize(
-    ("floor", "absolute", "expected"),
+    ("goal", "absolute", "expected"),
     [
-        ("0.75", 0.75, (0.9, "value", 0.8, 14.0, 72.0, 0.2)),  # the cheapest point at 0.75 or more
-        ("0.95", 0.95, (0.7, "value", 1.0, 23.0, 54.0, 0.4)),
-        ("75%", 0.6, (None, "none", 0.6, 5.0, 90.0, 0.0)),  # 75% of large's 0.8: small alone reaches it
-        ("100%", 0.8, (0.9, "value", 0.8, 14.0, 72.0, 0.2)),
-        (" 95% ", 0.76, (0.9, "value", 0.8, 14.0, 72.0, 0.2)),
+        (["--quality-floor", "0.75"], 0.75, (0.9, "value", 0.8, 14.0, 72.0, 0.2)),  # the cheapest point at 0.75+
+        (["--quality-floor", "0.95"], 0.95, (0.7, "value", 1.0, 23.0, 54.0, 0.4)),
+        (["--quality-floor", "95%"], 0.95, (0.7, "value", 1.0, 23.0, 54.0, 0.4)),  # the same absolute floor
+        (["--relative-floor", "75%"], 0.6, (None, "none", 0.6, 5.0, 90.0, 0.0)),  # 75% of large's 0.8: small alone
+        (["--relative-floor", "100%"], 0.8, (0.9, "value", 0.8, 14.0, 72.0, 0.2)),
+        (["--relative-floor", " 0.95 "], 0.76, (0.9, "value", 0.8, 14.0, 72.0, 0.2)),
     ],
 )
 def test_route_chooses_the_cheapest_threshold_reaching_the_floor(
-    floor: str, absolute: float, expected: tuple[Any, ...]
+    goal: list[str], absolute: float, expected: tuple[Any, ...]
 ) -> None:
-    document = ok_json("tune", str(five()), "--quality-floor", floor)
+    document = ok_json("tune", str(five()), *goal)
     assert chosen(document) == approx(*expected)
     assert document["quality_floor"] == pytest.approx(absolute)
+    relative = goal[0] == "--relative-floor"
+    assert document["quality_floor_kind"] == ("relative" if relative else "absolute")
+    assert document["relative_floor"] == (pytest.approx(absolute / 0.8) if relative else None)
     assert (document["kind"], document["strategy"], document["score"]) == ("tune", "route", "data")
     assert (document["weak"], document["strong"], document["prompts"]) == ("small", "large", 5)
     assert document["models"] == {
@@ -155,7 +159,7 @@ def test_route_chooses_the_cheapest_threshold_reaching_the_floor(
     [
         (["--quality-floor", "0.95"], (-0.3, "value", 1.0, 25.0, 50.0, 0.4)),
         (["--quality-floor", "0.75"], (-0.8, "value", 0.8, 15.0, 70.0, 0.2)),
-        (["--quality-floor", "75%"], (None, "all", 0.6, 5.0, 90.0, 0.0)),  # every answer accepted
+        (["--relative-floor", "75%"], (None, "all", 0.6, 5.0, 90.0, 0.0)),  # every answer accepted
         (["--target-strong-share", "1"], (None, "none", 0.8, 55.0, -10.0, 1.0)),  # none accepted: both paid
     ],
 )
@@ -216,10 +220,36 @@ def test_an_unreachable_floor_exits_1_saying_the_best_quality() -> None:
     assert document["quality_floor"] == pytest.approx(0.9)
 
 
+def test_an_unreachable_percent_floor_says_to_write_relative_floor() -> None:
+    # --quality-floor 90% once meant 90% of the strong model's quality; now 0.9, which no threshold reaches here
+    jsonl(
+        "hard.jsonl",
+        [{"score": 1, "outcomes": outcome(0, 1)}, {"score": 2, "outcomes": outcome(0, 0)}],
+    )
+    assert refused("tune", "hard.jsonl", "--quality-floor", "90%") == (
+        "--quality-floor: 90% is an absolute quality (0.9), and no threshold reaches it (the best is 0.5000; "
+        "large alone 0.5000); for 90% of the strong model's quality write --relative-floor 90%"
+    )
+    assert ok_json("tune", "hard.jsonl", "--relative-floor", "90%")["quality_floor"] == pytest.approx(0.45)
+
+
+def test_share_options_read_percentages_alike() -> None:
+    for share, percent in (("--target-strong-share", ("0.4", "40%")), ("--holdout", ("0.5", "50%"))):
+        goal = ("--quality-floor", "0.75") if share == "--holdout" else ()
+        documents = [ok_json("tune", str(five()), *goal, share, value) for value in percent]
+        assert documents[0] == documents[1]
+    assert refused("tune", str(five()), "--quality-floor", "0.75", "--holdout", "95%") == (
+        "--holdout: expected a share of at most 0.9 (90%), got 95%"
+    )
+    assert refused("tune", str(five()), "--target-strong-share", "140%") == (
+        "--target-strong-share: expected a percentage from 0% to 100%, got 140%"
+    )
+
+
 def test_holdout_tunes_on_one_part_and_reports_on_the_other() -> None:
     records = [{"score": (index % 15) / 20, "outcomes": outcome(index % 3 != 0, index % 4 != 1)} for index in range(20)]
     jsonl("twenty.jsonl", records)
-    args = ("tune", "twenty.jsonl", "--quality-floor", "90%", "--holdout", "0.5", "--seed", "1")
+    args = ("tune", "twenty.jsonl", "--relative-floor", "90%", "--holdout", "50%", "--seed", "1")
     document = ok_json(*args)
     held = document["holdout"]
     assert held["held_out"] == 10  # half of 20
@@ -291,18 +321,20 @@ def test_score_from_texts_needs_texts() -> None:
 
 
 def test_floor_or_share_one_of_them() -> None:
-    expected = "give --quality-floor or --target-strong-share (one of them)"
+    expected = "give one of --quality-floor, --relative-floor or --target-strong-share"
     assert refused("tune", str(five())) == expected
     assert refused("tune", str(five()), "--quality-floor", "0.9", "--target-strong-share", "0.3") == expected
+    assert refused("tune", str(five()), "--quality-floor", "0.9", "--relative-floor", "90%") == expected
 
 
 @pytest.mark.parametrize(
     ("floor", "message"),
     [
-        ("abc", "--quality-floor: expected a number like 0.95 or 95%, got 'abc'"),
-        ("1.5", "--quality-floor: expected a quality from 0 to 1 (or a share like 95%), got 1.5"),
-        ("-0.1", "--quality-floor: expected a quality from 0 to 1 (or a share like 95%), got -0.1"),
-        ("150%", "--quality-floor: a share of the strong model's quality is 0% to 100%, got 150%"),
+        ("abc", "--quality-floor: expected a quality from 0 to 1 or a percentage like 95%, got the text 'abc'"),
+        ("1.5", "--quality-floor: expected a quality from 0 to 1 or a percentage like 95%, got 1.5"),
+        ("-0.1", "--quality-floor: expected a quality from 0 to 1 or a percentage like 95%, got -0.1"),
+        ("150%", "--quality-floor: expected a percentage from 0% to 100%, got 150%"),
+        ("-5%", "--quality-floor: expected a percentage from 0% to 100%, got -5%"),
     ],
 )
 def test_bad_floors(floor: str, message: str) -> None:

@@ -74,7 +74,7 @@ def test_valid_scenario_runs(tmp_path: Path) -> None:
             "accuracy: 0.9",
             "accuracy: 1.5",
             17,
-            "strategies[1].router.accuracy: expected a probability from 0 to 1, got 1.5",
+            "strategies[1].router.accuracy: expected a probability from 0 to 1 or a percentage like 95%, got 1.5",
             id="probability-out-of-range",
         ),
         pytest.param(

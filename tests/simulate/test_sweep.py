@@ -230,7 +230,8 @@ def test_value_out_of_bounds_names_path_value_and_line(source: ScenarioSource, t
         run_sweep(source, [parse_values("strategies.cascade.accept.light=0.8:1.2:0.2")])
     assert str(caught.value) == (
         f"{tmp_path / 'sweep.yaml'}:{line_of('accept: {light: 0.8}')}: strategies[2].accept.light: "
-        "with strategies.cascade.accept.light = 1.2: expected a probability from 0 to 1, got 1.2"
+        "with strategies.cascade.accept.light = 1.2: expected a probability from 0 to 1 or a percentage like 95%, "
+        "got 1.2"
     )
 
 
