@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import ok, refused
+from tests.helpers.cli import ok, refused, wrote
 from tests.helpers.files import write
 from tests.helpers.scenarios import LEVERS, LEVERS_ACCEPT
 from tests.helpers.text import words
@@ -160,7 +160,8 @@ def test_breakeven_quality_floor_that_is_not_a_number(levers: Path) -> None:
 
 def test_breakeven_as_html(levers: Path, tmp_path: Path) -> None:
     page = tmp_path / "answer.html"
-    ok(
+    wrote(
+        [str(page)],
         "breakeven",
         str(levers),
         "-s",

@@ -42,7 +42,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from routecli.cli import app
-from tests.helpers.cli import ok, ok_json, refused
+from tests.helpers.cli import ok, ok_json, refused, wrote
 from tests.helpers.files import write
 from tests.helpers.paths import SHARED
 
@@ -287,7 +287,9 @@ def test_csv() -> None:
 
 
 def test_chart_and_output_file() -> None:
-    stdout = ok("evaluate", str(four()), "--chart", "evaluate.svg", "-o", "evaluate.md")
+    stdout = wrote(
+        ["evaluate.svg", "evaluate.md"], "evaluate", str(four()), "--chart", "evaluate.svg", "-o", "evaluate.md"
+    )
     assert stdout == ""
     assert Path("evaluate.md").read_text(encoding="utf-8").startswith("## routecli evaluate")
     chart = Path("evaluate.svg").read_text(encoding="utf-8")

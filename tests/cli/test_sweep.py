@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.helpers.cli import ok, refused
+from tests.helpers.cli import ok, refused, wrote
 from tests.helpers.files import write
 from tests.helpers.scenarios import LEVERS, LEVERS_ACCEPT
 from tests.helpers.text import words
@@ -44,7 +44,8 @@ def test_sweep_json(levers: Path) -> None:
 def test_sweep_csv_to_a_file_by_its_suffix(levers: Path, tmp_path: Path) -> None:
     out = tmp_path / "grid.csv"
     assert (
-        ok(
+        wrote(
+            [str(out)],
             "sweep",
             str(levers),
             "--vary",

@@ -52,7 +52,7 @@ from routecli.replay.config_file import load_router_config
 from routecli.replay.evaluators import LogprobEvaluator
 from routecli.replay.routing.complexity import ComplexityRouter
 from routecli.replay.tokens import count_text
-from tests.helpers.cli import ok, ok_json, refused
+from tests.helpers.cli import ok, ok_json, refused, wrote
 from tests.helpers.files import write
 from tests.helpers.paths import SHARED
 
@@ -462,7 +462,17 @@ def test_csv_lists_more_points_than_the_table_shows() -> None:
 
 
 def test_output_file_and_chart() -> None:
-    ok("tune", str(five()), "--quality-floor", "0.75", "--chart", "curve.svg", "-o", "tune.json")
+    wrote(
+        ["curve.svg", "tune.json"],
+        "tune",
+        str(five()),
+        "--quality-floor",
+        "0.75",
+        "--chart",
+        "curve.svg",
+        "-o",
+        "tune.json",
+    )
     assert json.loads(Path("tune.json").read_text(encoding="utf-8"))["threshold"] == pytest.approx(0.9)
     chart = Path("curve.svg").read_text(encoding="utf-8")
     assert "<svg" in chart
