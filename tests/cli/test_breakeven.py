@@ -34,6 +34,25 @@ def test_breakeven_table(levers: Path) -> None:
     )
 
 
+def test_breakeven_against_defaults_to_the_baseline(levers: Path) -> None:
+    explicit = ok("breakeven", str(levers), "-s", "cascade", "-a", "all-heavy", "-p", ACCEPT, "-f", "json")
+    assert ok("breakeven", str(levers), "-s", "cascade", "-p", ACCEPT, "-f", "json") == explicit
+
+
+def test_breakeven_on_traffic_says_the_strategies_scale_together(levers: Path) -> None:
+    document = json.loads(
+        ok("breakeven", str(levers), "-s", "cascade", "-p", "traffic.requests_per_month", "-f", "json")
+    )
+    assert document["crossings"] == []
+    assert document["notes"][0] == (
+        "cascade and all-heavy scale together with traffic.requests_per_month: each costs in proportion to it, so "
+        "they meet only at 0, where both cost nothing; there is no meaningful break-even"
+    )
+    table = ok("breakeven", str(levers), "-s", "cascade", "-p", "traffic.requests_per_month")
+    assert "= 0 (solved exactly" not in table
+    assert "there is no meaningful break-even" in words(table)
+
+
 def test_breakeven_json(levers: Path) -> None:
     document = json.loads(
         ok(
@@ -101,9 +120,10 @@ def test_breakeven_without_a_crossing_says_so(levers: Path) -> None:
             id="unknown-strategy",
         ),
         pytest.param(
-            ["-s", "cascade", "-p", ACCEPT],
-            "give --against STRATEGY or --quality-floor Q (one of them)",
-            id="neither-against-nor-floor",
+            ["-s", "all-heavy", "-p", ACCEPT],
+            "'all-heavy' is the scenario's baseline, the default --against: "
+            "give --against STRATEGY or --quality-floor Q",
+            id="the-baseline-without-against-or-floor",
         ),
         pytest.param(
             ["-s", "cascade", "-a", "all-heavy", "-p", ACCEPT, "--range", "0.5"],
