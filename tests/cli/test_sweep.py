@@ -168,3 +168,14 @@ def test_sweep_of_a_misspelt_model_tier_is_an_error(levers: Path) -> None:
     message = refused("sweep", str(levers), "--vary", "models.heavvy.price.input_per_mtok=1,2")
     assert "heavvy" in message
     assert "heavy" in message.replace("heavvy", "")
+
+
+def test_sweep_strategy_shows_only_that_strategy_with_one_parameter(levers: Path) -> None:
+    vary = "strategies.cascade.accept.light=0.2,0.8"
+    document = json.loads(ok("sweep", str(levers), "--vary", vary, "-s", "cascade", "-f", "json"))
+    assert [[s["name"] for s in point["strategies"]] for point in document["points"]] == [["cascade"], ["cascade"]]
+    table = ok("sweep", str(levers), "--vary", vary, "-s", "cascade")
+    assert "cascade" in table
+    assert "routed" not in table
+    rows = list(csv.DictReader(io.StringIO(ok("sweep", str(levers), "--vary", vary, "-s", "cascade", "-f", "csv"))))
+    assert {row["strategy"] for row in rows} == {"cascade"}
