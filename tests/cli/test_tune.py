@@ -610,24 +610,36 @@ def test_write_into_a_cascade_without_a_logprob_evaluator() -> None:
 
 
 @pytest.mark.parametrize(
-    ("config", "score"),
+    ("config", "score", "lacks"),
     [
         (
             ROUTER_HEAD
             + "routing:\n  type: rules\n  rules: [{tier: large, when: {has_code: true}}]\n  default: small\n",
             "complexity",
+            "this config has routing.type rules: give a config with a complexity router, or --strategy cascade",
         ),
-        (COMPLEXITY, "length"),  # a length threshold is no complexity score
+        (ROUTER_HEAD, "complexity", "this config has no routing: give a config with a complexity router"),
+        (COMPLEXITY, "length", "a threshold tuned on --score length is not one of its scores: tune with --score "),
     ],
 )
-def test_write_a_route_threshold_into_the_wrong_router(config: str, score: str) -> None:
+def test_write_a_route_threshold_into_the_wrong_router(config: str, score: str, lacks: str) -> None:
     path = write(Path("router.yaml"), config)
     message = refused(
         "tune", str(complexity_outcomes()), "--score", score, "--quality-floor", "1", "--write", "router.yaml"
     )
     assert message.startswith("router.yaml: --write puts a route threshold into a complexity router")
-    assert "this config or score does not match" in message
+    assert lacks in message
     assert path.read_text(encoding="utf-8") == config
+
+
+def test_write_a_cascade_threshold_into_a_config_without_a_cascade() -> None:
+    path = write(Path("router.yaml"), COMPLEXITY)
+    message = refused("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95", "--write", "router.yaml")
+    assert message.endswith(
+        "this config has no cascade: add cascade: {chain: [small, large], accept: {all: [{type: logprob, "
+        "min_mean: -1}]}}"
+    )
+    assert path.read_text(encoding="utf-8") == COMPLEXITY
 
 
 def test_write_nothing_when_no_threshold_reaches_the_floor() -> None:
