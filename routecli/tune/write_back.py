@@ -40,7 +40,7 @@ def check_target(path: Path, strategy: ThresholdStrategy, score: str, weak: str,
     if strategy == "route":
         routing = document.get("routing") if isinstance(document, dict) else None
         kind = routing.get("type") if isinstance(routing, dict) else None
-        if kind != "complexity":
+        if not isinstance(routing, dict) or kind != "complexity":
             has = "no routing" if routing is None else f"routing.type {kind}"
             raise InvalidValueError(
                 "--write puts a route threshold into a complexity router (routing.type complexity); this config "
