@@ -41,7 +41,9 @@ FormatOption = Annotated[OutputFormat | None, typer.Option("--format", "-f", hel
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
 ]
-ScenarioArgument = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")]
+ScenarioArgument = Annotated[
+    Path, typer.Argument(help="Scenario YAML file; '-' for one on stdin.", show_default=False, metavar="SCENARIO")
+]
 PATH_HELP = (
     "Key path of a number in the scenario; list items by name, e.g. strategies.cascade.accept.light, "
     "strategies.routed.router.accuracy, traffic.segments.simple.share."

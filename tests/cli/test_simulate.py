@@ -224,3 +224,14 @@ def test_pricing_show_unknown_model(runner: CliRunner) -> None:
 def test_usage_error_exits_2(runner: CliRunner) -> None:
     result = runner.invoke(app, ["simulate", str(EXAMPLE), "--format", "yaml"])
     assert result.exit_code == 2
+
+
+def test_simulate_reads_a_scenario_on_stdin(runner: CliRunner) -> None:
+    piped = runner.invoke(app, ["simulate", "-", "--format", "json"], input=EXAMPLE.read_text())
+    assert piped.exit_code == 0, piped.output
+    from_file = json.loads(ok("simulate", str(EXAMPLE), "--format", "json"))
+    document = json.loads(piped.stdout)
+    assert document["strategies"] == from_file["strategies"]
+    broken = runner.invoke(app, ["simulate", "-"], input="traffic: [")
+    assert broken.exit_code == 2
+    assert broken.stderr.startswith("Error: <stdin>:")
