@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import marshal
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -104,7 +105,12 @@ class YamlDocument:
 
 
 def read_yaml(path: Path, what: str = "file") -> YamlDocument:
-    """Read and parse one YAML file (or take it from the cache); missing files and syntax errors are ``InputError``."""
+    """Read and parse one YAML file (or take it from the cache); missing files and syntax errors are ``InputError``.
+
+    ``-`` is the document on standard input (``routecli simulate -``), named ``<stdin>`` in errors.
+    """
+    if str(path) == "-":
+        return parse_yaml(sys.stdin.read(), Path("<stdin>"))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -15,18 +15,22 @@ table against what the modules register and what their docstrings say.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import traceback
 from collections.abc import Iterator, MutableMapping
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
+from typer._click import types
+from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelpError, UsageError
 from typer._click.utils import make_default_short_help
+from typer._types import TyperChoice
 from typer.core import TyperGroup
 from typer.main import get_group
 
 from routecli import __version__
-from routecli.errors import RouteCliError
+from routecli.errors import EXIT_INPUT, RouteCliError
 
 if TYPE_CHECKING:
     from typer._click import Command, Context, HelpFormatter  # what TyperGroup's methods are typed with
@@ -114,11 +118,54 @@ class _RouteCliGroup(TyperGroup):
     def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
+        except NoArgsIsHelpError:
+            raise  # a bare `routecli simulate` shows the command's help, as click does
+        except UsageError as error:
+            # Bad option values and usage are bad input like any other: one `Error:` line, exit 2, no Usage block.
+            print(f"Error: {_usage_message(error)}", file=sys.stderr)
+            raise typer.Exit(EXIT_INPUT) from None
         except RouteCliError as error:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             print(f"Error: {error}", file=sys.stderr)
             raise typer.Exit(error.exit_code) from None
+
+
+def _usage_message(error: UsageError) -> str:
+    """Click's usage error in routecli's style: ``--samples: expected a whole number, got '1e6'``."""
+    if not isinstance(error, BadParameter) or isinstance(error, MissingParameter) or error.param is None:
+        return error.format_message()
+    param = error.param
+    longest = max(param.opts, key=len) if param.opts else param.human_readable_name
+    name = longest if longest.startswith("-") else longest.upper()
+    message = error.message.rstrip(".")
+    if message.startswith("expected"):  # routecli's own parsers already say what they expected
+        return f"{name}: {message}"
+    expected = _expected(param.type)
+    # click's type errors all start with the value: "'1e6' is not a valid int.", "1.5 is not in the range …"
+    value = re.match(r"(.+?) is not (?:a valid|in the range|one of)", message, re.DOTALL)
+    if expected is None or value is None:
+        return f"{name}: {message}"
+    got = value.group(1) if value.group(1).startswith("'") else repr(value.group(1))
+    return f"{name}: expected {expected}, got {got}"
+
+
+def _expected(kind: types.ParamType) -> str | None:
+    """What a click type accepts, in words; None for types whose own message says it better (paths, files)."""
+    if isinstance(kind, TyperChoice):
+        return "one of " + ", ".join(str(choice) for choice in kind.choices)
+    if isinstance(kind, types.BoolParamType):
+        return "true or false"
+    if isinstance(kind, types.IntParamType | types.FloatParamType):
+        what = "a whole number" if isinstance(kind, types.IntParamType) else "a number"
+        if not isinstance(kind, types.IntRange | types.FloatRange):
+            return what
+        if kind.min is not None and kind.max is not None and not kind.min_open and not kind.max_open:
+            return f"{what} from {kind.min} to {kind.max}"
+        low = None if kind.min is None else f"{'above' if kind.min_open else 'at least'} {kind.min}"
+        high = None if kind.max is None else f"{'below' if kind.max_open else 'at most'} {kind.max}"
+        return f"{what} " + " and ".join(bound for bound in (low, high) if bound is not None)
+    return None
 
 
 app = typer.Typer(

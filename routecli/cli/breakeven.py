@@ -44,7 +44,13 @@ def breakeven(
     ],
     against: Annotated[
         str | None,
-        typer.Option("--against", "-a", help="Solve for equal monthly cost with this strategy.", show_default=False),
+        typer.Option(
+            "--against",
+            "-a",
+            help="Solve for equal monthly cost with this strategy "
+            "[default: the scenario's baseline, unless --quality-floor].",
+            show_default=False,
+        ),
     ] = None,
     quality_floor: Annotated[
         str | None,

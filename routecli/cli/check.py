@@ -15,9 +15,10 @@ from routecli.cli.options import PricingOption
 from routecli.errors import EXIT_FAILED, InvalidValueError
 
 if TYPE_CHECKING:
+    from routecli.ci.documents import ReportDocument
     from routecli.ci.policy import CheckName, CheckResult, ReportFigures
 
-__all__ = ["CheckFormat", "register"]
+__all__ = ["CheckFormat", "read_report", "register"]
 
 
 class CheckFormat(StrEnum):
@@ -191,22 +192,33 @@ def _is_scenario(path: Path) -> bool:
     return path.suffix.lower() in (".yaml", ".yml")
 
 
-def _load(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> ReportFigures:
-    """A report's figures: a JSON report as written (``-``: on stdin), or a scenario simulated now."""
+def read_report(
+    path: Path, pricing: Sequence[Path] = (), samples: int | None = None, seed: int = 0, *, hashes: bool = False
+) -> ReportDocument:
+    """A JSON report as written (``-``: on stdin), or a scenario simulated now; ``check`` and ``diff`` read alike.
+
+    ``hashes``: record the scenario's input hashes, as ``simulate`` does (``diff`` says which inputs changed).
+    """
     from routecli.ci.documents import read_document, report_document
-    from routecli.ci.policy import report_figures
 
     if _is_scenario(path):
-        return report_figures(report_document(_simulate(path, pricing, samples, seed), str(path)))
-    return report_figures(read_document(None if str(path) == "-" else path))
+        return report_document(_simulate(path, pricing, samples, seed, hashes), str(path))
+    return read_document(None if str(path) == "-" else path)
 
 
-def _simulate(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> dict[str, Any]:
+def _load(path: Path, pricing: Sequence[Path], samples: int | None, seed: int) -> ReportFigures:
+    """A report's figures (see ``read_report``)."""
+    from routecli.ci.policy import report_figures
+
+    return report_figures(read_report(path, pricing, samples, seed))
+
+
+def _simulate(path: Path, pricing: Sequence[Path], samples: int | None, seed: int, hashes: bool) -> dict[str, Any]:
     """The simulate report of a scenario, as ``routecli simulate --format json`` would write it (its figures)."""
     from routecli.render.simulate_json import simulation_document
     from routecli.simulate.run import simulate_file
 
-    return simulation_document(simulate_file(path, pricing, samples=samples, seed=seed, insights=False, hashes=False))
+    return simulation_document(simulate_file(path, pricing, samples=samples, seed=seed, insights=False, hashes=hashes))
 
 
 def _emit(result: CheckResult, chosen: CheckFormat, output: Path | None, verbose: bool) -> None:

@@ -41,11 +41,19 @@ def _format(chosen: ReportDiffFormat | None, output: Path | None) -> ReportDiffF
 def diff(
     base: Annotated[
         Path,
-        typer.Argument(help="The JSON report from before the change.", show_default=False, metavar="BASE"),
+        typer.Argument(
+            help="The JSON report from before the change, '-' for one on stdin, or a scenario YAML (simulated here).",
+            show_default=False,
+            metavar="BASE",
+        ),
     ],
     head: Annotated[
         Path,
-        typer.Argument(help="The JSON report from after it, of the same kind.", show_default=False, metavar="HEAD"),
+        typer.Argument(
+            help="The report (or scenario) from after it, of the same kind; '-' for stdin.",
+            show_default=False,
+            metavar="HEAD",
+        ),
     ],
     strategy: Annotated[
         str | None,
@@ -73,17 +81,22 @@ def diff(
     \b
     Examples:
       routecli diff base.json head.json
+      routecli diff old-scenario.yaml scenario.yaml
+      routecli simulate scenario.yaml -f json | routecli diff base.json -
       routecli diff base.json head.json --format markdown -o comment.md
       routecli diff base.json head.json --strategy routed --format json
     """
     from routecli.ci.diff import diff_reports
-    from routecli.ci.documents import read_document
+    from routecli.cli.check import read_report
     from routecli.cli.output import check_outputs, write_renderable, write_text
+    from routecli.errors import InvalidValueError
     from routecli.render.diff_report import diff_json, diff_markdown, diff_renderable
 
     chosen = _format(format, output)
-    check_outputs(inputs=(base, head), outputs=(output,), format=None)
-    result = diff_reports(read_document(base), read_document(head), strategy=strategy)
+    if str(base) == str(head) == "-":
+        raise InvalidValueError("BASE and HEAD are both '-': stdin holds one report; give the other as a file")
+    check_outputs(inputs=[path for path in (base, head) if str(path) != "-"], outputs=(output,), format=None)
+    result = diff_reports(read_report(base, hashes=True), read_report(head, hashes=True), strategy=strategy)
     if chosen is ReportDiffFormat.table:
         write_renderable(diff_renderable(result), output)
     elif chosen is ReportDiffFormat.json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -40,7 +41,9 @@ FormatOption = Annotated[OutputFormat | None, typer.Option("--format", "-f", hel
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
 ]
-ScenarioArgument = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")]
+ScenarioArgument = Annotated[
+    Path, typer.Argument(help="Scenario YAML file; '-' for one on stdin.", show_default=False, metavar="SCENARIO")
+]
 PATH_HELP = (
     "Key path of a number in the scenario; list items by name, e.g. strategies.cascade.accept.light, "
     "strategies.routed.router.accuracy, traffic.segments.simple.share."
@@ -49,7 +52,7 @@ PATH_HELP = (
 
 
 def save_chart(path: Path, render: Callable[[ChartFormat], bytes]) -> None:
-    """Draw a chart in the format ``path``'s suffix names and write it there."""
+    """Draw a chart in the format ``path``'s suffix names, write it there and say so on stderr."""
     from routecli.render.charts import check_chart_path  # the cost model and sweeps, only once a chart is asked for
 
     data = render(check_chart_path(path))
@@ -57,3 +60,4 @@ def save_chart(path: Path, render: Callable[[ChartFormat], bytes]) -> None:
         path.write_bytes(data)
     except OSError as error:
         raise InputFileError(f"cannot write chart: {error.strerror}", source=str(path)) from None
+    print(f"Wrote {path}", file=sys.stderr)

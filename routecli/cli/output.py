@@ -90,8 +90,11 @@ def emit(
     write_text(renderers[format](), output)
 
 
-def write_text(text: str, output: Path | None) -> None:
-    """Print ``text``, or write it to ``output``."""
+def write_text(text: str, output: Path | None, *, say: bool = True) -> None:
+    """Print ``text``, or write it to ``output`` and say so on stderr (stdout stays clean for pipes).
+
+    ``say=False`` for commands that already report what they wrote.
+    """
     if output is None:
         sys.stdout.write(text)
         return
@@ -99,6 +102,8 @@ def write_text(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
         raise InputFileError(f"cannot write output: {error.strerror}", source=str(output)) from None
+    if say:
+        print(f"Wrote {output}", file=sys.stderr)
 
 
 def write_renderable(renderable: RenderableType, output: Path | None) -> None:

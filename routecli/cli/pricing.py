@@ -264,7 +264,7 @@ class _TableWriter:
     def write_one(self, provider: str, output: Path | None) -> None:
         from routecli.cli.output import write_text
 
-        write_text(self.text(provider), output)
+        write_text(self.text(provider), output, say=False)  # the line below says where
         where = f" to {output}" if output else ""
         count = len(self.result.tables[provider])
         print(f"{provider}: {count:,} model{'' if count == 1 else 's'}{where}", file=sys.stderr)
@@ -287,7 +287,7 @@ class _TableWriter:
         except OSError as error:
             raise InputFileError(f"cannot make the folder: {error.strerror}", source=str(output)) from None
         for provider in self.result.tables:
-            write_text(self.text(provider), output / f"{re.sub(r'[^A-Za-z0-9._-]', '_', provider)}.yaml")
+            write_text(self.text(provider), output / f"{re.sub(r'[^A-Za-z0-9._-]', '_', provider)}.yaml", say=False)
         count = sum(len(models) for models in self.result.tables.values())
         print(f"{len(self.result.tables):,} tables, {count:,} models, written to {output}", file=sys.stderr)
         empty = [provider for provider in chosen if provider not in self.result.tables]

@@ -57,7 +57,9 @@ def _points(text: str) -> Decimal:
 
 
 def replay(
-    prompts: Annotated[Path, typer.Argument(help="Prompt file (JSON Lines).", show_default=False, metavar="PROMPTS")],
+    prompts: Annotated[
+        Path, typer.Argument(help="Prompt file (JSON Lines); '-' for stdin.", show_default=False, metavar="PROMPTS")
+    ],
     config: Annotated[
         Path, typer.Option("--config", "-c", help="Router config YAML (docs/router.md).", show_default=False)
     ],

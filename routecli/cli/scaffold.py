@@ -24,20 +24,53 @@ class SchemaName(StrEnum):
 
 
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the scenario.", metavar="PATH")] = Path("scenario.yaml"),
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Where to write the scenario [default: scenario.yaml, unless only --router].", metavar="PATH"
+        ),
+    ] = None,
+    router: Annotated[
+        Path | None,
+        typer.Option(
+            "--router", help="Also write a starter router config (replay's --config) here.", show_default=False
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starter scenario to PATH, ready for `routecli simulate`."""
+    """Write a commented starter scenario to PATH, ready for `routecli simulate`.
+
+    \b
+    With --router FILE, also (or, without PATH, only) a starter router config:
+      routecli init --router router.yaml
+      routecli replay PROMPTS.jsonl --config router.yaml --dry-run
+    """
+    import shlex
     from importlib.resources import files
 
     from routecli.errors import InputFileError
 
-    if path.is_dir():
-        raise InputFileError("is a directory; give a file name, e.g. scenario.yaml", source=str(path))
-    if path.exists() and not force:
-        raise InputFileError("already exists; pass --force to overwrite", source=str(path))
-    write_text(files("routecli").joinpath("starter.yaml").read_text(encoding="utf-8"), path)
-    print(f"Wrote {path}. Next: routecli simulate {path}")
+    scenario = Path("scenario.yaml") if path is None and router is None else path
+    targets = [target for target in (scenario, router) if target is not None]
+    for target in targets:  # refuse before writing anything
+        if target.is_dir():
+            raise InputFileError("is a directory; give a file name, e.g. scenario.yaml", source=str(target))
+        if target.exists() and not force:
+            raise InputFileError("already exists; pass --force to overwrite", source=str(target))
+    if scenario is not None and router is not None and scenario.resolve() == router.resolve():
+        raise InputFileError("is both the scenario and --router; give two file names", source=str(router))
+    starters = files("routecli")
+    if scenario is not None:
+        text = starters.joinpath("starter.yaml").read_text(encoding="utf-8")
+        # The header's command names the file it is in.
+        text = text.replace("routecli simulate scenario.yaml", f"routecli simulate {shlex.quote(str(scenario))}", 1)
+        write_text(text, scenario)
+        print(f"Next: routecli simulate {shlex.quote(str(scenario))}")
+    if router is not None:
+        text = starters.joinpath("starter-router.yaml").read_text(encoding="utf-8")
+        text = text.replace("--config router.yaml", f"--config {shlex.quote(str(router))}", 1)
+        write_text(text, router)
+        print(f"Next: routecli replay PROMPTS.jsonl --config {shlex.quote(str(router))} --dry-run")
 
 
 def schema(

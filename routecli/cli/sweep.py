@@ -30,8 +30,8 @@ def sweep(
         typer.Option(
             "--strategy",
             "-s",
-            help="Strategy a two-parameter grid and heatmap show; repeat for several "
-            "[default: the one the paths name, else all but the baseline].",
+            help="Strategy to show (tables, files, charts, grids); repeat for several "
+            "[default: every strategy; grids and heatmaps: the one the paths name, else all but the baseline].",
             show_default=False,
         ),
     ] = None,

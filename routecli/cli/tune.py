@@ -158,6 +158,9 @@ def tune(
     from routecli.spec import share_from_text
     from routecli.tune.choice import choose_tune, tune_outcomes
 
+    held = None if holdout is None else share_from_text(holdout, "--holdout")
+    if held is not None and held > _MAX_HOLDOUT:
+        raise InvalidValueError(f"--holdout: expected a share of at most 0.9 (90%), got {holdout}")
     goals = {
         "--quality-floor": quality_floor,
         "--relative-floor": relative_floor,
@@ -168,9 +171,6 @@ def tune(
         raise InvalidValueError("give one of --quality-floor, --relative-floor or --target-strong-share")
     flag, written = given[0]
     goal = float(share_from_text(written, flag, "a share" if flag == "--target-strong-share" else "a quality"))
-    held = None if holdout is None else share_from_text(holdout, "--holdout")
-    if held is not None and held > _MAX_HOLDOUT:
-        raise InvalidValueError(f"--holdout: expected a share of at most 0.9 (90%), got {holdout}")
     check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
     if chart is not None:
         from routecli.render.charts import check_chart_path

@@ -1,5 +1,9 @@
 """Charts of a simulation or a sweep, as SVG or PNG bytes (matplotlib, imported only when drawn); the CLI writes them.
 
+matplotlib is an extra (``pip install "routecli[charts]"``, docs/install.md): it and its
+dependencies are nearly half an install. ``need_matplotlib`` refuses a chart, naming the
+extra, before any work.
+
 Figures are built with matplotlib's object API — never pyplot — so drawing
 touches no global state and needs no display. SVG output is self-contained
 (text drawn as paths, no fonts to fetch) and byte-for-byte reproducible, so a
@@ -8,6 +12,7 @@ chart checked into a repository only changes when its numbers do.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
 import textwrap
@@ -41,6 +46,7 @@ __all__ = [
     "compact_money",
     "cost_quality_chart",
     "curves_chart",
+    "need_matplotlib",
     "sweep_chart",
     "thinned",
 ]
@@ -96,7 +102,14 @@ def check_chart_path(path: Path) -> ChartFormat:
     format = _BY_SUFFIX.get(path.suffix.lower())
     if format is None:
         raise InvalidValueError(f"--chart: expected a .svg or .png file name, got {str(path)!r}")
+    need_matplotlib("--chart")
     return format
+
+
+def need_matplotlib(what: str) -> None:
+    """Refuse ``what`` (an option that draws) when the charts extra is not installed."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise InvalidValueError(f'{what} needs matplotlib: pip install "routecli[charts]"')
 
 
 # ------------------------------------------------------------ cost vs quality

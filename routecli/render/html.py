@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from routecli import __version__
 from routecli.pricing.prices import PriceSource
-from routecli.render.charts import cost_quality_chart, sweep_chart
+from routecli.render.charts import cost_quality_chart, need_matplotlib, sweep_chart
 from routecli.render.numbers import decimal_str, money, percent, probability
 from routecli.render.summary import (
     MONTE_CARLO_HEADERS,
@@ -67,6 +67,7 @@ footer { margin-top: 40px; font-size: 0.85rem; }
 
 def simulation_html(result: SimulationResult) -> str:
     """The whole simulation report — chart, tables, insights, warnings — as one HTML page."""
+    need_matplotlib("--format html")
     parts = [
         f"<h1>{escape(result.scenario)}</h1>",
         _paragraph(result.description),
@@ -102,6 +103,7 @@ def simulation_html(result: SimulationResult) -> str:
 
 def sweep_html(sweep: SweepResult) -> str:
     """A one- or two-parameter sweep as one HTML page: the chart, then every figure behind it."""
+    need_matplotlib("--format html")
     first = sweep.points[0].result
     varied = " and ".join(f"<code>{escape(axis.path)}</code>" for axis in sweep.axes)
     parts = [

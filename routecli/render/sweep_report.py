@@ -50,7 +50,7 @@ def sweep_sections(sweep: SweepResult) -> list[tuple[str, list[list[str]]]]:
         )
         rows = [
             [s.name, money(s.monthly_cost, sweep.currency), savings_cell(s, sweep.currency), probability(s.quality)]
-            for s in point.result.strategies
+            for s in sweep.picked(point)
         ]
         sections.append((title, rows))
     return sections
@@ -90,7 +90,7 @@ def sweep_document(sweep: SweepResult) -> dict[str, Any]:
         "points": [
             {
                 "values": {axis.path: decimal_str(value) for axis, value in zip(sweep.axes, point.values, strict=True)},
-                "strategies": [strategy_document(strategy) for strategy in point.result.strategies],
+                "strategies": [strategy_document(strategy) for strategy in sweep.picked(point)],
             }
             for point in sweep.points
         ],
@@ -107,7 +107,7 @@ def sweep_csv(sweep: SweepResult) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*(axis.path for axis in sweep.axes), "strategy", *_CSV_FIELDS])
     for point in sweep.points:
-        for strategy in point.result.strategies:
+        for strategy in sweep.picked(point):
             document = strategy_document(strategy)
             writer.writerow(
                 [

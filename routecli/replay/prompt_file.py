@@ -3,6 +3,7 @@ file and line."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from routecli._gc import no_collection
@@ -19,11 +20,14 @@ def read_prompts(path: Path, *, skip_invalid: bool = False, default_match: Match
     The first bad line raises ``InvalidValueError`` with the file and line;
     with ``skip_invalid`` bad lines (duplicate ids among them) are collected in
     ``invalid`` instead. A file with no valid prompt is an error either way.
-    ``default_match`` is how a plain-text ``expected`` is compared.
+    ``default_match`` is how a plain-text ``expected`` is compared. ``-`` reads the prompts on standard input
+    (named ``<stdin>`` in errors).
     """
-    source = str(path)
+    stdin = str(path) == "-"
+    source = "<stdin>" if stdin else str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # editors on Windows may start the file with a byte-order mark
+        # editors on Windows may start the file with a byte-order mark
+        text = sys.stdin.read().removeprefix("\ufeff") if stdin else path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputFileError("prompt file not found", source=source) from None
     except UnicodeDecodeError as error:

@@ -188,13 +188,22 @@ def find_breakeven(
 ) -> BreakEven:
     """Where ``strategy`` costs the same as ``against`` (or its quality meets ``quality_floor``) as ``path`` varies.
 
-    Probability-like parameters are searched over 0 … 1, others over ``value_range``
-    or 0 … 10 × their current value. Where ``g`` is not linear, ``scan`` equal steps
-    look for sign changes and each is narrowed to ``precision`` of the range.
+    Without a floor, ``against`` defaults to the scenario's baseline. Probability-like
+    parameters are searched over 0 … 1, others over ``value_range`` or 0 … 10 × their
+    current value. Where ``g`` is not linear, ``scan`` equal steps look for sign changes
+    and each is narrowed to ``precision`` of the range. A cost gap proportional to the
+    parameter (traffic: both strategies scale together) has no break-even but 0.
     """
-    if (against is None) == (quality_floor is None):
-        raise InvalidValueError("give --against STRATEGY or --quality-floor Q (one of them)")
+    if against is not None and quality_floor is not None:
+        raise InvalidValueError("give --against STRATEGY or --quality-floor Q, not both")
     names = [item.get("name") for item in source.data["strategies"] if isinstance(item, dict)]
+    if against is None and quality_floor is None:
+        against = str(source.data.get("baseline") or names[0])
+        if against == strategy:
+            raise InvalidValueError(
+                f"{strategy!r} is the scenario's baseline, the default --against: give --against STRATEGY "
+                "or --quality-floor Q"
+            )
     for name in (strategy, against):
         if name is not None and name not in names:
             raise InvalidValueError(f"unknown strategy {name!r}; defined: {', '.join(map(str, names))}")
@@ -223,7 +232,14 @@ def find_breakeven(
     linear = _is_linear(probes)
     g_low, g_high = probes[0][1], probes[-1][1]
     crossings = _linear_root(low, high, g_low, g_high) if linear else _scan_roots(gap, low, high, scan, precision)
-    note = param_note(param)
+    notes = [note] if (note := param_note(param)) else []
+    if against is not None and linear and low == 0 and g_low == 0 and g_high != 0:
+        crossings = ()  # g = k·x: the costs meet only at 0, where both are nothing
+        notes.insert(
+            0,
+            f"{strategy} and {against} scale together with {param.text}: each costs in proportion to it, so they "
+            "meet only at 0, where both cost nothing; there is no meaningful break-even",
+        )
     return BreakEven(
         scenario=str(data["name"]),
         strategy=strategy,
@@ -238,7 +254,7 @@ def find_breakeven(
         gap_low=g_low,
         gap_high=g_high,
         currency=CURRENCY,
-        notes=(note,) if note else (),
+        notes=tuple(notes),
     )
 
 

@@ -16,7 +16,7 @@ from itertools import product
 from typing import Any, NamedTuple
 
 from routecli.errors import InvalidValueError
-from routecli.simulate.costmodel import SimulationResult
+from routecli.simulate.costmodel import SimulationResult, StrategyResult
 from routecli.simulate.params import Param, ScenarioData, param_note, resolve_param, simulate_with
 
 __all__ = [
@@ -52,7 +52,8 @@ class SweepResult:
 
     ``points`` run through the first axis' values, and for each of them through
     the second's (row-major). ``focus`` names the strategies a grid or heatmap
-    shows; ``notes`` say what else changed with a value (shares rescaled …).
+    shows; ``shown`` the ones every view shows when ``--strategy`` named them
+    (empty: all); ``notes`` say what else changed with a value (shares rescaled …).
     """
 
     scenario: str
@@ -62,10 +63,16 @@ class SweepResult:
     points: tuple[SweepPoint, ...]
     focus: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    shown: tuple[str, ...] = ()
 
     @property
     def strategies(self) -> tuple[str, ...]:
-        return tuple(strategy.name for strategy in self.points[0].result.strategies)
+        """The strategies the tables, charts and files show."""
+        return self.shown or tuple(strategy.name for strategy in self.points[0].result.strategies)
+
+    def picked(self, point: SweepPoint) -> tuple[StrategyResult, ...]:
+        """``point``'s results of the strategies shown."""
+        return tuple(point.result.strategy(name) for name in self.strategies)
 
     def grid(self) -> list[list[SweepPoint]]:
         """Two-parameter sweeps: rows by the first axis' values, columns by the second's."""
@@ -161,4 +168,5 @@ def run_sweep(
         points=points,
         focus=tuple(chosen),
         notes=tuple(notes),
+        shown=tuple(dict.fromkeys(focus)),
     )

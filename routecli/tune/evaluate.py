@@ -199,7 +199,7 @@ def evaluate(
     to come from ``--chain``).
     """
     if not outcomes.prompts:
-        raise outcomes.invalid("no prompts to evaluate")
+        raise outcomes.too_few("no prompts to evaluate")
     for model in chain or ():
         outcomes.column(model, "--chain")
     weak, strong = default_pair(outcomes) if pair is None else pair

@@ -60,6 +60,11 @@ class Outcomes:
         """An error about these outcomes as a whole, naming the files they came from."""
         return InvalidValueError(message, source=self.source or None)
 
+    def too_few(self, message: str) -> InvalidValueError:
+        """Too few prompts: says why, with the rows the reader skipped by reason (as ``tune`` does)."""
+        rows = ", ".join(f"{reason} {count:,}" for reason, count in self.skipped.items())
+        return self.invalid(message + (f" (rows skipped: {rows})" if rows else ""))
+
     @property
     def prompts(self) -> int:
         return len(self.ids)

@@ -142,6 +142,8 @@ def _check_stems(files: list[tuple[Path, Format]]) -> None:
 def _detect(path: Path) -> Format:
     """The file's format, from its first non-blank line (the file name only decides which error to give)."""
     number, stripped = _first_line(path)
+    if stripped == "{":  # a pretty-printed JSON document, not one object per line
+        _refuse_json_document(path)
     if stripped.startswith("{") or path.suffix.lower() == ".jsonl":
         try:
             first = json.loads(stripped)
@@ -159,6 +161,27 @@ def _detect(path: Path) -> Format:
         "prompt column)",
         source=str(path),
         line=number,
+    )
+
+
+_REPORT_KINDS = {
+    "replay": "this is a replay report; give the decision log (decisions.jsonl in the run's folder) or the "
+    "outcomes file of replay --all-tiers",
+    "simulation": "this is a simulate report; tune and evaluate read logged outcomes (docs/outcomes.md)",
+}
+
+
+def _refuse_json_document(path: Path) -> NoReturn:
+    """A JSON document where one object per line was expected: a report given in place of its log, most likely."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, OSError):
+        document = None
+    kind = document.get("kind") if isinstance(document, dict) else None
+    message = _REPORT_KINDS.get(kind) if isinstance(kind, str) else None
+    raise InvalidValueError(
+        message or "a JSON document spread over lines; outcome files hold one JSON object per line (JSON Lines)",
+        source=str(path),
     )
 
 

@@ -39,10 +39,18 @@ def check_target(path: Path, strategy: ThresholdStrategy, score: str, weak: str,
     document = read_yaml(path, "router config").data
     if strategy == "route":
         routing = document.get("routing") if isinstance(document, dict) else None
-        if score != "complexity" or not isinstance(routing, dict) or routing.get("type") != "complexity":
+        kind = routing.get("type") if isinstance(routing, dict) else None
+        if not isinstance(routing, dict) or kind != "complexity":
+            has = "no routing" if routing is None else f"routing.type {kind}"
             raise InvalidValueError(
-                "--write puts a route threshold into a complexity router (routing.type complexity) tuned with "
-                "--score complexity; this config or score does not match",
+                "--write puts a route threshold into a complexity router (routing.type complexity); this config "
+                f"has {has}: give a config with a complexity router, or --strategy cascade for a logprob cascade",
+                source=str(path),
+            )
+        if score != "complexity":
+            raise InvalidValueError(
+                f"--write puts a route threshold into a complexity router, which scores prompts itself; a "
+                f"threshold tuned on --score {score} is not one of its scores: tune with --score complexity",
                 source=str(path),
             )
         tiers = document.get("tiers") if isinstance(document, dict) else None
@@ -63,7 +71,13 @@ def check_target(path: Path, strategy: ThresholdStrategy, score: str, weak: str,
             )
         return ("routing", "thresholds", strong)
     cascade = document.get("cascade") if isinstance(document, dict) else None
-    chain = cascade.get("chain") if isinstance(cascade, dict) else None
+    if not isinstance(cascade, dict):
+        raise InvalidValueError(
+            f"--write puts a cascade threshold into cascade.accept's logprob evaluator; this config has no cascade: "
+            f"add cascade: {{chain: [{weak}, {strong}], accept: {{all: [{{type: logprob, min_mean: -1}}]}}}}",
+            source=str(path),
+        )
+    chain = cascade.get("chain")
     if chain != [weak, strong]:
         raise InvalidValueError(
             f"--write: tune cascaded {weak} to {strong}; this config's cascade.chain is {chain!r}, "
@@ -78,7 +92,7 @@ def check_target(path: Path, strategy: ThresholdStrategy, score: str, weak: str,
                 return ("cascade", "accept", mode, index, "min_mean")
     raise InvalidValueError(
         "--write puts a cascade threshold (the weak answer's mean logprob) into a logprob evaluator; "
-        "this config's cascade.accept has none",
+        "this config's cascade.accept has none: add {type: logprob, min_mean: -1} to cascade.accept.all",
         source=str(path),
     )
 

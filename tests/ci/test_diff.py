@@ -16,7 +16,7 @@ from routecli.ci.diff import diff_reports
 from routecli.ci.documents import report_document
 from routecli.cli import app
 from routecli.render.diff_report import COMMENT_MARKER, DIFF_REPORT_SCHEMA
-from tests.helpers.cli import ok, ok_json
+from tests.helpers.cli import ok, ok_json, refused
 from tests.helpers.files import write
 from tests.helpers.paths import EXAMPLE, REPO
 
@@ -360,3 +360,27 @@ def test_money_stays_exact_through_the_core() -> None:
     figure = result.headline.figure
     assert (figure.change, figure.change_pct) == (Decimal("0.2"), Decimal(200))
     assert result.inputs_changed is None  # neither recorded its inputs
+
+
+def test_scenario_files_are_simulated_and_stdin_is_read_as_check_does(tmp_path: Path) -> None:
+    def busier(data: dict[str, Any]) -> None:
+        data["traffic"]["requests_per_month"] = 1_100_000
+
+    base, head = _scenario(tmp_path / "base.yaml", lambda data: None), _scenario(tmp_path / "head.yaml", busier)
+    _simulate(base, tmp_path / "base.json")
+    _simulate(head, tmp_path / "head.json")
+    from_reports = _diff(tmp_path / "base.json", tmp_path / "head.json")
+    from_scenarios = _diff(base, head)
+    for document in (from_reports, from_scenarios):
+        del document["base"], document["head"]  # the file names
+    assert from_scenarios == from_reports
+
+    piped = CliRunner().invoke(
+        app, ["diff", str(base), "-", "--format", "json"], input=(tmp_path / "head.json").read_text()
+    )
+    assert piped.exit_code == 0, piped.output
+    document = json.loads(piped.stdout)
+    assert document["head"]["file"] == "<stdin>"
+    del document["base"], document["head"]
+    assert document == from_reports
+    assert refused("diff", "-", "-") == "BASE and HEAD are both '-': stdin holds one report; give the other as a file"

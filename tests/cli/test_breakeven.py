@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import ok, refused
+from tests.helpers.cli import ok, refused, wrote
 from tests.helpers.files import write
 from tests.helpers.scenarios import LEVERS, LEVERS_ACCEPT
 from tests.helpers.text import words
@@ -32,6 +32,25 @@ def test_breakeven_table(levers: Path) -> None:
         "The scenario has 0.8. Searched 0 to 1: at strategies.cascade.accept.light = 0, cascade costs $180.00 a month "
         "more than all-heavy; at 1, cascade saves $420.00 a month against all-heavy."
     )
+
+
+def test_breakeven_against_defaults_to_the_baseline(levers: Path) -> None:
+    explicit = ok("breakeven", str(levers), "-s", "cascade", "-a", "all-heavy", "-p", ACCEPT, "-f", "json")
+    assert ok("breakeven", str(levers), "-s", "cascade", "-p", ACCEPT, "-f", "json") == explicit
+
+
+def test_breakeven_on_traffic_says_the_strategies_scale_together(levers: Path) -> None:
+    document = json.loads(
+        ok("breakeven", str(levers), "-s", "cascade", "-p", "traffic.requests_per_month", "-f", "json")
+    )
+    assert document["crossings"] == []
+    assert document["notes"][0] == (
+        "cascade and all-heavy scale together with traffic.requests_per_month: each costs in proportion to it, so "
+        "they meet only at 0, where both cost nothing; there is no meaningful break-even"
+    )
+    table = ok("breakeven", str(levers), "-s", "cascade", "-p", "traffic.requests_per_month")
+    assert "= 0 (solved exactly" not in table
+    assert "there is no meaningful break-even" in words(table)
 
 
 def test_breakeven_json(levers: Path) -> None:
@@ -101,9 +120,10 @@ def test_breakeven_without_a_crossing_says_so(levers: Path) -> None:
             id="unknown-strategy",
         ),
         pytest.param(
-            ["-s", "cascade", "-p", ACCEPT],
-            "give --against STRATEGY or --quality-floor Q (one of them)",
-            id="neither-against-nor-floor",
+            ["-s", "all-heavy", "-p", ACCEPT],
+            "'all-heavy' is the scenario's baseline, the default --against: "
+            "give --against STRATEGY or --quality-floor Q",
+            id="the-baseline-without-against-or-floor",
         ),
         pytest.param(
             ["-s", "cascade", "-a", "all-heavy", "-p", ACCEPT, "--range", "0.5"],
@@ -160,7 +180,8 @@ def test_breakeven_quality_floor_that_is_not_a_number(levers: Path) -> None:
 
 def test_breakeven_as_html(levers: Path, tmp_path: Path) -> None:
     page = tmp_path / "answer.html"
-    ok(
+    wrote(
+        [str(page)],
         "breakeven",
         str(levers),
         "-s",

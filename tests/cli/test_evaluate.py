@@ -42,7 +42,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from routecli.cli import app
-from tests.helpers.cli import ok, ok_json, refused
+from tests.helpers.cli import ok, ok_json, refused, wrote
 from tests.helpers.files import write
 from tests.helpers.paths import SHARED
 
@@ -287,7 +287,9 @@ def test_csv() -> None:
 
 
 def test_chart_and_output_file() -> None:
-    stdout = ok("evaluate", str(four()), "--chart", "evaluate.svg", "-o", "evaluate.md")
+    stdout = wrote(
+        ["evaluate.svg", "evaluate.md"], "evaluate", str(four()), "--chart", "evaluate.svg", "-o", "evaluate.md"
+    )
     assert stdout == ""
     assert Path("evaluate.md").read_text(encoding="utf-8").startswith("## routecli evaluate")
     chart = Path("evaluate.svg").read_text(encoding="utf-8")
@@ -337,3 +339,27 @@ def test_routellm_mmlu_counted_independently() -> None:
     only_gpt4 = either - right[MIXTRAL]
     assert oracle["picks"] == {MIXTRAL: prompts - only_gpt4, GPT4: only_gpt4}
     assert oracle["cost"] == pytest.approx(0.005 * only_gpt4 + 0.0003 * (prompts - only_gpt4))
+
+
+def test_no_usable_prompts_says_which_rows_were_skipped() -> None:
+    only_small = {"id": "a", "outcomes": {"small": {"quality": 1, "cost": 0.1}}}
+    only_large = {"id": "b", "outcomes": {"large": {"quality": 1, "cost": 0.1}}}
+    jsonl("none.jsonl", [only_small, only_large])
+    message = refused("evaluate", "none.jsonl")
+    assert message == "none.jsonl: no prompts to evaluate (rows skipped: not every model answered 2)"
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["tune", "--quality-floor", "0.9"]])
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("replay", "this is a replay report; give the decision log (decisions.jsonl in the run's folder)"),
+        ("simulation", "this is a simulate report; tune and evaluate read logged outcomes (docs/outcomes.md)"),
+        (None, "a JSON document spread over lines; outcome files hold one JSON object per line (JSON Lines)"),
+    ],
+)
+def test_a_pretty_printed_report_is_named_not_a_json_syntax_error(
+    command: list[str], kind: str | None, message: str
+) -> None:
+    write(Path("report.json"), json.dumps({"schema_version": 1, "kind": kind, "tiers": []}, indent=2))
+    assert refused(command[0], "report.json", *command[1:]).startswith(f"report.json: {message}")

@@ -1,7 +1,9 @@
-"""Writing the --chart file: the suffix picks the format, checked before drawing; write errors name the file."""
+"""Writing the --chart file: the suffix picks the format, checked before drawing (with the charts extra); write errors
+name the file."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,8 @@ import pytest
 from routecli.cli.options import save_chart
 from routecli.errors import InputFileError, InvalidValueError
 from routecli.render.charts import ChartFormat, check_chart_path
+from tests.helpers.cli import ok, refused
+from tests.helpers.paths import EXAMPLE
 
 
 @pytest.mark.parametrize(("name", "format"), [("chart.svg", "svg"), ("chart.PNG", "png")])
@@ -40,3 +44,15 @@ def test_unwritable_chart_file_is_an_input_file_error(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="cannot write chart") as caught:
         save_chart(target, lambda kind: b"drawn")
     assert caught.value.source == str(target)
+
+
+def test_charts_without_matplotlib_name_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as on an install without the charts extra
+    hint = 'needs matplotlib: pip install "routecli[charts]"'
+    assert refused("simulate", str(EXAMPLE), "--chart", "chart.svg") == f"--chart {hint}"
+    assert refused("sweep", str(EXAMPLE), "--vary", "traffic.requests_per_month=1000,2000", "--chart", "s.png") == (
+        f"--chart {hint}"
+    )
+    assert refused("simulate", str(EXAMPLE), "--format", "html") == f"--format html {hint}"
+    assert not Path("chart.svg").exists()
+    assert "all-heavy" in ok("simulate", str(EXAMPLE))  # the README's first command needs no charts

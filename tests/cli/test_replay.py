@@ -18,6 +18,7 @@ from routecli.replay.prompt_file import read_prompts
 from routecli.replay.run import replay_prompts, run_info
 from tests.helpers.fault_server import Fault, FaultServer
 from tests.helpers.files import write
+from tests.helpers.paths import SCENARIOS
 
 pytest_plugins = ["tests.helpers.fault_server"]
 
@@ -419,3 +420,16 @@ def test_a_keyboard_interrupt_that_no_signal_handler_caught_exits_130(
     assert result.exit_code == 130
     assert f"continue with --resume {log}" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_replay_reads_prompts_on_stdin() -> None:
+    repo = SCENARIOS / "replay"
+    args = ["replay", "-c", str(repo / "rules.yaml"), "--dry-run", "--format", "json"]
+    runner = CliRunner()
+    piped = runner.invoke(app, [*args, "-"], input=(repo / "prompts.jsonl").read_text())
+    from_file = runner.invoke(app, [*args, str(repo / "prompts.jsonl")])
+    assert piped.exit_code == from_file.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["tiers"] == json.loads(from_file.stdout)["tiers"]
+    broken = runner.invoke(app, [*args, "-"], input="{bad\n")
+    assert broken.exit_code == 2
+    assert broken.stderr.startswith("Error: <stdin>:1: not valid JSON")

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from routecli import __version__
 from routecli.cli import app
-from tests.helpers.cli import ok
+from tests.helpers.cli import ok, wrote
 from tests.helpers.files import write
 from tests.helpers.paths import EXAMPLE, REPO, SCENARIOS
 
@@ -133,6 +133,23 @@ def test_init_writes_a_runnable_scenario(runner: CliRunner, tmp_path: Path) -> N
     assert runner.invoke(app, ["init", "--force"]).exit_code == 0
 
 
+def test_init_names_its_own_file_and_says_it_wrote_it(tmp_path: Path) -> None:
+    assert wrote(["mine.yaml"], "init", "mine.yaml") == "Next: routecli simulate mine.yaml\n"
+    assert Path("mine.yaml").read_text().splitlines()[0].endswith("Run it with:  routecli simulate mine.yaml")
+
+
+def test_init_writes_a_router_config_that_prices_the_bundled_prompts(tmp_path: Path) -> None:
+    from routecli.replay.config_file import load_router_config
+
+    assert wrote(["router.yaml"], "init", "--router", "router.yaml").endswith("--config router.yaml --dry-run\n")
+    assert not Path("scenario.yaml").exists()  # only the router config, when no PATH is given
+    assert "--config router.yaml --dry-run" in Path("router.yaml").read_text().splitlines()[1]
+    assert list(load_router_config(Path("router.yaml")).tiers) == ["small", "medium", "large"]
+    report = ok("replay", str(SCENARIOS / "replay" / "prompts.jsonl"), "-c", "router.yaml", "--dry-run")
+    assert "Routed:" in report
+    assert wrote(["both.yaml", "r.yaml"], "init", "both.yaml", "--router", "r.yaml").count("Next:") == 2
+
+
 def _schema(name: str) -> dict[str, object]:
     """The JSON Schema ``routecli schema NAME`` prints, checked as a schema."""
     schema: dict[str, object] = json.loads(ok("schema", name))
@@ -207,3 +224,14 @@ def test_pricing_show_unknown_model(runner: CliRunner) -> None:
 def test_usage_error_exits_2(runner: CliRunner) -> None:
     result = runner.invoke(app, ["simulate", str(EXAMPLE), "--format", "yaml"])
     assert result.exit_code == 2
+
+
+def test_simulate_reads_a_scenario_on_stdin(runner: CliRunner) -> None:
+    piped = runner.invoke(app, ["simulate", "-", "--format", "json"], input=EXAMPLE.read_text())
+    assert piped.exit_code == 0, piped.output
+    from_file = json.loads(ok("simulate", str(EXAMPLE), "--format", "json"))
+    document = json.loads(piped.stdout)
+    assert document["strategies"] == from_file["strategies"]
+    broken = runner.invoke(app, ["simulate", "-"], input="traffic: [")
+    assert broken.exit_code == 2
+    assert broken.stderr.startswith("Error: <stdin>:")

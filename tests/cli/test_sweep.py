@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.helpers.cli import ok, refused
+from tests.helpers.cli import ok, refused, wrote
 from tests.helpers.files import write
 from tests.helpers.scenarios import LEVERS, LEVERS_ACCEPT
 from tests.helpers.text import words
@@ -44,7 +44,8 @@ def test_sweep_json(levers: Path) -> None:
 def test_sweep_csv_to_a_file_by_its_suffix(levers: Path, tmp_path: Path) -> None:
     out = tmp_path / "grid.csv"
     assert (
-        ok(
+        wrote(
+            [str(out)],
             "sweep",
             str(levers),
             "--vary",
@@ -168,3 +169,14 @@ def test_sweep_of_a_misspelt_model_tier_is_an_error(levers: Path) -> None:
     message = refused("sweep", str(levers), "--vary", "models.heavvy.price.input_per_mtok=1,2")
     assert "heavvy" in message
     assert "heavy" in message.replace("heavvy", "")
+
+
+def test_sweep_strategy_shows_only_that_strategy_with_one_parameter(levers: Path) -> None:
+    vary = "strategies.cascade.accept.light=0.2,0.8"
+    document = json.loads(ok("sweep", str(levers), "--vary", vary, "-s", "cascade", "-f", "json"))
+    assert [[s["name"] for s in point["strategies"]] for point in document["points"]] == [["cascade"], ["cascade"]]
+    table = ok("sweep", str(levers), "--vary", vary, "-s", "cascade")
+    assert "cascade" in table
+    assert "routed" not in table
+    rows = list(csv.DictReader(io.StringIO(ok("sweep", str(levers), "--vary", vary, "-s", "cascade", "-f", "csv"))))
+    assert {row["strategy"] for row in rows} == {"cascade"}

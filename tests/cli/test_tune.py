@@ -52,7 +52,7 @@ from routecli.replay.config_file import load_router_config
 from routecli.replay.evaluators import LogprobEvaluator
 from routecli.replay.routing.complexity import ComplexityRouter
 from routecli.replay.tokens import count_text
-from tests.helpers.cli import ok, ok_json, refused
+from tests.helpers.cli import ok, ok_json, refused, wrote
 from tests.helpers.files import write
 from tests.helpers.paths import SHARED
 
@@ -312,9 +312,8 @@ def test_score_from_texts_needs_texts() -> None:
     jsonl("bare.jsonl", [{"score": 0.1, "outcomes": outcome(1, 1)}, {"score": 0.2, "outcomes": outcome(0, 1)}])
     message = refused("tune", "bare.jsonl", "--score", "length", "--quality-floor", "0.9")
     assert message == "bare.jsonl: --score length reads the prompt texts, which these outcomes lack"
-    unknown = run("tune", "bare.jsonl", "--score", "tokens", "--quality-floor", "0.9")  # typer's own usage error
-    assert unknown.exit_code == 2
-    assert "'tokens' is not one of 'auto', 'data', 'complexity', 'length'" in unknown.stderr
+    unknown = refused("tune", "bare.jsonl", "--score", "tokens", "--quality-floor", "0.9")
+    assert unknown == "--score: expected one of auto, data, complexity, length, got 'tokens'"
 
 
 # -------------------------------------------------------------------- usage errors
@@ -373,9 +372,8 @@ def test_cascade_with_some_confidence_missing_counts_the_gaps() -> None:
 
 
 def test_an_unknown_strategy() -> None:
-    result = run("tune", str(five()), "--strategy", "chain", "--quality-floor", "0.9")
-    assert result.exit_code == 2
-    assert "Invalid value for '--strategy': 'chain' is not one of 'route', 'cascade'" in result.stderr
+    message = refused("tune", str(five()), "--strategy", "chain", "--quality-floor", "0.9")
+    assert message == "--strategy: expected one of route, cascade, got 'chain'"
 
 
 @pytest.mark.parametrize("item", ["small", "small=abc", "=0.1", "small=-1", "small=nan", "small=inf", "small="])
@@ -494,7 +492,17 @@ def test_csv_lists_more_points_than_the_table_shows() -> None:
 
 
 def test_output_file_and_chart() -> None:
-    ok("tune", str(five()), "--quality-floor", "0.75", "--chart", "curve.svg", "-o", "tune.json")
+    wrote(
+        ["curve.svg", "tune.json"],
+        "tune",
+        str(five()),
+        "--quality-floor",
+        "0.75",
+        "--chart",
+        "curve.svg",
+        "-o",
+        "tune.json",
+    )
     assert json.loads(Path("tune.json").read_text(encoding="utf-8"))["threshold"] == pytest.approx(0.9)
     chart = Path("curve.svg").read_text(encoding="utf-8")
     assert "<svg" in chart
@@ -634,24 +642,36 @@ def test_write_into_a_cascade_without_a_logprob_evaluator() -> None:
 
 
 @pytest.mark.parametrize(
-    ("config", "score"),
+    ("config", "score", "lacks"),
     [
         (
             ROUTER_HEAD
             + "routing:\n  type: rules\n  rules: [{tier: large, when: {has_code: true}}]\n  default: small\n",
             "complexity",
+            "this config has routing.type rules: give a config with a complexity router, or --strategy cascade",
         ),
-        (COMPLEXITY, "length"),  # a length threshold is no complexity score
+        (ROUTER_HEAD, "complexity", "this config has no routing: give a config with a complexity router"),
+        (COMPLEXITY, "length", "a threshold tuned on --score length is not one of its scores: tune with --score "),
     ],
 )
-def test_write_a_route_threshold_into_the_wrong_router(config: str, score: str) -> None:
+def test_write_a_route_threshold_into_the_wrong_router(config: str, score: str, lacks: str) -> None:
     path = write(Path("router.yaml"), config)
     message = refused(
         "tune", str(complexity_outcomes()), "--score", score, "--quality-floor", "1", "--write", "router.yaml"
     )
     assert message.startswith("router.yaml: --write puts a route threshold into a complexity router")
-    assert "this config or score does not match" in message
+    assert lacks in message
     assert path.read_text(encoding="utf-8") == config
+
+
+def test_write_a_cascade_threshold_into_a_config_without_a_cascade() -> None:
+    path = write(Path("router.yaml"), COMPLEXITY)
+    message = refused("tune", str(five()), "--strategy", "cascade", "--quality-floor", "0.95", "--write", "router.yaml")
+    assert message.endswith(
+        "this config has no cascade: add cascade: {chain: [small, large], accept: {all: [{type: logprob, "
+        "min_mean: -1}]}}"
+    )
+    assert path.read_text(encoding="utf-8") == COMPLEXITY
 
 
 def test_write_nothing_when_no_threshold_reaches_the_floor() -> None:

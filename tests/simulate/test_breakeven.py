@@ -275,11 +275,17 @@ def test_cost_crossing_the_long_context_threshold(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("strategy", "kwargs", "message"),
     [
-        pytest.param("cascade", {}, "give --against STRATEGY or --quality-floor Q (one of them)", id="neither"),
+        pytest.param(
+            "all-heavy",
+            {},
+            "'all-heavy' is the scenario's baseline, the default --against: "
+            "give --against STRATEGY or --quality-floor Q",
+            id="neither-on-the-baseline",
+        ),
         pytest.param(
             "cascade",
             {"against": "all-heavy", "quality_floor": D("0.9")},
-            "give --against STRATEGY or --quality-floor Q (one of them)",
+            "give --against STRATEGY or --quality-floor Q, not both",
             id="both",
         ),
         pytest.param(
