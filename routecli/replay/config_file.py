@@ -160,8 +160,8 @@ _RULE = Obj(
 )
 
 
-def _variant(kind: str, fields: dict[str, Field], doc: str) -> Obj:
-    return Obj({"type": Field(Choice((kind,)), required=True), **fields}, doc=doc)
+def _variant(kind: str, fields: dict[str, Field], doc: str, synonyms: dict[str, str] | None = None) -> Obj:
+    return Obj({"type": Field(Choice((kind,)), required=True), **fields}, doc=doc, synonyms=synonyms)
 
 
 _EMBEDDER = Tagged(
@@ -265,7 +265,12 @@ _ROUTING = Tagged(
             },
             "The tier whose exemplar prompts the prompt most resembles; the default when none is close enough.",
         ),
-        "fixed": _variant("fixed", {"tier": Field(_NAME, required=True)}, "Every prompt to one tier: the baseline."),
+        "fixed": _variant(
+            "fixed",
+            {"tier": Field(_NAME, required=True)},
+            "Every prompt to one tier: the baseline.",
+            synonyms={"model": "tier"},  # a scenario's single strategy says model:
+        ),
     },
     doc="How a prompt's first tier is chosen.",
 )
@@ -338,7 +343,7 @@ ROUTER_SPEC: Spec = Obj(
         "description": Field(Str()),
         "pricing": Field(OWN_PRICE_FILES),
         "providers": Field(Map(_PROVIDER, min_items=1, doc="Endpoints by name."), required=True),
-        "tiers": Field(Map(_TIER, min_items=1, doc="Tiers by name, cheapest first."), required=True),
+        "tiers": Field(Map(_TIER, min_items=1, doc="Tiers by name, cheapest first (or write models:)."), required=True),
         "fallbacks": Field(
             Map(
                 List(_NAME, min_items=1),
@@ -379,6 +384,8 @@ ROUTER_SPEC: Spec = Obj(
     },
     title="routecli router config",
     doc="Providers, tiers, routing and cascade for `routecli replay`.",
+    aliases={"models": "tiers"},  # a scenario's word for its tiers
+    synonyms={"strategies": "routing", "routes": "routing", "chain": "cascade"},
 )
 
 
@@ -390,11 +397,12 @@ def _tier_ref(name: str, tiers: Mapping[str, Any], path: KeyPath) -> str:
 
 
 def _build_tiers(
-    tiers: Mapping[str, dict[str, Any]], providers: Mapping[str, ProviderConfig], table: PriceTable
+    tiers: Mapping[str, dict[str, Any]], providers: Mapping[str, ProviderConfig], table: PriceTable, key: str
 ) -> dict[str, TierConfig]:
+    """The tiers (``key``: the word the file uses, tiers or models)."""
     built = {}
     for name, item in tiers.items():
-        path: KeyPath = ("tiers", name)
+        path: KeyPath = (key, name)
         provider = item["provider"]
         known_name("provider", provider, providers, (*path, "provider"), "providers")
         _check_params(item["params"], (*path, "params"))
@@ -746,7 +754,8 @@ def build_router_config(data: Any, table: PriceTable, base: Path = Path(), sourc
     """A validated ``RouterConfig`` from a file's loaded data; ``base`` is the folder side files are relative to."""
     checked = ROUTER_SPEC.check(data, ())
     providers = _providers(checked["providers"])
-    tiers = _build_tiers(checked["tiers"], providers, table)
+    assert isinstance(ROUTER_SPEC, Obj)
+    tiers = _build_tiers(checked["tiers"], providers, table, ROUTER_SPEC.written_key(data, "tiers"))
     routing = checked["routing"]
     if routing is None and checked["cascade"] is None and len(tiers) > 1:
         raise InvalidValueError(

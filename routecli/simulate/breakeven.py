@@ -225,7 +225,7 @@ def find_breakeven(
     crossings = _linear_root(low, high, g_low, g_high) if linear else _scan_roots(gap, low, high, scan, precision)
     note = param_note(param)
     return BreakEven(
-        scenario=str(data["name"]),
+        scenario=source.name,
         strategy=strategy,
         against=against,
         quality_floor=quality_floor,

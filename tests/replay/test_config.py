@@ -51,6 +51,22 @@ ERRORS: dict[str, tuple[str, str]] = {
         HEAD + "routing: {type: fixed, tier: lage}\n",
         "router.yaml:6: routing.tier: unknown tier 'lage'; did you mean 'large'?",
     ),
+    "a scenario's models: near-missed": (
+        LOCAL.replace("tiers:", "model:") + "  small: {provider: local, model: gpt-4o}\n",
+        "router.yaml:3: model: unknown key 'model'; did you mean 'tiers'?",
+    ),
+    "a scenario's strategies": (
+        HEAD + "strategies: []\n",
+        "router.yaml:6: strategies: unknown key 'strategies'; did you mean 'routing'?",
+    ),
+    "a scenario's model: in a fixed routing": (
+        HEAD + "routing: {type: fixed, model: large}\n",
+        "router.yaml:6: routing.model: unknown key 'model'; did you mean 'tier'?",
+    ),
+    "models: and tiers: both": (
+        HEAD + "models:\n  big: {provider: local, model: gpt-4.1}\n",
+        "router.yaml:6: models: give 'tiers' or 'models' (the same thing), not both",
+    ),
     "unknown tier, nothing near": (
         HEAD + "routing: {type: fixed, tier: xl}\n",
         "router.yaml:6: routing.tier: unknown tier 'xl'; tiers: small, large",
@@ -236,6 +252,14 @@ def test_a_missing_price_table_named_by_the_config() -> None:
 
 
 # ---------------------------------------------------------- what builds
+
+
+def test_models_is_accepted_for_tiers_as_in_a_scenario() -> None:
+    config = load(HEAD.replace("tiers:", "models:") + "routing: {type: fixed, tier: large}\n")
+    assert list(config.tiers) == ["small", "large"]
+    assert error_of(
+        HEAD.replace("tiers:", "models:").replace("local, model: gpt-4.1}", "nowhere, model: gpt-4.1}")
+    ) == ("router.yaml:5: models.large.provider: unknown provider 'nowhere'; providers: local")
 
 
 def test_tiers_keep_the_files_order_first_is_bottom_last_is_top() -> None:
