@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -677,7 +677,9 @@ def _build_accept(accept: dict[str, Any], tiers: Mapping[str, TierConfig], base:
     return AcceptPolicy(tuple(local), tuple(judges), "all" if mode == "all" else "any")
 
 
-def _providers(data: Mapping[str, dict[str, Any]]) -> dict[str, ProviderConfig]:
+def _providers(
+    data: Mapping[str, dict[str, Any]], line_of: Callable[[KeyPath], int | None]
+) -> dict[str, ProviderConfig]:
     providers = {}
     for name, item in data.items():
         url = item["base_url"].rstrip("/")
@@ -694,6 +696,7 @@ def _providers(data: Mapping[str, dict[str, Any]]) -> dict[str, ProviderConfig]:
             type=item["type"],
             base_url=url,
             api_key_env=item["api_key_env"],
+            api_key_line=None if item["api_key_env"] is None else line_of(("providers", name, "api_key_env")),
             headers=item["headers"],
             timeout_s=float(item["timeout_s"]),
             retry=RetrySettings(
@@ -750,10 +753,19 @@ def _build_fallbacks(data: Mapping[str, list[str]], tiers: Mapping[str, TierConf
     return fallbacks
 
 
-def build_router_config(data: Any, table: PriceTable, base: Path = Path(), source: str = "") -> RouterConfig:
-    """A validated ``RouterConfig`` from a file's loaded data; ``base`` is the folder side files are relative to."""
+def build_router_config(
+    data: Any,
+    table: PriceTable,
+    base: Path = Path(),
+    source: str = "",
+    line_of: Callable[[KeyPath], int | None] = lambda _: None,
+) -> RouterConfig:
+    """A validated ``RouterConfig`` from a file's loaded data; ``base`` is the folder side files are relative to.
+
+    ``line_of`` finds a key path's line in the file, for errors found only when a run starts (an unset key).
+    """
     checked = ROUTER_SPEC.check(data, ())
-    providers = _providers(checked["providers"])
+    providers = _providers(checked["providers"], line_of)
     assert isinstance(ROUTER_SPEC, Obj)
     tiers = _build_tiers(checked["tiers"], providers, table, ROUTER_SPEC.written_key(data, "tiers"))
     routing = checked["routing"]
@@ -802,7 +814,7 @@ def load_router_config(path: Path, pricing: Sequence[Path] = ()) -> RouterConfig
     document: YamlDocument = read_yaml(path, "router config")
     table = load_price_files(pricing)
     add_own_price_files(table, document)
-    return document.build(lambda d: build_router_config(d, table, path.parent, str(path)))
+    return document.build(lambda d: build_router_config(d, table, path.parent, str(path), document.line_of))
 
 
 def check_labels(prompt_file: PromptFile, config: RouterConfig) -> None:

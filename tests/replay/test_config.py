@@ -220,7 +220,7 @@ def test_the_documented_error_messages_are_the_real_ones(runner: CliRunner) -> N
     with pytest.raises(InputError) as caught:
         api_key(unset)
     real = {f"Error: {message}" for _, message in ERRORS.values()}
-    real.add(f"Error: {caught.value.located('router.yaml', None)}".replace("NO_SUCH_VAR", "OPENAI_API_KEY"))
+    real.add(f"Error: {caught.value.located('router.yaml', 5)}".replace("NO_SUCH_VAR", "OPENAI_API_KEY"))
     assert [line for line in shown if line not in real] == []
 
 
@@ -475,7 +475,7 @@ def test_replay_stops_before_any_call_when_a_key_is_missing(runner: CliRunner, m
     result = runner.invoke(app, ["replay", "p.jsonl", "-c", "router.yaml", "--no-progress"])
     assert result.exit_code == 2
     assert result.stderr.endswith(
-        "Error: router.yaml: providers.api.api_key_env: environment variable ROUTECLI_TEST_KEY is not set or empty "
+        "Error: router.yaml:4: providers.api.api_key_env: environment variable ROUTECLI_TEST_KEY is not set or empty "
         "(it is named here as the API key)\n"
     )
     assert not Path("routecli-runs").exists()
