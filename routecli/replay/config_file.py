@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
-from routecli.loading import YamlDocument, read_yaml
+from routecli.loading import YamlDocument, decode_text, read_yaml
 from routecli.pricing.lookup import OWN_PRICE_FILES, add_own_price_files, known_name, lookup_price, model_price
 from routecli.pricing.price_files import PRICE_FIELDS, load_price_files
 from routecli.pricing.prices import ModelPrice, PriceSource, PriceTable
@@ -556,11 +556,12 @@ def _build_embedding_router(
 def _read_exemplars(file: Path, tiers: Mapping[str, TierConfig], path: KeyPath) -> list[tuple[str, str]]:
     """``(tier, prompt)`` of each line of a JSONL exemplars file; errors name the file, line and key."""
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
     except FileNotFoundError:
         raise InputFileError(f"exemplars file not found (looked for {file})", path=path) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise InputFileError(f"cannot read the exemplars file {file}: {error}", path=path) from None
+    text = decode_text(data, str(file))
     exemplars = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -586,17 +587,26 @@ def _read_exemplars(file: Path, tiers: Mapping[str, TierConfig], path: KeyPath) 
     return exemplars
 
 
+def _compiled(pattern: str, path: KeyPath) -> None:
+    """``pattern`` compiles, and holds no control character: ``"\\b"`` in double quotes is a backspace to YAML."""
+    if control := next((char for char in pattern if ord(char) < 32 and char not in "\t\n"), None):
+        raise InvalidValueError(
+            f"the regular expression holds the control character {control!r} (in double quotes YAML reads \\b "
+            "as a backspace); write it in single quotes, '\\bword\\b', where a backslash is itself",
+            path=path,
+        )
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise InvalidValueError(f"not a valid regular expression: {error}", path=path) from None
+
+
 def _check_patterns(routing: dict[str, Any] | None) -> None:
     """Regexes compile (errors name the rule) before the router is built."""
     for index, rule in enumerate((routing or {}).get("rules") or []):
         pattern = rule["when"].get("regex")
         if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise InvalidValueError(
-                    f"not a valid regular expression: {error}", path=("routing", "rules", index, "when", "regex")
-                ) from None
+            _compiled(pattern, ("routing", "rules", index, "when", "regex"))
 
 
 def _build_evaluator(
@@ -628,10 +638,7 @@ def _build_evaluator(
 def _build_format(item: dict[str, Any], path: KeyPath, base: Path) -> FormatEvaluator:
     regex, schema = item["regex"], item["json_schema"]
     if regex is not None:
-        try:
-            re.compile(regex)
-        except re.error as error:
-            raise InvalidValueError(f"not a valid regular expression: {error}", path=(*path, "regex")) from None
+        _compiled(regex, (*path, "regex"))
     if item["json_schema_file"] is not None:
         if schema is not None:
             raise InvalidValueError("give json_schema or json_schema_file, not both", path=path)
@@ -645,7 +652,7 @@ def _build_format(item: dict[str, Any], path: KeyPath, base: Path) -> FormatEval
 
 def _read_schema(file: Path, path: KeyPath) -> Any:
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
+        return json.loads(decode_text(file.read_bytes(), str(file)))
     except FileNotFoundError:
         raise InvalidValueError(f"JSON Schema file not found (looked for {file})", path=path) from None
     except (OSError, ValueError) as error:

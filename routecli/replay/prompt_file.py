@@ -7,6 +7,7 @@ from pathlib import Path
 
 from routecli._gc import no_collection
 from routecli.errors import InputFileError, InvalidValueError
+from routecli.loading import decode_text
 from routecli.replay.prompts import InvalidLine, Prompt, PromptFile, parse_prompt
 from routecli.replay.quality import MatchMode
 
@@ -23,13 +24,12 @@ def read_prompts(path: Path, *, skip_invalid: bool = False, default_match: Match
     """
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # editors on Windows may start the file with a byte-order mark
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputFileError("prompt file not found", source=source) from None
-    except UnicodeDecodeError as error:
-        raise InputFileError(f"not UTF-8 text ({error.reason} at byte {error.start})", source=source) from None
     except OSError as error:
         raise InputFileError(f"cannot read the prompt file: {error.strerror or error}", source=source) from None
+    text = decode_text(data, source)  # editors on Windows may start the file with a byte-order mark: dropped
 
     with no_collection():
         prompts, invalid = _parse_lines(text, source, skip_invalid, default_match)

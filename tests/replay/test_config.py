@@ -67,6 +67,13 @@ ERRORS: dict[str, tuple[str, str]] = {
         HEAD + "models:\n  big: {provider: local, model: gpt-4.1}\n",
         "router.yaml:6: models: give 'tiers' or 'models' (the same thing), not both",
     ),
+    "a double-quoted \\b in a regex": (
+        HEAD
+        + 'routing:\n  type: rules\n  default: small\n  rules:\n    - {tier: large, when: {regex: "\\bprove\\b"}}\n',
+        "router.yaml:10: routing.rules[0].when.regex: the regular expression holds the control character '\\x08' "
+        "(in double quotes YAML reads \\b as a backspace); write it in single quotes, '\\bword\\b', where a "
+        "backslash is itself",
+    ),
     "unknown tier, nothing near": (
         HEAD + "routing: {type: fixed, tier: xl}\n",
         "router.yaml:6: routing.tier: unknown tier 'xl'; tiers: small, large",
@@ -252,6 +259,19 @@ def test_a_missing_price_table_named_by_the_config() -> None:
 
 
 # ---------------------------------------------------------- what builds
+
+
+def test_a_double_quoted_regex_with_a_backslash_d_gets_the_single_quote_hint(runner: CliRunner) -> None:
+    write(
+        Path("router.yaml"),
+        HEAD + "routing:\n  type: rules\n  default: small\n  rules:\n"
+        '    - {tier: large, when: {regex: "\\d{3}-\\d{4}"}}\n',
+    )
+    write(Path("p.jsonl"), '{"prompt": "hi"}\n')
+    result = runner.invoke(app, ["replay", "p.jsonl", "-c", "router.yaml", "--dry-run"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: router.yaml:10: YAML syntax error: ")
+    assert "write a regular expression in single quotes, '\\d+', where a backslash is itself" in result.stderr
 
 
 def test_models_is_accepted_for_tiers_as_in_a_scenario() -> None:
