@@ -286,3 +286,9 @@ strategies:
 """
     err = refused("simulate", _scenario(tmp_path, text))
     assert err == f"{tmp_path / 'scenario.yaml'}:1: traffic: give input_tokens and output_tokens (or per segment)"
+
+
+def test_a_binary_scenario_is_not_a_text_file(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert refused("simulate", str(path)) == f"{path}: not a text file (UTF-8): byte 0x89 at offset 0 is not UTF-8"
