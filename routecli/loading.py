@@ -25,7 +25,7 @@ from routecli.user_cache import read_entry, user_cache_dir, write_entry
 if TYPE_CHECKING:
     import yaml
 
-__all__ = ["YamlDocument", "parse_yaml", "read_yaml"]
+__all__ = ["YamlDocument", "decode_text", "not_text", "parse_yaml", "read_yaml"]
 
 T = TypeVar("T")
 
@@ -61,6 +61,10 @@ def _loader() -> type[yaml.SafeLoader]:
 
 
 _TAB_HINT = "; YAML indents with spaces, not tabs"
+_ESCAPE_HINT = (
+    r"; in double quotes a backslash starts an escape (\d is none): write a regular expression in single quotes, "
+    r"'\d+', where a backslash is itself"
+)
 
 
 class YamlDocument:
@@ -104,21 +108,53 @@ class YamlDocument:
             raise
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def not_text(data: bytes, source: str) -> InputFileError | None:
+    """Why ``data`` is not a text file, naming the first offending byte's offset; None when it is UTF-8 text.
+
+    A NUL byte counts as binary: it is valid UTF-8, but no text file of ours holds one (an image, a gzip or a
+    parquet file does). Every reader of a user's text file says it this one way, not with a codec's message.
+    """
+    start = len(_BOM) if data.startswith(_BOM) else 0
+    try:
+        data[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = start + error.start
+        return InputFileError(
+            f"not a text file (UTF-8): byte 0x{data[offset]:02x} at offset {offset} is not UTF-8", source=source
+        )
+    if (offset := data.find(b"\0")) >= 0:
+        return InputFileError(f"not a text file (UTF-8): a NUL byte at offset {offset}", source=source)
+    return None
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """``data`` as text, a leading byte-order mark (Windows editors write one) dropped; else ``not_text``'s error."""
+    error = not_text(data, source)
+    if error is not None:
+        raise error
+    return data[len(_BOM) :].decode() if data.startswith(_BOM) else data.decode()
+
+
 def read_yaml(path: Path, what: str = "file") -> YamlDocument:
     """Read and parse one YAML file (or take it from the cache); missing files and syntax errors are ``InputError``.
 
+    A binary file is refused before the cache is asked: its key is the decoded text.
     ``-`` is the document on standard input (``routecli simulate -``), named ``<stdin>`` in errors.
     """
     if str(path) == "-":
         return parse_yaml(sys.stdin.read(), Path("<stdin>"))
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputFileError(f"{what} not found", source=str(path)) from None
     except IsADirectoryError:
         raise InputFileError(f"expected a {what}, got a directory", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise InputFileError(f"cannot read {what}: {error}", source=str(path)) from None
+    text = decode_text(data, str(path))
     entry = _cache_entry(text)
     cached = None if entry is None else _read_cached(entry)
     if cached is not None:
@@ -147,6 +183,8 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
         text_lines = text.splitlines()
         if line is not None and 0 < line <= len(text_lines) and "\t" in text_lines[line - 1]:
             problem += _TAB_HINT
+        if "unknown escape character" in problem:
+            problem += _ESCAPE_HINT
         raise YamlSyntaxError(f"YAML syntax error: {problem}", source=str(path), line=line) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(f"YAML syntax error: {error}", source=str(path)) from None

@@ -51,10 +51,17 @@ def closest(word: str, options: Sequence[str], n: int = 1) -> list[str]:
     return [by_lower[match] for match in matches]
 
 
-def did_you_mean(word: str, options: Sequence[str], otherwise: str = "") -> str:
-    """``did you mean 'x'?`` for the option that looks most like ``word``, else ``otherwise``: every hint's wording."""
-    near = closest(word, options)
-    return f"did you mean {near[0]!r}?" if near else otherwise
+def did_you_mean(
+    word: str, options: Sequence[str], otherwise: str = "", synonyms: Mapping[str, str] | None = None
+) -> str:
+    """``did you mean 'x'?`` for the option that looks most like ``word``, else ``otherwise``: every hint's wording.
+
+    ``synonyms`` maps other words (another file format's, an accepted alias) to the option they stand for: a
+    near-miss on one of them suggests that option.
+    """
+    words = {**(synonyms or {}), **{option: option for option in options}}
+    near = closest(word, list(words))
+    return f"did you mean {words[near[0]]!r}?" if near else otherwise
 
 
 def describe(value: Any) -> str:
@@ -465,12 +472,26 @@ class Field:
 
 
 class Obj(Spec):
-    """A mapping with known keys; unknown keys are errors with a suggestion."""
+    """A mapping with known keys; unknown keys are errors with a suggestion.
 
-    def __init__(self, fields: dict[str, Field], doc: str = "", title: str = "") -> None:
+    ``aliases`` maps a second accepted word to its key (the other file format's word for the same thing): the
+    checked data holds the key. ``synonyms`` maps words this mapping does not accept to the key a user who wrote
+    them meant (the other format's word for something this one spells differently), for the unknown-key hint.
+    """
+
+    def __init__(
+        self,
+        fields: dict[str, Field],
+        doc: str = "",
+        title: str = "",
+        aliases: Mapping[str, str] | None = None,
+        synonyms: Mapping[str, str] | None = None,
+    ) -> None:
         self.fields = fields
         self.doc = doc
         self.title = title
+        self.aliases = dict(aliases or {})
+        self.synonyms = {**(synonyms or {}), **self.aliases}
 
     def accepts_type(self, value: Any) -> bool:
         return isinstance(value, Mapping)
@@ -478,18 +499,27 @@ class Obj(Spec):
     def expected(self) -> str:
         return "a mapping with keys " + ", ".join(self.fields)
 
+    def written_key(self, value: Mapping[Any, Any], key: str) -> str:
+        """The word ``value`` spells ``key`` with: the key itself or its alias (the key when neither is given)."""
+        return next((alias for alias, meant in self.aliases.items() if meant == key and alias in value), key)
+
     def check(self, value: Any, path: KeyPath) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise self._fail(value, path)
         for key in value:
-            if key not in self.fields:
+            if key in self.aliases:
+                if self.aliases[key] in value:
+                    meant = self.aliases[key]
+                    raise InvalidValueError(f"give {meant!r} or {key!r} (the same thing), not both", path=(*path, key))
+            elif key not in self.fields:
                 allowed = "allowed keys: " + ", ".join(self.fields)
-                hint = did_you_mean(key, list(self.fields), allowed) if isinstance(key, str) else allowed
+                hint = did_you_mean(key, list(self.fields), allowed, self.synonyms) if isinstance(key, str) else allowed
                 raise InvalidValueError(f"unknown key {key!r}; {hint}", path=(*path, str(key)))
         checked: dict[str, Any] = {}
         for key, spec_field in self.fields.items():
-            if key in value and value[key] is not None:
-                checked[key] = spec_field.spec.check(value[key], (*path, key))
+            written = self.written_key(value, key)
+            if written in value and value[written] is not None:
+                checked[key] = spec_field.spec.check(value[written], (*path, written))
             elif spec_field.required:
                 what = spec_field.spec.doc or spec_field.spec.expected()
                 raise InvalidValueError(f"missing required key {key!r} ({what})", path=path)
@@ -500,14 +530,22 @@ class Obj(Spec):
         return checked
 
     def json_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {
-            "type": "object",
-            "properties": {key: f.spec.json_schema() for key, f in self.fields.items()},
-            "additionalProperties": False,
-        }
-        required = [key for key, f in self.fields.items() if f.required]
+        properties = {key: f.spec.json_schema() for key, f in self.fields.items()}
+        properties.update({alias: properties[key] for alias, key in self.aliases.items()})
+        schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+        required = [key for key, f in self.fields.items() if f.required and key not in self.aliases.values()]
         if required:
             schema["required"] = required
+        either = [
+            {"anyOf": [{"required": [key]}, {"required": [alias]}]}
+            for alias, key in self.aliases.items()
+            if self.fields[key].required
+        ]
+        both = [{"required": [key, alias]} for alias, key in self.aliases.items()]
+        if either:
+            schema["allOf"] = either
+        if both:
+            schema["not"] = {"anyOf": both} if len(both) > 1 else both[0]
         if self.title:
             schema["title"] = self.title
         return self._with_doc(schema)

@@ -46,5 +46,36 @@ def test_missing_and_directory(tmp_path: Path) -> None:
 def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "f.yaml"
     path.write_bytes(b"name: \xff\xfe\n")
-    with pytest.raises(InputFileError, match="cannot read"):
+    with pytest.raises(InputFileError) as caught:
         read_yaml(path)
+    assert str(caught.value) == f"{path}: not a text file (UTF-8): byte 0xff at offset 6 is not UTF-8"
+
+
+def test_a_binary_file_is_not_text_though_valid_utf8(tmp_path: Path) -> None:
+    """A NUL byte is UTF-8, but no YAML file holds one: a gzip, an image, a parquet file does."""
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"name: x\n\x00\x01\x02")
+    with pytest.raises(InputFileError) as caught:
+        read_yaml(path)
+    assert str(caught.value) == f"{path}: not a text file (UTF-8): a NUL byte at offset 8"
+
+
+def test_a_byte_order_mark_is_dropped_and_counted_in_the_offset(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"\xef\xbb\xbfname: x\n")
+    assert read_yaml(path).data == {"name": "x"}
+    path.write_bytes(b"\xef\xbb\xbfname: \xe9\n")
+    with pytest.raises(InputFileError, match="byte 0xe9 at offset 9 is not UTF-8"):
+        read_yaml(path)
+
+
+def test_a_double_quoted_regex_escape_gets_the_single_quote_hint(tmp_path: Path) -> None:
+    path = tmp_path / "router.yaml"
+    path.write_text('routing:\n  when: {regex: "\\d{3}"}\n')
+    with pytest.raises(YamlSyntaxError) as caught:
+        read_yaml(path)
+    assert str(caught.value).startswith(f"{path}:2: YAML syntax error: ")
+    assert str(caught.value).endswith(
+        "unknown escape character; in double quotes a backslash starts an escape (\\d is none): "
+        "write a regular expression in single quotes, '\\d+', where a backslash is itself"
+    )

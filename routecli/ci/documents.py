@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
+from routecli.loading import decode_text
 
 __all__ = [
     "READABLE_VERSIONS",
@@ -202,14 +203,17 @@ def read_document(path: Path | None) -> ReportDocument:
     """The report in the file at ``path`` (None: on standard input); errors name it and the line of bad JSON."""
     source = STDIN if path is None else str(path)
     try:
-        text = sys.stdin.read() if path is None else path.read_text(encoding="utf-8")
+        text = sys.stdin.read() if path is None else decode_text(path.read_bytes(), source)
     except FileNotFoundError:
         raise InputFileError("report not found", source=source) from None
     except IsADirectoryError:
         raise InputFileError("expected a report file, got a directory", source=source) from None
-    except UnicodeDecodeError:
+    except InputFileError as error:
+        error.message = f"not a JSON report: {error.message} (write one with {_HOW_TO_WRITE})"
+        raise
+    except UnicodeDecodeError:  # standard input
         raise InputFileError(
-            f"not a JSON report: the file is not UTF-8 text (write one with {_HOW_TO_WRITE})", source=source
+            f"not a JSON report: not a text file (UTF-8) (write one with {_HOW_TO_WRITE})", source=source
         ) from None
     except OSError as error:
         raise InputFileError(f"cannot read the report: {error.strerror or error}", source=source) from None

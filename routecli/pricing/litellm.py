@@ -23,6 +23,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
+from routecli.loading import decode_text
 from routecli.pricing.price_files import PerMillion
 from routecli.pricing.prices import PER_MILLION, LongContext, ModelPrice, PriceSource, TokenRates, decimal_text
 from routecli.spec import did_you_mean
@@ -221,10 +222,10 @@ def _check_providers(chosen: Sequence[str], known: Iterable[str]) -> None:
 def read_litellm_file(path: Path) -> Any:
     """LiteLLM's price map as JSON data; errors name the file (and the line of a syntax error)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_text(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise InputFileError("file not found", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise InputFileError(f"cannot read the file: {error}", source=str(path)) from None
     try:
         return json.loads(text)

@@ -52,6 +52,8 @@ class ProviderConfig:
     cooldown: CooldownSettings | None = None
     requests_per_minute: float | None = None
     tokens_per_minute: float | None = None
+    api_key_line: int | None = field(default=None, compare=False)
+    """The config file's line of ``api_key_env``: where the message points when the variable is unset at run time."""
 
 
 class RetrySettings(NamedTuple):

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
-from routecli.loading import YamlDocument, read_yaml
+from routecli.loading import YamlDocument, decode_text, read_yaml
 from routecli.pricing.lookup import OWN_PRICE_FILES, add_own_price_files, known_name, lookup_price, model_price
 from routecli.pricing.price_files import PRICE_FIELDS, load_price_files
 from routecli.pricing.prices import ModelPrice, PriceSource, PriceTable
@@ -160,8 +160,8 @@ _RULE = Obj(
 )
 
 
-def _variant(kind: str, fields: dict[str, Field], doc: str) -> Obj:
-    return Obj({"type": Field(Choice((kind,)), required=True), **fields}, doc=doc)
+def _variant(kind: str, fields: dict[str, Field], doc: str, synonyms: dict[str, str] | None = None) -> Obj:
+    return Obj({"type": Field(Choice((kind,)), required=True), **fields}, doc=doc, synonyms=synonyms)
 
 
 _EMBEDDER = Tagged(
@@ -265,7 +265,12 @@ _ROUTING = Tagged(
             },
             "The tier whose exemplar prompts the prompt most resembles; the default when none is close enough.",
         ),
-        "fixed": _variant("fixed", {"tier": Field(_NAME, required=True)}, "Every prompt to one tier: the baseline."),
+        "fixed": _variant(
+            "fixed",
+            {"tier": Field(_NAME, required=True)},
+            "Every prompt to one tier: the baseline.",
+            synonyms={"model": "tier"},  # a scenario's single strategy says model:
+        ),
     },
     doc="How a prompt's first tier is chosen.",
 )
@@ -338,7 +343,7 @@ ROUTER_SPEC: Spec = Obj(
         "description": Field(Str()),
         "pricing": Field(OWN_PRICE_FILES),
         "providers": Field(Map(_PROVIDER, min_items=1, doc="Endpoints by name."), required=True),
-        "tiers": Field(Map(_TIER, min_items=1, doc="Tiers by name, cheapest first."), required=True),
+        "tiers": Field(Map(_TIER, min_items=1, doc="Tiers by name, cheapest first (or write models:)."), required=True),
         "fallbacks": Field(
             Map(
                 List(_NAME, min_items=1),
@@ -379,6 +384,8 @@ ROUTER_SPEC: Spec = Obj(
     },
     title="routecli router config",
     doc="Providers, tiers, routing and cascade for `routecli replay`.",
+    aliases={"models": "tiers"},  # a scenario's word for its tiers
+    synonyms={"strategies": "routing", "routes": "routing", "chain": "cascade"},
 )
 
 
@@ -390,11 +397,12 @@ def _tier_ref(name: str, tiers: Mapping[str, Any], path: KeyPath) -> str:
 
 
 def _build_tiers(
-    tiers: Mapping[str, dict[str, Any]], providers: Mapping[str, ProviderConfig], table: PriceTable
+    tiers: Mapping[str, dict[str, Any]], providers: Mapping[str, ProviderConfig], table: PriceTable, key: str
 ) -> dict[str, TierConfig]:
+    """The tiers (``key``: the word the file uses, tiers or models)."""
     built = {}
     for name, item in tiers.items():
-        path: KeyPath = ("tiers", name)
+        path: KeyPath = (key, name)
         provider = item["provider"]
         known_name("provider", provider, providers, (*path, "provider"), "providers")
         _check_params(item["params"], (*path, "params"))
@@ -548,11 +556,12 @@ def _build_embedding_router(
 def _read_exemplars(file: Path, tiers: Mapping[str, TierConfig], path: KeyPath) -> list[tuple[str, str]]:
     """``(tier, prompt)`` of each line of a JSONL exemplars file; errors name the file, line and key."""
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
     except FileNotFoundError:
         raise InputFileError(f"exemplars file not found (looked for {file})", path=path) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise InputFileError(f"cannot read the exemplars file {file}: {error}", path=path) from None
+    text = decode_text(data, str(file))
     exemplars = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -578,17 +587,26 @@ def _read_exemplars(file: Path, tiers: Mapping[str, TierConfig], path: KeyPath) 
     return exemplars
 
 
+def _compiled(pattern: str, path: KeyPath) -> None:
+    """``pattern`` compiles, and holds no control character: ``"\\b"`` in double quotes is a backspace to YAML."""
+    if control := next((char for char in pattern if ord(char) < 32 and char not in "\t\n"), None):
+        raise InvalidValueError(
+            f"the regular expression holds the control character {control!r} (in double quotes YAML reads \\b "
+            "as a backspace); write it in single quotes, '\\bword\\b', where a backslash is itself",
+            path=path,
+        )
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise InvalidValueError(f"not a valid regular expression: {error}", path=path) from None
+
+
 def _check_patterns(routing: dict[str, Any] | None) -> None:
     """Regexes compile (errors name the rule) before the router is built."""
     for index, rule in enumerate((routing or {}).get("rules") or []):
         pattern = rule["when"].get("regex")
         if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise InvalidValueError(
-                    f"not a valid regular expression: {error}", path=("routing", "rules", index, "when", "regex")
-                ) from None
+            _compiled(pattern, ("routing", "rules", index, "when", "regex"))
 
 
 def _build_evaluator(
@@ -620,10 +638,7 @@ def _build_evaluator(
 def _build_format(item: dict[str, Any], path: KeyPath, base: Path) -> FormatEvaluator:
     regex, schema = item["regex"], item["json_schema"]
     if regex is not None:
-        try:
-            re.compile(regex)
-        except re.error as error:
-            raise InvalidValueError(f"not a valid regular expression: {error}", path=(*path, "regex")) from None
+        _compiled(regex, (*path, "regex"))
     if item["json_schema_file"] is not None:
         if schema is not None:
             raise InvalidValueError("give json_schema or json_schema_file, not both", path=path)
@@ -637,7 +652,7 @@ def _build_format(item: dict[str, Any], path: KeyPath, base: Path) -> FormatEval
 
 def _read_schema(file: Path, path: KeyPath) -> Any:
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
+        return json.loads(decode_text(file.read_bytes(), str(file)))
     except FileNotFoundError:
         raise InvalidValueError(f"JSON Schema file not found (looked for {file})", path=path) from None
     except (OSError, ValueError) as error:
@@ -669,7 +684,9 @@ def _build_accept(accept: dict[str, Any], tiers: Mapping[str, TierConfig], base:
     return AcceptPolicy(tuple(local), tuple(judges), "all" if mode == "all" else "any")
 
 
-def _providers(data: Mapping[str, dict[str, Any]]) -> dict[str, ProviderConfig]:
+def _providers(
+    data: Mapping[str, dict[str, Any]], line_of: Callable[[KeyPath], int | None]
+) -> dict[str, ProviderConfig]:
     providers = {}
     for name, item in data.items():
         url = item["base_url"].rstrip("/")
@@ -686,6 +703,7 @@ def _providers(data: Mapping[str, dict[str, Any]]) -> dict[str, ProviderConfig]:
             type=item["type"],
             base_url=url,
             api_key_env=item["api_key_env"],
+            api_key_line=None if item["api_key_env"] is None else line_of(("providers", name, "api_key_env")),
             headers=item["headers"],
             timeout_s=float(item["timeout_s"]),
             retry=RetrySettings(
@@ -742,11 +760,21 @@ def _build_fallbacks(data: Mapping[str, list[str]], tiers: Mapping[str, TierConf
     return fallbacks
 
 
-def build_router_config(data: Any, table: PriceTable, base: Path = Path(), source: str = "") -> RouterConfig:
-    """A validated ``RouterConfig`` from a file's loaded data; ``base`` is the folder side files are relative to."""
+def build_router_config(
+    data: Any,
+    table: PriceTable,
+    base: Path = Path(),
+    source: str = "",
+    line_of: Callable[[KeyPath], int | None] = lambda _: None,
+) -> RouterConfig:
+    """A validated ``RouterConfig`` from a file's loaded data; ``base`` is the folder side files are relative to.
+
+    ``line_of`` finds a key path's line in the file, for errors found only when a run starts (an unset key).
+    """
     checked = ROUTER_SPEC.check(data, ())
-    providers = _providers(checked["providers"])
-    tiers = _build_tiers(checked["tiers"], providers, table)
+    providers = _providers(checked["providers"], line_of)
+    assert isinstance(ROUTER_SPEC, Obj)
+    tiers = _build_tiers(checked["tiers"], providers, table, ROUTER_SPEC.written_key(data, "tiers"))
     routing = checked["routing"]
     if routing is None and checked["cascade"] is None and len(tiers) > 1:
         raise InvalidValueError(
@@ -793,7 +821,7 @@ def load_router_config(path: Path, pricing: Sequence[Path] = ()) -> RouterConfig
     document: YamlDocument = read_yaml(path, "router config")
     table = load_price_files(pricing)
     add_own_price_files(table, document)
-    return document.build(lambda d: build_router_config(d, table, path.parent, str(path)))
+    return document.build(lambda d: build_router_config(d, table, path.parent, str(path), document.line_of))
 
 
 def check_labels(prompt_file: PromptFile, config: RouterConfig) -> None:

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import IO, Any, NamedTuple
 
 from routecli.errors import InputFileError, InvalidValueError, RouteCliError
+from routecli.loading import decode_text
 from routecli.replay.records import (
     EMBEDDING_ROLES,
     LOG_SCHEMA_VERSION,
@@ -161,11 +162,12 @@ def read_log(path: Path) -> LogContents:
     reported in ``truncated_line``: every line before it is a finished result.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_text(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise InputFileError("decision log not found", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputFileError("not a decision log: the file is not UTF-8 text", source=str(path)) from None
+    except InputFileError as error:
+        error.message = f"not a decision log: {error.message}"
+        raise
     except OSError as error:
         raise InputFileError(f"cannot read the decision log: {error.strerror or error}", source=str(path)) from None
     lines = text.split("\n")

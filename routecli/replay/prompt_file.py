@@ -8,6 +8,7 @@ from pathlib import Path
 
 from routecli._gc import no_collection
 from routecli.errors import InputFileError, InvalidValueError
+from routecli.loading import decode_text
 from routecli.replay.prompts import InvalidLine, Prompt, PromptFile, parse_prompt
 from routecli.replay.quality import MatchMode
 
@@ -26,14 +27,12 @@ def read_prompts(path: Path, *, skip_invalid: bool = False, default_match: Match
     stdin = str(path) == "-"
     source = "<stdin>" if stdin else str(path)
     try:
-        # editors on Windows may start the file with a byte-order mark
-        text = sys.stdin.read().removeprefix("\ufeff") if stdin else path.read_text(encoding="utf-8-sig")
+        data = sys.stdin.buffer.read() if stdin else path.read_bytes()
     except FileNotFoundError:
         raise InputFileError("prompt file not found", source=source) from None
-    except UnicodeDecodeError as error:
-        raise InputFileError(f"not UTF-8 text ({error.reason} at byte {error.start})", source=source) from None
     except OSError as error:
         raise InputFileError(f"cannot read the prompt file: {error.strerror or error}", source=source) from None
+    text = decode_text(data, source)  # editors on Windows may start the file with a byte-order mark: dropped
 
     with no_collection():
         prompts, invalid = _parse_lines(text, source, skip_invalid, default_match)

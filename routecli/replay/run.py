@@ -119,10 +119,14 @@ def endpoint_embedders(config: RouterConfig) -> list[EndpointEmbedder]:
 def provider_keys(config: RouterConfig) -> dict[str, str | None]:
     """The API key of every provider a tier or embedder uses, from its environment variable; an error naming it."""
     used = {tier.provider for tier in config.tiers.values()} | {e.provider for e in endpoint_embedders(config)}
-    try:
-        return {name: api_key(provider) for name, provider in config.providers.items() if name in used}
-    except InputError as error:
-        raise error.located(config.source, None) from None
+    keys = {}
+    for name, provider in config.providers.items():
+        if name in used:
+            try:
+                keys[name] = api_key(provider)
+            except InputError as error:
+                raise error.located(config.source, provider.api_key_line) from None
+    return keys
 
 
 def api_key(provider: ProviderConfig) -> str | None:
@@ -267,10 +271,11 @@ def embed_texts(config: RouterConfig, embedder: EndpointEmbedder, texts: Sequenc
     The attempts say what was asked and billed, and why a batch failed. Only
     the embedder's provider needs its API key.
     """
+    endpoint = config.providers[embedder.provider]
     try:
-        keys = {embedder.provider: api_key(config.providers[embedder.provider])}  # only this one is asked
+        keys = {embedder.provider: api_key(endpoint)}  # only this one is asked
     except InputError as error:
-        raise error.located(config.source, None) from None
+        raise error.located(config.source, endpoint.api_key_line) from None
 
     async def main() -> Embedded:
         provider = open_provider(config.providers[embedder.provider], keys[embedder.provider], 1)

@@ -241,7 +241,7 @@ def find_breakeven(
             "meet only at 0, where both cost nothing; there is no meaningful break-even",
         )
     return BreakEven(
-        scenario=str(data["name"]),
+        scenario=source.name,
         strategy=strategy,
         against=against,
         quality_floor=quality_floor,

@@ -39,6 +39,9 @@ class ScenarioData(Protocol):
     @property
     def spec(self) -> Spec: ...
 
+    @property
+    def name(self) -> str: ...
+
     def build(self, data: Any = None) -> Scenario:
         """The scenario from the data as written, or from ``data`` (a variation of it)."""
         ...
@@ -117,10 +120,13 @@ def resolve_param(data: Any, text: str, spec: Spec) -> Param:
             node, spec = node[index], spec.item
             continue
         if isinstance(spec, Obj):
-            field: Field | None = spec.fields.get(part)
+            key = spec.aliases.get(part, part)
+            field: Field | None = spec.fields.get(key)
             if field is None:
-                hint = did_you_mean(part, list(spec.fields), f"keys: {', '.join(spec.fields)}")
+                hint = did_you_mean(part, list(spec.fields), f"keys: {', '.join(spec.fields)}", spec.synonyms)
                 raise _error(text, f"{walked} has no key {part!r}; {hint}")
+            if isinstance(node, Mapping):  # the word the file spells the key with (models or its alias tiers)
+                part = spec.written_key(node, key)
             spec = field.spec
         elif isinstance(spec, Map):
             if isinstance(node, Mapping) and node and part not in node:  # a misspelt tier must not add a new one

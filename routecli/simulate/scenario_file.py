@@ -264,7 +264,7 @@ _EVALUATOR = Obj(
 )
 
 
-def _strategy(kind: str, fields: dict[str, Field], doc: str) -> Obj:
+def _strategy(kind: str, fields: dict[str, Field], doc: str, aliases: dict[str, str] | None = None) -> Obj:
     return Obj(
         {
             "name": Field(Str(), required=True),
@@ -274,7 +274,13 @@ def _strategy(kind: str, fields: dict[str, Field], doc: str) -> Obj:
             **_MODIFIER_FIELDS,
         },
         doc=doc,
+        aliases=aliases,
+        synonyms=_ROUTER_CONFIG_WORDS,
     )
+
+
+_ROUTER_CONFIG_WORDS = {"routing": "routes", "rules": "routes", "cascade": "chain"}
+"""A router config's words for what a scenario spells differently, for "unknown key … did you mean"."""
 
 
 _ROUTES = Map(Str(), doc="segment name to tier name")
@@ -284,7 +290,17 @@ _ACCEPT = Map(_per_segment("Share of requests reaching this step that it accepts
 _STRATEGY = Tagged(
     "type",
     {
-        "single": _strategy("single", {"model": Field(Str(), required=True)}, "Every request on one model."),
+        "single": _strategy(
+            "single",
+            {
+                "model": Field(
+                    Str(doc="A tier under models:, or a price-table model that is none (it becomes a tier)."),
+                    required=True,
+                )
+            },
+            "Every request on one model.",
+            aliases={"tier": "model"},
+        ),
         "route": _strategy(
             "route",
             {"routes": Field(_ROUTES, required=True), "router": Field(_ROUTER, default={})},
@@ -315,17 +331,19 @@ _STRATEGY = Tagged(
 
 SCENARIO_SPEC: Spec = Obj(
     {
-        "name": Field(Str(doc="What the scenario models."), required=True),
+        "name": Field(Str(doc="What the scenario models (default: the file's name, without extension).")),
         "description": Field(Str()),
         "pricing": Field(OWN_PRICE_FILES),
         "traffic": Field(_TRAFFIC, required=True),
-        "models": Field(Map(_MODEL, min_items=1, doc="Tier name to model."), required=True),
+        "models": Field(Map(_MODEL, min_items=1, doc="Tier name to model (or write tiers:)."), required=True),
         "strategies": Field(List(_STRATEGY, min_items=1), required=True),
         "baseline": Field(Str(doc="The strategy savings are measured against (default: the first).")),
         **_MODIFIER_FIELDS,
     },
     title="routecli scenario",
     doc="Traffic, candidate models and strategies for `routecli simulate`.",
+    aliases={"tiers": "models"},
+    synonyms={"routing": "strategies", "cascade": "strategies", "providers": "models"},
 )
 
 
@@ -402,6 +420,8 @@ def _segment_tokens(
             spreads.append(_spread(item[key], (*path, key)))
         elif traffic[key] is not None:
             spreads.append(_spread(traffic[key], ("traffic", key)))
+        elif not traffic["segments"]:  # no segments written: the one implied one has no key path of its own
+            raise InvalidValueError("give input_tokens and output_tokens (or per segment)", path=("traffic",))
         else:
             raise InvalidValueError(
                 f"missing {key}: give it here or once for all segments under traffic (or tokens_from)",
@@ -443,10 +463,13 @@ def _requests_per_month(traffic: dict[str, Any]) -> Decimal:
     return volume
 
 
-def _build_tiers(models: dict[str, dict[str, Any]], table: PriceTable, segments: Sequence[str]) -> dict[str, Tier]:
+def _build_tiers(
+    models: dict[str, dict[str, Any]], table: PriceTable, segments: Sequence[str], key: str
+) -> dict[str, Tier]:
+    """The tiers under ``models:`` (``key``: the word the file uses, models or tiers)."""
     tiers = {}
     for name, item in models.items():
-        path: KeyPath = ("models", name)
+        path: KeyPath = (key, name)
         price = model_price(table, item["model"], item["price"], path, inline_id=name, source=INLINE_PRICES)
         quality = item["quality"]
         latency = item["latency"] or {}
@@ -618,7 +641,8 @@ def _build_strategy(
     modifiers = _build_modifiers(item, scenario_wide, segments, path)
     common = {"name": item["name"], "type": kind, "modifiers": modifiers, "description": item["description"]}
     if kind == "single":
-        return Strategy(chain=(known_name("model tier", item["model"], tiers, (*path, "model")),), **common)
+        model = known_name("model tier (or price-table model)", item["model"], tiers, (*path, "model"))
+        return Strategy(chain=(model,), **common)
     routes = router = accept = evaluator = None
     if kind in ("route", "hybrid"):
         routes = _build_routes(item["routes"], tiers, segments, (*path, "routes"))
@@ -644,6 +668,23 @@ def _build_strategy(
                         path=(*path, "router", "confusion", segment, tier),
                     )
     return Strategy(chain=chain, routes=routes, router=router, accept=accept, evaluator=evaluator, **common)
+
+
+def _implicit_tiers(
+    strategies: Sequence[dict[str, Any]], tiers: Mapping[str, Tier], table: PriceTable
+) -> dict[str, Tier]:
+    """A tier for each price-table model a single strategy names that is no tier: ``model: gpt-5-mini`` just works.
+
+    It has the table's price, no quality and the default latency, as a tier under models: with only ``model``.
+    A name that is neither a tier nor a table model is left to the strategy's "unknown model tier" error.
+    """
+    implicit = {}
+    for item in strategies:
+        name = item["model"] if item["type"] == "single" else None
+        if name is None or name in tiers or name in implicit or (price := table.get(name)) is None:
+            continue
+        implicit[name] = Tier(name, price, None, DEFAULT_TTFT_MS, DEFAULT_TOKENS_PER_S)
+    return implicit
 
 
 def _check_batch(strategy: Strategy, tiers: Mapping[str, Tier], index: int) -> None:
@@ -748,17 +789,22 @@ def _growth(traffic: dict[str, Any], volume: Decimal) -> Growth | None:
     return Growth(growth["monthly_pct"], months)
 
 
-def build_scenario(data: Any, table: PriceTable, token_logs: Mapping[str, TokenLog] | None = None) -> Scenario:
+def build_scenario(
+    data: Any, table: PriceTable, token_logs: Mapping[str, TokenLog] | None = None, default_name: str = "scenario"
+) -> Scenario:
     """A ``Scenario`` from loaded YAML data, with models priced from ``table``.
 
-    ``token_logs`` holds the logs the data's ``tokens_from`` keys name, already read.
+    ``token_logs`` holds the logs the data's ``tokens_from`` keys name, already read; ``default_name`` names a
+    scenario without ``name`` (its file's name).
     """
     checked = SCENARIO_SPEC.check(data, ())
     traffic = checked["traffic"]
     segments = _build_segments(traffic, token_logs or {})
     volume = _requests_per_month(traffic)
     segment_names = [segment.name for segment in segments]
-    tiers = _build_tiers(checked["models"], table, segment_names)
+    assert isinstance(SCENARIO_SPEC, Obj)
+    tiers = _build_tiers(checked["models"], table, segment_names, SCENARIO_SPEC.written_key(data, "models"))
+    tiers.update(_implicit_tiers(checked["strategies"], tiers, table))
     scenario_wide = _build_modifiers(checked, Modifiers(), segment_names, ())
     names: dict[str, int] = {}
     strategies = []
@@ -774,7 +820,7 @@ def build_scenario(data: Any, table: PriceTable, token_logs: Mapping[str, TokenL
         raise unknown_name("baseline strategy", baseline, list(names), ("baseline",))
     sources = {tier.price.source: None for tier in tiers.values() if tier.price.source}
     return Scenario(
-        name=checked["name"],
+        name=checked["name"] or default_name,
         description=checked["description"],
         requests_per_month=volume,
         days_per_month=traffic["days_per_month"],
@@ -810,6 +856,12 @@ class ScenarioSource(NamedTuple):
         return self.document.data
 
     @property
+    def name(self) -> str:
+        """The scenario's name: its ``name:``, else its file's name without extension."""
+        own = self.data.get("name") if isinstance(self.data, Mapping) else None
+        return own if isinstance(own, str) and own.strip() else self.document.path.stem
+
+    @property
     def spec(self) -> Spec:
         """What the data's key paths follow: parameters of a sweep or break-even are resolved against it."""
         return SCENARIO_SPEC
@@ -817,7 +869,9 @@ class ScenarioSource(NamedTuple):
     def build(self, data: Any = None) -> Scenario:
         """The scenario from the file's data, or from ``data`` (a variation of it); errors located in the file."""
         return self.document.build(
-            lambda own: build_scenario(own if data is None else data, self.table, self.token_logs)
+            lambda own: build_scenario(
+                own if data is None else data, self.table, self.token_logs, default_name=self.name
+            )
         )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from routecli.errors import InputFileError, InvalidValueError
+from routecli.loading import decode_text
 from routecli.simulate.distributions import Empirical
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "TokenLog", "read_token_log"]
@@ -112,11 +113,12 @@ def read_token_log(path: Path) -> TokenLog:
     """Read one log of observed token counts; JSONL unless the suffix is ``.csv``."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # spreadsheet exports often start with a byte-order mark
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputFileError("token log not found", source=source) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise InputFileError(f"cannot read token log: {error}", source=source) from None
+    text = decode_text(data, source)  # spreadsheet exports often start with a byte-order mark: dropped
     records = _csv_records(text, source) if path.suffix.lower() == ".csv" else _json_records(text, source)
     rows = []
     for line, record in records:

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from routecli._gc import no_collection
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
+from routecli.loading import decode_text, not_text
 from routecli.pricing.prices import ModelPrice, PriceTable, usage_pricer
 from routecli.replay.all_tiers import TierOutcome, tier_outcomes
 from routecli.replay.log import read_log
@@ -205,7 +206,12 @@ def _opened(path: Path, *, newline: str | None = None) -> TextIO:
 
 
 def _not_utf8(path: Path, error: UnicodeDecodeError) -> InputFileError:
-    return InputFileError(f"not UTF-8 text ({error.reason})", source=str(path))
+    """The shared "not a text file" message, its offset found in the whole file (``error``'s is a chunk's)."""
+    try:
+        found = not_text(path.read_bytes(), str(path))
+    except OSError:
+        found = None
+    return found or InputFileError(f"not a text file (UTF-8): {error.reason}", source=str(path))
 
 
 def _read_file(path: Path, kind: Format, costs: dict[str, Decimal], pricing: _Pricing) -> _Part:
@@ -400,9 +406,7 @@ class _Pricing:
 def _read_jsonl(path: Path, pricing: _Pricing) -> _Part:
     """routecli's outcomes JSONL. The hot loop checks each value with a type test or two: a million lines a run."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _not_utf8(path, error) from None
+        text = decode_text(path.read_bytes(), str(path))
     except OSError as error:
         raise InputFileError(f"cannot read the file: {error.strerror or error}", source=str(path)) from None
     loads = json.loads

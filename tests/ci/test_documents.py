@@ -56,7 +56,7 @@ def test_files_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(InputError, match="expected a report file, got a directory"):
         read_document(tmp_path)
     (tmp_path / "latin.json").write_bytes(b"\xff{}")
-    with pytest.raises(InputError, match="the file is not UTF-8 text"):
+    with pytest.raises(InputError, match=r"not a JSON report: not a text file \(UTF-8\): byte 0xff at offset 0 "):
         read_document(tmp_path / "latin.json")
     with pytest.raises(InputError, match=r"yaml.json:1: not valid JSON: .* \(write a report with routecli simulate"):
         read_document(write(tmp_path / "yaml.json", "name: x\n"))

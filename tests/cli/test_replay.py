@@ -298,7 +298,10 @@ def test_report_of_a_file_that_is_not_text(tmp_path: Path) -> None:
     log.write_bytes(b"\xff\xfe\x00binary")
     result = CliRunner().invoke(app, ["report", str(log)])
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {log}: not a decision log: the file is not UTF-8 text\n"
+    assert (
+        result.stderr
+        == f"Error: {log}: not a decision log: not a text file (UTF-8): byte 0xff at offset 0 is not UTF-8\n"
+    )
 
 
 def test_a_label_that_names_no_tier_is_an_error_on_its_line(tmp_path: Path) -> None:

@@ -173,6 +173,24 @@ def test_schema_rejects_what_the_loader_rejects() -> None:
         jsonschema.validate(data, _schema("scenario"))
 
 
+def test_schemas_accept_the_other_files_word_but_not_both() -> None:
+    """A scenario may say tiers: and a single strategy tier:; a router config models: (docs/scenario.md)."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["tiers"] = data.pop("models")
+    single = next(item for item in data["strategies"] if item["type"] == "single")
+    single["tier"] = single.pop("model")
+    jsonschema.validate(data, _schema("scenario"))
+    data["models"] = data["tiers"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, _schema("scenario"))
+    router = yaml.safe_load((SCENARIOS / "replay" / "rules.yaml").read_text())
+    router["models"] = router.pop("tiers")
+    jsonschema.validate(router, _schema("router"))
+    del router["models"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(router, _schema("router"))
+
+
 def test_pricing_schema_accepts_shipped_tables() -> None:
     schema = _schema("pricing")
     for path in sorted((REPO / "pricing").glob("*.yaml")):

@@ -51,6 +51,29 @@ ERRORS: dict[str, tuple[str, str]] = {
         HEAD + "routing: {type: fixed, tier: lage}\n",
         "router.yaml:6: routing.tier: unknown tier 'lage'; did you mean 'large'?",
     ),
+    "a scenario's models: near-missed": (
+        LOCAL.replace("tiers:", "model:") + "  small: {provider: local, model: gpt-4o}\n",
+        "router.yaml:3: model: unknown key 'model'; did you mean 'tiers'?",
+    ),
+    "a scenario's strategies": (
+        HEAD + "strategies: []\n",
+        "router.yaml:6: strategies: unknown key 'strategies'; did you mean 'routing'?",
+    ),
+    "a scenario's model: in a fixed routing": (
+        HEAD + "routing: {type: fixed, model: large}\n",
+        "router.yaml:6: routing.model: unknown key 'model'; did you mean 'tier'?",
+    ),
+    "models: and tiers: both": (
+        HEAD + "models:\n  big: {provider: local, model: gpt-4.1}\n",
+        "router.yaml:6: models: give 'tiers' or 'models' (the same thing), not both",
+    ),
+    "a double-quoted \\b in a regex": (
+        HEAD
+        + 'routing:\n  type: rules\n  default: small\n  rules:\n    - {tier: large, when: {regex: "\\bprove\\b"}}\n',
+        "router.yaml:10: routing.rules[0].when.regex: the regular expression holds the control character '\\x08' "
+        "(in double quotes YAML reads \\b as a backspace); write it in single quotes, '\\bword\\b', where a "
+        "backslash is itself",
+    ),
     "unknown tier, nothing near": (
         HEAD + "routing: {type: fixed, tier: xl}\n",
         "router.yaml:6: routing.tier: unknown tier 'xl'; tiers: small, large",
@@ -204,7 +227,7 @@ def test_the_documented_error_messages_are_the_real_ones(runner: CliRunner) -> N
     with pytest.raises(InputError) as caught:
         api_key(unset)
     real = {f"Error: {message}" for _, message in ERRORS.values()}
-    real.add(f"Error: {caught.value.located('router.yaml', None)}".replace("NO_SUCH_VAR", "OPENAI_API_KEY"))
+    real.add(f"Error: {caught.value.located('router.yaml', 5)}".replace("NO_SUCH_VAR", "OPENAI_API_KEY"))
     assert [line for line in shown if line not in real] == []
 
 
@@ -236,6 +259,27 @@ def test_a_missing_price_table_named_by_the_config() -> None:
 
 
 # ---------------------------------------------------------- what builds
+
+
+def test_a_double_quoted_regex_with_a_backslash_d_gets_the_single_quote_hint(runner: CliRunner) -> None:
+    write(
+        Path("router.yaml"),
+        HEAD + "routing:\n  type: rules\n  default: small\n  rules:\n"
+        '    - {tier: large, when: {regex: "\\d{3}-\\d{4}"}}\n',
+    )
+    write(Path("p.jsonl"), '{"prompt": "hi"}\n')
+    result = runner.invoke(app, ["replay", "p.jsonl", "-c", "router.yaml", "--dry-run"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: router.yaml:10: YAML syntax error: ")
+    assert "write a regular expression in single quotes, '\\d+', where a backslash is itself" in result.stderr
+
+
+def test_models_is_accepted_for_tiers_as_in_a_scenario() -> None:
+    config = load(HEAD.replace("tiers:", "models:") + "routing: {type: fixed, tier: large}\n")
+    assert list(config.tiers) == ["small", "large"]
+    assert error_of(
+        HEAD.replace("tiers:", "models:").replace("local, model: gpt-4.1}", "nowhere, model: gpt-4.1}")
+    ) == ("router.yaml:5: models.large.provider: unknown provider 'nowhere'; providers: local")
 
 
 def test_tiers_keep_the_files_order_first_is_bottom_last_is_top() -> None:
@@ -451,7 +495,7 @@ def test_replay_stops_before_any_call_when_a_key_is_missing(runner: CliRunner, m
     result = runner.invoke(app, ["replay", "p.jsonl", "-c", "router.yaml", "--no-progress"])
     assert result.exit_code == 2
     assert result.stderr.endswith(
-        "Error: router.yaml: providers.api.api_key_env: environment variable ROUTECLI_TEST_KEY is not set or empty "
+        "Error: router.yaml:4: providers.api.api_key_env: environment variable ROUTECLI_TEST_KEY is not set or empty "
         "(it is named here as the API key)\n"
     )
     assert not Path("routecli-runs").exists()

@@ -340,7 +340,7 @@ def test_a_file_that_is_not_utf8() -> None:
     with pytest.raises(InputFileError) as caught:
         read_prompts(path)
     # "café" in Latin-1: é is the byte 0xE9 at offset 15, which cannot start a UTF-8 sequence followed by '"'.
-    assert str(caught.value) == "latin1.jsonl: not UTF-8 text (invalid continuation byte at byte 15)"
+    assert str(caught.value) == "latin1.jsonl: not a text file (UTF-8): byte 0xe9 at offset 15 is not UTF-8"
 
 
 def test_garbage_collection_is_back_on_after_reading() -> None:

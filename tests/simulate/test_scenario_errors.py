@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from routecli.cli import app
-from tests.helpers.cli import ok, refused
+from tests.helpers.cli import ok, ok_json, refused
 from tests.helpers.files import write
 
 VALID = """\
@@ -154,8 +154,13 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 
 
 def test_missing_required_key(tmp_path: Path) -> None:
-    err = refused("simulate", _scenario(tmp_path, VALID.replace("baseline: big\n", "").replace("name: errors\n", "")))
-    assert "missing required key 'name'" in err
+    err = refused("simulate", _scenario(tmp_path, VALID.split("strategies:")[0]))
+    assert "missing required key 'strategies'" in err
+
+
+def test_a_scenario_without_name_takes_its_file_name(tmp_path: Path) -> None:
+    path = write(tmp_path / "support-bot.yaml", VALID.replace("name: errors\n", ""))
+    assert ok_json("simulate", str(path), "--format", "json")["scenario"] == "support-bot"
 
 
 def test_debug_shows_the_traceback(runner: CliRunner, tmp_path: Path) -> None:
@@ -199,3 +204,91 @@ def test_absurd_volume_is_refused(tmp_path: Path) -> None:
 def test_scenario_pricing_file_missing(tmp_path: Path) -> None:
     err = refused("simulate", _scenario(tmp_path, VALID + "pricing: [negotiated.yaml]\n"))
     assert ":23: pricing[0]: price table 'negotiated.yaml' not found" in err
+
+
+# ------------------------------------------------------------------ one vocabulary with router configs
+
+
+def test_tiers_is_accepted_for_models_as_in_a_router_config(tmp_path: Path) -> None:
+    report = ok_json("simulate", _scenario(tmp_path, VALID.replace("models:", "tiers:")), "--format", "json")
+    assert [row["name"] for row in report["strategies"]] == ["big", "routed", "cascade"]
+    err = refused("simulate", _scenario(tmp_path, VALID.replace("claude-opus-4-6}", "claude-opus-4-66}")))
+    assert err.startswith(f"{tmp_path / 'scenario.yaml'}:11: models.large.model: unknown model")
+    err = refused("simulate", _scenario(tmp_path, VALID.replace("models:", "tiers:").replace("4-6}", "4-66}")))
+    assert err.startswith(f"{tmp_path / 'scenario.yaml'}:11: tiers.large.model: unknown model")
+
+
+def test_models_and_tiers_together_are_refused(tmp_path: Path) -> None:
+    text = VALID.replace("baseline: big", "tiers:\n  other: {model: gpt-5-mini}")
+    err = refused("simulate", _scenario(tmp_path, text))
+    assert err == f"{tmp_path / 'scenario.yaml'}:22: tiers: give 'models' or 'tiers' (the same thing), not both"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("models:", "model:", "9: model: unknown key 'model'; did you mean 'models'?"),
+        ("models:", "tier:", "9: tier: unknown key 'tier'; did you mean 'models'?"),
+        ("baseline: big", "routing: {type: fixed}", "22: routing: unknown key 'routing'; did you mean 'strategies'?"),
+        (
+            "    routes: {easy",
+            "    routing: {easy",
+            "16: strategies[1].routing: unknown key 'routing'; did you mean 'routes'?",
+        ),
+        (
+            "    chain: [small",
+            "    cascade: [small",
+            "20: strategies[2].cascade: unknown key 'cascade'; did you mean 'chain'?",
+        ),
+        (
+            "type: single, model: large",
+            "type: single, tiers: large",
+            "13: strategies[0].tiers: unknown key 'tiers'; did you mean 'model'?",
+        ),
+    ],
+)
+def test_a_router_configs_word_suggests_the_scenarios(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert (
+        refused("simulate", _scenario(tmp_path, VALID.replace(old, new))) == f"{tmp_path / 'scenario.yaml'}:{message}"
+    )
+
+
+def test_a_single_strategy_takes_tier_or_a_price_table_model(tmp_path: Path) -> None:
+    """``tier:`` is ``model:``'s alias; a price-table model that is no tier becomes one, priced from the table."""
+    text = VALID.replace("type: single, model: large", "type: single, tier: large").replace(
+        "baseline: big",
+        "  - {name: by-tier, type: single, model: small}\n  - {name: by-model, type: single, model: gpt-5-mini}\n"
+        "baseline: big",
+    )
+    report = ok_json("simulate", _scenario(tmp_path, text), "--format", "json")
+    rows = {row["name"]: row for row in report["strategies"]}
+    assert set(rows) == {"big", "routed", "cascade", "by-tier", "by-model"}
+    assert rows["by-model"]["monthly_cost"] == rows["by-tier"]["monthly_cost"]
+
+
+def test_a_single_strategy_naming_neither_a_tier_nor_a_model_is_refused(tmp_path: Path) -> None:
+    err = refused("simulate", _scenario(tmp_path, VALID.replace("model: large}", "model: lage}")))
+    assert err == (
+        f"{tmp_path / 'scenario.yaml'}:13: strategies[0].model: unknown model tier (or price-table model) 'lage'; "
+        "did you mean 'large'?"
+    )
+
+
+def test_traffic_without_token_counts_names_traffic(tmp_path: Path) -> None:
+    """Not ``traffic.segments[0]``: the file has no segments."""
+    text = """\
+traffic:
+  requests_per_month: 1000
+models:
+  small: {model: gpt-5-mini}
+strategies:
+  - {name: mini, type: single, model: small}
+"""
+    err = refused("simulate", _scenario(tmp_path, text))
+    assert err == f"{tmp_path / 'scenario.yaml'}:1: traffic: give input_tokens and output_tokens (or per segment)"
+
+
+def test_a_binary_scenario_is_not_a_text_file(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert refused("simulate", str(path)) == f"{path}: not a text file (UTF-8): byte 0x89 at offset 0 is not UTF-8"

@@ -283,7 +283,13 @@ def test_file_errors(tmp_path: Path) -> None:
     assert isinstance(missing, InputFileError)
     assert str(missing) == "nowhere.jsonl: outcome file not found"
     Path("latin1.jsonl").write_bytes(b'{"outcomes": {"caf\xe9": {"quality": 1, "cost": 1}}}\n')
-    assert str(read_error([Path("latin1.jsonl")])) == "latin1.jsonl: not UTF-8 text (invalid continuation byte)"
+    expected = "latin1.jsonl: not a text file (UTF-8): byte 0xe9 at offset 18 is not UTF-8"
+    assert str(read_error([Path("latin1.jsonl")])) == expected
+    header = b"prompt,gpt-4o,gpt-4o|total_cost\n"  # the bad byte far past the first chunk a CSV reader decodes
+    Path("latin1.csv").write_bytes(header + b"x,1,1\n" * 3000 + b"caf\xe9,1,1\n")
+    assert str(read_error([Path("latin1.csv")])) == (
+        f"latin1.csv: not a text file (UTF-8): byte 0xe9 at offset {len(header) + 6 * 3000 + 3} is not UTF-8"
+    )
     assert str(read_error([])) == "no outcome files given"
     write(Path("notes.csv"), "a,b\n1,2\n")
     assert str(read_error([Path("notes.csv")])) == (
