@@ -53,7 +53,8 @@ def check_target(path: Path, strategy: ThresholdStrategy, score: str, weak: str,
                 f"threshold tuned on --score {score} is not one of its scores: tune with --score complexity",
                 source=str(path),
             )
-        tiers = document.get("tiers") if isinstance(document, dict) else None
+        # a router config names its tiers under tiers: or, as a scenario does, models:
+        tiers = document.get("tiers", document.get("models")) if isinstance(document, dict) else None
         if not isinstance(tiers, dict) or strong not in tiers:
             shown = ", ".join(tiers) if isinstance(tiers, dict) else "none"
             raise InvalidValueError(

@@ -826,3 +826,14 @@ def test_write_refuses_a_strong_model_that_is_no_tier() -> None:
     message = refused("tune", "other.jsonl", *arguments, "--write", "router.yaml")
     assert "the strong model 'gpt-4o' is not a tier of this config (tiers: small, large)" in message
     assert path.read_text(encoding="utf-8") == COMPLEXITY
+
+
+def test_write_finds_the_tiers_of_a_config_that_calls_them_models() -> None:
+    """A router config may name its tiers under models:, as a scenario does; --write finds them there too."""
+    config = write(Path("router.yaml"), COMPLEXITY.replace("\ntiers:", "\nmodels:", 1))
+    assert "\nmodels:" in config.read_text(encoding="utf-8")
+    result = run(
+        "tune", str(complexity_outcomes()), "--score", "complexity", "--quality-floor", "1", "--write", "router.yaml"
+    )
+    assert result.exit_code == 0, result.output
+    assert "router.yaml: routing.thresholds.large set to" in result.stderr
