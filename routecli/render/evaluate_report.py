@@ -96,10 +96,10 @@ def _cascade_rows(result: Evaluation) -> list[list[str]]:
 
 def evaluate_renderable(report: EvaluateResult) -> RenderableType:
     result = report.evaluation
-    models = compact_table("Each model alone, and the oracle", _MODEL_HEADERS, _model_rows(result))
+    models = compact_table("Each model alone, and the oracle", _MODEL_HEADERS)
     for row in _model_rows(result):
         models.add_row(*row)
-    cascades = compact_table("Cascades with a simulated judge", _CASCADE_HEADERS, _cascade_rows(result))
+    cascades = compact_table("Cascades with a simulated judge", _CASCADE_HEADERS)
     for row in _cascade_rows(result):
         cascades.add_row(*row)
     return Group(*(Text(line) for line in _summary(report)), Text(""), models, Text(""), cascades)
