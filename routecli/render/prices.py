@@ -70,7 +70,7 @@ def price_list_renderable(models: Sequence[ModelPrice]) -> FitTable:
     """Models grouped by provider, prices in USD per 1M tokens."""
     rows = [price_row(model) for model in models]
     title = f"{len(models)} models — USD per 1M tokens (routecli pricing show MODEL for the rest)"
-    table = compact_table(title, PRICE_HEADERS)
+    table = compact_table(title, PRICE_HEADERS, PRICE_HEADERS[4:], " (routecli pricing show MODEL, or --format csv)")
     provider = None
     for model, row in zip(models, rows, strict=True):
         if model.provider != provider:

@@ -44,9 +44,9 @@ __all__ = [
 Cell = str | Text
 
 
-def compact_table(title: str | None, headers: Sequence[str]) -> FitTable:
+def compact_table(title: str | None, headers: Sequence[str], optional: Sequence[str] = (), note: str = "") -> FitTable:
     """A borderless table, its rows added with ``add_row``, planned for the width it is printed at."""
-    return FitTable(title, headers)
+    return FitTable(title, headers, optional, note)
 
 
 class FitTable:
@@ -59,9 +59,12 @@ class FitTable:
     ``add_column(..., justify="left")``. A title is a line above.
     """
 
-    def __init__(self, title: str | None, headers: Sequence[str]) -> None:
+    def __init__(self, title: str | None, headers: Sequence[str], optional: Sequence[str] = (), note: str = "") -> None:
+        """``optional`` headers name columns left out (rightmost first) before a table is split in two;
+        ``note`` then says where to find them, after "Not shown at this width: …"."""
         self.title = title
         self.headers = list(headers)
+        self.optional, self.note = frozenset(optional), note
         self.justify: list[JustifyMethod] = ["left"]
         self.justify += ["right"] * (len(headers) - 1)
         self.rows: list[tuple[list[Cell], bool]] = []
@@ -85,7 +88,15 @@ class FitTable:
         shortest = [max(words[c], *(_longest(row[c], None) for row in texts)) for c in columns]
         if self.title:  # a line of its own: a table's title wraps at the table's width, mid-word
             yield Text(self.title, style="bold")
-        for chunk in _chunks(widest, shortest, options.max_width):
+        shown = list(columns)[1:]
+        dropped: list[str] = []
+        while len(_chunks(widest, shortest, options.max_width, shown)) > 1 and self.optional & {
+            self.headers[c] for c in shown
+        }:
+            column = max(c for c in shown if self.headers[c] in self.optional)
+            shown.remove(column)
+            dropped.insert(0, self.headers[column])
+        for chunk in _chunks(widest, shortest, options.max_width, shown):
             picked = [0, *chunk]
             widths = _plan([widest[c] for c in picked], [shortest[c] for c in picked], options.max_width)
             table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
@@ -94,6 +105,8 @@ class FitTable:
             for cells, end_section in self.rows:
                 table.add_row(*(cells[c] for c in picked), end_section=end_section)
             yield table
+        if dropped:
+            yield Text(f"Not shown at this width: {', '.join(dropped)}{self.note}.", style="dim")
 
 
 _HEADER_WIDTH = 9
@@ -128,10 +141,10 @@ def _plan(widest: Sequence[int], shortest: Sequence[int], width: int) -> list[in
     return widths
 
 
-def _chunks(widest: Sequence[int], shortest: Sequence[int], width: int) -> list[list[int]]:
-    """The columns after the first, in groups that fit with the first (wrapped at words) beside them."""
+def _chunks(widest: Sequence[int], shortest: Sequence[int], width: int, columns: Sequence[int]) -> list[list[int]]:
+    """``columns`` (those after the first), in groups that fit with the first (wrapped at words) beside them."""
     chunks: list[list[int]] = [[]]
-    for column in range(1, len(widest)):
+    for column in columns:
         picked = [*chunks[-1], column]
         if chunks[-1] and shortest[0] + sum(widest[c] for c in picked) > _room(width, len(picked) + 1):
             chunks.append([])
