@@ -197,3 +197,10 @@ routing:
     )
     out = ok("fit-router", str(prompts), "-c", str(config))
     assert_fits(out, width, ["mistralai/mistral-7b-chat", "meta/code-llama-instruct-34b-chat"])
+
+
+def test_coloured_lines_end_without_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    out = ok("simulate", str(SUPPORT))
+    assert "\x1b[" in out
+    assert not [line for line in out.splitlines() if re.search(r" (\x1b\[[0-9;]*m)*$", line)]
