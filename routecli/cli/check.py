@@ -226,20 +226,28 @@ def _emit(result: CheckResult, chosen: CheckFormat, output: Path | None, verbose
     from routecli.cli.output import write_text
     from routecli.render.check_report import check_json, check_lines, check_markdown, github_annotations
 
+    width = _terminal_width()
     renderers = {
-        CheckFormat.table: lambda: check_lines(result, verbose=verbose),
+        CheckFormat.table: lambda: check_lines(result, verbose=verbose, width=width if output is None else None),
         CheckFormat.json: lambda: check_json(result),
         CheckFormat.markdown: lambda: check_markdown(result),
     }
     write_text(renderers[chosen](), output)
     if output is not None:
-        sys.stdout.write(check_lines(result, verbose=verbose))
+        sys.stdout.write(check_lines(result, verbose=verbose, width=width))
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
     # The runner reads workflow commands from stdout and stderr: keep a JSON or Markdown report on stdout clean.
     annotations = sys.stdout if output is not None or chosen is CheckFormat.table else sys.stderr
     annotations.write(github_annotations(result))
     _append_summary(check_markdown(result))
+
+
+def _terminal_width() -> int:
+    """The terminal's width (COLUMNS when set; 80 when piped), the width other commands' tables take."""
+    from rich.console import Console
+
+    return Console().width
 
 
 def _append_summary(markdown: str) -> None:

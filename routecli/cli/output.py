@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -107,19 +108,34 @@ def write_text(text: str, output: Path | None, *, say: bool = True) -> None:
 
 
 def write_renderable(renderable: RenderableType, output: Path | None) -> None:
-    """Print a rich renderable; to a file as plain text without colour."""
+    """Print a rich renderable; to a file as plain text without colour. No line ends in spaces.
+
+    Rich pads every table line to the table's width; those spaces would make piped output and
+    files differ from what is shown, so they go (colour codes after them stay).
+    """
     from rich.console import Console
 
     # Cells are plain text: no markup (a name like "v[2]" stays as written), emoji codes or highlighting.
     if output is None:
-        Console(highlight=False, markup=False, emoji=False).print(renderable)
+        console = Console(highlight=False, markup=False, emoji=False)
+        with console.capture() as captured:
+            console.print(renderable)
+        sys.stdout.write(_without_trailing_spaces(captured.get()))
         return
     buffer = io.StringIO()
     console = Console(
         width=FILE_WIDTH, no_color=True, force_terminal=False, file=buffer, highlight=False, markup=False, emoji=False
     )
     console.print(renderable)
-    write_text("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()), output)
+    write_text(_without_trailing_spaces(buffer.getvalue()), output)
+
+
+_TRAILING_SPACES = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
+
+
+def _without_trailing_spaces(text: str) -> str:
+    """``text`` with the spaces at the end of each line removed, keeping any colour codes that follow them."""
+    return _TRAILING_SPACES.sub(r"\1", text)
 
 
 def check_outputs(*, inputs: Sequence[Path], outputs: Sequence[Path | None], format: ReportFormat | None) -> None:

@@ -6,6 +6,7 @@ And what ``replay --dry-run --baseline`` prints of a router's drift, with its an
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -59,8 +60,11 @@ def _tally(result: CheckResult) -> str:
     return text + (f", {warned} warned" if warned else "")
 
 
-def check_lines(result: CheckResult, *, verbose: bool = False) -> str:
-    """Every failed and warned check (and with ``verbose`` every passed one), one line each, then the tally."""
+def check_lines(result: CheckResult, *, verbose: bool = False, width: int | None = None) -> str:
+    """Every failed and warned check (and with ``verbose`` every passed one), one line each, then the tally.
+
+    With ``width``, a longer line wraps between words, its continuation indented under the message.
+    """
     lines = [f"routecli check: {_heading(result)}"]
     lines += [
         f"{_TAGS[outcome.status]}  {worded(outcome, result.report).message}"
@@ -69,7 +73,15 @@ def check_lines(result: CheckResult, *, verbose: bool = False) -> str:
     ]
     lines += [f"Note: {note}" for note in result.notes]
     lines.append(f"{'PASSED' if result.passed else 'FAILED'}: {_tally(result)}")
+    if width is not None:
+        lines = [_wrapped(line, width) for line in lines]
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(line: str, width: int) -> str:
+    """``line`` wrapped at ``width`` between words (never inside an id or a name), continued under the message."""
+    indent = " " * len("FAIL  ")
+    return textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 def _cell(text: str) -> str:

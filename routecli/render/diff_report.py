@@ -20,7 +20,7 @@ from routecli import __version__
 from routecli.ci.diff import Entry, Figure, InputsChanged, ReportDiff, Row
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import decimal_str, fixed, money, percent, plain_number
-from routecli.render.terminal import WideTable
+from routecli.render.terminal import wide_table
 
 __all__ = [
     "COMMENT_MARKER",
@@ -233,7 +233,7 @@ def diff_renderable(diff: ReportDiff) -> RenderableType:
         Text(f"{_title(diff)}; {diff.sources[0]} → {diff.sources[1]}", style="dim"),
     ]
     for heading, (header, *rows) in _tables(diff):
-        parts.append(WideTable(heading or "", header, rows, section_at=None))
+        parts.append(wide_table(heading or "", header, rows, section_at=None))
     changes = [_entry_line(diff, e, added=True) for e in diff.added]
     changes += [_entry_line(diff, e, added=False) for e in diff.removed]
     if changes:

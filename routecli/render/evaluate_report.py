@@ -78,6 +78,7 @@ def _summary(report: EvaluateResult) -> list[str]:
 
 _MODEL_HEADERS = ("Model", "Quality", "Cost", "Per prompt")
 _CASCADE_HEADERS = ("Cascade (judge error)", "Quality", "Cost", "AIQ")
+_JUDGED_HEADERS = ("Judge error", "Quality", "Cost", "AIQ")
 
 
 def _model_rows(result: Evaluation) -> list[list[str]]:
@@ -96,12 +97,14 @@ def _cascade_rows(result: Evaluation) -> list[list[str]]:
 
 def evaluate_renderable(report: EvaluateResult) -> RenderableType:
     result = report.evaluation
-    models = compact_table("Each model alone, and the oracle", _MODEL_HEADERS, _model_rows(result))
+    models = compact_table("Each model alone, and the oracle", _MODEL_HEADERS)
     for row in _model_rows(result):
         models.add_row(*row)
-    cascades = compact_table("Cascades with a simulated judge", _CASCADE_HEADERS, _cascade_rows(result))
-    for row in _cascade_rows(result):
-        cascades.add_row(*row)
+    # the chain once, above: eleven models in every row's first cell wrapped each row over seven lines
+    chain = " → ".join(result.cascades[0].chain) if result.cascades else ""
+    cascades = compact_table(f"Cascade {chain}, with a simulated judge", _JUDGED_HEADERS)
+    for c in result.cascades:
+        cascades.add_row(f"{c.epsilon:g}", f"{c.quality:.4f}", _usd(c.cost), f"{c.aiq:.4f}")
     return Group(*(Text(line) for line in _summary(report)), Text(""), models, Text(""), cascades)
 
 

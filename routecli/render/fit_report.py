@@ -96,7 +96,7 @@ def fit_renderable(fit: RouterFit) -> RenderableType:
     headers = [_CORNER, *fit.tiers]
     for title, confusion in zip(_titles(fit), (fit.fit.confusion_before, fit.fit.confusion_after), strict=True):
         rows = _table_rows(confusion, fit.tiers)
-        table = compact_table(None, headers, rows)
+        table = compact_table(None, headers)
         for row in rows:
             table.add_row(*row)
         parts += [Text(""), Text(title, style="italic"), table]  # a line of its own: a title wraps at the table's width

@@ -17,7 +17,7 @@ from routecli.pricing.price_diff import FieldChange, FieldValue, PriceDiff
 from routecli.pricing.prices import ModelPrice, TokenRates, price_to_json
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, decimal_str, fixed
-from routecli.render.terminal import compact_table
+from routecli.render.terminal import FitTable, compact_table
 
 __all__ = [
     "CHANGE_HEADERS",
@@ -66,11 +66,11 @@ def price_row(price: ModelPrice) -> list[str]:
     ]
 
 
-def price_list_renderable(models: Sequence[ModelPrice]) -> Table:
+def price_list_renderable(models: Sequence[ModelPrice]) -> FitTable:
     """Models grouped by provider, prices in USD per 1M tokens."""
     rows = [price_row(model) for model in models]
     title = f"{len(models)} models — USD per 1M tokens (routecli pricing show MODEL for the rest)"
-    table = compact_table(title, PRICE_HEADERS, rows)
+    table = compact_table(title, PRICE_HEADERS, PRICE_HEADERS[4:], " (routecli pricing show MODEL, or --format csv)")
     provider = None
     for model, row in zip(models, rows, strict=True):
         if model.provider != provider:
@@ -211,10 +211,9 @@ def _diff_counts(diff: PriceDiff) -> str:
     )
 
 
-def _changed_table(diff: PriceDiff) -> Table:
+def _changed_table(diff: PriceDiff) -> FitTable:
     """Each changed model on a row of its own, its changed fields below it."""
-    rows = [["  " + cells[0], *cells[1:]] for model in diff.changed for cells in map(_change_cells, model.changes)]
-    table = compact_table(f"Changed: {counted(len(diff.changed), 'model')}", CHANGE_HEADERS[1:], rows)
+    table = compact_table(f"Changed: {counted(len(diff.changed), 'model')}", CHANGE_HEADERS[1:])
     for model in diff.changed:
         table.add_row(Text(model.name, style="bold"))
         for change in model.changes:
@@ -229,7 +228,7 @@ def price_diff_renderable(diff: PriceDiff, old: str, new: str) -> RenderableType
     for title, models in (("Added", diff.added), ("Removed", diff.removed)):
         if models:
             rows = [_listed_row(model) for model in models]
-            table = compact_table(f"{title}: {counted(len(models), 'model')}", LISTED_HEADERS, rows)
+            table = compact_table(f"{title}: {counted(len(models), 'model')}", LISTED_HEADERS)
             for row in rows:
                 table.add_row(*row)
             tables.append(table)

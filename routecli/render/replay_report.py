@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, decimal_str, money, percent, plain_number
 from routecli.render.summary import latency
-from routecli.render.terminal import WideTable, compact_table
+from routecli.render.terminal import FitTable, compact_table, wide_table
 from routecli.replay.report import Counterfactual, Quality, ReplayReport, Routing
 from routecli.replay.stats import Percentiles, rate
 
@@ -319,17 +318,17 @@ def _notes(report: ReplayReport) -> list[str]:
 # ---------------------------------------------------------------- terminal
 
 
-def _hop_table(report: ReplayReport) -> Table:
+def _hop_table(report: ReplayReport) -> FitTable:
     rows = _hop_rows(report)
-    table = compact_table("Escalation by hop", HOP_HEADERS, [row[:-1] for row in rows])
-    table.add_column("Reasons", overflow="fold")
+    table = compact_table("Escalation by hop", HOP_HEADERS)
+    table.add_column("Reasons", justify="left")
     for row in rows:
         table.add_row(*row)
     return table
 
 
-def _plain_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    table = compact_table(title, headers, rows)
+def _plain_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> FitTable:
+    table = compact_table(title, headers)
     for row in rows:
         table.add_row(*row)
     return table
@@ -345,7 +344,7 @@ def replay_renderable(report: ReplayReport) -> RenderableType:
     source = _source_line(report)
     if source is not None:
         parts.append(Text(source, style="dim"))
-    parts.append(WideTable("", TIER_HEADERS, _tier_rows(report), section_at=None))
+    parts.append(wide_table("", TIER_HEADERS, _tier_rows(report), section_at=None))
     parts += [Text(line) for line in _overview_lines(report)]
     if report.hops and not report.run.dry_run:
         parts += [Text(""), _hop_table(report)]

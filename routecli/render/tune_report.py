@@ -127,7 +127,7 @@ def unreached(result: TuneResult) -> str:
 def tune_renderable(result: TuneResult) -> RenderableType:
     """The summary and the curve, a row per evenly spaced strong share (the chosen row marked)."""
     rows = [[*_row(result, result.curve.point(i)), "←" if i == result.chosen else ""] for i in curve_rows(result)]
-    table = compact_table("Cost–quality curve", [*_HEADERS, ""], rows)
+    table = compact_table("Cost–quality curve", [*_HEADERS, ""])
     for row in rows:
         table.add_row(*row)
     return Group(*(Text(line) for line in _summary(result)), Text(""), table)

@@ -71,7 +71,8 @@ def replay(reports: dict[str, Any]) -> str:
 
 def problems(output: str) -> list[str]:
     """The FAIL and WARN lines."""
-    return [line for line in output.splitlines() if line.startswith(("FAIL  ", "WARN  "))]
+    unwrapped = output.replace("\n      ", " ")  # a long line continues, indented, on the next
+    return [line for line in unwrapped.splitlines() if line.startswith(("FAIL  ", "WARN  "))]
 
 
 # ----------------------------------------------------------------- each flag at its boundary

@@ -256,7 +256,8 @@ def test_table() -> None:
     assert rows["small"] == ["0.5000", "$4.00", "$1.00"]
     assert rows["large"] == ["0.7500", "$16.00", "$4.00"]
     assert rows["oracle"] == ["1.0000", "$10.00", "$2.50"]
-    assert "small → large (0.1) 0.9250 $12.00" in text
+    assert "Cascade small → large, with a simulated judge" in text
+    assert rows["0.1"][:2] == ["0.9250", "$12.00"]
 
 
 def test_markdown() -> None:

@@ -231,7 +231,8 @@ def test_table_has_the_figures(cascade: ReplayReport) -> None:
         ("mid (mid-1)", "6", "1 (25.0%)", "$0.01628 (45.9%)", "0.0% (0/1)", "3,600", "365", "35 ms", "275 ms"),
         ("heavy (big-1)", "3", "1 (25.0%)", "$0.0155 (43.7%)", "100.0% (1/1)", "800", "400", "900 ms", "27.1 s"),
     ):
-        lines = [line for line in shown.splitlines() if line.strip().startswith(row[0])]
+        tier = row[0].split()[0]  # the label wraps at its space when the table is narrow
+        lines = [line for line in shown.splitlines() if line.strip().startswith(tier)]
         cells = " ".join(lines)  # a narrow table is split in two, the tier repeated
         for cell in row[1:]:
             assert cell in cells, (row[0], cell)

@@ -117,11 +117,19 @@ strategies:
 """
 
 
-def test_long_names_are_cut_to_fit(tmp_path: Path) -> None:
+def test_labels_are_as_wide_as_the_longest_name(tmp_path: Path) -> None:
     result = simulate(load_scenario(write(tmp_path / "s.yaml", SCENARIO.replace("NAME", "heavy"))))
     lines = render(CostBars(result)).splitlines()
-    assert lines[2].startswith("everything on the light… ")  # 24 characters: 23 and an ellipsis
+    assert lines[2].startswith("everything on the light model █")
+    assert lines[1].index("█") == len("everything on the light model ")
     assert all(len(line) <= 80 for line in lines)
+
+
+def test_long_names_are_cut_only_when_the_bars_would_not_fit(tmp_path: Path) -> None:
+    result = simulate(load_scenario(write(tmp_path / "s.yaml", SCENARIO.replace("NAME", "heavy"))))
+    lines = render(CostBars(result), width=40).splitlines()
+    assert lines[2].startswith("everything on the ligh… ")  # 40 - "$1.50" - 2 - 10: the bars keep 10 characters
+    assert all(len(line) <= 40 for line in lines)
 
 
 def test_a_long_baseline_name_keeps_its_star(tmp_path: Path) -> None:
