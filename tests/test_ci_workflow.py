@@ -182,7 +182,7 @@ def test_github_workflow_fails_a_pull_request_that_breaks_the_policy(tmp_path: P
     comment = (repo / "diff.md").read_text(encoding="utf-8")
     assert comment.startswith(COMMENT_MARKER + "\n")
     assert comment.count(COMMENT_MARKER) == 1
-    assert "**Monthly cost of the cheapest strategy (routed) rises by $" in comment
+    assert "**Monthly cost of the baseline (all-heavy) is unchanged at $23,750.00.**" in comment
     assert "gpt-5-nano → gpt-5.4-nano" in comment
     written = summary.read_text(encoding="utf-8")
     assert written.startswith(comment)  # the diff step's, then check's own
@@ -199,7 +199,7 @@ def test_github_workflow_passes_a_pull_request_within_the_policy(tmp_path: Path)
     assert "::error" not in run.stdout
     comment = (repo / "diff.md").read_text(encoding="utf-8")
     assert comment.count(COMMENT_MARKER) == 1
-    assert "**Monthly cost of the cheapest strategy (routed) falls by $" in comment
+    assert "**Monthly cost of the baseline (all-heavy) falls by $" in comment
     assert "(-10.0%)" in comment
     assert "### ✅ routecli check passed" in summary.read_text(encoding="utf-8")
     base = json.loads((repo / "base.json").read_text(encoding="utf-8"))

@@ -19,12 +19,15 @@ from typing import Any, Literal, NamedTuple
 
 from routecli.ci.documents import DocumentReader, Kind, ReportDocument
 from routecli.errors import InvalidValueError, KeyPath
+from routecli.spec import did_you_mean
 
 __all__ = [
+    "Cheapest",
     "Entry",
     "Figure",
     "Group",
     "Headline",
+    "HeadlineSource",
     "InputsChanged",
     "ReportDiff",
     "Row",
@@ -33,6 +36,10 @@ __all__ = [
 ]
 
 Unit = Literal["usd", "count", "ratio", "ms"]
+HeadlineSource = Literal["baseline", "option", "cheapest-shared", "cheapest"]
+"""How a simulation's headline strategy was chosen: HEAD's baseline (BASE's if HEAD's is new), ``--strategy``,
+the cheapest strategy both reports have (neither baseline is in both), or each report's own cheapest (no
+strategy is in both, the one case where two strategies are compared)."""
 Group = Literal["strategy", "model", "total", "tier"]
 """Simulations have ``strategy`` and ``model`` rows (a strategy's spend on a tier); replays ``total`` and ``tier``."""
 
@@ -101,13 +108,26 @@ class Entry(NamedTuple):
 class Headline(NamedTuple):
     """The number the verdict is about: a replay's total spend, or a strategy's monthly cost.
 
-    ``strategies`` are the simulations' strategies compared (base's, head's): each
-    report's cheapest (``cheapest``) unless one was named.
+    ``strategies`` are the simulations' strategies compared (base's, head's): one strategy
+    with itself, chosen as ``source`` says; two only when no strategy is in both reports.
     """
 
     figure: Figure
     strategies: tuple[str, str] | None = None
-    cheapest: bool = False
+    source: HeadlineSource | None = None
+
+
+class Cheapest(NamedTuple):
+    """Each simulation's cheapest strategy and its monthly cost: told apart from the headline when it changed."""
+
+    old: str
+    new: str
+    old_cost: Decimal
+    new_cost: Decimal
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
 
 
 class InputsChanged(NamedTuple):
@@ -125,6 +145,8 @@ class ReportDiff(NamedTuple):
     names: tuple[str, str]
     """The scenarios' names (simulations) or router configs (replays), base and head."""
     headline: Headline
+    cheapest: Cheapest | None
+    """Simulations: each report's cheapest strategy; None for replays."""
     rows: tuple[Row, ...]
     added: tuple[Entry, ...]
     removed: tuple[Entry, ...]
@@ -287,25 +309,55 @@ def _cost(item: _Item) -> Decimal:
     return cost
 
 
+def _strategies(report: _Report) -> dict[str, _Item]:
+    return {item.name: item for item in report.items if item.group == "strategy"}
+
+
 def _headline(base: _Report, head: _Report, strategy: str | None, sources: tuple[str, str]) -> Headline:
+    """One strategy's monthly cost in both reports (``HeadlineSource`` says which); a replay's total spend."""
     if base.kind == "replay":
         old, new = (next(item for item in report.items if item.group == "total") for report in (base, head))
         return Headline(Figure("spend", "usd", _cost(old), _cost(new)))
-    metric = "monthly_cost"
-    if strategy is None:
+    old_items, new_items = _strategies(base), _strategies(head)
+    shared = [name for name in new_items if name in old_items]
+    source: HeadlineSource
+    if strategy is not None:
+        _check_strategy(strategy, old_items, new_items, sources)
+        name, source = strategy, "option"
+    elif baselines := [b for b in (head.baseline, base.baseline) if b in shared]:
+        name, source = baselines[0], "baseline"
+    elif shared:
+        name, source = min(shared, key=lambda n: _cost(new_items[n])), "cheapest-shared"
+    else:
         old, new = _cheapest(base), _cheapest(head)
-        return Headline(Figure(metric, "usd", _cost(old), _cost(new)), (old.name, new.name), cheapest=True)
-    picked: list[_Item] = []
-    for report, source in zip((base, head), sources, strict=True):
-        names = [item.name for item in report.items if item.group == "strategy"]
-        if strategy not in names:
-            raise InvalidValueError(
-                f"no strategy {strategy!r} to compare; this report has {', '.join(names)}",
-                source=source,
-                path=("strategies",),
-            )
-        picked.append(next(item for item in report.items if item.group == "strategy" and item.name == strategy))
-    return Headline(Figure(metric, "usd", _cost(picked[0]), _cost(picked[1])), (strategy, strategy))
+        return Headline(Figure("monthly_cost", "usd", _cost(old), _cost(new)), (old.name, new.name), "cheapest")
+    figure = Figure("monthly_cost", "usd", _cost(old_items[name]), _cost(new_items[name]))
+    return Headline(figure, (name, name), source)
+
+
+def _check_strategy(
+    strategy: str, old_items: Mapping[str, _Item], new_items: Mapping[str, _Item], sources: tuple[str, str]
+) -> None:
+    """``--strategy`` must name a strategy both reports have: the headline compares it with itself."""
+    shared = [name for name in new_items if name in old_items]
+    both = f"both have {', '.join(shared)}" if shared else "they have no strategy in common"
+    if strategy in old_items and strategy in new_items:
+        return
+    if strategy in old_items or strategy in new_items:
+        has, lacks = (sources[0], sources[1]) if strategy in old_items else (sources[1], sources[0])
+        raise InvalidValueError(
+            f"strategy {strategy!r} is in {has} but not in {lacks}, so it has no change to head the diff; {both}"
+        )
+    everything = list(dict.fromkeys([*new_items, *old_items]))
+    hint = did_you_mean(strategy, everything)
+    raise InvalidValueError(f"no strategy {strategy!r} in either report" + (f"; {hint}" if hint else "") + f" ({both})")
+
+
+def _cheapest_pair(base: _Report, head: _Report) -> Cheapest | None:
+    if base.kind == "replay":
+        return None
+    old, new = _cheapest(base), _cheapest(head)
+    return Cheapest(old.name, new.name, _cost(old), _cost(new))
 
 
 def _row(old: _Item, new: _Item) -> Row:
@@ -370,8 +422,10 @@ def _plain(value: Decimal) -> str:
 def diff_reports(base: ReportDocument, head: ReportDocument, *, strategy: str | None = None) -> ReportDiff:
     """Compare two reports of the same kind; their sources name them in errors (file paths at the CLI).
 
-    ``strategy`` picks the simulation strategy the headline follows; without it,
-    the headline is each report's cheapest strategy.
+    ``strategy`` picks the simulation strategy the headline follows; without it, the
+    baseline (``HeadlineSource``). The headline never compares two strategies while
+    both reports share one: a cheaper strategy in HEAD is ``cheapest``'s news, not a
+    change in cost.
     """
     sources = base.source, head.source
     base_kind, head_kind = base.kind, head.kind
@@ -394,6 +448,7 @@ def diff_reports(base: ReportDocument, head: ReportDocument, *, strategy: str | 
         sources=sources,
         names=(old.name, new.name),
         headline=_headline(old, new, strategy, sources),
+        cheapest=_cheapest_pair(old, new),
         rows=rows,
         added=added,
         removed=removed,

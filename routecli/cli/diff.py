@@ -60,7 +60,10 @@ def diff(
         typer.Option(
             "--strategy",
             "-s",
-            help="Simulations: the strategy whose monthly cost the verdict is about [default: each report's cheapest].",
+            help=(
+                "Simulations: the strategy, in both reports, whose monthly cost the verdict is about "
+                "[default: the baseline]."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -74,7 +77,9 @@ def diff(
     BASE and HEAD are both reports of `routecli simulate --format json`, or both of
     `routecli replay` / `routecli report --format json`. Prints the change per
     strategy (or tier) and per model as +$X (old → new) and +N%, and what was
-    added or removed. `--format markdown` writes a pull-request comment whose
+    added or removed. The verdict follows one strategy in both reports (the
+    baseline, or --strategy) and a separate line says when the cheapest
+    strategy changed. `--format markdown` writes a pull-request comment whose
     hidden first line, <!-- routecli-diff -->, lets CI find and update it
     (docs/ci.md). Exits 0 whatever changed; 2 on bad input.
 

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from routecli.render.simulate_json import SCALAR_FIELDS, monte_carlo_document, strategy_document
+from routecli.render.summary import modifiers_text
 from routecli.simulate.costmodel import SimulationResult
 
 _MONTE_CARLO_FIELDS = (
@@ -34,7 +35,8 @@ def simulation_csv(result: SimulationResult) -> str:
     """Strategies as CSV with the JSON report's field names: money as exact decimals, ratios as numbers.
 
     Spend gets a column per tier (``spend:<tier>``) and per overhead (``overhead:<name>``);
-    with Monte Carlo, its percentiles follow as ``mc:<field>``.
+    with Monte Carlo, its percentiles follow as ``mc:<field>``; last, ``modifiers``: what the cost assumes, as
+    the terminal says it (empty for none).
     """
     documents = [strategy_document(strategy) for strategy in result.strategies]
     used = {name for document in documents for name in document["spend_by_model"]}
@@ -50,6 +52,7 @@ def simulation_csv(result: SimulationResult) -> str:
             *(f"spend:{name}" for name in tiers),
             *(f"overhead:{name}" for name in overheads),
             *(f"mc:{field}" for field in _MONTE_CARLO_FIELDS if simulated),
+            "modifiers",
         ]
     )
     for index, document in enumerate(documents):
@@ -59,6 +62,7 @@ def simulation_csv(result: SimulationResult) -> str:
                 *(document["spend_by_model"].get(name, "0") for name in tiers),
                 *(document["overhead_spend"].get(name, "0") for name in overheads),
                 *(_cell(simulated[index][field]) for field in _MONTE_CARLO_FIELDS if simulated),
+                modifiers_text(result.strategies[index]),
             ]
         )
     return out.getvalue()

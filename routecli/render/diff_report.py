@@ -17,7 +17,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from routecli import __version__
-from routecli.ci.diff import Entry, Figure, InputsChanged, ReportDiff, Row
+from routecli.ci.diff import Cheapest, Entry, Figure, InputsChanged, ReportDiff, Row
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import decimal_str, fixed, money, percent, plain_number
 from routecli.render.terminal import wide_table
@@ -26,6 +26,7 @@ __all__ = [
     "COMMENT_MARKER",
     "DIFF_REPORT_SCHEMA",
     "DIFF_SCHEMA_VERSION",
+    "cheapest_line",
     "diff_document",
     "diff_json",
     "diff_markdown",
@@ -171,9 +172,13 @@ def _subject(diff: ReportDiff) -> str:
     if headline.strategies is None:
         return "Replay spend"
     old, new = headline.strategies
-    if not headline.cheapest:
-        return f"Monthly cost of {new}"
-    return f"Monthly cost of the cheapest strategy ({new if old == new else f'{old} → {new}'})"
+    if headline.source == "baseline":
+        return f"Monthly cost of the baseline ({new})"
+    if headline.source == "cheapest-shared":
+        return f"Monthly cost of {new}, the cheapest strategy both reports have,"
+    if headline.source == "cheapest":
+        return f"Monthly cost of the cheapest strategy ({old} → {new}; no strategy is in both reports)"
+    return f"Monthly cost of {new}"
 
 
 def verdict(diff: ReportDiff) -> str:
@@ -189,6 +194,19 @@ def verdict(diff: ReportDiff) -> str:
         return f"{subject} rises from {money(old)} to {money(new)}."
     direction = "rises" if new > old else "falls"
     return f"{subject} {direction} by {money(abs(new - old))} ({_signed_pct(figure.change_pct)}) to {money(new)}."
+
+
+def cheapest_line(diff: ReportDiff) -> str | None:
+    """``Cheapest strategy: all-mini → cascade ($2,932.00 → $3,964.08).`` when it changed, else None.
+
+    None too when the verdict already compares the two cheapest (no strategy in both reports).
+    """
+    cheapest = diff.cheapest
+    if cheapest is None or not cheapest.changed or diff.headline.source == "cheapest":
+        return None
+    return (
+        f"Cheapest strategy: {cheapest.old} → {cheapest.new} ({money(cheapest.old_cost)} → {money(cheapest.new_cost)})."
+    )
 
 
 def _entry_line(diff: ReportDiff, entry: Entry, *, added: bool) -> str:
@@ -228,10 +246,10 @@ def _title(diff: ReportDiff) -> str:
 
 def diff_renderable(diff: ReportDiff) -> RenderableType:
     """The diff for the terminal: the verdict, the tables, what came and went."""
-    parts: list[RenderableType] = [
-        Text(verdict(diff), style="bold"),
-        Text(f"{_title(diff)}; {diff.sources[0]} → {diff.sources[1]}", style="dim"),
-    ]
+    parts: list[RenderableType] = [Text(verdict(diff), style="bold")]
+    if (cheapest := cheapest_line(diff)) is not None:
+        parts.append(Text(cheapest, style="bold"))
+    parts.append(Text(f"{_title(diff)}; {diff.sources[0]} → {diff.sources[1]}", style="dim"))
     for heading, (header, *rows) in _tables(diff):
         parts.append(wide_table(heading or "", header, rows, section_at=None))
     changes = [_entry_line(diff, e, added=True) for e in diff.added]
@@ -261,6 +279,8 @@ def _md_table(lines: list[list[str]]) -> str:
 def diff_markdown(diff: ReportDiff) -> str:
     """A pull-request comment: the marker, a heading, the verdict, the tables, what came and went."""
     parts = [COMMENT_MARKER, f"## {_md(_title(diff))}", "", f"**{_md(verdict(diff))}**", ""]
+    if (cheapest := cheapest_line(diff)) is not None:
+        parts += [f"**{_md(cheapest)}**", ""]
     for heading, lines in _tables(diff):
         if heading is not None:
             parts += [f"### {heading}", ""]
@@ -320,6 +340,7 @@ DIFF_REPORT_SCHEMA: dict[str, Any] = {
                     "strategy": {
                         "anyOf": [{"type": "null"}, _strict({"old": {"type": "string"}, "new": {"type": "string"}})]
                     },
+                    "strategy_from": {"enum": ["baseline", "option", "cheapest-shared", "cheapest", None]},
                     "old": _MONEY,
                     "new": _MONEY,
                     "change": _MONEY,
@@ -327,6 +348,20 @@ DIFF_REPORT_SCHEMA: dict[str, Any] = {
                 }
             ),
             "verdict": {"type": "string"},
+            "cheapest": {
+                "anyOf": [
+                    {"type": "null"},
+                    _strict(
+                        {
+                            "old": {"type": "string"},
+                            "new": {"type": "string"},
+                            "old_cost": _MONEY,
+                            "new_cost": _MONEY,
+                            "changed": {"type": "boolean"},
+                        }
+                    ),
+                ]
+            },
             "rows": {
                 "type": "array",
                 "items": _strict(
@@ -405,6 +440,18 @@ def _entry(entry: Entry) -> dict[str, Any]:
     }
 
 
+def _cheapest(cheapest: Cheapest | None) -> dict[str, Any] | None:
+    if cheapest is None:
+        return None
+    return {
+        "old": cheapest.old,
+        "new": cheapest.new,
+        "old_cost": decimal_str(cheapest.old_cost),
+        "new_cost": decimal_str(cheapest.new_cost),
+        "changed": cheapest.changed,
+    }
+
+
 def diff_document(diff: ReportDiff) -> dict[str, Any]:
     """The diff as JSON-ready data (schema: ``DIFF_REPORT_SCHEMA``)."""
     headline = diff.headline
@@ -422,12 +469,14 @@ def diff_document(diff: ReportDiff) -> dict[str, Any]:
         "totals": {
             "metric": headline.figure.metric,
             "strategy": None if strategies is None else {"old": strategies[0], "new": strategies[1]},
+            "strategy_from": headline.source,
             "old": total["old"],
             "new": total["new"],
             "change": total["change"],
             "change_pct": total["change_pct"],
         },
         "verdict": verdict(diff),
+        "cheapest": _cheapest(diff.cheapest),
         "rows": [_row(row) for row in diff.rows],
         "added": [_entry(entry) for entry in diff.added],
         "removed": [_entry(entry) for entry in diff.removed],

@@ -17,10 +17,12 @@ from routecli.pricing.prices import PriceSource
 from routecli.render.charts import cost_quality_chart, need_matplotlib, sweep_chart
 from routecli.render.numbers import decimal_str, money, percent, probability
 from routecli.render.summary import (
+    MODIFIERS_HEADING,
     MONTE_CARLO_HEADERS,
     STRATEGY_HEADERS,
     forecast_table,
     hop_lines,
+    modifier_lines,
     monte_carlo_line,
     monte_carlo_rows,
     period_line,
@@ -79,6 +81,7 @@ def simulation_html(result: SimulationResult) -> str:
         ),
         "<h2>Strategies</h2>",
         _strategy_table(result),
+        *_list_section(MODIFIERS_HEADING, modifier_lines(result)),
     ]
     headers, rows = spend_matrix(result)
     stats = len(rows) - 3  # type, per 1k requests, model calls per request

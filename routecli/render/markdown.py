@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from routecli.render.summary import (
+    MODIFIERS_HEADING,
     MONTE_CARLO_HEADERS,
     STRATEGY_HEADERS,
     forecast_table,
     hop_lines,
+    modifier_lines,
     monte_carlo_line,
     monte_carlo_rows,
     period_line,
@@ -41,6 +43,8 @@ def simulation_markdown(result: SimulationResult) -> str:
         if strategy.is_baseline:
             row[0] = f"**{row[0]}**"
     parts += [markdown_table(STRATEGY_HEADERS, rows), ""]
+    assumed = modifier_lines(result)
+    parts += ([f"{MODIFIERS_HEADING}:", ""] + [f"- {line}" for line in assumed] + [""]) if assumed else []
     parts += [f"- {line}" for line in result.insights] + ([""] if result.insights else [])
     if result.monte_carlo is not None:
         parts += ["### Monte Carlo", "", markdown_table(MONTE_CARLO_HEADERS, monte_carlo_rows(result)), ""]

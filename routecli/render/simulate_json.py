@@ -10,7 +10,7 @@ from routecli import __version__
 from routecli.pricing.prices import price_to_json
 from routecli.provenance import inputs_to_json
 from routecli.render.numbers import decimal_str
-from routecli.simulate.costmodel import SimulationResult, StrategyResult
+from routecli.simulate.costmodel import AppliedModifier, SimulationResult, StrategyResult
 
 __all__ = [
     "INPUTS_SCHEMA",
@@ -69,10 +69,33 @@ _STRATEGY_PROPERTIES: dict[str, Any] = {
         "additionalProperties": _MONEY,
     },
 }
+_MODIFIER: dict[str, Any] = {
+    "type": "object",
+    "required": ["kind", "scope"],
+    "properties": {
+        "kind": {"enum": ["semantic_cache", "prompt_caching", "batch"]},
+        "scope": {
+            "enum": ["scenario", "strategy"],
+            "description": "Set at the scenario's top level, or by the strategy.",
+        },
+        "hit_rate": {**_RATIO, "description": "semantic_cache: the share of all requests answered from the cache."},
+        "hit_rate_by_segment": {"type": "object", "additionalProperties": _RATIO},
+        "cached_share": {**_RATIO, "description": "prompt_caching: the share of input tokens read from the cache."},
+        "write_share": {**_RATIO, "description": "prompt_caching: the share of input tokens written to it."},
+    },
+    "additionalProperties": False,
+}
 _STRATEGY: dict[str, Any] = {
     "type": "object",
     "required": list(_STRATEGY_PROPERTIES),
-    "properties": _STRATEGY_PROPERTIES,
+    "properties": {
+        **_STRATEGY_PROPERTIES,
+        "modifiers": {
+            "type": "array",
+            "items": _MODIFIER,
+            "description": "What the cost assumes beyond list prices; older reports have no such key.",
+        },
+    },
 }
 SCALAR_FIELDS = tuple(
     name
@@ -239,6 +262,19 @@ def _money_map(values: dict[str, Decimal]) -> dict[str, str]:
     return {name: decimal_str(amount) for name, amount in values.items()}
 
 
+def _modifier_document(modifier: AppliedModifier) -> dict[str, Any]:
+    """``{"kind": "prompt_caching", "scope": "scenario", "cached_share": 0.5, "write_share": 0.0}``."""
+    document: dict[str, Any] = {"kind": modifier.kind, "scope": modifier.scope}
+    if modifier.kind == "semantic_cache":
+        document["hit_rate"] = _ratio(modifier.hit_rate)
+        by_segment = modifier.hit_rate_by_segment or {}
+        document["hit_rate_by_segment"] = {segment: float(rate) for segment, rate in by_segment.items()}
+    elif modifier.kind == "prompt_caching":
+        document["cached_share"] = _ratio(modifier.cached_share)
+        document["write_share"] = _ratio(modifier.write_share)
+    return document
+
+
 def strategy_document(result: StrategyResult) -> dict[str, Any]:
     return {
         "name": result.name,
@@ -258,6 +294,7 @@ def strategy_document(result: StrategyResult) -> dict[str, Any]:
         "answered_share": {usage.tier: float(usage.answered_share) for usage in result.tiers},
         "spend_by_model": _money_map(result.spend_by_model),
         "overhead_spend": _money_map(dict(result.overhead)),
+        "modifiers": [_modifier_document(modifier) for modifier in result.modifiers],
     }
 
 

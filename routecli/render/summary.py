@@ -5,16 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 from routecli.render.numbers import fixed, money, percent, plain_number, probability
-from routecli.simulate.costmodel import SimulationResult, StrategyResult
+from routecli.simulate.costmodel import AppliedModifier, SimulationResult, StrategyResult
 from routecli.simulate.scenario import INLINE_PRICES, Tier
 
 __all__ = [
+    "MODIFIERS_HEADING",
     "MONTE_CARLO_HEADERS",
     "OVERHEAD_COLUMNS",
     "STRATEGY_HEADERS",
     "forecast_table",
     "hop_lines",
     "latency",
+    "modifier_lines",
+    "modifier_texts",
+    "modifiers_text",
     "monte_carlo_line",
     "monte_carlo_rows",
     "period_line",
@@ -108,6 +112,39 @@ def hop_lines(result: SimulationResult) -> list[str]:
             hops = ", ".join(f"{hop.source} → {hop.target} {percent(hop.rate * 100)}" for hop in strategy.hops)
             lines.append(f"{strategy.name}: {hops}")
     return lines
+
+
+MODIFIERS_HEADING = "Modifiers assumed (scenario: set at the top level; own: set by the strategy)"
+
+
+def _modifier_text(modifier: AppliedModifier) -> str:
+    where = "scenario" if modifier.scope == "scenario" else "own"
+    if modifier.kind == "semantic_cache":
+        assert modifier.hit_rate is not None
+        what = f"semantic cache: {percent(modifier.hit_rate * 100)} hit rate"
+    elif modifier.kind == "prompt_caching":
+        assert modifier.cached_share is not None
+        what = f"prompt caching: {percent(modifier.cached_share * 100)} of input cached"
+        if modifier.write_share:
+            what += f", {percent(modifier.write_share * 100)} written"
+    else:
+        what = "batch prices"
+    return f"{what} ({where})"
+
+
+def modifier_texts(strategy: StrategyResult) -> list[str]:
+    """``prompt caching: 50.0% of input cached (scenario)``, one per modifier the strategy's cost assumes."""
+    return [_modifier_text(modifier) for modifier in strategy.modifiers]
+
+
+def modifiers_text(strategy: StrategyResult) -> str:
+    """``prompt caching: 50.0% of input cached (scenario); batch prices (own)``; empty without any."""
+    return "; ".join(modifier_texts(strategy))
+
+
+def modifier_lines(result: SimulationResult) -> list[str]:
+    """``routed: semantic cache: 30.0% hit rate (own)`` per strategy whose cost assumes a modifier."""
+    return [f"{strategy.name}: {modifiers_text(strategy)}" for strategy in result.strategies if strategy.modifiers]
 
 
 MONTE_CARLO_HEADERS = ("Strategy", "P5", "P50", "P95", "Latency P50", "P95", "P99")

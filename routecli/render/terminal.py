@@ -14,10 +14,12 @@ from rich.text import Text
 
 from routecli.render.numbers import money
 from routecli.render.summary import (
+    MODIFIERS_HEADING,
     MONTE_CARLO_HEADERS,
     STRATEGY_HEADERS,
     forecast_table,
     hop_lines,
+    modifier_texts,
     monte_carlo_line,
     monte_carlo_rows,
     period_line,
@@ -221,6 +223,23 @@ def _strategy_table(result: SimulationResult) -> FitTable:
     return table
 
 
+def _modifier_parts(result: SimulationResult) -> list[RenderableType]:
+    """Under the table: what each strategy's cost assumes (semantic cache, prompt caching, batch), and who set it.
+
+    One modifier a line, the strategy's name on its first: ``  routed   batch prices (scenario)``.
+    """
+    assumed = [(strategy.name, modifier_texts(strategy)) for strategy in result.strategies if strategy.modifiers]
+    if not assumed:
+        return []
+    width = max(len(name) for name, _ in assumed)
+    lines = [
+        f"  {name if index == 0 else '':<{width}}  {text}"
+        for name, texts in assumed
+        for index, text in enumerate(texts)
+    ]
+    return [Text(MODIFIERS_HEADING + ":"), *map(Text, lines), Text("")]
+
+
 def _monte_carlo_parts(result: SimulationResult) -> list[RenderableType]:
     """Percentiles of the monthly bill, then of latency: two tables that each fit 80 columns."""
     if result.monte_carlo is None:
@@ -246,7 +265,7 @@ def _forecast_parts(result: SimulationResult) -> list[RenderableType]:
 
 def simulation_renderable(result: SimulationResult) -> RenderableType:
     """Everything ``simulate`` shows: the tables, cost bars, insights, escalation per hop, warnings, price dates."""
-    parts: list[RenderableType] = [_strategy_table(result), CostBars(result)]
+    parts: list[RenderableType] = [_strategy_table(result), *_modifier_parts(result), CostBars(result)]
     parts += [Text(f"→ {line}") for line in result.insights]
     parts += _monte_carlo_parts(result) + _forecast_parts(result)
     headers, rows = spend_matrix(result)

@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import add, itemgetter, mul, sub
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from routecli.pricing.prices import PriceSource, expected_request_cost, request_costs
 from routecli.provenance import Inputs
 from routecli.simulate.pareto import CostQuality, pareto_frontier
 from routecli.simulate.scenario import (
     Growth,
+    ModifierKind,
     Modifiers,
     Scenario,
     SemanticCacheModifier,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURRENCY",
+    "AppliedModifier",
     "EscalationStep",
     "ForecastMonth",
     "SimulationResult",
@@ -69,6 +71,21 @@ class EscalationStep(NamedTuple):
     rate: Decimal
 
 
+class AppliedModifier(NamedTuple):
+    """A modifier a strategy's cost assumes, and whether the scenario or the strategy set it.
+
+    Figures by kind: a semantic cache's ``hit_rate`` (of all requests) and ``hit_rate_by_segment``;
+    prompt caching's ``cached_share`` and ``write_share`` of input tokens; batch has none.
+    """
+
+    kind: ModifierKind
+    scope: Literal["scenario", "strategy"]
+    hit_rate: Decimal | None = None
+    hit_rate_by_segment: Mapping[str, Decimal] | None = None
+    cached_share: Decimal | None = None
+    write_share: Decimal | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class StrategyResult:
     """What one strategy costs per month, and what it delivers."""
@@ -89,6 +106,8 @@ class StrategyResult:
     tiers: tuple[TierUsage, ...]
     overhead: Mapping[str, Decimal]
     description: str | None = None
+    modifiers: tuple[AppliedModifier, ...] = ()
+    """What the cost assumes beyond list prices: semantic cache, prompt caching, batch, in that order."""
 
     @property
     def cost_per_1k_requests(self) -> Decimal:
@@ -564,7 +583,29 @@ def _result(strategy: Strategy, totals: _Totals, scenario: Scenario, baseline_co
             for index, name in enumerate(chain)
         ),
         overhead={name: amount * volume for name, amount in overhead.items()},
+        modifiers=_applied(strategy.modifiers, totals.cache_hits),
     )
+
+
+def _applied(modifiers: Modifiers, cache_hits: Decimal) -> tuple[AppliedModifier, ...]:
+    """The modifiers in effect, in a fixed order, each with its scope; ``cache_hits``: the cache's overall hit rate."""
+
+    def scope(kind: ModifierKind) -> Literal["scenario", "strategy"]:
+        return "strategy" if kind in modifiers.own else "scenario"
+
+    applied: list[AppliedModifier] = []
+    cache, caching = modifiers.semantic_cache, modifiers.prompt_caching
+    if cache is not None:
+        kind: ModifierKind = "semantic_cache"
+        applied.append(AppliedModifier(kind, scope(kind), hit_rate=cache_hits, hit_rate_by_segment=cache.hit_rate))
+    if caching is not None:
+        kind = "prompt_caching"
+        applied.append(
+            AppliedModifier(kind, scope(kind), cached_share=caching.cached_share, write_share=caching.write_share)
+        )
+    if modifiers.batch:
+        applied.append(AppliedModifier("batch", scope("batch")))
+    return tuple(applied)
 
 
 def forecast(growth: Growth, volume: Decimal, strategies: Sequence[StrategyResult]) -> tuple[ForecastMonth, ...]:

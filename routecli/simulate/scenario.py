@@ -22,6 +22,7 @@ __all__ = [
     "INLINE_PRICES",
     "EvaluatorRates",
     "Growth",
+    "ModifierKind",
     "Modifiers",
     "PromptCaching",
     "RouterAccuracy",
@@ -91,12 +92,21 @@ class PromptCaching(NamedTuple):
     write_share: Decimal = ZERO
 
 
+ModifierKind = Literal["semantic_cache", "prompt_caching", "batch"]
+
+
 class Modifiers(NamedTuple):
-    """What changes the price of every call a strategy makes."""
+    """What changes the price of every call a strategy makes.
+
+    ``own`` names the modifiers the strategy set itself; the others it has come from the
+    scenario's top level, and reports say which (a cost is easier to trust when you see
+    what was assumed where).
+    """
 
     semantic_cache: SemanticCacheModifier | None = None
     prompt_caching: PromptCaching | None = None
     batch: bool = False
+    own: frozenset[ModifierKind] = frozenset()
 
 
 class RouterAccuracy(NamedTuple):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, get_args
 
 from routecli.errors import InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, read_yaml
@@ -43,6 +43,7 @@ from routecli.simulate.scenario import (
     INLINE_PRICES,
     EvaluatorRates,
     Growth,
+    ModifierKind,
     Modifiers,
     PromptCaching,
     RouterAccuracy,
@@ -495,7 +496,8 @@ def _build_modifiers(
     if own.get("prompt_caching") is not None:
         caching = _build_prompt_caching(own["prompt_caching"], (*path, "prompt_caching"))
     batch = scenario_wide.batch if own.get("batch") is None else own["batch"]
-    return Modifiers(semantic_cache=cache, prompt_caching=caching, batch=batch)
+    given = frozenset(kind for kind in get_args(ModifierKind) if own.get(kind) is not None)
+    return Modifiers(semantic_cache=cache, prompt_caching=caching, batch=batch, own=given)
 
 
 def _build_cache(value: dict[str, Any] | bool, segments: Sequence[str], path: KeyPath) -> SemanticCacheModifier | None:

@@ -95,10 +95,19 @@ def test_traffic_up_ten_percent_raises_every_cost_ten_percent(base: Path, tmp_pa
         assert figure["change_pct"] == pytest.approx(10.0)  # every cost is linear in traffic
     # all-heavy: 1,000,000 requests at $0.02375 (the example's report), 100,000 more cost $2,375
     assert _row(diff, "strategy", "all-heavy")["metrics"]["monthly_cost"]["change"] == "2375"
-    # the cheapest strategy heads the verdict: routed, $4,574.88 → × 1.1
-    assert diff["totals"]["strategy"] == {"old": "routed", "new": "routed"}
-    assert (diff["totals"]["old"], diff["totals"]["new"]) == ("4574.88", "5032.368")
-    assert diff["verdict"] == "Monthly cost of the cheapest strategy (routed) rises by $457.49 (+10.0%) to $5,032.37."
+    # the baseline heads the verdict: all-heavy, $23,750 → × 1.1
+    assert diff["totals"]["strategy"] == {"old": "all-heavy", "new": "all-heavy"}
+    assert diff["totals"]["strategy_from"] == "baseline"
+    assert (diff["totals"]["old"], diff["totals"]["new"]) == ("23750", "26125")
+    assert diff["verdict"] == "Monthly cost of the baseline (all-heavy) rises by $2,375.00 (+10.0%) to $26,125.00."
+    # routed stays the cheapest: no line of its own
+    assert diff["cheapest"] == {
+        "old": "routed",
+        "new": "routed",
+        "old_cost": "4574.88",
+        "new_cost": "5032.368",
+        "changed": False,
+    }
     assert diff["notes"] == ["Traffic changed: 1,000,000 → 1,100,000 requests a month."]
     assert diff["inputs_changed"] == {"prices": False, "setup": True}
     assert (diff["added"], diff["removed"]) == ([], [])
@@ -122,7 +131,10 @@ def test_a_price_change_shows_per_model_and_names_the_new_model(base: Path, tmp_
     savings = _row(diff, "strategy", "routed")["metrics"]["savings_vs_baseline"]
     assert (savings["old"], savings["new"], savings["change"]) == ("19175.12", "18977.64", "-197.48")
     # 197.48 / 4574.88 = 4.317%
-    assert diff["verdict"] == "Monthly cost of the cheapest strategy (routed) rises by $197.48 (+4.3%) to $4,772.36."
+    assert diff["verdict"] == "Monthly cost of the baseline (all-heavy) is unchanged at $23,750.00."
+    routed = _diff(base, tmp_path / "head.json", "--strategy", "routed")
+    assert routed["totals"]["strategy_from"] == "option"
+    assert routed["verdict"] == "Monthly cost of routed rises by $197.48 (+4.3%) to $4,772.36."
 
     markdown = CliRunner().invoke(app, ["diff", str(base), str(tmp_path / "head.json"), "-f", "markdown"]).stdout
     assert "| routed | +$197.48 ($4,574.88 → $4,772.36) | +4.3% |" in markdown
@@ -147,13 +159,18 @@ def test_strategies_and_models_added_and_removed(base: Path, tmp_path: Path) -> 
         {"group": "model", "name": "mid", "strategy": "routed", "model": "gpt-5-mini", "cost": "327.4"},
     ]
     assert [row["name"] for row in diff["rows"] if row["group"] == "strategy"] == ["all-heavy", "routed"]
-    assert diff["totals"]["strategy"] == {"old": "routed", "new": "all-light"}
-    assert diff["verdict"] == (
-        "Monthly cost of the cheapest strategy (routed → all-light) falls by $4,257.88 (-93.1%) to $317.00."
+    # the new all-light is the cheapest, but the verdict compares one strategy with itself
+    assert diff["totals"]["strategy"] == {"old": "all-heavy", "new": "all-heavy"}
+    assert diff["verdict"] == "Monthly cost of the baseline (all-heavy) is unchanged at $23,750.00."
+    assert (diff["cheapest"]["old"], diff["cheapest"]["new"], diff["cheapest"]["changed"]) == (
+        "routed",
+        "all-light",
+        True,
     )
 
     text = CliRunner().invoke(app, ["diff", str(base), str(tmp_path / "head.json")])
     assert text.exit_code == 0  # a diff is not a failure, whichever way costs move
+    assert "Cheapest strategy: routed → all-light ($4,574.88 → $317.00)." in text.stdout
     assert "Added strategy all-light: $317.00 a month." in text.stdout
     assert "Removed strategy cascade (was $6,892.00 a month)." in text.stdout
     assert "Removed tier mid (gpt-5-mini) in routed (was $327.40 a month)." in text.stdout
@@ -182,11 +199,12 @@ def test_from_zero_there_is_no_percentage(tmp_path: Path) -> None:
     # 1,000 requests × (1,000 × $2 + 100 × $10) / 1M = $3; all-paid: 1,000 × (1,000 × $1 + 100 × $5) / 1M = $1.50
     cost = _row(diff, "strategy", "all-free")["metrics"]["monthly_cost"]
     assert (cost["old"], cost["new"], cost["change"], cost["change_pct"]) == ("0", "3", "3", None)
-    assert (diff["totals"]["old"], diff["totals"]["new"], diff["totals"]["change_pct"]) == ("0", "1.5", None)
-    verdict = "Monthly cost of the cheapest strategy (all-free → all-paid) rises from $0.00 to $1.50."
-    assert diff["verdict"] == verdict
+    free = _diff(tmp_path / "base.json", tmp_path / "head.json", "--strategy", "all-free")
+    assert (free["totals"]["old"], free["totals"]["new"], free["totals"]["change_pct"]) == ("0", "3", None)
+    verdict = "Monthly cost of all-free rises from $0.00 to $3.00."
+    assert free["verdict"] == verdict
 
-    markdown = CliRunner().invoke(app, ["diff", "base.json", "head.json", "--format", "markdown"]).stdout
+    markdown = ok("diff", "base.json", "head.json", "-s", "all-free", "--format", "markdown")
     assert "| all-free | +$3.00 ($0.00 → $3.00) | — |" in markdown
     assert verdict in markdown
 
@@ -204,7 +222,7 @@ def test_markdown_comment_has_one_marker_a_heading_and_the_verdict(base: Path, t
     assert comment.count(COMMENT_MARKER) == 1
     assert comment.startswith(COMMENT_MARKER + "\n## Cost diff: ")
     # 10% fewer requests: routed's $4,574.88 falls by $457.488
-    verdict = "Monthly cost of the cheapest strategy (routed) falls by $457.49 (-10.0%) to $4,117.39."
+    verdict = "Monthly cost of the baseline (all-heavy) falls by $2,375.00 (-10.0%) to $21,375.00."
     assert f"**{verdict}**" in comment
     assert "| Strategy | Monthly cost | % | Savings vs baseline | Quality |" in comment
     assert "Latency P95" not in comment  # neither report has Monte Carlo percentiles
@@ -319,7 +337,7 @@ def test_unreadable_files_and_a_diff_of_a_diff(base: Path, tmp_path: Path) -> No
 
 def test_same_report_changes_nothing(base: Path) -> None:
     diff = _diff(base, base)
-    assert diff["verdict"] == "Monthly cost of the cheapest strategy (routed) is unchanged at $4,574.88."
+    assert diff["verdict"] == "Monthly cost of the baseline (all-heavy) is unchanged at $23,750.00."
     assert diff["inputs_changed"] == {"prices": False, "setup": False}
     assert all(figure["change"] in ("0", 0, None) for row in diff["rows"] for figure in row["metrics"].values())
 
@@ -328,10 +346,11 @@ def test_strategy_picks_the_headline(base: Path, tmp_path: Path) -> None:
     diff = _diff(base, base, "--strategy", "cascade")
     assert diff["totals"]["strategy"] == {"old": "cascade", "new": "cascade"}
     assert diff["verdict"] == "Monthly cost of cascade is unchanged at $6,892.00."
-    result = CliRunner().invoke(app, ["diff", "base.json", "base.json", "-s", "nope"])
-    assert result.exit_code == 2
-    assert result.stderr == (
-        "Error: base.json: strategies: no strategy 'nope' to compare; this report has all-heavy, routed, cascade\n"
+    assert refused("diff", "base.json", "base.json", "-s", "nope") == (
+        "no strategy 'nope' in either report (both have all-heavy, routed, cascade)"
+    )
+    assert refused("diff", "base.json", "base.json", "-s", "cascde") == (
+        "no strategy 'cascde' in either report; did you mean 'cascade'? (both have all-heavy, routed, cascade)"
     )
 
 
@@ -384,3 +403,93 @@ def test_scenario_files_are_simulated_and_stdin_is_read_as_check_does(tmp_path: 
     del document["base"], document["head"]
     assert document == from_reports
     assert refused("diff", "-", "-") == "BASE and HEAD are both '-': stdin holds one report; give the other as a file"
+
+
+SMALL = """\
+name: small
+traffic: {requests_per_month: 1000, input_tokens: 1000, output_tokens: 100}
+models:
+  big: {price: {input_per_mtok: 10, output_per_mtok: 40}}
+  mini: {price: {input_per_mtok: MINI_IN, output_per_mtok: MINI_OUT}}
+  nano: {price: {input_per_mtok: 2, output_per_mtok: 8}}
+strategies:
+  - {name: all-big, type: single, model: big}
+  - {name: all-mini, type: single, model: mini}
+  - {name: all-nano, type: single, model: nano}
+baseline: all-big
+"""
+
+
+def _small(tmp_path: Path, name: str, mini: tuple[str, str], text: str = SMALL) -> Path:
+    """The report of ``text`` simulated with mini priced at ``mini`` (input, output per 1M tokens)."""
+    scenario = write(tmp_path / f"{name}.yaml", text.replace("MINI_IN", mini[0]).replace("MINI_OUT", mini[1]))
+    _simulate(scenario, tmp_path / f"{name}.json")
+    return tmp_path / f"{name}.json"
+
+
+def test_when_the_cheapest_strategy_changes_the_verdict_still_compares_one_strategy(tmp_path: Path) -> None:
+    # 1,000 requests of 1,000 input and 100 output tokens: all-big $14, all-nano $2.80, all-mini $1.40 at $1/$4
+    # per 1M tokens and $4.20 at $3/$12, so the cheapest strategy becomes all-nano
+    base, head = _small(tmp_path, "base", ("1", "4")), _small(tmp_path, "head", ("3", "12"))
+    diff = _diff(base, head)
+
+    # not "the cheapest strategy (all-mini → all-nano) rises by $1.40 (+100.0%)": two strategies compared
+    assert diff["verdict"] == "Monthly cost of the baseline (all-big) is unchanged at $14.00."
+    assert diff["totals"]["strategy"] == {"old": "all-big", "new": "all-big"}
+    assert diff["totals"]["strategy_from"] == "baseline"
+    assert diff["cheapest"] == {
+        "old": "all-mini",
+        "new": "all-nano",
+        "old_cost": "1.4",
+        "new_cost": "2.8",
+        "changed": True,
+    }
+    line = "Cheapest strategy: all-mini → all-nano ($1.40 → $2.80)."
+    table = ok("diff", str(base), str(head))
+    assert table.splitlines()[:2] == [diff["verdict"], line]
+    markdown = ok("diff", str(base), str(head), "--format", "markdown")
+    assert f"**{diff['verdict']}**\n\n**{line}**\n" in markdown
+
+    mini = _diff(base, head, "--strategy", "all-mini")
+    assert mini["verdict"] == "Monthly cost of all-mini rises by $2.80 (+200.0%) to $4.20."
+    assert mini["cheapest"]["changed"] is True
+    assert line in ok("diff", str(base), str(head), "-s", "all-mini")
+
+
+def test_when_the_cheapest_strategy_stays_no_line_says_it_changed(tmp_path: Path) -> None:
+    base, head = _small(tmp_path, "base", ("1", "4")), _small(tmp_path, "head", ("1.5", "6"))
+    diff = _diff(base, head)
+    assert diff["verdict"] == "Monthly cost of the baseline (all-big) is unchanged at $14.00."
+    assert diff["cheapest"] == {
+        "old": "all-mini",
+        "new": "all-mini",
+        "old_cost": "1.4",
+        "new_cost": "2.1",
+        "changed": False,
+    }
+    assert "Cheapest strategy" not in ok("diff", str(base), str(head))
+    assert "Cheapest strategy" not in ok("diff", str(base), str(head), "-f", "markdown")
+
+
+def test_without_a_shared_baseline_the_cheapest_shared_strategy_heads_the_verdict(tmp_path: Path) -> None:
+    base = _small(tmp_path, "base", ("1", "4"))
+    renamed = SMALL.replace("all-big", "everything-big")
+    head = _small(tmp_path, "head", ("3", "12"), renamed)
+    diff = _diff(base, head)
+    assert diff["totals"]["strategy_from"] == "cheapest-shared"
+    assert diff["verdict"] == (
+        "Monthly cost of all-nano, the cheapest strategy both reports have, is unchanged at $2.80."
+    )
+    assert refused("diff", str(base), str(head), "-s", "all-big") == (
+        f"strategy 'all-big' is in {base} but not in {head}, so it has no change to head the diff; "
+        "both have all-mini, all-nano"
+    )
+
+    apart = _small(tmp_path, "apart", ("3", "12"), SMALL.replace("all-", "only-"))
+    diff = _diff(base, apart)
+    assert diff["totals"]["strategy_from"] == "cheapest"
+    assert diff["verdict"] == (
+        "Monthly cost of the cheapest strategy (all-mini → only-nano; no strategy is in both reports) "
+        "rises by $1.40 (+100.0%) to $2.80."
+    )
+    assert "Cheapest strategy:" not in ok("diff", str(base), str(apart))  # the verdict said it
