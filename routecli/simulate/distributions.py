@@ -18,7 +18,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from routecli.pricing.prices import TokenTail
+from routecli.pricing.prices import TokenMeans, TokenTail
 
 if TYPE_CHECKING:
     import numpy as np
@@ -159,18 +159,8 @@ class LogNormal(NamedTuple):
         return draws
 
 
-class TokenProfile(Protocol):
-    """A segment's prompt and output counts, jointly."""
-
-    @property
-    def input_mean(self) -> Decimal: ...
-
-    @property
-    def output_mean(self) -> Decimal: ...
-
-    def long_tail(self, threshold: Decimal) -> TokenTail:
-        """The requests whose prompt exceeds ``threshold``."""
-        ...
+class TokenProfile(TokenMeans, Protocol):
+    """A segment's prompt and output counts, jointly: the means pricing needs, and draws for Monte Carlo."""
 
     def sample(self, rng: np.random.Generator, size: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 
