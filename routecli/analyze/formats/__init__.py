@@ -2,7 +2,7 @@
 
 File side. ``containers`` splits a file into rows (JSON Lines, a JSON document,
 CSV, Parquet); a format module says whether a row is its own (``sniff``) and turns
-its rows into records (``records``). ``detect`` picks the format from a file's
+one row into a record (``record``). Detection picks the format from a file's
 first row unless ``--input-format`` names one.
 
 A format module defines::
@@ -10,7 +10,24 @@ A format module defines::
     NAME: str                     # what --input-format takes
     DESCRIPTION: str              # one line for --help and docs/analyze.md
     def sniff(row: Mapping[str, Any]) -> bool
-    def records(source: str, rows: Iterable[Row], options: ReadOptions) -> Iterator[LogRecord]
+    def record(source: str, row: Row) -> LogRecord | None
+        # None: the row is no LLM request (an OTel span of something else); raises InvalidValueError
+        # naming source, row.line and the field for a row it cannot read
+    def expand(row: Row) -> Iterable[Row]        # optional: a row holding many requests (OTLP's resourceSpans)
 
-``FORMATS`` lists them in the order detection tries them (most specific first).
+``--skip-invalid`` catches ``InvalidValueError`` row by row and counts the reasons.
 """
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+__all__ = ["Row"]
+
+
+class Row(NamedTuple):
+    """One row of a log file: its data, and where it is (line of JSON Lines, CSV row, array item, Parquet row)."""
+
+    line: int
+    data: Mapping[str, Any]
