@@ -37,6 +37,7 @@ __all__ = [
     "closest",
     "describe",
     "did_you_mean",
+    "percent_from_text",
     "share_from_text",
     "to_decimal",
 ]
@@ -338,6 +339,28 @@ def share_from_text(text: Any, where: str | KeyPath, noun: str = "a share") -> D
         if not value.endswith("%") and _looks_numeric(value):  # else left as text: Share says what it expected
             value = Decimal(value)
     return Share(noun=noun).check(value, (where,) if isinstance(where, str) else where)
+
+
+def percent_from_text(value: Any) -> Decimal | None:
+    """Percent (or percentage points) where a share is read too: ``30%``, ``0.3`` and ``30`` all give 30.
+
+    A bare number below 1 (in size) is a share; one of 1 or more was percent before shares were accepted here, and
+    stays percent so that existing CI files keep working (docs/cli.md, Conventions). ``None`` when there is no number.
+    """
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        number, percent = to_decimal(value), False
+    elif isinstance(value, str):
+        text = value.strip()
+        percent = text.endswith("%")
+        text = text.removesuffix("%").strip()
+        if not _looks_numeric(text):
+            return None
+        number = Decimal(text)
+    else:
+        return None
+    if not number.is_finite():
+        return None
+    return number if percent or abs(number) >= 1 else number * _HUNDRED
 
 
 class Int(Spec):

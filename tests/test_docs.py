@@ -36,9 +36,17 @@ the file, line and key. In YAML, write a percentage as is (`accuracy: 90%`) or q
 A floor relative to the strongest model has its own option: `tune --relative-floor 95%` is 95% of the
 strong model's quality, where `--quality-floor 95%` is the absolute quality 0.95.
 
+Savings and drift read both spellings too: `check --min-savings` and a policy's `min_savings` take `30%` or
+`0.3` (30%, at most 100%), and `replay --tolerance` takes `5%` or `0.05` (5 percentage points). A bare number
+of 1 or more keeps the meaning it had before shares were read there, percent or points (`--min-savings 30`,
+`--tolerance 5`), so existing CI files keep working; a bare number below 1 is a share.
+
+`sweep --vary` and `breakeven --range` take percentages where the parameter is a share
+(`--vary traffic.segments.simple.share=40%,60%`, `--range 0%:50%`) and refuse them for any other number
+(a price, a token count, `growth.monthly_pct`): write those as in the scenario file.
+
 Percentages of something else keep their own meaning: `check --max-increase 10%` (against 500, an amount in
-USD), `--min-savings` and `replay --tolerance` (percent and percentage points, `20` or `20%`), and a
-scenario's `growth.monthly_pct` and `volume_sd_pct` (in percent).
+USD), and a scenario's `growth.monthly_pct` and `volume_sd_pct` (in percent).
 """
 
 

@@ -8,7 +8,22 @@ import jsonschema
 import pytest
 
 from routecli.errors import InvalidValueError
-from routecli.spec import Bool, Choice, Date, Field, Int, List, Map, Num, Obj, OneOf, Str, Tagged, to_decimal
+from routecli.spec import (
+    Bool,
+    Choice,
+    Date,
+    Field,
+    Int,
+    List,
+    Map,
+    Num,
+    Obj,
+    OneOf,
+    Str,
+    Tagged,
+    percent_from_text,
+    to_decimal,
+)
 
 SPEC = Obj(
     {
@@ -88,3 +103,27 @@ def test_json_schema_matches_validation() -> None:
             jsonschema.validate(bad, schema)
         with pytest.raises(InvalidValueError):
             SPEC.check(bad, ())
+
+
+@pytest.mark.parametrize(
+    ("value", "percent"),
+    [
+        ("30%", Decimal(30)),
+        ("0.3", Decimal(30)),
+        ("30", Decimal(30)),
+        (0.3, Decimal(30)),  # a YAML number
+        (30, Decimal(30)),
+        ("0.5%", Decimal("0.5")),  # the sign keeps a percentage below 1
+        ("1", Decimal(1)),  # 1 or more: percent, as before shares were read
+        ("0.999", Decimal("99.9")),
+        ("-0.1", Decimal(-10)),
+        (" 12.5 % ", Decimal("12.5")),
+    ],
+)
+def test_percent_from_text_reads_shares_and_percentages_alike(value: object, percent: Decimal) -> None:
+    assert percent_from_text(value) == percent
+
+
+@pytest.mark.parametrize("value", ["", "%", "abc", "nan", "inf%", "5%%", True, None, [30]])
+def test_percent_from_text_finds_no_number(value: object) -> None:
+    assert percent_from_text(value) is None

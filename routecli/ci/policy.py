@@ -16,7 +16,19 @@ from typing import Any, Literal, NamedTuple
 
 from routecli.ci.documents import DocumentReader, ReportDocument
 from routecli.errors import InvalidValueError, KeyPath
-from routecli.spec import Choice, Field, List, Obj, Spec, Str, describe, did_you_mean, share_from_text, to_decimal
+from routecli.spec import (
+    Choice,
+    Field,
+    List,
+    Obj,
+    Spec,
+    Str,
+    describe,
+    did_you_mean,
+    percent_from_text,
+    share_from_text,
+    to_decimal,
+)
 
 __all__ = [
     "CHECKS",
@@ -63,7 +75,7 @@ FLAGS: dict[CheckName, str] = {check: "--" + check.replace("_", "-") for check i
 _EXPECTED: dict[CheckName, str] = {
     "max_monthly": "an amount in USD of at least 0, like 5000",
     "max_increase": "a percentage like 10% or an amount in USD like 500",
-    "min_savings": "a percentage of at most 100, like 20 or 20%",
+    "min_savings": "a percentage of at most 100%, like 30% (or the share 0.3)",
     "min_quality": "a quality from 0 to 1 or a percentage like 95%",
     "max_escalation_rate": "a share from 0 to 1 or a percentage like 95%",
     "max_p95_latency_ms": "milliseconds of at least 0, like 2000",
@@ -71,7 +83,8 @@ _EXPECTED: dict[CheckName, str] = {
 _DOC: dict[CheckName, str] = {
     "max_monthly": "Highest monthly cost in USD (simulate reports and scenarios).",
     "max_increase": "Highest rise of monthly cost (a replay's total spend) over --baseline: 10% or USD.",
-    "min_savings": "Lowest savings against the baseline strategy (a replay: against all on its top tier), in %.",
+    "min_savings": "Lowest savings against the baseline strategy (a replay: against all on its top tier): 30% or 0.3; "
+    "a bare number of 1 or more is percent (30).",
     "min_quality": "Lowest quality (a replay: accuracy), a share from 0 to 1 or a percentage.",
     "max_escalation_rate": "Highest share of requests escalated, from 0 to 1 or a percentage.",
     "max_p95_latency_ms": "Highest 95th-percentile latency in ms (simulate: needs --samples).",
@@ -126,12 +139,14 @@ def parse_limit(check: CheckName, value: Any, path: KeyPath) -> Limit:
     """A limit as typed on the command line or written in a policy file: a number, or text like ``10%``."""
     if check in _SHARES:  # 0.85 and 85% alike, as every share routecli reads (docs/cli.md, Conventions)
         return Limit(share_from_text(value, path, _SHARES[check]))
+    if check == "min_savings":  # 30%, 0.3 and (as before shares were read here) 30 alike
+        savings = percent_from_text(value)
+        if savings is not None and savings <= _HUNDRED:
+            return Limit(savings, percent=True)
+        raise InvalidValueError(f"expected {_EXPECTED[check]}, got {describe(value)}", path=path)
     is_percent = isinstance(value, str) and value.strip().endswith("%")
     number = _limit_number(value)
-    if number is not None and check == "min_savings":
-        if number <= _HUNDRED:
-            return Limit(number, percent=True)
-    elif number is not None and number >= 0 and not (is_percent and check != "max_increase"):
+    if number is not None and number >= 0 and not (is_percent and check != "max_increase"):
         return Limit(number, percent=is_percent)
     raise InvalidValueError(f"expected {_EXPECTED[check]}, got {describe(value)}", path=path)
 

@@ -10,30 +10,9 @@ from routecli.cli.options import PATH_HELP, FormatOption, OutputOption, PricingO
 from routecli.cli.output import emit
 
 if TYPE_CHECKING:
-    from decimal import Decimal
-
     from rich.console import RenderableType
 
 __all__ = ["register"]
-
-
-def _range(text: str | None) -> tuple[Decimal, Decimal] | None:
-    if text is None:
-        return None
-    from decimal import Decimal, InvalidOperation
-
-    from routecli.errors import InvalidValueError
-
-    low, sep, high = text.partition(":")
-    try:
-        if not sep:
-            raise InvalidOperation
-        ends = Decimal(low), Decimal(high)
-        if not all(end.is_finite() for end in ends):
-            raise InvalidOperation
-        return ends
-    except InvalidOperation:
-        raise InvalidValueError(f"--range {text!r}: expected LOW:HIGH, e.g. 0:1") from None
 
 
 def breakeven(
@@ -66,7 +45,8 @@ def breakeven(
         str | None,
         typer.Option(
             "--range",
-            help="LOW:HIGH to search [default: 0:1 for shares and probabilities, else 0 to 10 × the current value].",
+            help="LOW:HIGH to search, 0%:50% for a share [default: 0:1 for shares and probabilities, else 0 to 10 × "
+            "the current value].",
             show_default=False,
         ),
     ] = None,
@@ -100,7 +80,7 @@ def breakeven(
         param,
         against=against,
         quality_floor=floor,
-        value_range=_range(value_range),
+        value_range=value_range,
     )
 
     def table() -> RenderableType:

@@ -72,7 +72,10 @@ def check(
     min_savings: Annotated[
         str | None,
         _limit_option(
-            "--min-savings", "PCT", "Lowest savings in % against the baseline strategy (a replay: all on its top tier)."
+            "--min-savings",
+            "PCT%",
+            "Lowest savings against the baseline strategy (a replay: all on its top tier): 30% or 0.3 (the same); "
+            "a bare number of 1 or more is percent.",
         ),
     ] = None,
     min_quality: Annotated[
@@ -137,7 +140,7 @@ def check(
       routecli check report.json --max-monthly 5000 --min-quality 0.85
       routecli check report.json --baseline main.json --max-increase 10%
       routecli check scenarios/example.yaml --policy policy.yaml
-      routecli simulate scenario.yaml -f json | routecli check - --min-savings 30
+      routecli simulate scenario.yaml -f json | routecli check - --min-savings 30%
     """
     from routecli.ci.policy import check_report, limit_rules
     from routecli.ci.policy_file import read_policy

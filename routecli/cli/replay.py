@@ -45,13 +45,13 @@ def _usd(text: str) -> Decimal:
 
 
 def _points(text: str) -> Decimal:
-    """Percentage points, as written (10 or 10%)."""
+    """Percentage points: 5%, 0.05 and (as before shares were read here) 5 alike (docs/cli.md, Conventions)."""
+    from routecli.spec import percent_from_text
 
-    try:
-        value = Decimal(text.strip().rstrip("%"))
-    except InvalidOperation:
-        raise typer.BadParameter(f"expected percentage points such as 10 or 2.5, got {text!r}") from None
-    if not value.is_finite() or value < 0:
+    value = percent_from_text(text)
+    if value is None:
+        raise typer.BadParameter(f"expected percentage points such as 5% or 0.05, got {text!r}")
+    if value < 0:
         raise typer.BadParameter(f"expected percentage points of at least 0, got {text!r}")
     return value
 
@@ -110,8 +110,9 @@ def replay(
         typer.Option(
             "--tolerance",
             parser=_points,
-            metavar="PCT",
-            help="Percentage points a tier's share of prompts may move from --baseline's [default: 10].",
+            metavar="PCT%",
+            help="Percentage points a tier's share of prompts may move from --baseline's: 5% or 0.05 (the same); "
+            "a bare number of 1 or more is points [default: 10%].",
             show_default=False,
         ),
     ] = None,
@@ -192,7 +193,7 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml
       routecli replay prompts.jsonl -c router.yaml --sample 200 --seed 1 --concurrency 16
       routecli replay prompts.jsonl -c router.yaml --dry-run
-      routecli replay prompts.jsonl -c router.yaml --dry-run --baseline base.json --tolerance 5
+      routecli replay prompts.jsonl -c router.yaml --dry-run --baseline base.json --tolerance 5%
       routecli replay prompts.jsonl -c router.yaml --format json -o report.json
       routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
     """

@@ -55,14 +55,14 @@ def sweep(
     """
     from routecli.render.sweep_report import sweep_csv, sweep_json, sweep_markdown
     from routecli.simulate.scenario_file import read_scenario
-    from routecli.simulate.sweep import parse_values, run_sweep
+    from routecli.simulate.sweep import read_vary, run_sweep
 
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
         check_chart_path(chart)
     source = read_scenario(scenario, pricing or ())
-    result = run_sweep(source, [parse_values(spec) for spec in vary], strategy or ())
+    result = run_sweep(source, read_vary(source, vary), strategy or ())
     if chart is not None:
         from routecli.cli.options import save_chart
         from routecli.render.charts import sweep_chart

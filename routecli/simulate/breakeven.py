@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 from routecli.errors import InvalidValueError
 from routecli.simulate.costmodel import CURRENCY, SimulationResult
-from routecli.simulate.params import Param, ScenarioData, param_note, resolve_param, simulate_with
+from routecli.simulate.params import Param, ScenarioData, param_note, resolve_param, simulate_with, typed_value
 
 __all__ = ["BreakEven", "Crossing", "find_breakeven", "insights"]
 
@@ -151,7 +151,19 @@ def _scan_roots(
     return tuple(roots)
 
 
-def _range(param: Param, given: tuple[Decimal, Decimal] | None) -> tuple[Decimal, Decimal]:
+def _typed_range(param: Param, text: str) -> tuple[Decimal, Decimal]:
+    """``--range LOW:HIGH`` as typed, read once the parameter is known: ``0%:50%`` where it is a share."""
+    low, sep, high = text.partition(":")
+    if sep:
+        low_value, high_value = (typed_value(end, param.share, param.text, "--range") for end in (low, high))
+        if low_value is not None and high_value is not None:
+            return low_value, high_value
+    raise InvalidValueError(f"--range {text!r}: expected LOW:HIGH, e.g. 0:1")
+
+
+def _range(param: Param, given: tuple[Decimal, Decimal] | str | None) -> tuple[Decimal, Decimal]:
+    if isinstance(given, str):
+        given = _typed_range(param, given)
     if given is not None:
         low, high = given
         if high <= low:
@@ -182,7 +194,7 @@ def find_breakeven(
     *,
     against: str | None = None,
     quality_floor: Decimal | None = None,
-    value_range: tuple[Decimal, Decimal] | None = None,
+    value_range: tuple[Decimal, Decimal] | str | None = None,
     scan: int = _SCAN,
     precision: Decimal = _PRECISION,
 ) -> BreakEven:
@@ -190,9 +202,11 @@ def find_breakeven(
 
     Without a floor, ``against`` defaults to the scenario's baseline. Probability-like
     parameters are searched over 0 … 1, others over ``value_range`` or 0 … 10 × their
-    current value. Where ``g`` is not linear, ``scan`` equal steps look for sign changes
-    and each is narrowed to ``precision`` of the range. A cost gap proportional to the
-    parameter (traffic: both strategies scale together) has no break-even but 0.
+    current value. ``value_range`` as typed (``LOW:HIGH``) is read once the parameter's
+    kind is known: ``0%:50%`` is 0 … 0.5 for a share and refused for a price. Where ``g``
+    is not linear, ``scan`` equal steps look for sign changes and each is narrowed to
+    ``precision`` of the range. A cost gap proportional to the parameter (traffic: both
+    strategies scale together) has no break-even but 0.
     """
     if against is not None and quality_floor is not None:
         raise InvalidValueError("give --against STRATEGY or --quality-floor Q, not both")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple, Protocol
 
 from routecli.errors import InputError, InvalidValueError, KeyPath
@@ -20,10 +20,11 @@ from routecli.simulate.costmodel import SimulationResult, simulate
 from routecli.simulate.scenario import Scenario
 from routecli.spec import Field, List, Map, Num, Obj, OneOf, Share, Spec, Tagged, did_you_mean, to_decimal
 
-__all__ = ["Param", "ScenarioData", "param_note", "resolve_param", "simulate_with", "with_values"]
+__all__ = ["Param", "ScenarioData", "param_note", "resolve_param", "simulate_with", "typed_value", "with_values"]
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
+_HUNDRED = Decimal(100)
 _SHARE_PATH = ("traffic", "segments", None, "share")  # None: any segment
 
 
@@ -57,6 +58,8 @@ class Param(NamedTuple):
     maximum: Decimal | None
     per_segment: Mapping[str, Any] | None = None
     """The per-segment values a single number replaces (for every segment alike)."""
+    share: bool = False
+    """A share, rate or probability (``Share`` in the spec): values typed for it may be percentages."""
 
     @property
     def rescales_shares(self) -> bool:
@@ -153,7 +156,31 @@ def resolve_param(data: Any, text: str, spec: Spec) -> Param:
     current = None if node is None else spec.check(node, tuple(key_path))
     minimum = None if spec.minimum is None else to_decimal(spec.minimum)
     maximum = None if spec.maximum is None else to_decimal(spec.maximum)
-    return Param(text, tuple(key_path), current, minimum, maximum, per_segment)
+    return Param(text, tuple(key_path), current, minimum, maximum, per_segment, isinstance(spec, Share))
+
+
+def typed_value(text: str, share: bool, path: str, option: str) -> Decimal | None:
+    """A value typed for the parameter ``path``: a number as in the file or, for a share, a percentage (50% is 0.5).
+
+    ``None`` when ``text`` is no number; a percentage for a parameter that is not a share is refused, naming ``option``
+    (the parameter's kind is known only once its path is resolved, so values stay text until then).
+    """
+    written = text.strip()
+    percent = written.endswith("%")
+    try:
+        value = Decimal(written.removesuffix("%").strip())
+    except InvalidOperation:
+        return None
+    if not value.is_finite():
+        return None
+    if not percent:
+        return value
+    if not share:
+        raise InvalidValueError(
+            f"{option}: {path} is not a share, so it takes no percentage ({written}): write its value as in the "
+            "scenario file"
+        )
+    return value / _HUNDRED
 
 
 def _number_option(spec: Spec) -> Num | None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import product
 from typing import Any, NamedTuple
 
 from routecli.errors import InvalidValueError
 from routecli.simulate.costmodel import SimulationResult, StrategyResult
-from routecli.simulate.params import Param, ScenarioData, param_note, resolve_param, simulate_with
+from routecli.simulate.params import Param, ScenarioData, param_note, resolve_param, simulate_with, typed_value
 
 __all__ = [
     "MAX_POINTS",
@@ -25,6 +25,7 @@ __all__ = [
     "SweepPoint",
     "SweepResult",
     "parse_values",
+    "read_vary",
     "run_sweep",
 ]
 
@@ -80,31 +81,29 @@ class SweepResult:
         return [list(self.points[start : start + width]) for start in range(0, len(self.points), width)]
 
 
-def _number(text: str, what: str, spec: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise InvalidValueError(f"--vary {spec}: {what} {text.strip()!r} is not a number") from None
-    if not value.is_finite():
+def _number(text: str, what: str, spec: str, share: bool) -> Decimal:
+    value = typed_value(text, share, spec.partition("=")[0].strip(), f"--vary {spec}")
+    if value is None:
         raise InvalidValueError(f"--vary {spec}: {what} {text.strip()!r} is not a number")
     return value
 
 
-def parse_values(spec: str) -> tuple[str, tuple[Decimal, ...]]:
+def parse_values(spec: str, share: bool = False) -> tuple[str, tuple[Decimal, ...]]:
     """``PATH=START:STOP:STEP`` (STOP included when a step lands on it) or ``PATH=V1,V2,…``.
 
-    Values are exact decimals: 0.5:1.0:0.05 gives 0.50, 0.55, … 1.00 with no drift.
+    Values are exact decimals: 0.5:1.0:0.05 gives 0.50, 0.55, … 1.00 with no drift. Where the parameter is a
+    share (``share``, from ``Param.share``: see ``read_vary``), a value may be a percentage: 40% is 0.4.
     """
     path, sep, values = spec.partition("=")
     if not sep or not path.strip() or not values.strip():
         raise InvalidValueError(f"--vary {spec!r}: expected PATH=START:STOP:STEP or PATH=V1,V2,...")
     if ":" not in values:
-        return path.strip(), tuple(_number(part, "value", spec) for part in values.split(","))
+        return path.strip(), tuple(_number(part, "value", spec, share) for part in values.split(","))
     bounds = values.split(":")
     if len(bounds) != 3:
         raise InvalidValueError(f"--vary {spec!r}: expected START:STOP:STEP, three numbers")
     start, stop, step = (
-        _number(part, name, spec) for part, name in zip(bounds, ("start", "stop", "step"), strict=True)
+        _number(part, name, spec, share) for part, name in zip(bounds, ("start", "stop", "step"), strict=True)
     )
     if step <= 0:
         raise InvalidValueError(f"--vary {spec!r}: the step must be above 0")
@@ -114,6 +113,22 @@ def parse_values(spec: str) -> tuple[str, tuple[Decimal, ...]]:
     if count > MAX_POINTS:
         raise InvalidValueError(f"--vary {spec!r}: {count:,} values; at most {MAX_POINTS:,}")
     return path.strip(), tuple(start + step * index for index in range(count))
+
+
+def read_vary(source: ScenarioData, specs: Sequence[str]) -> list[tuple[str, tuple[Decimal, ...]]]:
+    """The ``--vary`` options' paths and values, each read once its path is resolved: 40% is 0.4 for a share."""
+    _check_axes(len(specs))
+    varied = []
+    for spec in specs:
+        path, sep, _ = spec.partition("=")
+        share = bool(sep and path.strip()) and resolve_param(source.data, path.strip(), source.spec).share
+        varied.append(parse_values(spec, share))
+    return varied
+
+
+def _check_axes(count: int) -> None:
+    if not 1 <= count <= 2:
+        raise InvalidValueError(f"give one or two --vary options, not {count}")
 
 
 def _named_strategy(param: Param, data: Any) -> str | None:
@@ -132,8 +147,7 @@ def run_sweep(
     ``focus`` picks the strategies grids show; by default the ones the parameters
     belong to, else every strategy but the baseline.
     """
-    if not 1 <= len(varied) <= 2:
-        raise InvalidValueError(f"give one or two --vary options, not {len(varied)}")
+    _check_axes(len(varied))
     data = source.data
     params = [resolve_param(data, path, source.spec) for path, _ in varied]
     if len(params) == 2 and params[0].key_path == params[1].key_path:

@@ -138,3 +138,127 @@ def test_policy_percentage_out_of_range_names_file_line_and_key() -> None:
     assert refused("check", CHATBOT, "--policy", _policy("120%")) == (
         "policy.yaml:3: rules[0].min_quality: expected a percentage from 0% to 100%, got 120%"
     )
+
+
+# ----------------------------------------------- savings and drift: 30%, 0.3 and (as before) 30 alike
+
+EXAMPLE = str(REPO / "scenarios" / "example.yaml")
+
+
+def _savings_check(*args: str) -> tuple[int, list[tuple[str, str, str]], str]:
+    """check's exit code, each outcome's strategy, status and limit (JSON), and its table, on the example scenario."""
+    runner = CliRunner()
+    document = runner.invoke(app, ["check", EXAMPLE, *args, "-f", "json"])
+    table = runner.invoke(app, ["check", EXAMPLE, *args, "-v"])
+    assert document.exit_code in (0, 1), document.output
+    outcomes = [(item["strategy"], item["status"], item["limit"]) for item in json.loads(document.stdout)["outcomes"]]
+    return document.exit_code, outcomes, table.stdout
+
+
+@pytest.mark.parametrize("value", ["75%", "0.75", "75"])
+def test_min_savings_reads_a_share_and_a_percentage_alike(value: str) -> None:
+    # example.yaml: routed saves 19,175.12 / 23,750 = 80.7% against all-heavy, cascade 16,858 / 23,750 = 71.0%
+    code, outcomes, table = _savings_check("--min-savings", value)
+    assert code == 1
+    assert outcomes == [("routed", "passed", "75"), ("cascade", "failed", "75")]
+    assert "FAIL  cascade: saves 71.0% against all-heavy, under the 75.0% minimum (--min-savings)" in table
+
+
+def test_a_percent_sign_keeps_a_min_savings_below_one_percent() -> None:
+    code, outcomes, _ = _savings_check("--min-savings", "0.75%")  # 0.75%, not 75%: every strategy saves more
+    assert (code, outcomes) == (0, [("routed", "passed", "0.75"), ("cascade", "passed", "0.75")])
+
+
+def _savings_policy(value: str) -> str:
+    return str(write(Path("policy.yaml"), f"rules:\n  - name: saves\n    min_savings: {value}\n"))
+
+
+def test_policy_min_savings_reads_a_share_and_a_percentage_alike() -> None:
+    runs = {value: _savings_check("--policy", _savings_policy(value)) for value in ("0.75", "75%", "75")}
+    assert runs["0.75"] == runs["75%"] == runs["75"]
+    assert runs["75"][:2] == (1, [("routed", "passed", "75"), ("cascade", "failed", "75")])
+
+
+@pytest.mark.parametrize(("value", "shown"), [("101%", "'101%'"), ("150", "'150'"), ("100.5", "'100.5'")])
+def test_min_savings_above_100_percent_is_refused(value: str, shown: str) -> None:
+    assert refused("check", EXAMPLE, "--min-savings", value) == (
+        f"--min-savings: expected a percentage of at most 100%, like 30% (or the share 0.3), got the text {shown}"
+    )
+
+
+def test_policy_min_savings_above_100_percent_names_file_line_and_key() -> None:
+    assert refused("check", EXAMPLE, "--policy", _savings_policy("150")) == (
+        "policy.yaml:3: rules[0].min_savings: expected a percentage of at most 100%, like 30% (or the share 0.3), "
+        "got the number 150"
+    )
+
+
+# ----------------------------------------------- sweep and breakeven: a percentage where the parameter is a share
+
+
+def _sweep(*vary: str) -> object:
+    args = [arg for spec in vary for arg in ("--vary", spec)]
+    return json.loads(ok("sweep", EXAMPLE, *args, "-f", "json"))
+
+
+@pytest.mark.parametrize(
+    ("percent", "number"),
+    [
+        ("traffic.segments.simple.share=40%,60%", "traffic.segments.simple.share=0.4,0.6"),
+        ("strategies.routed.router.accuracy=60%:100%:20%", "strategies.routed.router.accuracy=0.6:1:0.2"),
+        ("strategies.cascade.accept.light=50%,0.9", "strategies.cascade.accept.light=0.5,0.9"),
+    ],
+)
+def test_sweep_reads_a_share_as_a_percentage_too(percent: str, number: str) -> None:
+    assert _sweep(percent) == _sweep(number)
+
+
+def test_sweep_tables_agree_on_percentages_and_shares() -> None:
+    assert ok("sweep", EXAMPLE, "--vary", "traffic.segments.simple.share=40%,60%") == ok(
+        "sweep", EXAMPLE, "--vary", "traffic.segments.simple.share=0.4,0.6"
+    )
+
+
+def test_sweep_grid_reads_percentages_on_either_axis() -> None:
+    share, accuracy = "traffic.segments.simple.share", "strategies.routed.router.accuracy"
+    assert _sweep(f"{share}=0.5,0.8", f"{accuracy}=70%,90%") == _sweep(f"{share}=50%,80%", f"{accuracy}=0.7,0.9")
+
+
+@pytest.mark.parametrize(
+    ("vary", "path"),
+    [
+        ("models.light.price.input_per_mtok=50%", "models.light.price.input_per_mtok"),
+        ("traffic.growth.monthly_pct=1:10%:1", "traffic.growth.monthly_pct"),
+        ("traffic.input_tokens=10%,20%", "traffic.input_tokens"),
+    ],
+)
+def test_sweep_refuses_a_percentage_for_a_number_that_is_not_a_share(vary: str, path: str) -> None:
+    message = refused("sweep", EXAMPLE, "--vary", vary)
+    assert message.startswith(f"--vary {vary}: {path} is not a share, so it takes no percentage (")
+    assert message.endswith("): write its value as in the scenario file")
+
+
+def test_sweep_refuses_a_percentage_that_is_not_a_number() -> None:
+    assert refused("sweep", EXAMPLE, "--vary", "traffic.segments.simple.share=4O%") == (
+        "--vary traffic.segments.simple.share=4O%: value '4O%' is not a number"
+    )
+
+
+def _breakeven(param: str, value_range: str) -> object:
+    args = ["-s", "cascade", "-a", "all-heavy", "-p", param, "--range", value_range, "-f", "json"]
+    return json.loads(ok("breakeven", EXAMPLE, *args))
+
+
+@pytest.mark.parametrize(("percent", "number"), [("0%:100%", "0:1"), ("20%:60%", "0.2:0.6"), ("0.5:90%", "0.5:0.9")])
+def test_breakeven_range_reads_a_share_as_a_percentage_too(percent: str, number: str) -> None:
+    param = "strategies.cascade.accept.light"
+    assert _breakeven(param, percent) == _breakeven(param, number)
+
+
+@pytest.mark.parametrize(("value_range", "percent"), [("0%:50%", "0%"), ("0:50%", "50%")])  # 50% of a price?
+def test_breakeven_refuses_a_percentage_range_for_a_number_that_is_not_a_share(value_range: str, percent: str) -> None:
+    args = ["-s", "cascade", "-a", "all-heavy", "-p", "models.heavy.price.input_per_mtok", "--range", value_range]
+    assert refused("breakeven", EXAMPLE, *args) == (
+        f"--range: models.heavy.price.input_per_mtok is not a share, so it takes no percentage ({percent}): "
+        "write its value as in the scenario file"
+    )

@@ -82,9 +82,22 @@ def test_a_rule_sending_code_elsewhere_drifts(tmp_path: Path) -> None:
     assert "Drift: small 33.3% → 50.0% (+16.7 points, tolerance 10)" in stdout
 
 
-@pytest.mark.parametrize(("tolerance", "code"), [("25", 0), ("25%", 0), ("24.9", 1)])
-def test_a_move_equal_to_the_tolerance_passes(tmp_path: Path, tolerance: str, code: int) -> None:
-    """Code and proof prompts (3 of 12) to small: large 25% → 0%, small +25 points, exactly."""
+@pytest.mark.parametrize(
+    ("tolerance", "points", "code"),
+    [
+        ("25", "25", 0),
+        ("25%", "25", 0),
+        ("0.25", "25", 0),
+        ("24.9", "24.9", 1),
+        ("24.9%", "24.9", 1),
+        ("0.249", "24.9", 1),
+    ],
+)
+def test_a_move_equal_to_the_tolerance_passes(tmp_path: Path, tolerance: str, points: str, code: int) -> None:
+    """Code and proof prompts (3 of 12) to small: large 25% → 0%, small +25 points, exactly.
+
+    25%, the share 0.25 and (points, as before shares were read) 25 are one tolerance (docs/cli.md, Conventions).
+    """
     base = baseline(tmp_path)
     head = tmp_path / "head.json"
     config = changed_rules(tmp_path, "code", "proof")
@@ -94,10 +107,10 @@ def test_a_move_equal_to_the_tolerance_passes(tmp_path: Path, tolerance: str, co
     assert new["large"] == 0
     assert old["large"] - new["large"] == 25 == new["small"] - old["small"]
     if code == 0:
-        assert result.stdout == f"No tier's share moved more than {tolerance.rstrip('%')} points\n"
+        assert result.stdout == f"No tier's share moved more than {points} points\n"
     else:
-        assert "Drift: small 33.3% → 58.3% (+25.0 points, tolerance 24.9)" in result.stdout
-        assert "Drift: large 25.0% → 0.0% (-25.0 points, tolerance 24.9)" in result.stdout
+        assert f"Drift: small 33.3% → 58.3% (+25.0 points, tolerance {points})" in result.stdout
+        assert f"Drift: large 25.0% → 0.0% (-25.0 points, tolerance {points})" in result.stdout
         assert "medium" not in result.stdout  # unchanged
 
 
@@ -129,6 +142,18 @@ def test_baseline_needs_dry_run(tmp_path: Path) -> None:
 
 def test_tolerance_needs_baseline() -> None:
     assert "--tolerance" in refused(*replaying("-c", RULES, "--dry-run", "--tolerance", "5"))
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "message"),
+    [
+        ("-5%", "--tolerance: expected percentage points of at least 0, got '-5%'"),
+        ("-0.05", "--tolerance: expected percentage points of at least 0, got '-0.05'"),
+        ("five", "--tolerance: expected percentage points such as 5% or 0.05, got 'five'"),
+    ],
+)
+def test_a_bad_tolerance_is_refused(tolerance: str, message: str) -> None:
+    assert refused(*replaying("-c", RULES, "--dry-run", "--tolerance", tolerance)) == message
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from routecli.errors import InvalidValueError
-from routecli.simulate.params import resolve_param, with_values
+from routecli.simulate.params import resolve_param, typed_value, with_values
 from routecli.simulate.scenario_file import SCENARIO_SPEC, ScenarioSource, read_scenario
 from tests.helpers.files import write
 from tests.helpers.paths import EXAMPLE
@@ -278,3 +278,29 @@ def test_an_unknown_model_tier_is_an_error(example: ScenarioSource) -> None:
     # models maps names the user picks; a typo must not quietly create a new, unused tier "heavvy"
     with pytest.raises(InvalidValueError, match=r"'heavvy'.*did you mean 'heavy'"):
         resolve_param(example.data, "models.heavvy.price.input_per_mtok", SCENARIO_SPEC)
+
+
+@pytest.mark.parametrize(
+    ("path", "share"),
+    [
+        ("traffic.segments.simple.share", True),
+        ("strategies.routed.router.accuracy", True),
+        ("strategies.cascade.accept.light", True),
+        ("strategies.cascade.evaluator.tpr", True),
+        ("models.light.price.input_per_mtok", False),
+        ("traffic.input_tokens", False),
+        ("traffic.growth.monthly_pct", False),
+    ],
+)
+def test_a_param_knows_whether_it_is_a_share(example: ScenarioSource, path: str, share: bool) -> None:
+    assert resolve_param(example.data, path, SCENARIO_SPEC).share is share
+
+
+def test_typed_values() -> None:
+    assert typed_value("40%", True, "x", "--opt") == D("0.4")
+    assert typed_value(" 0.4 ", True, "x", "--opt") == D("0.4")
+    assert typed_value("2.5", False, "x", "--opt") == D("2.5")
+    assert typed_value("4O%", True, "x", "--opt") is None
+    assert typed_value("inf", False, "x", "--opt") is None
+    with pytest.raises(InvalidValueError, match=r"^--opt: x is not a share, so it takes no percentage \(5%\)"):
+        typed_value("5%", False, "x", "--opt")

@@ -73,6 +73,19 @@ def test_at_most_max_points_values() -> None:
     assert str(caught.value) == f"--vary 'x=1:{MAX_POINTS + 1}:1': 10,001 values; at most 10,000"
 
 
+def test_a_share_takes_percentages() -> None:
+    assert parse_values("x=40%:60%:10%", share=True)[1] == (D("0.4"), D("0.5"), D("0.6"))
+    assert parse_values("x=40%,0.5", share=True)[1] == (D("0.4"), D("0.5"))
+
+
+def test_a_number_that_is_not_a_share_refuses_percentages() -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        parse_values("x=1,40%")
+    assert str(caught.value) == (
+        "--vary x=1,40%: x is not a share, so it takes no percentage (40%): write its value as in the scenario file"
+    )
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
