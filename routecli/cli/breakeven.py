@@ -45,7 +45,8 @@ def breakeven(
         str | None,
         typer.Option(
             "--range",
-            help="LOW:HIGH to search, 0%:50% for a share [default: 0:1 for shares and probabilities, else 0 to 10 × "
+            metavar="LOW:HIGH",
+            help="The values to search, 0%:50% for a share [default: 0:1 for shares and probabilities, else 0 to 10 × "
             "the current value].",
             show_default=False,
         ),

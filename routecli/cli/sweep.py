@@ -50,7 +50,7 @@ def sweep(
     Examples:
       routecli sweep scenarios/example.yaml --vary strategies.cascade.accept.light=0.5:1.0:0.05
       routecli sweep scenarios/example.yaml --vary strategies.routed.router.accuracy=0.6:1.0:0.05 --chart sweep.svg
-      routecli sweep scenarios/example.yaml --vary traffic.segments.simple.share=0.4:0.9:0.1 \\
+      routecli sweep scenarios/example.yaml --vary traffic.segments.simple.share=40%:90%:10% \\
           --vary strategies.routed.router.accuracy=0.7:1.0:0.1 --output grid.csv
     """
     from routecli.render.sweep_report import sweep_csv, sweep_json, sweep_markdown
