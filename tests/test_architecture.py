@@ -27,8 +27,9 @@ LAYERS: dict[str, set[str]] = {
     "replay": {"pricing", "providers"},
     "tune": {"pricing", "replay"},
     "ci": {"pricing"},
-    "render": {"pricing", "simulate", "replay", "tune", "ci"},
-    "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "render"},
+    "analyze": {"pricing", "simulate", "replay"},
+    "render": {"pricing", "simulate", "replay", "tune", "ci", "analyze"},
+    "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "analyze", "render"},
 }
 BASE = {"errors", "spec", "loading", "provenance", "user_cache", "_gc"}
 """Modules at routecli's top level that every package may use; they import only each other."""
@@ -45,6 +46,7 @@ EDGE_LIBRARIES: dict[str, tuple[str, ...]] = {
 
 CORE = [
     "routecli.pricing.prices",
+    "routecli.analyze.records",
     "routecli.simulate.scenario",
     "routecli.simulate.costmodel",
     "routecli.simulate.montecarlo",
