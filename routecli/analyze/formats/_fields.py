@@ -163,14 +163,15 @@ def timestamp(value: object, where: Where, field: str) -> float | None:
 
 
 def json_cell(value: object, where: Where, field: str) -> Any:
-    """An object or list as stored, or parsed from the JSON text a CSV cell holds; ``None`` when empty."""
+    """An object or list as stored, or parsed from the JSON text a CSV cell holds (a JSON string too: Langfuse writes
+    a text input as ``"…"``); ``None`` when empty. Other text is kept as it is."""
     if _empty(value):
         return None
     if isinstance(value, str):
-        stripped = value.lstrip()
-        if stripped[:1] in ("{", "["):
+        stripped = value.strip()
+        if stripped[:1] in ("{", "[") or (len(stripped) > 1 and stripped[0] == stripped[-1] == '"'):
             try:
-                return json.loads(value)
+                return json.loads(stripped)
             except ValueError:
                 raise where.error(field, "JSON", value) from None
     return value
@@ -207,9 +208,19 @@ def public_metadata(metadata: object, drop: tuple[str, ...] = (), **extra: Any) 
     something else), with ``extra`` (where not ``None``) laid over; ``None`` when nothing is left."""
     kept: dict[str, Any] = {}
     if isinstance(metadata, Mapping):
-        kept = {str(key): value for key, value in metadata.items() if not private(str(key)) and key not in drop}
+        kept = {str(key): _without_keys(value) for key, value in metadata.items() if str(key) not in drop}
+        kept = {key: value for key, value in kept.items() if not private(key)}
     kept.update({key: value for key, value in extra.items() if value is not None})
     return kept or None
+
+
+def _without_keys(value: Any) -> Any:
+    """``value`` with API-key fields left out at every depth (``requester_metadata`` is whatever a caller sent)."""
+    if isinstance(value, Mapping):
+        return {str(key): _without_keys(item) for key, item in value.items() if not private(str(key))}
+    if isinstance(value, list):
+        return [_without_keys(item) for item in value]
+    return value
 
 
 def chat_messages(value: object) -> list[Mapping[str, Any]] | None:

@@ -39,8 +39,8 @@ _NOT_CALLS = frozenset({"invoke_agent", "create_agent", "execute_tool"})
 _ERROR_CODES = frozenset({2, "2", "STATUS_CODE_ERROR"})
 _INPUT = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
 _OUTPUT = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
-_CACHED = "gen_ai.usage.cache_read.input_tokens"
-_CACHE_WRITE = "gen_ai.usage.cache_creation.input_tokens"
+_CACHED = ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens")
+_CACHE_WRITE = ("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens")
 _REASONING = "gen_ai.usage.reasoning.output_tokens"
 _NANOSECONDS = 1_000_000_000
 
@@ -120,6 +120,16 @@ def _messages(value: object) -> list[Message] | None:
     return messages or None
 
 
+def _indexed_prompt(attributes: Mapping[str, Any]) -> list[Message] | None:
+    """The older ``gen_ai.prompt.N.role`` / ``gen_ai.prompt.N.content`` attributes (OpenLLMetry) as chat messages."""
+    messages: list[Message] = []
+    while f"gen_ai.prompt.{len(messages)}.content" in attributes or f"gen_ai.prompt.{len(messages)}.role" in attributes:
+        index = len(messages)
+        role = attributes.get(f"gen_ai.prompt.{index}.role")
+        messages.append({"role": role, "content": attributes.get(f"gen_ai.prompt.{index}.content")})
+    return messages or None
+
+
 def _failure(status: object, attributes: Mapping[str, Any]) -> str | None:
     if not isinstance(status, Mapping) or status.get("code") not in _ERROR_CODES:
         return None
@@ -161,14 +171,14 @@ def record(source: str, row: Row) -> LogRecord | None:
         start=start,
         end=end,
         input_tokens=_first(attributes, _INPUT, where),
-        cached_tokens=_first(attributes, (_CACHED,), where),
-        cache_write_tokens=_first(attributes, (_CACHE_WRITE,), where),
+        cached_tokens=_first(attributes, _CACHED, where),
+        cache_write_tokens=_first(attributes, _CACHE_WRITE, where),
         output_tokens=_first(attributes, _OUTPUT, where),
         reasoning_tokens=_first(attributes, (_REASONING,), where),
         latency_ms=latency_ms(start, end),
         error=_failure(data.get("status"), attributes),
         provider=text(attributes.get("gen_ai.provider.name")) or text(attributes.get("gen_ai.system")),
-        messages=_messages(attributes.get("gen_ai.input.messages")),
+        messages=_messages(attributes.get("gen_ai.input.messages")) or _indexed_prompt(attributes),
         id=text(attributes.get("gen_ai.response.id")) or text(data.get("spanId")),
         metadata=metadata or None,
     )

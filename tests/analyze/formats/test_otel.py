@@ -84,10 +84,14 @@ def test_json_lines_of_documents_and_the_older_token_names() -> None:
         start=1733706000.0,
         end=1733706003.5,
         input_tokens=2100,  # gen_ai.usage.prompt_tokens
-        cache_write_tokens=2048,
+        cache_write_tokens=2048,  # gen_ai.usage.cache_creation_input_tokens, OpenLLMetry's spelling
         output_tokens=150,  # gen_ai.usage.completion_tokens
         latency_ms=3500.0,
         provider="anthropic",
+        messages=[  # gen_ai.prompt.N.role and .content
+            {"role": "system", "content": "Summarise in one line."},
+            {"role": "user", "content": "The meeting moved to Friday."},
+        ],
         id="b7ad6b7169203331",
         metadata={
             "trace_id": "0af7651916cd43dd8448eb211c80319c",
