@@ -26,9 +26,9 @@ __all__ = [
     "json_cell",
     "latency_ms",
     "money",
+    "number",
     "private",
     "public_metadata",
-    "seconds",
     "text",
     "timestamp",
 ]
@@ -116,7 +116,7 @@ def money(value: object, where: Where, field: str) -> Decimal | None:
     return amount
 
 
-def seconds(value: object, where: Where, field: str) -> float | None:
+def number(value: object, where: Where, field: str) -> float | None:
     """A duration or a plain number (milliseconds, seconds) as a float; ``None`` when empty."""
     if _empty(value):
         return None

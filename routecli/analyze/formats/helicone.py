@@ -25,8 +25,8 @@ from routecli.analyze.formats._fields import (
     json_cell,
     latency_ms,
     money,
+    number,
     public_metadata,
-    seconds,
     text,
     timestamp,
 )
@@ -76,7 +76,7 @@ def record(source: str, row: Row) -> LogRecord:
     cache_write = integer(data.get("prompt_cache_write_tokens"), where, "prompt_cache_write_tokens") or 0
     prompt = integer(data.get("prompt_tokens"), where, "prompt_tokens") or 0
     latency_value, latency_field = _first_present(data, _LATENCIES)
-    latency = seconds(latency_value, where, latency_field)
+    latency = number(latency_value, where, latency_field)
     cost_value, cost_field = _first_present(data, _COSTS)
     properties_value, properties_field = _first_present(data, _PROPERTIES)
     body = json_cell(data.get("request_body"), where, "request_body")

@@ -96,7 +96,7 @@ def record(source: str, row: Row) -> LogRecord:
     data = row.data
     where = Where(source, row.line)
     metadata = json_cell(data.get("metadata"), where, "metadata")
-    usage = dotted(metadata, "usage_object") if isinstance(metadata, Mapping) else None
+    usage = dotted(metadata, "usage_object")
     details = usage_details(usage, where, "metadata.usage_object")
     start = timestamp(data.get("startTime"), where, "startTime")
     end = timestamp(data.get("endTime"), where, "endTime")

@@ -23,8 +23,8 @@ from routecli.analyze.formats._fields import (
     json_cell,
     latency_ms,
     money,
+    number,
     public_metadata,
-    seconds,
     text,
     timestamp,
 )
@@ -50,7 +50,7 @@ def record(source: str, row: Row) -> LogRecord:
     details = usage_details(metadata and metadata.get("usage_object"), where, "metadata.usage_object")
     start = timestamp(data.get("startTime"), where, "startTime")
     end = timestamp(data.get("endTime"), where, "endTime")
-    duration = seconds(data.get("request_duration_ms"), where, "request_duration_ms")
+    duration = number(data.get("request_duration_ms"), where, "request_duration_ms")
     return LogRecord(
         source=source,
         line=row.line,
