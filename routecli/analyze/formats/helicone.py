@@ -2,14 +2,17 @@
 
 Read: ``request_id``, ``request_created_at`` and ``response_created_at``,
 ``model`` (else ``response_model``, else ``request_model``), ``provider``,
-``prompt_tokens``, ``completion_tokens``, ``prompt_cache_read_tokens``,
-``prompt_cache_write_tokens``, ``delay_ms`` (or ``latency``, milliseconds),
-``costUSD`` (or ``cost``, ``cost_usd``; USD), ``response_status``,
-``properties`` (or ``request_properties``) and the ``request_body``'s messages
-(exported with ``--include-body``).
+``prompt_tokens``, ``completion_tokens``, ``reasoning_tokens``,
+``prompt_cache_read_tokens``, ``prompt_cache_write_tokens``, ``delay_ms`` (or
+``latency``, milliseconds), ``cost`` (or the older ``costUSD``, or ``cost_usd``;
+USD), ``response_status``, ``properties`` (or ``request_properties``) and the
+``request_body``'s messages (exported with ``--include-body``).
 
-Helicone keeps a request's prompt tokens and its cache reads and writes in three
-separate columns, each priced at its own rate, so the whole prompt is their sum.
+Helicone counts a request's tokens in disjoint columns: its API adds
+``prompt_tokens + completion_tokens + reasoning_tokens`` for a total, and prices
+prompt tokens, cache reads and cache writes each at its own rate. So the whole
+prompt is prompt + cache read + cache write, and every billed output token is
+completion + reasoning.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ __all__ = ["DESCRIPTION", "NAME", "record", "sniff"]
 NAME = "helicone"
 DESCRIPTION = "Helicone request exports (CSV or JSON)"
 
-_COSTS = ("costUSD", "cost", "cost_usd")
+_COSTS = ("cost", "costUSD", "cost_usd")
 _LATENCIES = ("delay_ms", "latency")
 _MODELS = ("model", "response_model", "request_model")
 _PROPERTIES = ("properties", "request_properties")
@@ -75,6 +78,7 @@ def record(source: str, row: Row) -> LogRecord:
     cached = integer(data.get("prompt_cache_read_tokens"), where, "prompt_cache_read_tokens") or 0
     cache_write = integer(data.get("prompt_cache_write_tokens"), where, "prompt_cache_write_tokens") or 0
     prompt = integer(data.get("prompt_tokens"), where, "prompt_tokens") or 0
+    reasoning = integer(data.get("reasoning_tokens"), where, "reasoning_tokens") or 0
     latency_value, latency_field = _first_present(data, _LATENCIES)
     latency = number(latency_value, where, latency_field)
     cost_value, cost_field = _first_present(data, _COSTS)
@@ -89,8 +93,8 @@ def record(source: str, row: Row) -> LogRecord:
         input_tokens=prompt + cached + cache_write,
         cached_tokens=cached,
         cache_write_tokens=cache_write,
-        output_tokens=integer(data.get("completion_tokens"), where, "completion_tokens") or 0,
-        reasoning_tokens=integer(data.get("reasoning_tokens"), where, "reasoning_tokens") or 0,
+        output_tokens=(integer(data.get("completion_tokens"), where, "completion_tokens") or 0) + reasoning,
+        reasoning_tokens=reasoning,
         cost=money(cost_value, where, cost_field),
         latency_ms=latency if latency is not None else latency_ms(start, end),
         error=_failure(data.get("response_status"), where),

@@ -80,7 +80,7 @@ def test_the_json_export() -> None:
 
 
 def test_the_csv_export() -> None:
-    answered, unanswered = _records(CSV)
+    answered, unanswered, reasoned = _records(CSV)
     assert answered == LogRecord(
         source=CSV,
         line=2,
@@ -104,6 +104,20 @@ def test_the_csv_export() -> None:
         provider="OPENAI",
         id="h-11",
     )
+    assert reasoned == LogRecord(
+        source=CSV,
+        line=4,
+        model="o3-mini",
+        start=DEC_9 + 36000.0,
+        end=DEC_9 + 36009.0,
+        input_tokens=336,
+        output_tokens=900,  # completion 260 + reasoning 640: Helicone counts them apart
+        reasoning_tokens=640,
+        cost=Decimal("0.0049104"),
+        latency_ms=9000.0,
+        provider="OPENAI",
+        id="h-12",
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,6 +125,7 @@ def test_the_csv_export() -> None:
     [
         ("prompt_cache_read_tokens", "x", "prompt_cache_read_tokens: expected a whole number, got 'x'"),
         ("costUSD", "abc", "costUSD: expected an amount in USD, got 'abc'"),
+        ("reasoning_tokens", "some", "reasoning_tokens: expected a whole number, got 'some'"),
         (
             "request_created_at",
             "never",
