@@ -12,7 +12,10 @@ every key containing ``input`` is input, every key containing ``output`` is
 output), so the whole prompt is the sum of the input keys, cached tokens are the
 keys naming a cache read (``input_cached_tokens``, ``cache_read_input_tokens``),
 cache writes those naming a cache creation, and reasoning the output keys naming
-reasoning (``output_reasoning_tokens``).
+reasoning (``output_reasoning_tokens``). The Langfuse SDKs build these keys so: a
+provider's token details become ``input_*``/``output_*`` keys and are taken off
+``input``/``output``; only the per-modality keys (``input_modality_TEXT``)
+split tokens counted elsewhere, and are not added.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ _ERROR_LEVEL = "ERROR"
 _MARKS = ("providedModelName", "provided_model_name", "usageDetails", "usage_details")
 _CACHED = ("cache_read", "cached")
 _CACHE_WRITE = ("cache_creation", "cache_write")
+_BREAKDOWN = "modality"
+"""``input_modality_TEXT`` and the like split tokens already counted (Gemini's per-modality details): not added."""
 
 
 def sniff(row: Mapping[str, Any]) -> bool:
@@ -92,6 +97,8 @@ def record(source: str, row: Row) -> LogRecord | None:
     for key, value in usage.items():
         count = integer(value, where, f"{usage_field}.{key}") or 0
         name = str(key).lower()
+        if _BREAKDOWN in name:
+            continue
         if "input" in name:
             input_tokens += count
             cached += count if any(mark in name for mark in _CACHED) else 0

@@ -148,6 +148,15 @@ def test_the_blob_export_as_json_lines() -> None:
     )
 
 
+def test_per_modality_usage_keys_are_not_counted_twice() -> None:
+    usage = {"input": 120, "input_modality_TEXT": 100, "input_modality_IMAGE": 20, "output": 7}
+    usage |= {"output_modality_TEXT": 7, "cached_modality_TEXT": 0}
+    row = rows(API)[0]
+    record = langfuse.record(API, Row(1, {**row.data, "usageDetails": usage}))
+    assert record is not None
+    assert (record.input_tokens, record.cached_tokens, record.output_tokens) == (120, 0, 7)
+
+
 @pytest.mark.parametrize(
     ("name", "field", "value", "message"),
     [
