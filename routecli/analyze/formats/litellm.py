@@ -39,7 +39,7 @@ DESCRIPTION = "LiteLLM StandardLoggingPayload JSON lines (its S3/GCS bucket logg
 READ_ELSEWHERE = ("usage_object", "error_information")
 """``metadata`` keys read into the record's own fields, not copied into its metadata."""
 _CACHED = ("prompt_tokens_details.cached_tokens", "cache_read_input_tokens")
-_CACHE_WRITE = ("cache_creation_input_tokens",)
+_CACHE_WRITE = ("cache_creation_input_tokens", "prompt_tokens_details.cache_creation_tokens")
 _REASONING = ("completion_tokens_details.reasoning_tokens",)
 
 

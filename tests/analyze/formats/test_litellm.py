@@ -75,6 +75,13 @@ def test_an_anthropic_request_that_wrote_the_cache() -> None:
     assert second.metadata == {"spend_logs_metadata": {"feature": "summarise"}, "model_group": "smart"}
 
 
+def test_cache_writes_read_from_the_newer_prompt_tokens_details() -> None:
+    row = rows(FIXTURE)[1]
+    usage = {"prompt_tokens": 2100, "prompt_tokens_details": {"cached_tokens": 0, "cache_creation_tokens": 2048}}
+    record = litellm.record(FIXTURE, Row(2, {**row.data, "metadata": {"usage_object": usage}}))
+    assert (record.input_tokens, record.cached_tokens, record.cache_write_tokens) == (2100, 0, 2048)
+
+
 def test_a_failed_request_names_its_status_not_its_error_text() -> None:
     third = _records()[2]
     assert third.error == "http 429"
