@@ -234,7 +234,8 @@ def exclude_prompts(outcomes: Outcomes, exclusions: Exclusions) -> Outcomes:
     unknown = [(line, prompt_id) for prompt_id, line in exclusions.lines.items() if prompt_id not in known]
     if unknown:
         line, prompt_id = min(unknown)
-        more = f" ({len(unknown) - 1:,} more ids are unknown too)" if len(unknown) > 1 else ""
+        others = len(unknown) - 1
+        more = f" (and {others:,} more unknown id{'s' if others > 1 else ''})" if others else ""
         raise InvalidValueError(
             f"no prompt {prompt_id!r} in the outcomes (ids look like {outcomes.ids[0]!r}){more}",
             source=exclusions.source,
