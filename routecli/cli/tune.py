@@ -269,6 +269,15 @@ def evaluate(
             show_default=False,
         ),
     ] = None,
+    tiers: Annotated[
+        str | None,
+        typer.Option(
+            "--tiers",
+            help="The N-tier router's models, comma-separated (ordered by cost whatever the order given) "
+            "[default: the models' Pareto frontier, when it has three or more].",
+            show_default=False,
+        ),
+    ] = None,
     judge_error: Annotated[
         list[str] | None,
         typer.Option(
@@ -345,6 +354,7 @@ def evaluate(
         compat="routecli" if compat is None else compat.value,
         seed=seed,
         exclusions=exclusions,
+        tiers=None if tiers is None else tuple(name.strip() for name in tiers.split(",") if name.strip()),
     )
 
     from routecli.render import evaluate_report

@@ -74,6 +74,15 @@ def _summary(report: EvaluateResult) -> list[str]:
             f"Router ({report.score} score) {router.weak} → {router.strong}: AIQ {router.aiq:.4f}, "
             f"{_pgr_text(router.pgr)}; {len(router.curve):,} thresholds."
         )
+    if len(result.models) > 2:
+        lines.append("Pareto frontier of the models: " + " → ".join(result.frontier) + ".")
+    tiered = result.tier_router
+    if tiered is not None:
+        lines.append(
+            f"{len(tiered.tiers)}-tier router ({report.score} score) {' → '.join(tiered.tiers)}: AIQ {tiered.aiq:.4f}; "
+            f"bands of 1/{tiered.steps} of the prompts, {tiered.points:,} choices, {len(tiered.frontier):,} on "
+            "the frontier."
+        )
     if report.excluded:
         lines.append(f"Excluded: {counted(report.excluded, 'prompt')} (--exclude).")
     if isinstance(report.compat, RouteLlmFigures):
@@ -199,6 +208,7 @@ def evaluate_document(report: EvaluateResult) -> dict[str, Any]:
         ],
         "models_aiq": result.models_aiq,
         "aiq_cost_range": list(result.cost_span),
+        "models_frontier": list(result.frontier),
         "oracle": {
             "quality": result.oracle.quality,
             "cost": result.oracle.cost,
@@ -239,6 +249,16 @@ def evaluate_document(report: EvaluateResult) -> dict[str, Any]:
         "apgr": None if router is None else router.pgr.apgr,
         "cpt_50": None if router is None else router.pgr.cpt_50,
         "cpt_80": None if router is None else router.pgr.cpt_80,
+        "tier_router": None
+        if result.tier_router is None
+        else {
+            "score": report.score,
+            "tiers": list(result.tier_router.tiers),
+            "steps": result.tier_router.steps,
+            "points": result.tier_router.points,
+            "aiq": result.tier_router.aiq,
+            "frontier": [point._asdict() for point in result.tier_router.frontier],
+        },
         "compat": _compat_json(report),
     }
 

@@ -256,10 +256,12 @@ def evaluate_outcomes(
     compat: Procedure = "routecli",
     seed: int = 0,
     exclusions: Exclusions | None = None,
+    tiers: Sequence[str] | None = None,
 ) -> EvaluateResult:
     """``routecli evaluate``'s work: the pair, the router's scores (``none``: no router, whatever the outcomes
     have) and every baseline and metric (``evaluate.evaluate``); with ``compat``, that procedure's figures
-    beside them (``seed``: RouteLLM's random router), on the prompts ``exclusions`` leaves."""
+    beside them (``seed``: RouteLLM's random router), on the prompts ``exclusions`` leaves; ``tiers``: the N-tier
+    router's models."""
     excluded = 0
     if exclusions is not None:
         kept = exclude_prompts(outcomes, exclusions)
@@ -269,7 +271,12 @@ def evaluate_outcomes(
     keys = None if chosen == "none" else sort_keys(outcomes, "route", chosen, pair[0])
     if keys is None:  # no router, even where the outcomes have scores
         outcomes = replace(outcomes, score=None)
-    evaluation = evaluate(outcomes, pair=pair, keys=keys, chain=chain, epsilons=epsilons)
+    if tiers is not None and keys is None:
+        raise InvalidValueError(
+            "an N-tier router needs a router score: the outcomes' own, or --score complexity or length",
+            path=("--tiers",),
+        )
+    evaluation = evaluate(outcomes, pair=pair, keys=keys, chain=chain, epsilons=epsilons, tiers=tiers)
     figures: RouteLlmFigures | RouterBenchFigures | None = None
     if compat == "routellm":
         figures = routellm_figures(outcomes, evaluation, keys, seed)

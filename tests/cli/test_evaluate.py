@@ -469,3 +469,46 @@ def test_exclude_file_errors(text: str, message: str) -> None:
 
 def test_exclude_file_missing() -> None:
     assert refused("evaluate", str(four()), "--exclude", "none.txt") == "none.txt: exclude file not found"
+
+
+# -------------------------------------------------------------------- three models
+
+
+def three_models() -> Path:
+    """a ($1), b ($2), c ($4): a right on p1 and p2, b on p1 to p3, c on all; scores rise p1 to p4."""
+    rows = [("p1", 1, 1, 1, 0.1), ("p2", 1, 1, 1, 0.2), ("p3", 0, 1, 1, 0.3), ("p4", 0, 0, 1, 0.4)]
+    records = [
+        {
+            "id": key,
+            "score": score,
+            "outcomes": {
+                name: {"quality": right, "cost": price}
+                for name, right, price in zip("abc", (a, b, c), (1.0, 2.0, 4.0), strict=True)
+            },
+        }
+        for key, a, b, c, score in rows
+    ]
+    return jsonl("three.jsonl", records)
+
+
+def test_three_models_frontier_tier_router_and_cascade() -> None:
+    document = ok_json("evaluate", str(three_models()), "--judge-error", "0")
+    assert document["models_frontier"] == ["a", "b", "c"]  # 0.5 for $4, 0.75 for $8, 1 for $16
+    tiered = document["tier_router"]
+    assert (tiered["score"], tiered["tiers"], tiered["steps"], tiered["points"]) == ("data", ["a", "b", "c"], 10, 66)
+    # the cheapest choice: every prompt on a; the best for least: the top quarter on c, the rest on a
+    assert (tiered["frontier"][0]["cost"], tiered["frontier"][0]["quality"]) == pytest.approx((4.0, 0.5))
+    assert tiered["frontier"][-1]["quality"] == 1.0
+    # a perfect judge down a, b, c: p1, p2 stop at a ($1), p3 at b ($3), p4 at c ($7)
+    (cascade,) = document["cascades"]
+    assert (cascade["chain"], cascade["quality"], cascade["cost"]) == (["a", "b", "c"], 1.0, 12.0)
+    assert "3-tier router (data score) a → b → c: AIQ" in words(ok("evaluate", "three.jsonl"))
+
+
+def test_tiers_given_and_their_errors() -> None:
+    path = str(three_models())
+    assert ok_json("evaluate", path, "--tiers", "c,a")["tier_router"]["tiers"] == ["a", "c"]
+    assert refused("evaluate", path, "--tiers", "a,z") == "--tiers: no model 'z' in the outcomes (models: a, b, c)"
+    assert refused("evaluate", path, "--tiers", "a,b", "--score", "none") == (
+        "--tiers: an N-tier router needs a router score: the outcomes' own, or --score complexity or length"
+    )
