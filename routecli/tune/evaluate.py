@@ -254,7 +254,8 @@ def evaluate(
     cascades = tuple(judged_cascade(outcomes, chain, epsilon) for epsilon in epsilons)
     router = None if keys is None else router_result(outcomes, weak, strong, keys)
     model_cost, model_quality = np.array([m.cost for m in models]), np.array([m.quality for m in models])
-    # one cost range for every AIQ of the report, so that they compare (RouterBench extends each curve to it)
+    # one cost range for every AIQ of the report, so that they compare (each hull extended flat both ways; RouterBench
+    # extends to the right only: compat.routerbench_aiqs)
     costs = [model_cost, np.array([p.cost for p in random.points])]
     costs += [np.array([p.cost for p in c.prefixes]) for c in cascades]
     costs += [] if router is None else [router.curve.cost]
@@ -364,7 +365,8 @@ def model_results(outcomes: Outcomes) -> tuple[ModelResult, ...]:
 def oracle(outcomes: Outcomes) -> OracleResult:
     """Per prompt the best quality, from the cheapest model reaching it (cost ties: the first in the outcomes).
 
-    For 0/1 outcomes: the cheapest correct model, or the cheapest model when none is correct.
+    For 0/1 outcomes: the cheapest correct model, or the cheapest model when none is correct (RouterBench
+    charges such a prompt nothing: ``compat.routerbench_oracle_cost``).
     """
     best = outcomes.quality.max(axis=1, keepdims=True)
     cost_if_best = np.where(outcomes.quality == best, outcomes.cost, np.inf)
@@ -402,7 +404,10 @@ def random_line(outcomes: Outcomes, weak: str, strong: str, shares: Sequence[flo
 
 
 def default_chain(outcomes: Outcomes) -> tuple[str, ...]:
-    """Every model, cheapest first (equal cost: the better first), as RouterBench orders its cascade."""
+    """Every model, cheapest first by the cost observed in the outcomes (equal cost: the better first).
+
+    RouterBench orders by list price per token instead (``compat.price_ordered_chain``).
+    """
     quality, cost = outcomes.mean_quality(), outcomes.total_cost()
     order = sorted(range(len(outcomes.models)), key=lambda m: (cost[m], -quality[m]))
     return tuple(outcomes.models[m] for m in order)

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from routecli.pricing.price_files import load_price_files
-from routecli.tune.choice import EvaluateResult, evaluate_outcomes
+from routecli.tune.choice import EvaluateResult, evaluate_outcomes, exclude_prompts
 from routecli.tune.compat import RouteLlmFigures, RouterBenchFigures
+from routecli.tune.exclusions import Exclusions, read_exclusions
 from routecli.tune.readers import read_outcomes
-from tests.helpers.paths import SHARED
+from tests.helpers.paths import REPO, SHARED
 
 approx = pytest.approx
 
@@ -122,3 +123,32 @@ def test_the_oracle_charges_unsolved_prompts_the_cheapest_model_and_routerbench_
     assert isinstance(result.compat, RouterBenchFigures)
     assert result.compat.unsolved == len(unsolved) == 17
     assert result.evaluation.oracle.cost - result.compat.oracle_cost == approx(cheapest, abs=1e-12)
+
+
+def _doc_exclusions(heading: str, tmp_path: Path) -> Exclusions:
+    """The id list docs/outcomes.md gives under ``heading``'s code block, read as an exclude file."""
+    text = (REPO / "docs" / "outcomes.md").read_text(encoding="utf-8")
+    block = text.split(f"```\n# {heading}\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "exclude.txt"
+    path.write_text(block, encoding="utf-8")
+    return read_exclusions(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "heading", "left"),
+    [
+        ("gsm8k_responses.csv", "gsm8k_responses.csv (rows)", 1_307),
+        ("mmlu", "RouteLLM's mmlu/ directory", 14_037),
+    ],
+)
+def test_routellms_contaminated_prompts_as_docs_list_them(name: str, heading: str, left: int, tmp_path: Path) -> None:
+    exclusions = _doc_exclusions(heading, tmp_path)
+    assert len(exclusions.lines) == (12 if name.startswith("gsm8k") else 5)
+    outcomes = read_outcomes([ROUTELLM / name], costs=PER_PROMPT, table=load_price_files(()))
+    assert exclude_prompts(outcomes, exclusions).prompts == left
+
+
+def test_the_first_contaminated_gsm8k_prompt_is_the_one_routellm_names() -> None:
+    with (ROUTELLM / "gsm8k_responses.csv").open(encoding="utf-8", newline="") as handle:
+        first = next(csv.DictReader(handle))["prompt"]
+    assert first.startswith("Janet\u2019s ducks lay 16 eggs per day.")
