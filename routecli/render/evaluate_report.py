@@ -333,7 +333,44 @@ def evaluate_csv(report: EvaluateResult) -> str:
         router = result.router
         name = f"{report.score}: {router.weak} > {router.strong}"
         writer.writerow(["router", name, "", "", repr(router.aiq), _cell(router.pgr.apgr)])
+    tiered = result.tier_router
+    if tiered is not None:
+        writer.writerow(["tier-router", f"{report.score}: {' > '.join(tiered.tiers)}", "", "", repr(tiered.aiq), ""])
+    for row in _compat_rows(report):
+        writer.writerow(row)
     return out.getvalue()
+
+
+def _compat_rows(report: EvaluateResult) -> list[list[str]]:
+    """``--compat``'s figures as CSV rows, their kind prefixed with the procedure that made them."""
+    figures = report.compat
+    if isinstance(figures, RouteLlmFigures):
+        pair = f"{figures.weak} > {figures.strong}"
+        rows = [["routellm-random", pair, "", "", "", _cell(figures.random.apgr)]]
+        if figures.router is not None:
+            rows.append(["routellm-router", f"{report.score}: {pair}", "", "", "", _cell(figures.router.apgr)])
+        return rows
+    if isinstance(figures, RouterBenchFigures):
+        rows = [
+            ["routerbench-oracle", "oracle", "", repr(figures.oracle_cost), "", ""],
+            ["routerbench-models", "models", "", "", repr(figures.models_aiq), ""],
+            ["routerbench-random", "random", "", "", repr(figures.random_aiq), ""],
+        ]
+        if figures.router_aiq is not None:
+            rows.append(["routerbench-router", f"{report.score}", "", "", repr(figures.router_aiq), ""])
+        rows += [
+            [
+                "routerbench-cascade",
+                f"{' > '.join(c.chain)} (judge error {c.epsilon:g})",
+                repr(c.quality),
+                repr(c.cost),
+                repr(c.aiq),
+                "",
+            ]
+            for c in figures.cascades
+        ]
+        return rows
+    return []
 
 
 def _cell(value: float | None) -> str:

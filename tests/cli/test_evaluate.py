@@ -512,3 +512,18 @@ def test_tiers_given_and_their_errors() -> None:
     assert refused("evaluate", path, "--tiers", "a,b", "--score", "none") == (
         "--tiers: an N-tier router needs a router score: the outcomes' own, or --score complexity or length"
     )
+
+
+def test_csv_rows_of_the_compat_figures_and_the_tier_router() -> None:
+    stdout = ok("evaluate", str(four()), "--format", "csv", "--compat", "routellm")
+    table = {row["kind"]: row for row in csv.DictReader(io.StringIO(stdout))}
+    assert table["routellm-router"]["name"] == "data: small > large"
+    assert float(table["routellm-router"]["apgr"]) == pytest.approx(0.625)
+    assert table["routellm-random"]["name"] == "small > large"
+    stdout = ok("evaluate", str(four()), "--format", "csv", "--compat", "routerbench", "--chain", "small,large")
+    table = {row["kind"]: row for row in csv.DictReader(io.StringIO(stdout))}
+    assert float(table["routerbench-models"]["aiq"]) == pytest.approx(12 * 0.625 / 16)
+    assert float(table["routerbench-oracle"]["cost"]) == 10.0
+    stdout = ok("evaluate", str(three_models()), "--format", "csv")
+    table = {row["kind"]: row for row in csv.DictReader(io.StringIO(stdout))}
+    assert table["tier-router"]["name"] == "data: a > b > c"
