@@ -385,6 +385,11 @@ def evaluate_chart(report: EvaluateResult, format: ChartFormat) -> bytes:
         points = thinned(len(curve))
         costs, qualities = [float(curve.cost[i]) for i in points], [float(curve.quality[i]) for i in points]
         curves.append(ChartSeries(f"router ({report.score})", costs, qualities))
+    tiered = result.tier_router
+    if tiered is not None:
+        front = tiered.frontier
+        label = f"{len(tiered.tiers)}-tier router"
+        curves.append(ChartSeries(label, [p.cost for p in front], [p.quality for p in front]))
     random = result.random
     curves.append(ChartSeries("random", [p.cost for p in random.points], [p.quality for p in random.points]))
     marks = [Marked(m.name, m.cost, m.quality) for m in result.models]

@@ -219,13 +219,6 @@ class EvaluateResult:
     excluded: int = 0
     compat: RouteLlmFigures | RouterBenchFigures | None = None
 
-    @property
-    def procedure(self) -> Procedure:
-        """Whose procedure made the ``compat`` figures."""
-        if isinstance(self.compat, RouteLlmFigures):
-            return "routellm"
-        return "routerbench" if isinstance(self.compat, RouterBenchFigures) else "routecli"
-
 
 def exclude_prompts(outcomes: Outcomes, exclusions: Exclusions) -> Outcomes:
     """``outcomes`` without the prompts ``exclusions`` lists; ``InvalidValueError`` naming the exclude file and

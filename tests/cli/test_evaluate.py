@@ -527,3 +527,8 @@ def test_csv_rows_of_the_compat_figures_and_the_tier_router() -> None:
     stdout = ok("evaluate", str(three_models()), "--format", "csv")
     table = {row["kind"]: row for row in csv.DictReader(io.StringIO(stdout))}
     assert table["tier-router"]["name"] == "data: a > b > c"
+
+
+def test_chart_draws_the_tier_router() -> None:
+    wrote(["tiers.svg"], "evaluate", str(three_models()), "--chart", "tiers.svg")
+    assert "3-tier router" in Path("tiers.svg").read_text(encoding="utf-8")
