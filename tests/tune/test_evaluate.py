@@ -480,3 +480,11 @@ def test_tier_router_rejects_bad_tiers(tiers: tuple[str, ...], message: str) -> 
     three = outcomes_of(TIERED, [TIER_PRICES] * 4, ("a", "b", "c"), TIER_SCORES)
     with pytest.raises(InvalidValueError, match=message):
         evaluate(three, tiers=tiers)
+
+
+def test_tier_router_over_eleven_tiers_counts_every_ordered_choice_of_ten_cuts() -> None:
+    names = tuple(f"m{i}" for i in range(11))
+    eleven = outcomes_of([tuple(1.0 for _ in names)] * 3, [tuple(float(i) for i in range(11))] * 3, names, (1, 2, 3))
+    result = tier_router(eleven, names, eleven.score, (0.0, 30.0))  # type: ignore[arg-type]
+    assert result.points == 184_756  # ten cuts among eleven tenths, in order: C(20, 10), as docs/metrics.md says
+    assert [(p.cost, p.quality) for p in result.frontier] == [(0.0, 1.0)]  # all on the free model, all right
