@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routecli.errors import InvalidValueError
-from routecli.tune.evaluate import Evaluation, JudgedCascade, judged_cascade, non_decreasing_hull
+from routecli.tune.evaluate import Evaluation, JudgedCascade, judged_cascade, non_decreasing_hull, oracle_picks
 from routecli.tune.outcomes import Outcomes
 
 __all__ = [
@@ -220,11 +220,10 @@ def routerbench_oracle_cost(outcomes: Outcomes) -> tuple[float, int]:
     models (``get_highest_accuracy_lowest_cost``); a prompt every model scores
     0 on goes to ``no_model_correct`` and costs 0.
     """
-    best = outcomes.quality.max(axis=1, keepdims=True)
-    cost_if_best = np.where(outcomes.quality == best, outcomes.cost, np.inf)
-    cheapest = cost_if_best.min(axis=1)
-    unsolved = best[:, 0] <= 0
-    return float(np.where(unsolved, 0.0, cheapest).sum()), int(unsolved.sum())
+    best, picked = oracle_picks(outcomes)
+    unsolved = best <= 0
+    paid = np.where(unsolved, 0.0, outcomes.cost[np.arange(outcomes.prompts), picked])
+    return float(paid.sum()), int(unsolved.sum())
 
 
 def price_ordered_chain(models: Sequence[str], prices: Mapping[str, tuple[Decimal, Decimal]]) -> tuple[str, ...]:

@@ -57,6 +57,7 @@ __all__ = [
     "model_results",
     "non_decreasing_hull",
     "oracle",
+    "oracle_picks",
     "pgr_metrics",
     "random_line",
     "router_result",
@@ -287,14 +288,8 @@ def evaluate(
 def model_frontier(models: Sequence[ModelResult]) -> tuple[str, ...]:
     """The models no other beats: none cheaper (or as cheap) is at least as good, cheapest first (equal cost and
     quality: the first listed)."""
-    ranked = sorted(models, key=lambda m: (m.cost, -m.quality))
-    frontier: list[str] = []
-    best = -np.inf
-    for model in ranked:
-        if model.quality > best:
-            frontier.append(model.name)
-            best = model.quality
-    return tuple(frontier)
+    front = _front(np.array([m.cost for m in models]), np.array([m.quality for m in models]))
+    return tuple(models[int(i)].name for i in front)
 
 
 def tier_router(
@@ -336,12 +331,9 @@ def tier_router(
         shares[:, tier] = (tops[lower] - tops[upper]) / outcomes.prompts
     point_quality /= outcomes.prompts
     widened = (min(span[0], float(point_cost.min())), max(span[1], float(point_cost.max())))
-    ranked = np.lexsort((-point_quality, point_cost))
-    best_before = np.maximum.accumulate(point_quality[ranked])
-    on_front = np.concatenate(([True], point_quality[ranked][1:] > best_before[:-1]))
     frontier = tuple(
         TierPoint(tuple(float(x) for x in shares[i]), float(point_quality[i]), float(point_cost[i]))
-        for i in ranked[on_front]
+        for i in _front(point_cost, point_quality)
     )
     return TierRouter(
         tiers=tuple(outcomes.models[c] for c in columns),
@@ -368,11 +360,8 @@ def oracle(outcomes: Outcomes) -> OracleResult:
     For 0/1 outcomes: the cheapest correct model, or the cheapest model when none is correct (RouterBench
     charges such a prompt nothing: ``compat.routerbench_oracle_cost``).
     """
-    best = outcomes.quality.max(axis=1, keepdims=True)
-    cost_if_best = np.where(outcomes.quality == best, outcomes.cost, np.inf)
-    picked = np.argmin(cost_if_best, axis=1)
-    rows = np.arange(outcomes.prompts)
-    cost = float(outcomes.cost[rows, picked].sum())
+    best, picked = oracle_picks(outcomes)
+    cost = float(outcomes.cost[np.arange(outcomes.prompts), picked].sum())
     counts = np.bincount(picked, minlength=len(outcomes.models))
     return OracleResult(
         quality=float(best.mean()),
@@ -380,6 +369,13 @@ def oracle(outcomes: Outcomes) -> OracleResult:
         cost_per_prompt=cost / outcomes.prompts,
         picks={name: int(count) for name, count in zip(outcomes.models, counts, strict=True)},
     )
+
+
+def oracle_picks(outcomes: Outcomes) -> tuple[Floats, NDArray[np.intp]]:
+    """Per prompt the best quality and the column of the cheapest model reaching it (cost ties: the first)."""
+    best = outcomes.quality.max(axis=1, keepdims=True)
+    picked: NDArray[np.intp] = np.argmin(np.where(outcomes.quality == best, outcomes.cost, np.inf), axis=1)
+    return best[:, 0], picked
 
 
 def random_line(outcomes: Outcomes, weak: str, strong: str, shares: Sequence[float] = RANDOM_SHARES) -> RandomLine:
@@ -486,11 +482,8 @@ def non_decreasing_hull(cost: Floats, quality: Floats) -> tuple[Floats, Floats]:
     """
     if not len(cost):
         raise ValueError("a hull of no points")
-    order = np.lexsort((-quality, cost))  # by cost; equal costs: the best first
-    cost, quality = cost[order], quality[order]
     # only points better than every cheaper one can be vertices (Pareto front), and they rise strictly
-    best_before = np.maximum.accumulate(quality)
-    front = np.concatenate(([True], quality[1:] > best_before[:-1]))
+    front = _front(cost, quality)
     xs, ys = cost[front].tolist(), quality[front].tolist()
     hull_x, hull_y = xs[:1], ys[:1]
     for x, y in zip(xs[1:], ys[1:], strict=True):
@@ -502,11 +495,20 @@ def non_decreasing_hull(cost: Floats, quality: Floats) -> tuple[Floats, Floats]:
             hull_y.pop()
         hull_x.append(x)
         hull_y.append(y)
-    dearest = float(cost[-1])
+    dearest = float(cost.max())
     if dearest > hull_x[-1]:
         hull_x.append(dearest)
         hull_y.append(hull_y[-1])
     return np.array(hull_x), np.array(hull_y)
+
+
+def _front(cost: Floats, quality: Floats) -> NDArray[np.intp]:
+    """The indices of the Pareto front, cheapest first: each point better than every cheaper one (equal costs: the
+    best; equal cost and quality: the first)."""
+    order = np.lexsort((-quality, cost))
+    best_before = np.maximum.accumulate(quality[order])
+    front: NDArray[np.intp] = order[np.concatenate(([True], quality[order][1:] > best_before[:-1]))]
+    return front
 
 
 def aiq(cost: Floats, quality: Floats, span: tuple[float, float] | None = None) -> float:
