@@ -349,12 +349,12 @@ def evaluate(
         weak=weak,
         strong=strong,
         score=score.value,
-        chain=None if chain is None else tuple(name.strip() for name in chain.split(",") if name.strip()),
+        chain=_names(chain),
         epsilons=epsilons or DEFAULT_EPSILONS,
         compat="routecli" if compat is None else compat.value,
         seed=seed,
         exclusions=exclusions,
-        tiers=None if tiers is None else tuple(name.strip() for name in tiers.split(",") if name.strip()),
+        tiers=_names(tiers),
     )
 
     from routecli.render import evaluate_report
@@ -371,6 +371,11 @@ def evaluate(
         markdown=lambda: evaluate_report.evaluate_markdown(result),
         csv=lambda: evaluate_report.evaluate_csv(result),
     )
+
+
+def _names(text: str | None) -> tuple[str, ...] | None:
+    """Comma-separated model names (``--chain``, ``--tiers``), blanks dropped."""
+    return None if text is None else tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def register(app: typer.Typer) -> None:
