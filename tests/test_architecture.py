@@ -76,6 +76,7 @@ CORE = [
     "routecli.tune.outcomes",
     "routecli.tune.threshold",
     "routecli.tune.evaluate",
+    "routecli.tune.compat",
     "routecli.tune.choice",
     "routecli.ci.policy",
     "routecli.ci.diff",

@@ -41,6 +41,13 @@ class RouterScore(StrEnum):
     none = "none"
 
 
+class CompatChoice(StrEnum):
+    """Whose published evaluation ``evaluate --compat`` reproduces beside routecli's figures."""
+
+    routellm = "routellm"
+    routerbench = "routerbench"
+
+
 _MAX_HOLDOUT = 0.9
 OutcomesArgument = Annotated[
     list[Path],
@@ -262,6 +269,15 @@ def evaluate(
             show_default=False,
         ),
     ] = None,
+    tiers: Annotated[
+        str | None,
+        typer.Option(
+            "--tiers",
+            help="The N-tier router's models, comma-separated (ordered by cost whatever the order given) "
+            "[default: the models' Pareto frontier, when it has three or more].",
+            show_default=False,
+        ),
+    ] = None,
     judge_error: Annotated[
         list[str] | None,
         typer.Option(
@@ -271,6 +287,27 @@ def evaluate(
             show_default=False,
         ),
     ] = None,
+    compat: Annotated[
+        CompatChoice | None,
+        typer.Option(
+            "--compat",
+            help="Also give the figures of a published evaluation's own code, beside routecli's exact ones: "
+            "routellm (ten qcut bins of the score, APGR and CPT over their eleven points, a seeded random router) "
+            "or routerbench (calc_AIQ, the oracle charging 0 for unsolved prompts, the cascade by list price).",
+            show_default=False,
+        ),
+    ] = None,
+    exclude: Annotated[
+        Path | None,
+        typer.Option(
+            "--exclude",
+            metavar="FILE",
+            help="Leave out the prompts whose ids this file lists, one a line (RouteLLM drops contaminated "
+            "prompts so: docs/outcomes.md).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of --compat routellm's random router.")] = 0,
     cost: CostOption = None,
     pricing: PricingOption = None,
     chart: ChartOption = None,
@@ -285,6 +322,8 @@ def evaluate(
       routecli evaluate outcomes.jsonl
       routecli evaluate mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003
       routecli evaluate arc_challenge_test.csv --format json -o evaluation.json
+      routecli evaluate gsm8k_responses.csv --cost gpt-4-1106-preview=0.005 \\
+          --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003 --compat routellm --exclude contaminated.txt
     """
     from routecli.spec import share_from_text
     from routecli.tune.choice import evaluate_outcomes
@@ -292,19 +331,30 @@ def evaluate(
 
     epsilons = tuple(float(share_from_text(text, "--judge-error", "an error rate")) for text in judge_error or ())
 
-    check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
+    check_outputs(
+        inputs=(*outcomes, *(pricing or ()), *((exclude,) if exclude else ())), outputs=(chart, output), format=format
+    )
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
         check_chart_path(chart)
+    exclusions = None
+    if exclude is not None:
+        from routecli.tune.exclusions import read_exclusions
+
+        exclusions = read_exclusions(exclude)
     data = _read(outcomes, cost, pricing)
     result = evaluate_outcomes(
         data,
         weak=weak,
         strong=strong,
         score=score.value,
-        chain=None if chain is None else tuple(name.strip() for name in chain.split(",") if name.strip()),
+        chain=_names(chain),
         epsilons=epsilons or DEFAULT_EPSILONS,
+        compat="routecli" if compat is None else compat.value,
+        seed=seed,
+        exclusions=exclusions,
+        tiers=_names(tiers),
     )
 
     from routecli.render import evaluate_report
@@ -321,6 +371,11 @@ def evaluate(
         markdown=lambda: evaluate_report.evaluate_markdown(result),
         csv=lambda: evaluate_report.evaluate_csv(result),
     )
+
+
+def _names(text: str | None) -> tuple[str, ...] | None:
+    """Comma-separated model names (``--chain``, ``--tiers``), blanks dropped."""
+    return None if text is None else tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def register(app: typer.Typer) -> None:

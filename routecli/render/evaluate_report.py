@@ -19,6 +19,7 @@ from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, money
 from routecli.render.terminal import compact_table
 from routecli.tune.choice import EvaluateResult
+from routecli.tune.compat import ROUTELLM_BINS, RouteLlmFigures, RouteLlmRouter, RouterBenchFigures
 from routecli.tune.evaluate import Evaluation, PgrMetrics
 
 __all__ = [
@@ -73,6 +74,60 @@ def _summary(report: EvaluateResult) -> list[str]:
             f"Router ({report.score} score) {router.weak} → {router.strong}: AIQ {router.aiq:.4f}, "
             f"{_pgr_text(router.pgr)}; {len(router.curve):,} thresholds."
         )
+    if len(result.models) > 2:
+        lines.append("Pareto frontier of the models: " + " → ".join(result.frontier) + ".")
+    tiered = result.tier_router
+    if tiered is not None:
+        lines.append(
+            f"{len(tiered.tiers)}-tier router ({report.score} score) {' → '.join(tiered.tiers)}: AIQ {tiered.aiq:.4f}; "
+            f"bands of 1/{tiered.steps} of the prompts, {tiered.points:,} choices, {len(tiered.frontier):,} on "
+            "the frontier."
+        )
+    if report.excluded:
+        lines.append(f"Excluded: {counted(report.excluded, 'prompt')} (--exclude).")
+    if isinstance(report.compat, RouteLlmFigures):
+        lines += _routellm_lines(report.compat, report.score)
+    elif isinstance(report.compat, RouterBenchFigures):
+        lines += _routerbench_lines(report.compat)
+    return lines
+
+
+def _routellm_text(figures: RouteLlmRouter) -> str:
+    apgr = "—" if figures.apgr is None else f"{figures.apgr:.3f}"
+    cpts = ", ".join(
+        f"CPT({level}) {_share(value)}"
+        for level, value in (("20%", figures.cpt_20), ("50%", figures.cpt_50), ("80%", figures.cpt_80))
+    )
+    return f"APGR {apgr}, {cpts}"
+
+
+def _routellm_lines(figures: RouteLlmFigures, score: str | None) -> list[str]:
+    lines = [
+        f"RouteLLM's procedure (--compat routellm: {ROUTELLM_BINS} qcut bins, {ROUTELLM_BINS + 1} thresholds): "
+        f"{figures.weak} {figures.weak_accuracy / 100:.4f}, {figures.strong} {figures.strong_accuracy / 100:.4f}.",
+        f"  Random ({figures.runs} runs, seed {figures.seed}): {_routellm_text(figures.random)}.",
+    ]
+    if figures.router is not None:
+        lines.append(f"  Router ({score} score): {_routellm_text(figures.router)}.")
+    return lines
+
+
+def _routerbench_lines(figures: RouterBenchFigures) -> list[str]:
+    router = "" if figures.router_aiq is None else f", router {figures.router_aiq:.4f}"
+    chain = " → ".join(figures.cascades[0].chain) if figures.cascades else ""
+    lines = [
+        f"RouterBench's procedure (--compat routerbench): calc_AIQ up to {_usd(figures.aiq_cost)}: "
+        f"models {figures.models_aiq:.4f}, random {figures.random_aiq:.4f}{router}.",
+        f"  Oracle cost {_usd(figures.oracle_cost)} ({counted(figures.unsolved, 'prompt')} no model solves, "
+        "charged 0).",
+    ]
+    if figures.cascades:
+        order = "by list price" if figures.chain_by_price else "as given"
+        lines.append(f"  Cascade {order}: {chain}.")
+        lines += [
+            f"  Judge error {c.epsilon:g}: quality {c.quality:.4f}, cost {_usd(c.cost)}, AIQ {c.aiq:.4f}."
+            for c in figures.cascades
+        ]
     return lines
 
 
@@ -145,12 +200,15 @@ def evaluate_document(report: EvaluateResult) -> dict[str, Any]:
         "source": result.source,
         "prompts": result.prompts,
         "skipped": report.skipped,
+        "excluded": report.excluded,
+        "procedure": "routecli",
         "models": [
             {"name": m.name, "quality": m.quality, "cost": m.cost, "cost_per_prompt": m.cost_per_prompt}
             for m in result.models
         ],
         "models_aiq": result.models_aiq,
         "aiq_cost_range": list(result.cost_span),
+        "models_frontier": list(result.frontier),
         "oracle": {
             "quality": result.oracle.quality,
             "cost": result.oracle.cost,
@@ -191,7 +249,66 @@ def evaluate_document(report: EvaluateResult) -> dict[str, Any]:
         "apgr": None if router is None else router.pgr.apgr,
         "cpt_50": None if router is None else router.pgr.cpt_50,
         "cpt_80": None if router is None else router.pgr.cpt_80,
+        "tier_router": None
+        if result.tier_router is None
+        else {
+            "score": report.score,
+            "tiers": list(result.tier_router.tiers),
+            "steps": result.tier_router.steps,
+            "points": result.tier_router.points,
+            "aiq": result.tier_router.aiq,
+            "frontier": [point._asdict() for point in result.tier_router.frontier],
+        },
+        "compat": _compat_json(report),
     }
+
+
+def _routellm_router_json(figures: RouteLlmRouter) -> dict[str, Any]:
+    curve = figures.curve
+    return {
+        "apgr": figures.apgr,
+        "cpt_20": figures.cpt_20,
+        "cpt_50": figures.cpt_50,
+        "cpt_80": figures.cpt_80,
+        "points": [
+            {"threshold": _number(float(threshold)), "strong_share": share / 100, "quality": accuracy / 100}
+            for threshold, share, accuracy in zip(
+                curve.threshold.tolist(), curve.strong_percentage.tolist(), curve.accuracy.tolist(), strict=True
+            )
+        ],
+    }
+
+
+def _compat_json(report: EvaluateResult) -> dict[str, Any] | None:
+    """The figures ``--compat`` added, each made by the procedure the section names (docs/metrics.md)."""
+    figures = report.compat
+    if isinstance(figures, RouteLlmFigures):
+        return {
+            "procedure": "routellm",
+            "weak": figures.weak,
+            "strong": figures.strong,
+            "weak_quality": figures.weak_accuracy / 100,
+            "strong_quality": figures.strong_accuracy / 100,
+            "random": {"runs": figures.runs, "seed": figures.seed, **_routellm_router_json(figures.random)},
+            "router": None
+            if figures.router is None
+            else {"score": report.score, **_routellm_router_json(figures.router)},
+        }
+    if isinstance(figures, RouterBenchFigures):
+        return {
+            "procedure": "routerbench",
+            "aiq_cost": figures.aiq_cost,
+            "models_aiq": figures.models_aiq,
+            "random_aiq": figures.random_aiq,
+            "router_aiq": figures.router_aiq,
+            "oracle": {"cost": figures.oracle_cost, "unsolved": figures.unsolved},
+            "chain_by_price": figures.chain_by_price,
+            "cascades": [
+                {"epsilon": c.epsilon, "chain": list(c.chain), "quality": c.quality, "cost": c.cost, "aiq": c.aiq}
+                for c in figures.cascades
+            ],
+        }
+    return None
 
 
 def evaluate_json(report: EvaluateResult) -> str:
@@ -216,7 +333,44 @@ def evaluate_csv(report: EvaluateResult) -> str:
         router = result.router
         name = f"{report.score}: {router.weak} > {router.strong}"
         writer.writerow(["router", name, "", "", repr(router.aiq), _cell(router.pgr.apgr)])
+    tiered = result.tier_router
+    if tiered is not None:
+        writer.writerow(["tier-router", f"{report.score}: {' > '.join(tiered.tiers)}", "", "", repr(tiered.aiq), ""])
+    for row in _compat_rows(report):
+        writer.writerow(row)
     return out.getvalue()
+
+
+def _compat_rows(report: EvaluateResult) -> list[list[str]]:
+    """``--compat``'s figures as CSV rows, their kind prefixed with the procedure that made them."""
+    figures = report.compat
+    if isinstance(figures, RouteLlmFigures):
+        pair = f"{figures.weak} > {figures.strong}"
+        rows = [["routellm-random", pair, "", "", "", _cell(figures.random.apgr)]]
+        if figures.router is not None:
+            rows.append(["routellm-router", f"{report.score}: {pair}", "", "", "", _cell(figures.router.apgr)])
+        return rows
+    if isinstance(figures, RouterBenchFigures):
+        rows = [
+            ["routerbench-oracle", "oracle", "", repr(figures.oracle_cost), "", ""],
+            ["routerbench-models", "models", "", "", repr(figures.models_aiq), ""],
+            ["routerbench-random", "random", "", "", repr(figures.random_aiq), ""],
+        ]
+        if figures.router_aiq is not None:
+            rows.append(["routerbench-router", f"{report.score}", "", "", repr(figures.router_aiq), ""])
+        rows += [
+            [
+                "routerbench-cascade",
+                f"{' > '.join(c.chain)} (judge error {c.epsilon:g})",
+                repr(c.quality),
+                repr(c.cost),
+                repr(c.aiq),
+                "",
+            ]
+            for c in figures.cascades
+        ]
+        return rows
+    return []
 
 
 def _cell(value: float | None) -> str:
@@ -231,6 +385,11 @@ def evaluate_chart(report: EvaluateResult, format: ChartFormat) -> bytes:
         points = thinned(len(curve))
         costs, qualities = [float(curve.cost[i]) for i in points], [float(curve.quality[i]) for i in points]
         curves.append(ChartSeries(f"router ({report.score})", costs, qualities))
+    tiered = result.tier_router
+    if tiered is not None:
+        front = tiered.frontier
+        label = f"{len(tiered.tiers)}-tier router"
+        curves.append(ChartSeries(label, [p.cost for p in front], [p.quality for p in front]))
     random = result.random
     curves.append(ChartSeries("random", [p.cost for p in random.points], [p.quality for p in random.points]))
     marks = [Marked(m.name, m.cost, m.quality) for m in result.models]

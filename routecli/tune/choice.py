@@ -17,12 +17,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routecli.errors import InvalidValueError
+from routecli.tune.compat import Procedure, RouteLlmFigures, RouterBenchFigures, routellm_figures, routerbench_figures
 from routecli.tune.evaluate import DEFAULT_EPSILONS, Evaluation, evaluate
 from routecli.tune.outcomes import Outcomes
 from routecli.tune.threshold import Pair, ThresholdStrategy, TuneResult, default_pair, tune
 
 if TYPE_CHECKING:
     from routecli.replay.routing.complexity import ComplexityRouter
+    from routecli.tune.exclusions import Exclusions
 
 __all__ = [
     "EvaluateResult",
@@ -31,6 +33,7 @@ __all__ = [
     "choose_pair",
     "choose_tune",
     "evaluate_outcomes",
+    "exclude_prompts",
     "resolve_score",
     "sort_keys",
     "tune_outcomes",
@@ -206,12 +209,33 @@ def _old_relative_floor(result: TuneResult, given: str) -> InvalidValueError:
 
 @dataclass(frozen=True)
 class EvaluateResult:
-    """What ``routecli evaluate`` found: the evaluation, what scored its router (None: no router), and the rows
-    the reader skipped."""
+    """What ``routecli evaluate`` found: the evaluation (routecli's exact figures), what scored its router (None:
+    no router), the rows the reader skipped, the prompts ``--exclude`` left out, and the figures of the
+    published procedure ``--compat`` asked for (None: routecli's alone)."""
 
     evaluation: Evaluation
     score: ScoreSource | None
     skipped: dict[str, int] = field(default_factory=dict)
+    excluded: int = 0
+    compat: RouteLlmFigures | RouterBenchFigures | None = None
+
+
+def exclude_prompts(outcomes: Outcomes, exclusions: Exclusions) -> Outcomes:
+    """``outcomes`` without the prompts ``exclusions`` lists; ``InvalidValueError`` naming the exclude file and
+    line of the first id the outcomes lack."""
+    known = set(outcomes.ids)
+    unknown = [(line, prompt_id) for prompt_id, line in exclusions.lines.items() if prompt_id not in known]
+    if unknown:
+        line, prompt_id = min(unknown)
+        others = len(unknown) - 1
+        more = f" (and {others:,} more unknown id{'s' if others > 1 else ''})" if others else ""
+        raise InvalidValueError(
+            f"no prompt {prompt_id!r} in the outcomes (ids look like {outcomes.ids[0]!r}){more}",
+            source=exclusions.source,
+            line=line,
+        )
+    kept = [row for row, prompt_id in enumerate(outcomes.ids) if prompt_id not in exclusions.lines]
+    return replace(outcomes.take(kept), skipped=outcomes.skipped)
 
 
 def evaluate_outcomes(
@@ -222,13 +246,33 @@ def evaluate_outcomes(
     score: ScoreSource = "auto",
     chain: Sequence[str] | None = None,
     epsilons: Sequence[float] = DEFAULT_EPSILONS,
+    compat: Procedure = "routecli",
+    seed: int = 0,
+    exclusions: Exclusions | None = None,
+    tiers: Sequence[str] | None = None,
 ) -> EvaluateResult:
     """``routecli evaluate``'s work: the pair, the router's scores (``none``: no router, whatever the outcomes
-    have) and every baseline and metric (``evaluate.evaluate``)."""
+    have) and every baseline and metric (``evaluate.evaluate``); with ``compat``, that procedure's figures
+    beside them (``seed``: RouteLLM's random router), on the prompts ``exclusions`` leaves; ``tiers``: the N-tier
+    router's models."""
+    excluded = 0
+    if exclusions is not None:
+        kept = exclude_prompts(outcomes, exclusions)
+        excluded, outcomes = outcomes.prompts - kept.prompts, kept
     pair = choose_pair(outcomes, weak, strong)
     chosen = resolve_score(score, outcomes, absent="none")
     keys = None if chosen == "none" else sort_keys(outcomes, "route", chosen, pair[0])
     if keys is None:  # no router, even where the outcomes have scores
         outcomes = replace(outcomes, score=None)
-    evaluation = evaluate(outcomes, pair=pair, keys=keys, chain=chain, epsilons=epsilons)
-    return EvaluateResult(evaluation, None if keys is None else chosen, dict(outcomes.skipped))
+    if tiers is not None and keys is None:
+        raise InvalidValueError(
+            "an N-tier router needs a router score: the outcomes' own, or --score complexity or length",
+            path=("--tiers",),
+        )
+    evaluation = evaluate(outcomes, pair=pair, keys=keys, chain=chain, epsilons=epsilons, tiers=tiers)
+    figures: RouteLlmFigures | RouterBenchFigures | None = None
+    if compat == "routellm":
+        figures = routellm_figures(outcomes, evaluation, keys, seed)
+    elif compat == "routerbench":
+        figures = routerbench_figures(outcomes, evaluation, chain, epsilons)
+    return EvaluateResult(evaluation, None if keys is None else chosen, dict(outcomes.skipped), excluded, figures)

@@ -9,7 +9,10 @@ What ``routecli evaluate`` prints, from one ``Outcomes``:
 - **judged cascades** (RouterBench, Hu et al. 2024, §4): a chain of models, a
   judge that errs with probability ε, in expectation;
 - the router's route threshold curve summarised as RouterBench's AIQ and RouteLLM's
-  (Ong et al. 2024, §5.1) APGR and CPT.
+  (Ong et al. 2024, §5.1) APGR and CPT;
+- over three or more models, the models' Pareto frontier and an **N-tier
+  router**: the router's score cut into one band per tier at quantile
+  thresholds, every choice of band sizes on a grid, its Pareto set and AIQ.
 
 Everything is an exact expectation, computed in a few vectorised passes: no
 sampling, so two runs agree; 14,000 prompts take milliseconds, a million about a second.
@@ -20,17 +23,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import combinations_with_replacement
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
+from routecli.errors import InvalidValueError
 from routecli.tune.outcomes import Outcomes
 from routecli.tune.threshold import ThresholdCurve, default_pair, threshold_curve
 
 __all__ = [
     "DEFAULT_EPSILONS",
     "RANDOM_SHARES",
+    "TIER_STEPS",
     "ChainPoint",
     "Evaluation",
     "JudgedCascade",
@@ -40,17 +46,22 @@ __all__ = [
     "RandomLine",
     "RouterResult",
     "SharePoint",
+    "TierPoint",
+    "TierRouter",
     "aiq",
     "call_performance_threshold",
     "default_chain",
     "evaluate",
     "judged_cascade",
+    "model_frontier",
     "model_results",
     "non_decreasing_hull",
     "oracle",
+    "oracle_picks",
     "pgr_metrics",
     "random_line",
     "router_result",
+    "tier_router",
 ]
 
 Floats = NDArray[np.float64]
@@ -60,6 +71,9 @@ DEFAULT_EPSILONS = (0.0, 0.1, 0.2)
 
 RANDOM_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 """Where the random-routing line is given: it is straight, so a few points draw it."""
+
+TIER_STEPS = 10
+"""The N-tier router's grid: each tier's band is a whole number of tenths of the prompts (by score quantile)."""
 
 _TOLERANCE = 1e-12  # float noise in means summed over many prompts
 
@@ -160,6 +174,27 @@ class RouterResult:
     pgr: PgrMetrics
 
 
+class TierPoint(NamedTuple):
+    """One choice of bands: ``shares[i]`` of the prompts (the lowest scores first) go to tier ``i``."""
+
+    shares: tuple[float, ...]
+    quality: float
+    cost: float
+
+
+@dataclass(frozen=True, eq=False)
+class TierRouter:
+    """A router over ``tiers`` (cheapest first): the prompts in score order cut into one band per tier at the
+    score's quantiles, a band a whole number of ``1 / steps``; ``points`` counts every choice, ``frontier`` is
+    their Pareto set (cheapest first), ``aiq`` the AIQ of them all over the report's cost range."""
+
+    tiers: tuple[str, ...]
+    steps: int
+    points: int
+    frontier: tuple[TierPoint, ...]
+    aiq: float
+
+
 @dataclass(frozen=True, eq=False)
 class Evaluation:
     """Everything ``routecli evaluate`` reports; costs are totals in USD over ``prompts`` prompts.
@@ -178,6 +213,10 @@ class Evaluation:
     router: RouterResult | None
     cost_span: tuple[float, float] = (0.0, 0.0)
     """The cost range every AIQ here is taken over: the cheapest to the dearest point shown."""
+    frontier: tuple[str, ...] = ()
+    """The models no other beats on both cost and quality, cheapest first."""
+    tier_router: TierRouter | None = None
+    """The N-tier router over ``tiers`` (given, or the frontier's models when there are three or more)."""
 
 
 def evaluate(
@@ -187,6 +226,7 @@ def evaluate(
     keys: Floats | None = None,
     chain: Sequence[str] | None = None,
     epsilons: Sequence[float] = DEFAULT_EPSILONS,
+    tiers: Sequence[str] | None = None,
 ) -> Evaluation:
     """Every baseline and metric of ``outcomes``.
 
@@ -194,14 +234,18 @@ def evaluate(
     ``tune.default_pair``). ``keys``: the router's score per prompt (default:
     the outcomes' ``score``; neither: no router). ``chain``: the cascades'
     models in order (default: ``default_chain``), judged at each of
-    ``epsilons``. ``InvalidValueError`` without prompts, with fewer than two
-    models, a NaN key or a model not in the outcomes (one of ``chain``'s is said
-    to come from ``--chain``).
+    ``epsilons``. ``tiers``: the N-tier router's models (default: the
+    frontier's, when three or more; it needs ``keys``). ``InvalidValueError``
+    without prompts, with fewer than two models, a NaN key or a model not in
+    the outcomes (one of ``chain``'s is said to come from ``--chain``, of
+    ``tiers``' from ``--tiers``).
     """
     if not outcomes.prompts:
         raise outcomes.too_few("no prompts to evaluate")
     for model in chain or ():
         outcomes.column(model, "--chain")
+    for model in tiers or ():
+        outcomes.column(model, "--tiers")
     weak, strong = default_pair(outcomes) if pair is None else pair
     if keys is None:
         keys = outcomes.score
@@ -211,11 +255,15 @@ def evaluate(
     cascades = tuple(judged_cascade(outcomes, chain, epsilon) for epsilon in epsilons)
     router = None if keys is None else router_result(outcomes, weak, strong, keys)
     model_cost, model_quality = np.array([m.cost for m in models]), np.array([m.quality for m in models])
-    # one cost range for every AIQ of the report, so that they compare (RouterBench extends each curve to it)
+    # one cost range for every AIQ of the report, so that they compare (each hull extended flat both ways; RouterBench
+    # extends to the right only: compat.routerbench_aiqs)
     costs = [model_cost, np.array([p.cost for p in random.points])]
     costs += [np.array([p.cost for p in c.prefixes]) for c in cascades]
     costs += [] if router is None else [router.curve.cost]
     span = (float(min(c.min() for c in costs)), float(max(c.max() for c in costs)))
+    frontier = model_frontier(models)
+    tier_models = tuple(tiers) if tiers is not None else frontier if len(frontier) >= 3 else None
+    tiered = None if keys is None or tier_models is None else tier_router(outcomes, tier_models, keys, span)
     return Evaluation(
         prompts=outcomes.prompts,
         source=outcomes.source,
@@ -232,6 +280,67 @@ def evaluate(
         ),
         router=None if router is None else replace(router, aiq=aiq(router.curve.cost, router.curve.quality, span)),
         cost_span=span,
+        frontier=frontier,
+        tier_router=tiered,
+    )
+
+
+def model_frontier(models: Sequence[ModelResult]) -> tuple[str, ...]:
+    """The models no other beats: none cheaper (or as cheap) is at least as good, cheapest first (equal cost and
+    quality: the first listed)."""
+    front = _front(np.array([m.cost for m in models]), np.array([m.quality for m in models]))
+    return tuple(models[int(i)].name for i in front)
+
+
+def tier_router(
+    outcomes: Outcomes, tiers: Sequence[str], keys: Floats, span: tuple[float, float], steps: int = TIER_STEPS
+) -> TierRouter:
+    """Every way to cut the prompts, in score order, into one band per tier at the score's ``j / steps``
+    quantiles (prompts scoring at least a threshold go to a later tier; equal scores stay together); the
+    Pareto set of their (cost, quality) and their AIQ over ``span`` (widened to reach them).
+
+    ``tiers`` are taken cheapest first (by total cost; the order given breaks ties): the lowest scores go to the
+    cheapest. ``InvalidValueError`` with fewer than two tiers or one named twice.
+    """
+    if len(tiers) < 2:
+        raise InvalidValueError("an N-tier router needs at least two tiers", path=("--tiers",))
+    if len(set(tiers)) != len(tiers):
+        raise InvalidValueError(f"a model appears twice among the tiers {', '.join(tiers)}", path=("--tiers",))
+    if keys.shape != (outcomes.prompts,) or np.isnan(keys).any():
+        raise outcomes.invalid("the N-tier router needs a router score for every prompt")
+    total = outcomes.total_cost()
+    columns = sorted((outcomes.column(model, "--tiers") for model in tiers), key=lambda c: total[c])
+    order = np.argsort(-keys, kind="stable")  # the highest scores first: they go to the dearest tiers
+    # the top j / steps of the prompts: those scoring at least the (1 - j / steps) quantile (ties stay together)
+    thresholds = np.quantile(keys, 1 - np.arange(1, steps + 1) / steps)
+    tops = np.concatenate(([0], np.array([int((keys >= t).sum()) for t in thresholds])))
+    quality = np.concatenate((np.zeros((1, len(columns))), np.cumsum(outcomes.quality[order][:, columns], axis=0)))
+    cost = np.concatenate((np.zeros((1, len(columns))), np.cumsum(outcomes.cost[order][:, columns], axis=0)))
+    at_top_quality, at_top_cost = quality[tops], cost[tops]  # (steps + 1) × tiers: sums over the top j tenths
+    cuts = np.array(list(combinations_with_replacement(range(steps + 1), len(columns) - 1)), dtype=np.intp)
+    # cut j_1 <= ... <= j_(N-1): the dearest tier takes the top j_1 tenths, the next the tenths j_1 to j_2, ...
+    bounds = np.column_stack((np.zeros(len(cuts), dtype=np.intp), cuts, np.full(len(cuts), steps)))
+    point_quality = np.zeros(len(cuts))
+    point_cost = np.zeros(len(cuts))
+    shares = np.zeros((len(cuts), len(columns)))
+    for band in range(len(columns)):
+        tier = len(columns) - 1 - band  # band 0 (the top scores) is the dearest tier
+        upper, lower = bounds[:, band], bounds[:, band + 1]
+        point_quality += at_top_quality[lower, tier] - at_top_quality[upper, tier]
+        point_cost += at_top_cost[lower, tier] - at_top_cost[upper, tier]
+        shares[:, tier] = (tops[lower] - tops[upper]) / outcomes.prompts
+    point_quality /= outcomes.prompts
+    widened = (min(span[0], float(point_cost.min())), max(span[1], float(point_cost.max())))
+    frontier = tuple(
+        TierPoint(tuple(float(x) for x in shares[i]), float(point_quality[i]), float(point_cost[i]))
+        for i in _front(point_cost, point_quality)
+    )
+    return TierRouter(
+        tiers=tuple(outcomes.models[c] for c in columns),
+        steps=steps,
+        points=len(cuts),
+        frontier=frontier,
+        aiq=aiq(point_cost, point_quality, widened),
     )
 
 
@@ -248,13 +357,11 @@ def model_results(outcomes: Outcomes) -> tuple[ModelResult, ...]:
 def oracle(outcomes: Outcomes) -> OracleResult:
     """Per prompt the best quality, from the cheapest model reaching it (cost ties: the first in the outcomes).
 
-    For 0/1 outcomes: the cheapest correct model, or the cheapest model when none is correct.
+    For 0/1 outcomes: the cheapest correct model, or the cheapest model when none is correct (RouterBench
+    charges such a prompt nothing: ``compat.routerbench_oracle_cost``).
     """
-    best = outcomes.quality.max(axis=1, keepdims=True)
-    cost_if_best = np.where(outcomes.quality == best, outcomes.cost, np.inf)
-    picked = np.argmin(cost_if_best, axis=1)
-    rows = np.arange(outcomes.prompts)
-    cost = float(outcomes.cost[rows, picked].sum())
+    best, picked = oracle_picks(outcomes)
+    cost = float(outcomes.cost[np.arange(outcomes.prompts), picked].sum())
     counts = np.bincount(picked, minlength=len(outcomes.models))
     return OracleResult(
         quality=float(best.mean()),
@@ -262,6 +369,13 @@ def oracle(outcomes: Outcomes) -> OracleResult:
         cost_per_prompt=cost / outcomes.prompts,
         picks={name: int(count) for name, count in zip(outcomes.models, counts, strict=True)},
     )
+
+
+def oracle_picks(outcomes: Outcomes) -> tuple[Floats, NDArray[np.intp]]:
+    """Per prompt the best quality and the column of the cheapest model reaching it (cost ties: the first)."""
+    best = outcomes.quality.max(axis=1, keepdims=True)
+    picked: NDArray[np.intp] = np.argmin(np.where(outcomes.quality == best, outcomes.cost, np.inf), axis=1)
+    return best[:, 0], picked
 
 
 def random_line(outcomes: Outcomes, weak: str, strong: str, shares: Sequence[float] = RANDOM_SHARES) -> RandomLine:
@@ -286,7 +400,10 @@ def random_line(outcomes: Outcomes, weak: str, strong: str, shares: Sequence[flo
 
 
 def default_chain(outcomes: Outcomes) -> tuple[str, ...]:
-    """Every model, cheapest first (equal cost: the better first), as RouterBench orders its cascade."""
+    """Every model, cheapest first by the cost observed in the outcomes (equal cost: the better first).
+
+    RouterBench orders by list price per token instead (``compat.price_ordered_chain``).
+    """
     quality, cost = outcomes.mean_quality(), outcomes.total_cost()
     order = sorted(range(len(outcomes.models)), key=lambda m: (cost[m], -quality[m]))
     return tuple(outcomes.models[m] for m in order)
@@ -365,11 +482,8 @@ def non_decreasing_hull(cost: Floats, quality: Floats) -> tuple[Floats, Floats]:
     """
     if not len(cost):
         raise ValueError("a hull of no points")
-    order = np.lexsort((-quality, cost))  # by cost; equal costs: the best first
-    cost, quality = cost[order], quality[order]
     # only points better than every cheaper one can be vertices (Pareto front), and they rise strictly
-    best_before = np.maximum.accumulate(quality)
-    front = np.concatenate(([True], quality[1:] > best_before[:-1]))
+    front = _front(cost, quality)
     xs, ys = cost[front].tolist(), quality[front].tolist()
     hull_x, hull_y = xs[:1], ys[:1]
     for x, y in zip(xs[1:], ys[1:], strict=True):
@@ -381,11 +495,20 @@ def non_decreasing_hull(cost: Floats, quality: Floats) -> tuple[Floats, Floats]:
             hull_y.pop()
         hull_x.append(x)
         hull_y.append(y)
-    dearest = float(cost[-1])
+    dearest = float(cost.max())
     if dearest > hull_x[-1]:
         hull_x.append(dearest)
         hull_y.append(hull_y[-1])
     return np.array(hull_x), np.array(hull_y)
+
+
+def _front(cost: Floats, quality: Floats) -> NDArray[np.intp]:
+    """The indices of the Pareto front, cheapest first: each point better than every cheaper one (equal costs: the
+    best; equal cost and quality: the first)."""
+    order = np.lexsort((-quality, cost))
+    best_before = np.maximum.accumulate(quality[order])
+    front: NDArray[np.intp] = order[np.concatenate(([True], quality[order][1:] > best_before[:-1]))]
+    return front
 
 
 def aiq(cost: Floats, quality: Floats, span: tuple[float, float] | None = None) -> float:

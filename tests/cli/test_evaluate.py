@@ -364,3 +364,171 @@ def test_a_pretty_printed_report_is_named_not_a_json_syntax_error(
 ) -> None:
     write(Path("report.json"), json.dumps({"schema_version": 1, "kind": kind, "tiers": []}, indent=2))
     assert refused(command[0], "report.json", *command[1:]).startswith(f"report.json: {message}")
+
+
+# -------------------------------------------------------------------- --compat and --exclude
+
+
+def test_default_json_says_routecli_made_it_and_has_no_compat_section() -> None:
+    document = ok_json("evaluate", str(four()))
+    assert (document["procedure"], document["compat"], document["excluded"]) == ("routecli", None, 0)
+
+
+def test_compat_routellm_points_at_qcut_edges() -> None:
+    document = ok_json("evaluate", str(four()), "--compat", "routellm")
+    assert document["apgr"] == pytest.approx(0.625)  # routecli's own figures stay as they were
+    compat = document["compat"]
+    assert (compat["procedure"], compat["weak"], compat["strong"]) == ("routellm", "small", "large")
+    assert (compat["weak_quality"], compat["strong_quality"]) == pytest.approx((0.5, 0.75))
+    router = compat["router"]
+    # scores 0.2, 0.4, 0.6, 0.8: edges every 0.06 from 0.2 to 0.8; >= 0.2 sends all 4 strong, >= 0.26 to 0.38
+    # three, >= 0.44 to 0.56 two, >= 0.62 to 0.74 one, > 0.8 none
+    shares = [point["strong_share"] for point in router["points"]]
+    assert shares == pytest.approx([0, 0.25, 0.25, 0.25, 0.5, 0.5, 0.5, 0.75, 0.75, 0.75, 1])
+    assert [point["threshold"] for point in router["points"]][::5] == pytest.approx([0.8, 0.5, 0.2])
+    # PGR 0, 1 (x3), 0 (x3), 1 (x4) over those shares: 0.125 + 0.125 + 0.125 + 0.25
+    assert router["apgr"] == pytest.approx(0.625)
+    random = compat["random"]
+    assert (random["runs"], random["seed"]) == (10, 0)
+    points = random["points"]
+    # four distinct draws: 4, 3, 3, 3, 2, 2, 2, 1, 1, 1, 0 strong at the edges; the five shares averaged over runs
+    assert [p["strong_share"] for p in points] == pytest.approx([0, 0.25, 0.5, 0.75, 1])
+    assert (points[0]["quality"], points[-1]["quality"]) == pytest.approx((0.5, 0.75))
+
+
+def test_compat_routellm_table_lines() -> None:
+    text = words(ok("evaluate", str(four()), "--compat", "routellm", "--seed", "3"))
+    assert "RouteLLM's procedure (--compat routellm: 10 qcut bins, 11 thresholds): small 0.5000, large 0.7500." in text
+    assert "Random (10 runs, seed 3): APGR" in text
+    assert "Router (data score): APGR 0.625, CPT(20%)" in text
+
+
+def test_compat_routellm_refuses_tied_edges_as_qcut_does() -> None:
+    jsonl("tied.jsonl", [record(1, 0, score=0.5)] * 3 + [record(0, 1, score=0.9)])
+    message = refused("evaluate", "tied.jsonl", "--compat", "routellm")
+    assert "pandas.qcut, which RouteLLM's evaluation calls, stops there ('Bin edges must be unique')" in message
+
+
+def test_compat_routerbench_aiqs_oracle_and_chain() -> None:
+    options = ("--compat", "routerbench", "--chain", "small,large", "--judge-error", "0")
+    document = ok_json("evaluate", str(four()), *options)
+    compat = document["compat"]
+    assert compat["procedure"] == "routerbench"
+    # every hull ends at $16 (the router's and the models' at large alone), and starts at its own cheapest point
+    assert compat["aiq_cost"] == 16.0
+    assert compat["models_aiq"] == pytest.approx(12 * (0.5 + 0.75) / 2 / 16)
+    assert compat["router_aiq"] == pytest.approx((3 * (0.5 + 0.75) / 2 + 9 * 0.75) / 16)
+    (cascade,) = compat["cascades"]
+    # small alone (4, 0.5), the chain (12, 1): 8 under the rise, 4 flat at 1
+    assert cascade["aiq"] == pytest.approx((8 * (0.5 + 1) / 2 + 4 * 1) / 16)
+    assert compat["chain_by_price"] is False
+    assert compat["oracle"] == {"cost": 10.0, "unsolved": 0}
+
+
+def test_compat_routerbench_oracle_charges_nothing_for_unsolved_prompts() -> None:
+    jsonl("unsolved.jsonl", [record(1, 1), record(0, 1), record(0, 0)])
+    compat = ok_json("evaluate", "unsolved.jsonl", "--compat", "routerbench", "--chain", "small,large")["compat"]
+    assert compat["oracle"] == {"cost": 1.0 + 4.0, "unsolved": 1}  # routecli's oracle: 1 + 4 + 1
+
+
+def test_compat_routerbench_without_list_prices_asks_for_a_chain() -> None:
+    message = refused("evaluate", str(four()), "--compat", "routerbench")
+    assert message == (
+        "--compat: RouterBench orders its cascade by list price per token, and has none for small, large; "
+        "give the chain with --chain"
+    )
+
+
+def test_exclude_leaves_the_listed_prompts_out() -> None:
+    write(Path("out.txt"), "# contaminated\np2\n\n  p3  \n")
+    document = ok_json("evaluate", str(four()), "--exclude", "out.txt")
+    assert (document["prompts"], document["excluded"]) == (2, 2)
+    # p1 (both right) and p4 (large only): small 0.5, large 1
+    assert [m["quality"] for m in document["models"]] == pytest.approx([0.5, 1.0])
+    assert "Excluded: 2 prompts (--exclude)." in words(ok("evaluate", str(four()), "--exclude", "out.txt"))
+
+
+def test_exclude_names_the_line_of_an_unknown_id() -> None:
+    write(Path("out.txt"), "p2\np9\np8\n")
+    assert refused("evaluate", str(four()), "--exclude", "out.txt") == (
+        "out.txt:2: no prompt 'p9' in the outcomes (ids look like 'p1') (and 1 more unknown id)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("p1\np2\np1\n", "out.txt:3: prompt id 'p1' is listed twice (first on line 1)"),
+        ("# nothing\n\n", "out.txt: no prompt ids in the exclude file (one a line)"),
+    ],
+)
+def test_exclude_file_errors(text: str, message: str) -> None:
+    write(Path("out.txt"), text)
+    assert refused("evaluate", str(four()), "--exclude", "out.txt") == message
+
+
+def test_exclude_file_missing() -> None:
+    assert refused("evaluate", str(four()), "--exclude", "none.txt") == "none.txt: exclude file not found"
+
+
+# -------------------------------------------------------------------- three models
+
+
+def three_models() -> Path:
+    """a ($1), b ($2), c ($4): a right on p1 and p2, b on p1 to p3, c on all; scores rise p1 to p4."""
+    rows = [("p1", 1, 1, 1, 0.1), ("p2", 1, 1, 1, 0.2), ("p3", 0, 1, 1, 0.3), ("p4", 0, 0, 1, 0.4)]
+    records = [
+        {
+            "id": key,
+            "score": score,
+            "outcomes": {
+                name: {"quality": right, "cost": price}
+                for name, right, price in zip("abc", (a, b, c), (1.0, 2.0, 4.0), strict=True)
+            },
+        }
+        for key, a, b, c, score in rows
+    ]
+    return jsonl("three.jsonl", records)
+
+
+def test_three_models_frontier_tier_router_and_cascade() -> None:
+    document = ok_json("evaluate", str(three_models()), "--judge-error", "0")
+    assert document["models_frontier"] == ["a", "b", "c"]  # 0.5 for $4, 0.75 for $8, 1 for $16
+    tiered = document["tier_router"]
+    assert (tiered["score"], tiered["tiers"], tiered["steps"], tiered["points"]) == ("data", ["a", "b", "c"], 10, 66)
+    # the cheapest choice: every prompt on a; the best for least: the top quarter on c, the rest on a
+    assert (tiered["frontier"][0]["cost"], tiered["frontier"][0]["quality"]) == pytest.approx((4.0, 0.5))
+    assert tiered["frontier"][-1]["quality"] == 1.0
+    # a perfect judge down a, b, c: p1, p2 stop at a ($1), p3 at b ($3), p4 at c ($7)
+    (cascade,) = document["cascades"]
+    assert (cascade["chain"], cascade["quality"], cascade["cost"]) == (["a", "b", "c"], 1.0, 12.0)
+    assert "3-tier router (data score) a → b → c: AIQ" in words(ok("evaluate", "three.jsonl"))
+
+
+def test_tiers_given_and_their_errors() -> None:
+    path = str(three_models())
+    assert ok_json("evaluate", path, "--tiers", "c,a")["tier_router"]["tiers"] == ["a", "c"]
+    assert refused("evaluate", path, "--tiers", "a,z") == "--tiers: no model 'z' in the outcomes (models: a, b, c)"
+    assert refused("evaluate", path, "--tiers", "a,b", "--score", "none") == (
+        "--tiers: an N-tier router needs a router score: the outcomes' own, or --score complexity or length"
+    )
+
+
+def test_csv_rows_of_the_compat_figures_and_the_tier_router() -> None:
+    stdout = ok("evaluate", str(four()), "--format", "csv", "--compat", "routellm")
+    table = {row["kind"]: row for row in csv.DictReader(io.StringIO(stdout))}
+    assert table["routellm-router"]["name"] == "data: small > large"
+    assert float(table["routellm-router"]["apgr"]) == pytest.approx(0.625)
+    assert table["routellm-random"]["name"] == "small > large"
+    stdout = ok("evaluate", str(four()), "--format", "csv", "--compat", "routerbench", "--chain", "small,large")
+    table = {row["kind"]: row for row in csv.DictReader(io.StringIO(stdout))}
+    assert float(table["routerbench-models"]["aiq"]) == pytest.approx(12 * 0.625 / 16)
+    assert float(table["routerbench-oracle"]["cost"]) == 10.0
+    stdout = ok("evaluate", str(three_models()), "--format", "csv")
+    table = {row["kind"]: row for row in csv.DictReader(io.StringIO(stdout))}
+    assert table["tier-router"]["name"] == "data: a > b > c"
+
+
+def test_chart_draws_the_tier_router() -> None:
+    wrote(["tiers.svg"], "evaluate", str(three_models()), "--chart", "tiers.svg")
+    assert "3-tier router" in Path("tiers.svg").read_text(encoding="utf-8")

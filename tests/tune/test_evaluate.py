@@ -24,6 +24,7 @@ from routecli.tune.evaluate import (
     pgr_metrics,
     random_line,
     router_result,
+    tier_router,
 )
 from routecli.tune.outcomes import Outcomes
 from tests.helpers.paths import REPO, SHARED
@@ -420,3 +421,70 @@ def test_an_mmlu_sized_set_has_a_router_point_per_distinct_score() -> None:
     result = evaluate(outcomes)
     assert result.router is not None
     assert len(result.router.curve) == len(np.unique(outcomes.score)) + 1  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- over N models: the frontier and the N-tier router
+
+TIERED = [  # a, b, c: a right on the two lowest scores, b on the three lowest, c on all
+    (1, 1, 1),
+    (1, 1, 1),
+    (0, 1, 1),
+    (0, 0, 1),
+]
+TIER_PRICES = (1.0, 2.0, 4.0)
+TIER_SCORES = (0.1, 0.2, 0.3, 0.4)
+
+
+def test_model_frontier_leaves_out_a_model_no_better_than_a_cheaper_one() -> None:
+    # mid (0.10, 0.4) is no better than cheap (0.05, 0.4)
+    assert evaluate(example(), epsilons=()).frontier == ("cheap", "big")
+    three = outcomes_of(TIERED, [TIER_PRICES] * 4, ("a", "b", "c"))
+    assert evaluate(three, epsilons=()).frontier == ("a", "b", "c")  # 0.5 for 4, 0.75 for 8, 1 for 16
+
+
+def test_tier_router_of_three_tiers_on_a_grid_of_halves() -> None:
+    three = outcomes_of(TIERED, [TIER_PRICES] * 4, ("a", "b", "c"), TIER_SCORES)
+    # given dearest first: the tiers are ordered by cost all the same
+    result = tier_router(three, ("c", "a", "b"), three.score, (4.0, 16.0), steps=2)  # type: ignore[arg-type]
+    assert result.tiers == ("a", "b", "c")
+    # halves: the top half (p4, p3) or all; bands (c, b, a) of 0/0/4, 0/2/2, 0/4/0, 2/0/2, 2/2/0, 4/0/0 prompts:
+    # quality 2, 3, 3, 4, 4, 4 of 4; cost 4, 6, 8, 10, 12, 16
+    assert result.points == 6
+    assert [(p.cost, p.quality) for p in result.frontier] == [approx((4.0, 0.5)), (6.0, 0.75), (10.0, 1.0)]
+    assert [p.shares for p in result.frontier] == [(1.0, 0.0, 0.0), (0.5, 0.5, 0.0), (0.5, 0.0, 0.5)]
+    # hull (4, .5) (6, .75) (10, 1), flat to 16: (2 * 0.625 + 4 * 0.875 + 6 * 1) / 12
+    assert result.aiq == approx((2 * 0.625 + 4 * 0.875 + 6 * 1) / 12)
+
+
+def test_tier_router_keeps_tied_scores_in_one_band() -> None:
+    three = outcomes_of(TIERED, [TIER_PRICES] * 4, ("a", "b", "c"), (0.1, 0.3, 0.3, 0.3))
+    # the top half by quantile is every score >= 0.3: three prompts, not two
+    result = tier_router(three, ("a", "b", "c"), three.score, (4.0, 16.0), steps=2)  # type: ignore[arg-type]
+    assert sorted({share for p in result.frontier for share in p.shares}) == approx([0.0, 0.25, 0.75, 1.0])
+
+
+def test_evaluate_draws_the_tier_router_over_a_frontier_of_three() -> None:
+    three = outcomes_of(TIERED, [TIER_PRICES] * 4, ("a", "b", "c"), TIER_SCORES)
+    result = evaluate(three, epsilons=())
+    assert result.tier_router is not None
+    assert result.tier_router.tiers == ("a", "b", "c")
+    assert result.tier_router.points == 66  # two cuts among 11 tenths, in order: 11 * 12 / 2
+    assert evaluate(example(), epsilons=()).tier_router is None  # a frontier of two: the router is the two-tier one
+
+
+@pytest.mark.parametrize(
+    ("tiers", "message"),
+    [(("a",), "at least two tiers"), (("a", "a"), "appears twice"), (("a", "z"), "^--tiers: no model 'z'")],
+)
+def test_tier_router_rejects_bad_tiers(tiers: tuple[str, ...], message: str) -> None:
+    three = outcomes_of(TIERED, [TIER_PRICES] * 4, ("a", "b", "c"), TIER_SCORES)
+    with pytest.raises(InvalidValueError, match=message):
+        evaluate(three, tiers=tiers)
+
+
+def test_tier_router_over_eleven_tiers_counts_every_ordered_choice_of_ten_cuts() -> None:
+    names = tuple(f"m{i}" for i in range(11))
+    eleven = outcomes_of([tuple(1.0 for _ in names)] * 3, [tuple(float(i) for i in range(11))] * 3, names, (1, 2, 3))
+    result = tier_router(eleven, names, eleven.score, (0.0, 30.0))  # type: ignore[arg-type]
+    assert result.points == 184_756  # ten cuts among eleven tenths, in order: C(20, 10), as docs/metrics.md says
+    assert [(p.cost, p.quality) for p in result.frontier] == [(0.0, 1.0)]  # all on the free model, all right
