@@ -130,7 +130,11 @@ class LogReader:
         rows = chain(held, rows)
         if first is None and not held:
             return _Opened(file, rows, None, None)
-        chosen = self._format(file.source, first)
+        try:
+            chosen = self._format(file.source, first)
+        except InputError:
+            file.close()
+            raise
         self.stats.formats[file.source] = chosen.NAME
         return _Opened(file, rows, chosen, first)
 
