@@ -228,7 +228,7 @@ class LogFile:
             raise InputError(
                 "reading Parquet needs DuckDB, the optional extra: pip install 'routecli[parquet]'", source=self.source
             ) from None
-        if not os.path.isfile(self.path):
+        if "://" not in self.path and not os.path.isfile(self.path):  # s3://, https://: DuckDB's own to fetch
             raise InputFileError("log file not found", source=self.source)
         connection = duckdb.connect()
         try:
