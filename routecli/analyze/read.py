@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from types import MappingProxyType, ModuleType
 from typing import Any, NamedTuple
@@ -165,54 +166,55 @@ class LogReader:
 
     def _rows(self, item: _Opened) -> Iterator[Row]:
         """The file's rows; a row that is no JSON object is skipped or raised."""
+        stats = self.stats
         for row in item.rows:
-            self.stats.rows += 1
+            stats.rows += 1
             if isinstance(row, Row):
                 yield row
             else:
                 self._invalid(row, item.file.source, row.line)
-            self._report()
 
     def _records(self, item: _Opened, requests: Mapping[str, openai_batch.Request]) -> Iterator[LogRecord]:
         source = item.file.source
-        module = item.format
-        expand: Callable[[Row], Iterable[Row]] | None = getattr(module, "expand", None)
-        read: Callable[[Row], LogRecord | None]
-        if module is mapped:
-            assert self.field_map is not None
-            read = self._mapped_reader(source, self.field_map)
-        elif module is openai_batch:
-            read = self._batch_reader(source, requests)
-        else:
-            read = self._module_reader(source, module)
+        read = self._reader(source, item.format, requests)
+        expand: Callable[[Row], Iterable[Row]] | None = getattr(item.format, "expand", None)
+        if expand is None:  # one record per row: the hot loop of a large log, kept short
+            for row in self._rows(item):
+                try:
+                    record = read(row)
+                except InputError as error:
+                    self._invalid(error, source, row.line)
+                    continue
+                if record is not None:
+                    yield record
+            return
         for row in self._rows(item):
             try:
-                found = [record for part in (expand(row) if expand else (row,)) if (record := read(part))]
+                found = [record for part in expand(row) if (record := read(part)) is not None]
             except InputError as error:
                 self._invalid(error, source, row.line)
                 continue
             yield from found
 
-    def _module_reader(self, source: str, module: Any) -> Callable[[Row], LogRecord | None]:
-        field_map = self.field_map
-
-        def read(row: Row) -> LogRecord | None:
-            record: LogRecord | None = module.record(source, row)
-            return record if record is None or field_map is None else field_map.apply(record, row)
-
-        return read
-
-    def _mapped_reader(self, source: str, field_map: mapped.FieldMap) -> Callable[[Row], LogRecord | None]:
-        return lambda row: field_map.record(source, row)
-
-    def _batch_reader(
-        self, source: str, requests: Mapping[str, openai_batch.Request]
+    def _reader(
+        self, source: str, module: Any, requests: Mapping[str, openai_batch.Request]
     ) -> Callable[[Row], LogRecord | None]:
+        """One row to its record (``None``: no request) as the file's format, with ``--map`` laid over it."""
         field_map = self.field_map
+        if module is mapped:
+            assert field_map is not None
+            return partial(field_map.record, source)
+        plain: Callable[[Row], LogRecord | None] = (
+            partial(openai_batch.record, source, requests=requests)
+            if module is openai_batch
+            else partial(module.record, source)
+        )
+        if field_map is None:
+            return plain
 
         def read(row: Row) -> LogRecord | None:
-            record = openai_batch.record(source, row, requests)
-            return record if field_map is None else field_map.apply(record, row)
+            record = plain(row)
+            return None if record is None else field_map.apply(record, row)
 
         return read
 

@@ -117,7 +117,9 @@ class LogFile:
         assert self._handle is not None
         try:
             if self.container == "json":
-                yield from self._document(self._handle.read(), 0)
+                data = self._handle.read()
+                self._on_bytes(len(data))
+                yield from self._document(data, 0)
             elif self.container == "jsonl":
                 yield from self._json_lines(self._handle)
             else:
@@ -132,9 +134,12 @@ class LogFile:
     def _json_lines(self, handle: IO[bytes]) -> Iterator[RowOrError]:
         loads, decode_error = _orjson().loads, _orjson().JSONDecodeError
         at = 0
+        told = 0  # bytes already told to on_bytes: it is told every 64 KiB, not every line
         seen_object = False
         for number, raw in enumerate(handle, start=1):
-            self._on_bytes(len(raw))
+            if at - told >= _PEEK:
+                self._on_bytes(at - told)
+                told = at
             data = raw[len(_BOM) :] if number == 1 and raw.startswith(_BOM) else raw
             if data.isspace() or not data:
                 at += len(raw)
@@ -145,19 +150,18 @@ class LogFile:
                 self._check_text(raw, at)
                 if not seen_object:  # a JSON document spread over lines: read it whole
                     rest = handle.read()
-                    self._on_bytes(len(rest))
+                    self._on_bytes(at + len(raw) + len(rest) - told)
                     yield from self._document(data + rest, at)
                     return
                 yield InvalidValueError(_json_problem(error), source=self.source, line=number)
             else:
                 seen_object = True
-                yield _row(value, number, self.source)
+                yield Row(number, value) if type(value) is dict else _row(value, number, self.source)
             at += len(raw)
+        self._on_bytes(at - told)
 
     def _document(self, data: bytes, at: int) -> Iterator[RowOrError]:
         """A whole JSON document: each item of an array (numbered from 1), or one object."""
-        if at == 0:
-            self._on_bytes(len(data))
         orjson = _orjson()
         try:
             value = orjson.loads(data.removeprefix(_BOM) if at == 0 else data)

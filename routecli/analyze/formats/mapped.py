@@ -111,6 +111,6 @@ def _field(field: str, value: Any, path: tuple[str, ...]) -> dict[str, Any]:
         return {"messages": messages(value, path)}
     if field == "messages":
         return {field: messages(value, path)}
-    if value is not None and not isinstance(value, Mapping):  # metadata
+    if value is not None and not isinstance(value, dict):  # metadata
         raise InvalidValueError(f"expected an object, got {kind_of(value)}", path=path)
     return {field: value}
