@@ -236,6 +236,7 @@ class LogFile:
             raise InputFileError("log file not found", source=self.source)
         connection = duckdb.connect()
         try:
+            connection.execute("SET enable_progress_bar = false")  # its bar would land in our output
             total = connection.execute("SELECT count(*) FROM read_parquet(?)", [self.path]).fetchall()[0][0]
             result = connection.execute("SELECT * FROM read_parquet(?)", [self.path])
             columns = [column[0] for column in result.description or ()]

@@ -91,7 +91,7 @@ def test_a_missing_file(tmp_path: Path) -> None:
     assert str(raised.value) == f"{tmp_path / 'nope.jsonl'}: log file not found"
 
 
-def test_parquet_through_duckdb(tmp_path: Path) -> None:
+def test_parquet_through_duckdb(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     duckdb = pytest.importorskip("duckdb")
     path = tmp_path / "responses.parquet"
     duckdb.sql(
@@ -107,6 +107,7 @@ def test_parquet_through_duckdb(tmp_path: Path) -> None:
         (2, "r2", "gpt-4o-mini", 1700000060.0, 20, 8),
     ]
     assert stats.bytes_read == stats.total_bytes == path.stat().st_size
+    assert capfd.readouterr() == ("", "")  # DuckDB's own progress bar stays off
 
 
 def test_parquet_with_a_mapping_and_timestamps(tmp_path: Path) -> None:
