@@ -66,7 +66,7 @@ class _Opened(NamedTuple):
     file: LogFile
     rows: Iterator[RowOrError]
     format: ModuleType | None
-    """None for a file with no rows."""
+    """None for a file with no rows (or only bad ones)."""
     first: Row | None
 
 
@@ -100,18 +100,22 @@ class LogReader:
         self._report(force=True)
 
     def _read(self, opened: list[_Opened]) -> Iterator[LogRecord]:
-        batch_inputs = [item for item in opened if _is_batch_input(item)]
-        requests: dict[str, openai_batch.Request] = {}
-        for item in batch_inputs:
-            requests.update(self._batch_requests(item))
-        if batch_inputs and not any(item.format is openai_batch for item in opened if item not in batch_inputs):
+        inputs = [item for item in opened if _is_batch_input(item)]
+        outputs = [item for item in opened if item.format is openai_batch and not _is_batch_input(item)]
+        if inputs and not outputs:
             raise InvalidValueError(
                 "an OpenAI batch input file holds requests but no usage: give the batch's output file too "
                 "(input and output files in one call are joined on custom_id)",
-                source=batch_inputs[0].file.source,
+                source=inputs[0].file.source,
             )
+        requests: dict[str, openai_batch.Request] = {}
+        for item in inputs:
+            requests.update(self._batch_requests(item))
         for item in opened:
-            if item.format is not None and item not in batch_inputs:
+            if item.format is None:  # no row: an empty file, or only bad ones (raised, or counted)
+                for _ in self._rows(item):
+                    pass
+            elif not _is_batch_input(item):
                 yield from self._records(item, requests)
 
     # ------------------------------------------------------------------ files
@@ -129,7 +133,7 @@ class LogReader:
                 first = item
                 break
         rows = chain(held, rows)
-        if first is None and not held:
+        if first is None:
             return _Opened(file, rows, None, None)
         try:
             chosen = self._format(file.source, first)
@@ -139,18 +143,16 @@ class LogReader:
         self.stats.formats[file.source] = chosen.NAME
         return _Opened(file, rows, chosen, first)
 
-    def _format(self, source: str, first: Row | None) -> ModuleType:
+    def _format(self, source: str, first: Row) -> ModuleType:
         if self.options.input_format is not None:
             return _BY_NAME[self.options.input_format]
         if self.field_map is not None:
             return mapped
-        if first is not None:
-            for module in FORMATS:
-                if module.sniff(first.data):
-                    return module
-        line = f" (line {first.line})" if first is not None else ""
+        for module in FORMATS:
+            if module.sniff(first.data):
+                return module
         raise InvalidValueError(
-            f"cannot tell which log format this is from its first row{line}: name it with --input-format "
+            f"cannot tell which log format this is from its first row (line {first.line}): name it with --input-format "
             f"({format_names()}) or map its fields with --map FIELD=PATH",
             source=source,
         )
