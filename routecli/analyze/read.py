@@ -180,8 +180,13 @@ class LogReader:
         source = item.file.source
         read = self._reader(source, item.format, requests)
         expand: Callable[[Row], Iterable[Row]] | None = getattr(item.format, "expand", None)
-        if expand is None:  # one record per row: the hot loop of a large log, kept short
-            for row in self._rows(item):
+        if expand is None:  # one record per row: the hot loop of a large log, kept short (no _rows layer)
+            stats = self.stats
+            for row in item.rows:
+                stats.rows += 1
+                if not isinstance(row, Row):
+                    self._invalid(row, source, row.line)
+                    continue
                 try:
                     record = read(row)
                 except InputError as error:

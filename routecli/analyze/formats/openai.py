@@ -52,8 +52,8 @@ def record(source: str, row: Row) -> LogRecord:
             row.line,
             response,
             ("response",),
-            asked_model=text(dig(request, ("model",)), ("request", "model")),
-            sent=messages(dig(request, ("messages",)), ("request", "messages")),
+            asked_model=text(request.get("model"), ("request", "model")),
+            sent=messages(request.get("messages"), ("request", "messages")),
         )
     return completion_record(source, row.line, data, ())
 
