@@ -1,0 +1,275 @@
+"""Reading logs for ``routecli analyze``: files in, ``LogRecord``s out, one format detected per file.
+
+File side. Each file's format is the first in ``FORMATS`` whose ``sniff``
+accepts the file's first row, unless ``--input-format`` names one; ``--map``
+reads any file through a mapping (or lays mapped fields over a named format's).
+Several files in one call may be of different formats. OpenAI batch input
+files are read first and joined on ``custom_id`` to the output files given
+with them. Records stream: memory stays that of one row (plus the requests of
+batch input files).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain
+from types import MappingProxyType, ModuleType
+from typing import Any, NamedTuple
+
+from routecli.analyze.formats import (
+    Row,
+    anthropic,
+    helicone,
+    langfuse,
+    litellm,
+    litellm_spend_logs,
+    mapped,
+    openai,
+    openai_batch,
+    otel,
+    routecli_log,
+    routecli_prompts,
+)
+from routecli.analyze.formats.containers import LogFile, RowOrError
+from routecli.analyze.records import LogRecord
+from routecli.errors import InputError, InvalidValueError, format_key_path
+
+__all__ = ["FORMATS", "LogReader", "ReadOptions", "ReadStats", "format_names"]
+
+FORMATS: tuple[ModuleType, ...] = (
+    routecli_log,
+    openai_batch,
+    otel,
+    litellm_spend_logs,
+    litellm,
+    langfuse,
+    helicone,
+    openai,
+    anthropic,
+    routecli_prompts,
+    mapped,
+)
+"""Format modules in detection order: the most particular first; ``mapped`` is never detected, only asked for."""
+
+_BY_NAME = {module.NAME: module for module in FORMATS}
+_PROGRESS_EVERY = 1 << 20
+"""Bytes read between two progress reports."""
+
+
+def format_names() -> str:
+    return ", ".join(_BY_NAME)
+
+
+class ReadOptions(NamedTuple):
+    input_format: str | None = None
+    """``--input-format NAME``; else each file's format is detected from its first row."""
+    mapping: Mapping[str, str] = MappingProxyType({})
+    """``--map FIELD=PATH`` (dotted), FIELD a ``LogRecord`` field or ``prompt``."""
+    skip_invalid: bool = False
+    """Count bad rows by reason and read on; else the first raises ``InvalidValueError`` (file, line, field)."""
+
+
+@dataclass
+class ReadStats:
+    """Filled while reading: what a progress bar and the summary show."""
+
+    rows: int = 0
+    """Rows read (lines of JSON Lines, CSV or Parquet rows, items of a JSON array), skipped ones included."""
+    bytes_read: int = 0
+    total_bytes: int = 0
+    """The files' sizes added (standard input counts only once read)."""
+    skipped: Counter[str] = field(default_factory=Counter)
+    """Rows skipped with ``skip_invalid``, by reason (the field and what was wrong, never its value)."""
+    formats: dict[str, str] = field(default_factory=dict)
+    """Each file (as given; ``<stdin>`` for ``-``) and the format it was read as."""
+
+
+class _Opened(NamedTuple):
+    file: LogFile
+    rows: Iterator[RowOrError]
+    format: ModuleType | None
+    """None for a file with no rows (or only bad ones)."""
+    first: Row | None
+
+
+class LogReader:
+    """Reads ``paths`` as ``options`` say; ``records()`` streams every request, ``stats`` tells how far it got."""
+
+    def __init__(
+        self, paths: Sequence[str], options: ReadOptions, progress: Callable[[ReadStats], None] | None = None
+    ) -> None:
+        if options.input_format is not None and options.input_format not in _BY_NAME:
+            raise InvalidValueError(f"--input-format {options.input_format}: unknown format; one of: {format_names()}")
+        if options.input_format == mapped.NAME and not options.mapping:
+            raise InvalidValueError("--input-format mapped needs --map FIELD=PATH (one per field)")
+        self.paths = list(paths)
+        self.options = options
+        self.field_map = mapped.FieldMap(options.mapping) if options.mapping else None
+        self.stats = ReadStats()
+        self._progress = progress
+        self._reported = 0
+
+    def records(self) -> Iterator[LogRecord]:
+        """Every request of every file, file by file, in file order."""
+        opened: list[_Opened] = []
+        try:
+            for path in self.paths:
+                opened.append(self._open(path))
+            yield from self._read(opened)
+        finally:
+            for item in opened:
+                item.file.close()
+        self._report(force=True)
+
+    def _read(self, opened: list[_Opened]) -> Iterator[LogRecord]:
+        inputs = [item for item in opened if _is_batch_input(item)]
+        outputs = [item for item in opened if item.format is openai_batch and not _is_batch_input(item)]
+        if inputs and not outputs:
+            raise InvalidValueError(
+                "an OpenAI batch input file holds requests but no usage: give the batch's output file too "
+                "(input and output files in one call are joined on custom_id)",
+                source=inputs[0].file.source,
+            )
+        requests: dict[str, openai_batch.Request] = {}
+        for item in inputs:
+            requests.update(self._batch_requests(item))
+        for item in opened:
+            if item.format is None:  # no row: an empty file, or only bad ones (raised, or counted)
+                for _ in self._rows(item):
+                    pass
+            elif not _is_batch_input(item):
+                yield from self._records(item, requests)
+
+    # ------------------------------------------------------------------ files
+
+    def _open(self, path: str) -> _Opened:
+        """The file opened and its format chosen: named, mapped, or detected from its first row."""
+        file = LogFile(path, self._advance)
+        self.stats.total_bytes += file.total_bytes
+        rows = file.rows()
+        held: list[RowOrError] = []
+        first: Row | None = None
+        for item in rows:
+            held.append(item)
+            if isinstance(item, Row):
+                first = item
+                break
+        rows = chain(held, rows)
+        if first is None:
+            return _Opened(file, rows, None, None)
+        try:
+            chosen = self._format(file.source, first)
+        except InputError:
+            file.close()
+            raise
+        self.stats.formats[file.source] = chosen.NAME
+        return _Opened(file, rows, chosen, first)
+
+    def _format(self, source: str, first: Row) -> ModuleType:
+        if self.options.input_format is not None:
+            return _BY_NAME[self.options.input_format]
+        if self.field_map is not None:
+            return mapped
+        for module in FORMATS:
+            if module.sniff(first.data):
+                return module
+        raise InvalidValueError(
+            f"cannot tell which log format this is from its first row (line {first.line}): name it with --input-format "
+            f"({format_names()}) or map its fields with --map FIELD=PATH",
+            source=source,
+        )
+
+    def _batch_requests(self, item: _Opened) -> Iterator[tuple[str, openai_batch.Request]]:
+        for row in self._rows(item):
+            try:
+                yield openai_batch.request(row)
+            except InputError as error:
+                self._invalid(error, item.file.source, row.line)
+
+    # ------------------------------------------------------------------- rows
+
+    def _rows(self, item: _Opened) -> Iterator[Row]:
+        """The file's rows; a row that is no JSON object is skipped or raised."""
+        stats = self.stats
+        for row in item.rows:
+            stats.rows += 1
+            if isinstance(row, Row):
+                yield row
+            else:
+                self._invalid(row, item.file.source, row.line)
+
+    def _records(self, item: _Opened, requests: Mapping[str, openai_batch.Request]) -> Iterator[LogRecord]:
+        source = item.file.source
+        read = self._reader(source, item.format, requests)
+        expand: Callable[[Row], Iterable[Row]] | None = getattr(item.format, "expand", None)
+        if expand is None:  # one record per row: the hot loop of a large log, kept short (no _rows layer)
+            stats = self.stats
+            for row in item.rows:
+                stats.rows += 1
+                if not isinstance(row, Row):
+                    self._invalid(row, source, row.line)
+                    continue
+                try:
+                    record = read(row)
+                except InputError as error:
+                    self._invalid(error, source, row.line)
+                    continue
+                if record is not None:
+                    yield record
+            return
+        for row in self._rows(item):
+            try:
+                found = [record for part in expand(row) if (record := read(part)) is not None]
+            except InputError as error:
+                self._invalid(error, source, row.line)
+                continue
+            yield from found
+
+    def _reader(
+        self, source: str, module: Any, requests: Mapping[str, openai_batch.Request]
+    ) -> Callable[[Row], LogRecord | None]:
+        """One row to its record (``None``: no request) as the file's format, with ``--map`` laid over it."""
+        field_map = self.field_map
+        if module is mapped:
+            assert field_map is not None
+            return partial(field_map.record, source)
+        plain: Callable[[Row], LogRecord | None] = (
+            partial(openai_batch.record, source, requests=requests)
+            if module is openai_batch
+            else partial(module.record, source)
+        )
+        if field_map is None:
+            return plain
+
+        def read(row: Row) -> LogRecord | None:
+            record = plain(row)
+            return None if record is None else field_map.apply(record, row)
+
+        return read
+
+    # -------------------------------------------------------------- bookkeeping
+
+    def _invalid(self, error: InputError, source: str, line: int | None) -> None:
+        """Raise ``error`` with its file and line, or count it by reason with ``skip_invalid``."""
+        if error.source is None:
+            error.located(source, line)
+        if not self.options.skip_invalid or not isinstance(error, InvalidValueError):
+            raise error
+        where = format_key_path(error.path)
+        self.stats.skipped[f"{where}: {error.message}" if where else error.message] += 1
+
+    def _advance(self, size: int) -> None:
+        self.stats.bytes_read += size
+        self._report()
+
+    def _report(self, *, force: bool = False) -> None:
+        if self._progress is not None and (force or self.stats.bytes_read - self._reported >= _PROGRESS_EVERY):
+            self._reported = self.stats.bytes_read
+            self._progress(self.stats)
+
+
+def _is_batch_input(item: _Opened) -> bool:
+    return item.format is openai_batch and item.first is not None and openai_batch.is_input(item.first.data)
