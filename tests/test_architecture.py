@@ -73,6 +73,7 @@ CORE = [
     "routecli.replay.routing.fit",
     "routecli.tune.outcomes",
     "routecli.tune.threshold",
+    "routecli.tune.tiers",
     "routecli.tune.evaluate",
     "routecli.tune.choice",
     "routecli.ci.policy",

@@ -12,6 +12,9 @@ from routecli.cli.options import ChartOption, OutputOption, PricingOption
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from routecli.tune.choice import ScoreSource
     from routecli.tune.outcomes import Outcomes
 
 __all__ = ["register"]
@@ -113,8 +116,26 @@ def tune(
             show_default=False,
         ),
     ] = None,
+    target_shares: Annotated[
+        str | None,
+        typer.Option(
+            "--target-shares",
+            metavar="SHARES",
+            help="With --tiers: calibrate to these shares of prompts per tier, in order (60%,30%,10%).",
+            show_default=False,
+        ),
+    ] = None,
     weak: WeakOption = None,
     strong: StrongOption = None,
+    tiers: Annotated[
+        str | None,
+        typer.Option(
+            "--tiers",
+            metavar="A,B,C",
+            help="Route over these tiers, cheapest first: one threshold between each two (instead of --weak/--strong).",
+            show_default=False,
+        ),
+    ] = None,
     score: ScoreOption = ScoreChoice.auto,
     holdout: Annotated[
         str | None,
@@ -165,18 +186,58 @@ def tune(
         "--quality-floor": quality_floor,
         "--relative-floor": relative_floor,
         "--target-strong-share": target_strong_share,
+        "--target-shares": target_shares,
     }
     given = [(flag, text) for flag, text in goals.items() if text is not None]
     if len(given) != 1:
-        raise InvalidValueError("give one of --quality-floor, --relative-floor or --target-strong-share")
+        raise InvalidValueError(
+            "give one of --quality-floor, --relative-floor, --target-strong-share or --target-shares"
+        )
     flag, written = given[0]
-    goal = float(share_from_text(written, flag, "a share" if flag == "--target-strong-share" else "a quality"))
+    named = None if tiers is None else [name.strip() for name in tiers.split(",") if name.strip()]
+    if named is not None and (weak is not None or strong is not None):
+        raise InvalidValueError("--tiers names every tier, cheapest first: leave out --weak and --strong")
+    if named is not None and strategy is StrategyChoice.cascade:
+        raise InvalidValueError("--tiers is for --strategy route; a cascade's models are its --chain")
+    if flag == "--target-shares":
+        if named is None or len(named) < 3:  # two tiers have --target-strong-share
+            raise InvalidValueError(
+                "--target-shares: give --tiers with three or more tiers (for two, --target-strong-share)"
+            )
+        shares = _shares(written)
+    goal = (
+        0.0
+        if flag == "--target-shares"
+        else float(share_from_text(written, flag, "a share" if flag == "--target-strong-share" else "a quality"))
+    )
     check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
         check_chart_path(chart)
     data = _read(outcomes, cost, pricing)
+    if named is not None:
+        from routecli.tune.choice import check_tiers
+
+        checked = check_tiers(data, named)
+        if len(checked) > 2:  # two tiers are a weak/strong pair, as ever
+            _tune_tiers(
+                data,
+                checked,
+                score.value,
+                flag,
+                written,
+                shares if flag == "--target-shares" else None,
+                held,
+                seed,
+                write,
+                pricing,
+                chart,
+                format,
+                output,
+            )
+            return
+        weak, strong = checked
     choice = choose_tune(data, strategy.value, weak, strong, score.value)
     target = scorer = None
     if write is not None:  # before the work: a config that cannot take the threshold fails fast
@@ -219,6 +280,83 @@ def tune(
         from routecli.tune.write_back import write_threshold
 
         write_threshold(write, target, result, pricing or ())
+
+
+def _shares(written: str) -> tuple[float, ...]:
+    """``--target-shares 60%,30%,10%``: one share per tier, adding up to 1."""
+    from routecli.errors import InvalidValueError
+    from routecli.spec import share_from_text
+
+    shares = tuple(float(share_from_text(part, "--target-shares")) for part in written.split(","))
+    if abs(sum(shares) - 1) > 1e-9:  # float rounding of the shares as typed
+        raise InvalidValueError(f"--target-shares: the shares add up to {sum(shares):.4g}, not 1 (100%)")
+    return shares
+
+
+def _tune_tiers(
+    data: Outcomes,
+    tiers: tuple[str, ...],
+    score: ScoreSource,
+    flag: str,
+    written: str,
+    shares: tuple[float, ...] | None,
+    held: Decimal | None,
+    seed: int,
+    write: Path | None,
+    pricing: list[Path] | None,
+    chart: Path | None,
+    format: ReportFormat | None,
+    output: Path | None,
+) -> None:
+    """``tune --tiers`` with three or more tiers: N−1 thresholds on one score."""
+    from routecli.errors import EXIT_FAILED
+    from routecli.spec import share_from_text
+    from routecli.tune.choice import resolve_score, tune_tiered_outcomes
+
+    source = resolve_score(score, data, absent="data")
+    target = scorer = None
+    if write is not None:  # before the work: a config that cannot take the thresholds fails fast
+        from routecli.tune.write_back import check_tiers_target, config_scorer
+
+        target = check_tiers_target(write, tiers, source)
+        scorer = config_scorer(write, source, pricing or ())
+    floor = None if shares is not None else float(share_from_text(written, flag, "a quality"))
+    result = tune_tiered_outcomes(
+        data,
+        tiers,
+        source,
+        floor=floor,
+        floor_relative=flag == "--relative-floor",
+        floor_given=None if shares is not None else written,
+        target_shares=shares,
+        holdout=None if held is None else float(held),
+        seed=seed,
+        scorer=scorer,
+    )
+
+    from routecli.render import tune_report
+
+    if chart is not None:
+        from routecli.cli.options import save_chart
+
+        save_chart(chart, lambda chosen: tune_report.tiered_chart(result, chosen))
+    emit(
+        None if format is None else OutputFormat(format),
+        output,
+        table=lambda: tune_report.tiered_renderable(result),
+        json=lambda: tune_report.tiered_json(result),
+        markdown=lambda: tune_report.tiered_markdown(result),
+        csv=lambda: tune_report.tiered_csv(result),
+    )
+    if result.chosen is None:
+        import sys
+
+        print(f"Error: {tune_report.tiered_unreached(result)}", file=sys.stderr)
+        raise typer.Exit(EXIT_FAILED)
+    if write is not None and target is not None:
+        from routecli.tune.write_back import write_thresholds
+
+        write_thresholds(write, target, result, pricing or ())
 
 
 def _read(paths: list[Path], cost: list[str] | None, pricing: list[Path] | None) -> Outcomes:
