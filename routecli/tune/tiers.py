@@ -26,22 +26,28 @@ quality) and every ``i`` of the left half's own Pareto set looks up the ``j`` it
 needs with one vectorised ``searchsorted``. O(K log² K) in numpy, no Python loop
 per pair; 100,000 prompts take well under a second (bench/tune.py).
 
-**More tiers (a search).** The cuts are chosen first among a grid of at most
-``GRID`` quantile positions (every combination, vectorised; exact when K is at most
-the grid's size), then improved by coordinate descent at full resolution: each two
-adjacent cuts in turn, the others held, are re-chosen exactly by the three-tier
-solver, until a round changes nothing. A test compares it with brute force.
+**More tiers (a search).** First the highest quality any choice has, exactly (a
+dynamic programme: for each cut in turn, the best of the cuts before it as a prefix
+maximum); below the floor, no choice reaches it. Otherwise coordinate descent from
+several starts — the cheapest reaching combinations of a grid of at most ``GRID``
+quantile cut positions, and the corners of the Pareto set's convex hull around the
+floor (the exact least ``cost − λ·quality`` by the same programme, λ by bisection)
+— re-chooses each two adjacent cuts in turn exactly with the three-tier solver,
+the others held, until a round changes nothing; the cheapest result wins. Exact
+when the grid holds every cut position; a test compares it with brute force.
 
-The cost–quality curve is the Pareto set of the choices sampled at evenly spaced
-quality levels: the cheapest choice reaching each level (ties: the higher quality)
-is on the Pareto set, and each is listed once.
+The cost–quality curve is the Pareto set of the choices: for three tiers the
+cheapest choice reaching each of ``CURVE_LEVELS`` evenly spaced quality levels
+(ties: the higher quality), for more the corners of its convex hull (each the
+exact least ``cost − λ·quality``); each is Pareto-optimal and listed once, with
+the chosen point.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -74,6 +80,8 @@ GRID = 200_000
 """At most this many combinations of grid cuts are tried at once for more than three tiers."""
 _LEAF = 64  # ranges this small enumerate their pairs
 _TOLERANCE = 1e-12  # a mean quality like 0.95 summed from floats may fall a hair short
+_STARTS = 4  # descents from the cheapest few grid combinations and hull corners
+_HIGHEST_WEIGHT = 1e15  # λ beyond which cost no longer counts against quality in float64
 
 
 class TierPoint(NamedTuple):
@@ -247,27 +255,12 @@ def _choose(bands: Bands, tiers: int, floors: Floats) -> list[tuple[int, ...] | 
 
 
 def _search(bands: Bands, tiers: int, need: float) -> tuple[int, ...] | None:
-    """More than three tiers: the best grid combination, then coordinate descent on adjacent pairs of cuts."""
+    """More than three tiers: coordinate descent on adjacent pairs of cuts from several starts (module docstring).
+
+    None exactly when no choice reaches ``need``: the highest quality is found exactly first.
+    """
     terms = [bands.terms(b) for b in range(1, tiers)]
     base_quality, base_cost = float(bands.quality[tiers - 1, -1]), float(bands.cost[tiers - 1, -1])
-    width = tiers - 1
-    size = bands.cuts
-    grid_size = size
-    while math.comb(grid_size, width) > GRID:
-        grid_size -= 1
-    grid = np.unique(np.round(np.linspace(0, size - 1, grid_size)).astype(np.intp))
-    combos = np.array(list(itertools.combinations(range(len(grid)), width)), dtype=np.intp).reshape(-1, width)
-    if not len(combos):
-        return None
-    cuts = grid[combos]
-    quality: Floats = base_quality + np.stack([terms[b][0][cuts[:, b]] for b in range(width)]).sum(axis=0)
-    cost: Floats = base_cost + np.stack([terms[b][1][cuts[:, b]] for b in range(width)]).sum(axis=0)
-    reaching = np.flatnonzero(quality >= need)
-    if len(reaching):
-        pick = int(reaching[np.lexsort((-quality[reaching], cost[reaching]))[0]])
-    else:  # none reaches yet: start from the best quality, and let the exact steps reach it if they can
-        pick = int(np.lexsort((cost, -quality))[0])
-    current = [int(c) for c in cuts[pick]]
 
     def total(chosen: Sequence[int]) -> tuple[float, float]:
         return (
@@ -275,37 +268,132 @@ def _search(bands: Bands, tiers: int, need: float) -> tuple[int, ...] | None:
             base_cost + sum(float(terms[b][1][c]) for b, c in enumerate(chosen)),
         )
 
+    best_quality = _least([-quality for quality, _ in terms])
+    if total(best_quality)[0] < need:
+        return None
+    starts = [best_quality, *_grid_starts(terms, bands.cuts, need - base_quality), *_lagrangian(terms, total, need)]
+    found = [_descend(terms, bands.cuts, need - base_quality, [int(cut) for cut in start], total) for start in starts]
+    return min(found, key=lambda cuts: (total(cuts)[1], -total(cuts)[0]))
+
+
+def _least(weights: Sequence[Floats]) -> tuple[int, ...]:
+    """The strictly increasing cuts of least ``Σ_b weights[b][c_b]``: a prefix-minimum pass per cut, backtracked."""
+    size = len(weights[0])
+    reach = weights[0].copy()
+    came: list[Indexes] = []
+    for weight in weights[1:]:
+        running = np.minimum.accumulate(reach)
+        at = np.maximum.accumulate(np.where(reach <= running, np.arange(size), 0))  # where each running minimum is
+        # the cut before c is at most c - 1: shift by one
+        reach = weight + np.concatenate(([np.inf], running[:-1]))
+        came.append(np.concatenate(([0], at[:-1])).astype(np.intp))
+    cuts = [int(np.argmin(reach))]
+    for back in reversed(came):
+        cuts.append(int(back[cuts[-1]]))
+    return tuple(reversed(cuts))
+
+
+def _grid_starts(terms: Sequence[tuple[Floats, Floats]], size: int, need: float) -> list[Indexes]:
+    """The cheapest combinations reaching ``need`` among a grid of at most ``GRID`` combinations of cut positions."""
+    width = len(terms)
+    grid_size = size
+    while math.comb(grid_size, width) > GRID:
+        grid_size -= 1
+    grid = np.unique(np.round(np.linspace(0, size - 1, grid_size)).astype(np.intp))
+    combos = np.array(list(itertools.combinations(range(len(grid)), width)), dtype=np.intp).reshape(-1, width)
+    cuts = grid[combos]
+    quality: Floats = np.stack([terms[b][0][cuts[:, b]] for b in range(width)]).sum(axis=0)
+    cost: Floats = np.stack([terms[b][1][cuts[:, b]] for b in range(width)]).sum(axis=0)
+    reaching = np.flatnonzero(quality >= need)
+    ranked = reaching[np.lexsort((-quality[reaching], cost[reaching]))[:_STARTS]]
+    return [cuts[row] for row in ranked]
+
+
+def _lagrangian(
+    terms: Sequence[tuple[Floats, Floats]], total: Callable[[Sequence[int]], tuple[float, float]], need: float
+) -> list[tuple[int, ...]]:
+    """The cheapest cuts for ``cost − λ·quality`` (exact by ``_least``) at the least λ whose cuts reach ``need``,
+    by bisection: the corner of the Pareto set's convex hull at the floor, and the cheapest other reaching
+    corners the bisection met."""
+
+    def cuts(weight: float) -> tuple[int, ...]:
+        return _least([cost - weight * quality for quality, cost in terms])
+
+    reaching: set[tuple[int, ...]] = set()
+    low, high = 0.0, 1.0
+    while total(cuts(high))[0] < need:
+        if high > _HIGHEST_WEIGHT:
+            return []
+        low, high = high, high * 2
+    reaching.add(cuts(high))
+    for _ in range(60):
+        middle = (low + high) / 2
+        found = cuts(middle)
+        if total(found)[0] >= need:
+            high = middle
+            reaching.add(found)
+        else:
+            low = middle
+    # every reaching corner met on the way is a start; the cheapest few
+    return sorted(reaching, key=lambda chosen: total(chosen)[1])[:_STARTS]
+
+
+def _descend(
+    terms: Sequence[tuple[Floats, Floats]],
+    size: int,
+    need: float,
+    current: list[int],
+    total: Callable[[Sequence[int]], tuple[float, float]],
+) -> tuple[int, ...]:
+    """Coordinate descent: each two adjacent cuts re-chosen exactly (``best_pairs``), the others held, until a round
+    changes nothing. ``need`` is net of the base quality, and ``current`` reaches it."""
+    width = len(terms)
     changed = True
     while changed:
         changed = False
         for b in range(width - 1):
-            held = [k for k in range(width) if k not in (b, b + 1)]
-            rest = sum(float(terms[k][0][current[k]]) for k in held)
+            rest = sum(float(terms[k][0][current[k]]) for k in range(width) if k not in (b, b + 1))
             lo = current[b - 1] + 1 if b else 0
             hi = current[b + 2] if b + 2 < width else size
             (u1, v1), (u2, v2) = terms[b], terms[b + 1]
-            found = best_pairs(u1, v1, u2, v2, np.array([need - base_quality - rest]), lo, hi)
+            found = best_pairs(u1, v1, u2, v2, np.array([need - rest]), lo, hi)
             if math.isinf(found.cost[0]):
                 continue
             candidate = [*current[:b], int(found.i[0]), int(found.j[0]), *current[b + 2 :]]
             (old_quality, old_cost), (new_quality, new_cost) = total(current), total(candidate)
             # one function prices both, and only a strict gain moves: no cycle
-            if new_quality >= need and (
-                old_quality < need or new_cost < old_cost or (new_cost == old_cost and new_quality > old_quality)
-            ):
+            if new_cost < old_cost or (new_cost == old_cost and new_quality > old_quality):
                 current, changed = candidate, True
-    quality_now, _ = total(current)
-    return tuple(current) if quality_now >= need else None
+    return tuple(current)
 
 
-def _best_quality(bands: Bands, tiers: int) -> float:
-    """The highest total quality any choice of strictly increasing cuts gives (a prefix-maximum pass per cut)."""
-    reach = np.full(bands.cuts, 0.0)
-    for b in range(1, tiers):
-        quality, _ = bands.terms(b)
-        before = reach if b == 1 else np.concatenate(([-np.inf], np.maximum.accumulate(reach)[:-1]))
-        reach = quality + before
-    return float(bands.quality[tiers - 1, -1] + reach.max())
+def _corners(bands: Bands, tiers: int) -> list[tuple[int, ...]]:
+    """The corners of the Pareto set's convex hull, from the cheapest choice to the best quality: each the exact
+    least ``cost − λ·quality`` (``_least``) for a λ given by the slope between two corners found before, at
+    most ``2 × CURVE_LEVELS`` of them."""
+    terms = [bands.terms(b) for b in range(1, tiers)]
+
+    def value(cuts: tuple[int, ...]) -> tuple[float, float]:
+        return sum(float(terms[b][0][c]) for b, c in enumerate(cuts)), sum(
+            float(terms[b][1][c]) for b, c in enumerate(cuts)
+        )
+
+    cheapest = _least([cost for _, cost in terms])
+    best = _least([-quality for quality, _ in terms])
+    corners = {cheapest, best}
+    pending = [(cheapest, best)]
+    while pending and len(corners) < 2 * CURVE_LEVELS:
+        left, right = pending.pop(0)
+        (left_quality, left_cost), (right_quality, right_cost) = value(left), value(right)
+        if right_quality <= left_quality:
+            continue
+        weight = (right_cost - left_cost) / (right_quality - left_quality)
+        found = _least([cost - weight * quality for quality, cost in terms])
+        quality, cost = value(found)
+        if cost - weight * quality < left_cost - weight * left_quality - _TOLERANCE * (1 + abs(left_cost)):
+            corners.add(found)
+            pending += [(left, found), (found, right)]
+    return sorted(corners)
 
 
 def _shares_cuts(bands: Bands, shares: Sequence[float]) -> tuple[int, ...]:
@@ -408,25 +496,39 @@ def tune_tiers(
         )
     rows = np.arange(count) if tuned is None else tuned
     bands = Bands.of(keys[rows], quality[rows], cost[rows])
+    if math.comb(bands.cuts, width - 1) == 0:
+        distinct = bands.cuts - 2
+        raise InvalidValueError(
+            f"{width} tiers need {width - 1} different thresholds, and the scores have {distinct} distinct "
+            f"value{'' if distinct == 1 else 's'}: route over fewer tiers",
+            source=source or None,
+        )
     part = len(rows)
     alone = tuple(
         Point(math.nan, float(quality[rows, t].mean()), float(cost[rows, t].sum()), 1.0 if t == width - 1 else 0.0)
         for t in range(width)
     )
     absolute = None if floor is None else floor * alone[-1].quality if floor_relative else floor
-    lowest = _choose(bands, width, np.array([-np.inf]))[0]
-    low = bands.point(lowest).quality if lowest is not None else alone[0].quality
-    levels = np.linspace(low, _best_quality(bands, width) / part, CURVE_LEVELS)
-    goals = np.concatenate((levels, [absolute if absolute is not None else -np.inf]))
-    found = _choose(bands, width, goals)
-    chosen_cuts = _shares_cuts(bands, target_shares) if target_shares is not None else found[-1]
-    if absolute is None and target_shares is None:
-        chosen_cuts = None
-    points = {cuts: bands.point(cuts) for cuts in found[:-1] if cuts is not None}
+    if width == 3:  # the exact optimum at each level
+        lowest = _choose(bands, width, np.array([-np.inf]))[0]
+        low = bands.point(lowest).quality if lowest is not None else alone[0].quality
+        top = bands.point(_least([-bands.terms(b)[0] for b in range(1, width)])).quality
+        levels = np.linspace(low, top, CURVE_LEVELS)
+        goals = np.concatenate((levels, [absolute if absolute is not None else -np.inf]))
+        found = _choose(bands, width, goals)
+        points = {cuts: bands.point(cuts) for cuts in found[:-1] if cuts is not None}
+        floor_cuts = found[-1]
+    else:  # the hull's corners: each exactly Pareto-optimal, with no search
+        points = {cuts: bands.point(cuts) for cuts in _corners(bands, width)}
+        floor_cuts = None if absolute is None else _choose(bands, width, np.array([absolute]))[0]
+    chosen_cuts = _shares_cuts(bands, target_shares) if target_shares is not None else floor_cuts
     chosen = None if chosen_cuts is None else bands.point(chosen_cuts)
     if chosen_cuts is not None and chosen is not None and target_shares is None:
         points[chosen_cuts] = chosen
-    curve = tuple(sorted(points.values(), key=lambda point: (point.cost, -point.quality)))
+    curve: list[TierPoint] = []
+    for point in sorted(points.values(), key=lambda point: (point.cost, -point.quality)):
+        if point == chosen or not curve or point.quality > max(kept.quality for kept in curve):
+            curve.append(point)  # a tie in quality at a higher cost is no Pareto point
     held = None
     if held_rows is not None and chosen is not None:
         applied = apply_thresholds(chosen.thresholds, keys[held_rows], quality[held_rows], cost[held_rows])
@@ -451,7 +553,7 @@ def tune_tiers(
         prompts=part,
         choices=math.comb(bands.cuts, width - 1),
         method="exact" if width == 3 or math.comb(bands.cuts, width - 1) <= GRID else "search",
-        curve=curve,
+        curve=tuple(curve),
         chosen=chosen,
         alone=alone,
         floor=absolute,
