@@ -497,10 +497,10 @@ def tune_tiers(
     rows = np.arange(count) if tuned is None else tuned
     bands = Bands.of(keys[rows], quality[rows], cost[rows])
     if math.comb(bands.cuts, width - 1) == 0:
-        distinct = bands.cuts - 2
+        distinct = bands.cuts - 1
         raise InvalidValueError(
-            f"{width} tiers need {width - 1} different thresholds, and the scores have {distinct} distinct "
-            f"value{'' if distinct == 1 else 's'}: route over fewer tiers",
+            f"{width} tiers need {width - 1} different thresholds, and these scores allow {bands.cuts}: their "
+            f"{distinct} distinct value{'' if distinct == 1 else 's'} and none (inf); route over fewer tiers",
             source=source or None,
         )
     part = len(rows)

@@ -1,0 +1,236 @@
+"""``routecli tune --tiers``: N-tier routes from small hand-written outcomes, their errors, and ``--write``.
+
+``FOUR``: three tiers, small ($1 a prompt), medium ($3) and large ($10), a router score per prompt:
+
+| prompt | score | small | medium | large |
+|--------|-------|-------|--------|-------|
+| p1     | 0.1   | 1     | 1      | 1     |
+| p2     | 0.2   | 0     | 1      | 1     |
+| p3     | 0.3   | 0     | 1      | 1     |
+| p4     | 0.4   | 0     | 0      | 1     |
+
+Alone: small 0.25, $4; medium 0.75, $12; large 1.0, $40. Quality 1 needs p1 on any tier, p2 and p3 on medium or
+large and p4 on large: thresholds 0.2 and 0.4, $1 + $3 + $3 + $10 = $17, saving 57.5% against large alone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from routecli.cli import app
+from routecli.replay.config_file import load_router_config
+from routecli.replay.routing.complexity import ComplexityRouter
+from routecli.replay.tokens import count_text
+from tests.helpers.cli import ok, ok_json, refused
+from tests.helpers.files import write
+
+ROWS = [("p1", 0.1, 1, 1, 1), ("p2", 0.2, 0, 1, 1), ("p3", 0.3, 0, 1, 1), ("p4", 0.4, 0, 0, 1)]
+PRICES = {"small": 1.0, "medium": 3.0, "large": 10.0}
+
+
+def outcomes(**right: int) -> dict[str, Any]:
+    return {tier: {"quality": right[tier], "cost": PRICES[tier]} for tier in PRICES}
+
+
+def jsonl(path: str, records: list[dict[str, Any]]) -> Path:
+    return write(Path(path), "".join(json.dumps(record) + "\n" for record in records))
+
+
+def four() -> Path:
+    return jsonl(
+        "four.jsonl",
+        [
+            {"id": key, "score": score, "outcomes": outcomes(small=s, medium=m, large=large)}
+            for key, score, s, m, large in ROWS
+        ],
+    )
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_three_tiers_choose_two_thresholds() -> None:
+    document = ok_json("tune", str(four()), "--tiers", "small,medium,large", "--quality-floor", "1")
+    assert document["tiers"] == ["small", "medium", "large"]
+    assert document["method"] == "exact"
+    assert document["choices"] == 10  # 5 cut positions, every pair
+    chosen = document["chosen"]
+    assert chosen["thresholds"] == [0.2, 0.4]
+    assert chosen["shares"] == {"small": 0.25, "medium": 0.5, "large": 0.25}
+    assert (chosen["quality"], chosen["cost"]) == (1.0, 17.0)
+    assert chosen["savings_pct"] == pytest.approx(57.5)
+    assert document["models"]["medium"] == {"quality": 0.75, "cost": 12.0}
+    assert chosen in document["curve"]
+    costs = [point["cost"] for point in document["curve"]]
+    assert costs == sorted(costs)
+
+
+def test_the_table_says_the_thresholds_and_shares() -> None:
+    text = " ".join(ok("tune", str(four()), "--tiers", "small,medium,large", "--quality-floor", "0.75").split())
+    # three right for $10: p1 to small, the rest to medium
+    assert "thresholds 0.2, none — quality 0.7500, cost $10.00, saving 75.0% against large alone" in text
+    assert "shares 25.0% / 75.0% / 0.0%" in text
+
+
+def test_target_shares_calibrate_each_tier() -> None:
+    document = ok_json("tune", str(four()), "--tiers", "small,medium,large", "--target-shares", "50%,25%,25%")
+    assert document["target_shares"] == [0.5, 0.25, 0.25]
+    assert document["chosen"]["thresholds"] == [0.3, 0.4]
+    assert document["chosen"]["cost"] == 15.0  # small, small, medium, large
+
+
+def test_two_tiers_are_the_weak_and_strong_pair() -> None:
+    path = str(four())
+    tiers = ok_json("tune", path, "--tiers", "small,large", "--quality-floor", "0.5")
+    pair = ok_json("tune", path, "--weak", "small", "--strong", "large", "--quality-floor", "0.5")
+    assert tiers == pair
+    assert tiers["weak"] == "small"
+
+
+def test_a_holdout_reports_the_held_out_shares_with_intervals() -> None:
+    rows = [
+        {"id": f"q{i}", "score": i / 40, "outcomes": outcomes(small=int(i < 15), medium=int(i < 30), large=1)}
+        for i in range(40)
+    ]
+    document = ok_json(
+        "tune", str(jsonl("forty.jsonl", rows)), "--tiers", "small,medium,large", "--relative-floor", "90%",
+        "--holdout", "25%", "--seed", "3",
+    )  # fmt: skip
+    held = document["holdout"]
+    assert (held["tuned_on"], held["held_out"], held["seed"]) == (30, 10, 3)
+    assert sum(held["shares"].values()) == pytest.approx(1)
+    assert held["quality"]["low"] <= held["quality"]["estimate"] <= held["quality"]["high"]
+    assert held["cost"]["low"] <= held["cost"]["estimate"] <= held["cost"]["high"]
+    assert document["prompts"] == 30
+    assert document["quality_floor"] == pytest.approx(0.9)  # 90% of large's 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--tiers", "small,huge,large"],
+            "--tiers: no model 'huge' in the outcomes (models: small, medium, large)",
+        ),
+        (
+            ["--tiers", "large"],
+            "--tiers: give at least 2 tiers, cheapest first, comma-separated (like small,medium,large); got 1 "
+            "(models: small, medium, large)",
+        ),
+        (["--tiers", "small,small,large"], "--tiers: small is named twice; name each tier once, cheapest first"),
+        (
+            ["--tiers", "small,medium,large", "--weak", "small"],
+            "--tiers names every tier, cheapest first: leave out --weak and --strong",
+        ),
+        (
+            ["--tiers", "small,medium,large", "--strategy", "cascade"],
+            "--tiers is for --strategy route; a cascade's models are its --chain",
+        ),
+    ],
+)
+def test_tier_errors_say_what_to_write(args: list[str], message: str) -> None:
+    assert refused("tune", str(four()), *args, "--quality-floor", "0.9").endswith(message)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target-shares", "50%,50%"], "--target-shares: give --tiers with three or more tiers"),
+        (
+            ["--tiers", "small,medium,large", "--target-shares", "50%,50%"],
+            "--target-shares: 2 shares for 3 tiers (small, medium, large); give one share per tier, in the same order",
+        ),
+        (
+            ["--tiers", "small,medium,large", "--target-shares", "50%,30%,30%"],
+            "--target-shares: the shares add up to 1.1, not 1 (100%)",
+        ),
+    ],
+)
+def test_target_share_errors(args: list[str], message: str) -> None:
+    assert message in refused("tune", str(four()), *args)
+
+
+def test_an_unreachable_floor_exits_1() -> None:
+    result = run("tune", str(four()), "--tiers", "small,medium,large", "--quality-floor", "1", "--format", "json")
+    assert result.exit_code == 0
+    rows = [{"id": key, "score": score, "outcomes": outcomes(small=0, medium=0, large=0)} for key, score, *_ in ROWS]
+    failed = run("tune", str(jsonl("zero.jsonl", rows)), "--tiers", "small,medium,large", "--quality-floor", "0.5")
+    assert failed.exit_code == 1
+    assert "Error: No thresholds reach the quality floor 0.5000 (0.5): the best quality of any choice is 0.0000." in (
+        failed.stderr
+    )
+
+
+# -------------------------------------------------------------------- --write
+
+HELLO, SKY, WHYS = "Hello there.", "Why is the sky blue?", "Why? Why? Why?"
+
+ROUTER = """\
+# Three tiers on one local server.
+providers:
+  local: {base_url: http://127.0.0.1:8080/v1}   # llama-server
+tiers:
+  small: {provider: local, model: smollm2, price: gpt-4o-mini}
+  medium: {provider: local, model: smollm2, price: gpt-4.1-mini}
+  large: {provider: local, model: smollm2, price: gpt-4.1}
+routing:
+  type: complexity
+  thresholds: {small: 0, medium: 0.3, large: 0.6}   # tuned by hand
+"""
+
+
+def complexity_score(text: str, reasoning: int, questions: int) -> float:
+    """routecli's complexity score with the default weights (4.5 in all) of a prompt without code or sequencing."""
+    return (count_text(text) / 1000 + min(reasoning / 3, 1) + 0.5 * min(questions / 3, 1)) / 4.5
+
+
+def texts() -> Path:
+    # small is right only on the greeting, medium also on the sky; large on all
+    return jsonl(
+        "texts.jsonl",
+        [
+            {"prompt": HELLO, "outcomes": outcomes(small=1, medium=1, large=1)},
+            {"prompt": SKY, "outcomes": outcomes(small=0, medium=1, large=1)},
+            {"prompt": WHYS, "outcomes": outcomes(small=0, medium=0, large=1)},
+        ],
+    )
+
+
+def test_write_puts_every_threshold_into_the_complexity_router_and_it_routes_as_tuned() -> None:
+    sky, whys = complexity_score(SKY, 1, 1), complexity_score(WHYS, 3, 3)
+    config = write(Path("router.yaml"), ROUTER)
+    args = ["tune", str(texts()), "--tiers", "small,medium,large", "--score", "complexity", "--quality-floor", "1"]
+    result = run(*args, "--write", "router.yaml")
+    assert result.exit_code == 0, result.output
+    after = config.read_text(encoding="utf-8")
+    assert after.count("#") == ROUTER.count("#")  # comments kept
+    assert "router.yaml: routing.thresholds.medium set to" in result.stderr
+    assert "router.yaml: routing.thresholds.large set to" in result.stderr
+    router = load_router_config(config).router
+    assert isinstance(router, ComplexityRouter)
+    assert dict(router.thresholds) == {"small": 0.0, "medium": pytest.approx(sky), "large": pytest.approx(whys)}
+    # read back, the router sends each prompt where the tuned thresholds do
+    chosen = json.loads(run(*args, "-f", "json").stdout)["chosen"]["thresholds"]
+    for text, expected in ((HELLO, "small"), (SKY, "medium"), (WHYS, "large")):
+        score = router.score(router.text_features(text, count_text(text)))
+        routed = next(tier for tier, threshold in router.thresholds if score >= threshold)
+        tuned = ("small", "medium", "large")[sum(score >= threshold for threshold in chosen)]
+        assert routed == tuned == expected
+
+
+def test_write_needs_a_threshold_per_tuned_tier() -> None:
+    write(Path("router.yaml"), ROUTER.replace("{small: 0, medium: 0.3, large: 0.6}", "{small: 0, large: 0.6}"))
+    message = refused(
+        "tune", str(texts()), "--tiers", "small,medium,large", "--score", "complexity", "--quality-floor", "1",
+        "--write", "router.yaml",
+    )  # fmt: skip
+    assert message == (
+        "router.yaml: --write: tune routed over small, medium, large, but this complexity router's thresholds name "
+        "large, small; give it a threshold per tuned tier (routing.thresholds: {small: 0, medium: …, large: …})"
+    )
