@@ -74,6 +74,7 @@ CORE = [
     "routecli.tune.outcomes",
     "routecli.tune.threshold",
     "routecli.tune.tiers",
+    "routecli.tune.hops",
     "routecli.tune.evaluate",
     "routecli.tune.choice",
     "routecli.ci.policy",

@@ -127,6 +127,15 @@ def tune(
     ] = None,
     weak: WeakOption = None,
     strong: StrongOption = None,
+    chain: Annotated[
+        str | None,
+        typer.Option(
+            "--chain",
+            metavar="A,B,C",
+            help="With --strategy cascade: the chain, cheapest first; three tiers get a confidence threshold per hop.",
+            show_default=False,
+        ),
+    ] = None,
     tiers: Annotated[
         str | None,
         typer.Option(
@@ -199,6 +208,10 @@ def tune(
         raise InvalidValueError("--tiers names every tier, cheapest first: leave out --weak and --strong")
     if named is not None and strategy is StrategyChoice.cascade:
         raise InvalidValueError("--tiers is for --strategy route; a cascade's models are its --chain")
+    hops = None if chain is None else [name.strip() for name in chain.split(",") if name.strip()]
+    if hops is not None:
+        _check_chain(hops, strategy, weak, strong, flag)
+        named = hops
     if flag == "--target-shares":
         if named is None or len(named) < 3:  # two tiers have --target-strong-share
             raise InvalidValueError(
@@ -219,10 +232,11 @@ def tune(
     if named is not None:
         from routecli.tune.choice import check_tiers
 
-        checked = check_tiers(data, named)
+        checked = check_tiers(data, named, "--tiers" if hops is None else "--chain")
         if len(checked) > 2:  # two tiers are a weak/strong pair, as ever
             _tune_tiers(
                 data,
+                strategy.value,
                 checked,
                 score.value,
                 flag,
@@ -293,8 +307,27 @@ def _shares(written: str) -> tuple[float, ...]:
     return shares
 
 
+def _check_chain(hops: list[str], strategy: StrategyChoice, weak: str | None, strong: str | None, flag: str) -> None:
+    """``--chain`` with what it goes with: a cascade, no --weak/--strong, and a floor for three tiers."""
+    from routecli.errors import InvalidValueError
+
+    if strategy is not StrategyChoice.cascade:
+        raise InvalidValueError("--chain is for --strategy cascade; a route's tiers are --tiers")
+    if weak is not None or strong is not None:
+        raise InvalidValueError("--chain names every tier, cheapest first: leave out --weak and --strong")
+    if len(hops) > 3:  # the exact two-hop method
+        raise InvalidValueError(
+            f"--chain: tune cascades two or three tiers (a threshold per hop); got {len(hops)}: {', '.join(hops)}"
+        )
+    if len(hops) == 3 and flag.startswith("--target"):
+        raise InvalidValueError(
+            f"{flag}: a cascade of three tiers is tuned for a floor: give --quality-floor or --relative-floor"
+        )
+
+
 def _tune_tiers(
     data: Outcomes,
+    strategy: str,
     tiers: tuple[str, ...],
     score: ScoreSource,
     flag: str,
@@ -308,31 +341,51 @@ def _tune_tiers(
     format: ReportFormat | None,
     output: Path | None,
 ) -> None:
-    """``tune --tiers`` with three or more tiers: N−1 thresholds on one score."""
+    """``tune --tiers`` with three or more tiers: N−1 thresholds on one score; ``tune --strategy cascade --chain``
+    with three: a confidence threshold per hop."""
     from routecli.errors import EXIT_FAILED
     from routecli.spec import share_from_text
     from routecli.tune.choice import resolve_score, tune_tiered_outcomes
 
-    source = resolve_score(score, data, absent="data")
-    target = scorer = None
-    if write is not None:  # before the work: a config that cannot take the thresholds fails fast
-        from routecli.tune.write_back import check_tiers_target, config_scorer
-
-        target = check_tiers_target(write, tiers, source)
-        scorer = config_scorer(write, source, pricing or ())
     floor = None if shares is not None else float(share_from_text(written, flag, "a quality"))
-    result = tune_tiered_outcomes(
-        data,
-        tiers,
-        source,
-        floor=floor,
-        floor_relative=flag == "--relative-floor",
-        floor_given=None if shares is not None else written,
-        target_shares=shares,
-        holdout=None if held is None else float(held),
-        seed=seed,
-        scorer=scorer,
-    )
+    target = None
+    if strategy == "cascade":
+        from routecli.tune.choice import tune_cascade_outcomes
+
+        if write is not None:  # before the work
+            from routecli.tune.write_back import refuse_hops
+
+            refuse_hops(write, tiers)
+        assert floor is not None  # _check_chain: a floor
+        result = tune_cascade_outcomes(
+            data,
+            tiers,
+            floor=floor,
+            floor_relative=flag == "--relative-floor",
+            floor_given=written,
+            holdout=None if held is None else float(held),
+            seed=seed,
+        )
+    else:
+        source = resolve_score(score, data, absent="data")
+        scorer = None
+        if write is not None:  # before the work: a config that cannot take the thresholds fails fast
+            from routecli.tune.write_back import check_tiers_target, config_scorer
+
+            target = check_tiers_target(write, tiers, source)
+            scorer = config_scorer(write, source, pricing or ())
+        result = tune_tiered_outcomes(
+            data,
+            tiers,
+            source,
+            floor=floor,
+            floor_relative=flag == "--relative-floor",
+            floor_given=None if shares is not None else written,
+            target_shares=shares,
+            holdout=None if held is None else float(held),
+            seed=seed,
+            scorer=scorer,
+        )
 
     from routecli.render import tune_report
 

@@ -287,11 +287,17 @@ def _shares_text(shares: tuple[float, ...]) -> str:
 
 
 def _tiered_summary(result: TieredResult) -> list[str]:
-    tiers = ", ".join(result.tiers)
+    how = {"exact": "every one weighed", "search": "searched", "grid": "weighed on a grid of quantiles"}[result.method]
+    if result.strategy == "cascade":
+        meaning = (
+            f"{' → '.join(result.tiers)}: an answer at least as confident as its hop's threshold is taken, else the "
+            "next tier answers (the last always does), and every tier visited is paid"
+        )
+    else:
+        meaning = f"each goes to the first of {', '.join(result.tiers)} whose band holds its {result.score} score"
     lines = [
-        f"Tune (route, {len(result.tiers)} tiers): {counted(result.prompts, 'prompt')}; each goes to the first of "
-        f"{tiers} whose band holds its {result.score} score ({result.choices:,} choices of thresholds, "
-        f"{'every one weighed' if result.method == 'exact' else 'searched'}).",
+        f"Tune ({result.strategy}, {len(result.tiers)} tiers): {counted(result.prompts, 'prompt')}; {meaning} "
+        f"({result.choices:,} choices of thresholds, {how}).",
         "Alone: "
         + "; ".join(
             f"{tier} quality {point.quality:.4f}, {_usd(point.cost)}"
@@ -389,7 +395,7 @@ def tiered_document(result: TieredResult) -> dict[str, Any]:
         "schema_version": TUNE_SCHEMA_VERSION,
         "kind": "tune",
         "routecli_version": __version__,
-        "strategy": "route",
+        "strategy": result.strategy,
         "tiers": list(result.tiers),
         "score": result.score,
         "prompts": result.prompts,
@@ -455,4 +461,4 @@ def tiered_chart(result: TieredResult, format: ChartFormat) -> bytes:
             Marked(f"chosen ({_thresholds_text(result.chosen.thresholds)})", result.chosen.cost, result.chosen.quality)
         )
     line = ChartSeries("Pareto set", [point.cost for point in result.curve], [point.quality for point in result.curve])
-    return curves_chart(f"routecli tune: route over {', '.join(result.tiers)}", [line], marks, format)
+    return curves_chart(f"routecli tune: {result.strategy} over {', '.join(result.tiers)}", [line], marks, format)

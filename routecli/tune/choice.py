@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from routecli.errors import InvalidValueError
 from routecli.tune.evaluate import DEFAULT_EPSILONS, Evaluation, evaluate
+from routecli.tune.hops import tune_cascade
 from routecli.tune.outcomes import Outcomes
 from routecli.tune.threshold import Pair, ThresholdStrategy, TuneResult, default_pair, tune
 from routecli.tune.tiers import TieredResult, tier_columns, tune_tiers
@@ -35,6 +36,7 @@ __all__ = [
     "evaluate_outcomes",
     "resolve_score",
     "sort_keys",
+    "tune_cascade_outcomes",
     "tune_outcomes",
     "tune_tiered_outcomes",
 ]
@@ -286,6 +288,51 @@ def tune_tiered_outcomes(
         floor_relative=floor_relative,
         floor_given=floor_given,
         target_shares=target_shares,
+        holdout=holdout,
+        seed=seed,
+        source=outcomes.source,
+        skipped=outcomes.skipped,
+    )
+
+
+def tune_cascade_outcomes(
+    outcomes: Outcomes,
+    chain: Sequence[str],
+    *,
+    floor: float,
+    floor_relative: bool = False,
+    floor_given: str | None = None,
+    holdout: float | None = None,
+    seed: int = 0,
+) -> TieredResult:
+    """``routecli tune --strategy cascade --chain a,b,c``: every tier's confidence but the last's, checked, and a
+    threshold per hop (``hops.tune_cascade``)."""
+    if holdout is not None and holdout <= 0:
+        raise InvalidValueError("--holdout: expected a share above 0 (leave it out to tune on every prompt)")
+    columns = []
+    for tier in chain[:-1]:
+        confidence = None if outcomes.confidence is None else outcomes.confidence[:, outcomes.column(tier, "--chain")]
+        if confidence is None or np.isnan(confidence).all():
+            raise outcomes.invalid(
+                f"--chain: {tier}'s answers have no confidence; a cascade needs every tier's but the last's "
+                "(outcomes JSONL 'confidence' per model, e.g. the mean logprob replay --all-tiers writes)"
+            )
+        if np.isnan(confidence).any():
+            missing = np.flatnonzero(np.isnan(confidence))
+            raise outcomes.invalid(
+                f"--chain: {len(missing):,} of {tier}'s answers have no confidence "
+                f"(the first: prompt {outcomes.ids[missing[0]]})"
+            )
+        columns.append(confidence)
+    quality, cost = tier_columns(outcomes, chain, "--chain")
+    return tune_cascade(
+        np.column_stack(columns),
+        quality,
+        cost,
+        tiers=chain,
+        floor=floor,
+        floor_relative=floor_relative,
+        floor_given=floor_given,
         holdout=holdout,
         seed=seed,
         source=outcomes.source,

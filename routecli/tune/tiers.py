@@ -434,6 +434,8 @@ class TieredResult:
     target_shares: tuple[float, ...] | None = None
     held: TierHeld | None = None
     skipped: dict[str, int] | None = None
+    strategy: str = "route"
+    """``route``, or ``cascade`` (``routecli.tune.hops``: per-hop confidence thresholds, each tier visited paid)."""
 
     @property
     def strongest(self) -> str:

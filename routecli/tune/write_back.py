@@ -27,7 +27,14 @@ from routecli.tune.tiers import TieredResult
 if TYPE_CHECKING:
     from routecli.replay.routing.complexity import ComplexityRouter
 
-__all__ = ["check_target", "check_tiers_target", "config_scorer", "write_threshold", "write_thresholds"]
+__all__ = [
+    "check_target",
+    "check_tiers_target",
+    "config_scorer",
+    "refuse_hops",
+    "write_threshold",
+    "write_thresholds",
+]
 
 
 def check_target(
@@ -98,6 +105,16 @@ def check_target(
     raise InvalidValueError(
         "--write puts a cascade threshold (the weak answer's mean logprob) into a logprob evaluator; "
         "this config's cascade.accept has none: add {type: logprob, min_mean: -1} to cascade.accept.all",
+        source=str(path),
+    )
+
+
+def refuse_hops(path: Path, chain: Sequence[str]) -> None:
+    """A cascade of three or more tiers: a router config has one ``cascade.accept`` for every hop, so thresholds
+    that differ per hop have nowhere to go; said before any tuning."""
+    raise InvalidValueError(
+        f"--write: a router config's cascade takes one cascade.accept for every hop, so the per-hop thresholds of "
+        f"{' → '.join(chain)} cannot be written; tune without --write and set them by hand, or tune two tiers",
         source=str(path),
     )
 

@@ -234,3 +234,87 @@ def test_write_needs_a_threshold_per_tuned_tier() -> None:
         "router.yaml: --write: tune routed over small, medium, large, but this complexity router's thresholds name "
         "large, small; give it a threshold per tuned tier (routing.thresholds: {small: 0, medium: …, large: …})"
     )
+
+
+# -------------------------------------------------------------------- --strategy cascade --chain a,b,c
+
+# small's and medium's confidence per prompt; small is right on p1, medium on p1 and p2, large on all three
+HOPS = [("p1", -0.1, -0.1, 1, 1, 1), ("p2", -0.5, -0.2, 0, 1, 1), ("p3", -0.9, -0.8, 0, 0, 1)]
+
+
+def three_hops(confident: tuple[str, ...] = ("small", "medium")) -> Path:
+    records = []
+    for key, sure_small, sure_medium, s, m, large in HOPS:
+        answers = outcomes(small=s, medium=m, large=large)
+        for tier, sure in (("small", sure_small), ("medium", sure_medium)):
+            if tier in confident:
+                answers[tier]["confidence"] = sure
+        records.append({"id": key, "outcomes": answers})
+    return jsonl("hops.jsonl", records)
+
+
+def test_a_three_tier_cascade_gets_a_threshold_per_hop() -> None:
+    document = ok_json(
+        "tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor", "1"
+    )
+    assert (document["strategy"], document["tiers"], document["method"]) == (
+        "cascade",
+        ["small", "medium", "large"],
+        "exact",
+    )
+    chosen = document["chosen"]
+    # small keeps p1, medium p2, large answers p3 after both: $1 + ($1 + $3) + ($1 + $3 + $10)
+    assert chosen["thresholds"] == [-0.1, -0.2]
+    assert (chosen["quality"], chosen["cost"]) == (1.0, 19.0)
+    assert chosen["shares"] == pytest.approx({"small": 1 / 3, "medium": 1 / 3, "large": 1 / 3})
+
+
+def test_a_two_tier_chain_is_the_weak_and_strong_cascade() -> None:
+    path = str(three_hops())
+    chained = ok_json("tune", path, "--strategy", "cascade", "--chain", "small,large", "--quality-floor", "0.6")
+    paired = ok_json(
+        "tune", path, "--strategy", "cascade", "--weak", "small", "--strong", "large", "--quality-floor", "0.6"
+    )
+    assert chained == paired
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--chain", "small,medium,large"], "--chain is for --strategy cascade; a route's tiers are --tiers"),
+        (
+            ["--strategy", "cascade", "--chain", "small,medium,large,small"],
+            "--chain: tune cascades two or three tiers (a threshold per hop); got 4: small, medium, large, small",
+        ),
+        (
+            ["--strategy", "cascade", "--chain", "small,medium,large", "--strong", "large"],
+            "--chain names every tier, cheapest first: leave out --weak and --strong",
+        ),
+        (
+            ["--strategy", "cascade", "--chain", "small,tiny,large"],
+            "--chain: no model 'tiny' in the outcomes (models: small, medium, large)",
+        ),
+    ],
+)
+def test_chain_errors(args: list[str], message: str) -> None:
+    assert refused("tune", str(three_hops()), *args, "--quality-floor", "0.9").endswith(message)
+
+
+def test_a_chain_tier_without_confidence_says_what_to_write() -> None:
+    message = refused(
+        "tune", str(three_hops(("small",))), "--strategy", "cascade", "--chain", "small,medium,large",
+        "--quality-floor", "0.9",
+    )  # fmt: skip
+    assert message == (
+        "hops.jsonl: --chain: medium's answers have no confidence; a cascade needs every tier's but the last's "
+        "(outcomes JSONL 'confidence' per model, e.g. the mean logprob replay --all-tiers writes)"
+    )
+
+
+def test_a_three_tier_cascade_cannot_be_written_yet() -> None:
+    write(Path("router.yaml"), ROUTER)
+    message = refused(
+        "tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor", "1",
+        "--write", "router.yaml",
+    )  # fmt: skip
+    assert message.startswith("router.yaml: --write: a router config's cascade takes one cascade.accept for every hop")
