@@ -172,7 +172,8 @@ def tune(
 
     Sweeps every distinct threshold of a weak/strong pair and prints the
     cost–quality curve, the chosen threshold, its savings against the strong
-    model alone and its strong-call share. route: prompts scoring at or above
+    model alone and its strong-call share; --tiers (a route over three or more
+    tiers) and --chain (a three-tier cascade) choose a threshold per band or hop. route: prompts scoring at or above
     the threshold go to the strong model. cascade: the weak model answers, and
     answers less confident than the threshold go on to the strong one.
 
@@ -181,6 +182,8 @@ def tune(
       routecli tune outcomes.jsonl --quality-floor 0.9
       routecli tune outcomes.jsonl --relative-floor 95%
       routecli tune outcomes.jsonl --strategy cascade --quality-floor 90% --holdout 30%
+      routecli tune outcomes.jsonl --tiers small,medium,large --relative-floor 95%
+      routecli tune outcomes.jsonl --strategy cascade --chain small,medium,large --quality-floor 0.9
       routecli tune mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003 \\
           --score complexity --target-strong-share 0.3
     """
