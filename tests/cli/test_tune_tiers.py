@@ -318,3 +318,31 @@ def test_a_three_tier_cascade_cannot_be_written_yet() -> None:
         "--write", "router.yaml",
     )  # fmt: skip
     assert message.startswith("router.yaml: --write: a router config's cascade takes one cascade.accept for every hop")
+
+
+def test_four_tiers_each_prompt_to_the_cheapest_tier_that_gets_it_right() -> None:
+    # prompt i (score i/10) is answered right by tier i-1 and the dearer ones; tiers cost $1, $2, $4, $8
+    prices = {"t0": 1.0, "t1": 2.0, "t2": 4.0, "t3": 8.0}
+    records = [
+        {"id": f"p{i}", "score": i / 10, "outcomes": {tier: {"quality": int(t >= i - 1), "cost": usd}
+                                                       for t, (tier, usd) in enumerate(prices.items())}}
+        for i in range(1, 5)
+    ]  # fmt: skip
+    document = ok_json(
+        "tune", str(jsonl("four-tiers.jsonl", records)), "--tiers", "t0,t1,t2,t3", "--quality-floor", "1"
+    )
+    assert document["chosen"]["thresholds"] == [0.2, 0.3, 0.4]
+    assert document["chosen"]["cost"] == 15.0  # $1 + $2 + $4 + $8
+    assert document["method"] == "exact"  # 10 choices: the grid holds them all
+
+
+def test_csv_and_markdown_list_the_curve_with_the_chosen_point() -> None:
+    args = ["tune", str(four()), "--tiers", "small,medium,large", "--quality-floor", "1"]
+    lines = ok(*args, "--format", "csv").splitlines()
+    assert lines[0] == ("threshold_1,threshold_2,share_small,share_medium,share_large,quality,cost,savings_pct,chosen")
+    chosen = next(line.split(",") for line in lines if line.endswith(",1"))
+    assert chosen[:7] == ["0.2", "0.4", "0.25", "0.5", "0.25", "1.0", "17.0"]
+    assert float(chosen[7]) == pytest.approx(57.5)  # 1 - 17/40
+    assert "| 0.2, 0.4 | 25.0% / 50.0% / 25.0% | 1.0000 | $17.00 | 57.5% | **chosen** |" in ok(
+        *args, "--format", "markdown"
+    )
