@@ -407,9 +407,16 @@ class _Pricing:
 def _read_jsonl(path: Path, pricing: _Pricing) -> _Part:
     """routecli's outcomes JSONL. The hot loop checks each value with a type test or two: a million lines a run."""
     try:
-        text = decode_text(path.read_bytes(), str(path))
+        data = path.read_bytes()
     except OSError as error:
         raise InputFileError(f"cannot read the file: {error.strerror or error}", source=str(path)) from None
+    try:  # decoded once; decode_text decodes twice, to name a bad byte: only for a file that has one
+        text = data.decode()
+    except UnicodeDecodeError:
+        text = decode_text(data, str(path))
+    if "\0" in text:
+        decode_text(data, str(path))  # a NUL byte: not a text file, as decode_text says
+    text = text.removeprefix("\ufeff")  # a byte-order mark (Windows editors write one)
     loads = orjson.loads  # ~2.5× json.loads; what it refuses, json.loads reads again (below)
     first_line: dict[str, int] = {}  # the kept lines' ids, in order
     texts: list[str | None] = []
