@@ -66,7 +66,6 @@ __all__ = [
     "TierPoint",
     "TieredResult",
     "apply_thresholds",
-    "best_pairs",
     "tier_columns",
     "tune_tiers",
 ]
@@ -87,9 +86,10 @@ _HIGHEST_WEIGHT = 1e15  # λ beyond which cost no longer counts against quality 
 class TierPoint(NamedTuple):
     """One choice of thresholds and what it gives.
 
-    ``thresholds`` ascend; a prompt scoring at least ``thresholds[b]`` goes past
-    tier ``b`` (``inf``: no prompt does). ``quality`` is the mean, ``cost`` the total,
-    ``shares`` each tier's share of prompts.
+    A route's ``thresholds`` ascend; a prompt scoring at least ``thresholds[b]``
+    goes past tier ``b`` (``inf``: no prompt does). A cascade's are per hop
+    (``routecli.tune.hops``). ``quality`` is the mean, ``cost`` the total,
+    ``shares`` each tier's share of the prompts it answered.
     """
 
     thresholds: tuple[float, ...]
@@ -172,7 +172,7 @@ class _Best:
         self.j = np.where(better, j, self.j)
 
 
-def best_pairs(
+def _best_pairs(
     u1: Floats, v1: Floats, u2: Floats, v2: Floats, needs: Floats, lo: int = 0, hi: int | None = None
 ) -> _Best:
     """For each of ``needs``, the pair ``lo <= i < j < hi`` of least ``v1[i] + v2[j]`` (ties: the higher
@@ -249,7 +249,7 @@ def _choose(bands: Bands, tiers: int, floors: Floats) -> list[tuple[int, ...] | 
     base_quality = float(bands.quality[tiers - 1, -1])
     if tiers == 3:
         (u1, v1), (u2, v2) = bands.terms(1), bands.terms(2)
-        best = best_pairs(u1, v1, u2, v2, needs - base_quality)
+        best = _best_pairs(u1, v1, u2, v2, needs - base_quality)
         return [None if math.isinf(c) else (int(i), int(j)) for c, i, j in zip(best.cost, best.i, best.j, strict=True)]
     return [_search(bands, tiers, float(need)) for need in needs]
 
@@ -345,7 +345,7 @@ def _descend(
     current: list[int],
     total: Callable[[Sequence[int]], tuple[float, float]],
 ) -> tuple[int, ...]:
-    """Coordinate descent: each two adjacent cuts re-chosen exactly (``best_pairs``), the others held, until a round
+    """Coordinate descent: each two adjacent cuts re-chosen exactly (``_best_pairs``), the others held, until a round
     changes nothing. ``need`` is net of the base quality, and ``current`` reaches it."""
     width = len(terms)
     changed = True
@@ -356,7 +356,7 @@ def _descend(
             lo = current[b - 1] + 1 if b else 0
             hi = current[b + 2] if b + 2 < width else size
             (u1, v1), (u2, v2) = terms[b], terms[b + 1]
-            found = best_pairs(u1, v1, u2, v2, np.array([need - rest]), lo, hi)
+            found = _best_pairs(u1, v1, u2, v2, np.array([need - rest]), lo, hi)
             if math.isinf(found.cost[0]):
                 continue
             candidate = [*current[:b], int(found.i[0]), int(found.j[0]), *current[b + 2 :]]
