@@ -1,6 +1,6 @@
 """routecli's speed targets, as ratios against baselines measured in the same run.
 
-Run: python bench/run.py [--runs N] [--only startup]
+Run: python bench/run.py [--runs N] [--only startup|tune]
 
 - `routecli --help`           ≤ 1.25 × `python -c "import typer, rich"`
 - `routecli simulate` example ≤ 1.5 × `routecli --help` (whole process)
@@ -14,13 +14,17 @@ Run: python bench/run.py [--runs N] [--only startup]
   with every prompt's text distinct is reported, with no target
 - `routecli tune`'s work over 1,000,000 outcome rows at every distinct threshold ≤ 2 s (bench/tune.py)
 - `routecli evaluate` on RouteLLM's full MMLU set ≤ 2 s (whole process; needs ../shared; bench/tune.py)
+- `routecli tune --tiers`' work over 100,000 prompts of three tiers, every pair of distinct thresholds, ≤ 2 s
+  (bench/tune.py)
+- reading a 1,000,000-line outcomes JSONL file end to end ≤ 2 s (bench/tune.py)
 
 Process timings interleave the commands and take the median, since this
 machine is shared and noisy. The package's bytecode is compiled first, as
 `pip install` does, so that start-up is measured and not compilation, and
 each command runs once untimed, which also fills routecli's cache of parsed
 price tables as any second run finds it. `--only startup` times just the
-whole-process rows (the first two targets and the sweep's).
+whole-process rows (the first two targets and the sweep's); `--only tune` the
+rows of bench/tune.py.
 Exits 1 when a target is missed.
 """
 
@@ -79,13 +83,20 @@ def _core(runs: int) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21, help="timed runs per command (default 21)")
-    parser.add_argument("--only", choices=["startup"], help="measure only the whole-process (start-up) rows")
+    parser.add_argument(
+        "--only", choices=["startup", "tune"], help="measure only the whole-process (start-up) rows, or tune's"
+    )
     args = parser.parse_args()
 
     # The script installed beside this interpreter: a shim found on PATH (pyenv's) would add its own start-up.
     beside = Path(sys.executable).with_name("routecli")
     routecli = str(beside) if beside.exists() else shutil.which("routecli") or "routecli"
     compileall.compile_dir(str(REPO / "routecli"), quiet=1)
+    if args.only == "tune":
+        checks, notes = _tune_rows(routecli)
+        for note in notes:
+            print(note)
+        return _verdict(checks)
     times = _interleaved(
         {
             "import typer, rich": [sys.executable, "-c", "import typer, rich"],
@@ -119,11 +130,7 @@ def main() -> int:
     dry_run_s, dry_run_chars = replay.measure_dry_run([routecli])
     long_dry_run_s, long_chars = replay.measure_dry_run([routecli], pieces=replay.LONG_TAIL)
     distinct_dry_run_s, _ = replay.measure_dry_run([routecli], distinct=True)
-    import tune as tuning
-
-    tune_s, swept = tuning.measure_tune()
-    held_s, _ = tuning.measure_tune(holdout=0.3)
-    evaluate_s = tuning.measure_evaluate(routecli)
+    tune_checks, tune_notes = _tune_rows(routecli)
 
     checks = [
         *startup,
@@ -133,10 +140,8 @@ def main() -> int:
         ("replay / bare httpx requests/s, concurrency 64", throughput.ratio, "≥", replay.THROUGHPUT_TARGET, "×"),
         ("rules router decision (µs)", router.decide_us, "≤", replay.ROUTER_TARGET_US, " µs"),
         ("replay --dry-run, 100,000 prompts (s)", dry_run_s, "≤", replay.DRY_RUN_TARGET_S, " s"),
-        ("tune: 1,000,000 outcome rows, every threshold (s)", tune_s, "≤", tuning.TUNE_TARGET_S, " s"),
+        *tune_checks,
     ]
-    if evaluate_s is not None:
-        checks.append(("evaluate: MMLU, 14,042 prompts (s)", evaluate_s, "≤", tuning.EVALUATE_TARGET_S, " s"))
     _print_times(times, args.runs)
     print(f"  {'core simulate (best)':<28} {core_best * 1000:7.1f} ms")
     for result in (throughput, at_default):
@@ -148,10 +153,35 @@ def main() -> int:
     print(f"  replay --dry-run: {dry_run_s:.2f} s, median of {replay.DRY_RUN_RUNS} ({dry_run_chars:,.0f} chars/prompt)")
     print(f"  replay --dry-run, longer prompts: {long_dry_run_s:.2f} s ({long_chars:,.0f} chars/prompt; no target)")
     print(f"  replay --dry-run, every prompt's text distinct: {distinct_dry_run_s:.2f} s (no target)")
-    print(f"  tune: {swept:,} thresholds; with a 30% holdout and intervals {held_s:.2f} s (no target)")
-    if evaluate_s is None:
-        print("  evaluate: ../shared is absent, MMLU not measured")
+    for note in tune_notes:
+        print(note)
     return _verdict(checks)
+
+
+def _tune_rows(routecli: str) -> tuple[list[tuple[str, float, str, float, str]], list[str]]:
+    """bench/tune.py's rows with their targets, and notes without one."""
+    sys.path.insert(0, str(HERE))
+    import tune as tuning
+
+    tune_s, swept = tuning.measure_tune()
+    held_s, _ = tuning.measure_tune(holdout=0.3)
+    tiers_s, pairs = tuning.measure_tiers()
+    read_s = tuning.measure_read()
+    evaluate_s = tuning.measure_evaluate(routecli)
+    checks = [
+        ("tune: 1,000,000 outcome rows, every threshold (s)", tune_s, "≤", tuning.TUNE_TARGET_S, " s"),
+        ("tune --tiers: 100,000 prompts × 3 tiers, every pair (s)", tiers_s, "≤", tuning.TIERS_TARGET_S, " s"),
+        ("read: 1,000,000-line outcomes JSONL (s)", read_s, "≤", tuning.READ_TARGET_S, " s"),
+    ]
+    if evaluate_s is not None:
+        checks.append(("evaluate: MMLU, 14,042 prompts (s)", evaluate_s, "≤", tuning.EVALUATE_TARGET_S, " s"))
+    notes = [
+        f"  tune: {swept:,} thresholds; with a 30% holdout and intervals {held_s:.2f} s (no target)",
+        f"  tune --tiers: {pairs:,} pairs of thresholds",
+    ]
+    if evaluate_s is None:
+        notes.append("  evaluate: ../shared is absent, MMLU not measured")
+    return checks, notes
 
 
 def _print_times(times: dict[str, float], runs: int) -> None:

@@ -75,6 +75,8 @@ CORE = [
     "routecli.replay.routing.fit",
     "routecli.tune.outcomes",
     "routecli.tune.threshold",
+    "routecli.tune.tiers",
+    "routecli.tune.hops",
     "routecli.tune.evaluate",
     "routecli.tune.compat",
     "routecli.tune.choice",

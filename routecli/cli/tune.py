@@ -12,6 +12,9 @@ from routecli.cli.options import ChartOption, OutputOption, PricingOption
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from routecli.tune.choice import ScoreSource
     from routecli.tune.outcomes import Outcomes
 
 __all__ = ["register"]
@@ -120,8 +123,35 @@ def tune(
             show_default=False,
         ),
     ] = None,
+    target_shares: Annotated[
+        str | None,
+        typer.Option(
+            "--target-shares",
+            metavar="SHARES",
+            help="With --tiers: calibrate to these shares of prompts per tier, in order (60%,30%,10%).",
+            show_default=False,
+        ),
+    ] = None,
     weak: WeakOption = None,
     strong: StrongOption = None,
+    chain: Annotated[
+        str | None,
+        typer.Option(
+            "--chain",
+            metavar="A,B,C",
+            help="With --strategy cascade: the chain, cheapest first; three tiers get a confidence threshold per hop.",
+            show_default=False,
+        ),
+    ] = None,
+    tiers: Annotated[
+        str | None,
+        typer.Option(
+            "--tiers",
+            metavar="A,B,C",
+            help="Route over these tiers, cheapest first: one threshold between each two (instead of --weak/--strong).",
+            show_default=False,
+        ),
+    ] = None,
     score: ScoreOption = ScoreChoice.auto,
     holdout: Annotated[
         str | None,
@@ -149,7 +179,8 @@ def tune(
 
     Sweeps every distinct threshold of a weak/strong pair and prints the
     cost–quality curve, the chosen threshold, its savings against the strong
-    model alone and its strong-call share. route: prompts scoring at or above
+    model alone and its strong-call share; --tiers (a route over three or more
+    tiers) and --chain (a three-tier cascade) choose a threshold per band or hop. route: prompts scoring at or above
     the threshold go to the strong model. cascade: the weak model answers, and
     answers less confident than the threshold go on to the strong one.
 
@@ -158,6 +189,8 @@ def tune(
       routecli tune outcomes.jsonl --quality-floor 0.9
       routecli tune outcomes.jsonl --relative-floor 95%
       routecli tune outcomes.jsonl --strategy cascade --quality-floor 90% --holdout 30%
+      routecli tune outcomes.jsonl --tiers small,medium,large --relative-floor 95%
+      routecli tune outcomes.jsonl --strategy cascade --chain small,medium,large --quality-floor 0.9
       routecli tune mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003 \\
           --score complexity --target-strong-share 0.3
     """
@@ -172,18 +205,63 @@ def tune(
         "--quality-floor": quality_floor,
         "--relative-floor": relative_floor,
         "--target-strong-share": target_strong_share,
+        "--target-shares": target_shares,
     }
     given = [(flag, text) for flag, text in goals.items() if text is not None]
     if len(given) != 1:
-        raise InvalidValueError("give one of --quality-floor, --relative-floor or --target-strong-share")
+        raise InvalidValueError(
+            "give one of --quality-floor, --relative-floor, --target-strong-share or --target-shares"
+        )
     flag, written = given[0]
-    goal = float(share_from_text(written, flag, "a share" if flag == "--target-strong-share" else "a quality"))
+    named = None if tiers is None else [name.strip() for name in tiers.split(",") if name.strip()]
+    if named is not None and (weak is not None or strong is not None):
+        raise InvalidValueError("--tiers names every tier, cheapest first: leave out --weak and --strong")
+    if named is not None and strategy is StrategyChoice.cascade:
+        raise InvalidValueError("--tiers is for --strategy route; a cascade's models are its --chain")
+    hops = None if chain is None else [name.strip() for name in chain.split(",") if name.strip()]
+    if hops is not None:
+        _check_chain(hops, strategy, weak, strong, flag)
+        named = hops
+    if flag == "--target-shares":
+        if named is None or len(named) < 3:  # two tiers have --target-strong-share
+            raise InvalidValueError(
+                "--target-shares: give --tiers with three or more tiers (for two, --target-strong-share)"
+            )
+        shares = _shares(written)
+    goal = (
+        0.0
+        if flag == "--target-shares"
+        else float(share_from_text(written, flag, "a share" if flag == "--target-strong-share" else "a quality"))
+    )
     check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
         check_chart_path(chart)
     data = _read(outcomes, cost, pricing)
+    if named is not None:
+        from routecli.tune.choice import check_tiers
+
+        checked = check_tiers(data, named, "--tiers" if hops is None else "--chain")
+        if len(checked) > 2:  # two tiers are a weak/strong pair, as ever
+            _tune_tiers(
+                data,
+                strategy.value,
+                checked,
+                score.value,
+                flag,
+                written,
+                shares if flag == "--target-shares" else None,
+                held,
+                seed,
+                write,
+                pricing,
+                chart,
+                format,
+                output,
+            )
+            return
+        weak, strong = checked
     choice = choose_tune(data, strategy.value, weak, strong, score.value)
     target = scorer = None
     if write is not None:  # before the work: a config that cannot take the threshold fails fast
@@ -226,6 +304,122 @@ def tune(
         from routecli.tune.write_back import write_threshold
 
         write_threshold(write, target, result, pricing or ())
+
+
+def _shares(written: str) -> tuple[float, ...]:
+    """``--target-shares 60%,30%,10%``: one share per tier, adding up to 1."""
+    from routecli.errors import InvalidValueError
+    from routecli.spec import share_from_text
+
+    shares = tuple(float(share_from_text(part, "--target-shares")) for part in written.split(","))
+    if abs(sum(shares) - 1) > 1e-9:  # float rounding of the shares as typed
+        raise InvalidValueError(f"--target-shares: the shares add up to {sum(shares):.4g}, not 1 (100%)")
+    return shares
+
+
+def _check_chain(hops: list[str], strategy: StrategyChoice, weak: str | None, strong: str | None, flag: str) -> None:
+    """``--chain`` with what it goes with: a cascade, no --weak/--strong, and a floor for three tiers."""
+    from routecli.errors import InvalidValueError
+
+    if strategy is not StrategyChoice.cascade:
+        raise InvalidValueError("--chain is for --strategy cascade; a route's tiers are --tiers")
+    if weak is not None or strong is not None:
+        raise InvalidValueError("--chain names every tier, cheapest first: leave out --weak and --strong")
+    if len(hops) > 3:  # the exact two-hop method
+        raise InvalidValueError(
+            f"--chain: tune cascades two or three tiers (a threshold per hop); got {len(hops)}: {', '.join(hops)}"
+        )
+    if len(hops) == 3 and flag.startswith("--target"):
+        raise InvalidValueError(
+            f"{flag}: a cascade of three tiers is tuned for a floor: give --quality-floor or --relative-floor"
+        )
+
+
+def _tune_tiers(
+    data: Outcomes,
+    strategy: str,
+    tiers: tuple[str, ...],
+    score: ScoreSource,
+    flag: str,
+    written: str,
+    shares: tuple[float, ...] | None,
+    held: Decimal | None,
+    seed: int,
+    write: Path | None,
+    pricing: list[Path] | None,
+    chart: Path | None,
+    format: ReportFormat | None,
+    output: Path | None,
+) -> None:
+    """``tune --tiers`` with three or more tiers: N−1 thresholds on one score; ``tune --strategy cascade --chain``
+    with three: a confidence threshold per hop."""
+    from routecli.errors import EXIT_FAILED
+    from routecli.spec import share_from_text
+    from routecli.tune.choice import resolve_score, tune_tiered_outcomes
+
+    floor = None if shares is not None else float(share_from_text(written, flag, "a quality"))
+    target = None
+    if strategy == "cascade":
+        from routecli.tune.choice import tune_cascade_outcomes
+
+        if write is not None:  # before the work
+            from routecli.tune.write_back import refuse_hops
+
+            refuse_hops(write, tiers)
+        assert floor is not None  # _check_chain: a floor
+        result = tune_cascade_outcomes(
+            data,
+            tiers,
+            floor=floor,
+            floor_relative=flag == "--relative-floor",
+            floor_given=written,
+            holdout=None if held is None else float(held),
+            seed=seed,
+        )
+    else:
+        source = resolve_score(score, data, absent="data")
+        scorer = None
+        if write is not None:  # before the work: a config that cannot take the thresholds fails fast
+            from routecli.tune.write_back import check_tiers_target, config_scorer
+
+            target = check_tiers_target(write, tiers, source)
+            scorer = config_scorer(write, source, pricing or ())
+        result = tune_tiered_outcomes(
+            data,
+            tiers,
+            source,
+            floor=floor,
+            floor_relative=flag == "--relative-floor",
+            floor_given=None if shares is not None else written,
+            target_shares=shares,
+            holdout=None if held is None else float(held),
+            seed=seed,
+            scorer=scorer,
+        )
+
+    from routecli.render import tune_report
+
+    if chart is not None:
+        from routecli.cli.options import save_chart
+
+        save_chart(chart, lambda chosen: tune_report.tiered_chart(result, chosen))
+    emit(
+        None if format is None else OutputFormat(format),
+        output,
+        table=lambda: tune_report.tiered_renderable(result),
+        json=lambda: tune_report.tiered_json(result),
+        markdown=lambda: tune_report.tiered_markdown(result),
+        csv=lambda: tune_report.tiered_csv(result),
+    )
+    if result.chosen is None:
+        import sys
+
+        print(f"Error: {tune_report.tiered_unreached(result)}", file=sys.stderr)
+        raise typer.Exit(EXIT_FAILED)
+    if write is not None and target is not None:
+        from routecli.tune.write_back import write_thresholds
+
+        write_thresholds(write, target, result, pricing or ())
 
 
 def _read(paths: list[Path], cost: list[str] | None, pricing: list[Path] | None) -> Outcomes:

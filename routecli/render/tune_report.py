@@ -18,12 +18,20 @@ from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, money
 from routecli.render.terminal import compact_table
 from routecli.tune.threshold import Point, TuneResult
+from routecli.tune.tiers import TieredResult, TierPoint
 
 __all__ = [
     "CURVE_COLUMNS",
     "CURVE_ROWS",
     "TUNE_SCHEMA_VERSION",
     "curve_rows",
+    "tiered_chart",
+    "tiered_csv",
+    "tiered_document",
+    "tiered_json",
+    "tiered_markdown",
+    "tiered_renderable",
+    "tiered_unreached",
     "tune_chart",
     "tune_csv",
     "tune_json",
@@ -265,3 +273,192 @@ def tune_chart(result: TuneResult, format: ChartFormat) -> bytes:
         result.strategy, [float(curve.cost[i]) for i in points], [float(curve.quality[i]) for i in points]
     )
     return curves_chart(f"routecli tune: {result.strategy}, {result.weak} → {result.strong}", [line], marks, format)
+
+
+# ------------------------------------------------------------------ N tiers (tune --tiers)
+
+
+def _thresholds_text(values: tuple[float, ...]) -> str:
+    return ", ".join(_threshold_text(value) for value in values)
+
+
+def _shares_text(shares: tuple[float, ...]) -> str:
+    return " / ".join(_pct(share * 100) for share in shares)
+
+
+def _tiered_summary(result: TieredResult) -> list[str]:
+    how = {"exact": "every one weighed", "search": "searched", "grid": "weighed on a grid of quantiles"}[result.method]
+    if result.strategy == "cascade":
+        meaning = (
+            f"{' → '.join(result.tiers)}: an answer at least as confident as its hop's threshold is taken, else the "
+            "next tier answers (the last always does), and every tier visited is paid"
+        )
+    else:
+        meaning = f"each goes to the first of {', '.join(result.tiers)} whose band holds its {result.score} score"
+    lines = [
+        f"Tune ({result.strategy}, {len(result.tiers)} tiers): {counted(result.prompts, 'prompt')}; {meaning} "
+        f"({result.choices:,} choices of thresholds, {how}).",
+        "Alone: "
+        + "; ".join(
+            f"{tier} quality {point.quality:.4f}, {_usd(point.cost)}"
+            for tier, point in zip(result.tiers, result.alone, strict=True)
+        )
+        + ".",
+    ]
+    if result.skipped:
+        shown = ", ".join(f"{reason} {count:,}" for reason, count in result.skipped.items())
+        lines.append(f"Skipped rows: {shown}.")
+    choice = result.chosen
+    if choice is None:
+        lines.append(tiered_unreached(result))
+        return lines
+    goal = (
+        f"target shares {_shares_text(result.target_shares)}"
+        if result.target_shares is not None
+        else _tiered_floor(result)
+    )
+    lines.append(
+        f"Chosen for the {goal}: thresholds {_thresholds_text(choice.thresholds)} — quality {choice.quality:.4f}, "
+        f"cost {_usd(choice.cost)}, saving {_pct(result.savings_pct)} against {result.strongest} alone; "
+        f"shares {_shares_text(choice.shares)}."
+    )
+    if result.held is not None:
+        held = result.held.held
+        lines.append(
+            f"Held out ({counted(held.held_out, 'prompt')}, tuned on {held.tuned_on:,}, seed {held.seed}): "
+            f"quality {held.quality.estimate:.4f} [{held.quality.low:.4f}, {held.quality.high:.4f}], "
+            f"cost {_usd(held.cost.estimate)} [{_usd(held.cost.low)}, {_usd(held.cost.high)}] (95% bootstrap), "
+            f"saving {_pct(held.savings_pct)}; shares {_shares_text(result.held.shares)}."
+        )
+    return lines
+
+
+def _tiered_floor(result: TieredResult) -> str:
+    given = result.floor_given
+    if result.floor_relative is not None:
+        given = f"{given} of {result.strongest}'s {result.alone[-1].quality:.4f}"
+    return f"quality floor {result.floor:.4f}" + (f" ({given})" if given else "")
+
+
+def tiered_unreached(result: TieredResult) -> str:
+    """Why no thresholds were chosen: the floor, and the best quality any choice has."""
+    best = max((point.quality for point in result.curve), default=float("nan"))
+    return f"No thresholds reach the {_tiered_floor(result)}: the best quality of any choice is {best:.4f}."
+
+
+_TIERED_HEADERS = ("Thresholds", "Shares", "Quality", "Cost", "Saves")
+
+
+def _tiered_rows(result: TieredResult) -> list[list[str]]:
+    return [
+        [
+            _thresholds_text(point.thresholds),
+            _shares_text(point.shares),
+            f"{point.quality:.4f}",
+            _usd(point.cost),
+            _pct(result.savings_for(point.cost)),
+            "←" if point == result.chosen else "",
+        ]
+        for point in result.curve
+    ]
+
+
+def tiered_renderable(result: TieredResult) -> RenderableType:
+    """The summary and the Pareto curve, by cost (the chosen row marked)."""
+    table = compact_table("Cost–quality curve (Pareto set)", [*_TIERED_HEADERS, ""])
+    for row in _tiered_rows(result):
+        table.add_row(*row)
+    return Group(*(Text(line) for line in _tiered_summary(result)), Text(""), table)
+
+
+def tiered_markdown(result: TieredResult) -> str:
+    rows = [[*row[:-1], "**chosen**" if row[-1] else ""] for row in _tiered_rows(result)]
+    lines = ["## routecli tune", "", *(f"{line}  " for line in _tiered_summary(result)), ""]
+    return "\n".join([*lines, markdown_table([*_TIERED_HEADERS, ""], rows)]) + "\n"
+
+
+def _tiered_point(result: TieredResult, point: TierPoint) -> dict[str, Any]:
+    return {
+        "thresholds": [_number(value) for value in point.thresholds],
+        "thresholds_are": [_threshold_kind(value) for value in point.thresholds],
+        "shares": dict(zip(result.tiers, point.shares, strict=True)),
+        "quality": point.quality,
+        "cost": point.cost,
+        "savings_pct": result.savings_for(point.cost),
+    }
+
+
+def tiered_document(result: TieredResult) -> dict[str, Any]:
+    choice = result.chosen
+    held = result.held
+    return {
+        "schema_version": TUNE_SCHEMA_VERSION,
+        "kind": "tune",
+        "routecli_version": __version__,
+        "strategy": result.strategy,
+        "tiers": list(result.tiers),
+        "score": result.score,
+        "prompts": result.prompts,
+        "skipped": dict(result.skipped or {}),
+        "quality_floor": result.floor,
+        "quality_floor_kind": None
+        if result.floor is None
+        else "absolute"
+        if result.floor_relative is None
+        else "relative",
+        "relative_floor": result.floor_relative,
+        "target_shares": None if result.target_shares is None else list(result.target_shares),
+        "choices": result.choices,
+        "method": result.method,
+        "chosen": None if choice is None else _tiered_point(result, choice),
+        "models": {
+            tier: {"quality": point.quality, "cost": point.cost}
+            for tier, point in zip(result.tiers, result.alone, strict=True)
+        },
+        "curve": [_tiered_point(result, point) for point in result.curve],
+        "holdout": None
+        if held is None
+        else {
+            "tuned_on": held.held.tuned_on,
+            "held_out": held.held.held_out,
+            "seed": held.held.seed,
+            "quality": held.held.quality._asdict(),
+            "cost": held.held.cost._asdict(),
+            "shares": dict(zip(result.tiers, held.shares, strict=True)),
+            "strong_cost": held.held.strong_cost,
+        },
+    }
+
+
+def tiered_json(result: TieredResult) -> str:
+    return json.dumps(tiered_document(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def tiered_csv(result: TieredResult) -> str:
+    """Every point of the Pareto curve, one row each, by cost: thresholds and shares a column per cut and tier."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    cuts = [f"threshold_{index}" for index in range(1, len(result.tiers))]
+    writer.writerow([*cuts, *(f"share_{tier}" for tier in result.tiers), "quality", "cost", "savings_pct", "chosen"])
+    for point in result.curve:
+        writer.writerow(
+            [
+                *(repr(value) for value in point.thresholds),
+                *(repr(share) for share in point.shares),
+                repr(point.quality),
+                repr(point.cost),
+                _cell(result.savings_for(point.cost)),
+                "1" if point == result.chosen else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def tiered_chart(result: TieredResult, format: ChartFormat) -> bytes:
+    marks = [Marked(tier, point.cost, point.quality) for tier, point in zip(result.tiers, result.alone, strict=True)]
+    if result.chosen is not None:
+        marks.append(
+            Marked(f"chosen ({_thresholds_text(result.chosen.thresholds)})", result.chosen.cost, result.chosen.quality)
+        )
+    line = ChartSeries("Pareto set", [point.cost for point in result.curve], [point.quality for point in result.curve])
+    return curves_chart(f"routecli tune: {result.strategy} over {', '.join(result.tiers)}", [line], marks, format)

@@ -19,8 +19,10 @@ from numpy.typing import NDArray
 from routecli.errors import InvalidValueError
 from routecli.tune.compat import Procedure, RouteLlmFigures, RouterBenchFigures, routellm_figures, routerbench_figures
 from routecli.tune.evaluate import DEFAULT_EPSILONS, Evaluation, evaluate
+from routecli.tune.hops import tune_cascade
 from routecli.tune.outcomes import Outcomes
 from routecli.tune.threshold import Pair, ThresholdStrategy, TuneResult, default_pair, tune
+from routecli.tune.tiers import TieredResult, tier_columns, tune_tiers
 
 if TYPE_CHECKING:
     from routecli.replay.routing.complexity import ComplexityRouter
@@ -30,13 +32,16 @@ __all__ = [
     "EvaluateResult",
     "ScoreSource",
     "TuneChoice",
+    "check_tiers",
     "choose_pair",
     "choose_tune",
     "evaluate_outcomes",
     "exclude_prompts",
     "resolve_score",
     "sort_keys",
+    "tune_cascade_outcomes",
     "tune_outcomes",
+    "tune_tiered_outcomes",
 ]
 
 ScoreSource = Literal["auto", "data", "complexity", "length", "none"]
@@ -276,3 +281,104 @@ def evaluate_outcomes(
     elif compat == "routerbench":
         figures = routerbench_figures(outcomes, evaluation, chain, epsilons)
     return EvaluateResult(evaluation, None if keys is None else chosen, dict(outcomes.skipped), excluded, figures)
+
+
+def check_tiers(outcomes: Outcomes, tiers: Sequence[str], option: str = "--tiers") -> tuple[str, ...]:
+    """The tiers named on the command line, checked: at least two, none twice, each a model of the outcomes."""
+    if len(tiers) < 2:
+        raise InvalidValueError(
+            f"{option}: give at least 2 tiers, cheapest first, comma-separated (like small,medium,large); "
+            f"got {len(tiers)} (models: {', '.join(outcomes.models)})"
+        )
+    twice = sorted({tier for tier in tiers if list(tiers).count(tier) > 1})
+    if twice:
+        raise InvalidValueError(f"{option}: {twice[0]} is named twice; name each tier once, cheapest first")
+    for tier in tiers:
+        outcomes.column(tier, option)
+    return tuple(tiers)
+
+
+def tune_tiered_outcomes(
+    outcomes: Outcomes,
+    tiers: Sequence[str],
+    score: ScoreSource,
+    *,
+    floor: float | None = None,
+    floor_relative: bool = False,
+    floor_given: str | None = None,
+    target_shares: Sequence[float] | None = None,
+    holdout: float | None = None,
+    seed: int = 0,
+    scorer: ComplexityRouter | None = None,
+) -> TieredResult:
+    """``routecli tune --tiers`` with three or more: score the prompts and choose N−1 thresholds
+    (``tiers.tune_tiers``)."""
+    if target_shares is not None and len(target_shares) != len(tiers):
+        raise InvalidValueError(
+            f"--target-shares: {len(target_shares)} shares for {len(tiers)} tiers ({', '.join(tiers)}); "
+            "give one share per tier, in the same order",
+        )
+    if holdout is not None and holdout <= 0:
+        raise InvalidValueError("--holdout: expected a share above 0 (leave it out to tune on every prompt)")
+    keys = sort_keys(outcomes, "route", score, tiers[0], scorer)
+    quality, cost = tier_columns(outcomes, tiers, "--tiers")
+    return tune_tiers(
+        keys,
+        quality,
+        cost,
+        tiers=tiers,
+        score=score,
+        floor=floor,
+        floor_relative=floor_relative,
+        floor_given=floor_given,
+        target_shares=target_shares,
+        holdout=holdout,
+        seed=seed,
+        source=outcomes.source,
+        skipped=outcomes.skipped,
+    )
+
+
+def tune_cascade_outcomes(
+    outcomes: Outcomes,
+    chain: Sequence[str],
+    *,
+    floor: float,
+    floor_relative: bool = False,
+    floor_given: str | None = None,
+    holdout: float | None = None,
+    seed: int = 0,
+) -> TieredResult:
+    """``routecli tune --strategy cascade --chain a,b,c``: every tier's confidence but the last's, checked, and a
+    threshold per hop (``hops.tune_cascade``)."""
+    if holdout is not None and holdout <= 0:
+        raise InvalidValueError("--holdout: expected a share above 0 (leave it out to tune on every prompt)")
+    columns = []
+    for tier in chain[:-1]:
+        confidence = None if outcomes.confidence is None else outcomes.confidence[:, outcomes.column(tier, "--chain")]
+        if confidence is None or np.isnan(confidence).all():
+            raise outcomes.invalid(
+                f"--chain: {tier}'s answers have no confidence; a cascade needs every tier's but the last's "
+                "(outcomes JSONL 'confidence' per model, e.g. the mean logprob replay --all-tiers writes)"
+            )
+        if np.isnan(confidence).any():
+            missing = np.flatnonzero(np.isnan(confidence))
+            raise outcomes.invalid(
+                f"--chain: {len(missing):,} of {tier}'s answers have no confidence "
+                f"(the first: prompt {outcomes.ids[missing[0]]})"
+            )
+        columns.append(confidence)
+    quality, cost = tier_columns(outcomes, chain, "--chain")
+    return tune_cascade(
+        np.column_stack(columns),
+        quality,
+        cost,
+        tiers=chain,
+        floor=floor,
+        floor_relative=floor_relative,
+        floor_given=floor_given,
+        holdout=holdout,
+        seed=seed,
+        source=outcomes.source,
+        skipped=outcomes.skipped,
+    )

@@ -22,19 +22,30 @@ import yaml
 from routecli.errors import InputError, InputFileError, InvalidValueError, KeyPath, format_key_path
 from routecli.loading import read_yaml
 from routecli.tune.threshold import ThresholdStrategy, TuneResult
+from routecli.tune.tiers import TieredResult
 
 if TYPE_CHECKING:
     from routecli.replay.routing.complexity import ComplexityRouter
 
-__all__ = ["check_target", "config_scorer", "write_threshold"]
+__all__ = [
+    "check_target",
+    "check_tiers_target",
+    "config_scorer",
+    "refuse_hops",
+    "write_threshold",
+    "write_thresholds",
+]
 
 
-def check_target(path: Path, strategy: ThresholdStrategy, score: str, weak: str, strong: str) -> KeyPath:
+def check_target(
+    path: Path, strategy: ThresholdStrategy, score: str, weak: str, strong: str, middle: Sequence[str] = ()
+) -> KeyPath:
     """Where the threshold goes in the config at ``path``, checked before any tuning: a complexity router's
     threshold for the strong tier, or a cascade's logprob ``min_mean``.
 
-    The config must choose between the two tuned models only (a router with a
-    third tier's band, or a longer chain, would not do what was tuned).
+    The config must choose between the tuned models only (a router with another
+    tier's band, or a longer chain, would not do what was tuned); ``middle`` are
+    the tiers between ``weak`` and ``strong`` of an N-tier route.
     """
     document = read_yaml(path, "router config").data
     if strategy == "route":
@@ -63,7 +74,7 @@ def check_target(path: Path, strategy: ThresholdStrategy, score: str, weak: str,
                 source=str(path),
             )
         thresholds = routing.get("thresholds")
-        others = sorted(set(thresholds or {}) - {weak, strong}) if isinstance(thresholds, dict) else []
+        others = sorted(set(thresholds or {}) - {weak, strong, *middle}) if isinstance(thresholds, dict) else []
         if others:
             raise InvalidValueError(
                 f"--write: tune chose between {weak} and {strong}, but this router also sends prompts to "
@@ -98,6 +109,16 @@ def check_target(path: Path, strategy: ThresholdStrategy, score: str, weak: str,
     )
 
 
+def refuse_hops(path: Path, chain: Sequence[str]) -> None:
+    """A cascade of three or more tiers: a router config has one ``cascade.accept`` for every hop, so thresholds
+    that differ per hop have nowhere to go; said before any tuning."""
+    raise InvalidValueError(
+        f"--write: a router config's cascade takes one cascade.accept for every hop, so the per-hop thresholds of "
+        f"{' → '.join(chain)} cannot be written; tune without --write and set them by hand, or tune two tiers",
+        source=str(path),
+    )
+
+
 def config_scorer(path: Path, score: str, pricing: Sequence[Path] = ()) -> ComplexityRouter | None:
     """The complexity router of the config at ``path``, so that ``--score complexity`` scores texts as it will
     (its weights and length_tokens); None for another score or router."""
@@ -112,8 +133,6 @@ def config_scorer(path: Path, score: str, pricing: Sequence[Path] = ()) -> Compl
 
 def write_threshold(path: Path, key: KeyPath, result: TuneResult, pricing: Sequence[Path] = ()) -> None:
     """Set the chosen threshold at ``key`` in the config at ``path``, or print the change when the key is missing."""
-    from routecli.replay.config_file import load_router_config
-
     choice = result.choice
     if choice is None:
         return
@@ -123,23 +142,74 @@ def write_threshold(path: Path, key: KeyPath, result: TuneResult, pricing: Seque
             f"--write: the chosen threshold sends {sends} on to {result.strong}: no threshold to write "
             f"(use routing: {{type: fixed}} for one model)"
         )
+    _set_values(path, [(key, repr(choice.threshold))], pricing)
+
+
+def check_tiers_target(path: Path, tiers: Sequence[str], score: str) -> list[KeyPath]:
+    """Where N tiers' thresholds go in the config at ``path``, checked before any tuning: its complexity router's
+    threshold of every tier but the first (whose 0 stays), and the router must route over exactly these tiers."""
+    key = check_target(path, "route", score, tiers[0], tiers[-1], tiers[1:-1])
+    routing = read_yaml(path, "router config").data["routing"]
+    thresholds = routing.get("thresholds")
+    names = set(thresholds) if isinstance(thresholds, dict) else set()
+    if names != set(tiers):
+        raise InvalidValueError(
+            f"--write: tune routed over {', '.join(tiers)}, but this complexity router's thresholds name "
+            f"{', '.join(sorted(names)) or 'no tier'}; give it a threshold per tuned tier "
+            f"(routing.thresholds: {{{tiers[0]}: 0, {', '.join(f'{tier}: …' for tier in tiers[1:])}}})",
+            source=str(path),
+        )
+    if not isinstance(thresholds.get(tiers[0]), int | float) or thresholds[tiers[0]] != 0:
+        raise InvalidValueError(
+            f"--write: the first tier, {tiers[0]}, takes every score below the others' thresholds: its "
+            f"routing.thresholds.{tiers[0]} must be 0",
+            source=str(path),
+        )
+    return [(*key[:-1], tier) for tier in tiers[1:]]
+
+
+def write_thresholds(path: Path, keys: Sequence[KeyPath], result: TieredResult, pricing: Sequence[Path] = ()) -> None:
+    """Set each chosen threshold at its key (``check_tiers_target``'s) in the config at ``path``, all at once."""
+    choice = result.chosen
+    if choice is None:
+        return
+    if any(math.isinf(value) for value in choice.thresholds):
+        empty = [tier for tier, value in zip(result.tiers[1:], choice.thresholds, strict=True) if math.isinf(value)]
+        raise InvalidValueError(
+            f"--write: the chosen thresholds send no prompt to {', '.join(empty)}: no threshold to write "
+            "(tune without that tier)"
+        )
+    _set_values(path, [(key, repr(value)) for key, value in zip(keys, choice.thresholds, strict=True)], pricing)
+
+
+def _set_values(path: Path, changes: Sequence[tuple[KeyPath, str]], pricing: Sequence[Path]) -> None:
+    """Put each value at its key in the file's text, load the result as a router config, then replace the file."""
+    from routecli.replay.config_file import load_router_config
+
     text = path.read_text(encoding="utf-8")
     root = yaml.compose(text)  # read_yaml in check_target parsed it already
-    value = repr(choice.threshold)
-    node = None if root is None else _find(root, key)
-    shown = format_key_path(key)
-    if node is None:
-        print(f"{path}: no {shown} to set; add it by hand: {shown}: {value}", file=sys.stderr)
+    found = [(key, value, None if root is None else _find(root, key)) for key, value in changes]
+    missing = [(format_key_path(key), value) for key, value, node in found if node is None]
+    if missing:
+        shown = ", ".join(f"{name}: {value}" for name, value in missing)
+        print(f"{path}: no {', '.join(name for name, _ in missing)} to set; add it by hand: {shown}", file=sys.stderr)
         return
-    start, end = node.start_mark.index, node.end_mark.index
+    spans = sorted(
+        ((node.start_mark.index, node.end_mark.index, key, value) for key, value, node in found if node is not None),
+        reverse=True,
+    )
+    changed_text = text
+    for start, end, _, value in spans:  # from the end, so earlier offsets hold
+        changed_text = changed_text[:start] + value + changed_text[end:]
+    shown = ", ".join(f"{format_key_path(key)}: {value}" for _, _, key, value in reversed(spans))
     changed = path.with_name(f".{path.name}.routecli-tune")
     try:
-        changed.write_text(text[:start] + value + text[end:], encoding="utf-8")
+        changed.write_text(changed_text, encoding="utf-8")
         try:
             load_router_config(changed, pricing)
         except InputError as error:
             raise InvalidValueError(
-                f"--write: {shown}: {value} would not load ({error.message}); the file is left as it was",
+                f"--write: {shown} would not load ({error.message}); the file is left as it was",
                 source=str(path),
             ) from None
         os.replace(changed, path)
@@ -147,7 +217,8 @@ def write_threshold(path: Path, key: KeyPath, result: TuneResult, pricing: Seque
         raise InputFileError(f"cannot write the router config: {error.strerror or error}", source=str(path)) from None
     finally:
         changed.unlink(missing_ok=True)
-    print(f"{path}: {shown} set to {value} (was {text[start:end]})", file=sys.stderr)
+    for start, end, key, value in reversed(spans):
+        print(f"{path}: {format_key_path(key)} set to {value} (was {text[start:end]})", file=sys.stderr)
 
 
 def _find(node: yaml.Node, key: KeyPath) -> yaml.ScalarNode | None:

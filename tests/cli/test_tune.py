@@ -320,7 +320,7 @@ def test_score_from_texts_needs_texts() -> None:
 
 
 def test_floor_or_share_one_of_them() -> None:
-    expected = "give one of --quality-floor, --relative-floor or --target-strong-share"
+    expected = "give one of --quality-floor, --relative-floor, --target-strong-share or --target-shares"
     assert refused("tune", str(five())) == expected
     assert refused("tune", str(five()), "--quality-floor", "0.9", "--target-strong-share", "0.3") == expected
     assert refused("tune", str(five()), "--quality-floor", "0.9", "--relative-floor", "90%") == expected

@@ -138,6 +138,18 @@ def test_jsonl_texts_only_when_every_prompt_has_one() -> None:
     assert read_outcomes([path]).texts is None
 
 
+def test_jsonl_lines_orjson_refuses_are_read_as_the_standard_library_reads_them() -> None:
+    # a whole number past 64 bits and a lone surrogate: orjson refuses both, json.loads takes them
+    path = write(
+        Path("outcomes.jsonl"),
+        '{"id": 123456789012345678901234567890, "outcomes": {"a": {"quality": 1, "cost": 0.5}}}\n'
+        '{"id": "\\ud800", "outcomes": {"a": {"quality": 0, "cost": 0.25}}}\n',
+    )
+    outcomes = read_outcomes([path])
+    assert outcomes.ids == ("123456789012345678901234567890", "\ud800")
+    same(outcomes.cost, [[0.5], [0.25]])
+
+
 def test_jsonl_looked_up_in_the_shipped_tables_by_default() -> None:
     path = write(
         Path("o.jsonl"),
