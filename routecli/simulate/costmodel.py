@@ -217,13 +217,22 @@ class _Prices:
         if found is None:
             price = self.tiers[tier].price
             found = request_costs(
-                price, self._inputs, self._outputs, cached_share=cached, write_share=written, batch=modifiers.batch
+                price,
+                self._inputs,
+                self._outputs,
+                cached_share=cached,
+                write_share=written,
+                tier="batch" if modifiers.batch else "standard",
             )
             if price.long_context is not None:  # where counts vary, some requests cross the threshold
                 for index, segment in enumerate(self.segments):
                     if segment.tokens is not None:
                         found[index] = expected_request_cost(
-                            price, segment.tokens, cached_share=cached, write_share=written, batch=modifiers.batch
+                            price,
+                            segment.tokens,
+                            cached_share=cached,
+                            write_share=written,
+                            tier="batch" if modifiers.batch else "standard",
                         )
             self._costs[key] = found
         return found

@@ -197,7 +197,11 @@ class _Requests:
 
         def per_token(long: bool) -> tuple[float, float]:
             rate_in, rate_out = token_rates(
-                price, long=long, cached_share=cached, write_share=written, batch=modifiers.batch
+                price,
+                long=long,
+                cached_share=cached,
+                write_share=written,
+                tier="batch" if modifiers.batch else "standard",
             )
             return float(rate_in), float(rate_out)
 
