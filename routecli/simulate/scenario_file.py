@@ -7,6 +7,7 @@ Data flows one way: YAML → ``SCENARIO_SPEC.check`` (shape, key paths) →
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from routecli.loading import YamlDocument, read_yaml
 from routecli.pricing.lookup import (
     OWN_PRICE_FILES,
     add_own_price_files,
+    deprecation_warnings,
     known_name,
     model_price,
     side_file,
@@ -754,6 +756,11 @@ def _warnings(
     return notes
 
 
+def _used_tiers(strategies: Sequence[Strategy]) -> list[str]:
+    """The tiers some strategy uses, in the order strategies first name them."""
+    return list(dict.fromkeys(name for strategy in strategies for name in strategy.chain))
+
+
 def _unused_log_rows(logs: Mapping[str, TokenLog], segments: Sequence[Segment], traffic: dict[str, Any]) -> list[str]:
     """Rows of a segmented token log that no segment of the scenario takes."""
     if not traffic["segments"]:
@@ -792,12 +799,17 @@ def _growth(traffic: dict[str, Any], volume: Decimal) -> Growth | None:
 
 
 def build_scenario(
-    data: Any, table: PriceTable, token_logs: Mapping[str, TokenLog] | None = None, default_name: str = "scenario"
+    data: Any,
+    table: PriceTable,
+    token_logs: Mapping[str, TokenLog] | None = None,
+    default_name: str = "scenario",
+    today: dt.date | None = None,
 ) -> Scenario:
     """A ``Scenario`` from loaded YAML data, with models priced from ``table``.
 
     ``token_logs`` holds the logs the data's ``tokens_from`` keys name, already read; ``default_name`` names a
-    scenario without ``name`` (its file's name).
+    scenario without ``name`` (its file's name); ``today`` is the date models' deprecation dates are checked
+    against (default: ``pricing.lookup.today()``).
     """
     checked = SCENARIO_SPEC.check(data, ())
     traffic = checked["traffic"]
@@ -838,6 +850,7 @@ def build_scenario(
                 segments, tiers, strategies, {name for name, item in checked["models"].items() if item["latency"]}
             )
             + _unused_log_rows(token_logs or {}, segments, traffic)
+            + deprecation_warnings(((name, tiers[name].price) for name in _used_tiers(strategies)), today)
         ),
     )
 
