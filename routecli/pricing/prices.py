@@ -34,6 +34,7 @@ __all__ = [
     "expected_request_cost",
     "price_from_json",
     "price_to_json",
+    "reasoning_rate",
     "request_cost",
     "request_costs",
     "select_models",
@@ -187,6 +188,11 @@ def token_rates(
     return blended_input_rate(rates, cached_share, write_share).scaleb(-6), rates.output.scaleb(-6)
 
 
+def reasoning_rate(price: ModelPrice, *, long: bool, tier: ServiceTier = "standard") -> Decimal:
+    """USD per reasoning token: the model's own reasoning price where it has one, else its output price."""
+    return price.reasoning_rate(price.rates(long=long, tier=tier)).scaleb(-6)
+
+
 def request_costs(
     price: ModelPrice,
     inputs: Sequence[Decimal],
@@ -195,11 +201,14 @@ def request_costs(
     cached_share: Decimal = ZERO,
     write_share: Decimal = ZERO,
     tier: ServiceTier = "standard",
+    reasoning: Sequence[Decimal] | None = None,
 ) -> list[Decimal]:
-    """USD for each request (input and output tokens pairwise): input, cache reads and writes, output, flat fee.
+    """USD for each request (input and output tokens pairwise): input, cache reads and writes, output,
+    reasoning, flat fee.
 
     ``cached_share`` of the input is read from the provider's prompt cache and
-    ``write_share`` is written to it. Rates are worked out once, not per request.
+    ``write_share`` is written to it; ``reasoning`` holds each request's reasoning
+    tokens (billed on top of its output). Rates are worked out once, not per request.
     """
 
     def per_token(long: bool) -> tuple[Decimal, Decimal]:
@@ -208,17 +217,27 @@ def request_costs(
     fee = price.per_request
     short_in, short_out = per_token(long=False)
     if price.long_context is None:
-        return [
+        costs = [
             tokens_in * short_in + tokens_out * short_out + fee
             for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
         ]
-    threshold = price.long_context.above_tokens
-    long_in, long_out = per_token(long=True)
+    else:
+        threshold = price.long_context.above_tokens
+        long_in, long_out = per_token(long=True)
+        costs = [
+            tokens_in * long_in + tokens_out * long_out + fee
+            if tokens_in > threshold
+            else tokens_in * short_in + tokens_out * short_out + fee
+            for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
+        ]
+    if reasoning is None or not any(reasoning):
+        return costs
+    short_r = reasoning_rate(price, long=False, tier=tier)
+    long_r = short_r if price.long_context is None else reasoning_rate(price, long=True, tier=tier)
+    above = price.long_context.above_tokens if price.long_context is not None else None
     return [
-        tokens_in * long_in + tokens_out * long_out + fee
-        if tokens_in > threshold
-        else tokens_in * short_in + tokens_out * short_out + fee
-        for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
+        cost + tokens_r * (long_r if above is not None and tokens_in > above else short_r)
+        for cost, tokens_in, tokens_r in zip(costs, inputs, reasoning, strict=True)
     ]
 
 
@@ -334,11 +353,14 @@ def expected_request_cost(
     cached_share: Decimal = ZERO,
     write_share: Decimal = ZERO,
     tier: ServiceTier = "standard",
+    reasoning: Decimal = ZERO,
 ) -> Decimal:
-    """Mean USD per request when token counts follow ``tokens``.
+    """Mean USD per request when token counts follow ``tokens``, with ``reasoning`` tokens on average.
 
     Cost is linear in the counts except where long-context rates start, so the
-    mean needs only the means and the part of them above the threshold.
+    mean needs only the means and the part of them above the threshold; reasoning
+    counts are taken as independent of the prompt's length, so a share P(long) of
+    them bills at the long-context rate.
     """
     rates = {
         long: token_rates(price, long=long, cached_share=cached_share, write_share=write_share, tier=tier)
@@ -347,15 +369,21 @@ def expected_request_cost(
     short_in, short_out = rates[False]
     mean_in, mean_out = tokens.input_mean, tokens.output_mean
     fee = price.per_request
+    short_r = reasoning_rate(price, long=False, tier=tier) if reasoning else ZERO
     if price.long_context is None:
-        return mean_in * short_in + mean_out * short_out + fee
+        return mean_in * short_in + mean_out * short_out + reasoning * short_r + fee
     tail = tokens.long_tail(Decimal(price.long_context.above_tokens))
     long_in, long_out = rates[True]
+    thinking = ZERO
+    if reasoning:
+        long_r = reasoning_rate(price, long=True, tier=tier)
+        thinking = reasoning * ((ONE - tail.share) * short_r + tail.share * long_r)
     return (
         (mean_in - tail.input) * short_in
         + (mean_out - tail.output) * short_out
         + tail.input * long_in
         + tail.output * long_out
+        + thinking
         + fee
     )
 
