@@ -537,7 +537,8 @@ def _build_tiers(
             warm=bool(item["warm"]),
         )
         service = item["service_tier"]
-        if service not in (None, "standard") and price.tier_rates(service) is None:
+        has_tokens = price.standard.input or price.standard.output
+        if service not in (None, "standard") and price.tier_rates(service) is None and has_tokens:
             raise InvalidValueError(
                 f"service_tier is {service}, but model {price.id!r} (tier {name!r}) has no {service} prices; "
                 f"add {key}.{name}.price.{service} or choose another service_tier",

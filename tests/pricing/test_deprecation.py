@@ -10,6 +10,7 @@ import pytest
 from routecli.errors import InvalidValueError
 from routecli.pricing.lookup import deprecation_warnings, today
 from routecli.pricing.prices import ModelPrice, TokenRates, deprecation_warning
+from tests.helpers.cli import ok, ok_json
 
 OLD = ModelPrice("old-1", "acme", TokenRates(Decimal(1), Decimal(2)), deprecation_date="2026-12-11")
 
@@ -49,3 +50,16 @@ def test_today_comes_from_the_environment_when_set(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("ROUTECLI_TODAY", "soon")
     with pytest.raises(InvalidValueError, match="expected a date"):
         today()
+
+
+def test_pricing_show_gives_service_tiers_and_the_deprecation_date() -> None:
+    """gpt-5-mini in the shipped table (LiteLLM 1.110.2): flex 0.125 / 1, priority 0.45 / 3.6, retiring 2026-12-11."""
+    shown = ok("pricing", "show", "gpt-5-mini")
+    assert "Flex, USD per 1M tokens" in shown
+    assert "Priority, USD per 1M tokens" in shown
+    assert "$0.45" in shown
+    assert "deprecation date: 2026-12-11" in shown
+    document = ok_json("pricing", "show", "gpt-5-mini", "--format", "json")
+    assert document["flex"]["input_per_mtok"] == "0.125"
+    assert document["priority"]["output_per_mtok"] == "3.6"
+    assert document["deprecation_date"] == "2026-12-11"
