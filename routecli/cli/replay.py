@@ -215,6 +215,8 @@ def replay(
         all_tiers=all_tiers,
         resume=resume,
     )
+    for warning in plan.config.warnings:
+        _note(f"warning: {warning}")
     if dry_run:
         estimated = estimate(plan, output_tokens, log)
         _emit_report(estimated, format, output, log)

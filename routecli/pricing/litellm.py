@@ -25,7 +25,15 @@ from yaml.resolver import Resolver
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.loading import decode_text
 from routecli.pricing.price_files import PerMillion
-from routecli.pricing.prices import PER_MILLION, LongContext, ModelPrice, PriceSource, TokenRates, decimal_text
+from routecli.pricing.prices import (
+    PER_MILLION,
+    LongContext,
+    ModelPrice,
+    PriceSource,
+    ServiceTier,
+    TokenRates,
+    decimal_text,
+)
 from routecli.spec import did_you_mean
 
 __all__ = [
@@ -47,7 +55,12 @@ _DUPLICATE = "id differs only in case from another entry's"
 _NO_BATCH_OUTPUT = "batch prices left out: input_cost_per_token_batches without output_cost_per_token_batches"
 _PARTIAL_LONG = "long-context prices left out: no input and output price above the same threshold"
 _SEVERAL_TIERS = "several long-context tiers: only the lowest kept"
-_LONG_BATCH = "long-context batch prices differ from those routecli derives (long-context prices x the batch discount)"
+_LONG_TIER = "long-context {tier} prices differ from those routecli derives (long-context prices x the {tier} discount)"
+_NO_TIER_OUTPUT = "{tier} prices left out: input_cost_per_token_{tier} without output_cost_per_token_{tier}"
+_TIER_SUFFIXES: dict[ServiceTier, str] = {"batch": "_batches", "flex": "_flex", "priority": "_priority"}
+"""LiteLLM's key suffix of each service tier's prices."""
+_CACHE_WRITE_1H = "cache_creation_input_token_cost_above_1hr"
+_REASONING = "output_cost_per_reasoning_token"
 
 _RATE_KEYS = {
     "input": "input_cost_per_token",
@@ -122,16 +135,24 @@ def _token_rates(rates: Mapping[str, Decimal]) -> TokenRates:
     return TokenRates(rates["input"], rates["output"], rates.get("cached_input"), rates.get("cache_write"))
 
 
-def _batch(entry: Mapping[str, Any], standard: TokenRates, path: KeyPath, notes: Counter[str]) -> TokenRates | None:
-    rates = _rates(entry, "_batches", path)
+def _tier(
+    entry: Mapping[str, Any], tier: ServiceTier, standard: TokenRates, path: KeyPath, notes: Counter[str]
+) -> TokenRates | None:
+    """A service tier's prices (``*_batches``, ``*_flex``, ``*_priority``); None where LiteLLM has none."""
+    rates = _rates(entry, _TIER_SUFFIXES[tier], path)
     if "input" not in rates:
         return None
     if "output" not in rates:
         if standard.output:
-            notes[_NO_BATCH_OUTPUT] += 1
+            notes[_NO_BATCH_OUTPUT if tier == "batch" else _NO_TIER_OUTPUT.format(tier=tier)] += 1
             return None
         rates["output"] = standard.output  # embeddings: no output tokens to discount
     return _token_rates(rates)
+
+
+def _optional_price(entry: Mapping[str, Any], key: str, path: KeyPath) -> Decimal | None:
+    value = entry.get(key)
+    return None if value is None else per_million(value, (*path, key))
 
 
 def _long_context(entry: Mapping[str, Any], path: KeyPath, notes: Counter[str]) -> LongContext | None:
@@ -148,24 +169,26 @@ def _long_context(entry: Mapping[str, Any], path: KeyPath, notes: Counter[str]) 
     return LongContext(lowest * 1000, _token_rates(rates))
 
 
-def _derives_long_batch(entry: Mapping[str, Any], price: ModelPrice, path: KeyPath) -> bool:
-    """Whether LiteLLM's own long-context batch prices are the ones routecli works out from the others."""
-    if price.long_context is None or price.batch is None:
+def _derives_long_tier(entry: Mapping[str, Any], price: ModelPrice, tier: ServiceTier, path: KeyPath) -> bool:
+    """Whether LiteLLM's own long-context prices of a service tier are the ones routecli works out from the others."""
+    if price.long_context is None or price.tier_rates(tier) is None:
         return True
-    given = _rates(entry, f"_above_{price.long_context.above_tokens // 1000}k_tokens_batches", path)
-    derived = price.rates(long=True, batch=True)._asdict()
+    suffix = f"_above_{price.long_context.above_tokens // 1000}k_tokens{_TIER_SUFFIXES[tier]}"
+    given = _rates(entry, suffix, path)
+    derived = price.rates(long=True, tier=tier)._asdict()
     return all(derived[name] == value for name, value in given.items())
 
 
 def _check_range(price: ModelPrice) -> None:
-    groups = [price.standard, price.batch, price.long_context.rates if price.long_context else None]
-    for rates in groups:
-        for value in rates or ():
-            if value is not None:
-                try:
-                    _PRICE_CHECK.check(value, ())
-                except InvalidValueError:
-                    raise _Skip(_OUT_OF_RANGE) from None
+    groups = [price.standard, price.batch, price.flex, price.priority]
+    groups.append(price.long_context.rates if price.long_context else None)
+    singles = [price.cache_write_1h, price.reasoning]
+    for value in [value for rates in groups for value in rates or ()] + singles:
+        if value is not None:
+            try:
+                _PRICE_CHECK.check(value, ())
+            except InvalidValueError:
+                raise _Skip(_OUT_OF_RANGE) from None
     if price.per_request > 1000:
         raise _Skip(_OUT_OF_RANGE)
 
@@ -186,29 +209,41 @@ def _convert(name: str, entry: Mapping[str, Any], source: PriceSource, notes: Co
         id=name,
         provider=source.provider,
         standard=rates,
-        batch=_batch(entry, rates, path, notes),
+        batch=_tier(entry, "batch", rates, path, notes),
+        flex=_tier(entry, "flex", rates, path, notes),
+        priority=_tier(entry, "priority", rates, path, notes),
+        cache_write_1h=_optional_price(entry, _CACHE_WRITE_1H, path),
+        reasoning=_optional_price(entry, _REASONING, path),
         long_context=_long_context(entry, path, notes),
         per_request=Decimal(0) if fee is None else _exact(fee, (*path, "input_cost_per_request"), "USD per request"),
         context_window=_token_limit(entry, "max_input_tokens", path),
         max_output_tokens=_token_limit(entry, "max_output_tokens", path),
+        deprecation_date=_deprecation(entry, path),
         source=source,
     )
     _check_range(price)
-    if not _derives_long_batch(entry, price, path):
-        notes[_LONG_BATCH] += 1
+    for tier in _TIER_SUFFIXES:
+        if not _derives_long_tier(entry, price, tier, path):
+            notes[_LONG_TIER.format(tier=tier)] += 1
     return price
 
 
-def _retired(entry: Mapping[str, Any], as_of: dt.date, path: KeyPath) -> bool:
+def _deprecation(entry: Mapping[str, Any], path: KeyPath) -> str | None:
+    """The entry's ``deprecation_date`` as ISO text (None: LiteLLM gives none)."""
     date = entry.get("deprecation_date")
     if date is None:
-        return False
+        return None
     try:
-        return dt.date.fromisoformat(str(date)) <= as_of
+        return dt.date.fromisoformat(str(date)).isoformat()
     except ValueError:
         raise InvalidValueError(
             f"expected a date (YYYY-MM-DD), got {json.dumps(date)}", path=(*path, "deprecation_date")
         ) from None
+
+
+def _retired(entry: Mapping[str, Any], as_of: dt.date, path: KeyPath) -> bool:
+    date = _deprecation(entry, path)
+    return date is not None and dt.date.fromisoformat(date) <= as_of
 
 
 def _check_providers(chosen: Sequence[str], known: Iterable[str]) -> None:
@@ -333,17 +368,23 @@ def _model_yaml(model: ModelPrice) -> list[str]:
     lines = [f"  - id: {_scalar(model.id)}"]
     if model.aliases:
         lines.append("    aliases: [" + ", ".join(_scalar(alias) for alias in model.aliases) + "]")
-    lines += [f"    {key}: {_number(value)}" for key, value in _rate_fields(model.standard) if value is not None]
+    singles = [("cache_write_1h_per_mtok", model.cache_write_1h), ("reasoning_per_mtok", model.reasoning)]
+    lines += [
+        f"    {key}: {_number(value)}" for key, value in _rate_fields(model.standard) + singles if value is not None
+    ]
     if model.per_request:
         lines.append(f"    per_request: {_number(model.per_request)}")
-    if model.batch is not None:
-        lines.append(f"    batch: {_flow(_rate_fields(model.batch))}")
+    for tier, rates in (("batch", model.batch), ("flex", model.flex), ("priority", model.priority)):
+        if rates is not None:
+            lines.append(f"    {tier}: {_flow(_rate_fields(rates))}")
     if model.long_context is not None:
         above: list[tuple[str, Decimal | int | None]] = [("above_tokens", model.long_context.above_tokens)]
         lines.append(f"    long_context: {_flow(above + list(_rate_fields(model.long_context.rates)))}")
     for key, limit in (("context_window", model.context_window), ("max_output_tokens", model.max_output_tokens)):
         if limit is not None:
             lines.append(f"    {key}: {limit}")
+    if model.deprecation_date is not None:
+        lines.append(f"    deprecation_date: {model.deprecation_date}")
     return lines
 
 
@@ -352,7 +393,8 @@ def price_table_yaml(provider: str, models: Sequence[ModelPrice], *, as_of: str,
     lines = [
         f"# {provider} models for routecli, imported from LiteLLM's price list by `routecli pricing import litellm`.",
         "# Prices in USD per 1M tokens (LiteLLM's per-token prices x 1,000,000, exact). batch = Batch API",
-        "# prices; long_context = prices for the whole request once the prompt exceeds above_tokens.",
+        "# prices; flex and priority = those service tiers' prices; long_context = prices for the whole",
+        "# request once the prompt exceeds above_tokens.",
         f"provider: {_scalar(provider)}",
         f"as_of: {as_of}",
         f"source: {json.dumps(source)}",

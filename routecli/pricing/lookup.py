@@ -7,13 +7,15 @@ both say the same thing about the same mistake.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import datetime as dt
+import os
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from routecli.errors import InvalidValueError, KeyPath
 from routecli.pricing.price_files import add_price_file, inline_price
-from routecli.pricing.prices import UNKNOWN_MODEL_HINT, ModelPrice, PriceSource, PriceTable
+from routecli.pricing.prices import UNKNOWN_MODEL_HINT, ModelPrice, PriceSource, PriceTable, deprecation_warning
 from routecli.spec import List, Str, did_you_mean
 
 if TYPE_CHECKING:
@@ -21,16 +23,40 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OWN_PRICE_FILES",
+    "TODAY_VARIABLE",
     "add_own_price_files",
+    "deprecation_warnings",
     "known_name",
     "lookup_price",
     "model_price",
     "side_file",
+    "today",
     "unknown_name",
 ]
 
 OWN_PRICE_FILES = List(Str(), doc="Extra price-table files, relative to this file.")
 """The spec of a file's own ``pricing:`` key."""
+TODAY_VARIABLE = "ROUTECLI_TODAY"
+"""An ISO date that stands in for today's when deprecation dates are checked (reproducible output, tests)."""
+
+
+def today() -> dt.date:
+    """The date deprecation dates are checked against: ``$ROUTECLI_TODAY`` if set, else the system's."""
+    given = os.environ.get(TODAY_VARIABLE)
+    if not given:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(given)
+    except ValueError:
+        raise InvalidValueError(f"expected a date (YYYY-MM-DD), got {given!r}", source=TODAY_VARIABLE) from None
+
+
+def deprecation_warnings(uses: Iterable[tuple[str, ModelPrice]], when: dt.date | None = None) -> list[str]:
+    """A warning for each (tier name, price) whose model is retired or retires within 30 days of ``when``
+    (default: ``today()``), in the order given."""
+    date = today() if when is None else when
+    notes = (deprecation_warning(price, date, f"tier {name!r}") for name, price in uses)
+    return [note for note in notes if note is not None]
 
 
 def unknown_name(

@@ -16,7 +16,8 @@ from routecli.pricing.prices import ModelPrice, TokenRates
 
 __all__ = ["FieldChange", "ModelChange", "PriceDiff", "diff_prices", "price_fields"]
 
-FieldValue = Decimal | int | None
+FieldValue = Decimal | int | str | None
+"""Money as Decimal, token counts as int, a deprecation date as ISO text."""
 
 _RATES = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok")
 
@@ -32,7 +33,7 @@ class FieldChange:
     @property
     def percent(self) -> Decimal | None:
         """The change relative to the old value, in percent; None when there is no nonzero old value to compare."""
-        if self.old is None or self.new is None or not self.old:
+        if self.old is None or self.new is None or not self.old or isinstance(self.old, str):
             return None
         return (Decimal(self.new) - Decimal(self.old)) / Decimal(self.old) * 100
 
@@ -71,12 +72,17 @@ def price_fields(price: ModelPrice) -> dict[str, FieldValue]:
     long = price.long_context
     return {
         **_rate_values("", price.standard),
+        "cache_write_1h_per_mtok": price.cache_write_1h,
+        "reasoning_per_mtok": price.reasoning,
         "per_request": price.per_request,
         **_rate_values("batch.", price.batch),
+        **_rate_values("flex.", price.flex),
+        **_rate_values("priority.", price.priority),
         "long_context.above_tokens": None if long is None else long.above_tokens,
         **_rate_values("long_context.", None if long is None else long.rates),
         "context_window": price.context_window,
         "max_output_tokens": price.max_output_tokens,
+        "deprecation_date": price.deprecation_date,
     }
 
 

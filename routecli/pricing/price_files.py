@@ -72,6 +72,8 @@ def _rate_fields(required: bool) -> dict[str, Field]:
 
 
 _BATCH = Obj(_rate_fields(required=True), doc="Batch-API prices (asynchronous, usually half price).")
+_FLEX = Obj(_rate_fields(required=True), doc="Flex service-tier prices (slower, may be queued; OpenAI).")
+_PRIORITY = Obj(_rate_fields(required=True), doc="Priority service-tier prices (faster, dearer; OpenAI).")
 _LONG_CONTEXT = Obj(
     {
         "above_tokens": Field(
@@ -88,7 +90,15 @@ PRICE_FIELDS: dict[str, Field] = {
     "per_request": Field(
         Num(minimum=0, maximum=1000, doc="Flat USD per request, added to any token prices (default 0).")
     ),
+    "cache_write_1h_per_mtok": Field(
+        PerMillion("USD per 1M input tokens written to a prompt cache kept for 1 hour (Anthropic)")
+    ),
+    "reasoning_per_mtok": Field(
+        PerMillion("USD per 1M reasoning tokens, where the model bills them apart from output (else output price)")
+    ),
     "batch": Field(_BATCH),
+    "flex": Field(_FLEX),
+    "priority": Field(_PRIORITY),
     "long_context": Field(_LONG_CONTEXT),
 }
 """Price keys shared by table entries and inline scenario prices."""
@@ -102,6 +112,9 @@ _MODEL = Obj(
         "output_per_mtok": Field(PerMillion("USD per 1M output tokens"), required=True),
         "context_window": Field(Int(minimum=1, doc="Maximum prompt tokens.")),
         "max_output_tokens": Field(Int(minimum=1, doc="Maximum output tokens.")),
+        "deprecation_date": Field(
+            Date(doc="When the provider retires the model; scenarios and router configs warn 30 days ahead.")
+        ),
     },
     title="model price",
 )
@@ -137,10 +150,15 @@ def _build_model(entry: dict[str, Any], provider: str, source: PriceSource) -> M
         aliases=tuple(entry["aliases"]),
         standard=build_rates(entry),
         batch=build_rates(entry["batch"]) if entry["batch"] else None,
+        flex=build_rates(entry["flex"]) if entry["flex"] else None,
+        priority=build_rates(entry["priority"]) if entry["priority"] else None,
+        cache_write_1h=entry["cache_write_1h_per_mtok"],
+        reasoning=entry["reasoning_per_mtok"],
         long_context=(LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else None),
         per_request=entry["per_request"] or Decimal(0),
         context_window=entry["context_window"],
         max_output_tokens=entry["max_output_tokens"],
+        deprecation_date=entry["deprecation_date"],
         source=source,
     )
 
@@ -222,7 +240,7 @@ class ShippedPrices(PriceTable):
             self.add(model)
 
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 """Raise when the stored form of a table changes."""
 _PARSER_SOURCES = (Path(__file__), Path(__file__).with_name("prices.py"), Path(__file__).parents[1] / "spec.py")
 """The code that turns a table's YAML into prices: a cached table is only as good as it was."""
@@ -286,11 +304,17 @@ def _price_row(model: ModelPrice) -> tuple[Any, ...]:
         model.context_window,
         model.max_output_tokens,
         None if model.source is None else tuple(model.source),
+        None if model.flex is None else _rates_row(model.flex),
+        None if model.priority is None else _rates_row(model.priority),
+        None if model.cache_write_1h is None else str(model.cache_write_1h),
+        None if model.reasoning is None else str(model.reasoning),
+        model.deprecation_date,
     )
 
 
 def _row_price(row: Sequence[Any]) -> ModelPrice:
-    identifier, provider, aliases, standard, batch, long_context, per_request, window, max_output, source = row
+    identifier, provider, aliases, standard, batch, long_context, per_request, window, max_output, source = row[:10]
+    flex, priority, written_1h, reasoning, deprecation = row[10:]
     return ModelPrice(
         id=identifier,
         provider=provider,
@@ -302,6 +326,11 @@ def _row_price(row: Sequence[Any]) -> ModelPrice:
         context_window=window,
         max_output_tokens=max_output,
         source=None if source is None else PriceSource(*source),
+        flex=None if flex is None else _row_rates(flex),
+        priority=None if priority is None else _row_rates(priority),
+        cache_write_1h=None if written_1h is None else Decimal(written_1h),
+        reasoning=None if reasoning is None else Decimal(reasoning),
+        deprecation_date=deprecation,
     )
 
 
@@ -387,6 +416,10 @@ def inline_price(
         base,
         standard=build_rates(merged),
         batch=build_rates(given["batch"]) if "batch" in given else base.batch,
+        flex=build_rates(given["flex"]) if "flex" in given else base.flex,
+        priority=build_rates(given["priority"]) if "priority" in given else base.priority,
+        cache_write_1h=given.get("cache_write_1h_per_mtok", base.cache_write_1h),
+        reasoning=given.get("reasoning_per_mtok", base.reasoning),
         long_context=(
             LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else base.long_context
         ),

@@ -6,29 +6,35 @@ kept as exact ``Decimal`` values; nothing here rounds.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from routecli.errors import InputError, UnknownModelError
 from routecli.spec import closest, did_you_mean
 
 __all__ = [
+    "DEPRECATION_NOTICE_DAYS",
     "PER_MILLION",
+    "SERVICE_TIERS",
     "UNKNOWN_MODEL_HINT",
     "LongContext",
     "ModelPrice",
     "PriceSource",
     "PriceTable",
+    "ServiceTier",
     "TokenMeans",
     "TokenRates",
     "TokenTail",
     "blended_input_rate",
     "decimal_text",
+    "deprecation_warning",
     "expected_request_cost",
     "price_from_json",
     "price_to_json",
+    "reasoning_rate",
     "request_cost",
     "request_costs",
     "select_models",
@@ -43,6 +49,12 @@ UNKNOWN_MODEL_HINT = "(see `routecli pricing list`, or give an inline price)"
 """How an unknown model's error ends; a file whose keys offer other ways replaces it (``pricing.lookup``)."""
 ZERO = Decimal(0)
 ONE = Decimal(1)
+DEPRECATION_NOTICE_DAYS = 30
+"""A model retiring within this many days is warned about, as is one already retired."""
+
+ServiceTier = Literal["standard", "flex", "priority", "batch"]
+SERVICE_TIERS: tuple[ServiceTier, ...] = ("standard", "flex", "priority", "batch")
+"""How a request is served and billed: list price, OpenAI's slower flex and faster priority tiers, or a batch API."""
 
 
 class TokenRates(NamedTuple):
@@ -94,27 +106,50 @@ class ModelPrice:
     context_window: int | None = None
     max_output_tokens: int | None = None
     source: PriceSource | None = None
+    flex: TokenRates | None = None
+    priority: TokenRates | None = None
+    cache_write_1h: Decimal | None = None
+    """USD per 1M input tokens written to a cache kept for an hour (Anthropic), at standard rates."""
+    reasoning: Decimal | None = None
+    """USD per 1M reasoning tokens, for the few models that bill them apart from output (else the output price)."""
+    deprecation_date: str | None = None
+    """When the provider retires the model (ISO date), as LiteLLM lists it."""
 
-    def rates(self, *, long: bool, batch: bool) -> TokenRates:
-        """Standard, batch or long-context rates.
+    def tier_rates(self, tier: ServiceTier) -> TokenRates | None:
+        """The rates of a service tier (None: the model is not sold in it)."""
+        if tier == "standard":
+            return self.standard
+        rates: TokenRates | None = getattr(self, tier)
+        return rates
+
+    def rates(self, *, long: bool, tier: ServiceTier = "standard") -> TokenRates:
+        """Standard, flex, priority or batch rates, short or long-context.
 
         Long-context rates (``long``, for models that have them) apply to the whole
-        request; with ``batch`` they get the model's batch discount, field by field
-        (the providers discount long prompts in batch as they do short ones).
+        request; in another service tier they get that tier's discount (or
+        surcharge), field by field, as the providers bill long prompts there.
+        A tier the model lacks falls back to standard rates (scenarios refuse it first).
         """
-        batch_rates = self.batch if batch else None
+        tier_rates = None if tier == "standard" else self.tier_rates(tier)
         if not long or self.long_context is None:
-            return batch_rates or self.standard
+            return tier_rates or self.standard
         extended = self.long_context.rates
-        if batch_rates is None:
+        if tier_rates is None:
             return extended
-        ratio = _ratio(batch_rates.input, self.standard.input)
+        ratio = _ratio(tier_rates.input, self.standard.input)
         return TokenRates(
             input=extended.input * ratio,
-            output=extended.output * _ratio(batch_rates.output, self.standard.output, ratio),
-            cached_input=_scaled(extended.cached_input, batch_rates.cached_input, self.standard.cached_input, ratio),
-            cache_write=_scaled(extended.cache_write, batch_rates.cache_write, self.standard.cache_write, ratio),
+            output=extended.output * _ratio(tier_rates.output, self.standard.output, ratio),
+            cached_input=_scaled(extended.cached_input, tier_rates.cached_input, self.standard.cached_input, ratio),
+            cache_write=_scaled(extended.cache_write, tier_rates.cache_write, self.standard.cache_write, ratio),
         )
+
+    def reasoning_rate(self, rates: TokenRates) -> Decimal:
+        """USD per 1M reasoning tokens at ``rates`` (from ``self.rates``): the output price, or the model's own
+        reasoning price moved as that tier moves the output price."""
+        if self.reasoning is None:
+            return rates.output
+        return self.reasoning * _ratio(rates.output, self.standard.output)
 
 
 def _ratio(discounted: Decimal | None, full: Decimal | None, fallback: Decimal = ONE) -> Decimal:
@@ -141,11 +176,21 @@ def blended_input_rate(rates: TokenRates, cached_share: Decimal, write_share: De
 
 
 def token_rates(
-    price: ModelPrice, *, long: bool, cached_share: Decimal = ZERO, write_share: Decimal = ZERO, batch: bool = False
+    price: ModelPrice,
+    *,
+    long: bool,
+    cached_share: Decimal = ZERO,
+    write_share: Decimal = ZERO,
+    tier: ServiceTier = "standard",
 ) -> tuple[Decimal, Decimal]:
     """USD per input token (prompt-cache shares blended in) and per output token."""
-    rates = price.rates(long=long, batch=batch)
+    rates = price.rates(long=long, tier=tier)
     return blended_input_rate(rates, cached_share, write_share).scaleb(-6), rates.output.scaleb(-6)
+
+
+def reasoning_rate(price: ModelPrice, *, long: bool, tier: ServiceTier = "standard") -> Decimal:
+    """USD per reasoning token: the model's own reasoning price where it has one, else its output price."""
+    return price.reasoning_rate(price.rates(long=long, tier=tier)).scaleb(-6)
 
 
 def request_costs(
@@ -155,31 +200,44 @@ def request_costs(
     *,
     cached_share: Decimal = ZERO,
     write_share: Decimal = ZERO,
-    batch: bool = False,
+    tier: ServiceTier = "standard",
+    reasoning: Sequence[Decimal] | None = None,
 ) -> list[Decimal]:
-    """USD for each request (input and output tokens pairwise): input, cache reads and writes, output, flat fee.
+    """USD for each request (input and output tokens pairwise): input, cache reads and writes, output,
+    reasoning, flat fee.
 
     ``cached_share`` of the input is read from the provider's prompt cache and
-    ``write_share`` is written to it. Rates are worked out once, not per request.
+    ``write_share`` is written to it; ``reasoning`` holds each request's reasoning
+    tokens (billed on top of its output). Rates are worked out once, not per request.
     """
 
     def per_token(long: bool) -> tuple[Decimal, Decimal]:
-        return token_rates(price, long=long, cached_share=cached_share, write_share=write_share, batch=batch)
+        return token_rates(price, long=long, cached_share=cached_share, write_share=write_share, tier=tier)
 
     fee = price.per_request
     short_in, short_out = per_token(long=False)
     if price.long_context is None:
-        return [
+        costs = [
             tokens_in * short_in + tokens_out * short_out + fee
             for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
         ]
-    threshold = price.long_context.above_tokens
-    long_in, long_out = per_token(long=True)
+    else:
+        threshold = price.long_context.above_tokens
+        long_in, long_out = per_token(long=True)
+        costs = [
+            tokens_in * long_in + tokens_out * long_out + fee
+            if tokens_in > threshold
+            else tokens_in * short_in + tokens_out * short_out + fee
+            for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
+        ]
+    if reasoning is None or not any(reasoning):
+        return costs
+    short_r = reasoning_rate(price, long=False, tier=tier)
+    long_r = short_r if price.long_context is None else reasoning_rate(price, long=True, tier=tier)
+    above = price.long_context.above_tokens if price.long_context is not None else None
     return [
-        tokens_in * long_in + tokens_out * long_out + fee
-        if tokens_in > threshold
-        else tokens_in * short_in + tokens_out * short_out + fee
-        for tokens_in, tokens_out in zip(inputs, outputs, strict=True)
+        cost + tokens_r * (long_r if above is not None and tokens_in > above else short_r)
+        for cost, tokens_in, tokens_r in zip(costs, inputs, reasoning, strict=True)
     ]
 
 
@@ -190,11 +248,11 @@ def request_cost(
     *,
     cached_share: Decimal = ZERO,
     write_share: Decimal = ZERO,
-    batch: bool = False,
+    tier: ServiceTier = "standard",
 ) -> Decimal:
     """USD for one request; see ``request_costs``."""
     (cost,) = request_costs(
-        price, [input_tokens], [output_tokens], cached_share=cached_share, write_share=write_share, batch=batch
+        price, [input_tokens], [output_tokens], cached_share=cached_share, write_share=write_share, tier=tier
     )
     return cost
 
@@ -210,7 +268,7 @@ def usage_cost(
     above the threshold.
     """
     long = price.long_context is not None and input_tokens > price.long_context.above_tokens
-    rates = price.rates(long=long, batch=False)
+    rates = price.rates(long=long)
     fee = price.per_request
     return _usage_cost(_per_token(rates), fee, input_tokens, output_tokens, cached_tokens, cache_write_tokens)
 
@@ -294,29 +352,38 @@ def expected_request_cost(
     *,
     cached_share: Decimal = ZERO,
     write_share: Decimal = ZERO,
-    batch: bool = False,
+    tier: ServiceTier = "standard",
+    reasoning: Decimal = ZERO,
 ) -> Decimal:
-    """Mean USD per request when token counts follow ``tokens``.
+    """Mean USD per request when token counts follow ``tokens``, with ``reasoning`` tokens on average.
 
     Cost is linear in the counts except where long-context rates start, so the
-    mean needs only the means and the part of them above the threshold.
+    mean needs only the means and the part of them above the threshold; reasoning
+    counts are taken as independent of the prompt's length, so a share P(long) of
+    them bills at the long-context rate.
     """
     rates = {
-        long: token_rates(price, long=long, cached_share=cached_share, write_share=write_share, batch=batch)
+        long: token_rates(price, long=long, cached_share=cached_share, write_share=write_share, tier=tier)
         for long in (False, True)
     }
     short_in, short_out = rates[False]
     mean_in, mean_out = tokens.input_mean, tokens.output_mean
     fee = price.per_request
+    short_r = reasoning_rate(price, long=False, tier=tier) if reasoning else ZERO
     if price.long_context is None:
-        return mean_in * short_in + mean_out * short_out + fee
+        return mean_in * short_in + mean_out * short_out + reasoning * short_r + fee
     tail = tokens.long_tail(Decimal(price.long_context.above_tokens))
     long_in, long_out = rates[True]
+    thinking = ZERO
+    if reasoning:
+        long_r = reasoning_rate(price, long=True, tier=tier)
+        thinking = reasoning * ((ONE - tail.share) * short_r + tail.share * long_r)
     return (
         (mean_in - tail.input) * short_in
         + (mean_out - tail.output) * short_out
         + tail.input * long_in
         + tail.output * long_out
+        + thinking
         + fee
     )
 
@@ -376,12 +443,16 @@ def decimal_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def _text_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else decimal_text(value)
+
+
 def _rates_to_json(rates: TokenRates) -> dict[str, str | None]:
     return {
         "input_per_mtok": decimal_text(rates.input),
         "output_per_mtok": decimal_text(rates.output),
-        "cached_input_per_mtok": None if rates.cached_input is None else decimal_text(rates.cached_input),
-        "cache_write_per_mtok": None if rates.cache_write is None else decimal_text(rates.cache_write),
+        "cached_input_per_mtok": _text_or_none(rates.cached_input),
+        "cache_write_per_mtok": _text_or_none(rates.cache_write),
     }
 
 
@@ -393,7 +464,11 @@ def price_to_json(price: ModelPrice) -> dict[str, Any]:
         "aliases": list(price.aliases),
         **_rates_to_json(price.standard),
         "per_request": decimal_text(price.per_request),
+        "cache_write_1h_per_mtok": _text_or_none(price.cache_write_1h),
+        "reasoning_per_mtok": _text_or_none(price.reasoning),
         "batch": None if price.batch is None else _rates_to_json(price.batch),
+        "flex": None if price.flex is None else _rates_to_json(price.flex),
+        "priority": None if price.priority is None else _rates_to_json(price.priority),
         "long_context": (
             None
             if price.long_context is None
@@ -401,6 +476,7 @@ def price_to_json(price: ModelPrice) -> dict[str, Any]:
         ),
         "context_window": price.context_window,
         "max_output_tokens": price.max_output_tokens,
+        "deprecation_date": price.deprecation_date,
         "source": None if price.source is None else price.source.file,
         "as_of": None if price.source is None else price.source.as_of,
     }
@@ -422,13 +498,18 @@ def _rates_from_json(document: Any) -> TokenRates:
 def price_from_json(document: Any) -> ModelPrice:
     """A price written by ``price_to_json`` (KeyError, TypeError or ValueError when it is damaged)."""
     long_context = document.get("long_context")
-    batch = document.get("batch")
+    tiers = {tier: document.get(tier) for tier in ("batch", "flex", "priority")}
     return ModelPrice(
         id=document["id"],
         provider=document["provider"],
         standard=_rates_from_json(document),
         aliases=tuple(document.get("aliases") or ()),
-        batch=None if batch is None else _rates_from_json(batch),
+        batch=None if tiers["batch"] is None else _rates_from_json(tiers["batch"]),
+        flex=None if tiers["flex"] is None else _rates_from_json(tiers["flex"]),
+        priority=None if tiers["priority"] is None else _rates_from_json(tiers["priority"]),
+        cache_write_1h=_optional(document.get("cache_write_1h_per_mtok")),
+        reasoning=_optional(document.get("reasoning_per_mtok")),
+        deprecation_date=document.get("deprecation_date"),
         long_context=None
         if long_context is None
         else LongContext(int(long_context["above_tokens"]), _rates_from_json(long_context)),
@@ -437,6 +518,25 @@ def price_from_json(document: Any) -> ModelPrice:
         max_output_tokens=document.get("max_output_tokens"),
         source=PriceSource(document["provider"], document.get("as_of"), "as recorded", document.get("source") or ""),
     )
+
+
+def deprecation_warning(price: ModelPrice, today: dt.date, used_as: str) -> str | None:
+    """A warning when ``price``'s model is retired, or retires within ``DEPRECATION_NOTICE_DAYS`` of ``today``.
+
+    ``used_as`` says where the file uses it (``tier 'cheap'``). Retired models still price as listed:
+    a forecast of a model about to go is worth a word, not a refusal.
+    """
+    if price.deprecation_date is None:
+        return None
+    retires = dt.date.fromisoformat(price.deprecation_date)
+    days = (retires - today).days
+    if days > DEPRECATION_NOTICE_DAYS:
+        return None
+    if days <= 0:
+        when = f"was retired on {retires.isoformat()}" if days < 0 else f"retires today ({retires.isoformat()})"
+    else:
+        when = f"retires on {retires.isoformat()}, in {days} day{'s' if days != 1 else ''}"
+    return f"model {price.id!r} ({used_as}) {when} (its deprecation_date in the price table)"
 
 
 def select_models(table: Iterable[ModelPrice], *, provider: str | None, search: str | None) -> list[ModelPrice]:

@@ -159,8 +159,13 @@ def model_renderable(price: ModelPrice) -> RenderableType:
     if price.aliases:
         lines.append(Text("aliases: " + ", ".join(price.aliases)))
     lines += [Text("Standard, USD per 1M tokens"), _rates_table(price.standard)]
-    if price.batch:
-        lines += [Text("Batch, USD per 1M tokens"), _rates_table(price.batch)]
+    if price.cache_write_1h is not None:
+        lines.append(Text(f"1-hour cache write: {_exact(price.cache_write_1h)} per 1M tokens"))
+    if price.reasoning is not None:
+        lines.append(Text(f"reasoning tokens: {_exact(price.reasoning)} per 1M tokens"))
+    for title, rates in (("Batch", price.batch), ("Flex", price.flex), ("Priority", price.priority)):
+        if rates:
+            lines += [Text(f"{title}, USD per 1M tokens"), _rates_table(rates)]
     if price.long_context:
         above = price.long_context.above_tokens
         lines += [Text(f"Prompts over {above:,} tokens (whole request)"), _rates_table(price.long_context.rates)]
@@ -169,6 +174,8 @@ def model_renderable(price: ModelPrice) -> RenderableType:
     lines.append(
         Text(f"context window: {_tokens(price.context_window)}   max output: {_tokens(price.max_output_tokens)}")
     )
+    if price.deprecation_date:
+        lines.append(Text(f"deprecation date: {price.deprecation_date}", style="yellow"))
     if price.source:
         as_of = f", as of {price.source.as_of}" if price.source.as_of else ""
         lines.append(Text(f"source: {price.source.file}{as_of} — {price.source.source}", style="dim"))
@@ -182,6 +189,8 @@ LISTED_HEADERS = ("Model", "Input", "Output", "Context")
 def _value(value: FieldValue) -> str:
     if value is None:
         return "—"
+    if isinstance(value, str):
+        return value
     return decimal_str(value) if isinstance(value, Decimal) else f"{value:,}"
 
 

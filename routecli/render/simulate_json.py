@@ -73,7 +73,7 @@ _MODIFIER: dict[str, Any] = {
     "type": "object",
     "required": ["kind", "scope"],
     "properties": {
-        "kind": {"enum": ["semantic_cache", "prompt_caching", "batch"]},
+        "kind": {"enum": ["semantic_cache", "prompt_caching", "batch", "service_tier"]},
         "scope": {
             "enum": ["scenario", "strategy"],
             "description": "Set at the scenario's top level, or by the strategy.",
@@ -82,6 +82,7 @@ _MODIFIER: dict[str, Any] = {
         "hit_rate_by_segment": {"type": "object", "additionalProperties": _RATIO},
         "cached_share": {**_RATIO, "description": "prompt_caching: the share of input tokens read from the cache."},
         "write_share": {**_RATIO, "description": "prompt_caching: the share of input tokens written to it."},
+        "service_tier": {"enum": ["flex", "priority"], "description": "service_tier: the prices every call pays."},
     },
     "additionalProperties": False,
 }
@@ -272,6 +273,8 @@ def _modifier_document(modifier: AppliedModifier) -> dict[str, Any]:
     elif modifier.kind == "prompt_caching":
         document["cached_share"] = _ratio(modifier.cached_share)
         document["write_share"] = _ratio(modifier.write_share)
+    elif modifier.kind == "service_tier":
+        document["service_tier"] = modifier.service_tier
     return document
 
 

@@ -127,6 +127,8 @@ def _modifier_text(modifier: AppliedModifier) -> str:
         what = f"prompt caching: {percent(modifier.cached_share * 100)} of input cached"
         if modifier.write_share:
             what += f", {percent(modifier.write_share * 100)} written"
+    elif modifier.kind == "service_tier":
+        what = f"{modifier.service_tier} prices"
     else:
         what = "batch prices"
     return f"{what} ({where})"

@@ -140,6 +140,8 @@ class RouterConfig:
     fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Tier name to the tiers that answer in its place, in order, when it keeps failing."""
     cache: CacheSettings | None = None
+    warnings: tuple[str, ...] = ()
+    """What a run should say before it starts: tiers whose model is retired or retires within 30 days."""
 
     @property
     def bottom(self) -> TierConfig:

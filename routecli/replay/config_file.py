@@ -7,6 +7,7 @@ built) → ``RouterConfig``. The file format is documented in docs/router.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -16,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, decode_text, read_yaml
-from routecli.pricing.lookup import OWN_PRICE_FILES, add_own_price_files, known_name, lookup_price, model_price
+from routecli.pricing.lookup import (
+    OWN_PRICE_FILES,
+    add_own_price_files,
+    deprecation_warnings,
+    known_name,
+    lookup_price,
+    model_price,
+)
 from routecli.pricing.price_files import PRICE_FIELDS, load_price_files
 from routecli.pricing.prices import ModelPrice, PriceSource, PriceTable
 from routecli.replay.config import (
@@ -766,10 +774,12 @@ def build_router_config(
     base: Path = Path(),
     source: str = "",
     line_of: Callable[[KeyPath], int | None] = lambda _: None,
+    today: dt.date | None = None,
 ) -> RouterConfig:
     """A validated ``RouterConfig`` from a file's loaded data; ``base`` is the folder side files are relative to.
 
-    ``line_of`` finds a key path's line in the file, for errors found only when a run starts (an unset key).
+    ``line_of`` finds a key path's line in the file, for errors found only when a run starts (an unset key);
+    ``today`` is the date models' deprecation dates are checked against (default: ``pricing.lookup.today()``).
     """
     checked = ROUTER_SPEC.check(data, ())
     providers = _providers(checked["providers"], line_of)
@@ -813,6 +823,7 @@ def build_router_config(
         accept=accept,
         match=checked["quality"]["match"],
         source=source,
+        warnings=tuple(deprecation_warnings(((name, tier.price) for name, tier in tiers.items()), today)),
     )
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from operator import add, itemgetter, mul, sub
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from routecli.pricing.prices import PriceSource, expected_request_cost, request_costs
+from routecli.pricing.prices import PriceSource, ServiceTier, expected_request_cost, request_costs
 from routecli.provenance import Inputs
 from routecli.simulate.pareto import CostQuality, pareto_frontier
 from routecli.simulate.scenario import (
@@ -42,6 +42,7 @@ __all__ = [
     "SimulationResult",
     "StrategyResult",
     "TierUsage",
+    "call_terms",
     "forecast",
     "simulate",
     "tier_latencies_ms",
@@ -75,7 +76,8 @@ class AppliedModifier(NamedTuple):
     """A modifier a strategy's cost assumes, and whether the scenario or the strategy set it.
 
     Figures by kind: a semantic cache's ``hit_rate`` (of all requests) and ``hit_rate_by_segment``;
-    prompt caching's ``cached_share`` and ``write_share`` of input tokens; batch has none.
+    prompt caching's ``cached_share`` and ``write_share`` of input tokens; batch has none; a flex or
+    priority ``service_tier`` names it.
     """
 
     kind: ModifierKind
@@ -84,6 +86,7 @@ class AppliedModifier(NamedTuple):
     hit_rate_by_segment: Mapping[str, Decimal] | None = None
     cached_share: Decimal | None = None
     write_share: Decimal | None = None
+    service_tier: ServiceTier | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +169,33 @@ class SimulationResult:
         return next(result for result in self.strategies if result.name == name)
 
 
-def tier_latencies_ms(tier: Tier, output_tokens: Sequence[Decimal]) -> list[Decimal]:
-    """Per request: time to first token plus the time to generate its output."""
+def tier_latencies_ms(
+    tier: Tier, output_tokens: Sequence[Decimal], reasoning_tokens: Sequence[Decimal] | None = None
+) -> list[Decimal]:
+    """Per request: time to first token plus the time to generate its reasoning and output, at the tier's speed."""
     ttft, speed = tier.ttft_ms, tier.tokens_per_s
-    return [ttft + tokens * THOUSAND / speed for tokens in output_tokens]
+    if reasoning_tokens is None:
+        return [ttft + tokens * THOUSAND / speed for tokens in output_tokens]
+    return [
+        ttft + (tokens + thinking) * THOUSAND / speed
+        for tokens, thinking in zip(output_tokens, reasoning_tokens, strict=True)
+    ]
+
+
+def call_terms(tier: Tier, modifiers: Modifiers, *, escalated: bool = False) -> tuple[ServiceTier, Decimal, Decimal]:
+    """How a call on ``tier`` is billed under a strategy's ``modifiers``: service tier, cached and written shares.
+
+    The tier's own service tier and prompt caching win over the strategy's. A request that reached
+    the tier by escalation (``escalated``) has no prefix of its own in the tier's cache: it reads none
+    and writes what it would have read, unless the tier is ``warm`` or the caching ``warm_on_escalation``.
+    """
+    service = tier.service_tier or modifiers.service_tier
+    caching = modifiers.prompt_caching if tier.prompt_caching is None else tier.prompt_caching
+    if caching is None:
+        return service, ZERO, ZERO
+    if escalated and not (tier.warm or caching.warm_on_escalation):
+        return service, ZERO, caching.cached_share + caching.write_share
+    return service, caching.cached_share, caching.write_share
 
 
 class _Prices:
@@ -181,7 +207,12 @@ class _Prices:
         self.tiers = scenario.tiers
         self._inputs = [segment.input_tokens for segment in self.segments]
         self._outputs = [segment.output_tokens for segment in self.segments]
-        self._costs: dict[tuple[str, Decimal, Decimal, bool], list[Decimal]] = {}
+        self._reasoning = {
+            name: None if tier.reasoning is None else [tier.reasoning[s.name].mean for s in self.segments]
+            for name, tier in self.tiers.items()
+        }
+        """Each tier's mean reasoning tokens per segment (None: none)."""
+        self._costs: dict[tuple[str, ServiceTier, Decimal, Decimal], list[Decimal]] = {}
         self._whole: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}
         self._whole_quality: dict[tuple[str, int], Decimal | None] = {}
         self._weights: dict[int, tuple[Decimal, Decimal]] = {}
@@ -202,28 +233,46 @@ class _Prices:
         by_speed: dict[tuple[str, str], list[Decimal]] = {}
         latency = {}
         for name, tier in self.tiers.items():
+            reasoning = self._reasoning[name]
+            if reasoning is not None:
+                latency[name] = tier_latencies_ms(tier, self._outputs, reasoning)
+                continue
             key = (str(tier.ttft_ms), str(tier.tokens_per_s))  # as written: 50 and 50.0 divide to different digits
             if key not in by_speed:
                 by_speed[key] = tier_latencies_ms(tier, self._outputs)
             latency[name] = by_speed[key]
         return latency
 
-    def costs(self, tier: str, modifiers: Modifiers) -> list[Decimal]:
-        """USD per request on ``tier`` for each segment."""
-        caching = modifiers.prompt_caching
-        cached, written = (caching.cached_share, caching.write_share) if caching else (ZERO, ZERO)
-        key = (tier, cached, written, modifiers.batch)
+    def costs(self, tier: str, modifiers: Modifiers, *, escalated: bool = False) -> list[Decimal]:
+        """USD per request on ``tier`` for each segment (``escalated``: for requests that escalated there).
+
+        Where escalated requests are billed as entering ones, both get the very same list.
+        """
+        service, cached, written = call_terms(self.tiers[tier], modifiers, escalated=escalated)
+        key = (tier, service, cached, written)
         found = self._costs.get(key)
         if found is None:
             price = self.tiers[tier].price
+            reasoning = self._reasoning[tier]
             found = request_costs(
-                price, self._inputs, self._outputs, cached_share=cached, write_share=written, batch=modifiers.batch
+                price,
+                self._inputs,
+                self._outputs,
+                cached_share=cached,
+                write_share=written,
+                tier=service,
+                reasoning=reasoning,
             )
             if price.long_context is not None:  # where counts vary, some requests cross the threshold
                 for index, segment in enumerate(self.segments):
                     if segment.tokens is not None:
                         found[index] = expected_request_cost(
-                            price, segment.tokens, cached_share=cached, write_share=written, batch=modifiers.batch
+                            price,
+                            segment.tokens,
+                            cached_share=cached,
+                            write_share=written,
+                            tier=service,
+                            reasoning=ZERO if reasoning is None else reasoning[index],
                         )
             self._costs[key] = found
         return found
@@ -262,7 +311,7 @@ class _Prices:
 
         Shared by every strategy with the tier and modifiers, so computed once.
         """
-        key = (tier, modifiers.prompt_caching, modifiers.batch, id(modifiers.semantic_cache))
+        key = (tier, modifiers.prompt_caching, modifiers.service_tier, id(modifiers.semantic_cache))
         found = self._whole.get(key)
         if found is None:
             _, miss, _ = self.traffic(modifiers.semantic_cache)
@@ -452,7 +501,7 @@ def _walk_chain(
         if everyone:
             totals.spend[index], delay = prices.whole(name, modifiers)
         else:
-            totals.spend[index] = _dot(traffic, prices.costs(name, modifiers))
+            totals.spend[index] = _step_spend(prices, name, modifiers, traffic, miss, entered, carried)
             delay = _dot(traffic, prices.latency[name])
         latency += delay
         # Quality counts every answer this step gives, cache hits standing in for fresh ones.
@@ -488,6 +537,25 @@ def _walk_chain(
     totals.escalated_once = escalated_once
     totals.latency = latency
     totals.quality = quality
+
+
+def _step_spend(
+    prices: _Prices,
+    name: str,
+    modifiers: Modifiers,
+    traffic: list[Decimal],
+    miss: list[Decimal],
+    entered: list[Decimal] | None,
+    carried: list[Decimal] | None,
+) -> Decimal:
+    """Σ traffic × cost at a step: requests that enter there at its own cost, those escalated to it at theirs."""
+    own = prices.costs(name, modifiers)
+    escalated = prices.costs(name, modifiers, escalated=True)
+    if carried is None or escalated is own:
+        return _dot(traffic, own)
+    if entered is None:
+        return _dot(traffic, escalated)
+    return _dot(map(mul, miss, entered), own) + _dot(map(mul, miss, carried), escalated)
 
 
 def _route_uniform(strategy: Strategy, prices: _Prices, miss: list[Decimal], totals: _Totals) -> None:
@@ -604,7 +672,13 @@ def _applied(modifiers: Modifiers, cache_hits: Decimal) -> tuple[AppliedModifier
             AppliedModifier(kind, scope(kind), cached_share=caching.cached_share, write_share=caching.write_share)
         )
     if modifiers.batch:
-        applied.append(AppliedModifier("batch", scope("batch")))
+        applied.append(
+            AppliedModifier("batch", "strategy" if {"batch", "service_tier"} & modifiers.own else "scenario")
+        )
+    elif modifiers.service_tier != "standard":
+        kind = "service_tier"
+        where: Literal["scenario", "strategy"] = "strategy" if {"batch", "service_tier"} & modifiers.own else "scenario"
+        applied.append(AppliedModifier(kind, where, service_tier=modifiers.service_tier))
     return tuple(applied)
 
 

@@ -60,8 +60,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routecli.errors import InvalidValueError
-from routecli.pricing.prices import token_rates
-from routecli.simulate.costmodel import simulate
+from routecli.pricing.prices import reasoning_rate, token_rates
+from routecli.simulate.costmodel import call_terms, simulate
 from routecli.simulate.scenario import Modifiers, Scenario, Strategy, Tier
 
 __all__ = [
@@ -185,40 +185,60 @@ class _Requests:
             found = self._floats[key] = self._rng.random(self.size)
         return found
 
-    def cost(self, tier: Tier, modifiers: Modifiers) -> Floats:
-        """USD of a call on ``tier`` for each request, at its own token counts and the modifiers' rates."""
-        caching = modifiers.prompt_caching
-        cached, written = (caching.cached_share, caching.write_share) if caching else (ZERO, ZERO)
-        key = ("cost", tier.name, cached, written, modifiers.batch)
+    def reasoning(self, tier: Tier) -> Floats | None:
+        """Each request's reasoning tokens on ``tier``, drawn once per tier (None: the tier has none)."""
+        if tier.reasoning is None:
+            return None
+        key = ("reasoning", tier.name)
+        found = self._floats.get(key)
+        if found is None:
+            parts = [
+                tier.reasoning[name].sample(self._rng, count)
+                for name, count in zip(self.segments, self._counts.tolist(), strict=True)
+            ]
+            found = self._floats[key] = np.concatenate(parts)
+        return found
+
+    def cost(self, tier: Tier, modifiers: Modifiers, *, escalated: bool = False) -> Floats:
+        """USD of a call on ``tier`` for each request, at its own token counts and the modifiers' rates
+        (``escalated``: for requests that escalated there; see ``costmodel.call_terms``)."""
+        service, cached, written = call_terms(tier, modifiers, escalated=escalated)
+        key = ("cost", tier.name, service, cached, written)
         found = self._floats.get(key)
         if found is not None:
             return found
         price = tier.price
 
-        def per_token(long: bool) -> tuple[float, float]:
-            rate_in, rate_out = token_rates(
-                price, long=long, cached_share=cached, write_share=written, batch=modifiers.batch
-            )
-            return float(rate_in), float(rate_out)
+        def per_token(long: bool) -> tuple[float, float, float]:
+            rate_in, rate_out = token_rates(price, long=long, cached_share=cached, write_share=written, tier=service)
+            return float(rate_in), float(rate_out), float(reasoning_rate(price, long=long, tier=service))
 
-        short_in, short_out = per_token(False)
+        short_in, short_out, short_r = per_token(False)
+        thinking = self.reasoning(tier)
         if price.long_context is None:
             found = self.inputs * short_in + self.outputs * short_out
+            if thinking is not None:
+                found += thinking * short_r
         else:
-            long_in, long_out = per_token(True)
+            long_in, long_out, long_r = per_token(True)
             long = self.inputs > price.long_context.above_tokens
             found = self.inputs * np.where(long, long_in, short_in) + self.outputs * np.where(long, long_out, short_out)
+            if thinking is not None:
+                found += thinking * np.where(long, long_r, short_r)
         if price.per_request:
             found += float(price.per_request)
         self._floats[key] = found
         return found
 
     def latency(self, tier: Tier) -> Floats:
-        """Each request's time for a call on ``tier``, jittered by a lognormal factor of mean 1."""
+        """Each request's time for a call on ``tier`` (reasoning and output at its speed), jittered by a
+        lognormal factor of mean 1."""
         key = ("latency", tier.name)
         found = self._floats.get(key)
         if found is None:
-            found = float(tier.ttft_ms) + self.outputs * (1000.0 / float(tier.tokens_per_s))
+            thinking = self.reasoning(tier)
+            generated = self.outputs if thinking is None else self.outputs + thinking
+            found = float(tier.ttft_ms) + generated * (1000.0 / float(tier.tokens_per_s))
             cv = float(tier.latency_jitter)
             if cv:
                 sigma = math.sqrt(math.log1p(cv * cv))
@@ -303,7 +323,12 @@ def _serve(strategy: Strategy, scenario: Scenario, requests: _Requests) -> _Outc
                 calls |= passed
         else:
             calls = np.ones(size, dtype=np.bool_) if passed is None else passed
-        np.add(cost, requests.cost(tier, strategy.modifiers), out=cost, where=calls)
+        if passed is None:
+            np.add(cost, requests.cost(tier, strategy.modifiers), out=cost, where=calls)
+        else:  # those escalated here pay their own terms; any entering here with them, the tier's
+            entering = calls & ~passed
+            np.add(cost, requests.cost(tier, strategy.modifiers), out=cost, where=entering)
+            np.add(cost, requests.cost(tier, strategy.modifiers, escalated=True), out=cost, where=passed)
         np.add(latency, requests.latency(tier), out=latency, where=calls)
         fresh = requests.good(tier)
         if evaluator is None or index == last:

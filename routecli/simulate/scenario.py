@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from routecli.pricing.prices import ModelPrice, PriceSource
-from routecli.simulate.distributions import TokenProfile
+from routecli.pricing.prices import ModelPrice, PriceSource, ServiceTier
+from routecli.simulate.distributions import Spread, TokenProfile
 
 __all__ = [
     "DEFAULT_DAYS_PER_MONTH",
@@ -63,7 +63,12 @@ class Segment(NamedTuple):
 
 
 class Tier(NamedTuple):
-    """A model slot of the scenario: its price, quality per segment and speed."""
+    """A model slot of the scenario: its price, quality per segment and speed.
+
+    ``service_tier`` and ``prompt_caching``, where given, win over the strategy's; ``reasoning`` is the
+    reasoning tokens of a call per segment (None: the model does not reason, or they are in the output
+    counts); ``warm``: requests escalated here find their prefix in the prompt cache.
+    """
 
     name: str
     price: ModelPrice
@@ -71,6 +76,10 @@ class Tier(NamedTuple):
     ttft_ms: Decimal
     tokens_per_s: Decimal
     latency_jitter: Decimal = DEFAULT_JITTER
+    service_tier: ServiceTier | None = None
+    reasoning: Mapping[str, Spread] | None = None
+    prompt_caching: PromptCaching | None = None
+    warm: bool = False
 
 
 class SemanticCacheModifier(NamedTuple):
@@ -86,13 +95,19 @@ class SemanticCacheModifier(NamedTuple):
 
 
 class PromptCaching(NamedTuple):
-    """The provider's prompt cache: shares of input tokens read from and written to it."""
+    """The provider's prompt cache: shares of input tokens read from and written to it.
+
+    A request escalated to a tier it did not start on finds no prefix of its own there: it reads nothing
+    from the cache and writes what it would have read, unless ``warm_on_escalation`` says the prefix is
+    cached there too (a prompt every tier has seen, a provider-side shared cache).
+    """
 
     cached_share: Decimal
     write_share: Decimal = ZERO
+    warm_on_escalation: bool = False
 
 
-ModifierKind = Literal["semantic_cache", "prompt_caching", "batch"]
+ModifierKind = Literal["semantic_cache", "prompt_caching", "batch", "service_tier"]
 
 
 class Modifiers(NamedTuple):
@@ -105,8 +120,13 @@ class Modifiers(NamedTuple):
 
     semantic_cache: SemanticCacheModifier | None = None
     prompt_caching: PromptCaching | None = None
-    batch: bool = False
+    service_tier: ServiceTier = "standard"
     own: frozenset[ModifierKind] = frozenset()
+
+    @property
+    def batch(self) -> bool:
+        """Whether calls are billed at batch prices (``batch: true`` is ``service_tier: batch``)."""
+        return self.service_tier == "batch"
 
 
 class RouterAccuracy(NamedTuple):

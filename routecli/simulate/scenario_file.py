@@ -7,6 +7,7 @@ Data flows one way: YAML → ``SCENARIO_SPEC.check`` (shape, key paths) →
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -17,13 +18,14 @@ from routecli.loading import YamlDocument, read_yaml
 from routecli.pricing.lookup import (
     OWN_PRICE_FILES,
     add_own_price_files,
+    deprecation_warnings,
     known_name,
     model_price,
     side_file,
     unknown_name,
 )
 from routecli.pricing.price_files import PRICE_FIELDS, load_price_files
-from routecli.pricing.prices import PriceTable
+from routecli.pricing.prices import SERVICE_TIERS, PriceTable, ServiceTier
 from routecli.simulate.distributions import (
     Z95,
     Empirical,
@@ -212,12 +214,64 @@ _LATENCY = Obj(
     }
 )
 
+
+class _PerSegmentTokens(OneOf):
+    """A count for every segment (a number or a distribution), or a mapping of segment name to one."""
+
+    def check(self, value: Any, path: KeyPath) -> Any:
+        if isinstance(value, Mapping) and "distribution" not in value:
+            return self.options[-1].check(value, path)
+        return super().check(value, path)
+
+
+_REASONING = _PerSegmentTokens(
+    (
+        _count("Reasoning tokens per call."),
+        _TOKEN_DISTRIBUTION,
+        Map(_tokens("Reasoning tokens per call in this segment.")),
+    ),
+    doc="Hidden reasoning (thinking) tokens per call, billed on top of the output at the model's reasoning "
+    "price (else its output price) and generated at its output speed: a number, a distribution, or a mapping "
+    "of segment name to either.",
+)
+_SERVICE_TIER = Choice(
+    SERVICE_TIERS,
+    doc="How calls are served and billed: standard (list price), flex, priority or batch; "
+    "the model needs prices for it.",
+)
+
+_PROMPT_CACHING = Obj(
+    {
+        "cached_share": Field(_fraction("a share", "Share of input tokens read from the cache."), required=True),
+        "write_share": Field(_fraction("a share", "Share of input tokens written to the cache."), default=ZERO),
+        "warm_on_escalation": Field(
+            Bool(
+                doc="Requests escalated to a tier they did not start on find their prefix cached there too "
+                "(default false: they read nothing from the cache and write what they would have read)."
+            ),
+            default=False,
+        ),
+    },
+    doc="Provider prompt caching; false turns a scenario-wide one off.",
+)
+
 _MODEL = Obj(
     {
         "model": Field(Str(doc="A price-table id or alias.")),
         "price": Field(Obj(PRICE_FIELDS, doc="Inline prices; override the table's where both are given.")),
         "quality": Field(_per_segment("Probability that this model's answer is good.")),
         "latency": Field(_LATENCY),
+        "service_tier": Field(_SERVICE_TIER),
+        "reasoning_tokens": Field(_REASONING),
+        "prompt_caching": Field(
+            OneOf(
+                (_PROMPT_CACHING, Bool()),
+                doc="This tier's prompt caching, in every strategy (wins over the strategy's); false: none.",
+            )
+        ),
+        "warm": Field(
+            Bool(doc="Requests escalated to this tier find their prefix in its prompt cache (default false).")
+        ),
         "description": Field(Str()),
     }
 )
@@ -232,18 +286,11 @@ _SEMANTIC_CACHE = Obj(
     doc="Semantic cache in front of the strategy; false turns a scenario-wide one off.",
 )
 
-_PROMPT_CACHING = Obj(
-    {
-        "cached_share": Field(_fraction("a share", "Share of input tokens read from the cache."), required=True),
-        "write_share": Field(_fraction("a share", "Share of input tokens written to the cache."), default=ZERO),
-    },
-    doc="Provider prompt caching; false turns a scenario-wide one off.",
-)
-
 _MODIFIER_FIELDS: dict[str, Field] = {
     "semantic_cache": Field(OneOf((_SEMANTIC_CACHE, Bool()))),
     "prompt_caching": Field(OneOf((_PROMPT_CACHING, Bool()))),
-    "batch": Field(Bool(doc="Bill at batch prices.")),
+    "batch": Field(Bool(doc="Bill at batch prices (the same as service_tier: batch).")),
+    "service_tier": Field(_SERVICE_TIER),
 }
 
 _ROUTER = Obj(
@@ -474,6 +521,7 @@ def _build_tiers(
         price = model_price(table, item["model"], item["price"], path, inline_id=name, source=INLINE_PRICES)
         quality = item["quality"]
         latency = item["latency"] or {}
+        caching = item["prompt_caching"]
         tiers[name] = Tier(
             name=name,
             price=price,
@@ -481,8 +529,32 @@ def _build_tiers(
             ttft_ms=DEFAULT_TTFT_MS if latency.get("ttft_ms") is None else latency["ttft_ms"],
             tokens_per_s=latency.get("tokens_per_s") or DEFAULT_TOKENS_PER_S,
             latency_jitter=DEFAULT_JITTER if latency.get("jitter") is None else latency["jitter"],
+            service_tier=item["service_tier"],
+            reasoning=_reasoning(item["reasoning_tokens"], segments, (*path, "reasoning_tokens")),
+            prompt_caching=None
+            if caching is None
+            else _build_prompt_caching(caching, (*path, "prompt_caching")) or PromptCaching(ZERO),
+            warm=bool(item["warm"]),
         )
+        service = item["service_tier"]
+        has_tokens = price.standard.input or price.standard.output
+        if service not in (None, "standard") and price.tier_rates(service) is None and has_tokens:
+            raise InvalidValueError(
+                f"service_tier is {service}, but model {price.id!r} (tier {name!r}) has no {service} prices; "
+                f"add {key}.{name}.price.{service} or choose another service_tier",
+                path=(*path, "service_tier"),
+            )
     return tiers
+
+
+def _reasoning(value: Any, segments: Sequence[str], path: KeyPath) -> dict[str, Spread] | None:
+    """A tier's reasoning tokens per segment, from one count or distribution or a mapping by segment."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal) or "distribution" in value:
+        return dict.fromkeys(segments, _spread(value, path))
+    by_segment = _by_segment(value, segments, path, "reasoning_tokens")
+    return {name: _spread(count, (*path, name)) for name, count in by_segment.items()}
 
 
 def _build_modifiers(
@@ -495,9 +567,17 @@ def _build_modifiers(
     caching = scenario_wide.prompt_caching
     if own.get("prompt_caching") is not None:
         caching = _build_prompt_caching(own["prompt_caching"], (*path, "prompt_caching"))
-    batch = scenario_wide.batch if own.get("batch") is None else own["batch"]
+    service: ServiceTier = scenario_wide.service_tier
+    if own.get("service_tier") is not None:
+        if own.get("batch") is not None:
+            raise InvalidValueError(
+                "give service_tier or batch, not both (batch: true is service_tier: batch)", path=path
+            )
+        service = own["service_tier"]
+    elif own.get("batch") is not None:
+        service = "batch" if own["batch"] else "standard"
     given = frozenset(kind for kind in get_args(ModifierKind) if own.get(kind) is not None)
-    return Modifiers(semantic_cache=cache, prompt_caching=caching, batch=batch, own=given)
+    return Modifiers(semantic_cache=cache, prompt_caching=caching, service_tier=service, own=given)
 
 
 def _build_cache(value: dict[str, Any] | bool, segments: Sequence[str], path: KeyPath) -> SemanticCacheModifier | None:
@@ -520,7 +600,7 @@ def _build_prompt_caching(value: dict[str, Any] | bool, path: KeyPath) -> Prompt
         raise InvalidValueError("expected a mapping with cached_share (or false to turn it off)", path=path)
     if value["cached_share"] + value["write_share"] > ONE:
         raise InvalidValueError("cached_share + write_share must not exceed 1", path=path)
-    return PromptCaching(value["cached_share"], value["write_share"])
+    return PromptCaching(value["cached_share"], value["write_share"], bool(value["warm_on_escalation"]))
 
 
 def _build_router(
@@ -689,18 +769,26 @@ def _implicit_tiers(
     return implicit
 
 
-def _check_batch(strategy: Strategy, tiers: Mapping[str, Tier], index: int) -> None:
-    if not strategy.modifiers.batch:
-        return
+def _check_service_tiers(strategy: Strategy, tiers: Mapping[str, Tier], index: int) -> None:
+    """Each tier the strategy calls has prices for the service tier it is called in."""
     for name in strategy.chain:
-        price = tiers[name].price
+        tier = tiers[name]
+        service = tier.service_tier or strategy.modifiers.service_tier
+        price = tier.price
         has_tokens = price.standard.input or price.standard.output
-        if price.batch is None and has_tokens:
+        if service == "standard" or price.tier_rates(service) is not None or not has_tokens:
+            continue  # a tier's own service_tier was checked with the tier
+        if service == "batch":
             raise InvalidValueError(
                 f"batch is on, but model {price.id!r} (tier {name!r}) has no batch prices; "
                 f"add models.{name}.price.batch or turn batch off",
                 path=("strategies", index),
             )
+        raise InvalidValueError(
+            f"service_tier is {service}, but model {price.id!r} (tier {name!r}) has no {service} prices; "
+            f"add models.{name}.price.{service}, or give the tier its own service_tier",
+            path=("strategies", index),
+        )
 
 
 def _warnings(
@@ -743,7 +831,12 @@ def _warnings(
                         f"segment {segment.name!r}: {spread.negative_share:.1%} of {what} token draws fall below 0 "
                         f"and count as 0 (mean {spread.mean:.1f}, not {spread.center}); a lognormal fits skewed counts"
                     )
-    cached = {name for s in strategies if s.modifiers.prompt_caching for name in s.chain}
+    cached = {
+        name
+        for s in strategies
+        for name in s.chain
+        if (tiers[name].prompt_caching or s.modifiers.prompt_caching or PromptCaching(ZERO)).cached_share
+    }
     for name in sorted(cached):
         rates = tiers[name].price.standard
         if rates.cached_input is None and rates.input:
@@ -752,6 +845,11 @@ def _warnings(
                 "cached tokens are billed at the full input price"
             )
     return notes
+
+
+def _used_tiers(strategies: Sequence[Strategy]) -> list[str]:
+    """The tiers some strategy uses, in the order strategies first name them."""
+    return list(dict.fromkeys(name for strategy in strategies for name in strategy.chain))
 
 
 def _unused_log_rows(logs: Mapping[str, TokenLog], segments: Sequence[Segment], traffic: dict[str, Any]) -> list[str]:
@@ -792,12 +890,17 @@ def _growth(traffic: dict[str, Any], volume: Decimal) -> Growth | None:
 
 
 def build_scenario(
-    data: Any, table: PriceTable, token_logs: Mapping[str, TokenLog] | None = None, default_name: str = "scenario"
+    data: Any,
+    table: PriceTable,
+    token_logs: Mapping[str, TokenLog] | None = None,
+    default_name: str = "scenario",
+    today: dt.date | None = None,
 ) -> Scenario:
     """A ``Scenario`` from loaded YAML data, with models priced from ``table``.
 
     ``token_logs`` holds the logs the data's ``tokens_from`` keys name, already read; ``default_name`` names a
-    scenario without ``name`` (its file's name).
+    scenario without ``name`` (its file's name); ``today`` is the date models' deprecation dates are checked
+    against (default: ``pricing.lookup.today()``).
     """
     checked = SCENARIO_SPEC.check(data, ())
     traffic = checked["traffic"]
@@ -815,7 +918,7 @@ def build_scenario(
             raise InvalidValueError(f"duplicate strategy name {item['name']!r}", path=("strategies", index, "name"))
         names[item["name"]] = index
         strategy = _build_strategy(item, index, tiers, segment_names, scenario_wide)
-        _check_batch(strategy, tiers, index)
+        _check_service_tiers(strategy, tiers, index)
         strategies.append(strategy)
     baseline = checked["baseline"] or strategies[0].name
     if baseline not in names:
@@ -838,6 +941,7 @@ def build_scenario(
                 segments, tiers, strategies, {name for name, item in checked["models"].items() if item["latency"]}
             )
             + _unused_log_rows(token_logs or {}, segments, traffic)
+            + deprecation_warnings(((name, tiers[name].price) for name in _used_tiers(strategies)), today)
         ),
     )
 

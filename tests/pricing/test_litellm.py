@@ -89,8 +89,98 @@ def test_every_price_of_an_entry_converts() -> None:
     assert model.long_context == LongContext(200_000, TokenRates(Decimal(5), Decimal("22.5"), Decimal("0.5"), None))
     assert (model.context_window, model.max_output_tokens) == (1048576, 65536)
     assert model.per_request == 0
+    assert model.cache_write_1h == Decimal(5)
+    assert (model.flex, model.priority, model.reasoning, model.deprecation_date) == (None, None, None, None)
     assert model.source is not None
     assert (model.source.as_of, model.source.source) == ("2026-11-23", "test")
+
+
+TODAYS_BILLING = {
+    # as LiteLLM 1.110.2 lists them, cut to the keys routecli reads and a few it does not
+    "gpt-5-mini": {
+        "cache_read_input_token_cost": 2.5e-08,
+        "cache_read_input_token_cost_batches": 1.25e-08,
+        "cache_read_input_token_cost_flex": 1.25e-08,
+        "cache_read_input_token_cost_priority": 4.5e-08,
+        "deprecation_date": "2026-12-11",
+        "deprecation_source": "https://developers.openai.com/api/docs/deprecations",
+        "input_cost_per_token": 2.5e-07,
+        "input_cost_per_token_batches": 1.25e-07,
+        "input_cost_per_token_flex": 1.25e-07,
+        "input_cost_per_token_priority": 4.5e-07,
+        "litellm_provider": "openai",
+        "max_input_tokens": 272000,
+        "max_output_tokens": 128000,
+        "mode": "chat",
+        "output_cost_per_token": 2e-06,
+        "output_cost_per_token_batches": 1e-06,
+        "output_cost_per_token_flex": 1e-06,
+        "output_cost_per_token_priority": 3.6e-06,
+        "supports_reasoning": True,
+    },
+    "claude-opus-4-6": {
+        "cache_creation_input_token_cost": 6.25e-06,
+        "cache_creation_input_token_cost_above_1hr": 1e-05,
+        "cache_read_input_token_cost": 5e-07,
+        "input_cost_per_token": 5e-06,
+        "litellm_provider": "anthropic",
+        "mode": "chat",
+        "output_cost_per_token": 2.5e-05,
+        "supports_reasoning": True,
+    },
+    "gemini/gemini-3-flash-preview": {
+        "input_cost_per_token": 5e-07,
+        "litellm_provider": "gemini",
+        "mode": "chat",
+        "output_cost_per_token": 3e-06,
+        "output_cost_per_reasoning_token": 3e-06,
+        "input_cost_per_token_flex": 2.5e-07,
+        "output_cost_per_token_flex": 1.5e-06,
+    },
+}
+
+
+def test_service_tiers_cache_durations_reasoning_and_deprecation_are_carried() -> None:
+    result = run(TODAYS_BILLING)
+    mini = result.tables["openai"][0]
+    assert mini.flex == TokenRates(Decimal("0.125"), Decimal(1), Decimal("0.0125"), None)
+    assert mini.priority == TokenRates(Decimal("0.45"), Decimal("3.6"), Decimal("0.045"), None)
+    assert mini.batch == TokenRates(Decimal("0.125"), Decimal(1), Decimal("0.0125"), None)
+    assert mini.deprecation_date == "2026-12-11"
+    assert (mini.cache_write_1h, mini.reasoning) == (None, None)
+    opus = result.tables["anthropic"][0]
+    assert (opus.cache_write_1h, opus.standard.cache_write, opus.flex, opus.priority) == (
+        Decimal(10),
+        Decimal("6.25"),
+        None,
+        None,
+    )
+    gemini = result.tables["gemini"][0]
+    assert gemini.reasoning == Decimal(3)
+    assert gemini.flex == TokenRates(Decimal("0.25"), Decimal("1.5"))
+    assert result.skipped == {}
+    assert result.approximated == {}
+
+
+def test_a_model_retired_after_as_of_keeps_its_date_and_one_before_is_skipped() -> None:
+    later = run(TODAYS_BILLING, providers=["openai"])
+    assert only(later).deprecation_date == "2026-12-11"
+    retired = import_litellm(TODAYS_BILLING, as_of=dt.date(2026, 12, 11), source="t", providers=["openai"])
+    assert retired.tables == {}
+    kept = import_litellm(
+        TODAYS_BILLING, as_of=dt.date(2026, 12, 11), source="t", providers=["openai"], include_retired=True
+    )
+    assert only(kept).deprecation_date == "2026-12-11"
+
+
+def test_new_keys_survive_the_yaml_round_trip(tmp_path: Path) -> None:
+    models = [model for table in run(TODAYS_BILLING).tables.values() for model in table]
+    for model in models:
+        text = price_table_yaml(model.provider, [model], as_of="2026-12-08", source="t")
+        (loaded,) = load_price_table(write(tmp_path / f"{model.provider}.yaml", text))
+        assert (loaded.flex, loaded.priority, loaded.batch) == (model.flex, model.priority, model.batch)
+        assert (loaded.cache_write_1h, loaded.reasoning) == (model.cache_write_1h, model.reasoning)
+        assert loaded.deprecation_date == model.deprecation_date
 
 
 def test_no_batch_or_long_context_keys_mean_none() -> None:
@@ -161,7 +251,7 @@ def test_long_context_batch_prices_routecli_cannot_derive_are_flagged() -> None:
         "cache_read_input_token_cost_above_272k_tokens_batches": 2.5e-07,
     }
     result = run({"m": entry})
-    assert only(result).rates(long=True, batch=True).cached_input == Decimal("0.26")
+    assert only(result).rates(long=True, tier="batch").cached_input == Decimal("0.26")
     assert next(iter(result.approximated)).startswith("long-context batch prices differ")
     entry["cache_read_input_token_cost_above_272k_tokens_batches"] = 2.6e-07
     assert run({"m": entry}).approximated == {}
@@ -333,6 +423,8 @@ def test_cli_one_provider_to_stdout_with_counts_on_stderr(tmp_path: Path) -> Non
     assert "text-embedding-x" not in result.stdout
     assert result.stderr == (
         "openai: 1 model\nskipped 2 entries:\n       1  mode image_generation\n       1  mode embedding\n"
+        "approximated 1 entry:\n"
+        "       1  priority prices left out: input_cost_per_token_priority without output_cost_per_token_priority\n"
     )
 
 

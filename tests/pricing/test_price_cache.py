@@ -25,10 +25,15 @@ models:
     input_per_mtok: 0.10
     output_per_mtok: 0.400
     cached_input_per_mtok: 0.025
+    cache_write_1h_per_mtok: 0.2
+    reasoning_per_mtok: 0.5
     batch: {input_per_mtok: 0.05, output_per_mtok: 0.2}
+    flex: {input_per_mtok: 0.05, output_per_mtok: 0.2, cached_input_per_mtok: 0.0125}
+    priority: {input_per_mtok: 0.18, output_per_mtok: 0.72}
     long_context: {above_tokens: 200000, input_per_mtok: 0.2, output_per_mtok: 0.8}
     per_request: 0.0001
     context_window: 400000
+    deprecation_date: 2027-01-14
   - {id: acme-large, input_per_mtok: 1.25E+1, output_per_mtok: 100}
 """
 
@@ -76,6 +81,14 @@ def test_every_field_survives_the_cache(cache: Path, tmp_path: Path, monkeypatch
     small = cached[1]  # every optional field given, so each is round-tripped
     assert None not in (small.batch, small.long_context, small.standard.cached_input, small.context_window)
     assert small.per_request == Decimal("0.0001")
+    assert (small.cache_write_1h, small.reasoning, small.deprecation_date) == (
+        Decimal("0.2"),
+        Decimal("0.5"),
+        "2027-01-14",
+    )
+    assert small.flex is not None
+    assert small.priority is not None
+    assert (small.flex.cached_input, small.priority.output) == (Decimal("0.0125"), Decimal("0.72"))
 
 
 def test_an_edited_table_is_parsed_again(cache: Path, tmp_path: Path) -> None:

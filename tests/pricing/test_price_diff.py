@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -52,18 +53,31 @@ def test_price_fields_name_every_compared_field_in_order() -> None:
     rates = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok")
     assert tuple(fields) == (
         *rates,
+        "cache_write_1h_per_mtok",
+        "reasoning_per_mtok",
         "per_request",
         *(f"batch.{name}" for name in rates),
+        *(f"flex.{name}" for name in rates),
+        *(f"priority.{name}" for name in rates),
         "long_context.above_tokens",
         *(f"long_context.{name}" for name in rates),
         "context_window",
         "max_output_tokens",
+        "deprecation_date",
     )
     assert fields["batch.output_per_mtok"] == Decimal(4)
     assert fields["long_context.above_tokens"] == 200_000
     assert fields["long_context.cached_input_per_mtok"] == Decimal("0.4")
     assert fields["long_context.cache_write_per_mtok"] is None
     assert (fields["context_window"], fields["max_output_tokens"]) == (1000, None)
+    assert (fields["flex.input_per_mtok"], fields["deprecation_date"]) == (None, None)
+
+
+def test_a_deprecation_date_change_has_no_percent() -> None:
+    old, new = price("m"), replace(price("m"), deprecation_date="2026-12-11")
+    (change,) = diff_prices([old], [new]).changed
+    (field,) = change.changes
+    assert (field.field, field.old, field.new, field.percent) == ("deprecation_date", None, "2026-12-11", None)
 
 
 def test_changed_added_removed_and_unchanged() -> None:

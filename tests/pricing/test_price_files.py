@@ -65,8 +65,9 @@ def _shown(value: object) -> str:
 def test_shipped_prices_match_litellm_reference() -> None:
     """Each shipped table against an import of its LiteLLM provider: any difference must be on the allowlist.
 
-    The import takes the table's own as_of, so models LiteLLM retires by then drop out as they do from the
-    shipped tables; every shipped model must pair with an imported one, by id or alias.
+    Retired models are imported too: the shipped tables keep a model LiteLLM retires, with its
+    deprecation_date, so that a scenario naming it warns rather than fails; every shipped model must pair
+    with an imported one, by id or alias.
     """
     reference = json.loads(LITELLM.read_text())
     allowed = _deliberate_differences()
@@ -83,6 +84,7 @@ def test_shipped_prices_match_litellm_reference() -> None:
             source="reference",
             providers=[litellm],
             modes=["chat", "embedding"],
+            include_retired=True,
         )
         diff = diff_prices(shipped, imported.tables[litellm])
         assert not diff.removed, f"not in the LiteLLM reference: {[model.id for model in diff.removed]}"

@@ -37,7 +37,7 @@ def test_no_cache_price_bills_input_rate() -> None:
 
 def test_batch_prices() -> None:
     # 1000 × 1 + 200 × 4 = 1800 / 1M
-    assert request_cost(MODEL, D(1000), D(200), batch=True) == D("0.0018")
+    assert request_cost(MODEL, D(1000), D(200), tier="batch") == D("0.0018")
 
 
 def test_long_context_applies_to_whole_request_above_threshold() -> None:
@@ -50,7 +50,7 @@ def test_long_context_applies_to_whole_request_above_threshold() -> None:
 def test_batch_discounts_long_context_rates_too() -> None:
     # batch halves input (2 → 1) and output (8 → 4), so long rates 4/12 become 2/6:
     # 150k × 2 + 1000 × 6 = 306000 / 1M
-    assert request_cost(MODEL, D(150_000), D(1000), batch=True) == D("0.306")
+    assert request_cost(MODEL, D(150_000), D(1000), tier="batch") == D("0.306")
 
 
 def test_flat_per_request_is_added() -> None:

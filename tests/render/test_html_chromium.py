@@ -66,7 +66,7 @@ def test_simulation_page_is_self_contained_and_complete() -> None:
     assert "<td>3.4 s</td>" in page  # latency P99, as the terminal shows latencies
     assert "Traffic growing 8.0% a month over 6 months." in page
     assert "routed breaks even below 40,000 requests a month." in page
-    assert "openai (2026-11-23)" in page
+    assert "openai (2026-12-08)" in page
 
 
 def test_user_text_is_escaped() -> None:

@@ -232,8 +232,8 @@ def test_token_rates_per_token() -> None:
     assert token_rates(price, long=False, cached_share=D("0.5")) == (D("0.0000011"), D("0.000008"))
     # long and batch: the batch discount (1/2 on input, 4/8 on output) applied to the long rates: 2 / 6;
     # its cached rate 0.4 × 1/2 = 0.2 (no batch cache price: the input ratio) → 0.5 × 2 + 0.5 × 0.2 = 1.1
-    assert token_rates(price, long=True, batch=True) == (D("0.000002"), D("0.000006"))
-    assert token_rates(price, long=True, batch=True, cached_share=D("0.5")) == (D("0.0000011"), D("0.000006"))
+    assert token_rates(price, long=True, tier="batch") == (D("0.000002"), D("0.000006"))
+    assert token_rates(price, long=True, tier="batch", cached_share=D("0.5")) == (D("0.0000011"), D("0.000006"))
 
 
 def test_expected_cost_without_long_context_uses_only_the_means() -> None:
