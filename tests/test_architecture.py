@@ -55,6 +55,7 @@ CORE = [
     "routecli.simulate.sweep",
     "routecli.simulate.breakeven",
     "routecli.simulate.pareto",
+    "routecli.simulate.uncertainty",
     "routecli.replay.config",
     "routecli.replay.prompts",
     "routecli.replay.evaluators",
