@@ -28,8 +28,9 @@ LAYERS: dict[str, set[str]] = {
     "tune": {"pricing", "replay"},
     "ci": {"pricing"},
     "analyze": {"pricing", "simulate", "replay"},
-    "render": {"pricing", "simulate", "replay", "tune", "ci", "analyze"},
-    "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "analyze", "render"},
+    "calibrate": {"pricing", "simulate", "replay", "tune"},
+    "render": {"pricing", "simulate", "replay", "tune", "ci", "analyze", "calibrate"},
+    "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "analyze", "calibrate", "render"},
 }
 BASE = {"errors", "spec", "loading", "provenance", "user_cache", "_gc"}
 """Modules at routecli's top level that every package may use; they import only each other."""
@@ -47,6 +48,9 @@ EDGE_LIBRARIES: dict[str, tuple[str, ...]] = {
 CORE = [
     "routecli.pricing.prices",
     "routecli.analyze.records",
+    "routecli.calibrate.rates",
+    "routecli.calibrate.measure",
+    "routecli.calibrate.scenario_text",
     "routecli.simulate.scenario",
     "routecli.simulate.costmodel",
     "routecli.simulate.montecarlo",
