@@ -2,10 +2,9 @@
 
 A prompt's *walk* is the calls it made, in order: the tiers its answers came
 from and whether each step's evaluators accepted. In an ``--all-tiers`` run every
-tier answered every prompt, so the walk of the configured cascade is worked out
-from those answers (a step whose answer was accepted ends it): any setup priced
-from its outcomes. A call's tokens and latency count for the tier it reached,
-so an escalated prompt's counts at the upper tier are its own.
+tier answered every prompt: its walk is every tier's answer, and each tier's
+quality is measured on every prompt. A call's tokens and latency count for the
+tier it reached, so an escalated prompt's counts at the upper tier are its own.
 
 Cache hits count towards the hit rate only; failed prompts (no answer) are left
 out of every figure and counted.
@@ -140,25 +139,15 @@ def _answers(decision: Decision) -> list[Attempt]:
     return [attempt for attempt in decision.attempts if attempt.role == "answer" and attempt.error is None]
 
 
-def _walk(decision: Decision, all_tiers: bool, chain: tuple[str, ...]) -> list[Attempt]:
-    """The calls that answered ``decision``, in order; for ``--all-tiers``, those the configured cascade would make."""
+def _walk(decision: Decision, all_tiers: bool) -> list[Attempt]:
+    """The calls that answered ``decision``, in order; for ``--all-tiers``, each tier's answer once."""
     answers = _answers(decision)
     if not all_tiers:
         return answers
     by_tier: dict[str, Attempt] = {}
     for attempt in answers:
         by_tier.setdefault(_stands_for(attempt), attempt)
-    if len(chain) < 2:
-        return list(by_tier.values())
-    walk = []
-    for index, tier in enumerate(chain):
-        step = by_tier.get(tier)
-        if step is None:
-            return []
-        walk.append(step)
-        if index < len(chain) - 1 and step.accepted:
-            break
-    return walk
+    return list(by_tier.values())
 
 
 def _check_runs(runs: Sequence[Run]) -> RunInfo:
@@ -253,7 +242,8 @@ def measure(runs: Sequence[Run], segment_by: str = "label", metadata: Mapping[st
     hits: dict[str, list[int]] = {}
     lookups: list[Decimal] = []
     cached = info.cache_similarity is not None
-    judged_tiers = set(info.chain[:-1]) if info.setup in ("cascade", "route+cascade") else set()
+    cascades = info.setup in ("cascade", "route+cascade") and not info.all_tiers
+    judged_tiers = set(info.chain[:-1]) if cascades else set()
     for decision in answered:
         segment = names[decision.id]
         embed_cost = sum((a.cost for a in decision.attempts if a.role == "embed"), ZERO)
@@ -271,7 +261,7 @@ def measure(runs: Sequence[Run], segment_by: str = "label", metadata: Mapping[st
                 good = attempt.correct
                 if good is not None:
                     quality[_stands_for(attempt)].setdefault(segment, []).append(int(good))
-        walk = _walk(decision, info.all_tiers, info.chain)
+        walk = _walk(decision, info.all_tiers)
         for position, attempt in enumerate(walk):
             tier = _stands_for(attempt)
             calls[tier].append(attempt)
@@ -314,7 +304,7 @@ def measure(runs: Sequence[Run], segment_by: str = "label", metadata: Mapping[st
         for tier in info.tiers
     )
     single = None
-    if info.setup == "single" or (info.all_tiers and len(info.chain) < 2):
+    if info.setup == "single" and not info.all_tiers:
         single = Counter(decision.final_tier for decision in answered).most_common(1)[0][0]
     return Calibration(
         sources=tuple(run.source for run in runs),

@@ -155,9 +155,14 @@ def _router(out: _Writer, calibration: Calibration, segments: list[str], name: s
 
 
 def _chain(out: _Writer, calibration: Calibration, segments: list[str], name: str, rates: bool) -> None:
+    tiers = {tier.info.name: tier for tier in calibration.tiers}
+    if calibration.all_tiers:  # what the run did: every tier asked, the top tier's answer served
+        out.add(2, "chain: [" + ", ".join(_name(tier) for tier in tiers) + "]", "--all-tiers: every tier answered")
+        accept = ", ".join(f"{_name(tier)}: 0" for tier in list(tiers)[:-1])
+        out.add(2, f"accept: {{{accept}}}", "every prompt went on to the next tier")
+        return
     chain = calibration.chain
     out.add(2, "chain: [" + ", ".join(_name(tier) for tier in chain) + "]")
-    tiers = {tier.info.name: tier for tier in calibration.tiers}
     if not rates:
         out.add(2, "accept:", "share of the prompts reaching a step that its evaluators accepted")
         for step in chain[:-1]:
@@ -217,7 +222,7 @@ def _strategy(
 
 def replayed_type(calibration: Calibration) -> str:
     if calibration.all_tiers:
-        return "cascade" if len(calibration.chain) >= 2 else "single"
+        return "cascade" if len(calibration.tiers) >= 2 else "single"
     return _STRATEGY_TYPES.get(calibration.setup, "single")
 
 
