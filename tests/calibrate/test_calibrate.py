@@ -5,6 +5,7 @@ The logs are hand-built (tests/helpers/calibration_logs.py), their figures worke
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -128,3 +129,21 @@ def test_logs_of_different_setups_are_refused(tmp_path: Path) -> None:
             [write_cascade_log(tmp_path / "a.jsonl"), write_route_log(tmp_path / "b.jsonl")], tmp_path / "out.yaml"
         )
     assert not (tmp_path / "out.yaml").exists()
+
+
+def test_segments_by_a_metadata_key_of_the_prompt_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = write_cascade_log(tmp_path / "log.jsonl")
+    monkeypatch.chdir(tmp_path)  # the log names prompts.jsonl, relative to where the replay ran
+    rows = [{"id": str(n), "prompt": "q", "metadata": {"team": "a" if n <= 10 else "b"}} for n in range(1, 40)]
+    (tmp_path / "prompts.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "calibrated.yaml"
+    calibrate_files([log], out, segment_by="metadata.team")
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    # ids 1–10 are team a, 11–39 team b; prompt 40 has no line, so no team
+    assert [(s["name"], s["share"]) for s in data["traffic"]["segments"]] == [
+        ("a", 0.25),
+        ("b", 0.725),
+        ("other", 0.025),
+    ]
+    # mixed segments make rates like 9/29, written to 12 places: exact to far below a cent
+    assert abs(simulate(load_scenario(out)).strategy("replayed").monthly_cost - CASCADE_SPEND) < Decimal("1e-9")
