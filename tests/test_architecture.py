@@ -42,7 +42,13 @@ EDGE_LIBRARIES: dict[str, tuple[str, ...]] = {
     "rich": ("routecli.cli", "routecli.render"),
     "httpx": ("routecli.providers",),
     "matplotlib": ("routecli.render.charts",),
-    "yaml": ("routecli.loading", "routecli.render", "routecli.pricing.litellm", "routecli.tune.write_back"),
+    "yaml": (
+        "routecli.loading",
+        "routecli.render",
+        "routecli.pricing.litellm",
+        "routecli.tune.write_back",
+        "routecli.calibrate.edit",
+    ),
 }
 
 CORE = [

@@ -25,6 +25,16 @@ def calibrate(
         Path,
         typer.Option("--write-scenario", help="The scenario file to write (YAML).", show_default=False),
     ],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            metavar="IN.yaml",
+            help="Fill this scenario's values that the replay measured (matched by tier, segment and chain), keeping "
+            "its comments and layout, and print each change (old → new).",
+            show_default=False,
+        ),
+    ] = None,
     requests_per_month: Annotated[
         str | None,
         typer.Option(
@@ -63,6 +73,7 @@ def calibrate(
     Examples:
       routecli calibrate replay-log.jsonl --write-scenario calibrated.yaml
       routecli calibrate run1.jsonl run2.jsonl --write-scenario calibrated.yaml --requests-per-month 3000000
+      routecli calibrate run.jsonl --scenario support.yaml --write-scenario support.yaml
     """
     from routecli.calibrate.files import calibrate_files
     from routecli.cli.output import check_outputs
@@ -81,7 +92,12 @@ def calibrate(
             )
     check_outputs(inputs=logs, outputs=(write_scenario,), format=None)
     result = calibrate_files(
-        logs, write_scenario, requests_per_month=volume, segment_by=segment_by, min_prompts=min_prompts
+        logs,
+        write_scenario,
+        requests_per_month=volume,
+        segment_by=segment_by,
+        min_prompts=min_prompts,
+        scenario=scenario,
     )
     sys.stdout.write(calibrate_summary(result))
 

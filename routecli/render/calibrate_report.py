@@ -17,13 +17,24 @@ def calibrate_summary(result: Calibrated) -> str:
     logs = "1 decision log" if len(calibration.sources) == 1 else f"{len(calibration.sources)} decision logs"
     setup = "--all-tiers " + (calibration.setup or "run") if calibration.all_tiers else calibration.setup
     segments = ", ".join(f"{segment.name} {segment.prompts}" for segment in calibration.segments)
-    lines = [
-        f"Wrote {result.written}: measured from {logs} (run {'+'.join(calibration.runs)}), "
-        f"{calibration.prompts} prompts answered{failed}.",
-        f"Strategies: {REPLAYED} ({setup}, as type {replayed_type(calibration)}); {TOP_TIER} ({calibration.top}), "
-        "the baseline.",
-        f"Segments by {_BY.get(calibration.segment_by, calibration.segment_by)}: {segments}.",
-    ]
+    measured = (
+        f"measured from {logs} (run {'+'.join(calibration.runs)}), {calibration.prompts} prompts answered{failed}"
+    )
+    if result.scenario is not None:
+        lines = [f"Wrote {result.written}: {result.scenario} with {len(result.changes)} values {measured}:"]
+        lines += [f"  {change.key}: {change.old} → {change.new}  ({change.note})" for change in result.changes]
+        if not result.changes:
+            lines.append(
+                "  (no value of it is one the replay measured: tier and segment names, and a cascade's chain, must "
+                "be the replay's)"
+            )
+    else:
+        lines = [
+            f"Wrote {result.written}: {measured}.",
+            f"Strategies: {REPLAYED} ({setup}, as type {replayed_type(calibration)}); {TOP_TIER} "
+            f"({calibration.top}), the baseline.",
+            f"Segments by {_BY.get(calibration.segment_by, calibration.segment_by)}: {segments}.",
+        ]
     if result.warnings:
         lines.append(
             f"warning: {len(result.warnings)} values measured on fewer than {result.min_prompts} prompts or calls "
