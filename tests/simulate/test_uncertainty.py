@@ -12,8 +12,9 @@ from routecli.errors import InvalidValueError
 from routecli.pricing.prices import PriceTable
 from routecli.simulate.costmodel import simulate
 from routecli.simulate.montecarlo import run_monte_carlo
+from routecli.simulate.params import resolve_param
 from routecli.simulate.scenario import Measured, Scenario
-from routecli.simulate.scenario_file import build_scenario
+from routecli.simulate.scenario_file import SCENARIO_SPEC, build_scenario
 from routecli.simulate.uncertainty import drawn_scenarios
 
 # light: 1000 × 0.1 + 200 × 0.4 = 180 µUSD a request; heavy: 1000 × 3 + 200 × 15 = 6000 µUSD.
@@ -97,3 +98,10 @@ def test_a_tier_s_own_token_counts_price_its_calls() -> None:
     assert result.strategy("cascade").cost_per_request == Decimal("0.00378")
     spread = run_monte_carlo(build_scenario(yaml.safe_load(text), PriceTable({})), 10_000, 1).strategy("all-heavy")
     assert spread.cost_per_request == Decimal("0.012")
+
+
+def test_a_measured_rate_is_a_parameter_like_a_number() -> None:
+    data = yaml.safe_load(SCENARIO.replace("ACCEPT", "{measured: 0.7, n: 20, successes: 14}"))
+    param = resolve_param(data, "strategies.cascade.accept.light", SCENARIO_SPEC)
+    assert param.current == Decimal("0.7")
+    assert param.share
