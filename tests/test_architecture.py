@@ -27,9 +27,10 @@ LAYERS: dict[str, set[str]] = {
     "replay": {"pricing", "providers"},
     "tune": {"pricing", "replay"},
     "ci": {"pricing"},
-    "analyze": {"pricing", "replay", "simulate"},
-    "render": {"pricing", "simulate", "replay", "tune", "ci", "analyze"},
-    "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "analyze", "render"},
+    "analyze": {"pricing", "simulate", "replay"},
+    "calibrate": {"pricing", "simulate", "replay", "tune"},
+    "render": {"pricing", "simulate", "replay", "tune", "ci", "analyze", "calibrate"},
+    "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "analyze", "calibrate", "render"},
 }
 BASE = {"errors", "spec", "loading", "provenance", "user_cache", "_gc"}
 """Modules at routecli's top level that every package may use; they import only each other."""
@@ -41,12 +42,21 @@ EDGE_LIBRARIES: dict[str, tuple[str, ...]] = {
     "rich": ("routecli.cli", "routecli.render"),
     "httpx": ("routecli.providers",),
     "matplotlib": ("routecli.render.charts",),
-    "yaml": ("routecli.loading", "routecli.render", "routecli.pricing.litellm", "routecli.tune.write_back"),
+    "yaml": (
+        "routecli.loading",
+        "routecli.render",
+        "routecli.pricing.litellm",
+        "routecli.tune.write_back",
+        "routecli.calibrate.edit",
+    ),
 }
 
 CORE = [
     "routecli.pricing.prices",
     "routecli.analyze.records",
+    "routecli.calibrate.rates",
+    "routecli.calibrate.measure",
+    "routecli.calibrate.scenario_text",
     "routecli.simulate.scenario",
     "routecli.simulate.costmodel",
     "routecli.simulate.montecarlo",
@@ -55,6 +65,7 @@ CORE = [
     "routecli.simulate.sweep",
     "routecli.simulate.breakeven",
     "routecli.simulate.pareto",
+    "routecli.simulate.uncertainty",
     "routecli.replay.config",
     "routecli.replay.prompts",
     "routecli.replay.evaluators",

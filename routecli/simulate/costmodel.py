@@ -234,14 +234,25 @@ class _Prices:
         latency = {}
         for name, tier in self.tiers.items():
             reasoning = self._reasoning[name]
-            if reasoning is not None:
-                latency[name] = tier_latencies_ms(tier, self._outputs, reasoning)
+            if reasoning is not None or tier.tokens is not None:
+                latency[name] = tier_latencies_ms(tier, self._tier_counts(tier)[1], reasoning)
                 continue
             key = (str(tier.ttft_ms), str(tier.tokens_per_s))  # as written: 50 and 50.0 divide to different digits
             if key not in by_speed:
                 by_speed[key] = tier_latencies_ms(tier, self._outputs)
             latency[name] = by_speed[key]
         return latency
+
+    def _tier_counts(self, tier: Tier) -> tuple[list[Decimal], list[Decimal]]:
+        """Mean input and output tokens per segment of a call on ``tier``: its own where it gives them."""
+        own = tier.tokens or {}
+        inputs = [
+            own[s.name][0] if s.name in own else count for s, count in zip(self.segments, self._inputs, strict=True)
+        ]
+        outputs = [
+            own[s.name][1] if s.name in own else count for s, count in zip(self.segments, self._outputs, strict=True)
+        ]
+        return inputs, outputs
 
     def costs(self, tier: str, modifiers: Modifiers, *, escalated: bool = False) -> list[Decimal]:
         """USD per request on ``tier`` for each segment (``escalated``: for requests that escalated there).
@@ -254,10 +265,12 @@ class _Prices:
         if found is None:
             price = self.tiers[tier].price
             reasoning = self._reasoning[tier]
+            own = self.tiers[tier].tokens or {}
+            inputs, outputs = self._tier_counts(self.tiers[tier])
             found = request_costs(
                 price,
-                self._inputs,
-                self._outputs,
+                inputs,
+                outputs,
                 cached_share=cached,
                 write_share=written,
                 tier=service,
@@ -265,7 +278,7 @@ class _Prices:
             )
             if price.long_context is not None:  # where counts vary, some requests cross the threshold
                 for index, segment in enumerate(self.segments):
-                    if segment.tokens is not None:
+                    if segment.tokens is not None and segment.name not in own:
                         found[index] = expected_request_cost(
                             price,
                             segment.tokens,

@@ -42,6 +42,12 @@ supplies the spread, not the centre, so the sampled mean's own error (its
 confidence interval, often wider than a month's spread) cannot shift the band.
 P5/P50/P95 are taken over the months.
 
+**Measured rates.** A rate given with its counts (``{measured, n, successes}``) is
+uncertain by as much as its ``n`` leaves it: each month also moves by what its own
+draw of those rates from their posteriors changes in the mean cost per request
+(``_shift_months``), so P5–P95 widen when little was measured. The per-request
+simulation and the mean use the point estimates.
+
 Confidence intervals are normal approximations (binomial for quality), at
 ``CONFIDENCE``. Every figure is a float64 estimate, reproducible from the
 seed — unlike the analytic model's exact Decimals; money is handed back as
@@ -61,8 +67,9 @@ from numpy.typing import NDArray
 
 from routecli.errors import InvalidValueError
 from routecli.pricing.prices import reasoning_rate, token_rates
-from routecli.simulate.costmodel import call_terms, simulate
+from routecli.simulate.costmodel import StrategyResult, call_terms, simulate
 from routecli.simulate.scenario import Modifiers, Scenario, Strategy, Tier
+from routecli.simulate.uncertainty import drawn_scenarios
 
 __all__ = [
     "CONFIDENCE",
@@ -83,6 +90,8 @@ MONTHS = 2000
 """Months simulated for the monthly percentiles."""
 EXACT_DRAWS = 4_000_000
 """Up to this many requests over all months, months are resampled exactly instead of by the CLT."""
+PARAMETER_DRAWS = 200
+"""Draws of a scenario's measured rates from their posteriors; the months take them in turn."""
 CHUNK = 1_000_000
 """Requests simulated at once: bounds memory for large samples."""
 
@@ -199,6 +208,21 @@ class _Requests:
             found = self._floats[key] = np.concatenate(parts)
         return found
 
+    def counts(self, tier: Tier) -> tuple[Floats, Floats]:
+        """Each request's input and output tokens on ``tier``: the tier's own means for the segments it gives."""
+        own = tier.tokens
+        if not own:
+            return self.inputs, self.outputs
+        key = ("counts", tier.name)
+        found = self._floats.get(key)
+        if found is None:
+            flags = self.per_segment([1.0 if name in own else 0.0 for name in self.segments]) > 0
+            means = [own.get(name, (ZERO, ZERO)) for name in self.segments]
+            inputs = np.where(flags, self.per_segment([float(mean[0]) for mean in means]), self.inputs)
+            outputs = np.where(flags, self.per_segment([float(mean[1]) for mean in means]), self.outputs)
+            found = self._floats[key] = np.concatenate((inputs, outputs))
+        return found[: self.size], found[self.size :]
+
     def cost(self, tier: Tier, modifiers: Modifiers, *, escalated: bool = False) -> Floats:
         """USD of a call on ``tier`` for each request, at its own token counts and the modifiers' rates
         (``escalated``: for requests that escalated there; see ``costmodel.call_terms``)."""
@@ -215,14 +239,15 @@ class _Requests:
 
         short_in, short_out, short_r = per_token(False)
         thinking = self.reasoning(tier)
+        inputs, outputs = self.counts(tier)
         if price.long_context is None:
-            found = self.inputs * short_in + self.outputs * short_out
+            found = inputs * short_in + outputs * short_out
             if thinking is not None:
                 found += thinking * short_r
         else:
             long_in, long_out, long_r = per_token(True)
-            long = self.inputs > price.long_context.above_tokens
-            found = self.inputs * np.where(long, long_in, short_in) + self.outputs * np.where(long, long_out, short_out)
+            long = inputs > price.long_context.above_tokens
+            found = inputs * np.where(long, long_in, short_in) + outputs * np.where(long, long_out, short_out)
             if thinking is not None:
                 found += thinking * np.where(long, long_r, short_r)
         if price.per_request:
@@ -237,7 +262,8 @@ class _Requests:
         found = self._floats.get(key)
         if found is None:
             thinking = self.reasoning(tier)
-            generated = self.outputs if thinking is None else self.outputs + thinking
+            outputs = self.counts(tier)[1]
+            generated = outputs if thinking is None else outputs + thinking
             found = float(tier.ttft_ms) + generated * (1000.0 / float(tier.tokens_per_s))
             cv = float(tier.latency_jitter)
             if cv:
@@ -445,6 +471,8 @@ class _Tally:
         self.good = self.escalated = self.hits = 0
         self.latencies: list[NDArray[np.float32]] = []
         self.month_costs: Floats = np.zeros(MONTHS)
+        self.month_shift: Floats | None = None
+        """Each month's move by its draw of the measured rates (None: the scenario measured none)."""
 
     def add(self, outcome: _Outcome, picked: tuple[Indexes, Indexes] | None) -> None:
         self.cost.add(outcome.cost)
@@ -467,6 +495,8 @@ class _Tally:
         # Large volumes: months centre on the exact (analytic) mean and the simulation supplies their spread.
         # Centred on the sampled mean, the band would inherit that mean's error, which can exceed its width.
         month_costs = self.month_costs if months.picks is not None else months.costs(exact_mean, self.cost.sd)
+        if self.month_shift is not None:
+            month_costs = (month_costs + self.month_shift).clip(0.0, None)
         p5, p50, p95 = (_money(value) for value in np.percentile(month_costs, [5.0, 50.0, 95.0]).tolist())
         p50_ms, p95_ms, p99_ms = np.percentile(np.concatenate(self.latencies), [50.0, 95.0, 99.0]).tolist()
         quality = quality_ci = None
@@ -500,6 +530,27 @@ def _money(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
+def _shift_months(
+    scenario: Scenario, seed: int, months: _Months, tallies: list[_Tally], exact: dict[str, StrategyResult]
+) -> None:
+    """Measured rates: move each month by what its own draw of them changes in the mean cost per request.
+
+    Month ``k`` takes draw ``k mod PARAMETER_DRAWS`` of the rates' posteriors (``routecli.simulate.uncertainty``)
+    and adds ``V_k × (mean(draw) − mean(point estimates))`` — the analytic mean of each drawn scenario — so the
+    months spread by what the measurement leaves unknown as well as by request-to-request noise. A generator of its
+    own keeps every other figure of the run as it is without measured rates.
+    """
+    drawn = drawn_scenarios(scenario, np.random.default_rng([seed, 1]), PARAMETER_DRAWS)
+    if not drawn:
+        return
+    means = [{result.name: float(result.cost_per_request) for result in simulate(one).strategies} for one in drawn]
+    index = np.arange(MONTHS) % PARAMETER_DRAWS
+    for strategy, tally in zip(scenario.strategies, tallies, strict=True):
+        centre = float(exact[strategy.name].cost_per_request)
+        shifts = np.array([mean[strategy.name] - centre for mean in means])[index]
+        tally.month_shift = months.volumes * shifts
+
+
 def run_monte_carlo(scenario: Scenario, samples: int, seed: int) -> MonteCarloResult:
     """Simulate ``samples`` requests through every strategy of ``scenario``; the same seed, the same result."""
     if not MIN_SAMPLES <= samples <= MAX_SAMPLES:
@@ -520,6 +571,7 @@ def run_monte_carlo(scenario: Scenario, samples: int, seed: int) -> MonteCarloRe
     # The analytic results: quality is unknown where they say so (a tier without quality answers some
     # requests), and their exact mean cost centres the simulated months.
     exact = {result.name: result for result in simulate(scenario).strategies}
+    _shift_months(scenario, seed, months, tallies, exact)
     return MonteCarloResult(
         samples=samples,
         seed=seed,

@@ -146,6 +146,8 @@ def resolve_param(data: Any, text: str, spec: Spec) -> Param:
     per_segment = None
     if isinstance(node, Mapping) and isinstance(written, OneOf) and number is not None and isinstance(spec, Map):
         per_segment, node, spec = node, None, number  # one number for every segment instead of a mapping
+    if isinstance(node, Mapping) and "measured" in node and number is not None:
+        node, spec = node["measured"], number  # a measured rate varies as its rate; a value set replaces it whole
     if isinstance(node, list):
         raise _error(text, "is not a number but a list")
     if isinstance(node, Mapping):

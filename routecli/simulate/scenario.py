@@ -22,6 +22,7 @@ __all__ = [
     "INLINE_PRICES",
     "EvaluatorRates",
     "Growth",
+    "Measured",
     "ModifierKind",
     "Modifiers",
     "PromptCaching",
@@ -80,6 +81,9 @@ class Tier(NamedTuple):
     reasoning: Mapping[str, Spread] | None = None
     prompt_caching: PromptCaching | None = None
     warm: bool = False
+    tokens: Mapping[str, tuple[Decimal, Decimal]] | None = None
+    """Mean (input, output) tokens of a call on this tier per segment, where they differ from the segment's:
+    measured by ``routecli calibrate`` (an escalated prompt's answer at the upper tier is its own length)."""
 
 
 class SemanticCacheModifier(NamedTuple):
@@ -180,6 +184,20 @@ class Growth(NamedTuple):
     months: int
 
 
+class Measured(NamedTuple):
+    """A rate the scenario gives as measured: ``successes`` of ``n``, so ``simulate --samples`` can draw it.
+
+    ``target`` says which value: ``("quality", tier, segment)``, ``("accept", strategy, tier, segment)``,
+    ``("tpr", strategy)``, ``("fpr", strategy)``, ``("hit_rate", strategy, segment)`` or
+    ``("confusion", strategy, segment, tier)``; a segment of None stands for every segment (one value given
+    for all). ``strategy`` None in ``hit_rate``: the scenario-wide cache.
+    """
+
+    target: tuple[str | None, ...]
+    successes: int
+    n: int
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """A validated scenario: everything the cost model needs and nothing else."""
@@ -196,3 +214,5 @@ class Scenario:
     warnings: tuple[str, ...] = ()
     growth: Growth | None = None
     volume_sd_pct: Decimal = ZERO
+    measured: tuple[Measured, ...] = ()
+    """The rates given with their counts, in file order (Monte Carlo draws them from their posteriors)."""

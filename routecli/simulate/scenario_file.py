@@ -45,6 +45,7 @@ from routecli.simulate.scenario import (
     INLINE_PRICES,
     EvaluatorRates,
     Growth,
+    Measured,
     ModifierKind,
     Modifiers,
     PromptCaching,
@@ -138,10 +139,33 @@ _DOLLARS = Num(minimum=0, maximum=_MAX_DOLLARS, noun="an amount in USD")
 _MILLISECONDS = Num(minimum=0, maximum=_MAX_MS, noun="a duration in ms")
 
 
+class _MeasuredRate(Obj):
+    """A rate as measured: a mapping with ``measured`` (never taken for a mapping of segment names)."""
+
+    def accepts_type(self, value: Any) -> bool:
+        return isinstance(value, Mapping) and MEASURED_KEY in value
+
+
+MEASURED_KEY = "measured"
+_MEASURED = _MeasuredRate(
+    {
+        MEASURED_KEY: Field(_fraction("a probability", "The measured rate: successes / n."), required=True),
+        "n": Field(Int(minimum=1, doc="Requests it was measured on."), required=True),
+        "successes": Field(
+            Int(minimum=0, doc="Of those, how many succeeded (accepted, good, hit, routed there)."), required=True
+        ),
+    },
+    doc="A measured rate with its counts (routecli calibrate writes these): simulate uses the rate, "
+    "simulate --samples draws it from its Beta(successes + 1/2, n - successes + 1/2) posterior.",
+)
+_RATE = OneOf((_MEASURED, _PROBABILITY), doc="A probability, or a measured rate {measured, n, successes}.")
+
+
 def _per_segment(doc: str) -> OneOf:
     return OneOf(
-        (_PROBABILITY, Map(_PROBABILITY)),
-        doc=doc + " One number for every segment, or a mapping of segment name to number.",
+        (_MEASURED, _PROBABILITY, Map(_RATE)),
+        doc=doc + " One number for every segment, or a mapping of segment name to number; "
+        "any number may be a measured rate {measured, n, successes}.",
     )
 
 
@@ -272,6 +296,18 @@ _MODEL = Obj(
         "warm": Field(
             Bool(doc="Requests escalated to this tier find their prefix in its prompt cache (default false).")
         ),
+        "tokens": Field(
+            Map(
+                Obj(
+                    {
+                        "input_tokens": Field(_count("Mean prompt tokens of a call on this tier."), required=True),
+                        "output_tokens": Field(_count("Mean output tokens of a call on this tier."), required=True),
+                    }
+                ),
+                doc="Segment name to the mean token counts of a call on this tier, where they differ from the "
+                "segment's (routecli calibrate measures them); segments not named use the segment's counts.",
+            )
+        ),
         "description": Field(Str()),
     }
 )
@@ -296,7 +332,7 @@ _MODIFIER_FIELDS: dict[str, Field] = {
 _ROUTER = Obj(
     {
         "accuracy": Field(_fraction("a probability", "P(a request goes to its segment's route).")),
-        "confusion": Field(Map(Map(_PROBABILITY), doc="P(tier | segment) per segment, instead of accuracy.")),
+        "confusion": Field(Map(Map(_RATE), doc="P(tier | segment) per segment, instead of accuracy.")),
         "cost_per_request": Field(_DOLLARS, default=ZERO),
         "latency_ms": Field(_MILLISECONDS, default=ZERO),
     }
@@ -306,8 +342,8 @@ _EVALUATOR = Obj(
     {
         "cost_per_request": Field(_DOLLARS, default=ZERO),
         "latency_ms": Field(_MILLISECONDS, default=ZERO),
-        "tpr": Field(_fraction("a probability", "P(accept | answer good).")),
-        "fpr": Field(_fraction("a probability", "P(accept | answer bad).")),
+        "tpr": Field(OneOf((_MEASURED, _fraction("a probability")), doc="P(accept | answer good).")),
+        "fpr": Field(OneOf((_MEASURED, _fraction("a probability")), doc="P(accept | answer bad).")),
     }
 )
 
@@ -535,6 +571,7 @@ def _build_tiers(
             if caching is None
             else _build_prompt_caching(caching, (*path, "prompt_caching")) or PromptCaching(ZERO),
             warm=bool(item["warm"]),
+            tokens=_tier_tokens(item["tokens"], segments, (*path, "tokens")),
         )
         service = item["service_tier"]
         has_tokens = price.standard.input or price.standard.output
@@ -555,6 +592,52 @@ def _reasoning(value: Any, segments: Sequence[str], path: KeyPath) -> dict[str, 
         return dict.fromkeys(segments, _spread(value, path))
     by_segment = _by_segment(value, segments, path, "reasoning_tokens")
     return {name: _spread(count, (*path, name)) for name, count in by_segment.items()}
+def _tier_tokens(
+    given: Mapping[str, Mapping[str, Decimal]] | None, segments: Sequence[str], path: KeyPath
+) -> dict[str, tuple[Decimal, Decimal]] | None:
+    """A tier's own mean token counts per segment, for the segments it names."""
+    if given is None:
+        return None
+    for name in given:
+        if name not in segments:
+            raise unknown_name("segment", name, segments, (*path, name))
+    return {name: (counts["input_tokens"], counts["output_tokens"]) for name, counts in given.items()}
+
+
+def _measured_values(data: Any, path: KeyPath, found: list[tuple[KeyPath, int, int]]) -> Any:
+    """``data`` with every measured rate replaced by its rate; each one's path and counts added to ``found``."""
+    if isinstance(data, dict):
+        if MEASURED_KEY in data and set(data) == {MEASURED_KEY, "n", "successes"}:
+            if data["successes"] > data["n"]:
+                raise InvalidValueError(
+                    f"successes ({data['successes']}) exceed n ({data['n']})", path=(*path, "successes")
+                )
+            found.append((path, data["successes"], data["n"]))
+            return data[MEASURED_KEY]
+        return {key: _measured_values(value, (*path, key), found) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_measured_values(value, (*path, index), found) for index, value in enumerate(data)]
+    return data
+
+
+def _measurement(path: KeyPath, successes: int, n: int, strategies: Sequence[dict[str, Any]], key: str) -> Measured:
+    """What a measured rate at ``path`` (in the checked data) is a rate of."""
+
+    def part(index: int) -> str | None:
+        return str(path[index]) if len(path) > index else None
+
+    if path[0] == key:  # models.TIER.quality[.SEGMENT]
+        return Measured(("quality", part(1), part(3)), successes, n)
+    if path[0] == "semantic_cache":
+        return Measured(("hit_rate", None, part(2)), successes, n)
+    strategy = str(strategies[int(path[1])]["name"])
+    if path[2] == "accept":
+        return Measured(("accept", strategy, part(3), part(4)), successes, n)
+    if path[2] == "evaluator":
+        return Measured((str(path[3]), strategy), successes, n)
+    if path[2] == "router":
+        return Measured(("confusion", strategy, part(4), part(5)), successes, n)
+    return Measured(("hit_rate", strategy, part(4)), successes, n)
 
 
 def _build_modifiers(
@@ -741,12 +824,14 @@ def _build_strategy(
                     f"routes to {tier!r}, which is not in the chain {list(chain)}", path=(*path, "routes", segment)
                 )
         router = _build_router(item["router"], routes, tiers, segments, (*path, "router"))
+        if kind == "route":  # a measured router may send a segment where no route does: the tier answers too
+            sent = (tier for row in router.confusion.values() for tier, share in row.items() if share)
+            chain = tuple(dict.fromkeys((*chain, *sent)))
         for segment, row in router.confusion.items():
             for tier, probability in row.items():
-                if probability and tier not in chain:
-                    where = "in the chain" if kind == "hybrid" else "one of the routes' tiers"
+                if probability and tier not in chain:  # only a hybrid's chain is given
                     raise InvalidValueError(
-                        f"the router sends {segment!r} to {tier!r}, which is not {where}",
+                        f"the router sends {segment!r} to {tier!r}, which is not in the chain",
                         path=(*path, "router", "confusion", segment, tier),
                     )
     return Strategy(chain=chain, routes=routes, router=router, accept=accept, evaluator=evaluator, **common)
@@ -902,7 +987,8 @@ def build_scenario(
     scenario without ``name`` (its file's name); ``today`` is the date models' deprecation dates are checked
     against (default: ``pricing.lookup.today()``).
     """
-    checked = SCENARIO_SPEC.check(data, ())
+    found: list[tuple[KeyPath, int, int]] = []
+    checked = _measured_values(SCENARIO_SPEC.check(data, ()), (), found)
     traffic = checked["traffic"]
     segments = _build_segments(traffic, token_logs or {})
     volume = _requests_per_month(traffic)
@@ -936,6 +1022,9 @@ def build_scenario(
         price_sources=tuple(sources),
         growth=_growth(traffic, volume),
         volume_sd_pct=traffic["volume_sd_pct"],
+        measured=tuple(
+            _measurement(path, successes, n, checked["strategies"], "models") for path, successes, n in found
+        ),
         warnings=tuple(
             _warnings(
                 segments, tiers, strategies, {name for name, item in checked["models"].items() if item["latency"]}
