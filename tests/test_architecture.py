@@ -27,8 +27,9 @@ LAYERS: dict[str, set[str]] = {
     "replay": {"pricing", "providers"},
     "tune": {"pricing", "replay"},
     "ci": {"pricing"},
-    "render": {"pricing", "simulate", "replay", "tune", "ci"},
-    "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "render"},
+    "analyze": {"pricing", "replay"},
+    "render": {"pricing", "simulate", "replay", "tune", "ci", "analyze"},
+    "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "analyze", "render"},
 }
 BASE = {"errors", "spec", "loading", "provenance", "user_cache", "_gc"}
 """Modules at routecli's top level that every package may use; they import only each other."""
@@ -78,6 +79,9 @@ CORE = [
     "routecli.ci.policy",
     "routecli.ci.diff",
     "routecli.ci.drift",
+    "routecli.analyze.records",
+    "routecli.analyze.analysis",
+    "routecli.analyze.duplicates",
 ]
 """The pure core: types, math and decisions. Their file reading lives beside them (``*_file``, ``readers``)."""
 

@@ -71,8 +71,6 @@ def prompt_text(messages: Sequence[Message]) -> str:
     for message in messages:
         content = message.get("content")
         if isinstance(content, list):
-            content = "".join(
-                str(part.get("text", "")) if isinstance(part, Mapping) else str(part) for part in content
-            )
+            content = "".join(str(part.get("text", "")) if isinstance(part, Mapping) else str(part) for part in content)
         parts.append(f"{message.get('role', '')}: {'' if content is None else content}")
     return "\n".join(parts)
