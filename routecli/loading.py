@@ -111,22 +111,24 @@ class YamlDocument:
 _BOM = b"\xef\xbb\xbf"
 
 
-def not_text(data: bytes, source: str) -> InputFileError | None:
+def not_text(data: bytes, source: str, *, at: int = 0) -> InputFileError | None:
     """Why ``data`` is not a text file, naming the first offending byte's offset; None when it is UTF-8 text.
 
     A NUL byte counts as binary: it is valid UTF-8, but no text file of ours holds one (an image, a gzip or a
     parquet file does). Every reader of a user's text file says it this one way, not with a codec's message.
+    ``at`` is where ``data`` starts in the file, for readers that check a file line by line (a byte-order mark
+    is only skipped at the file's start).
     """
-    start = len(_BOM) if data.startswith(_BOM) else 0
+    start = len(_BOM) if at == 0 and data.startswith(_BOM) else 0
     try:
         data[start:].decode("utf-8")
     except UnicodeDecodeError as error:
         offset = start + error.start
         return InputFileError(
-            f"not a text file (UTF-8): byte 0x{data[offset]:02x} at offset {offset} is not UTF-8", source=source
+            f"not a text file (UTF-8): byte 0x{data[offset]:02x} at offset {at + offset} is not UTF-8", source=source
         )
     if (offset := data.find(b"\0")) >= 0:
-        return InputFileError(f"not a text file (UTF-8): a NUL byte at offset {offset}", source=source)
+        return InputFileError(f"not a text file (UTF-8): a NUL byte at offset {at + offset}", source=source)
     return None
 
 

@@ -1,0 +1,113 @@
+"""Any log or dataset through ``--map FIELD=PATH``: each record field read from a dotted path of the row.
+
+Pure. FIELD is a ``LogRecord`` field or ``prompt`` (text sent as one user
+message, or a list of messages as they are); PATH is a dotted path into the row
+(``usage.in``, ``meta.engine``; a number steps into a list), or a CSV column's
+name. A row without a mapped path is an error naming the line and the path.
+With a format named by ``--input-format``, the mapped fields replace that
+format's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from routecli.analyze.formats import Row
+from routecli.analyze.formats._values import MISSING, count, dig, kind_of, messages, money, path_of, text
+from routecli.analyze.records import LogRecord
+from routecli.analyze.timestamps import epoch_seconds
+from routecli.errors import InvalidValueError
+
+__all__ = ["DESCRIPTION", "FIELDS", "NAME", "FieldMap", "sniff"]
+
+NAME = "mapped"
+DESCRIPTION = "anything in JSON Lines, JSON, CSV or Parquet, read through --map FIELD=PATH"
+
+_COUNTS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens")
+_TEXTS = ("model", "id", "provider", "expected")
+FIELDS = (
+    "model",
+    *_COUNTS,
+    "cost",
+    "start",
+    "end",
+    "latency_ms",
+    "id",
+    "error",
+    "provider",
+    "prompt",
+    "messages",
+    "expected",
+    "metadata",
+)
+"""What ``--map`` may set."""
+
+
+def sniff(data: Mapping[str, Any]) -> bool:
+    """Never detected: a mapping is asked for with ``--map``."""
+    return False
+
+
+class FieldMap:
+    """A checked ``--map``: each field with the path it is read from."""
+
+    def __init__(self, mapping: Mapping[str, str]) -> None:
+        for field, path in mapping.items():
+            if field not in FIELDS:
+                raise InvalidValueError(f"--map {field}={path}: unknown field {field!r}; one of: {', '.join(FIELDS)}")
+            if not path or any(not part for part in path.split(".")):
+                raise InvalidValueError(f"--map {field}={path}: expected a dotted path (usage.in, meta.engine)")
+        if "prompt" in mapping and "messages" in mapping:
+            raise InvalidValueError("--map: give prompt or messages, not both")
+        self.paths = {field: path_of(path) for field, path in mapping.items()}
+
+    def record(self, source: str, row: Row) -> LogRecord:
+        """A row read through the mapping alone."""
+        return self.apply(LogRecord(source, row.line, None), row)
+
+    def apply(self, record: LogRecord, row: Row) -> LogRecord:
+        """``record`` with every mapped field read from ``row`` instead."""
+        values: dict[str, Any] = {}
+        for field, path in self.paths.items():
+            value = dig(row.data, path)
+            if value is MISSING:
+                raise InvalidValueError(f"missing (mapped to {field} by --map)", path=path)
+            values.update(_field(field, value, path))
+        updated = record._replace(**values)
+        if "latency_ms" not in values and updated.start is not None and updated.end is not None:
+            updated = updated._replace(latency_ms=(updated.end - updated.start) * 1000)
+        return updated
+
+
+def _field(field: str, value: Any, path: tuple[str, ...]) -> dict[str, Any]:
+    if field in _COUNTS:
+        return {field: count(value, path)}
+    if field in _TEXTS:
+        return {field: text(value, path) if not isinstance(value, float) else repr(value)}
+    if field == "cost":
+        return {field: money(value, path)}
+    if field in ("start", "end"):
+        return {field: None if value is None or value == "" else epoch_seconds(value, ".".join(path))}
+    if field == "latency_ms":
+        if value is None or value == "":
+            return {field: None}
+        try:
+            latency = float(value)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"expected milliseconds (a number), got {kind_of(value)}", path=path) from None
+        return {field: latency}
+    if field == "error":
+        failed = value not in (None, "", False, 0)
+        return {field: (value if isinstance(value, str) else "error") if failed else None}
+    if field == "prompt":
+        if isinstance(value, str):
+            if not value.strip():
+                raise InvalidValueError("expected the prompt's text, got empty text", path=path)
+            return {"messages": ({"role": "user", "content": value},)}
+        return {"messages": messages(value, path)}
+    if field == "messages":
+        return {field: messages(value, path)}
+    if value is not None and not isinstance(value, Mapping):  # metadata
+        raise InvalidValueError(f"expected an object, got {kind_of(value)}", path=path)
+    return {field: value}

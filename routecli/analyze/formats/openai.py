@@ -1,0 +1,112 @@
+"""OpenAI chat-completion responses, one per line, alone or as ``{"request": …, "response": …}`` pairs.
+
+Pure. The response gives ``model``, ``created``, ``id`` and ``usage``
+(``prompt_tokens``, ``completion_tokens``, ``prompt_tokens_details.cached_tokens``,
+``completion_tokens_details.reasoning_tokens``); a pair's request gives the
+``messages`` sent (and the model asked for, when the response has none). A
+pair whose response is an error object is a failed request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from routecli.analyze.formats import Row
+from routecli.analyze.formats._values import MISSING, count, dig, messages, text
+from routecli.analyze.records import LogRecord, Message
+from routecli.analyze.timestamps import epoch_seconds
+from routecli.errors import InvalidValueError
+
+__all__ = ["DESCRIPTION", "NAME", "completion_record", "is_completion", "record", "sniff"]
+
+NAME = "openai"
+DESCRIPTION = 'OpenAI chat-completion responses, alone or as {"request", "response"} pairs'
+
+
+def is_completion(body: Any) -> bool:
+    """A chat-completion object: ``object: chat.completion``, or ``choices`` with an OpenAI ``usage``."""
+    if not isinstance(body, Mapping):
+        return False
+    if body.get("object") == "chat.completion":
+        return True
+    usage = body.get("usage")
+    return "choices" in body and isinstance(usage, Mapping) and "prompt_tokens" in usage
+
+
+def sniff(data: Mapping[str, Any]) -> bool:
+    if "request" in data and "response" in data:
+        return is_completion(data["response"])
+    return is_completion(data)
+
+
+def record(source: str, row: Row) -> LogRecord:
+    data = row.data
+    if "request" in data and "response" in data:
+        request = data["request"]
+        if not isinstance(request, Mapping):
+            raise InvalidValueError("expected the request as an object", path=("request",))
+        response = data["response"]
+        return completion_record(
+            source,
+            row.line,
+            response,
+            ("response",),
+            asked_model=text(dig(request, ("model",)), ("request", "model")),
+            sent=messages(dig(request, ("messages",)), ("request", "messages")),
+        )
+    return completion_record(source, row.line, data, ())
+
+
+def completion_record(
+    source: str,
+    line: int,
+    body: Any,
+    where: tuple[str, ...],
+    *,
+    asked_model: str | None = None,
+    sent: Sequence[Message] | None = None,
+    request_id: str | None = None,
+    error: str | None = None,
+) -> LogRecord:
+    """One chat completion (at key path ``where`` in the row) as a record; an error body is a failed request."""
+    if not isinstance(body, Mapping):
+        raise InvalidValueError("expected a chat-completion response (an object)", path=where)
+    model = text(dig(body, ("model",)), (*where, "model")) or asked_model
+    request_id = request_id or text(dig(body, ("id",)), (*where, "id"))
+    if error is None and "usage" not in body and "error" in body:
+        error = _error_kind(body["error"])
+    if error is not None:
+        return LogRecord(source, line, model, error=error, provider="openai", messages=sent, id=request_id)
+    usage = body.get("usage")
+    if not isinstance(usage, Mapping):
+        raise InvalidValueError("missing the token usage (an object)", path=(*where, "usage"))
+    created = dig(body, ("created",))
+    return LogRecord(
+        source,
+        line,
+        model,
+        start=None if created is MISSING or created is None else epoch_seconds(created, ".".join((*where, "created"))),
+        input_tokens=count(usage.get("prompt_tokens"), (*where, "usage", "prompt_tokens")),
+        cached_tokens=count(
+            dig(usage, ("prompt_tokens_details", "cached_tokens")),
+            (*where, "usage", "prompt_tokens_details", "cached_tokens"),
+        ),
+        output_tokens=count(usage.get("completion_tokens"), (*where, "usage", "completion_tokens")),
+        reasoning_tokens=count(
+            dig(usage, ("completion_tokens_details", "reasoning_tokens")),
+            (*where, "usage", "completion_tokens_details", "reasoning_tokens"),
+        ),
+        provider="openai",
+        messages=sent,
+        id=request_id,
+    )
+
+
+def _error_kind(error: Any) -> str:
+    """An API error object's code or type (``rate_limit_exceeded``), never its message."""
+    if isinstance(error, Mapping):
+        for key in ("code", "type"):
+            if isinstance(error.get(key), str) and error[key]:
+                return str(error[key])
+    return "error"

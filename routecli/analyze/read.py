@@ -1,0 +1,228 @@
+"""Reading logs for ``routecli analyze``: files in, ``LogRecord``s out, one format detected per file.
+
+File side. Each file's format is the first in ``FORMATS`` whose ``sniff``
+accepts the file's first row, unless ``--input-format`` names one; ``--map``
+reads any file through a mapping (or lays mapped fields over a named format's).
+Several files in one call may be of different formats. OpenAI batch input
+files are read first and joined on ``custom_id`` to the output files given
+with them. Records stream: memory stays that of one row (plus the requests of
+batch input files).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from types import MappingProxyType, ModuleType
+from typing import Any, NamedTuple
+
+from routecli.analyze.formats import Row, anthropic, mapped, openai, openai_batch, routecli_log, routecli_prompts
+from routecli.analyze.formats.containers import LogFile, RowOrError
+from routecli.analyze.records import LogRecord
+from routecli.errors import InputError, InvalidValueError, format_key_path
+
+__all__ = ["FORMATS", "LogReader", "ReadOptions", "ReadStats", "format_names"]
+
+FORMATS: tuple[ModuleType, ...] = (routecli_log, openai_batch, openai, anthropic, routecli_prompts, mapped)
+"""Format modules in detection order: the most particular first; ``mapped`` is never detected, only asked for."""
+
+_BY_NAME = {module.NAME: module for module in FORMATS}
+_PROGRESS_EVERY = 1 << 20
+"""Bytes read between two progress reports."""
+
+
+def format_names() -> str:
+    return ", ".join(_BY_NAME)
+
+
+class ReadOptions(NamedTuple):
+    input_format: str | None = None
+    """``--input-format NAME``; else each file's format is detected from its first row."""
+    mapping: Mapping[str, str] = MappingProxyType({})
+    """``--map FIELD=PATH`` (dotted), FIELD a ``LogRecord`` field or ``prompt``."""
+    skip_invalid: bool = False
+    """Count bad rows by reason and read on; else the first raises ``InvalidValueError`` (file, line, field)."""
+
+
+@dataclass
+class ReadStats:
+    """Filled while reading: what a progress bar and the summary show."""
+
+    rows: int = 0
+    """Rows read (lines of JSON Lines, CSV or Parquet rows, items of a JSON array), skipped ones included."""
+    bytes_read: int = 0
+    total_bytes: int = 0
+    """The files' sizes added (standard input counts only once read)."""
+    skipped: Counter[str] = field(default_factory=Counter)
+    """Rows skipped with ``skip_invalid``, by reason (the field and what was wrong, never its value)."""
+    formats: dict[str, str] = field(default_factory=dict)
+    """Each file (as given; ``<stdin>`` for ``-``) and the format it was read as."""
+
+
+class _Opened(NamedTuple):
+    file: LogFile
+    rows: Iterator[RowOrError]
+    format: ModuleType | None
+    """None for a file with no rows."""
+    first: Row | None
+
+
+class LogReader:
+    """Reads ``paths`` as ``options`` say; ``records()`` streams every request, ``stats`` tells how far it got."""
+
+    def __init__(
+        self, paths: Sequence[str], options: ReadOptions, progress: Callable[[ReadStats], None] | None = None
+    ) -> None:
+        if options.input_format is not None and options.input_format not in _BY_NAME:
+            raise InvalidValueError(f"--input-format {options.input_format}: unknown format; one of: {format_names()}")
+        if options.input_format == mapped.NAME and not options.mapping:
+            raise InvalidValueError("--input-format mapped needs --map FIELD=PATH (one per field)")
+        self.paths = list(paths)
+        self.options = options
+        self.field_map = mapped.FieldMap(options.mapping) if options.mapping else None
+        self.stats = ReadStats()
+        self._progress = progress
+        self._reported = 0
+
+    def records(self) -> Iterator[LogRecord]:
+        """Every request of every file, file by file, in file order."""
+        opened = [self._open(path) for path in self.paths]
+        batch_inputs = [item for item in opened if _is_batch_input(item)]
+        requests: dict[str, openai_batch.Request] = {}
+        for item in batch_inputs:
+            requests.update(self._batch_requests(item))
+        if batch_inputs and not any(item.format is openai_batch for item in opened if item not in batch_inputs):
+            raise InvalidValueError(
+                "an OpenAI batch input file holds requests but no usage: give the batch's output file too "
+                "(input and output files in one call are joined on custom_id)",
+                source=batch_inputs[0].file.source,
+            )
+        for item in opened:
+            if item.format is not None and item not in batch_inputs:
+                yield from self._records(item, requests)
+        self._report(force=True)
+
+    # ------------------------------------------------------------------ files
+
+    def _open(self, path: str) -> _Opened:
+        """The file opened and its format chosen: named, mapped, or detected from its first row."""
+        file = LogFile(path, self._advance)
+        self.stats.total_bytes += file.total_bytes
+        rows = file.rows()
+        held: list[RowOrError] = []
+        first: Row | None = None
+        for item in rows:
+            held.append(item)
+            if isinstance(item, Row):
+                first = item
+                break
+        rows = chain(held, rows)
+        if first is None and not held:
+            return _Opened(file, rows, None, None)
+        chosen = self._format(file.source, first)
+        self.stats.formats[file.source] = chosen.NAME
+        return _Opened(file, rows, chosen, first)
+
+    def _format(self, source: str, first: Row | None) -> ModuleType:
+        if self.options.input_format is not None:
+            return _BY_NAME[self.options.input_format]
+        if self.field_map is not None:
+            return mapped
+        if first is not None:
+            for module in FORMATS:
+                if module.sniff(first.data):
+                    return module
+        line = f" (line {first.line})" if first is not None else ""
+        raise InvalidValueError(
+            f"cannot tell which log format this is from its first row{line}: name it with --input-format "
+            f"({format_names()}) or map its fields with --map FIELD=PATH",
+            source=source,
+        )
+
+    def _batch_requests(self, item: _Opened) -> Iterator[tuple[str, openai_batch.Request]]:
+        for row in self._rows(item):
+            try:
+                yield openai_batch.request(row)
+            except InputError as error:
+                self._invalid(error, item.file.source, row.line)
+
+    # ------------------------------------------------------------------- rows
+
+    def _rows(self, item: _Opened) -> Iterator[Row]:
+        """The file's rows; a row that is no JSON object is skipped or raised."""
+        for row in item.rows:
+            self.stats.rows += 1
+            if isinstance(row, Row):
+                yield row
+            else:
+                self._invalid(row, item.file.source, row.line)
+            self._report()
+
+    def _records(self, item: _Opened, requests: Mapping[str, openai_batch.Request]) -> Iterator[LogRecord]:
+        source = item.file.source
+        module = item.format
+        expand: Callable[[Row], Iterable[Row]] | None = getattr(module, "expand", None)
+        read: Callable[[Row], LogRecord | None]
+        if module is mapped:
+            assert self.field_map is not None
+            read = self._mapped_reader(source, self.field_map)
+        elif module is openai_batch:
+            read = self._batch_reader(source, requests)
+        else:
+            read = self._module_reader(source, module)
+        for row in self._rows(item):
+            try:
+                found = [record for part in (expand(row) if expand else (row,)) if (record := read(part))]
+            except InputError as error:
+                self._invalid(error, source, row.line)
+                continue
+            yield from found
+
+    def _module_reader(self, source: str, module: Any) -> Callable[[Row], LogRecord | None]:
+        field_map = self.field_map
+
+        def read(row: Row) -> LogRecord | None:
+            record: LogRecord | None = module.record(source, row)
+            return record if record is None or field_map is None else field_map.apply(record, row)
+
+        return read
+
+    def _mapped_reader(self, source: str, field_map: mapped.FieldMap) -> Callable[[Row], LogRecord | None]:
+        return lambda row: field_map.record(source, row)
+
+    def _batch_reader(
+        self, source: str, requests: Mapping[str, openai_batch.Request]
+    ) -> Callable[[Row], LogRecord | None]:
+        field_map = self.field_map
+
+        def read(row: Row) -> LogRecord | None:
+            record = openai_batch.record(source, row, requests)
+            return record if field_map is None else field_map.apply(record, row)
+
+        return read
+
+    # -------------------------------------------------------------- bookkeeping
+
+    def _invalid(self, error: InputError, source: str, line: int | None) -> None:
+        """Raise ``error`` with its file and line, or count it by reason with ``skip_invalid``."""
+        if error.source is None:
+            error.located(source, line)
+        if not self.options.skip_invalid or not isinstance(error, InvalidValueError):
+            raise error
+        where = format_key_path(error.path)
+        self.stats.skipped[f"{where}: {error.message}" if where else error.message] += 1
+
+    def _advance(self, size: int) -> None:
+        self.stats.bytes_read += size
+        self._report()
+
+    def _report(self, *, force: bool = False) -> None:
+        if self._progress is not None and (force or self.stats.bytes_read - self._reported >= _PROGRESS_EVERY):
+            self._reported = self.stats.bytes_read
+            self._progress(self.stats)
+
+
+def _is_batch_input(item: _Opened) -> bool:
+    return item.format is openai_batch and item.first is not None and openai_batch.is_input(item.first.data)
