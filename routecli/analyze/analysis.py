@@ -33,6 +33,7 @@ __all__ = [
     "DAY",
     "MONTH_DAYS",
     "NO_MODEL",
+    "NO_TEXT",
     "PREFIX_CHARS",
     "Accumulator",
     "Analysis",
@@ -47,6 +48,7 @@ __all__ = [
     "TokenStats",
     "analyze",
     "histogram_stats",
+    "long_above",
     "resolve_price",
 ]
 
@@ -60,6 +62,8 @@ PREFIX_CHARS = 4_096
 shortest prompt OpenAI's and Anthropic's prompt caches take."""
 NO_MODEL = "(no model)"
 """The model name of rows whose log names none."""
+NO_TEXT = "(no text)"
+"""The segment of requests without prompt text, where segmenting needs it (``complexity``, ``router:``)."""
 _DATED = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{4})$")
 
 
@@ -190,6 +194,10 @@ class Analysis(NamedTuple):
     errors: int
     duplicates: Duplicates
     by_day: tuple[ModelDay, ...]
+    formats: tuple[tuple[str, str], ...] = ()
+    """Each file read and the format it was read as (set by the reading side)."""
+    skipped: tuple[tuple[str, int], ...] = ()
+    """Rows skipped with ``--skip-invalid``, by reason (set by the reading side)."""
 
     @property
     def error_share(self) -> float:
@@ -396,7 +404,7 @@ class Accumulator:
         for buffer in self._columns:  # emptied in place: ``feed`` holds them as locals
             buffer.clear()
 
-    def finish(self, table: PriceTable, *, segments_note: str | None = None) -> Analysis:
+    def finish(self, table: PriceTable) -> Analysis:
         """The analysis of every record fed so far, priced by ``table``."""
         self._fold()
         requests = self._requests
@@ -409,6 +417,12 @@ class Accumulator:
             )
         )
         segments = self._segment_list(requests)
+        segments_note = None
+        without_text = sum(segment.requests for segment in segments if segment.name == NO_TEXT)
+        if without_text:
+            segments_note = (
+                f"{without_text} of {requests} requests have no prompt text: --segment-by {self.segment_by} reads it"
+            )
         input_tokens = sum(model.input_tokens for model in models)
         cached = sum(model.cached_tokens for model in models)
         logged = [model.spend_logged for model in models if model.spend_logged is not None]
@@ -514,15 +528,16 @@ def analyze(
     *,
     segment_by: str = "model",
     segmenter: Segmenter | None = None,
-    segments_note: str | None = None,
 ) -> Analysis:
     """The analysis of ``records``, priced by ``table``: the one call a command makes."""
-    accumulator = Accumulator(segment_by, segmenter, long_above=_long_above(table))
+    accumulator = Accumulator(segment_by, segmenter, long_above=long_above(table))
     accumulator.feed(records)
-    return accumulator.finish(table, segments_note=segments_note)
+    return accumulator.finish(table)
 
 
-def _long_above(table: PriceTable) -> Callable[[str], int | None]:
+def long_above(table: PriceTable) -> Callable[[str], int | None]:
+    """Per model name, the prompt size above which ``table``'s long-context rates apply (None: no such rates)."""
+
     def above(model: str) -> int | None:
         price = resolve_price(table, model)
         return None if price is None or price.long_context is None else price.long_context.above_tokens
