@@ -27,7 +27,7 @@ LAYERS: dict[str, set[str]] = {
     "replay": {"pricing", "providers"},
     "tune": {"pricing", "replay"},
     "ci": {"pricing"},
-    "analyze": {"pricing", "replay"},
+    "analyze": {"pricing", "replay", "simulate"},
     "render": {"pricing", "simulate", "replay", "tune", "ci", "analyze"},
     "cli": {"pricing", "simulate", "providers", "replay", "tune", "ci", "analyze", "render"},
 }
@@ -82,6 +82,15 @@ CORE = [
     "routecli.analyze.records",
     "routecli.analyze.analysis",
     "routecli.analyze.duplicates",
+    "routecli.analyze.segments",
+    "routecli.analyze.timestamps",
+    "routecli.analyze.formats._values",
+    "routecli.analyze.formats.openai",
+    "routecli.analyze.formats.openai_batch",
+    "routecli.analyze.formats.anthropic",
+    "routecli.analyze.formats.routecli_log",
+    "routecli.analyze.formats.routecli_prompts",
+    "routecli.analyze.formats.mapped",
 ]
 """The pure core: types, math and decisions. Their file reading lives beside them (``*_file``, ``readers``)."""
 

@@ -88,7 +88,17 @@ class LogReader:
 
     def records(self) -> Iterator[LogRecord]:
         """Every request of every file, file by file, in file order."""
-        opened = [self._open(path) for path in self.paths]
+        opened: list[_Opened] = []
+        try:
+            for path in self.paths:
+                opened.append(self._open(path))
+            yield from self._read(opened)
+        finally:
+            for item in opened:
+                item.file.close()
+        self._report(force=True)
+
+    def _read(self, opened: list[_Opened]) -> Iterator[LogRecord]:
         batch_inputs = [item for item in opened if _is_batch_input(item)]
         requests: dict[str, openai_batch.Request] = {}
         for item in batch_inputs:
@@ -102,7 +112,6 @@ class LogReader:
         for item in opened:
             if item.format is not None and item not in batch_inputs:
                 yield from self._records(item, requests)
-        self._report(force=True)
 
     # ------------------------------------------------------------------ files
 
@@ -121,7 +130,11 @@ class LogReader:
         rows = chain(held, rows)
         if first is None and not held:
             return _Opened(file, rows, None, None)
-        chosen = self._format(file.source, first)
+        try:
+            chosen = self._format(file.source, first)
+        except InputError:
+            file.close()
+            raise
         self.stats.formats[file.source] = chosen.NAME
         return _Opened(file, rows, chosen, first)
 

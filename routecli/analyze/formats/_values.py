@@ -56,8 +56,8 @@ def kind_of(value: Any) -> str:
     return type(value).__name__
 
 
-def _wrong(path: Sequence[str | int], what: str, value: Any) -> InvalidValueError:
-    return InvalidValueError(f"expected {what}, got {kind_of(value)}", path=tuple(path))
+def _wrong(path: Sequence[str | int], what: str, value: Any, got: str | None = None) -> InvalidValueError:
+    return InvalidValueError(f"expected {what}, got {got or kind_of(value)}", path=tuple(path))
 
 
 def count(value: Any, path: Sequence[str | int]) -> int:
@@ -68,13 +68,14 @@ def count(value: Any, path: Sequence[str | int]) -> int:
         try:
             value = float(value) if "." in value or "e" in value.lower() else int(value)
         except ValueError:
-            raise _wrong(path, "a whole number ≥ 0", "text") from None
+            raise _wrong(path, "a whole number ≥ 0", value) from None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, Decimal) and value == value.to_integral_value():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _wrong(path, "a whole number ≥ 0", value if not isinstance(value, int | float) else "a negative number")
+        negative = isinstance(value, int | float) and not isinstance(value, bool) and value < 0
+        raise _wrong(path, "a whole number ≥ 0", value, "a negative number" if negative else None)
     return value
 
 

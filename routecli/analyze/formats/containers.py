@@ -104,6 +104,11 @@ class LogFile:
             return "jsonl"
         return "csv"
 
+    def close(self) -> None:
+        """Close the file (never standard input); reading stops here if it had not finished."""
+        if self._handle is not None and not self.stdin:
+            self._handle.close()
+
     def rows(self) -> Iterator[RowOrError]:
         """The file's rows in order; the file is closed when they are all read (or the reader stops)."""
         if self.container == "parquet":
@@ -120,8 +125,7 @@ class LogFile:
         except OSError as error:
             raise InputFileError(f"cannot read the log file: {error.strerror or error}", source=self.source) from None
         finally:
-            if not self.stdin:
-                self._handle.close()
+            self.close()
 
     # ------------------------------------------------------------------ JSON
 
@@ -224,7 +228,7 @@ class LogFile:
             raise InputError(
                 "reading Parquet needs DuckDB, the optional extra: pip install 'routecli[parquet]'", source=self.source
             ) from None
-        if not os.path.isfile(self.path):
+        if "://" not in self.path and not os.path.isfile(self.path):  # s3://, https://: DuckDB's own to fetch
             raise InputFileError("log file not found", source=self.source)
         connection = duckdb.connect()
         try:

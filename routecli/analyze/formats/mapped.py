@@ -5,7 +5,7 @@ message, or a list of messages as they are); PATH is a dotted path into the row
 (``usage.in``, ``meta.engine``; a number steps into a list), or a CSV column's
 name. A row without a mapped path is an error naming the line and the path.
 With a format named by ``--input-format``, the mapped fields replace that
-format's own.
+format's own where the row has them.
 """
 
 from __future__ import annotations
@@ -64,14 +64,17 @@ class FieldMap:
 
     def record(self, source: str, row: Row) -> LogRecord:
         """A row read through the mapping alone."""
-        return self.apply(LogRecord(source, row.line, None), row)
+        return self.apply(LogRecord(source, row.line, None), row, required=True)
 
-    def apply(self, record: LogRecord, row: Row) -> LogRecord:
-        """``record`` with every mapped field read from ``row`` instead."""
+    def apply(self, record: LogRecord, row: Row, *, required: bool = False) -> LogRecord:
+        """``record`` with every mapped field read from ``row`` instead; where the row lacks a path, the field
+        keeps the format's value, unless ``required`` (the mapping is all there is)."""
         values: dict[str, Any] = {}
         for field, path in self.paths.items():
             value = dig(row.data, path)
             if value is MISSING:
+                if not required:
+                    continue
                 raise InvalidValueError(f"missing (mapped to {field} by --map)", path=path)
             values.update(_field(field, value, path))
         updated = record._replace(**values)

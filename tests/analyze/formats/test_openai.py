@@ -1,0 +1,73 @@
+"""OpenAI chat-completion responses, alone and as request/response pairs, on a fixture in the API's own shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from routecli.analyze.formats import openai
+from routecli.analyze.records import LogRecord
+from routecli.errors import InvalidValueError
+from tests.helpers.analyze import FIXTURES, read
+from tests.helpers.files import write
+
+FILE = FIXTURES / "openai_responses.jsonl"
+
+
+def test_every_field_of_every_response() -> None:
+    records, stats = read(FILE)
+    source = str(FILE)
+    assert stats.formats == {source: "openai"}
+    assert records == [
+        LogRecord(
+            source, 1, "gpt-4o-2024-08-06", start=1741570283.0, input_tokens=1117, cached_tokens=1024,
+            output_tokens=46, provider="openai", id="chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
+        ),
+        # line 2 is blank; a pair: the response's model is billed, the request gives the messages
+        LogRecord(
+            source, 3, "o3-mini-2025-01-31", start=1741570290.0, input_tokens=24, output_tokens=320,
+            reasoning_tokens=256, provider="openai", id="chatcmpl-C2xQ7",
+            messages=(
+                {"role": "developer", "content": "Answer with a number."},
+                {"role": "user", "content": "What is 17 * 23?"},
+            ),
+        ),
+        # an error response: the requested model, the error's code (not its message), no tokens
+        LogRecord(
+            source, 4, "gpt-4o-mini", error="rate_limit_exceeded", provider="openai",
+            messages=({"role": "user", "content": "Hello"},),
+        ),
+        # no *_details in usage: nothing cached, no reasoning
+        LogRecord(
+            source, 5, "gpt-4o-mini-2024-07-18", start=1741570300.0, input_tokens=9, output_tokens=2,
+            provider="openai", id="chatcmpl-D3",
+        ),
+    ]  # fmt: skip
+
+
+def test_sniff_takes_responses_and_pairs_only() -> None:
+    lines = [json.loads(line) for line in FILE.read_text().splitlines() if line]
+    assert [openai.sniff(line) for line in lines] == [True, True, False, True]
+    anthropic = json.loads((FIXTURES / "anthropic_messages.jsonl").read_text().splitlines()[0])
+    batch = json.loads((FIXTURES / "openai_batch_output.jsonl").read_text().splitlines()[0])
+    assert not openai.sniff(anthropic)
+    assert not openai.sniff(batch)
+
+
+def test_a_bad_count_names_the_line_and_field(tmp_path: Path) -> None:
+    good = FILE.read_text().splitlines()[0]
+    bad = json.loads(good)
+    bad["usage"]["completion_tokens"] = "many"
+    path = write(tmp_path / "log.jsonl", good + "\n" + json.dumps(bad) + "\n")
+    with pytest.raises(InvalidValueError) as raised:
+        read(path)
+    assert str(raised.value) == f"{path}:2: usage.completion_tokens: expected a whole number ≥ 0, got text"
+
+
+def test_a_response_without_usage_is_refused(tmp_path: Path) -> None:
+    line = {"id": "x", "object": "chat.completion", "created": 1, "model": "gpt-4o", "choices": []}
+    path = write(tmp_path / "log.jsonl", json.dumps(line) + "\n")
+    with pytest.raises(InvalidValueError, match=r"log.jsonl:1: usage: missing the token usage"):
+        read(path)

@@ -1,0 +1,138 @@
+"""LogReader: a format per file (detected, named or mapped), several files at once, bad rows, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from routecli.analyze.read import FORMATS, LogReader, ReadOptions, ReadStats, format_names
+from routecli.errors import InvalidValueError
+from tests.helpers.analyze import FIXTURES, read
+from tests.helpers.files import write
+
+DETECTED = {
+    "openai_responses.jsonl": "openai",
+    "anthropic_messages.jsonl": "anthropic",
+    "openai_batch_output.jsonl": "openai-batch",
+    "prompts.jsonl": "routecli-prompts",
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), DETECTED.items())
+def test_each_format_is_detected_from_its_first_row(name: str, expected: str) -> None:
+    _, stats = read(FIXTURES / name)
+    assert stats.formats == {str(FIXTURES / name): expected}
+
+
+def test_format_names_list_every_module_once() -> None:
+    assert format_names() == "routecli-log, openai-batch, openai, anthropic, routecli-prompts, mapped"
+    assert len({module.NAME for module in FORMATS}) == len(FORMATS)
+
+
+def test_mixed_formats_in_one_call_keep_file_order() -> None:
+    files = [FIXTURES / "anthropic_messages.jsonl", FIXTURES / "openai_responses.jsonl", FIXTURES / "prompts.jsonl"]
+    records, stats = read(*files)
+    assert list(stats.formats.values()) == ["anthropic", "openai", "routecli-prompts"]
+    assert [(Path(r.source).name, r.line) for r in records] == [
+        ("anthropic_messages.jsonl", 1),
+        ("anthropic_messages.jsonl", 2),
+        ("anthropic_messages.jsonl", 3),
+        ("openai_responses.jsonl", 1),
+        ("openai_responses.jsonl", 3),
+        ("openai_responses.jsonl", 4),
+        ("openai_responses.jsonl", 5),
+        ("prompts.jsonl", 1),
+        ("prompts.jsonl", 2),
+    ]
+    # rows: 3 + 4 (the blank line is none) + 2
+    assert stats.rows == 9
+
+
+def test_an_unknown_shape_names_the_formats_and_the_ways_out() -> None:
+    path = FIXTURES / "gsm8k_test.jsonl"
+    with pytest.raises(InvalidValueError) as raised:
+        read(path)
+    assert str(raised.value) == (
+        f"{path}: cannot tell which log format this is from its first row (line 1): name it with --input-format "
+        f"({format_names()}) or map its fields with --map FIELD=PATH"
+    )
+
+
+def test_input_format_reads_what_detection_cannot(tmp_path: Path) -> None:
+    """A trimmed response log (no ``object``, no ``choices``) is no detectable chat completion; named, it reads."""
+    line = {"model": "gpt-4o", "created": 1700000000, "usage": {"prompt_tokens": 7, "completion_tokens": 3}}
+    path = write(tmp_path / "trimmed.jsonl", json.dumps(line) + "\n")
+    with pytest.raises(InvalidValueError, match="cannot tell which log format"):
+        read(path)
+    records, stats = read(path, input_format="openai")
+    assert stats.formats == {str(path): "openai"}
+    assert [(r.model, r.start, r.input_tokens, r.output_tokens) for r in records] == [("gpt-4o", 1700000000.0, 7, 3)]
+
+
+def test_an_unknown_input_format_is_refused() -> None:
+    with pytest.raises(InvalidValueError) as raised:
+        LogReader([], ReadOptions(input_format="langsmith"))
+    assert str(raised.value) == f"--input-format langsmith: unknown format; one of: {format_names()}"
+
+
+def test_mapped_needs_a_map() -> None:
+    with pytest.raises(InvalidValueError, match=r"--input-format mapped needs --map FIELD=PATH"):
+        LogReader([], ReadOptions(input_format="mapped"))
+
+
+def test_skip_invalid_counts_bad_rows_by_reason(tmp_path: Path) -> None:
+    good = (FIXTURES / "openai_responses.jsonl").read_text().splitlines()[0]
+    bad_count = json.loads(good)
+    bad_count["usage"]["prompt_tokens"] = "lots"
+    lines = [good, "{not json", "[1, 2]", json.dumps(bad_count), good, json.dumps(bad_count), "{"]
+    path = write(tmp_path / "log.jsonl", "\n".join(lines) + "\n")
+    with pytest.raises(InvalidValueError) as raised:
+        read(path)
+    assert str(raised.value).startswith(f"{path}:2: not valid JSON: ")
+    records, stats = read(path, skip_invalid=True)
+    assert [r.line for r in records] == [1, 5]
+    assert stats.rows == 7
+    reasons = dict(stats.skipped)
+    assert reasons.pop("usage.prompt_tokens: expected a whole number ≥ 0, got text") == 2
+    assert reasons.pop("expected a JSON object, got a list") == 1
+    assert sorted(reasons.values()) == [1, 1]  # two JSON syntax errors, as orjson words them
+    assert all(reason.startswith("not valid JSON: ") for reason in reasons)
+
+
+def test_an_empty_file_and_a_blank_one_give_nothing(tmp_path: Path) -> None:
+    empty = write(tmp_path / "empty.jsonl", "")
+    blank = write(tmp_path / "blank.jsonl", "\n  \n\n")
+    records, stats = read(empty, blank, FIXTURES / "prompts.jsonl")
+    assert [r.id for r in records] == ["greet", "2"]
+    assert stats.formats == {str(FIXTURES / "prompts.jsonl"): "routecli-prompts"}
+
+
+def test_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = (FIXTURES / "anthropic_messages.jsonl").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    records, stats = read("-")
+    assert stats.formats == {"<stdin>": "anthropic"}
+    assert [(r.source, r.line, r.input_tokens) for r in records] == [
+        ("<stdin>", 1, 2060),
+        ("<stdin>", 2, 2068),
+        ("<stdin>", 3, 0),
+    ]
+    assert stats.bytes_read == len(data)
+
+
+def test_progress_reports_bytes_until_the_end() -> None:
+    seen: list[tuple[int, int]] = []
+
+    def progress(stats: ReadStats) -> None:
+        seen.append((stats.bytes_read, stats.rows))
+
+    files = [FIXTURES / "openai_batch_input.jsonl", FIXTURES / "openai_batch_output.jsonl"]
+    reader = LogReader([str(path) for path in files], ReadOptions(), progress)
+    assert len(list(reader.records())) == 3
+    size = sum(path.stat().st_size for path in files)
+    assert reader.stats.total_bytes == size
+    assert seen[-1] == (size, 6)
