@@ -312,14 +312,15 @@ def _repeats_line(duplicates: Duplicates) -> str:
     if duplicates.exact_share is None:
         return "Repeats: the log keeps no prompt text, so repeats and shared prefixes are unknown"
     method = duplicates.near_method
-    sampled = f" of {plain_number(Decimal(method.sampled))} sampled" if method and method.sampled else ""
+    sampled = f" (in {plain_number(Decimal(method.sampled))} sampled)" if method and method.sampled else ""
     return (
-        f"Repeats (over {counted(duplicates.requests_with_text, 'request')} with text): "
+        f"Repeats among the {counted(duplicates.requests_with_text, 'request')} with text: "
         f"{_share(duplicates.exact_share)} exact, {_share(duplicates.near_share)} near{sampled}; "
-        f"{_share(duplicates.prefix_share)} share a {PREFIX_CHARS:,}-character prefix"
+        f"{_share(duplicates.prefix_share)} start with the same {PREFIX_CHARS:,} characters as an earlier one"
     )
 
 
+_WIDER = " (a wider terminal, --format markdown or json shows them)"
 _MODEL_HEADERS = ("Model", "Requests", "Input", "Cached", "Output", "Logged", "Priced", "p50 ms", "p95 ms", "Errors")
 _SEGMENT_HEADERS = (
     "Segment",
@@ -365,12 +366,22 @@ def _notes(analysis: Analysis) -> list[str]:
 
 def analysis_renderable(analysis: Analysis) -> RenderableType:
     """The summary, the models table and the segments table."""
-    models = compact_table("By model (tokens; spend in USD)", _MODEL_HEADERS, optional=("p50 ms", "p95 ms"))
+    models = compact_table(
+        "By model (tokens; spend in USD)", _MODEL_HEADERS, optional=("p50 ms", "p95 ms", "Errors"), note=_WIDER
+    )
     for model in analysis.models:
         models.add_row(*_model_row(model))
-    segments = compact_table(f"Segments by {analysis.segment_by} (tokens per request)", _SEGMENT_HEADERS)
+    segments = compact_table(
+        f"Segments by {analysis.segment_by} (tokens per request: mean / p50 / p95 / p99)",
+        ["Segment", "Share", "Input tokens", "Output tokens"],
+    )
     for segment in analysis.segments:
-        segments.add_row(*_segment_row(segment))
+        segments.add_row(
+            segment.name,
+            _share(segment.share),
+            " / ".join(map(_count, segment.input_tokens)),
+            " / ".join(map(_count, segment.output_tokens)),
+        )
     parts: list[RenderableType] = [Text(line) for line in _summary(analysis)]
     parts += [Text(""), models, *(Text(note, style="dim") for note in _notes(analysis)), Text(""), segments]
     return Group(*parts)
