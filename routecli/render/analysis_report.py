@@ -372,15 +372,15 @@ def analysis_renderable(analysis: Analysis) -> RenderableType:
     for model in analysis.models:
         models.add_row(*_model_row(model))
     segments = compact_table(
-        f"Segments by {analysis.segment_by} (tokens per request: mean / p50 / p95 / p99)",
+        f"Segments by {analysis.segment_by} (tokens per request: mean / p50 / p95; p99 in Markdown and JSON)",
         ["Segment", "Share", "Input tokens", "Output tokens"],
     )
     for segment in analysis.segments:
         segments.add_row(
             segment.name,
             _share(segment.share),
-            " / ".join(map(_count, segment.input_tokens)),
-            " / ".join(map(_count, segment.output_tokens)),
+            " / ".join(map(_count, segment.input_tokens[:3])),
+            " / ".join(map(_count, segment.output_tokens[:3])),
         )
     parts: list[RenderableType] = [Text(line) for line in _summary(analysis)]
     parts += [Text(""), models, *(Text(note, style="dim") for note in _notes(analysis)), Text(""), segments]
