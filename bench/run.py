@@ -14,13 +14,17 @@ Run: python bench/run.py [--runs N] [--only startup]
   with every prompt's text distinct is reported, with no target
 - `routecli tune`'s work over 1,000,000 outcome rows at every distinct threshold ≤ 2 s (bench/tune.py)
 - `routecli evaluate` on RouteLLM's full MMLU set ≤ 2 s (whole process; needs ../shared; bench/tune.py)
+- `routecli analyze`, 1,000,000 OpenAI response rows with messages, end to end ≤ 1 × a bare
+  `json.loads` loop over the same file; near repeats among 100,000 prompts ≤ 10 s; 1M and 10M
+  Parquet rows: time and peak memory, 10M's peak ≤ 1.2 × 1M's (bench/analyze.py)
 
 Process timings interleave the commands and take the median, since this
 machine is shared and noisy. The package's bytecode is compiled first, as
 `pip install` does, so that start-up is measured and not compilation, and
 each command runs once untimed, which also fills routecli's cache of parsed
 price tables as any second run finds it. `--only startup` times just the
-whole-process rows (the first two targets and the sweep's).
+whole-process rows (the first two targets and the sweep's); `--only analyze` just the
+analyze rows.
 Exits 1 when a target is missed.
 """
 
@@ -79,8 +83,12 @@ def _core(runs: int) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21, help="timed runs per command (default 21)")
-    parser.add_argument("--only", choices=["startup"], help="measure only the whole-process (start-up) rows")
+    parser.add_argument(
+        "--only", choices=["startup", "analyze"], help="measure only the whole-process (start-up) or analyze rows"
+    )
     args = parser.parse_args()
+    if args.only == "analyze":
+        return _analyze_rows()
 
     # The script installed beside this interpreter: a shim found on PATH (pyenv's) would add its own start-up.
     beside = Path(sys.executable).with_name("routecli")
@@ -124,6 +132,11 @@ def main() -> int:
     tune_s, swept = tuning.measure_tune()
     held_s, _ = tuning.measure_tune(holdout=0.3)
     evaluate_s = tuning.measure_evaluate(routecli)
+    import analyze
+
+    analyzed = analyze.measure_end_to_end()
+    near = analyze.measure_near()
+    parquet = [analyze.measure_parquet(rows) for rows in analyze.PARQUET_ROWS]
 
     checks = [
         *startup,
@@ -137,6 +150,7 @@ def main() -> int:
     ]
     if evaluate_s is not None:
         checks.append(("evaluate: MMLU, 14,042 prompts (s)", evaluate_s, "≤", tuning.EVALUATE_TARGET_S, " s"))
+    checks += [check[:5] for check in analyze.checks(analyzed, near, parquet)]
     _print_times(times, args.runs)
     print(f"  {'core simulate (best)':<28} {core_best * 1000:7.1f} ms")
     for result in (throughput, at_default):
@@ -151,7 +165,20 @@ def main() -> int:
     print(f"  tune: {swept:,} thresholds; with a 30% holdout and intervals {held_s:.2f} s (no target)")
     if evaluate_s is None:
         print("  evaluate: ../shared is absent, MMLU not measured")
+    analyze.describe(analyzed, parquet)
     return _verdict(checks)
+
+
+def _analyze_rows() -> int:
+    """The analyze rows (bench/analyze.py), measured and judged."""
+    sys.path.insert(0, str(HERE))
+    import analyze
+
+    end = analyze.measure_end_to_end()
+    near = analyze.measure_near()
+    parquet = [analyze.measure_parquet(rows) for rows in analyze.PARQUET_ROWS]
+    analyze.report(end, near, parquet)
+    return 1 if not all(ok for *_, ok in analyze.checks(end, near, parquet)) else 0
 
 
 def _print_times(times: dict[str, float], runs: int) -> None:
