@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from routecli._gc import no_collection
 from routecli.analyze.analysis import Accumulator, Analysis, long_above
 from routecli.analyze.read import LogReader, ReadOptions, ReadStats
 from routecli.analyze.segments import parse_segment_by, segmenter
@@ -36,7 +37,8 @@ def analyze_logs(
         router = _offline_router(Path(spec.argument), pricing)
     reader = LogReader(paths, options, progress)
     accumulator = Accumulator(segment_by, segmenter(spec, router), long_above=long_above(table))
-    accumulator.feed(reader.records())
+    with no_collection():  # a million records and their dicts, none in a cycle: no collector passes over them
+        accumulator.feed(reader.records())
     analysis = accumulator.finish(table)
     stats = reader.stats
     return analysis._replace(
