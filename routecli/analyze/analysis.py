@@ -5,8 +5,8 @@ the fast path) and finished into an ``Analysis``: the one result every renderer 
 writer reads. Rows are buffered as plain columns and folded into totals with numpy
 every ``CHUNK`` rows, so memory stays flat as a log grows: token counts and latencies
 are kept as exact integer histograms (value → count) per segment and per model,
-never as one value per row. Only the text measures keep something per row — an
-8-byte hash for exact repeats and prefixes — and near repeats look at a seeded
+never as one value per row. Only the text measures keep something per row — a
+hash for exact repeats and prefixes — and near repeats look at a seeded
 uniform sample of at most ``NEAR_SAMPLE`` prompts (``duplicates.near_repeats``).
 """
 
