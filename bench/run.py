@@ -17,6 +17,9 @@ Run: python bench/run.py [--runs N] [--only startup|tune]
 - `routecli tune --tiers`' work over 100,000 prompts of three tiers, every pair of distinct thresholds, ≤ 2 s
   (bench/tune.py)
 - reading a 1,000,000-line outcomes JSONL file end to end ≤ 2 s (bench/tune.py)
+- `routecli analyze`, 1,000,000 OpenAI response rows with messages, end to end ≤ 1 × a bare
+  `json.loads` loop over the same file; near repeats among 100,000 prompts ≤ 10 s; 1M and 10M
+  Parquet rows: time and peak memory, 10M's peak ≤ 1.2 × 1M's (bench/analyze.py)
 
 Process timings interleave the commands and take the median, since this
 machine is shared and noisy. The package's bytecode is compiled first, as
@@ -24,7 +27,7 @@ machine is shared and noisy. The package's bytecode is compiled first, as
 each command runs once untimed, which also fills routecli's cache of parsed
 price tables as any second run finds it. `--only startup` times just the
 whole-process rows (the first two targets and the sweep's); `--only tune` the
-rows of bench/tune.py.
+rows of bench/tune.py; `--only analyze` those of bench/analyze.py.
 Exits 1 when a target is missed.
 """
 
@@ -84,9 +87,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21, help="timed runs per command (default 21)")
     parser.add_argument(
-        "--only", choices=["startup", "tune"], help="measure only the whole-process (start-up) rows, or tune's"
+        "--only",
+        choices=["startup", "tune", "analyze"],
+        help="measure only the whole-process (start-up) rows, or tune's, or analyze's",
     )
     args = parser.parse_args()
+    if args.only == "analyze":
+        return _analyze_rows()
 
     # The script installed beside this interpreter: a shim found on PATH (pyenv's) would add its own start-up.
     beside = Path(sys.executable).with_name("routecli")
@@ -131,6 +138,11 @@ def main() -> int:
     long_dry_run_s, long_chars = replay.measure_dry_run([routecli], pieces=replay.LONG_TAIL)
     distinct_dry_run_s, _ = replay.measure_dry_run([routecli], distinct=True)
     tune_checks, tune_notes = _tune_rows(routecli)
+    import analyze
+
+    analyzed = analyze.measure_end_to_end()
+    near = analyze.measure_near()
+    parquet = [analyze.measure_parquet(rows) for rows in analyze.PARQUET_ROWS]
 
     checks = [
         *startup,
@@ -142,6 +154,7 @@ def main() -> int:
         ("replay --dry-run, 100,000 prompts (s)", dry_run_s, "≤", replay.DRY_RUN_TARGET_S, " s"),
         *tune_checks,
     ]
+    checks += [check[:5] for check in analyze.checks(analyzed, near, parquet)]
     _print_times(times, args.runs)
     print(f"  {'core simulate (best)':<28} {core_best * 1000:7.1f} ms")
     for result in (throughput, at_default):
@@ -155,6 +168,7 @@ def main() -> int:
     print(f"  replay --dry-run, every prompt's text distinct: {distinct_dry_run_s:.2f} s (no target)")
     for note in tune_notes:
         print(note)
+    analyze.describe(analyzed, parquet)
     return _verdict(checks)
 
 
@@ -182,6 +196,18 @@ def _tune_rows(routecli: str) -> tuple[list[tuple[str, float, str, float, str]],
     if evaluate_s is None:
         notes.append("  evaluate: ../shared is absent, MMLU not measured")
     return checks, notes
+
+
+def _analyze_rows() -> int:
+    """The analyze rows (bench/analyze.py), measured and judged."""
+    sys.path.insert(0, str(HERE))
+    import analyze
+
+    end = analyze.measure_end_to_end()
+    near = analyze.measure_near()
+    parquet = [analyze.measure_parquet(rows) for rows in analyze.PARQUET_ROWS]
+    analyze.report(end, near, parquet)
+    return 1 if not all(ok for *_, ok in analyze.checks(end, near, parquet)) else 0
 
 
 def _print_times(times: dict[str, float], runs: int) -> None:

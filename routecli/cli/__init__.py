@@ -59,6 +59,7 @@ _COMMANDS: dict[str, _Lazy] = {
     "tune": _Lazy("tune", "Choose a threshold from logged outcomes: the cheapest that keeps quality at the floor."),
     "evaluate": _Lazy("tune", "Judge routing on logged outcomes: each model alone, the oracle, random routing, judged cascades, and a router's AIQ, APGR and CPT(50%)/CPT(80%) (docs/metrics.md)."),  # noqa: E501
     "calibrate": _Lazy("calibrate", "Write a scenario from what replays measured: tiers at the prices the log recorded, segments, and the setup that ran as strategy 'replayed' beside 'top-tier', the baseline."),  # noqa: E501
+    "analyze": _Lazy("analyze", "What LOG's traffic costs now: volume, spend by model (logged and priced), segments, caching, repeats."),  # noqa: E501
     "init": _Lazy("scaffold", "Write a commented starter scenario to PATH, ready for `routecli simulate`."),
     "schema": _Lazy("scaffold", "Print the JSON Schema of scenario files, price tables, router configs, or a JSON report."),  # noqa: E501
     "diff": _Lazy("diff", "Compare two JSON reports: what each strategy or tier cost before and after a change."),

@@ -21,6 +21,7 @@ class SchemaName(StrEnum):
     report = "report"
     router = "router"
     replay_report = "replay-report"
+    analysis = "analysis"
 
 
 def init(
@@ -78,7 +79,7 @@ def schema(
         SchemaName,
         typer.Argument(
             help="scenario, pricing (price tables), report (simulate --format json), "
-            "router (replay's --config) or replay-report (replay --format json).",
+            "router (replay's --config), replay-report (replay --format json) or analysis (analyze --format json).",
             metavar="NAME",
         ),
     ] = SchemaName.scenario,
@@ -103,6 +104,10 @@ def schema(
         from routecli.render.replay_json import REPLAY_REPORT_SCHEMA
 
         document = REPLAY_REPORT_SCHEMA
+    elif name is SchemaName.analysis:
+        from routecli.render.analysis_report import ANALYSIS_SCHEMA
+
+        document = ANALYSIS_SCHEMA
     else:
         from routecli.replay.config_file import ROUTER_SPEC
 

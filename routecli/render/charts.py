@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from routecli.analyze.analysis import Analysis
 from routecli.errors import InvalidValueError
 from routecli.render.numbers import decimal_str
 from routecli.simulate.costmodel import SimulationResult, StrategyResult
@@ -46,6 +47,7 @@ __all__ = [
     "compact_money",
     "cost_quality_chart",
     "curves_chart",
+    "daily_chart",
     "need_matplotlib",
     "sweep_chart",
     "thinned",
@@ -460,4 +462,38 @@ def curves_chart(title: str, curves: Sequence[ChartSeries], marks: Sequence[Mark
         if curves:
             ax.legend(loc="lower right", fontsize=8, frameon=False)
         ax.grid(True, alpha=0.3)
+        return _figure_bytes(fig, format)
+
+
+# ------------------------------------------------------------------ analyze
+
+
+def daily_chart(analysis: Analysis, format: ChartFormat) -> bytes:
+    """``routecli analyze --chart``: requests (top) and priced spend (bottom) per UTC day, stacked by model."""
+    from datetime import UTC, datetime
+
+    days = sorted({day.day for day in analysis.by_day})
+    models = [model.model for model in analysis.models]
+    position = {day: index for index, day in enumerate(days)}
+    requests = {model: [0.0] * len(days) for model in models}
+    spend = {model: [0.0] * len(days) for model in models}
+    for day in analysis.by_day:
+        requests[day.model][position[day.day]] = day.requests
+        spend[day.model][position[day.day]] = float(day.spend_priced or 0)
+    labels = [datetime.fromtimestamp(day, UTC).strftime("%Y-%m-%d") for day in days]
+    with _drawing((FIGURE_SIZE[0], FIGURE_SIZE[1] * 1.4)) as fig:
+        top, bottom = fig.subplots(2, 1, sharex=True)
+        for ax, values, label in ((top, requests, "Requests per day"), (bottom, spend, "Priced spend per day (USD)")):
+            base = [0.0] * len(days)
+            for model in models:
+                ax.bar(range(len(days)), values[model], bottom=base, label=model, width=0.8)
+                base = [low + high for low, high in zip(base, values[model], strict=True)]
+            ax.set_ylabel(label)
+            ax.grid(True, axis="y", alpha=0.3)
+        bottom.yaxis.set_major_formatter(_money_formatter("USD"))
+        step = max(1, len(days) // 12)
+        bottom.set_xticks(range(0, len(days), step), labels[::step], rotation=30, ha="right")
+        top.set_title(_title(f"{analysis.requests:,} requests by model, per UTC day"), loc="left")
+        if models:
+            top.legend(loc="upper left", fontsize=8, frameon=False)
         return _figure_bytes(fig, format)

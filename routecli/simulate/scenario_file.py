@@ -592,6 +592,8 @@ def _reasoning(value: Any, segments: Sequence[str], path: KeyPath) -> dict[str, 
         return dict.fromkeys(segments, _spread(value, path))
     by_segment = _by_segment(value, segments, path, "reasoning_tokens")
     return {name: _spread(count, (*path, name)) for name, count in by_segment.items()}
+
+
 def _tier_tokens(
     given: Mapping[str, Mapping[str, Decimal]] | None, segments: Sequence[str], path: KeyPath
 ) -> dict[str, tuple[Decimal, Decimal]] | None:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 
 from routecli.cli import app
 
-__all__ = ["fails", "ok", "ok_json", "refused", "wrote"]
+__all__ = ["fails", "ok", "ok_json", "ok_noting", "refused", "wrote"]
 
 
 def _invoke(*args: str) -> Result:
@@ -47,6 +47,14 @@ def wrote(files: list[str], *args: str) -> str:
     assert result.exit_code == 0, result.output
     assert result.stderr == "".join(f"Wrote {name}\n" for name in files)
     return result.stdout
+
+
+def ok_noting(*args: str) -> tuple[str, str]:
+    """The stdout and stderr of a command that succeeds and notes things on stderr (what it read, what it skipped)."""
+    result = _invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.stderr
+    return result.stdout, result.stderr
 
 
 def ok_json(*args: str) -> dict[str, Any]:

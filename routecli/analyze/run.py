@@ -1,0 +1,61 @@
+"""``routecli analyze`` as one call: logs read, segmented, analysed and priced. File side.
+
+The router of ``--segment-by router:FILE`` and the price tables are read here, so
+that the analysis itself stays pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from routecli._gc import no_collection
+from routecli.analyze.analysis import Accumulator, Analysis, long_above
+from routecli.analyze.read import LogReader, ReadOptions, ReadStats
+from routecli.analyze.segments import parse_segment_by, segmenter
+from routecli.errors import InvalidValueError
+from routecli.pricing.price_files import load_price_files
+from routecli.replay.routing import OfflineRouter
+
+__all__ = ["analyze_logs"]
+
+
+def analyze_logs(
+    paths: Sequence[str],
+    options: ReadOptions,
+    *,
+    segment_by: str = "model",
+    pricing: Sequence[Path] = (),
+    progress: Callable[[ReadStats], None] | None = None,
+) -> Analysis:
+    """The analysis of every request in ``paths``, with what was read as which format and what was skipped."""
+    spec = parse_segment_by(segment_by)
+    table = load_price_files(pricing)
+    router = None
+    if spec.kind == "router":
+        assert spec.argument is not None
+        router = _offline_router(Path(spec.argument), pricing)
+    reader = LogReader(paths, options, progress)
+    accumulator = Accumulator(segment_by, segmenter(spec, router), long_above=long_above(table))
+    with no_collection():  # a million records and their dicts, none in a cycle: no collector passes over them
+        accumulator.feed(reader.records())
+    analysis = accumulator.finish(table)
+    stats = reader.stats
+    return analysis._replace(
+        formats=tuple(stats.formats.items()), skipped=tuple(sorted(stats.skipped.items(), key=lambda item: -item[1]))
+    )
+
+
+def _offline_router(path: Path, pricing: Sequence[Path]) -> OfflineRouter:
+    """The router of a router config, if it decides from the prompt alone (rules, complexity, fixed)."""
+    from routecli.replay.config_file import load_router_config
+
+    router = load_router_config(path, pricing).router
+    if not isinstance(router, OfflineRouter):
+        kind = "none" if router is None else router.kind
+        raise InvalidValueError(
+            f"--segment-by router: the router is {kind}; analyze segments by a router that decides from the prompt "
+            "alone (rules, complexity, fixed), calling nothing",
+            source=str(path),
+        )
+    return router
