@@ -156,9 +156,10 @@ def analyze(
         analysis = analyze_logs(
             logs, options, segment_by=segment_by, pricing=pricing or (), progress=progress.update, tap=tap
         )
-        _tell(analysis)
-        for line in writers.finish(analysis, logs):
-            print(line, file=sys.stderr)
+        told = writers.finish(analysis, logs)
+    _tell(analysis)
+    for line in told:
+        print(line, file=sys.stderr)
     from routecli.render import analysis_report
 
     if chosen is AnalyzeFormat.json:
