@@ -26,7 +26,6 @@ __all__ = [
     "MixSums",
     "Note",
     "ScenarioPlan",
-    "plain",
     "plan_scenario",
     "solve_share",
 ]
@@ -82,17 +81,6 @@ class ScenarioPlan(NamedTuple):
     """The baseline's monthly cost the prompt-caching shares are solved for: the log's priced monthly spend."""
     write_premium: Decimal
     """What the log's cache writes cost over the input price, per month: ``write_share`` is solved for it."""
-
-
-def plain(value: Any) -> Any:
-    """The data without its notes: what the scenario spec reads."""
-    if isinstance(value, Note):
-        return plain(value.value)
-    if isinstance(value, Mapping):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def solve_share(base: Decimal, slope: Decimal, target: Decimal, fallback: Decimal) -> Decimal:
