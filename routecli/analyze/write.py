@@ -171,8 +171,8 @@ class LogWriters:
         if plan.caching_target is not None:
             simulated = result.strategy(BASELINE).monthly_cost
             told.append(
-                f"Its baseline '{BASELINE}' costs {simulated:.2f} USD a month; the log priced at routecli's tables: "
-                f"{plan.caching_target:.2f}"
+                f"Its baseline '{BASELINE}' costs {_usd(simulated)} a month as simulated; the log's requests, "
+                f"priced by routecli's tables: {_usd(plan.caching_target)}"
             )
         return told
 
@@ -196,6 +196,11 @@ class LogWriters:
                     out.write("\n")
         except OSError as error:
             raise InputFileError(f"cannot write output: {error.strerror}", source=str(tokens)) from None
+
+
+def _usd(amount: Decimal) -> str:
+    """Whole cents from a dollar up, else six decimals: enough to compare the two figures on one line."""
+    return f"${amount:,.2f}" if abs(amount) >= 1 else f"${amount:.6f}"
 
 
 def _with_caching(plan: ScenarioPlan, cached: Decimal, written: Decimal) -> ScenarioPlan:

@@ -119,7 +119,8 @@ def analyze(
 ) -> None:
     """What LOG's traffic costs now: volume, spend by model (logged and priced), segments, caching, repeats.
 
-    Counts only: no prompt or answer text is printed or written, but with --write-prompts.
+    Counts only: no prompt or answer text is printed or written, except in the
+    prompt file --write-prompts asks for.
 
     \b
     Example:
