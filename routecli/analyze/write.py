@@ -120,7 +120,10 @@ class LogWriters:
         return sampler.lines()
 
     def _open_scratch(self, scenario: Path) -> IO[str]:
-        handle, name = tempfile.mkstemp(prefix=f".{scenario.name}.", suffix=".rows", dir=scenario.parent)
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{scenario.name}.", suffix=".rows", dir=scenario.parent)
+        except OSError as error:
+            raise InputFileError(f"cannot write output: {error.strerror}", source=str(scenario)) from None
         self._scratch = Path(name)
         return os.fdopen(handle, "w", encoding="utf-8")
 

@@ -12,7 +12,7 @@ import typer
 
 from routecli.cli.options import ChartOption, OutputOption, PricingOption
 from routecli.cli.output import check_outputs, write_renderable, write_text
-from routecli.errors import InvalidValueError
+from routecli.errors import InputFileError, InvalidValueError
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -137,6 +137,7 @@ def analyze(
         raise InvalidValueError("--stratify divides --sample N among segments; give --sample N too")
     written = (write_scenario, _tokens_path(write_scenario), write_prompts)
     check_outputs(inputs=[*files, *(pricing or ())], outputs=(*written, chart, output), format=None)
+    _check_written([path for path in (*written, chart, output) if path is not None])
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
@@ -174,6 +175,17 @@ def analyze(
         from routecli.render.charts import daily_chart
 
         save_chart(chart, lambda chosen_format: daily_chart(analysis, chosen_format))
+
+
+def _check_written(paths: list[Path]) -> None:
+    """The files --write-scenario and --write-prompts write: each in a folder that exists, no two the same."""
+    seen: set[Path] = set()
+    for path in paths:
+        if path.resolve() in seen:
+            raise InputFileError("is named for two outputs of this run; give each its own file", source=str(path))
+        seen.add(path.resolve())
+        if not path.resolve().parent.is_dir():
+            raise InputFileError(f"cannot write output: no folder {path.parent}", source=str(path))
 
 
 def _tokens_path(scenario: Path | None) -> Path | None:

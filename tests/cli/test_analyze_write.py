@@ -312,3 +312,23 @@ def test_sample_and_stratify_need_what_they_modify(tmp_path: Path) -> None:
     log = str(FIXTURES / "openai_responses.jsonl")
     assert "give it too" in refused("analyze", log, "--sample", "3")
     assert "give --sample N too" in refused("analyze", log, "--write-prompts", str(tmp_path / "p.jsonl"), "--stratify")
+
+
+def test_the_scenario_and_its_token_counts_hold_no_prompt_text(tmp_path: Path) -> None:
+    secret = "Summarise the merger memo for Project Nightjar"
+    rows = [{**_row("gpt-4o", day, 1_000, 100, feature="chat"), "q": secret} for day in (0, 1, 2)]
+    scenario = tmp_path / "s.yaml"
+    _analyze(str(_log(tmp_path, rows)), *MAPPED, "--segment-by", "metadata.feature", "--write-scenario", str(scenario))
+    assert "Nightjar" not in scenario.read_text(encoding="utf-8")
+    assert "Nightjar" not in (tmp_path / "s.tokens.jsonl").read_text(encoding="utf-8")
+
+
+def test_files_to_write_need_a_folder_and_names_of_their_own(tmp_path: Path) -> None:
+    log = str(FIXTURES / "openai_responses.jsonl")
+    missing = tmp_path / "no" / "s.yaml"
+    assert refused("analyze", log, "--write-scenario", str(missing)) == (
+        f"{missing}: cannot write output: no folder {missing.parent}"
+    )
+    same = str(tmp_path / "x.jsonl")
+    assert "two outputs" in refused("analyze", log, "--write-scenario", same, "--write-prompts", same)
+    assert not list(tmp_path.iterdir())
