@@ -4,3 +4,5 @@
 reader per format (file side); ``analysis`` is the pure core that turns rows
 into an ``Analysis`` result, which every renderer and writer reads.
 """
+
+__all__: list[str] = []

@@ -4,9 +4,11 @@ Near repeats are approximate, by design: each prompt's set of word 3-grams (its
 *shingles*; a prompt of fewer than three words is one shingle) is summarised by
 ``PERMUTATIONS`` MinHash values, and two prompts are near repeats when their
 estimated Jaccard similarity (the share of equal MinHash values) is at least
-``THRESHOLD``. Candidates come from locality-sensitive hashing: the signature is cut
-into ``BANDS`` bands of ``ROWS`` values and prompts sharing any band are compared;
-a pair of Jaccard similarity ``s`` becomes a candidate with probability
+``THRESHOLD``; a prompt is compared on its last ``MAX_WORDS`` words (a long shared
+system prompt, which the prefix measure counts, does not make every request a near
+repeat). Candidates come from locality-sensitive hashing: the signature is cut into
+``BANDS`` bands of ``ROWS`` values and prompts sharing any band are compared; a pair
+of Jaccard similarity ``s`` becomes a candidate with probability
 ``1 - (1 - s**ROWS)**BANDS`` (0.9998 at s = 0.8, 0.64 at s = 0.5). Each prompt is
 compared with the earliest and the nearest earlier prompt of each band it shares.
 Words are numbered by first appearance and the hash functions are seeded, so the
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BANDS",
+    "MAX_WORDS",
     "NEAR_SAMPLE",
     "PERMUTATIONS",
     "ROWS",
@@ -41,10 +44,13 @@ PERMUTATIONS = 64
 BANDS = 16
 ROWS = PERMUTATIONS // BANDS
 THRESHOLD = 0.8
-NEAR_SAMPLE = 20_000
+NEAR_SAMPLE = 10_000
 """Near repeats are measured on a seeded uniform sample of at most this many prompts (exact repeats on all)."""
+MAX_WORDS = 256
+"""A prompt is compared on its last this many words: where requests differ (a system prompt comes first), and
+the time stays bounded by the sample's size, not by prompt length."""
 _SEED = 15
-_BLOCK = 4_096
+_BLOCK = 1_024
 _MASK = (1 << 64) - 1
 
 
@@ -104,7 +110,7 @@ def _signatures(texts: Sequence[str]) -> NDArray[np.uint32]:
     ids: list[int] = []
     lengths = []
     for text in texts:
-        tokens = text.lower().split()
+        tokens = text.lower().split()[-MAX_WORDS:]
         ids.extend(map(number, tokens))
         lengths.append(len(tokens))
     word_ids = np.asarray(ids, dtype=np.uint64)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from types import MappingProxyType, ModuleType
 from typing import Any, NamedTuple
@@ -65,7 +66,7 @@ class _Opened(NamedTuple):
     file: LogFile
     rows: Iterator[RowOrError]
     format: ModuleType | None
-    """None for a file with no rows."""
+    """None for a file with no rows (or only bad ones)."""
     first: Row | None
 
 
@@ -99,18 +100,22 @@ class LogReader:
         self._report(force=True)
 
     def _read(self, opened: list[_Opened]) -> Iterator[LogRecord]:
-        batch_inputs = [item for item in opened if _is_batch_input(item)]
-        requests: dict[str, openai_batch.Request] = {}
-        for item in batch_inputs:
-            requests.update(self._batch_requests(item))
-        if batch_inputs and not any(item.format is openai_batch for item in opened if item not in batch_inputs):
+        inputs = [item for item in opened if _is_batch_input(item)]
+        outputs = [item for item in opened if item.format is openai_batch and not _is_batch_input(item)]
+        if inputs and not outputs:
             raise InvalidValueError(
                 "an OpenAI batch input file holds requests but no usage: give the batch's output file too "
                 "(input and output files in one call are joined on custom_id)",
-                source=batch_inputs[0].file.source,
+                source=inputs[0].file.source,
             )
+        requests: dict[str, openai_batch.Request] = {}
+        for item in inputs:
+            requests.update(self._batch_requests(item))
         for item in opened:
-            if item.format is not None and item not in batch_inputs:
+            if item.format is None:  # no row: an empty file, or only bad ones (raised, or counted)
+                for _ in self._rows(item):
+                    pass
+            elif not _is_batch_input(item):
                 yield from self._records(item, requests)
 
     # ------------------------------------------------------------------ files
@@ -128,7 +133,7 @@ class LogReader:
                 first = item
                 break
         rows = chain(held, rows)
-        if first is None and not held:
+        if first is None:
             return _Opened(file, rows, None, None)
         try:
             chosen = self._format(file.source, first)
@@ -138,18 +143,16 @@ class LogReader:
         self.stats.formats[file.source] = chosen.NAME
         return _Opened(file, rows, chosen, first)
 
-    def _format(self, source: str, first: Row | None) -> ModuleType:
+    def _format(self, source: str, first: Row) -> ModuleType:
         if self.options.input_format is not None:
             return _BY_NAME[self.options.input_format]
         if self.field_map is not None:
             return mapped
-        if first is not None:
-            for module in FORMATS:
-                if module.sniff(first.data):
-                    return module
-        line = f" (line {first.line})" if first is not None else ""
+        for module in FORMATS:
+            if module.sniff(first.data):
+                return module
         raise InvalidValueError(
-            f"cannot tell which log format this is from its first row{line}: name it with --input-format "
+            f"cannot tell which log format this is from its first row (line {first.line}): name it with --input-format "
             f"({format_names()}) or map its fields with --map FIELD=PATH",
             source=source,
         )
@@ -165,54 +168,60 @@ class LogReader:
 
     def _rows(self, item: _Opened) -> Iterator[Row]:
         """The file's rows; a row that is no JSON object is skipped or raised."""
+        stats = self.stats
         for row in item.rows:
-            self.stats.rows += 1
+            stats.rows += 1
             if isinstance(row, Row):
                 yield row
             else:
                 self._invalid(row, item.file.source, row.line)
-            self._report()
 
     def _records(self, item: _Opened, requests: Mapping[str, openai_batch.Request]) -> Iterator[LogRecord]:
         source = item.file.source
-        module = item.format
-        expand: Callable[[Row], Iterable[Row]] | None = getattr(module, "expand", None)
-        read: Callable[[Row], LogRecord | None]
-        if module is mapped:
-            assert self.field_map is not None
-            read = self._mapped_reader(source, self.field_map)
-        elif module is openai_batch:
-            read = self._batch_reader(source, requests)
-        else:
-            read = self._module_reader(source, module)
+        read = self._reader(source, item.format, requests)
+        expand: Callable[[Row], Iterable[Row]] | None = getattr(item.format, "expand", None)
+        if expand is None:  # one record per row: the hot loop of a large log, kept short (no _rows layer)
+            stats = self.stats
+            for row in item.rows:
+                stats.rows += 1
+                if not isinstance(row, Row):
+                    self._invalid(row, source, row.line)
+                    continue
+                try:
+                    record = read(row)
+                except InputError as error:
+                    self._invalid(error, source, row.line)
+                    continue
+                if record is not None:
+                    yield record
+            return
         for row in self._rows(item):
             try:
-                found = [record for part in (expand(row) if expand else (row,)) if (record := read(part))]
+                found = [record for part in expand(row) if (record := read(part)) is not None]
             except InputError as error:
                 self._invalid(error, source, row.line)
                 continue
             yield from found
 
-    def _module_reader(self, source: str, module: Any) -> Callable[[Row], LogRecord | None]:
-        field_map = self.field_map
-
-        def read(row: Row) -> LogRecord | None:
-            record: LogRecord | None = module.record(source, row)
-            return record if record is None or field_map is None else field_map.apply(record, row)
-
-        return read
-
-    def _mapped_reader(self, source: str, field_map: mapped.FieldMap) -> Callable[[Row], LogRecord | None]:
-        return lambda row: field_map.record(source, row)
-
-    def _batch_reader(
-        self, source: str, requests: Mapping[str, openai_batch.Request]
+    def _reader(
+        self, source: str, module: Any, requests: Mapping[str, openai_batch.Request]
     ) -> Callable[[Row], LogRecord | None]:
+        """One row to its record (``None``: no request) as the file's format, with ``--map`` laid over it."""
         field_map = self.field_map
+        if module is mapped:
+            assert field_map is not None
+            return partial(field_map.record, source)
+        plain: Callable[[Row], LogRecord | None] = (
+            partial(openai_batch.record, source, requests=requests)
+            if module is openai_batch
+            else partial(module.record, source)
+        )
+        if field_map is None:
+            return plain
 
         def read(row: Row) -> LogRecord | None:
-            record = openai_batch.record(source, row, requests)
-            return record if field_map is None else field_map.apply(record, row)
+            record = plain(row)
+            return None if record is None else field_map.apply(record, row)
 
         return read
 

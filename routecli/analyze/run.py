@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from routecli._gc import no_collection
 from routecli.analyze.analysis import NO_MODEL, Accumulator, Analysis, long_above
 from routecli.analyze.read import LogReader, ReadOptions, ReadStats
 from routecli.analyze.records import LogRecord
@@ -46,7 +47,8 @@ def analyze_logs(
     records: Iterable[LogRecord] = reader.records()
     if tap is not None:
         records = tap(records, segment_of or _by_model)
-    accumulator.feed(records)
+    with no_collection():  # a million records and their dicts, none in a cycle: no collector passes over them
+        accumulator.feed(records)
     analysis = accumulator.finish(table)
     stats = reader.stats
     return analysis._replace(

@@ -22,6 +22,8 @@ _SCALES = ((1e11, 1.0), (1e14, 1e3), (1e17, 1e6))
 
 def epoch_seconds(value: Any, field: str) -> float:
     """``value`` as seconds since the epoch, UTC; ``InvalidValueError`` (path ``field``) when it is no time."""
+    if type(value) is int and 0 <= value < _SCALES[0][0]:  # epoch seconds, the common case, first
+        return float(value)
     if isinstance(value, dt.datetime):
         return _aware(value).timestamp()
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -365,7 +365,10 @@ def _notes(analysis: Analysis) -> list[str]:
 
 
 def analysis_renderable(analysis: Analysis) -> RenderableType:
-    """The summary, the models table and the segments table."""
+    """The summary, the models table and the segments table (no tables for a log without requests)."""
+    parts: list[RenderableType] = [Text(line) for line in _summary(analysis)]
+    if not analysis.models:
+        return Group(*parts)
     models = compact_table(
         "By model (tokens; spend in USD)", _MODEL_HEADERS, optional=("p50 ms", "p95 ms", "Errors"), note=_WIDER
     )
@@ -382,16 +385,16 @@ def analysis_renderable(analysis: Analysis) -> RenderableType:
             " / ".join(map(_count, segment.input_tokens[:3])),
             " / ".join(map(_count, segment.output_tokens[:3])),
         )
-    parts: list[RenderableType] = [Text(line) for line in _summary(analysis)]
     parts += [Text(""), models, *(Text(note, style="dim") for note in _notes(analysis)), Text(""), segments]
     return Group(*parts)
 
 
 def analysis_markdown(analysis: Analysis) -> str:
+    summary = ["## routecli analyze", "", *(f"{line}  " for line in _summary(analysis))]
+    if not analysis.models:
+        return "\n".join(summary) + "\n"
     lines: Sequence[str] = [
-        "## routecli analyze",
-        "",
-        *(f"{line}  " for line in _summary(analysis)),
+        *summary,
         "",
         "### By model",
         "",

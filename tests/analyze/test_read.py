@@ -136,3 +136,18 @@ def test_progress_reports_bytes_until_the_end() -> None:
     size = sum(path.stat().st_size for path in files)
     assert reader.stats.total_bytes == size
     assert seen[-1] == (size, 6)
+
+
+def test_a_file_of_only_bad_rows(tmp_path: Path) -> None:
+    path = write(tmp_path / "export.json", '[1, "two", null]')
+    with pytest.raises(InvalidValueError) as raised:
+        read(path)
+    assert str(raised.value) == f"{path}:1: expected a JSON object, got a number"
+    records, stats = read(path, FIXTURES / "prompts.jsonl", skip_invalid=True)
+    assert len(records) == 2
+    assert dict(stats.skipped) == {
+        "expected a JSON object, got a number": 1,
+        "expected a JSON object, got text": 1,
+        "expected a JSON object, got null": 1,
+    }
+    assert stats.formats == {str(FIXTURES / "prompts.jsonl"): "routecli-prompts"}

@@ -137,6 +137,19 @@ def test_chart(log: Path, tmp_path: Path) -> None:
     assert chart.read_text(encoding="utf-8").startswith("<?xml")
 
 
+@pytest.mark.parametrize("format", ["table", "markdown", "json"])
+def test_an_empty_log(tmp_path: Path, format: str) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    stdout, _ = ok_noting("analyze", str(empty), "--format", format)
+    if format == "json":
+        document = json.loads(stdout)
+        assert (document["requests"], document["models"], document["period"]["days"]) == (0, [], None)
+    else:
+        assert "0 requests (no timestamps: no rate per day or month)" in stdout
+        assert "By model" not in stdout
+
+
 def test_schema_analysis() -> None:
     assert json.loads(ok("schema", "analysis")) == ANALYSIS_SCHEMA
 

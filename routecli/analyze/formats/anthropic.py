@@ -24,7 +24,7 @@ DESCRIPTION = 'Anthropic Messages API responses, alone or as {"request", "respon
 
 
 def _is_message(body: Any) -> bool:
-    return isinstance(body, Mapping) and body.get("type") == "message" and isinstance(body.get("usage"), Mapping)
+    return isinstance(body, dict) and body.get("type") == "message" and isinstance(body.get("usage"), dict)
 
 
 def sniff(data: Mapping[str, Any]) -> bool:
@@ -41,12 +41,12 @@ def record(source: str, row: Row) -> LogRecord:
     body: Any = data
     if "request" in data and "response" in data:
         request = data["request"]
-        if not isinstance(request, Mapping):
+        if not isinstance(request, dict):
             raise InvalidValueError("expected the request as an object", path=("request",))
         asked_model = text(dig(request, ("model",)), ("request", "model"))
         sent = _sent(request)
         body, where = data["response"], ("response",)
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         raise InvalidValueError("expected a Messages API response (an object)", path=where)
     model = text(dig(body, ("model",)), (*where, "model")) or asked_model
     request_id = text(dig(body, ("id",)), (*where, "id"))
@@ -55,7 +55,7 @@ def record(source: str, row: Row) -> LogRecord:
         error = kind if isinstance(kind, str) and kind else "error"
         return LogRecord(source, row.line, model, error=error, provider="anthropic", messages=sent, id=request_id)
     usage = body.get("usage")
-    if not isinstance(usage, Mapping):
+    if not isinstance(usage, dict):
         raise InvalidValueError("missing the token usage (an object)", path=(*where, "usage"))
     cached = count(usage.get("cache_read_input_tokens"), (*where, "usage", "cache_read_input_tokens"))
     written = count(usage.get("cache_creation_input_tokens"), (*where, "usage", "cache_creation_input_tokens"))

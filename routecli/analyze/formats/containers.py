@@ -21,7 +21,8 @@ import csv
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -117,7 +118,9 @@ class LogFile:
         assert self._handle is not None
         try:
             if self.container == "json":
-                yield from self._document(self._handle.read(), 0)
+                data = self._handle.read()
+                self._on_bytes(len(data))
+                yield from self._document(self._parse_document(data))
             elif self.container == "jsonl":
                 yield from self._json_lines(self._handle)
             else:
@@ -129,12 +132,19 @@ class LogFile:
 
     # ------------------------------------------------------------------ JSON
 
-    def _json_lines(self, handle: IO[bytes]) -> Iterator[RowOrError]:
-        loads, decode_error = _orjson().loads, _orjson().JSONDecodeError
-        at = 0
-        seen_object = False
-        for number, raw in enumerate(handle, start=1):
-            self._on_bytes(len(raw))
+    def _json_lines(
+        self, lines: Iterable[bytes], *, number: int = 0, at: int = 0, told: int = 0
+    ) -> Iterator[RowOrError]:
+        """Line by line. A first line that is no JSON may open one document spread over lines, read whole then;
+        it is a bad line of JSON Lines when the next line is an object on its own."""
+        orjson = _orjson()
+        loads, decode_error = orjson.loads, orjson.JSONDecodeError
+        seen_object = number > 0
+        lines = iter(lines)
+        for number, raw in enumerate(lines, start=number + 1):  # noqa: B020 - numbering goes on from the start
+            if at - told >= _PEEK:  # told every 64 KiB, not every line
+                self._on_bytes(at - told)
+                told = at
             data = raw[len(_BOM) :] if number == 1 and raw.startswith(_BOM) else raw
             if data.isspace() or not data:
                 at += len(raw)
@@ -143,29 +153,27 @@ class LogFile:
                 value = loads(data)
             except decode_error as error:
                 self._check_text(raw, at)
-                if not seen_object:  # a JSON document spread over lines: read it whole
-                    rest = handle.read()
-                    self._on_bytes(len(rest))
-                    yield from self._document(data + rest, at)
+                if seen_object:
+                    yield InvalidValueError(_json_problem(error), source=self.source, line=number)
+                    at += len(raw)
+                    continue
+                ahead = _through_next_line(lines)
+                if not ahead[-1:] or not ahead[-1].strip() or _is_object(ahead[-1], loads):
+                    yield InvalidValueError(_json_problem(error), source=self.source, line=number)
+                    yield from self._json_lines(chain(ahead, lines), number=number, at=at + len(raw), told=told)
                     return
-                yield InvalidValueError(_json_problem(error), source=self.source, line=number)
+                whole = data + b"".join(ahead) + b"".join(lines)
+                self._on_bytes(at + len(raw) - len(data) + len(whole) - told)
+                yield from self._document(self._parse_document(whole, at, number))
+                return
             else:
                 seen_object = True
-                yield _row(value, number, self.source)
+                yield Row(number, value) if type(value) is dict else _row(value, number, self.source)
             at += len(raw)
+        self._on_bytes(at - told)
 
-    def _document(self, data: bytes, at: int) -> Iterator[RowOrError]:
+    def _document(self, value: Any) -> Iterator[RowOrError]:
         """A whole JSON document: each item of an array (numbered from 1), or one object."""
-        if at == 0:
-            self._on_bytes(len(data))
-        orjson = _orjson()
-        try:
-            value = orjson.loads(data.removeprefix(_BOM) if at == 0 else data)
-        except orjson.JSONDecodeError as error:
-            self._check_text(data, at)
-            if data.strip():
-                raise InvalidValueError(_json_problem(error), source=self.source, line=error.lineno) from None
-            return
         if isinstance(value, list):
             for index, item in enumerate(value, start=1):
                 yield _row(item, index, self.source)
@@ -174,6 +182,15 @@ class LogFile:
         else:
             what = f"expected a JSON object or a list of objects, got {kind_of(value)}"
             raise InvalidValueError(what, source=self.source)
+
+    def _parse_document(self, data: bytes, at: int = 0, line: int = 1) -> Any:
+        """``data`` (from byte ``at``, line ``line`` of the file) as one JSON value; errors name the file's line."""
+        orjson = _orjson()
+        try:
+            return orjson.loads(data.removeprefix(_BOM) if at == 0 else data)
+        except orjson.JSONDecodeError as error:
+            self._check_text(data, at)
+            raise InvalidValueError(_json_problem(error), source=self.source, line=line + error.lineno - 1) from None
 
     def _check_text(self, data: bytes, at: int) -> None:
         if (problem := not_text(data, self.source, at=at)) is not None:
@@ -232,6 +249,7 @@ class LogFile:
             raise InputFileError("log file not found", source=self.source)
         connection = duckdb.connect()
         try:
+            connection.execute("SET enable_progress_bar = false")  # its bar would land in our output
             total = connection.execute("SELECT count(*) FROM read_parquet(?)", [self.path]).fetchall()[0][0]
             result = connection.execute("SELECT * FROM read_parquet(?)", [self.path])
             columns = [column[0] for column in result.description or ()]
@@ -255,6 +273,23 @@ def _row(value: Any, line: int, source: str) -> RowOrError:
     if isinstance(value, dict):
         return Row(line, value)
     return InvalidValueError(f"expected a JSON object, got {kind_of(value)}", source=source, line=line)
+
+
+def _through_next_line(lines: Iterator[bytes]) -> list[bytes]:
+    """The lines up to and including the next non-blank one (all that is left, blank, when none is)."""
+    ahead = []
+    for raw in lines:
+        ahead.append(raw)
+        if raw.strip():
+            break
+    return ahead
+
+
+def _is_object(raw: bytes, loads: Callable[[bytes], Any]) -> bool:
+    try:
+        return isinstance(loads(raw), dict)
+    except ValueError:
+        return False
 
 
 def _json_problem(error: orjson.JSONDecodeError) -> str:

@@ -3,13 +3,15 @@
 Pure. FIELD is a ``LogRecord`` field or ``prompt`` (text sent as one user
 message, or a list of messages as they are); PATH is a dotted path into the row
 (``usage.in``, ``meta.engine``; a number steps into a list), or a CSV column's
-name. A row without a mapped path is an error naming the line and the path.
+name (a cell mapped to ``messages`` or ``metadata`` may hold JSON). A row
+without a mapped path is an error naming the line and the path.
 With a format named by ``--input-format``, the mapped fields replace that
 format's own where the row has them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -109,8 +111,18 @@ def _field(field: str, value: Any, path: tuple[str, ...]) -> dict[str, Any]:
                 raise InvalidValueError("expected the prompt's text, got empty text", path=path)
             return {"messages": ({"role": "user", "content": value},)}
         return {"messages": messages(value, path)}
+    if field in ("messages", "metadata") and isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+        value = _json_cell(value, path)
     if field == "messages":
         return {field: messages(value, path)}
-    if value is not None and not isinstance(value, Mapping):  # metadata
+    if value is not None and not isinstance(value, dict):  # metadata
         raise InvalidValueError(f"expected an object, got {kind_of(value)}", path=path)
     return {field: value}
+
+
+def _json_cell(value: str, path: tuple[str, ...]) -> Any:
+    """A CSV cell holding JSON (an export's messages or metadata column) as its value."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise InvalidValueError("expected JSON in the cell, got text that is not", path=path) from None

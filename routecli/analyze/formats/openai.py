@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from routecli.analyze.formats import Row
-from routecli.analyze.formats._values import MISSING, count, dig, messages, text
+from routecli.analyze.formats._values import count, dig, messages, text
 from routecli.analyze.records import LogRecord, Message
 from routecli.analyze.timestamps import epoch_seconds
 from routecli.errors import InvalidValueError
@@ -26,12 +26,12 @@ DESCRIPTION = 'OpenAI chat-completion responses, alone or as {"request", "respon
 
 def is_completion(body: Any) -> bool:
     """A chat-completion object: ``object: chat.completion``, or ``choices`` with an OpenAI ``usage``."""
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         return False
     if body.get("object") == "chat.completion":
         return True
     usage = body.get("usage")
-    return "choices" in body and isinstance(usage, Mapping) and "prompt_tokens" in usage
+    return "choices" in body and isinstance(usage, dict) and "prompt_tokens" in usage
 
 
 def sniff(data: Mapping[str, Any]) -> bool:
@@ -44,7 +44,7 @@ def record(source: str, row: Row) -> LogRecord:
     data = row.data
     if "request" in data and "response" in data:
         request = data["request"]
-        if not isinstance(request, Mapping):
+        if not isinstance(request, dict):
             raise InvalidValueError("expected the request as an object", path=("request",))
         response = data["response"]
         return completion_record(
@@ -52,10 +52,31 @@ def record(source: str, row: Row) -> LogRecord:
             row.line,
             response,
             ("response",),
-            asked_model=text(dig(request, ("model",)), ("request", "model")),
-            sent=messages(dig(request, ("messages",)), ("request", "messages")),
+            asked_model=text(request.get("model"), ("request", "model")),
+            sent=messages(request.get("messages"), ("request", "messages")),
         )
     return completion_record(source, row.line, data, ())
+
+
+_FIELDS = (
+    "model",
+    "id",
+    "usage",
+    "created",
+    "usage.prompt_tokens",
+    "usage.completion_tokens",
+    "usage.prompt_tokens_details.cached_tokens",
+    "usage.completion_tokens_details.reasoning_tokens",
+)
+_PATHS: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {}
+"""Each field's key path under a response's place in the row, built once: a log has millions of rows."""
+
+
+def _paths(where: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    found = _PATHS.get(where)
+    if found is None:
+        found = _PATHS[where] = {name: (*where, *name.split(".")) for name in _FIELDS}
+    return found
 
 
 def completion_record(
@@ -70,33 +91,34 @@ def completion_record(
     error: str | None = None,
 ) -> LogRecord:
     """One chat completion (at key path ``where`` in the row) as a record; an error body is a failed request."""
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         raise InvalidValueError("expected a chat-completion response (an object)", path=where)
-    model = text(dig(body, ("model",)), (*where, "model")) or asked_model
-    request_id = request_id or text(dig(body, ("id",)), (*where, "id"))
+    paths = _paths(where)
+    model = text(body.get("model"), paths["model"]) or asked_model
+    request_id = request_id or text(body.get("id"), paths["id"])
     if error is None and "usage" not in body and "error" in body:
         error = _error_kind(body["error"])
     if error is not None:
         return LogRecord(source, line, model, error=error, provider="openai", messages=sent, id=request_id)
     usage = body.get("usage")
-    if not isinstance(usage, Mapping):
-        raise InvalidValueError("missing the token usage (an object)", path=(*where, "usage"))
-    created = dig(body, ("created",))
-    return LogRecord(
+    if not isinstance(usage, dict):
+        raise InvalidValueError("missing the token usage (an object)", path=paths["usage"])
+    created = body.get("created")
+    prompt_details = usage.get("prompt_tokens_details")
+    completion_details = usage.get("completion_tokens_details")
+    cached = "usage.prompt_tokens_details.cached_tokens"
+    reasoning = "usage.completion_tokens_details.reasoning_tokens"
+    return LogRecord(  # by position up to reasoning_tokens: a quarter faster to build than by keyword
         source,
         line,
         model,
-        start=None if created is MISSING or created is None else epoch_seconds(created, ".".join((*where, "created"))),
-        input_tokens=count(usage.get("prompt_tokens"), (*where, "usage", "prompt_tokens")),
-        cached_tokens=count(
-            dig(usage, ("prompt_tokens_details", "cached_tokens")),
-            (*where, "usage", "prompt_tokens_details", "cached_tokens"),
-        ),
-        output_tokens=count(usage.get("completion_tokens"), (*where, "usage", "completion_tokens")),
-        reasoning_tokens=count(
-            dig(usage, ("completion_tokens_details", "reasoning_tokens")),
-            (*where, "usage", "completion_tokens_details", "reasoning_tokens"),
-        ),
+        None if created is None else epoch_seconds(created, ".".join(paths["created"])),  # start
+        None,  # end
+        count(usage.get("prompt_tokens"), paths["usage.prompt_tokens"]),  # input_tokens
+        0 if prompt_details is None else count(dig(prompt_details, ("cached_tokens",)), paths[cached]),
+        0,  # cache_write_tokens
+        count(usage.get("completion_tokens"), paths["usage.completion_tokens"]),  # output_tokens
+        0 if completion_details is None else count(dig(completion_details, ("reasoning_tokens",)), paths[reasoning]),
         provider="openai",
         messages=sent,
         id=request_id,
@@ -105,7 +127,7 @@ def completion_record(
 
 def _error_kind(error: Any) -> str:
     """An API error object's code or type (``rate_limit_exceeded``), never its message."""
-    if isinstance(error, Mapping):
+    if isinstance(error, dict):
         for key in ("code", "type"):
             if isinstance(error.get(key), str) and error[key]:
                 return str(error[key])

@@ -44,7 +44,7 @@ def is_input(data: Mapping[str, Any]) -> bool:
 def request(row: Row) -> tuple[str, Request]:
     """An input row's ``custom_id`` and its request."""
     body = row.data.get("body")
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         raise InvalidValueError("expected the request body (an object)", path=("body",))
     return _custom_id(row.data), Request(
         text(dig(body, ("model",)), ("body", "model")), messages(dig(body, ("messages",)), ("body", "messages"))
@@ -63,7 +63,7 @@ def record(source: str, row: Row, requests: Mapping[str, Request] | None = None)
     asked = (requests or {}).get(custom_id, Request(None, None))
     response = data.get("response")
     failure = _failure(data.get("error"), response)
-    if response is None or (failure is not None and not isinstance(dig(response, ("body", "usage")), Mapping)):
+    if response is None or (failure is not None and not isinstance(dig(response, ("body", "usage")), dict)):
         return LogRecord(
             source,
             row.line,
@@ -73,7 +73,7 @@ def record(source: str, row: Row, requests: Mapping[str, Request] | None = None)
             messages=asked.messages,
             id=custom_id,
         )
-    if not isinstance(response, Mapping):
+    if not isinstance(response, dict):
         raise InvalidValueError("expected the response (an object)", path=("response",))
     return completion_record(
         source,
@@ -96,10 +96,10 @@ def _custom_id(data: Mapping[str, Any]) -> str:
 
 def _failure(error: Any, response: Any) -> str | None:
     """Why a result failed: an HTTP status of 400 or more, else the ``error`` object's code; None on success."""
-    status = dig(response, ("status_code",)) if isinstance(response, Mapping) else None
+    status = dig(response, ("status_code",)) if isinstance(response, dict) else None
     if isinstance(status, int) and not isinstance(status, bool) and status >= 400:
         return f"http {status}"
     if error is None:
         return None
-    code = dig(error, ("code",)) if isinstance(error, Mapping) else None
+    code = dig(error, ("code",)) if isinstance(error, dict) else None
     return code if isinstance(code, str) and code else "error"

@@ -40,7 +40,7 @@ def expand(row: Row) -> Iterable[Row]:
     if not isinstance(attempts, list):
         raise InvalidValueError("expected the decision's attempts (a list)", path=("attempts",))
     for index, attempt in enumerate(attempts):
-        if not isinstance(attempt, Mapping):
+        if not isinstance(attempt, dict):
             raise InvalidValueError("expected an attempt (an object)", path=("attempts", index))
         if attempt.get("role") == "answer":
             yield Row(row.line, {"kind": "attempt", "index": index, "attempt": attempt, "decision": data})

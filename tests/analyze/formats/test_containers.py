@@ -91,7 +91,7 @@ def test_a_missing_file(tmp_path: Path) -> None:
     assert str(raised.value) == f"{tmp_path / 'nope.jsonl'}: log file not found"
 
 
-def test_parquet_through_duckdb(tmp_path: Path) -> None:
+def test_parquet_through_duckdb(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     duckdb = pytest.importorskip("duckdb")
     path = tmp_path / "responses.parquet"
     duckdb.sql(
@@ -107,6 +107,7 @@ def test_parquet_through_duckdb(tmp_path: Path) -> None:
         (2, "r2", "gpt-4o-mini", 1700000060.0, 20, 8),
     ]
     assert stats.bytes_read == stats.total_bytes == path.stat().st_size
+    assert capfd.readouterr() == ("", "")  # DuckDB's own progress bar stays off
 
 
 def test_parquet_with_a_mapping_and_timestamps(tmp_path: Path) -> None:
@@ -136,3 +137,36 @@ def test_a_damaged_parquet_file(tmp_path: Path) -> None:
     path.write_bytes(b"PAR1 not really")
     with pytest.raises(InputFileError, match=r"x.parquet: cannot read it as Parquet: "):
         read(path)
+
+
+def test_a_broken_first_line_is_one_bad_row(tmp_path: Path) -> None:
+    path = write(tmp_path / "log.jsonl", '{"a": 1\n{"a": 2}\n\n{"a": 3}\n')
+    rows = _rows(path)
+    assert str(rows[0]).startswith(f"{path}:1: not valid JSON: ")
+    assert rows[1:] == [Row(2, {"a": 2}), Row(4, {"a": 3})]
+
+
+def test_a_document_broken_further_down_names_that_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "response.json", '\n{\n  "a": 1,\n  "b": ,\n  "c": 3\n}\n')
+    with pytest.raises(InvalidValueError) as raised:
+        _rows(path)
+    assert str(raised.value).startswith(f"{path}:4: not valid JSON: ")
+
+
+def test_progress_counts_every_byte_of_a_long_file(tmp_path: Path) -> None:
+    line = '{"pad": "' + "x" * 1000 + '"}\n'
+    path = write(tmp_path / "log.jsonl", line * 200)  # 200 KB: told in 64 KiB steps, then the rest
+    told: list[int] = []
+    rows = list(LogFile(str(path), told.append).rows())
+    assert len(rows) == 200
+    assert sum(told) == path.stat().st_size
+    assert len([size for size in told if size]) >= 3
+
+
+def test_a_file_of_one_bad_line_then_blank_lines(tmp_path: Path) -> None:
+    path = write(tmp_path / "log.jsonl", '{"a": \n\n\n')
+    told: list[int] = []
+    rows = list(LogFile(str(path), told.append).rows())
+    assert len(rows) == 1
+    assert str(rows[0]).startswith(f"{path}:1: not valid JSON: ")
+    assert sum(told) == path.stat().st_size

@@ -117,3 +117,16 @@ def test_a_bad_mapping_is_refused(mapping: dict[str, str], message: str) -> None
     with pytest.raises(InvalidValueError) as raised:
         FieldMap(mapping)
     assert str(raised.value) == message
+
+
+def test_json_in_csv_cells_for_messages_and_metadata(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "export.csv",
+        'conv,tags\n"[{""role"": ""user"", ""content"": ""hi""}]","{""team"": ""a""}"\n"[{""role"": 1",x\n',
+    )
+    with pytest.raises(InvalidValueError) as raised:
+        read(path, mapping={"messages": "conv", "metadata": "tags"})
+    assert str(raised.value) == f"{path}:3: conv: expected JSON in the cell, got text that is not"
+    records, stats = read(path, mapping={"messages": "conv", "metadata": "tags"}, skip_invalid=True)
+    assert [(r.messages, r.metadata) for r in records] == [(({"role": "user", "content": "hi"},), {"team": "a"})]
+    assert dict(stats.skipped) == {"conv: expected JSON in the cell, got text that is not": 1}
