@@ -29,7 +29,7 @@ __all__ = ["PromptSampler", "allocate"]
 
 
 class PromptSampler:
-    """Prompts offered one by one; ``lines`` gives the sample as prompt-file lines (JSON text, no newline)."""
+    """Prompts offered one by one; ``lines`` gives a sample as prompt-file lines (JSON text, no newline)."""
 
     def __init__(self, sample: int | None, *, seed: int = 0, stratify: bool = False) -> None:
         self._size = sample
@@ -38,40 +38,53 @@ class PromptSampler:
         self._seen: Counter[str] = Counter()
         self._kept: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self._order = 0
+        self._ids: Counter[str] = Counter()
         self.offered = 0
         """Requests offered, with text or not."""
         self.left_out: Counter[str] = Counter()
         """Prompts with text that replay could not read, by reason."""
 
     @property
+    def sampling(self) -> bool:
+        """Whether a sample is drawn (``--sample N``), rather than every prompt taken as it comes."""
+        return self._size is not None
+
+    @property
     def with_text(self) -> int:
         return sum(self._seen.values())
 
-    def offer(self, record: LogRecord, segment: str) -> None:
-        """Consider one request: kept (for now) if it has text, a replayable line and wins its draw."""
+    def offer(self, record: LogRecord, segment: str) -> str | None:
+        """Consider one request: kept (for now) if it has text, a replayable line and wins its draw.
+
+        Without a sample size every such prompt is taken, and its line (JSON text) is returned to be written at
+        once: memory then holds only the ids seen.
+        """
         self.offered += 1
         if not record.messages:
-            return
+            return None
         line = _line(record, segment)
         try:
             parse_prompt(json.dumps(line, ensure_ascii=False), 1)
         except InvalidValueError as error:
             self.left_out[str(error)] += 1
-            return
+            return None
         stratum = segment if self._stratify else ""
         self._seen[stratum] += 1
+        if self._size is None:
+            return self._unique(line)
         seen = self._seen[stratum]
         kept = self._kept.setdefault(stratum, [])
         self._order += 1
-        if self._size is None or seen <= self._size:
+        if seen <= self._size:
             kept.append((self._order, line))
         else:
             slot = self._random.randrange(seen)
             if slot < self._size:
                 kept[slot] = (self._order, line)
+        return None
 
     def lines(self) -> list[str]:
-        """The sample in log order, each id unique (a repeated id gets ``#2``, ``#3``, … appended)."""
+        """The sample in log order (empty without a sample size: ``offer`` returned every line)."""
         chosen: list[tuple[int, dict[str, Any]]] = []
         if self._stratify and self._size is not None:
             parts = allocate(self._size, dict(self._seen))
@@ -80,14 +93,14 @@ class PromptSampler:
                 chosen += self._random.sample(kept, parts[stratum]) if parts[stratum] < len(kept) else kept
         else:
             chosen = [item for kept in self._kept.values() for item in kept]
-        used: Counter[str] = Counter()
-        found = []
-        for _, line in sorted(chosen, key=lambda item: item[0]):
-            used[line["id"]] += 1
-            if used[line["id"]] > 1:
-                line = {**line, "id": f"{line['id']}#{used[line['id']]}"}
-            found.append(json.dumps(line, ensure_ascii=False))
-        return found
+        return [self._unique(line) for _, line in sorted(chosen, key=lambda item: item[0])]
+
+    def _unique(self, line: dict[str, Any]) -> str:
+        """The line as JSON text, its id made unique: a repeated id gets ``#2``, ``#3``, … appended."""
+        self._ids[line["id"]] += 1
+        if self._ids[line["id"]] > 1:
+            line = {**line, "id": f"{line['id']}#{self._ids[line['id']]}"}
+        return json.dumps(line, ensure_ascii=False)
 
 
 def allocate(size: int, counts: Mapping[str, int]) -> dict[str, int]:

@@ -62,21 +62,27 @@ class LogWriters:
         self._mix = MixSums() if scenario is not None else None
         self._sampler = PromptSampler(sample, seed=seed, stratify=stratify) if prompts is not None else None
         self._scratch: Path | None = None
+        self._prompt_scratch: Path | None = None
 
     def __enter__(self) -> LogWriters:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._scratch is not None:
-            self._scratch.unlink(missing_ok=True)
+        for scratch in (self._scratch, self._prompt_scratch):
+            if scratch is not None:
+                scratch.unlink(missing_ok=True)
 
     def tap(self, records: Iterable[LogRecord], segment_of: Callable[[LogRecord], str]) -> Iterator[LogRecord]:
         """``records`` passed on unchanged, each one's segment and counts (and prompt) kept on the way."""
         mix, sampler = self._mix, self._sampler
         rows: IO[str] | None = None
+        prompts: IO[str] | None = None
         if mix is not None:
             assert self.scenario is not None
-            rows = self._open_scratch(self.scenario)
+            rows, self._scratch = _scratch(self.scenario)
+        if sampler is not None and not sampler.sampling:
+            assert self.prompts is not None
+            prompts, self._prompt_scratch = _scratch(self.prompts)
         try:
             for record in records:
                 segment = segment_of(record)
@@ -87,21 +93,35 @@ class LogWriters:
                     )
                     rows.write("\n")
                 if sampler is not None:
-                    sampler.offer(record, segment)
+                    line = sampler.offer(record, segment)
+                    if line is not None and prompts is not None:
+                        prompts.write(line)
+                        prompts.write("\n")
                 yield record
         finally:
-            if rows is not None:
-                rows.close()
+            for scratch in (rows, prompts):
+                if scratch is not None:
+                    scratch.close()
 
     def finish(self, analysis: Analysis, logs: Sequence[str]) -> list[str]:
         """Write the files asked for; the lines to tell on stderr. Nothing is written when the prompts cannot be."""
         told = []
-        lines = self._prompt_lines(analysis, logs) if self._sampler is not None else None
+        sampler, prompts = self._sampler, self.prompts
+        lines = self._prompt_lines(analysis, logs) if sampler is not None else []
         if self.scenario is not None:
             told += self._write_scenario(self.scenario, analysis, logs)
-        if lines is not None and self.prompts is not None:
-            _write(self.prompts, "".join(f"{line}\n" for line in lines))
-            told.append(f"Wrote {len(lines)} prompt{'' if len(lines) == 1 else 's'} with their text to {self.prompts}")
+        if sampler is not None and prompts is not None:
+            count = sampler.with_text
+            if self._prompt_scratch is None:  # a sample: written now
+                handle, self._prompt_scratch = _scratch(prompts)
+                with handle:
+                    handle.writelines(f"{line}\n" for line in lines)
+                count = len(lines)
+            try:  # moved into place, readable by its owner only (mkstemp's mode): it holds the prompts' text
+                self._prompt_scratch.replace(prompts)
+            except OSError as error:
+                raise InputFileError(f"cannot write output: {error.strerror}", source=str(prompts)) from None
+            told.append(f"Wrote {count} prompt{'' if count == 1 else 's'} with their text to {prompts}")
         return told
 
     def _prompt_lines(self, analysis: Analysis, logs: Sequence[str]) -> list[str]:
@@ -118,14 +138,6 @@ class LogWriters:
                 f"({count} because: {reason}); nothing written"
             )
         return sampler.lines()
-
-    def _open_scratch(self, scenario: Path) -> IO[str]:
-        try:
-            handle, name = tempfile.mkstemp(prefix=f".{scenario.name}.", suffix=".rows", dir=scenario.parent)
-        except OSError as error:
-            raise InputFileError(f"cannot write output: {error.strerror}", source=str(scenario)) from None
-        self._scratch = Path(name)
-        return os.fdopen(handle, "w", encoding="utf-8")
 
     def _write_scenario(self, path: Path, analysis: Analysis, logs: Sequence[str]) -> list[str]:
         from routecli.simulate.costmodel import simulate
@@ -199,6 +211,15 @@ class LogWriters:
                     out.write("\n")
         except OSError as error:
             raise InputFileError(f"cannot write output: {error.strerror}", source=str(tokens)) from None
+
+
+def _scratch(beside: Path) -> tuple[IO[str], Path]:
+    """A scratch file in ``beside``'s folder (the same file system: renamed into place at the end), open to write."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=".partial", dir=beside.parent)
+    except OSError as error:
+        raise InputFileError(f"cannot write output: {error.strerror}", source=str(beside)) from None
+    return os.fdopen(handle, "w", encoding="utf-8"), Path(name)
 
 
 def _usd(amount: Decimal) -> str:

@@ -52,7 +52,7 @@ def _with_lines(sampler: PromptSampler) -> list[str]:
 
 
 def test_prompts_without_text_are_counted_but_never_sampled_and_unreadable_ones_are_left_out_by_reason() -> None:
-    sampler = PromptSampler(None)
+    sampler = PromptSampler(10)
     sampler.offer(_record(1, None), "s")
     sampler.offer(_record(2, "ok"), "s")
     sampler.offer(_record(3, "who?", role="narrator"), "s")
@@ -63,7 +63,15 @@ def test_prompts_without_text_are_counted_but_never_sampled_and_unreadable_ones_
 
 
 def test_repeated_ids_get_a_suffix_so_replay_takes_every_line() -> None:
-    sampler = PromptSampler(None)
+    sampler = PromptSampler(5)
     for line in (1, 2, 3):
         sampler.offer(_record(line, id="req-1"), "s")
     assert [json.loads(line)["id"] for line in sampler.lines()] == ["req-1", "req-1#2", "req-1#3"]
+
+
+def test_without_a_sample_size_each_line_is_handed_back_at_once_and_nothing_kept() -> None:
+    sampler = PromptSampler(None)
+    lines = [sampler.offer(_record(line, id="req-1"), "s") for line in (1, 2)]
+    assert [json.loads(line)["id"] for line in lines if line] == ["req-1", "req-1#2"]
+    assert sampler.offer(_record(3, None), "s") is None
+    assert sampler.lines() == []

@@ -332,3 +332,11 @@ def test_files_to_write_need_a_folder_and_names_of_their_own(tmp_path: Path) -> 
     same = str(tmp_path / "x.jsonl")
     assert "two outputs" in refused("analyze", log, "--write-scenario", same, "--write-prompts", same)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("options", [(), ("--sample", "1")], ids=["every-prompt", "a-sample"])
+def test_the_prompt_file_is_readable_by_its_owner_only(tmp_path: Path, options: tuple[str, ...]) -> None:
+    prompts = tmp_path / "p.jsonl"
+    _analyze(str(FIXTURES / "openai_responses.jsonl"), "--write-prompts", str(prompts), *options)
+    assert prompts.stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in tmp_path.iterdir()] == ["p.jsonl"]
