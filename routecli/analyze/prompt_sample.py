@@ -8,7 +8,8 @@ rounded down, the prompts left over going to the segments with the largest
 remainders (ties to the larger segment, then by name), each part drawn at random
 from its segment's reservoir. The sample is written in log order.
 
-Each line is checked with replay's own line parser as it is offered, so the file
+Values JSON has no type for (a Parquet log's timestamps and decimals in ``metadata``)
+are written as their text. Each line is checked with replay's own line parser as it is offered, so the file
 written is one ``routecli replay`` reads: a prompt replay cannot send (a role it does
 not know, content it cannot read) is left out and counted by reason.
 """
@@ -64,7 +65,7 @@ class PromptSampler:
             return None
         line = _line(record, segment)
         try:
-            parse_prompt(json.dumps(line, ensure_ascii=False), 1)
+            parse_prompt(json.dumps(line, ensure_ascii=False, default=str), 1)
         except InvalidValueError as error:
             self.left_out[str(error)] += 1
             return None
@@ -100,7 +101,7 @@ class PromptSampler:
         self._ids[line["id"]] += 1
         if self._ids[line["id"]] > 1:
             line = {**line, "id": f"{line['id']}#{self._ids[line['id']]}"}
-        return json.dumps(line, ensure_ascii=False)
+        return json.dumps(line, ensure_ascii=False, default=str)
 
 
 def allocate(size: int, counts: Mapping[str, int]) -> dict[str, int]:

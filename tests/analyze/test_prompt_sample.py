@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -75,3 +77,16 @@ def test_without_a_sample_size_each_line_is_handed_back_at_once_and_nothing_kept
     assert [json.loads(line)["id"] for line in lines if line] == ["req-1", "req-1#2"]
     assert sampler.offer(_record(3, None), "s") is None
     assert sampler.lines() == []
+
+
+def test_metadata_json_has_no_type_for_is_written_as_text() -> None:
+    sampler = PromptSampler(None)
+    record = _record(1)._replace(metadata={"at": datetime(2025, 3, 10, tzinfo=UTC), "cost": Decimal("0.25")})
+    line = sampler.offer(record, "s")
+    assert line is not None
+    assert json.loads(line)["metadata"] == {
+        "at": "2025-03-10 00:00:00+00:00",
+        "cost": "0.25",
+        "segment": "s",
+        "model": "gpt-4o",
+    }
