@@ -218,3 +218,13 @@ def test_logged_model_names_resolve_to_price_entries(logged: str, entry: str) ->
 
 def test_an_unknown_model_resolves_to_nothing() -> None:
     assert resolve_price(load_price_files(), "claude-3-5-sonnet-20241022-not-a-model") is None
+
+
+def test_repeats_compare_the_prompt_text_whatever_the_content_shape() -> None:
+    parts = [{"role": "user", "content": [{"type": "text", "text": "hi "}, {"type": "text", "text": "there"}]}]
+    log = [
+        LogRecord("log", 1, "alpha", messages=_user("hi there")),
+        LogRecord("log", 2, "alpha", messages=parts),  # the same text, as content parts
+        LogRecord("log", 3, "alpha", messages=[{"content": "hi there"}]),  # no role: another text
+    ]
+    assert analyze(log, TABLE).duplicates.exact_share == pytest.approx(1 / 3)
