@@ -171,13 +171,10 @@ class LogWriters:
             cached, written = measured_cached, measured_written
         else:
             base = cost(Decimal(0), Decimal(0))
-            written = solve_share(Decimal(0), cost(Decimal(0), Decimal(1)) - base, plan.write_premium, measured_written)
-            cached = solve_share(
-                base + written * (cost(Decimal(0), Decimal(1)) - base),
-                cost(Decimal(1), Decimal(0)) - base,
-                plan.caching_target,
-                measured_cached,
-            )
+            per_written = cost(Decimal(0), Decimal(1)) - base  # cost is linear in each share
+            per_cached = cost(Decimal(1), Decimal(0)) - base
+            written = solve_share(Decimal(0), per_written, plan.write_premium, measured_written)
+            cached = solve_share(base + written * per_written, per_cached, plan.caching_target, measured_cached)
             cached = min(cached, 1 - written)
         cached, written = cached.quantize(_SHARE_PLACES), written.quantize(_SHARE_PLACES)
         _write(path, scenario_yaml(_with_caching(plan, cached, written)))

@@ -340,3 +340,11 @@ def test_the_prompt_file_is_readable_by_its_owner_only(tmp_path: Path, options: 
     _analyze(str(FIXTURES / "openai_responses.jsonl"), "--write-prompts", str(prompts), *options)
     assert prompts.stat().st_mode & 0o777 == 0o600
     assert [path.name for path in tmp_path.iterdir()] == ["p.jsonl"]
+
+
+def test_an_empty_log_writes_no_scenario(tmp_path: Path) -> None:
+    log = write(tmp_path / "empty.jsonl", "")
+    scenario = tmp_path / "s.yaml"
+    message = refused("analyze", str(log), *MAPPED, "--write-scenario", str(scenario))
+    assert message == "the logs hold no requests: no scenario to write; nothing written"
+    assert [path.name for path in tmp_path.iterdir()] == ["empty.jsonl"]
