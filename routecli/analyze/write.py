@@ -150,7 +150,8 @@ class LogWriters:
         table = load_price_files(self.pricing)
         tokens = tokens_path(path)
         pricing = [os.path.relpath(file.resolve(), path.resolve().parent) for file in self.pricing]
-        plan = plan_scenario(analysis, self._mix, table, logs=logs, tokens_from=tokens.name, pricing=pricing)
+        shown = ["<stdin>" if log == "-" else log for log in logs]
+        plan = plan_scenario(analysis, self._mix, table, logs=shown, tokens_from=tokens.name, pricing=pricing)
         self._write_tokens(tokens, plan.segment_names)
         _write(path, scenario_yaml(plan))
         source = read_scenario(path)
