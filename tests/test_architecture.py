@@ -98,6 +98,8 @@ CORE = [
     "routecli.analyze.analysis",
     "routecli.analyze.duplicates",
     "routecli.analyze.segments",
+    "routecli.analyze.scenario_writer",
+    "routecli.analyze.prompt_sample",
     "routecli.analyze.timestamps",
     "routecli.analyze.formats._values",
     "routecli.analyze.formats.openai",

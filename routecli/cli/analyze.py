@@ -12,7 +12,7 @@ import typer
 
 from routecli.cli.options import ChartOption, OutputOption, PricingOption
 from routecli.cli.output import check_outputs, write_renderable, write_text
-from routecli.errors import InvalidValueError
+from routecli.errors import InputFileError, InvalidValueError
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -88,10 +88,39 @@ def analyze(
     output: OutputOption = None,
     chart: ChartOption = None,
     pricing: PricingOption = None,
+    write_scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-scenario",
+            metavar="FILE",
+            help="Also write a commented scenario of this traffic for `routecli simulate` (and FILE's "
+            ".tokens.jsonl beside it): today's models as baseline, cheaper candidates.",
+            show_default=False,
+        ),
+    ] = None,
+    write_prompts: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-prompts",
+            metavar="FILE",
+            help="Also write the logged prompts, with their text, as a prompt file for `routecli replay`.",
+            show_default=False,
+        ),
+    ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option("--sample", min=1, metavar="N", help="--write-prompts: a seeded random sample of N prompts."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="--write-prompts: the seed of --sample.")] = 0,
+    stratify: Annotated[
+        bool,
+        typer.Option("--stratify", help="--write-prompts --sample: each segment's part of N in proportion to it."),
+    ] = False,
 ) -> None:
     """What LOG's traffic costs now: volume, spend by model (logged and priced), segments, caching, repeats.
 
-    Counts only: no prompt or answer text is ever printed or written.
+    Counts only: no prompt or answer text is printed or written, except in the
+    prompt file --write-prompts asks for.
 
     \b
     Example:
@@ -102,15 +131,37 @@ def analyze(
 
     chosen = format or (_BY_SUFFIX.get(output.suffix.lower(), AnalyzeFormat.table) if output else AnalyzeFormat.table)
     files = [Path(log) for log in logs if log != "-"]
-    check_outputs(inputs=[*files, *(pricing or ())], outputs=(chart, output), format=None)
+    if (sample is not None or stratify) and write_prompts is None:
+        raise InvalidValueError("--sample and --stratify choose the prompts --write-prompts writes; give it too")
+    if stratify and sample is None:
+        raise InvalidValueError("--stratify divides --sample N among segments; give --sample N too")
+    written = (write_scenario, _tokens_path(write_scenario), write_prompts)
+    check_outputs(inputs=[*files, *(pricing or ())], outputs=(*written, chart, output), format=None)
+    _check_written([path for path in (*written, chart, output) if path is not None])
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
         check_chart_path(chart)
     options = ReadOptions(input_format, _mapping(mapping or []), skip_invalid)
-    with _ReadProgress() as progress:
-        analysis = analyze_logs(logs, options, segment_by=segment_by, pricing=pricing or (), progress=progress.update)
+    from routecli.analyze.write import LogWriters
+
+    writers = LogWriters(
+        scenario=write_scenario,
+        prompts=write_prompts,
+        sample=sample,
+        seed=seed,
+        stratify=stratify,
+        pricing=pricing or (),
+    )
+    with writers, _ReadProgress() as progress:
+        tap = writers.tap if write_scenario or write_prompts else None
+        analysis = analyze_logs(
+            logs, options, segment_by=segment_by, pricing=pricing or (), progress=progress.update, tap=tap
+        )
+        told = writers.finish(analysis, logs)
     _tell(analysis)
+    for line in told:
+        print(line, file=sys.stderr)
     from routecli.render import analysis_report
 
     if chosen is AnalyzeFormat.json:
@@ -124,6 +175,23 @@ def analyze(
         from routecli.render.charts import daily_chart
 
         save_chart(chart, lambda chosen_format: daily_chart(analysis, chosen_format))
+
+
+def _check_written(paths: list[Path]) -> None:
+    """The files --write-scenario and --write-prompts write: each in a folder that exists, no two the same."""
+    seen: set[Path] = set()
+    for path in paths:
+        if path.resolve() in seen:
+            raise InputFileError("is named for two outputs of this run; give each its own file", source=str(path))
+        seen.add(path.resolve())
+        if not path.resolve().parent.is_dir():
+            raise InputFileError(f"cannot write output: no folder {path.parent}", source=str(path))
+
+
+def _tokens_path(scenario: Path | None) -> Path | None:
+    from routecli.analyze.write import tokens_path
+
+    return None if scenario is None else tokens_path(scenario)
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
