@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,6 +13,7 @@ from routecli.cli.options import ChartOption, OutputOption, PricingOption
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 
 if TYPE_CHECKING:
+    from routecli.tune.measured_scenario import MeasuredScenario
     from routecli.tune.outcomes import Outcomes
 
 __all__ = ["register"]
@@ -75,6 +77,39 @@ ScoreOption = Annotated[
         "else complexity.",
     ),
 ]
+
+
+def _volume(text: str) -> Decimal:
+    """Requests per month as --requests-per-month takes them: 3000000, 3M, 100k/day (replay --project's spellings)."""
+    from routecli.errors import InvalidValueError
+    from routecli.replay.projection import parse_volume
+
+    try:
+        return parse_volume(text)
+    except InvalidValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+WriteScenarioOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-scenario",
+        metavar="OUT.yaml",
+        help="Write the chosen threshold's measured quality, strong-call share and costs as a scenario "
+        "(docs/tune.md): routecli simulate prices it at --requests-per-month.",
+        show_default=False,
+    ),
+]
+VolumeOption = Annotated[
+    Decimal | None,
+    typer.Option(
+        "--requests-per-month",
+        parser=_volume,
+        metavar="N",
+        help="The written scenario's volume: 3000000, 3M, 100k/day [default: the outcomes' prompt count].",
+        show_default=False,
+    ),
+]
 TuneFormatOption = Annotated[
     ReportFormat | None, typer.Option("--format", "-f", help=REPORT_FORMAT_HELP, show_default=False)
 ]
@@ -134,6 +169,8 @@ def tune(
             "--write", help="Put the chosen threshold into this router config (comments kept).", show_default=False
         ),
     ] = None,
+    write_scenario: WriteScenarioOption = None,
+    requests_per_month: VolumeOption = None,
     chart: ChartOption = None,
     format: TuneFormatOption = None,
     output: OutputOption = None,
@@ -153,6 +190,7 @@ def tune(
       routecli tune outcomes.jsonl --strategy cascade --quality-floor 90% --holdout 30%
       routecli tune mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003 \\
           --score complexity --target-strong-share 0.3
+      routecli tune outcomes.jsonl --quality-floor 0.9 --write-scenario tuned.yaml --requests-per-month 3M
     """
     from routecli.errors import EXIT_FAILED, InvalidValueError
     from routecli.spec import share_from_text
@@ -171,7 +209,8 @@ def tune(
         raise InvalidValueError("give one of --quality-floor, --relative-floor or --target-strong-share")
     flag, written = given[0]
     goal = float(share_from_text(written, flag, "a share" if flag == "--target-strong-share" else "a quality"))
-    check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
+    _check_volume(write_scenario, requests_per_month)
+    check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output, write_scenario), format=format)
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
@@ -219,6 +258,27 @@ def tune(
         from routecli.tune.write_back import write_threshold
 
         write_threshold(write, target, result, pricing or ())
+    if write_scenario is not None:
+        from routecli.tune.measured_scenario import tuned_scenario
+
+        measured = tuned_scenario(data, choice, result, requests_per_month, scorer)
+        if measured is not None:
+            _write_scenario(measured, write_scenario, "tune")
+
+
+def _check_volume(write_scenario: Path | None, requests_per_month: Decimal | None) -> None:
+    from routecli.errors import InvalidValueError
+
+    if requests_per_month is not None and write_scenario is None:
+        raise InvalidValueError("--requests-per-month is the volume of --write-scenario's scenario: give it too")
+
+
+def _write_scenario(measured: MeasuredScenario, path: Path, command: str) -> None:
+    """The measured threshold as a scenario file (``Wrote PATH`` on stderr)."""
+    from routecli.cli.output import write_text
+    from routecli.render.tune_scenario import measured_scenario_yaml
+
+    write_text(measured_scenario_yaml(measured, f"routecli {command} --write-scenario"), path)
 
 
 def _read(paths: list[Path], cost: list[str] | None, pricing: list[Path] | None) -> Outcomes:
@@ -273,6 +333,17 @@ def evaluate(
     ] = None,
     cost: CostOption = None,
     pricing: PricingOption = None,
+    write_scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-scenario",
+            metavar="OUT.yaml",
+            help="Write the router's threshold at its CPT(50%) point (the first recovering half the quality gap) "
+            "as a scenario: its measured quality, strong-call share and costs beside the strong model alone.",
+            show_default=False,
+        ),
+    ] = None,
+    requests_per_month: VolumeOption = None,
     chart: ChartOption = None,
     format: TuneFormatOption = None,
     output: OutputOption = None,
@@ -285,14 +356,15 @@ def evaluate(
       routecli evaluate outcomes.jsonl
       routecli evaluate mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003
       routecli evaluate arc_challenge_test.csv --format json -o evaluation.json
+      routecli evaluate outcomes.jsonl --write-scenario router.yaml --requests-per-month 100k/day
     """
     from routecli.spec import share_from_text
     from routecli.tune.choice import evaluate_outcomes
     from routecli.tune.evaluate import DEFAULT_EPSILONS
 
     epsilons = tuple(float(share_from_text(text, "--judge-error", "an error rate")) for text in judge_error or ())
-
-    check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
+    _check_volume(write_scenario, requests_per_month)
+    check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output, write_scenario), format=format)
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
@@ -306,6 +378,12 @@ def evaluate(
         chain=None if chain is None else tuple(name.strip() for name in chain.split(",") if name.strip()),
         epsilons=epsilons or DEFAULT_EPSILONS,
     )
+
+    measured = None
+    if write_scenario is not None:  # before any output: outcomes without a router have no threshold to write
+        from routecli.tune.measured_scenario import evaluated_scenario
+
+        measured = evaluated_scenario(data, result, requests_per_month)
 
     from routecli.render import evaluate_report
 
@@ -321,6 +399,8 @@ def evaluate(
         markdown=lambda: evaluate_report.evaluate_markdown(result),
         csv=lambda: evaluate_report.evaluate_csv(result),
     )
+    if measured is not None and write_scenario is not None:
+        _write_scenario(measured, write_scenario, "evaluate")
 
 
 def register(app: typer.Typer) -> None:
