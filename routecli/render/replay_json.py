@@ -95,11 +95,11 @@ _ROUTING = _strict(
 _CACHE = _strict({"hits": _COUNT, "hit_rate": _nullable(_RATIO), "saved": _COST})
 _PROJECTION = _strict(
     {
-        "requests_per_month": {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "description": "Exact volume."},
+        "requests_per_month": {**_COST, "description": "Requests a month (--project), exact."},
         "prompts": {"type": "integer", "minimum": 1},
-        "monthly_spend": _COST,
-        "low": _COST,
-        "high": _COST,
+        "monthly_spend": {**_COST, "description": "The mean spend per prompt × requests_per_month: exact USD."},
+        "low": {**_COST, "description": "The bootstrap 95% interval's low end, USD (a float64 estimate)."},
+        "high": {**_COST, "description": "The bootstrap 95% interval's high end, USD (a float64 estimate)."},
     }
 )
 _EMBEDDINGS = _strict(
