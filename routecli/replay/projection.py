@@ -8,9 +8,10 @@ as many prompts as were replayed are drawn with replacement (seed
 ``SEED``, so the same log gives the same interval) and their mean taken; the
 2.5th and 97.5th percentiles of those means, times the volume, are ``low`` and
 ``high``. The resampling is of each prompt's difference from the exact mean, in
-float64, handed back as ``Decimal(repr(x))`` as ``simulate --samples`` does and
-added to that mean: the centre stays exact, equal costs have no spread at all,
-and the interval never ends beyond the centre or below zero.
+float64; an end is that mean plus the shift, times the volume, handed back as
+``Decimal(repr(x))`` as ``simulate --samples`` does. The centre stays exact,
+equal costs have no spread at all (both ends are the exact centre), and the
+interval never ends beyond the centre or below zero.
 
 A prompt's spend is every call made for it (answers, escalations, judge calls,
 its embeddings); the one-off embedding of a router's exemplars, paid once per
@@ -38,7 +39,6 @@ __all__ = [
 
 RESAMPLES = 10_000
 """Bootstrap resamples of the prompts."""
-ZERO = Decimal(0)
 SEED = 0
 CONFIDENCE = 0.95
 DAYS_PER_MONTH = Decimal(30)
@@ -100,12 +100,19 @@ def project(prompt_spend: Sequence[Decimal], requests_per_month: Decimal) -> Pro
         stop = min(start + rows, RESAMPLES)
         shifts[start:stop] = deviations[rng.integers(0, count, size=(stop - start, count))].mean(axis=1)
     tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = (Decimal(repr(float(value))) for value in np.percentile(shifts, [tail, 100 - tail]).tolist())
+    low, high = np.percentile(shifts, [tail, 100 - tail]).tolist()
+    monthly = total * requests_per_month / count
     return Projection(
         requests_per_month=requests_per_month,
         prompts=count,
         spend_per_prompt=mean,
-        monthly_spend=total * requests_per_month / count,
-        low=max(mean + min(low, ZERO), ZERO) * requests_per_month,
-        high=(mean + max(high, ZERO)) * requests_per_month,
+        monthly_spend=monthly,
+        low=_end(monthly, float(mean), min(float(low), 0.0), float(requests_per_month)),
+        high=_end(monthly, float(mean), max(float(high), 0.0), float(requests_per_month)),
     )
+
+
+def _end(monthly: Decimal, mean: float, shift: float, volume: float) -> Decimal:
+    """One end of the interval: the exact centre when the resampled means do not move from it, else the float64
+    estimate (never below 0)."""
+    return monthly if not shift else Decimal(repr(max((mean + shift) * volume, 0.0)))
