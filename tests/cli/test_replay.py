@@ -473,3 +473,21 @@ def test_a_dry_runs_projection_equals_its_logs(tmp_path: Path) -> None:
 def test_a_bad_projection_volume_is_refused_with_the_spellings_it_takes(tmp_path: Path, volume: str) -> None:
     message = refused("report", str(tmp_path / "missing.jsonl"), "--project", volume)
     assert message.startswith("--project: expected ")
+
+
+def test_a_paid_runs_projection_is_in_its_report_and_its_kept_report_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault_server: FaultServer
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = router(tmp_path, fault_server.port)
+    args = ["replay", str(prompts_file(tmp_path)), "-c", str(config), "--project", "1M", "-f", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert Decimal(printed["total_spend"]) > 0
+    projection = printed["projection"]
+    assert (projection["requests_per_month"], projection["prompts"]) == ("1000000", 4)
+    assert Decimal(projection["monthly_spend"]) == Decimal(printed["total_spend"]) / 4 * 1_000_000
+    (run_dir,) = (tmp_path / "routecli-runs").iterdir()
+    kept = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    assert kept["projection"] == projection

@@ -28,9 +28,12 @@ from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from routecli.cli import app
 from tests.helpers.cli import ok_json, refused, wrote
 from tests.helpers.files import write
+from tests.helpers.paths import SCENARIOS
 
 ROWS = [  # id, score, small right, large right, small's confidence, large's cost
     ("p1", 0.9, 0, 1, -1.2, 20.0),
@@ -140,3 +143,42 @@ def test_a_bad_volume_is_refused_with_the_spellings_it_takes(outcomes: Path, tmp
         "tune", str(outcomes), "--quality-floor", "0.75", "--write-scenario", out, "--requests-per-month", "lots"
     )
     assert message.startswith("--requests-per-month: expected requests per month such as 3000000, 3M")
+
+
+@pytest.mark.parametrize("strategy", ["route", "cascade"])
+def test_the_bundled_outcomes_round_trip_through_simulate(strategy: str, tmp_path: Path) -> None:
+    """60 prompts with token-priced costs: simulate's cost per request is the tune's cost over its prompts."""
+    out = tmp_path / "tuned.yaml"
+    args = ["tune", str(SCENARIOS / "outcomes" / "example.jsonl"), "--strategy", strategy, "--relative-floor", "95%"]
+    tuned = json.loads(
+        wrote([str(out)], *args, "--write-scenario", str(out), "--requests-per-month", "2.5M", "-f", "json")
+    )
+    strategies = simulated(out)
+    chosen, alone = strategies["tuned"], strategies["all-gpt-4o"]
+    assert float(chosen["monthly_cost"]) == pytest.approx(tuned["cost"] / tuned["prompts"] * 2_500_000, rel=1e-12)
+    assert chosen["quality"] == pytest.approx(tuned["quality"], rel=1e-12)
+    assert float(alone["monthly_cost"]) == pytest.approx(
+        tuned["models"]["gpt-4o"]["cost"] / tuned["prompts"] * 2_500_000, rel=1e-12
+    )
+    assert chosen["savings_vs_baseline_pct"] == pytest.approx(tuned["savings_pct"], rel=1e-9)
+
+
+def test_nothing_is_written_when_no_threshold_reaches_the_floor(tmp_path: Path) -> None:
+    """Both models are wrong on q2: no threshold gets above 0.5."""
+    lines = [
+        {
+            "id": "q1",
+            "score": 0.1,
+            "outcomes": {"small": {"quality": 1, "cost": 1}, "large": {"quality": 1, "cost": 2}},
+        },
+        {
+            "id": "q2",
+            "score": 0.9,
+            "outcomes": {"small": {"quality": 0, "cost": 1}, "large": {"quality": 0, "cost": 2}},
+        },
+    ]
+    hard = write(tmp_path / "hard.jsonl", "".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "never.yaml"
+    result = CliRunner().invoke(app, ["tune", str(hard), "--quality-floor", "0.9", "--write-scenario", str(out)])
+    assert result.exit_code == 1, result.output
+    assert not out.exists()
