@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from routecli.cli.options import OutputOption, PricingOption
+from routecli.cli.options import OutputOption, PricingOption, monthly_volume
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 from routecli.errors import EXIT_FAILED, STOP_EXIT_CODES, InvalidValueError, ProviderUnusableError
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
@@ -32,21 +32,11 @@ ReportFormatOption = Annotated[
 ]
 
 
-def _volume(text: str) -> Decimal:
-    """Requests per month as --project takes them: 3000000, 3M, 100k/day, 2.5M/month."""
-    from routecli.replay.projection import parse_volume
-
-    try:
-        return parse_volume(text)
-    except InvalidValueError as error:
-        raise typer.BadParameter(str(error)) from None
-
-
 ProjectOption = Annotated[
     Decimal | None,
     typer.Option(
         "--project",
-        parser=_volume,
+        parser=monthly_volume,
         metavar="REQUESTS",
         help="Add the spend per prompt scaled to this many requests a month (3000000, 3M, 100k/day, 2.5M/month; a "
         "day is 1/30 of a month), with a bootstrap 95% interval over the prompts.",

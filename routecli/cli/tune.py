@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from routecli.cli.options import ChartOption, OutputOption, PricingOption
+from routecli.cli.options import ChartOption, OutputOption, PricingOption, monthly_volume
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 
 if TYPE_CHECKING:
@@ -79,17 +79,6 @@ ScoreOption = Annotated[
 ]
 
 
-def _volume(text: str) -> Decimal:
-    """Requests per month as --requests-per-month takes them: 3000000, 3M, 100k/day (replay --project's spellings)."""
-    from routecli.errors import InvalidValueError
-    from routecli.replay.projection import parse_volume
-
-    try:
-        return parse_volume(text)
-    except InvalidValueError as error:
-        raise typer.BadParameter(str(error)) from None
-
-
 WriteScenarioOption = Annotated[
     Path | None,
     typer.Option(
@@ -104,7 +93,7 @@ VolumeOption = Annotated[
     Decimal | None,
     typer.Option(
         "--requests-per-month",
-        parser=_volume,
+        parser=monthly_volume,
         metavar="N",
         help="The written scenario's volume: 3000000, 3M, 100k/day [default: the outcomes' prompt count].",
         show_default=False,
