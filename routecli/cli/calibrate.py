@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from routecli.cli.options import monthly_volume
 
 __all__ = ["register"]
 
@@ -36,11 +38,12 @@ def calibrate(
         ),
     ] = None,
     requests_per_month: Annotated[
-        str | None,
+        Decimal | None,
         typer.Option(
             "--requests-per-month",
+            parser=monthly_volume,
             metavar="N",
-            help="The scenario's monthly volume [default: the replay's own count of prompts].",
+            help="The scenario's monthly volume: 3000000, 3M, 100k/day [default: the replay's own count of prompts].",
             show_default=False,
         ),
     ] = None,
@@ -72,29 +75,18 @@ def calibrate(
     \b
     Examples:
       routecli calibrate replay-log.jsonl --write-scenario calibrated.yaml
-      routecli calibrate run1.jsonl run2.jsonl --write-scenario calibrated.yaml --requests-per-month 3000000
+      routecli calibrate run1.jsonl run2.jsonl --write-scenario calibrated.yaml --requests-per-month 3M
       routecli calibrate run.jsonl --scenario support.yaml --write-scenario support.yaml
     """
     from routecli.calibrate.files import calibrate_files
     from routecli.cli.output import check_outputs
-    from routecli.errors import InvalidValueError
     from routecli.render.calibrate_report import calibrate_summary
 
-    volume = None
-    if requests_per_month is not None:
-        try:
-            volume = Decimal(requests_per_month.replace("_", ""))
-        except InvalidOperation:
-            volume = None
-        if volume is None or not volume.is_finite() or volume < 0:
-            raise InvalidValueError(
-                f"--requests-per-month: expected a number of requests ≥ 0, got {requests_per_month!r}"
-            )
     check_outputs(inputs=logs, outputs=(write_scenario,), format=None)
     result = calibrate_files(
         logs,
         write_scenario,
-        requests_per_month=volume,
+        requests_per_month=requests_per_month,
         segment_by=segment_by,
         min_prompts=min_prompts,
         scenario=scenario,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from routecli.cli.output import FORMAT_HELP, OutputFormat
-from routecli.errors import InputFileError
+from routecli.errors import InputFileError, InvalidValueError
 
 if TYPE_CHECKING:
     from routecli.render.charts import ChartFormat
@@ -22,6 +23,7 @@ __all__ = [
     "OutputOption",
     "PricingOption",
     "ScenarioArgument",
+    "monthly_volume",
     "save_chart",
 ]
 
@@ -37,6 +39,19 @@ ChartOption = Annotated[
     Path | None,
     typer.Option("--chart", help="Also draw a chart to this .svg or .png file.", show_default=False),
 ]
+
+
+def monthly_volume(text: str) -> Decimal:
+    """Requests a month as ``replay --project`` and ``tune --requests-per-month`` take them: 3000000, 3M, 100k/day,
+    2.5M/month (``routecli.replay.projection.parse_volume``)."""
+    from routecli.replay.projection import parse_volume
+
+    try:
+        return parse_volume(text)
+    except InvalidValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
 FormatOption = Annotated[OutputFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)]
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")

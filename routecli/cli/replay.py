@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from routecli.cli.options import OutputOption, PricingOption
+from routecli.cli.options import OutputOption, PricingOption, monthly_volume
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 from routecli.errors import EXIT_FAILED, STOP_EXIT_CODES, InvalidValueError, ProviderUnusableError
 from routecli.replay import DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_TOKENS
@@ -29,6 +29,19 @@ STOP_REASONS = {
 }
 ReportFormatOption = Annotated[
     ReportFormat | None, typer.Option("--format", "-f", help=REPORT_FORMAT_HELP, show_default=False)
+]
+
+
+ProjectOption = Annotated[
+    Decimal | None,
+    typer.Option(
+        "--project",
+        parser=monthly_volume,
+        metavar="REQUESTS",
+        help="Add the spend per prompt scaled to this many requests a month (3000000, 3M, 100k/day, 2.5M/month; a "
+        "day is 1/30 of a month), with a bootstrap 95% interval over the prompts.",
+        show_default=False,
+    ),
 ]
 
 
@@ -163,6 +176,7 @@ def replay(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar on a terminal.")
     ] = True,
+    project: ProjectOption = None,
     format: ReportFormatOption = None,
     output: OutputOption = None,
 ) -> None:
@@ -196,6 +210,7 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml --dry-run --baseline base.json --tolerance 5%
       routecli replay prompts.jsonl -c router.yaml --format json -o report.json
       routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
+      routecli replay prompts.jsonl -c router.yaml --sample 200 --project 3M
     """
     from routecli.replay.session import estimate, finish_run, plan_replay, run_replay, start_run
 
@@ -219,7 +234,7 @@ def replay(
         _note(f"warning: {warning}")
     if dry_run:
         estimated = estimate(plan, output_tokens, log)
-        _emit_report(estimated, format, output, log)
+        _emit_report(estimated, format, output, log, project)
         if base_shares is not None:
             _drift(
                 base_shares, estimated, tolerance, sys.stdout if output is not None or format is None else sys.stderr
@@ -258,11 +273,11 @@ def replay(
             raise typer.Exit(STOP_EXIT_CODES["interrupted"]) from None
     if result.seeded is not None and any(done.answer is not None for _, done in target.answered):
         _note(f"The semantic cache started with {_answers(result.seeded)} from the log")
-    finished = finish_run(plan, target, result, _keep_report)
+    finished = finish_run(plan, target, result, lambda built, path: _keep_report(_projected(built, project), path))
     if finished.outcomes is not None and target.outcomes_path is not None:
         written = finished.outcomes
         _note(f"Outcomes of {_prompts(written.lines)} ({written.complete:,} with every tier's): {target.outcomes_path}")
-    report = _emit_report(finished.report, format, output, log_path)
+    report = _emit_report(finished.report, format, output, log_path, project)
     if result.stopped is not None:
         reason = STOP_REASONS[result.stopped]
         have = "has" if report.requests == 1 else "have"
@@ -325,6 +340,7 @@ def _drift(base: TierShares, estimated: ReplayReport, tolerance: Decimal | None,
 
 def report(
     log: Annotated[Path, typer.Argument(help="A decision log written by replay.", show_default=False, metavar="LOG")],
+    project: ProjectOption = None,
     format: ReportFormatOption = None,
     output: OutputOption = None,
 ) -> None:
@@ -334,6 +350,7 @@ def report(
     Examples:
       routecli report routecli-runs/20261124T101500Z-prompts/decisions.jsonl
       routecli report decisions.jsonl --format markdown -o summary.md
+      routecli report decisions.jsonl --project 100k/day
     """
     from routecli.replay.log import read_log
     from routecli.replay.report import build_report
@@ -342,7 +359,8 @@ def report(
     contents = read_log(log)
     if contents.truncated_line is not None:
         _note(f"{log}:{contents.truncated_line}: left out a line cut off mid-write (the run was stopped while logging)")
-    _emit_report(build_report(contents.run, contents.decisions, contents.stopped, contents.prelude), format, output)
+    built = build_report(contents.run, contents.decisions, contents.stopped, contents.prelude)
+    _emit_report(built, format, output, project=project)
 
 
 def _answers(count: int) -> str:
@@ -363,10 +381,23 @@ def _prompts(count: int) -> str:
     return counted(count, "prompt")
 
 
+def _projected(built: ReplayReport, project: Decimal | None) -> ReplayReport:
+    """The report with --project's projection, when asked."""
+    from routecli.replay.report import with_projection
+
+    return built if project is None else with_projection(built, project)
+
+
 def _emit_report(
-    built: ReplayReport, format: ReportFormat | None, output: Path | None, log: Path | None = None
+    built: ReplayReport,
+    format: ReportFormat | None,
+    output: Path | None,
+    log: Path | None = None,
+    project: Decimal | None = None,
 ) -> ReplayReport:
     from rich.console import RenderableType
+
+    built = _projected(built, project)
 
     def table() -> RenderableType:
         from routecli.render.replay_report import replay_renderable

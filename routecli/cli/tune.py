@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from routecli.cli.options import ChartOption, OutputOption, PricingOption
+from routecli.cli.options import ChartOption, OutputOption, PricingOption, monthly_volume
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
     from routecli.tune.choice import ScoreSource
+    from routecli.tune.measured_scenario import MeasuredScenario
     from routecli.tune.outcomes import Outcomes
 
 __all__ = ["register"]
@@ -83,6 +85,28 @@ ScoreOption = Annotated[
         help="Where a prompt's router score comes from: data (the outcomes' score), complexity (routecli's "
         "complexity score of the prompt text) or length (its tokens); auto: data if the outcomes have scores, "
         "else complexity.",
+    ),
+]
+
+
+WriteScenarioOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-scenario",
+        metavar="OUT.yaml",
+        help="Write the chosen threshold's measured quality, strong-call share and costs as a scenario "
+        "(docs/tune.md): routecli simulate prices it at --requests-per-month.",
+        show_default=False,
+    ),
+]
+VolumeOption = Annotated[
+    Decimal | None,
+    typer.Option(
+        "--requests-per-month",
+        parser=monthly_volume,
+        metavar="N",
+        help="The written scenario's volume: 3000000, 3M, 100k/day [default: the outcomes' prompt count].",
+        show_default=False,
     ),
 ]
 TuneFormatOption = Annotated[
@@ -171,6 +195,8 @@ def tune(
             "--write", help="Put the chosen threshold into this router config (comments kept).", show_default=False
         ),
     ] = None,
+    write_scenario: WriteScenarioOption = None,
+    requests_per_month: VolumeOption = None,
     chart: ChartOption = None,
     format: TuneFormatOption = None,
     output: OutputOption = None,
@@ -193,6 +219,7 @@ def tune(
       routecli tune outcomes.jsonl --strategy cascade --chain small,medium,large --quality-floor 0.9
       routecli tune mmlu/ --cost gpt-4-1106-preview=0.005 --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003 \\
           --score complexity --target-strong-share 0.3
+      routecli tune outcomes.jsonl --quality-floor 0.9 --write-scenario tuned.yaml --requests-per-month 3M
     """
     from routecli.errors import EXIT_FAILED, InvalidValueError
     from routecli.spec import share_from_text
@@ -233,7 +260,13 @@ def tune(
         if flag == "--target-shares"
         else float(share_from_text(written, flag, "a share" if flag == "--target-strong-share" else "a quality"))
     )
-    check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output), format=format)
+    if named is not None and write_scenario is not None:
+        raise InvalidValueError(
+            "--write-scenario writes a two-model route or cascade; for --tiers or --chain, price the chosen "
+            "thresholds with routecli replay and routecli calibrate"
+        )
+    _check_volume(write_scenario, requests_per_month)
+    check_outputs(inputs=(*outcomes, *(pricing or ())), outputs=(chart, output, write_scenario), format=format)
     if chart is not None:
         from routecli.render.charts import check_chart_path
 
@@ -304,6 +337,27 @@ def tune(
         from routecli.tune.write_back import write_threshold
 
         write_threshold(write, target, result, pricing or ())
+    if write_scenario is not None:
+        from routecli.tune.measured_scenario import tuned_scenario
+
+        measured = tuned_scenario(data, choice, result, requests_per_month, scorer)
+        if measured is not None:
+            _write_scenario(measured, write_scenario, "tune")
+
+
+def _check_volume(write_scenario: Path | None, requests_per_month: Decimal | None) -> None:
+    from routecli.errors import InvalidValueError
+
+    if requests_per_month is not None and write_scenario is None:
+        raise InvalidValueError("--requests-per-month is the volume of --write-scenario's scenario: give it too")
+
+
+def _write_scenario(measured: MeasuredScenario, path: Path, command: str) -> None:
+    """The measured threshold as a scenario file (``Wrote PATH`` on stderr)."""
+    from routecli.cli.output import write_text
+    from routecli.render.tune_scenario import measured_scenario_yaml
+
+    write_text(measured_scenario_yaml(measured, f"routecli {command} --write-scenario"), path)
 
 
 def _shares(written: str) -> tuple[float, ...]:
@@ -504,6 +558,17 @@ def evaluate(
     seed: Annotated[int, typer.Option("--seed", help="Seed of --compat routellm's random router.")] = 0,
     cost: CostOption = None,
     pricing: PricingOption = None,
+    write_scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-scenario",
+            metavar="OUT.yaml",
+            help="Write the router's threshold at its CPT(50%) point (the first recovering half the quality gap) "
+            "as a scenario: its measured quality, strong-call share and costs beside the strong model alone.",
+            show_default=False,
+        ),
+    ] = None,
+    requests_per_month: VolumeOption = None,
     chart: ChartOption = None,
     format: TuneFormatOption = None,
     output: OutputOption = None,
@@ -518,15 +583,18 @@ def evaluate(
       routecli evaluate arc_challenge_test.csv --format json -o evaluation.json
       routecli evaluate gsm8k_responses.csv --cost gpt-4-1106-preview=0.005 \\
           --cost mistralai/Mixtral-8x7B-Instruct-v0.1=0.0003 --compat routellm --exclude contaminated.txt
+      routecli evaluate outcomes.jsonl --write-scenario scenario.yaml --requests-per-month 100k/day
     """
     from routecli.spec import share_from_text
     from routecli.tune.choice import evaluate_outcomes
     from routecli.tune.evaluate import DEFAULT_EPSILONS
 
     epsilons = tuple(float(share_from_text(text, "--judge-error", "an error rate")) for text in judge_error or ())
-
+    _check_volume(write_scenario, requests_per_month)
     check_outputs(
-        inputs=(*outcomes, *(pricing or ()), *((exclude,) if exclude else ())), outputs=(chart, output), format=format
+        inputs=(*outcomes, *(pricing or ()), *((exclude,) if exclude else ())),
+        outputs=(chart, output, write_scenario),
+        format=format,
     )
     if chart is not None:
         from routecli.render.charts import check_chart_path
@@ -551,6 +619,12 @@ def evaluate(
         tiers=_names(tiers),
     )
 
+    measured = None
+    if write_scenario is not None:  # before any output: outcomes without a router have no threshold to write
+        from routecli.tune.measured_scenario import evaluated_scenario
+
+        measured = evaluated_scenario(data, result, requests_per_month)
+
     from routecli.render import evaluate_report
 
     if chart is not None:
@@ -565,6 +639,8 @@ def evaluate(
         markdown=lambda: evaluate_report.evaluate_markdown(result),
         csv=lambda: evaluate_report.evaluate_csv(result),
     )
+    if measured is not None and write_scenario is not None:
+        _write_scenario(measured, write_scenario, "evaluate")
 
 
 def _names(text: str | None) -> tuple[str, ...] | None:

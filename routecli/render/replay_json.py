@@ -9,6 +9,7 @@ from routecli import __version__
 from routecli.provenance import inputs_to_json
 from routecli.render.numbers import decimal_str
 from routecli.render.simulate_json import INPUTS_SCHEMA
+from routecli.replay.projection import Projection
 from routecli.replay.report import (
     CacheStats,
     Counterfactual,
@@ -92,6 +93,15 @@ _ROUTING = _strict(
     }
 )
 _CACHE = _strict({"hits": _COUNT, "hit_rate": _nullable(_RATIO), "saved": _COST})
+_PROJECTION = _strict(
+    {
+        "requests_per_month": {**_COST, "description": "Requests a month (--project), exact."},
+        "prompts": {"type": "integer", "minimum": 1},
+        "monthly_spend": {**_COST, "description": "The mean spend per prompt × requests_per_month: exact USD."},
+        "low": {**_COST, "description": "The bootstrap 95% interval's low end, USD (a float64 estimate)."},
+        "high": {**_COST, "description": "The bootstrap 95% interval's high end, USD (a float64 estimate)."},
+    }
+)
 _EMBEDDINGS = _strict(
     {
         "requests": _COUNT,
@@ -144,6 +154,7 @@ REPLAY_REPORT_SCHEMA: dict[str, Any] = {
             "routing": _nullable(_ROUTING),
             "cache": _nullable(_CACHE),
             "embeddings": _nullable(_EMBEDDINGS),
+            "projection": _nullable(_PROJECTION),
         }
     ),
 }
@@ -235,6 +246,18 @@ def _embeddings(embeddings: EmbeddingStats | None) -> dict[str, Any] | None:
     }
 
 
+def _projection(projection: Projection | None) -> dict[str, Any] | None:
+    if projection is None:
+        return None
+    return {
+        "requests_per_month": decimal_str(projection.requests_per_month),
+        "prompts": projection.prompts,
+        "monthly_spend": decimal_str(projection.monthly_spend),
+        "low": decimal_str(projection.low),
+        "high": decimal_str(projection.high),
+    }
+
+
 def replay_document(report: ReplayReport) -> dict[str, Any]:
     """The report as JSON-ready data: money as exact decimal strings, shares and latency as numbers."""
     run = report.run
@@ -277,6 +300,7 @@ def replay_document(report: ReplayReport) -> dict[str, Any]:
         "routing": _routing(report.routing),
         "cache": _cache(report.cache),
         "embeddings": _embeddings(report.embeddings),
+        "projection": _projection(report.projection),
     }
 
 

@@ -214,6 +214,22 @@ def _quality_line(quality: Quality) -> str:
     return f"Quality: {_count(quality.correct)} of {checked} correct ({share}; {wrong} as wrong)"
 
 
+def _projection_lines(report: ReplayReport) -> list[str]:
+    """``--project``: the monthly spend at that volume, its interval, and the prompts it rests on."""
+    projected = report.projection
+    if projected is None:
+        return []
+    volume = projected.requests_per_month
+    requests = plain_number(volume, 0 if volume == volume.to_integral_value() else 2)
+    estimated = "estimated" if report.run.dry_run else "measured"
+    return [
+        f"Projected at {requests} requests a month: {money(projected.monthly_spend)} a month "
+        f"(95% interval {money(projected.low)}–{money(projected.high)})",
+        f"Rests on {counted(projected.prompts, 'prompt')}: {money(projected.spend_per_prompt)} a prompt on average "
+        f"({estimated}); the interval resamples those prompts",
+    ]
+
+
 def _counterfactual_lines(report: ReplayReport) -> list[str]:
     """``All on heavy (gpt-4o): $X — this setup saves $Y (Z%)``, for the top tier and the bottom one."""
     lines = []
@@ -358,6 +374,9 @@ def replay_renderable(report: ReplayReport) -> RenderableType:
     counterfactuals = _counterfactual_lines(report)
     if counterfactuals:
         parts += [Text(""), *(Text(line) for line in counterfactuals)]
+    projection = _projection_lines(report)
+    if projection:
+        parts += [Text(""), *(Text(line, style="bold" if not index else "") for index, line in enumerate(projection))]
     errors = _error_lines(report)
     if errors:
         parts += [Text(""), *(Text(line, style="red") for line in errors)]
@@ -395,6 +414,9 @@ def replay_markdown(report: ReplayReport) -> str:
     counterfactuals = _counterfactual_lines(report)
     if counterfactuals:
         parts += ["### Against one tier alone", ""] + [f"- {line}" for line in counterfactuals] + [""]
+    projection = _projection_lines(report)
+    if projection:
+        parts += ["### Projection", ""] + [f"- {line}" for line in projection] + [""]
     errors = _error_lines(report)
     if errors:
         parts += ["### Errors", ""] + [f"- {line}" for line in errors] + [""]

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
 from routecli.pricing.prices import usage_total
+from routecli.replay.projection import Projection, project
 from routecli.replay.records import EMBEDDING_ROLES, Attempt, Decision, RunInfo, TierInfo
 from routecli.replay.stats import Percentiles, percentiles, rate
 
@@ -30,6 +31,7 @@ __all__ = [
     "TierStats",
     "build_report",
     "entry_counts",
+    "with_projection",
 ]
 
 ZERO = Decimal(0)
@@ -203,6 +205,10 @@ class ReplayReport:
     """None when the run had no semantic cache."""
     embeddings: EmbeddingStats | None = None
     """None when no embeddings endpoint was asked (the lexical vectorizer costs nothing)."""
+    prompt_spend: tuple[Decimal, ...] = ()
+    """Each prompt's spend (every call made for it), in id order: what ``--project`` resamples."""
+    projection: Projection | None = None
+    """``--project``: the spend per prompt at a monthly volume (``with_projection``); None without it."""
 
     @property
     def escalation_rate(self) -> float | None:
@@ -341,7 +347,9 @@ def build_report(
         count_apart(attempt)
     by_id: dict[str, Decision] = {}  # made at the first cache hit: only hits look up their source
     hit_sources: list[str] = []
+    prompt_spend: list[tuple[str, Decimal]] = []
     for decision in decisions:
+        prompt_spend.append((decision.id, sum((attempt.cost for attempt in decision.attempts), ZERO)))
         answered_at: set[str] = set()  # chain tiers asked for an answer (a fallback counts as its tier)
         for attempt in decision.attempts:
             if attempt.error_kind == "cooldown" or attempt.role in EMBEDDING_ROLES:
@@ -458,7 +466,13 @@ def build_report(
         if run.cache_similarity is None and not hit_sources
         else CacheStats(len(hit_sources), requests, saved),
         embeddings=embeddings if embeddings.requests else None,
+        prompt_spend=tuple(spend for _, spend in sorted(prompt_spend, key=lambda item: _natural(item[0]))),
     )
+
+
+def with_projection(report: ReplayReport, requests_per_month: Decimal) -> ReplayReport:
+    """``report`` with its spend per prompt projected to ``requests_per_month`` (``routecli.replay.projection``)."""
+    return replace(report, projection=project(report.prompt_spend, requests_per_month))
 
 
 def _tier_spend(decision: Decision) -> Decimal:

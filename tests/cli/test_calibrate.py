@@ -44,7 +44,16 @@ def test_a_bad_volume_is_refused(tmp_path: Path) -> None:
     message = refused(
         "calibrate", str(log), "--write-scenario", str(tmp_path / "o.yaml"), "--requests-per-month", "lots"
     )
-    assert message == "--requests-per-month: expected a number of requests ≥ 0, got 'lots'"
+    assert message == (
+        "--requests-per-month: expected requests per month such as 3000000, 3M, 100k/day or 2.5M/month, got 'lots'"
+    )
+
+
+def test_the_volume_is_read_as_replay_project_reads_it(tmp_path: Path) -> None:
+    log = write_cascade_log(tmp_path / "log.jsonl")
+    for text in ("3M", "100k/day"):
+        ok("calibrate", str(log), "--write-scenario", str(tmp_path / "o.yaml"), "--requests-per-month", text)
+        assert "requests_per_month: 3000000" in (tmp_path / "o.yaml").read_text()
 
 
 def test_an_unknown_segmentation_is_refused(tmp_path: Path) -> None:

@@ -13,9 +13,11 @@ from typer.testing import CliRunner
 
 from routecli.cli import app
 from routecli.replay.config_file import load_router_config
-from routecli.replay.log import read_log
+from routecli.replay.log import DecisionLog, read_log
 from routecli.replay.prompt_file import read_prompts
 from routecli.replay.run import replay_prompts, run_info
+from tests.helpers.cli import ok, ok_json, refused
+from tests.helpers.decisions import CASCADE_RUN, cascade_decisions
 from tests.helpers.fault_server import Fault, FaultServer
 from tests.helpers.files import write
 from tests.helpers.paths import SCENARIOS
@@ -436,3 +438,56 @@ def test_replay_reads_prompts_on_stdin() -> None:
     broken = runner.invoke(app, [*args, "-"], input="{bad\n")
     assert broken.exit_code == 2
     assert broken.stderr.startswith("Error: <stdin>:1: not valid JSON")
+
+
+# ---------------------------------------------------------- --project
+
+
+def test_report_projects_a_logs_spend_per_prompt_to_a_monthly_volume(tmp_path: Path) -> None:
+    """The hand-worked cascade (tests/helpers/decisions.py) spent 0.035475 on 6 prompts; 3k/day is 90,000 a
+    month: 0.035475 / 6 × 90,000 = 532.125."""
+    log = tmp_path / "decisions.jsonl"
+    with DecisionLog(log, CASCADE_RUN) as writing:
+        for decision in cascade_decisions():
+            writing.write(decision)
+    projection = ok_json("report", str(log), "--project", "3k/day")["projection"]
+    assert (projection["requests_per_month"], projection["prompts"], projection["monthly_spend"]) == (
+        "90000",
+        6,
+        "532.125",
+    )
+    assert Decimal(projection["low"]) < Decimal("532.125") < Decimal(projection["high"])
+    assert ok_json("report", str(log))["projection"] is None
+    assert "Rests on 6 prompts" in ok("report", str(log), "--project", "90000", "-f", "markdown")
+
+
+def test_a_dry_runs_projection_equals_its_logs(tmp_path: Path) -> None:
+    log = tmp_path / "dry.jsonl"
+    args = ["replay", str(prompts_file(tmp_path)), "-c", str(router(tmp_path)), "--dry-run", "--log", str(log)]
+    first = json.loads(CliRunner().invoke(app, [*args, "--project", "2.5M/month", "-f", "json"]).stdout)
+    assert first["projection"] == ok_json("report", str(log), "--project", "2500000")["projection"]
+    assert Decimal(first["projection"]["monthly_spend"]) == Decimal(first["total_spend"]) / 4 * 2_500_000  # 4 prompts
+
+
+@pytest.mark.parametrize("volume", ["3x", "-5", "0", "3M/week"])
+def test_a_bad_projection_volume_is_refused_with_the_spellings_it_takes(tmp_path: Path, volume: str) -> None:
+    message = refused("report", str(tmp_path / "missing.jsonl"), "--project", volume)
+    assert message.startswith("--project: expected ")
+
+
+def test_a_paid_runs_projection_is_in_its_report_and_its_kept_report_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault_server: FaultServer
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = router(tmp_path, fault_server.port)
+    args = ["replay", str(prompts_file(tmp_path)), "-c", str(config), "--project", "1M", "-f", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert Decimal(printed["total_spend"]) > 0
+    projection = printed["projection"]
+    assert (projection["requests_per_month"], projection["prompts"]) == ("1000000", 4)
+    assert Decimal(projection["monthly_spend"]) == Decimal(printed["total_spend"]) / 4 * 1_000_000
+    (run_dir,) = (tmp_path / "routecli-runs").iterdir()
+    kept = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    assert kept["projection"] == projection

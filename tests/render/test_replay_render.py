@@ -20,7 +20,7 @@ from rich.console import Console
 from routecli.render.replay_json import REPLAY_REPORT_SCHEMA, REPLAY_SCHEMA_VERSION, replay_document, replay_json
 from routecli.render.replay_report import CSV_COLUMNS, replay_csv, replay_markdown, replay_renderable
 from routecli.replay.records import RunInfo
-from routecli.replay.report import ReplayReport, build_report
+from routecli.replay.report import ReplayReport, build_report, with_projection
 from tests.helpers.decisions import (
     CASCADE_RUN,
     HEAVY,
@@ -32,6 +32,7 @@ from tests.helpers.decisions import (
     failure,
     route_decisions,
 )
+from tests.helpers.paths import REPO
 
 D = Decimal
 VALIDATOR = jsonschema.Draft202012Validator(REPLAY_REPORT_SCHEMA)
@@ -396,3 +397,48 @@ def test_quality_says_how_many_unanswered_prompts_it_counts_as_wrong() -> None:
         RunInfo(tiers=(LIGHT,), setup="single"), [answered, _failed_with_expected(1), _failed_with_expected(2)]
     )
     assert "Quality: 1 of 3 checked prompts correct (33.3%; the 2 with no answer count as wrong)" in text(two)
+
+
+# ---------------------------------------------------------- --project
+
+
+def test_a_projection_is_written_exactly_and_validates(cascade: ReplayReport) -> None:
+    """The six prompts spent 0.035475: 0.0059125 a prompt, × 1,000 requests = 5.9125."""
+    document = replay_document(with_projection(cascade, D(1000)))
+    VALIDATOR.validate(document)
+    projection = document["projection"]
+    assert (projection["requests_per_month"], projection["prompts"], projection["monthly_spend"]) == (
+        "1000",
+        6,
+        "5.9125",
+    )
+    assert D(projection["low"]) < D("5.9125") < D(projection["high"])
+    assert replay_document(cascade)["projection"] is None
+
+
+def test_the_table_and_markdown_say_what_a_projection_rests_on(cascade: ReplayReport) -> None:
+    projected = with_projection(cascade, D(3_000_000))
+    shown = " ".join(text(projected, width=200).split())
+    assert "Projected at 3,000,000 requests a month: $17,737.50 a month (95% interval $" in shown
+    assert "Rests on 6 prompts: $0.005913 a prompt on average (measured)" in shown
+    markdown = replay_markdown(projected)
+    assert "### Projection\n\n- Projected at 3,000,000 requests a month: $17,737.50 a month" in markdown
+    assert "Rests on 6 prompts" in markdown
+    assert "Projected" not in text(cascade)
+    assert "Projection" not in replay_markdown(cascade)
+
+
+def test_a_dry_runs_projection_says_it_is_estimated() -> None:
+    shown = " ".join(text(with_projection(dry_run_report(), D(10)), width=200).split())
+    assert "Projected at 10 requests a month: $0.014 a month" in shown  # 0.0014 × 10
+    assert "Rests on 1 prompt: $0.0014 a prompt on average (estimated)" in shown
+
+
+def test_the_docs_projection_example_is_the_hand_worked_cascades(cascade: ReplayReport) -> None:
+    """docs/replay-report.md shows the cascade (the page's example run) projected to 3M requests a month."""
+    doc = (REPO / "docs" / "replay-report.md").read_text()
+    shown = doc.split("### Projecting to a monthly volume", 1)[1].split("```")[1].strip().splitlines()
+    markdown = replay_markdown(with_projection(cascade, D(3_000_000)))
+    assert [f"- {line}" for line in shown] == markdown.split("### Projection\n\n", 1)[1].split("\n\n", 1)[
+        0
+    ].splitlines()
