@@ -20,6 +20,7 @@ from typing import IO, Any, NamedTuple
 
 from routecli.errors import InputFileError, InvalidValueError, RouteCliError
 from routecli.loading import decode_text
+from routecli.replay.batch import progress_from_log
 from routecli.replay.records import (
     EMBEDDING_ROLES,
     LOG_SCHEMA_VERSION,
@@ -201,6 +202,7 @@ def read_log(path: Path) -> LogContents:
             elif kind == "prelude":
                 prelude.extend(attempt_from_json(item) for item in document["attempts"])
             elif kind == "batch":
+                progress_from_log([document])  # its shape checked here, where the line is known
                 batches.append(document)
             elif kind == "end":
                 stopped = document.get("stopped")

@@ -246,3 +246,14 @@ def test_resume_polls_the_batch_still_in_flight_instead_of_submitting_it_again(
     decisions = [line for line in lines(log) if line["kind"] == "decision"]
     assert sorted(line["id"] for line in decisions) == ["p0", "p1"]
     assert json.loads(resumed.stdout)["requests"] == 2
+
+
+def test_a_damaged_batch_line_is_refused_naming_its_line(batch_server: BatchServer, tmp_path: Path) -> None:
+    log = tmp_path / "decisions.jsonl"
+    result = replay(prompts(tmp_path, TWO_PLUS_TWO), router(batch_server, tmp_path, cascade=False), log)
+    assert result.exit_code == 0, result.output
+    damaged = [line for line in lines(log) if line.get("event") != "ended"]
+    damaged[1].pop("tier")  # the submitted line
+    log.write_text("".join(json.dumps(line) + "\n" for line in damaged))
+    message = refused("report", str(log))
+    assert message == f"{log}:2: not a decision log line: missing key 'tier'"
