@@ -13,10 +13,10 @@ It listens on 127.0.0.1 (a port the OS picks) from a background thread and speak
 A batch is ``in_progress`` for its first ``polls`` looks, then ends. Answers are decided by the last user message's
 text: ``answers[text]`` (default ``"ok"``), or an error for a text in ``failures`` (HTTP 400,
 ``invalid_request_error``). A batch of a model in ``expire`` ends ``expired`` after answering only its first
-request. While ``hold`` is set, no batch ends. A request
-not of the documented shape is answered 400 and fails the test (``violations``). Tokens: prompt tokens are the
-characters of every message's content (and Anthropic's system prompt) // 4 + 1; completion tokens are the reply's
-words.
+request; one of a model in ``fail`` (OpenAI's) ends ``failed``, with ``errors`` and no files. While ``hold`` is set,
+no batch ends. A request not of the documented shape is answered 400 and fails the test (``violations``). Tokens:
+prompt tokens are the characters of every message's content (and Anthropic's system prompt) // 4 + 1; completion
+tokens are the reply's words.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class BatchServer:
         self.answers: dict[str, str] = {}
         self.failures: set[str] = set()
         self.expire: set[str] = set()
+        self.fail: set[str] = set()
         self.polls = 1
         self.hold = threading.Event()
         self.created: list[_Batch] = []
@@ -174,6 +175,9 @@ class BatchServer:
         return batch
 
     def _finish(self, batch: _Batch) -> None:
+        if batch.kind == "openai" and batch.model in self.fail:
+            batch.status = "failed"
+            return
         expiring = batch.model in self.expire
         for index, request in enumerate(batch.requests):
             expired = expiring and index > 0
@@ -253,7 +257,9 @@ class BatchServer:
             "id": batch.id,
             "object": "batch",
             "endpoint": "/v1/chat/completions",
-            "errors": None,
+            "errors": {"object": "list", "data": [{"code": "invalid_json_line", "message": "Line 1 is not JSON"}]}
+            if batch.status == "failed"
+            else None,
             "input_file_id": "file-in",
             "completion_window": "24h",
             "status": batch.status,

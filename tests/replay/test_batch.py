@@ -257,3 +257,54 @@ def test_a_damaged_batch_line_is_refused_naming_its_line(batch_server: BatchServ
     log.write_text("".join(json.dumps(line) + "\n" for line in damaged))
     message = refused("report", str(log))
     assert message == f"{log}:2: not a decision log line: missing key 'tier'"
+
+
+def test_a_failed_batch_fails_each_of_its_requests_with_the_batchs_error(
+    batch_server: BatchServer, tmp_path: Path
+) -> None:
+    batch_server.fail.add("small-model")
+    log = tmp_path / "decisions.jsonl"
+    result = replay(prompts(tmp_path, TWO_PLUS_TWO), router(batch_server, tmp_path, cascade=False), log)
+    assert result.exit_code == 1, result.output
+    decision = next(line for line in lines(log) if line["kind"] == "decision")
+    assert decision["error"] == "the batch failed: invalid_json_line: Line 1 is not JSON"
+    assert decision["attempts"][0]["error_kind"] == "batch_failed"
+
+
+CODE = "Fix this: ```python\nprint(1\n```"
+
+
+def test_a_routed_cascade_sends_one_batch_per_tier_a_round(batch_server: BatchServer, tmp_path: Path) -> None:
+    batch_server.answers[TWO_PLUS_TWO] = "four"
+    config = router(batch_server, tmp_path)
+    rules = "routing:\n  type: rules\n  rules: [{tier: large, when: {has_code: true}}]\n  default: small\n"
+    config.write_text(config.read_text() + rules)
+    log = tmp_path / "decisions.jsonl"
+    result = replay(prompts(tmp_path, TWO_PLUS_TWO, CAPITAL, CODE), config, log)
+    assert result.exit_code == 0, result.output
+    assert [(batch.model, len(batch.requests)) for batch in batch_server.created] == [
+        ("small-model", 2),  # round 1: p0 and p1 at small, p2 (code) at large
+        ("large-model", 1),
+        ("large-model", 1),  # round 2: p1, rejected at small
+    ]
+    decisions = {line["id"]: line for line in lines(log) if line["kind"] == "decision"}
+    assert [decisions[key]["route"]["tier"] for key in ("p0", "p1", "p2")] == ["small", "small", "large"]
+    assert [decisions[key]["final_tier"] for key in ("p0", "p1", "p2")] == ["small", "large", "large"]
+
+
+def test_max_spend_stops_between_rounds_and_resume_goes_on_from_the_round_that_ended(
+    batch_server: BatchServer, tmp_path: Path
+) -> None:
+    batch_server.answers[TWO_PLUS_TWO] = "four"
+    config, prompt_file = router(batch_server, tmp_path), prompts(tmp_path, TWO_PLUS_TWO, CAPITAL)
+    log = tmp_path / "decisions.jsonl"
+    stopped = replay(prompt_file, config, log, "--max-spend", "0.000001")  # round 1 costs $0.0000075
+    assert stopped.exit_code == 3, stopped.output
+    assert "--resume" in stopped.stderr
+    assert [line.get("event") or line.get("id") for line in lines(log)][1:] == ["submitted", "ended", "p0", None]
+    resumed = replay(prompt_file, config, log, "--resume", str(log))
+    assert resumed.exit_code == 0, resumed.output
+    assert [batch.model for batch in batch_server.created] == ["small-model", "large-model"]  # round 1 not resent
+    p1 = next(line for line in lines(log) if line.get("id") == "p1")
+    assert [attempt["tier"] for attempt in p1["attempts"]] == ["small", "large"]
+    assert spend(log) == (Decimal(3) + Decimal("4.5") + Decimal(50)) / 1_000_000
