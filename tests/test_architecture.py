@@ -76,6 +76,7 @@ CORE = [
     "routecli.replay.cache",
     "routecli.replay.engine",
     "routecli.replay.dryrun",
+    "routecli.replay.batch",
     "routecli.replay.routing",
     "routecli.replay.routing.rules",
     "routecli.replay.routing.complexity",

@@ -145,6 +145,24 @@ def replay(
             show_default=False,
         ),
     ] = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send each round through the providers' batch APIs (OpenAI Batch, Anthropic Message Batches), "
+            "billed at the tiers' batch prices; a cascade is one round per tier it reaches.",
+        ),
+    ] = False,
+    batch_poll: Annotated[
+        float | None,
+        typer.Option(
+            "--batch-poll",
+            min=0,
+            metavar="SECONDS",
+            help="With --batch: seconds between two looks at a batch in flight [default: 30].",
+            show_default=False,
+        ),
+    ] = None,
     max_spend: Annotated[
         Decimal | None,
         typer.Option(
@@ -191,6 +209,11 @@ def replay(
     against the prompt's expected answer, else by the cascade's evaluators,
     and the outcomes file feeds `routecli tune` and `routecli evaluate`.
 
+    --batch sends each round through the providers' batch APIs at batch
+    prices: a route is one round, a cascade one round per tier it reaches,
+    --all-tiers one round per tier. Batches are logged when submitted;
+    after Ctrl-C they go on at the provider and --resume polls them.
+
     --dry-run --baseline BASE.json compares each tier's share of prompts
     with an earlier report's: a router change that moves traffic between
     tiers by more than --tolerance points exits 1.
@@ -211,12 +234,14 @@ def replay(
       routecli replay prompts.jsonl -c router.yaml --format json -o report.json
       routecli replay prompts.jsonl -c router.yaml --all-tiers --sample 500
       routecli replay prompts.jsonl -c router.yaml --sample 200 --project 3M
+      routecli replay prompts.jsonl -c router.yaml --all-tiers --batch
     """
     from routecli.replay.session import estimate, finish_run, plan_replay, run_replay, start_run
 
     inputs = (prompts, config, *(pricing or ()), *((baseline,) if baseline is not None else ()))
     check_outputs(inputs=inputs, outputs=(log, outcomes, output), format=format)
     _check_modes(dry_run=dry_run, resume=resume, max_spend=max_spend, all_tiers=all_tiers, outcomes=outcomes)
+    _check_batch(dry_run=dry_run, batch=batch, batch_poll=batch_poll)
     _check_baseline(dry_run=dry_run, baseline=baseline, tolerance=tolerance)
     base_shares = None if baseline is None else _baseline_shares(baseline)  # a bad baseline stops the run first
     plan = plan_replay(
@@ -229,6 +254,7 @@ def replay(
         skip_invalid=skip_invalid,
         all_tiers=all_tiers,
         resume=resume,
+        batch=batch,
     )
     for warning in plan.config.warnings:
         _note(f"warning: {warning}")
@@ -262,6 +288,7 @@ def replay(
                 on_result=bar.advance,
                 max_spend=max_spend,
                 grace_s=grace,
+                **({} if batch_poll is None else {"batch_poll_s": batch_poll}),
             )
         except ProviderUnusableError:  # the message says which provider and why; this says what is kept
             bar.stop()
@@ -284,6 +311,7 @@ def replay(
         _note(f"Stopped early ({reason}): {_prompts(report.requests)} {have} results in {log_path}")
         budget = "" if max_spend is None else f" --max-spend {max_spend:f}"
         again = "" if not all_tiers else " --all-tiers" + ("" if outcomes is None else f" --outcomes {outcomes}")
+        again += " --batch" if batch else ""
         _note(f"Continue with: routecli replay {prompts} -c {config} --resume {log_path}{again}{budget}")
         raise typer.Exit(STOP_EXIT_CODES[result.stopped])
     if report.failed:
@@ -303,6 +331,14 @@ def _check_modes(
         raise InvalidValueError("--all-tiers judges real answers: it cannot be a --dry-run")
     if outcomes is not None and not all_tiers:
         raise InvalidValueError("--outcomes is written by --all-tiers runs only")
+
+
+def _check_batch(*, dry_run: bool, batch: bool, batch_poll: float | None) -> None:
+    """--batch sends real requests; --batch-poll is its polling."""
+    if dry_run and batch:
+        raise InvalidValueError("--dry-run calls no model: --batch does not apply to it")
+    if batch_poll is not None and not batch:
+        raise InvalidValueError("--batch-poll is how often a --batch run looks at its batches: give --batch too")
 
 
 def _check_baseline(*, dry_run: bool, baseline: Path | None, tolerance: Decimal | None) -> None:

@@ -6,11 +6,12 @@ whatever API a tier speaks.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from routecli.errors import RouteCliError
 
-__all__ = ["Completion", "ProviderError", "Usage"]
+__all__ = ["BatchPoll", "BatchRequest", "Completion", "ProviderError", "Usage"]
 
 
 class Usage(NamedTuple):
@@ -56,3 +57,26 @@ class ProviderError(RouteCliError):
         """What a reply that could not be used still reported it billed (a 200 whose answer is malformed)."""
         self.unreachable = unreachable
         """Why no connection could be made at all (``connection refused``, ``host not found``); None when one was."""
+
+
+class BatchRequest(NamedTuple):
+    """One request of a batch, in the chat format the rest of routecli speaks; ``custom_id`` names its result."""
+
+    custom_id: str
+    messages: Sequence[Mapping[str, Any]]
+    params: Mapping[str, Any]
+    logprobs: bool = False
+
+
+class BatchPoll(NamedTuple):
+    """A batch as its provider last described it: ``status`` in the provider's words, and where its results are.
+
+    ``files`` are OpenAI's output and error file ids, or Anthropic's results URL (the ones it has).
+    """
+
+    id: str
+    status: str
+    ended: bool
+    files: tuple[str, ...] = ()
+    error: str | None = None
+    """Why the provider failed the whole batch (OpenAI's ``errors``), when it did."""

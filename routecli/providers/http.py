@@ -69,9 +69,28 @@ class JsonEndpoint:
         Retry-After), ``context_length`` (an HTTP error saying the prompt is
         too long) or ``malformed`` (not JSON, or a shape ``parse`` rejects).
         """
+        return await self.send("POST", path, parse, billed, json=body)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any, int], _Reply],
+        billed: Callable[[Any], Usage | None] | None = None,
+        *,
+        json: Mapping[str, Any] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        data: Mapping[str, str] | None = None,
+        text: bool = False,
+    ) -> _Reply:
+        """``post``'s request with any method and body: JSON, or a multipart upload (``files`` and form ``data``).
+
+        ``path`` may be a whole URL (a batch's results URL). With ``text`` the reply is not JSON: ``parse`` gets
+        its text (a JSON Lines file).
+        """
         try:
             async with asyncio.timeout(self._timeout_s):  # the whole request, however slowly it trickles in
-                response = await self._client.post(path, json=body)
+                response = await self._client.request(method, path, json=json, files=files, data=data)
         except (httpx.TimeoutException, TimeoutError) as error:
             raise ProviderError("timeout", self._scrub(f"timed out ({type(error).__name__})")) from None
         except httpx.ConnectError as error:  # no connection was made: nothing was sent
@@ -92,6 +111,13 @@ class JsonEndpoint:
             kind = "context_length" if is_context_length_error(response.status_code, response.text) else "http"
             retry_after = response.headers.get("retry-after")
             raise ProviderError(kind, self._scrub(message), status=response.status_code, retry_after=retry_after)
+        if text:
+            try:
+                return parse(response.text, response.status_code)
+            except ValueError as error:
+                raise ProviderError(
+                    "malformed", self._scrub(f"malformed response: {error}"), status=response.status_code
+                ) from None
         try:
             document = response.json()
         except ValueError as error:

@@ -12,7 +12,7 @@ from routecli.providers import Completion, Usage
 from routecli.providers.embeddings import EmbeddingResult, embeddings_billed, embeddings_parser
 from routecli.providers.http import JsonEndpoint, token_count
 
-__all__ = ["OpenAIProvider", "parse_completion"]
+__all__ = ["OpenAIProvider", "billed_usage", "chat_body", "parse_completion"]
 
 
 class OpenAIProvider:
@@ -44,12 +44,8 @@ class OpenAIProvider:
         self, model: str, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], *, logprobs: bool = False
     ) -> Completion:
         """Send one chat request; ``ProviderError`` when no usable reply comes back."""
-        body: dict[str, Any] = {**params, "model": model, "messages": messages}
-        if logprobs:
-            body["logprobs"] = True
-            body["top_logprobs"] = body.get("top_logprobs") or 1
         return await self._endpoint.post(
-            "chat/completions", body, parse_completion, lambda document: _usage(document.get("usage"))
+            "chat/completions", chat_body(model, messages, params, logprobs), parse_completion, billed_usage
         )
 
     async def embed(self, model: str, texts: Sequence[str]) -> EmbeddingResult:
@@ -64,6 +60,22 @@ class OpenAIProvider:
 
     async def aclose(self) -> None:
         await self._endpoint.aclose()
+
+
+def chat_body(
+    model: str, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], logprobs: bool
+) -> dict[str, Any]:
+    """The ``/chat/completions`` body: the tier's params, the model and messages, logprobs when asked for."""
+    body: dict[str, Any] = {**params, "model": model, "messages": messages}
+    if logprobs:
+        body["logprobs"] = True
+        body["top_logprobs"] = body.get("top_logprobs") or 1
+    return body
+
+
+def billed_usage(document: Any) -> Usage | None:
+    """What a chat completion body that could not be used still reports it billed."""
+    return _usage(document.get("usage")) if isinstance(document, Mapping) else None
 
 
 def parse_completion(document: Any, status: int = 200) -> Completion:

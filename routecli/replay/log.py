@@ -20,6 +20,7 @@ from typing import IO, Any, NamedTuple
 
 from routecli.errors import InputFileError, InvalidValueError, RouteCliError
 from routecli.loading import decode_text
+from routecli.replay.batch import progress_from_log
 from routecli.replay.records import (
     EMBEDDING_ROLES,
     LOG_SCHEMA_VERSION,
@@ -75,6 +76,10 @@ class DecisionLog:
         """Requests made before the first prompt (embedding the router's exemplars): billed, but no prompt's."""
         if attempts:
             self._put({"kind": "prelude", "attempts": [attempt_to_json(attempt) for attempt in attempts]})
+
+    def batch(self, document: dict[str, Any]) -> None:
+        """A ``--batch`` run's batch, submitted or ended (``routecli.replay.batch``): what ``--resume`` polls."""
+        self._put(document)
 
     def end(self, stopped: str | None) -> None:
         """The run is over: finished, or stopped early for ``stopped`` (budget, interrupted, terminated)."""
@@ -153,6 +158,8 @@ class LogContents(NamedTuple):
     """Why the last run on this log stopped early; None when it finished (or never said)."""
     prelude: tuple[Attempt, ...] = ()
     """Requests each run on this log made before its first prompt (embedding exemplars)."""
+    batches: tuple[dict[str, Any], ...] = ()
+    """A ``--batch`` run's batch lines, in order (``routecli.replay.batch.progress_from_log`` reads them)."""
 
 
 def read_log(path: Path) -> LogContents:
@@ -178,6 +185,7 @@ def read_log(path: Path) -> LogContents:
     run: RunInfo | None = None
     decisions: dict[str, Decision] = {}
     prelude: list[Attempt] = []
+    batches: list[dict[str, Any]] = []
     stopped: str | None = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -193,6 +201,9 @@ def read_log(path: Path) -> LogContents:
                 decisions[decision.id] = decision
             elif kind == "prelude":
                 prelude.extend(attempt_from_json(item) for item in document["attempts"])
+            elif kind == "batch":
+                progress_from_log([document])  # its shape checked here, where the line is known
+                batches.append(document)
             elif kind == "end":
                 stopped = document.get("stopped")
             else:
@@ -202,7 +213,7 @@ def read_log(path: Path) -> LogContents:
             raise InvalidValueError(f"not a decision log line: {reason}", source=str(path), line=number) from None
     if run is None:
         raise InvalidValueError("the decision log is empty", source=str(path))
-    return LogContents(run, list(decisions.values()), truncated, stopped, tuple(prelude))
+    return LogContents(run, list(decisions.values()), truncated, stopped, tuple(prelude), tuple(batches))
 
 
 def _parses(line: str) -> bool:

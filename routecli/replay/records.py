@@ -176,6 +176,8 @@ class RunInfo:
     """The router config, prompt file and price tables, hashed; None in logs written before they were."""
     all_tiers: bool = False
     """``--all-tiers``: every prompt was asked of every tier, with no routing, escalation or cache."""
+    batch: bool = False
+    """``--batch``: prompts went through the providers' batch APIs, billed at the tiers' batch prices."""
 
 
 # ------------------------------------------------------------------ to JSON
@@ -230,6 +232,7 @@ def run_to_json(run: RunInfo) -> dict[str, Any]:
         "prompt_count": run.prompt_count,
         "dry_run": run.dry_run,
         "all_tiers": run.all_tiers,
+        "batch": run.batch,
         "setup": run.setup,
         "router": run.router,
         "chain": list(run.chain),
@@ -317,6 +320,7 @@ def run_from_json(document: Mapping[str, Any]) -> RunInfo:
         router=document.get("router"),
         dry_run=bool(document.get("dry_run")),
         all_tiers=bool(document.get("all_tiers")),  # absent from logs written before --all-tiers existed
+        batch=bool(document.get("batch")),  # absent from logs written before --batch existed
         config=document.get("config") or "",
         prompts=document.get("prompts") or "",
         started=document.get("started") or "",

@@ -30,6 +30,8 @@ class ResumedRun(NamedTuple):
     decisions: list[Decision]
     """Each id once, answered or failed: those prompts are not replayed again."""
     spent: Decimal
+    batches: tuple[dict[str, Any], ...] = ()
+    """A ``--batch`` run's batch lines: what was submitted, and what ended."""
 
     def remaining(self, selected: Sequence[Prompt]) -> list[Prompt]:
         """The prompts of ``selected`` the log has no result for."""
@@ -42,12 +44,12 @@ class ResumedRun(NamedTuple):
         return [(by_id[done.id], done) for done in self.decisions if done.id in by_id]
 
 
-def resume_run(resume: Path, config: RouterConfig, all_tiers: bool) -> ResumedRun:
+def resume_run(resume: Path, config: RouterConfig, all_tiers: bool, batch: bool = False) -> ResumedRun:
     """The log in ``resume`` (a run's folder or its decision log), read back.
 
     ``InputFileError`` when there is none, when ``config`` would not compare
-    (other tiers, models, prices or cache), or when the run asked every tier
-    and this one would not (or the other way round).
+    (other tiers, models, prices or cache), or when the run asked every tier,
+    or went through batch APIs, and this one would not (or the other way round).
     """
     log_path = resume / "decisions.jsonl" if resume.is_dir() else resume
     if not log_path.is_file():
@@ -58,6 +60,9 @@ def resume_run(resume: Path, config: RouterConfig, all_tiers: bool) -> ResumedRu
     if contents.run.all_tiers != all_tiers:
         did, how = ("asked", "with") if contents.run.all_tiers else ("did not ask", "without")
         raise InputFileError(f"this run {did} every tier: continue it {how} --all-tiers", source=str(log_path))
+    if contents.run.batch != batch:
+        did, how = ("went", "with") if contents.run.batch else ("did not go", "without")
+        raise InputFileError(f"this run {did} through batch APIs: continue it {how} --batch", source=str(log_path))
     logged = [(tier.name, tier.model, price_to_json(tier.price)) for tier in contents.run.tiers]
     configured = [(tier.name, tier.model, price_to_json(tier.price)) for tier in config.tiers.values()]
     if [entry[:2] for entry in logged] != [entry[:2] for entry in configured]:
@@ -84,7 +89,7 @@ def resume_run(resume: Path, config: RouterConfig, all_tiers: bool) -> ResumedRu
         )
     attempts = [attempt for decision in contents.decisions for attempt in decision.attempts]
     spent = sum((attempt.cost for attempt in (*contents.prelude, *attempts)), Decimal(0))
-    return ResumedRun(log_path, contents.run, contents.decisions, spent)
+    return ResumedRun(log_path, contents.run, contents.decisions, spent, contents.batches)
 
 
 def _cache_phrase(cache: tuple[float, str | None] | None) -> str:

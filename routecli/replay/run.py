@@ -36,6 +36,7 @@ __all__ = [
     "default_run_dir",
     "embed_texts",
     "endpoint_embedders",
+    "handle_signals",
     "open_provider",
     "provider_keys",
     "replay_prompts",
@@ -54,6 +55,7 @@ def run_info(
     seed: int = 0,
     limit: int | None = None,
     all_tiers: bool = False,
+    batch: bool = False,
 ) -> RunInfo:
     """The header every log and report carries: tiers with their prices, setup, inputs and time.
 
@@ -79,6 +81,7 @@ def run_info(
         cache_embedder=None if cache is None else embedder_label(cache.embedder),
         inputs=_inputs(config, prompt_file.path),
         all_tiers=all_tiers,
+        batch=batch,
     )
 
 
@@ -225,7 +228,7 @@ def replay_prompts(
             )
             replayer.caller.spent = spent  # a resumed run's budget counts what the log already spent
             loop = asyncio.get_running_loop()
-            handled = _handle_signals(loop, replayer.stop)
+            handled = handle_signals(loop, replayer.stop)
             try:
                 nonlocal seeded
                 try:
@@ -301,7 +304,7 @@ def _embeddings(
 _SIGNALS = {"SIGINT": "interrupted", "SIGTERM": "terminated"}
 
 
-def _handle_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[str], None]) -> list[int]:
+def handle_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[str], None]) -> list[int]:
     """Route SIGINT and SIGTERM to a graceful stop, where the platform allows (not on Windows)."""
     handled = []
     for name, reason in _SIGNALS.items():

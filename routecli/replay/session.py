@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from routecli.errors import InputFileError, InvalidValueError
 from routecli.replay.all_tiers import OutcomesWritten, write_outcomes
+from routecli.replay.batch import DEFAULT_POLL_S, NO_PROGRESS, check_batchable, progress_from_log, with_batch_prices
 from routecli.replay.config import RouterConfig
 from routecli.replay.config_file import check_labels, load_router_config
 from routecli.replay.dryrun import dry_run
@@ -53,6 +54,8 @@ class ReplayPlan(NamedTuple):
     all_tiers: bool
     resumed: ResumedRun | None
     """The stopped run ``--resume`` continues: its log, header and what it spent."""
+    batch: bool = False
+    """``--batch``: through the providers' batch APIs, ``config`` and ``asked`` priced at batch rates."""
 
 
 def plan_replay(
@@ -66,21 +69,25 @@ def plan_replay(
     skip_invalid: bool = False,
     all_tiers: bool = False,
     resume: Path | None = None,
+    batch: bool = False,
 ) -> ReplayPlan:
     """Read the config and prompts, and choose the prompts: a resumed run keeps the ones it chose, whatever this
-    command line says. Errors (a label no tier has, a run that would not compare, answers nothing can judge) come
-    before anything is called or written."""
+    command line says. Errors (a label no tier has, a run that would not compare, answers nothing can judge, what
+    ``--batch`` cannot do) come before anything is called or written. With ``batch`` the tiers bill batch prices."""
     router_config = load_router_config(config, pricing)
+    if batch:
+        check_batchable(router_config, all_tiers)
+        router_config = with_batch_prices(router_config)
     prompt_file = read_prompts(prompts, skip_invalid=skip_invalid, default_match=router_config.match)
     check_labels(prompt_file, router_config)
     asked = router_config.without_routing() if all_tiers else router_config  # --all-tiers: no router or cache
-    resumed = None if resume is None else resume_run(resume, asked, all_tiers)
+    resumed = None if resume is None else resume_run(resume, asked, all_tiers, batch)
     if resumed is not None:
         limit, sample, seed = resumed.run.limit, resumed.run.sample, resumed.run.seed
     selected = select_prompts(prompt_file.prompts, limit=limit, sample=sample, seed=seed)
     if all_tiers:
         _check_judgeable(selected, router_config, prompts)
-    return ReplayPlan(router_config, asked, prompt_file, selected, limit, sample, seed, all_tiers, resumed)
+    return ReplayPlan(router_config, asked, prompt_file, selected, limit, sample, seed, all_tiers, resumed, batch)
 
 
 def _check_judgeable(selected: Sequence[Prompt], config: RouterConfig, prompts: Path) -> None:
@@ -156,6 +163,7 @@ def start_run(plan: ReplayPlan, log: Path | None, outcomes: Path | None, taken: 
             seed=plan.seed,
             limit=plan.limit,
             all_tiers=plan.all_tiers,
+            batch=plan.batch,
         )
         log_path = log if log is not None else default_run_dir(plan.prompt_file.path) / "decisions.jsonl"
         remaining = plan.selected
@@ -190,9 +198,29 @@ def run_replay(
     on_result: Callable[[Decision], None] = lambda decision: None,
     max_spend: Decimal | None = None,
     grace_s: float | None = None,
+    batch_poll_s: float = DEFAULT_POLL_S,
 ) -> RunResult:
-    """Replay the target's prompts (``routecli.replay.run.replay_prompts``), continuing a resumed run's log and
-    budget."""
+    """Replay the target's prompts (``routecli.replay.run.replay_prompts``, or with ``--batch``
+    ``routecli.replay.batch_run.replay_batches``, polling every ``batch_poll_s``), continuing a resumed run's log
+    and budget."""
+    resumed = plan.resumed
+    if plan.batch:
+        from routecli.replay.batch_run import replay_batches  # httpx: only for paid runs
+
+        return replay_batches(
+            plan.config,
+            target.prompts,
+            target.run,
+            target.log_path,
+            poll_s=batch_poll_s,
+            log_content=log_content,
+            on_result=on_result,
+            max_spend=max_spend,
+            resume=resumed is not None,
+            spent=Decimal(0) if resumed is None else resumed.spent,
+            progress=NO_PROGRESS if resumed is None else progress_from_log(resumed.batches),
+            all_tiers=plan.all_tiers,
+        )
     return replay_prompts(
         plan.config,
         target.prompts,
