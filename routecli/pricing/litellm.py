@@ -192,6 +192,7 @@ def _convert(name: str, entry: Mapping[str, Any], source: PriceSource, notes: Co
         context_window=_token_limit(entry, "max_input_tokens", path),
         max_output_tokens=_token_limit(entry, "max_output_tokens", path),
         source=source,
+        reasoning=True if entry.get("supports_reasoning") is True else None,
     )
     _check_range(price)
     if not _derives_long_batch(entry, price, path):
@@ -344,6 +345,8 @@ def _model_yaml(model: ModelPrice) -> list[str]:
     for key, limit in (("context_window", model.context_window), ("max_output_tokens", model.max_output_tokens)):
         if limit is not None:
             lines.append(f"    {key}: {limit}")
+    if model.reasoning:
+        lines.append("    reasoning: true")
     return lines
 
 

@@ -15,7 +15,7 @@ from routecli import __version__
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, parse_yaml, read_yaml
 from routecli.pricing.prices import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates, decimal_text
-from routecli.spec import Choice, Date, Field, Int, List, Num, Obj, Spec, Str
+from routecli.spec import Bool, Choice, Date, Field, Int, List, Num, Obj, Spec, Str
 from routecli.user_cache import read_entry, user_cache_dir, write_entry
 
 __all__ = [
@@ -102,6 +102,9 @@ _MODEL = Obj(
         "output_per_mtok": Field(PerMillion("USD per 1M output tokens"), required=True),
         "context_window": Field(Int(minimum=1, doc="Maximum prompt tokens.")),
         "max_output_tokens": Field(Int(minimum=1, doc="Maximum output tokens.")),
+        "reasoning": Field(
+            Bool(doc="A reasoning model (replay sends it max_completion_tokens, no temperature, no logprobs).")
+        ),
     },
     title="model price",
 )
@@ -142,6 +145,7 @@ def _build_model(entry: dict[str, Any], provider: str, source: PriceSource) -> M
         context_window=entry["context_window"],
         max_output_tokens=entry["max_output_tokens"],
         source=source,
+        reasoning=entry["reasoning"],
     )
 
 
@@ -222,7 +226,7 @@ class ShippedPrices(PriceTable):
             self.add(model)
 
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 """Raise when the stored form of a table changes."""
 _PARSER_SOURCES = (Path(__file__), Path(__file__).with_name("prices.py"), Path(__file__).parents[1] / "spec.py")
 """The code that turns a table's YAML into prices: a cached table is only as good as it was."""
@@ -286,11 +290,13 @@ def _price_row(model: ModelPrice) -> tuple[Any, ...]:
         model.context_window,
         model.max_output_tokens,
         None if model.source is None else tuple(model.source),
+        model.reasoning,
     )
 
 
 def _row_price(row: Sequence[Any]) -> ModelPrice:
-    identifier, provider, aliases, standard, batch, long_context, per_request, window, max_output, source = row
+    identifier, provider, aliases, standard, batch, long_context, per_request, window, max_output, source = row[:10]
+    reasoning = row[10]
     return ModelPrice(
         id=identifier,
         provider=provider,
@@ -302,6 +308,7 @@ def _row_price(row: Sequence[Any]) -> ModelPrice:
         context_window=window,
         max_output_tokens=max_output,
         source=None if source is None else PriceSource(*source),
+        reasoning=reasoning,
     )
 
 

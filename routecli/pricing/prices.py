@@ -94,6 +94,9 @@ class ModelPrice:
     context_window: int | None = None
     max_output_tokens: int | None = None
     source: PriceSource | None = None
+    reasoning: bool | None = None
+    """Whether the model reasons before it answers (LiteLLM's ``supports_reasoning``); None when the table does not
+    say. A capability, not a price: replay sends reasoning models their own request parameters (docs/router.md)."""
 
     def rates(self, *, long: bool, batch: bool) -> TokenRates:
         """Standard, batch or long-context rates.

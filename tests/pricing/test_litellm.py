@@ -452,3 +452,13 @@ def test_every_reference_provider_imports_into_tables_routecli_loads(tmp_path: P
         loaded = load_price_table(folder / f"{provider}.yaml")
         assert [_without_source(m) for m in loaded] == [_without_source(m) for m in models], provider
         assert {m.provider for m in loaded} == {provider}
+
+
+def test_supports_reasoning_is_carried_into_the_table_and_read_back(tmp_path: Path) -> None:
+    document = {"gpt-r": {**GPT, "supports_reasoning": True}, "gpt-plain": {**GPT, "supports_reasoning": False}}
+    models = run(document).tables["openai"]
+    assert {model.id: model.reasoning for model in models} == {"gpt-plain": None, "gpt-r": True}
+    text = price_table_yaml("openai", models, as_of="2026-11-23", source="test")
+    assert text.count("    reasoning: true\n") == 1
+    loaded = {model.id: model.reasoning for model in load_price_table(write(tmp_path / "openai.yaml", text))}
+    assert loaded == {"gpt-plain": None, "gpt-r": True}

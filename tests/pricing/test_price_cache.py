@@ -29,6 +29,7 @@ models:
     long_context: {above_tokens: 200000, input_per_mtok: 0.2, output_per_mtok: 0.8}
     per_request: 0.0001
     context_window: 400000
+    reasoning: true
   - {id: acme-large, input_per_mtok: 1.25E+1, output_per_mtok: 100}
 """
 
@@ -76,6 +77,7 @@ def test_every_field_survives_the_cache(cache: Path, tmp_path: Path, monkeypatch
     small = cached[1]  # every optional field given, so each is round-tripped
     assert None not in (small.batch, small.long_context, small.standard.cached_input, small.context_window)
     assert small.per_request == Decimal("0.0001")
+    assert (small.reasoning, cached[0].reasoning) == (True, None)
 
 
 def test_an_edited_table_is_parsed_again(cache: Path, tmp_path: Path) -> None:
