@@ -481,12 +481,12 @@ def _thinking(params: Mapping[str, Any], kind: str, path: KeyPath) -> bool:
             f"expected a whole number of tokens, at least {ANTHROPIC_MIN_THINKING_BUDGET}",
             path=(*where, "budget_tokens"),
         )
-    for key in ("max_tokens", "max_completion_tokens"):
-        limit = params.get(key)
-        if isinstance(limit, int) and limit <= budget:
-            raise InvalidValueError(
-                f"{limit} must exceed thinking.budget_tokens ({budget}): the thinking counts in it", path=(*path, key)
-            )
+    key = "max_tokens" if params.get("max_tokens") is not None else "max_completion_tokens"  # as the request has it
+    limit = params.get(key)
+    if isinstance(limit, int) and limit <= budget:
+        raise InvalidValueError(
+            f"{limit} must exceed thinking.budget_tokens ({budget}): the thinking counts in it", path=(*path, key)
+        )
     return True
 
 
@@ -771,12 +771,12 @@ def _check_logprobs(
             continue
         tier = blind[0]
         if providers[tier.provider].type == "anthropic":
-            why = "Anthropic's API has none"
+            why, way = "Anthropic's API has none", "use another evaluator"
         else:
             why = "a reasoning model" if tier.reasoning else "the tier sets logprobs: false"
+            way = "use another evaluator, or set logprobs: true on the tier if its endpoint does return them"
         raise InvalidValueError(
-            f"the logprob evaluator cannot judge tier {tier.name!r}: {tier.model} returns no logprobs ({why}); "
-            "use another evaluator, or set logprobs: true on the tier if its endpoint does return them",
+            f"the logprob evaluator cannot judge tier {tier.name!r}: {tier.model} returns no logprobs ({why}); {way}",
             path=("cascade", "accept", mode, index),
         )
 

@@ -235,7 +235,7 @@ def test_a_logprob_evaluator_on_an_anthropic_tier_is_refused(fault_server: Fault
     config = router(tmp_path, fault_server, tiers, LOGPROB_CASCADE)
     message = refused("replay", str(prompts(tmp_path)), "-c", str(config), "--dry-run")
     assert "cascade.accept.all[1]: " in message
-    assert "(Anthropic's API has none)" in message
+    assert message.endswith("returns no logprobs (Anthropic's API has none); use another evaluator")
 
 
 def test_logprobs_true_lets_a_reasoning_tiers_endpoint_that_returns_them_be_judged(
@@ -261,6 +261,11 @@ def test_logprobs_true_lets_a_reasoning_tiers_endpoint_that_returns_them_be_judg
             "at least 1024",
         ),
         (THINKING + "    reasoning_effort: high\n", "tiers.sonnet.reasoning_effort", "budget_tokens"),
+        (
+            THINKING.replace("max_tokens: 3000", "max_completion_tokens: 2000"),
+            "tiers.sonnet.params.max_completion_tokens",
+            "2000 must exceed thinking.budget_tokens (2048)",
+        ),
         (THINKING + "    logprobs: true\n", "tiers.sonnet.logprobs", "returns no logprobs"),
     ],
 )
