@@ -407,3 +407,65 @@ def test_close_stops_the_thread_and_frees_the_port() -> None:
         assert threading.active_count() == threads_before
         with pytest.raises(httpx.ConnectError):
             chat(client, server)
+
+
+def test_a_reasoning_model_refuses_what_openais_reasoning_models_refuse(
+    fault_server: FaultServer, client: httpx.Client
+) -> None:
+    fault_server.always("r", Fault("ok", reasoning=10))
+    refusals = {
+        "max_tokens": chat(client, fault_server, "r", max_tokens=100),
+        "temperature": chat(client, fault_server, "r", temperature=0),
+        "logprobs": chat(client, fault_server, "r", logprobs=True),
+    }
+    for param, response in refusals.items():
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["param"] == param
+        assert error["type"] == "invalid_request_error"
+        assert error["code"] == ("unsupported_value" if param == "temperature" else "unsupported_parameter")
+    assert "Use 'max_completion_tokens' instead." in refusals["max_tokens"].json()["error"]["message"]
+    assert chat(client, fault_server, "r", temperature=1, max_completion_tokens=100).status_code == 200
+
+
+def test_a_reasoning_models_usage_counts_its_reasoning_in_the_completion(
+    fault_server: FaultServer, client: httpx.Client
+) -> None:
+    fault_server.always("r", Fault("ok", content="four", reasoning=10))
+    usage = chat(client, fault_server, "r").json()["usage"]
+    assert (usage["prompt_tokens"], usage["completion_tokens"], usage["total_tokens"]) == (4, 1 + 10, 15)
+    assert usage["completion_tokens_details"]["reasoning_tokens"] == 10
+
+
+def messages(client: httpx.Client, server: FaultServer, **extra: Any) -> httpx.Response:
+    body = {"model": "c", "messages": QUESTION, "max_tokens": 3000, **extra}
+    return client.post(f"{server.origin}/v1/messages", json=body)
+
+
+def test_anthropic_thinking_comes_before_the_text_and_counts_as_output(
+    fault_server: FaultServer, client: httpx.Client
+) -> None:
+    fault_server.always("c", Fault("ok", content="four", reasoning=200))
+    reply = messages(client, fault_server, thinking={"type": "enabled", "budget_tokens": 1024}).json()
+    assert [block["type"] for block in reply["content"]] == ["thinking", "text"]
+    assert reply["usage"]["output_tokens"] == 1 + 200
+    plain = messages(client, fault_server).json()  # no thinking asked for: none done
+    assert [block["type"] for block in plain["content"]] == ["text"]
+    assert plain["usage"]["output_tokens"] == 1
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"thinking": {"type": "enabled", "budget_tokens": 512}},
+        {"thinking": {"type": "enabled", "budget_tokens": 3000}},
+        {"thinking": {"type": "enabled", "budget_tokens": 1024}, "temperature": 0},
+    ],
+)
+def test_anthropic_thinking_is_refused_as_the_api_refuses_it(
+    fault_server: FaultServer, client: httpx.Client, extra: dict[str, Any]
+) -> None:
+    fault_server.always("c", Fault("ok", reasoning=200))
+    response = messages(client, fault_server, **extra)
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"

@@ -182,7 +182,7 @@ def _derives_long_tier(entry: Mapping[str, Any], price: ModelPrice, tier: Servic
 def _check_range(price: ModelPrice) -> None:
     groups = [price.standard, price.batch, price.flex, price.priority]
     groups.append(price.long_context.rates if price.long_context else None)
-    singles = [price.cache_write_1h, price.reasoning]
+    singles = [price.cache_write_1h, price.reasoning_per_mtok]
     for value in [value for rates in groups for value in rates or ()] + singles:
         if value is not None:
             try:
@@ -213,13 +213,14 @@ def _convert(name: str, entry: Mapping[str, Any], source: PriceSource, notes: Co
         flex=_tier(entry, "flex", rates, path, notes),
         priority=_tier(entry, "priority", rates, path, notes),
         cache_write_1h=_optional_price(entry, _CACHE_WRITE_1H, path),
-        reasoning=_optional_price(entry, _REASONING, path),
+        reasoning_per_mtok=_optional_price(entry, _REASONING, path),
         long_context=_long_context(entry, path, notes),
         per_request=Decimal(0) if fee is None else _exact(fee, (*path, "input_cost_per_request"), "USD per request"),
         context_window=_token_limit(entry, "max_input_tokens", path),
         max_output_tokens=_token_limit(entry, "max_output_tokens", path),
         deprecation_date=_deprecation(entry, path),
         source=source,
+        reasoning=True if entry.get("supports_reasoning") is True else None,
     )
     _check_range(price)
     for tier in _TIER_SUFFIXES:
@@ -368,7 +369,7 @@ def _model_yaml(model: ModelPrice) -> list[str]:
     lines = [f"  - id: {_scalar(model.id)}"]
     if model.aliases:
         lines.append("    aliases: [" + ", ".join(_scalar(alias) for alias in model.aliases) + "]")
-    singles = [("cache_write_1h_per_mtok", model.cache_write_1h), ("reasoning_per_mtok", model.reasoning)]
+    singles = [("cache_write_1h_per_mtok", model.cache_write_1h), ("reasoning_per_mtok", model.reasoning_per_mtok)]
     lines += [
         f"    {key}: {_number(value)}" for key, value in _rate_fields(model.standard) + singles if value is not None
     ]
@@ -385,6 +386,8 @@ def _model_yaml(model: ModelPrice) -> list[str]:
             lines.append(f"    {key}: {limit}")
     if model.deprecation_date is not None:
         lines.append(f"    deprecation_date: {model.deprecation_date}")
+    if model.reasoning:
+        lines.append("    reasoning: true")
     return lines
 
 

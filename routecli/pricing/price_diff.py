@@ -73,7 +73,7 @@ def price_fields(price: ModelPrice) -> dict[str, FieldValue]:
     return {
         **_rate_values("", price.standard),
         "cache_write_1h_per_mtok": price.cache_write_1h,
-        "reasoning_per_mtok": price.reasoning,
+        "reasoning_per_mtok": price.reasoning_per_mtok,
         "per_request": price.per_request,
         **_rate_values("batch.", price.batch),
         **_rate_values("flex.", price.flex),

@@ -15,7 +15,7 @@ from routecli import __version__
 from routecli.errors import InputFileError, InvalidValueError, KeyPath
 from routecli.loading import YamlDocument, parse_yaml, read_yaml
 from routecli.pricing.prices import LongContext, ModelPrice, PriceSource, PriceTable, TokenRates, decimal_text
-from routecli.spec import Choice, Date, Field, Int, List, Num, Obj, Spec, Str
+from routecli.spec import Bool, Choice, Date, Field, Int, List, Num, Obj, Spec, Str
 from routecli.user_cache import read_entry, user_cache_dir, write_entry
 
 __all__ = [
@@ -115,6 +115,9 @@ _MODEL = Obj(
         "deprecation_date": Field(
             Date(doc="When the provider retires the model; scenarios and router configs warn 30 days ahead.")
         ),
+        "reasoning": Field(
+            Bool(doc="A reasoning model (replay sends it max_completion_tokens, no temperature, no logprobs).")
+        ),
     },
     title="model price",
 )
@@ -153,13 +156,14 @@ def _build_model(entry: dict[str, Any], provider: str, source: PriceSource) -> M
         flex=build_rates(entry["flex"]) if entry["flex"] else None,
         priority=build_rates(entry["priority"]) if entry["priority"] else None,
         cache_write_1h=entry["cache_write_1h_per_mtok"],
-        reasoning=entry["reasoning_per_mtok"],
+        reasoning_per_mtok=entry["reasoning_per_mtok"],
         long_context=(LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else None),
         per_request=entry["per_request"] or Decimal(0),
         context_window=entry["context_window"],
         max_output_tokens=entry["max_output_tokens"],
         deprecation_date=entry["deprecation_date"],
         source=source,
+        reasoning=entry["reasoning"],
     )
 
 
@@ -240,7 +244,7 @@ class ShippedPrices(PriceTable):
             self.add(model)
 
 
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 """Raise when the stored form of a table changes."""
 _PARSER_SOURCES = (Path(__file__), Path(__file__).with_name("prices.py"), Path(__file__).parents[1] / "spec.py")
 """The code that turns a table's YAML into prices: a cached table is only as good as it was."""
@@ -307,14 +311,15 @@ def _price_row(model: ModelPrice) -> tuple[Any, ...]:
         None if model.flex is None else _rates_row(model.flex),
         None if model.priority is None else _rates_row(model.priority),
         None if model.cache_write_1h is None else str(model.cache_write_1h),
-        None if model.reasoning is None else str(model.reasoning),
+        None if model.reasoning_per_mtok is None else str(model.reasoning_per_mtok),
         model.deprecation_date,
+        model.reasoning,
     )
 
 
 def _row_price(row: Sequence[Any]) -> ModelPrice:
     identifier, provider, aliases, standard, batch, long_context, per_request, window, max_output, source = row[:10]
-    flex, priority, written_1h, reasoning, deprecation = row[10:]
+    flex, priority, written_1h, reasoning_price, deprecation, reasoning = row[10:]
     return ModelPrice(
         id=identifier,
         provider=provider,
@@ -329,8 +334,9 @@ def _row_price(row: Sequence[Any]) -> ModelPrice:
         flex=None if flex is None else _row_rates(flex),
         priority=None if priority is None else _row_rates(priority),
         cache_write_1h=None if written_1h is None else Decimal(written_1h),
-        reasoning=None if reasoning is None else Decimal(reasoning),
+        reasoning_per_mtok=None if reasoning_price is None else Decimal(reasoning_price),
         deprecation_date=deprecation,
+        reasoning=reasoning,
     )
 
 
@@ -419,7 +425,7 @@ def inline_price(
         flex=build_rates(given["flex"]) if "flex" in given else base.flex,
         priority=build_rates(given["priority"]) if "priority" in given else base.priority,
         cache_write_1h=given.get("cache_write_1h_per_mtok", base.cache_write_1h),
-        reasoning=given.get("reasoning_per_mtok", base.reasoning),
+        reasoning_per_mtok=given.get("reasoning_per_mtok", base.reasoning_per_mtok),
         long_context=(
             LongContext(long_context["above_tokens"], build_rates(long_context)) if long_context else base.long_context
         ),

@@ -110,10 +110,13 @@ class ModelPrice:
     priority: TokenRates | None = None
     cache_write_1h: Decimal | None = None
     """USD per 1M input tokens written to a cache kept for an hour (Anthropic), at standard rates."""
-    reasoning: Decimal | None = None
+    reasoning_per_mtok: Decimal | None = None
     """USD per 1M reasoning tokens, for the few models that bill them apart from output (else the output price)."""
     deprecation_date: str | None = None
     """When the provider retires the model (ISO date), as LiteLLM lists it."""
+    reasoning: bool | None = None
+    """Whether the model reasons before it answers (LiteLLM's ``supports_reasoning``); None when the table does not
+    say. A capability, not a price: replay sends reasoning models their own request parameters (docs/router.md)."""
 
     def tier_rates(self, tier: ServiceTier) -> TokenRates | None:
         """The rates of a service tier (None: the model is not sold in it)."""
@@ -147,9 +150,9 @@ class ModelPrice:
     def reasoning_rate(self, rates: TokenRates) -> Decimal:
         """USD per 1M reasoning tokens at ``rates`` (from ``self.rates``): the output price, or the model's own
         reasoning price moved as that tier moves the output price."""
-        if self.reasoning is None:
+        if self.reasoning_per_mtok is None:
             return rates.output
-        return self.reasoning * _ratio(rates.output, self.standard.output)
+        return self.reasoning_per_mtok * _ratio(rates.output, self.standard.output)
 
 
 def _ratio(discounted: Decimal | None, full: Decimal | None, fallback: Decimal = ONE) -> Decimal:
@@ -258,19 +261,29 @@ def request_cost(
 
 
 def usage_cost(
-    price: ModelPrice, input_tokens: int, output_tokens: int, cached_tokens: int = 0, cache_write_tokens: int = 0
+    price: ModelPrice,
+    input_tokens: int,
+    output_tokens: int,
+    cached_tokens: int = 0,
+    cache_write_tokens: int = 0,
+    reasoning_tokens: int = 0,
 ) -> Decimal:
     """USD for one request as an API reported it, exactly.
 
     ``cached_tokens`` and ``cache_write_tokens`` (parts of ``input_tokens``) cost
     the cache-read and cache-write prices, or the input price where the model
-    has none; long-context rates apply to the whole request once its prompt is
+    has none; ``reasoning_tokens`` (part of ``output_tokens``, as the APIs count
+    them) cost the model's own reasoning price where it has one, else the output
+    price; long-context rates apply to the whole request once its prompt is
     above the threshold.
     """
     long = price.long_context is not None and input_tokens > price.long_context.above_tokens
     rates = price.rates(long=long)
     fee = price.per_request
-    return _usage_cost(_per_token(rates), fee, input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+    cost = _usage_cost(_per_token(rates), fee, input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+    if reasoning_tokens and price.reasoning_per_mtok is not None:
+        cost += reasoning_tokens * (price.reasoning_rate(rates) - rates.output) / PER_MILLION
+    return cost
 
 
 def usage_pricer(price: ModelPrice) -> Callable[[int, int, int, int], Decimal]:
@@ -465,7 +478,7 @@ def price_to_json(price: ModelPrice) -> dict[str, Any]:
         **_rates_to_json(price.standard),
         "per_request": decimal_text(price.per_request),
         "cache_write_1h_per_mtok": _text_or_none(price.cache_write_1h),
-        "reasoning_per_mtok": _text_or_none(price.reasoning),
+        "reasoning_per_mtok": _text_or_none(price.reasoning_per_mtok),
         "batch": None if price.batch is None else _rates_to_json(price.batch),
         "flex": None if price.flex is None else _rates_to_json(price.flex),
         "priority": None if price.priority is None else _rates_to_json(price.priority),
@@ -508,7 +521,7 @@ def price_from_json(document: Any) -> ModelPrice:
         flex=None if tiers["flex"] is None else _rates_from_json(tiers["flex"]),
         priority=None if tiers["priority"] is None else _rates_from_json(tiers["priority"]),
         cache_write_1h=_optional(document.get("cache_write_1h_per_mtok")),
-        reasoning=_optional(document.get("reasoning_per_mtok")),
+        reasoning_per_mtok=_optional(document.get("reasoning_per_mtok")),
         deprecation_date=document.get("deprecation_date"),
         long_context=None
         if long_context is None

@@ -11,20 +11,24 @@ from typing import Any, NamedTuple
 
 from routecli.errors import RouteCliError
 
-__all__ = ["BatchPoll", "BatchRequest", "Completion", "ProviderError", "Usage"]
+__all__ = ["BatchPoll", "BatchRequest", "Completion", "ProviderError", "Usage", "reasoning_params"]
 
 
 class Usage(NamedTuple):
     """Token counts as the API reported them.
 
     ``cached_tokens`` (read from the prompt cache) and ``cache_write_tokens``
-    (written to it) are parts of ``input_tokens``, priced at their own rates.
+    (written to it) are parts of ``input_tokens``, priced at their own rates;
+    ``reasoning_tokens`` (OpenAI's hidden reasoning) are part of ``output_tokens``,
+    billed as output (at the model's own reasoning price where its table has one).
+    Anthropic counts thinking in its output tokens and gives no separate count: 0 there.
     """
 
     input_tokens: int
     output_tokens: int
     cached_tokens: int = 0
     cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
 
 
 class Completion(NamedTuple):
@@ -80,3 +84,19 @@ class BatchPoll(NamedTuple):
     files: tuple[str, ...] = ()
     error: str | None = None
     """Why the provider failed the whole batch (OpenAI's ``errors``), when it did."""
+
+
+def reasoning_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` as OpenAI's reasoning models (gpt-5 family, o-series) take them, which refuse the others with 400.
+
+    ``max_tokens`` becomes ``max_completion_tokens`` (a limit that counts the
+    reasoning too; one given already wins), ``temperature`` is left out unless
+    it is 1, and so are ``logprobs`` and ``top_logprobs``.
+    """
+    body = {key: value for key, value in params.items() if key not in ("max_tokens", "logprobs", "top_logprobs")}
+    if params.get("temperature") is not None and params["temperature"] != 1:
+        del body["temperature"]
+    limit = params.get("max_tokens")
+    if limit is not None and body.get("max_completion_tokens") is None:
+        body["max_completion_tokens"] = limit
+    return body

@@ -14,9 +14,15 @@ module translates them on the way out:
   ``ProviderError`` of kind ``request`` before anything is sent: no request
   is made, so nothing is billed.
 - ``max_tokens`` is required by the API: the params' ``max_tokens``, else
-  ``max_completion_tokens``, else ``DEFAULT_MAX_TOKENS``. ``stop`` becomes
+  ``max_completion_tokens``, else ``DEFAULT_MAX_TOKENS`` (above a thinking
+  budget: ``budget_tokens + DEFAULT_MAX_TOKENS``). ``stop`` becomes
   ``stop_sequences``. Parameters only OpenAI knows (``OPENAI_ONLY_PARAMS``)
   are dropped; any other parameter is passed through for the API to judge.
+- Extended thinking, ``thinking: {type: enabled, budget_tokens: N}``, is
+  passed through as given; ``max_tokens`` must exceed the budget, since the
+  thinking counts in it (refused before sending otherwise). The reply's
+  thinking blocks are not the answer, and the API bills thinking as output
+  tokens without a separate count.
 - The API has no logprobs: asked for them, a reply still has none, and a
   logprob evaluator on an Anthropic tier fails as it would on any endpoint
   that returns none.
@@ -118,8 +124,11 @@ def message_request(model: str, messages: Sequence[Mapping[str, Any]], params: M
     """The Messages API body for OpenAI-format ``messages`` and ``params``; ``ValueError`` for what it cannot carry."""
     body = {key: value for key, value in params.items() if key not in OPENAI_ONLY_PARAMS}
     limit = body.pop("max_completion_tokens", None)
+    budget = _thinking_budget(body.get("thinking"))
     if body.get("max_tokens") is None:
-        body["max_tokens"] = DEFAULT_MAX_TOKENS if limit is None else limit
+        body["max_tokens"] = (DEFAULT_MAX_TOKENS + (budget or 0)) if limit is None else limit
+    if budget is not None and isinstance(body["max_tokens"], int) and body["max_tokens"] <= budget:
+        raise ValueError(f"max_tokens {body['max_tokens']} must exceed thinking.budget_tokens {budget}")
     stop = body.pop("stop", None)
     if stop is not None:
         body["stop_sequences"] = [stop] if isinstance(stop, str) else stop
@@ -127,6 +136,14 @@ def message_request(model: str, messages: Sequence[Mapping[str, Any]], params: M
     if system:
         body["system"] = system
     return {**body, "model": model, "messages": conversation}
+
+
+def _thinking_budget(thinking: Any) -> int | None:
+    """The budget of enabled extended thinking, when it is a whole number; None otherwise (the API judges the rest)."""
+    if not isinstance(thinking, Mapping) or thinking.get("type") != "enabled":
+        return None
+    budget = thinking.get("budget_tokens")
+    return budget if isinstance(budget, int) and not isinstance(budget, bool) else None
 
 
 def _split_messages(messages: Sequence[Mapping[str, Any]]) -> tuple[str | list[dict[str, Any]], list[dict[str, Any]]]:

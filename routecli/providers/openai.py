@@ -111,7 +111,8 @@ def _text(content: Any) -> str:
 
 
 def _usage(reported: Any) -> Usage | None:
-    """Prompt and completion tokens when both are reported; cached tokens (at most the prompt's) when given."""
+    """Prompt and completion tokens when both are reported; cached tokens (at most the prompt's) and reasoning
+    tokens (``completion_tokens_details.reasoning_tokens``, part of the completion's, at most all of it) when given."""
     if not isinstance(reported, Mapping):
         return None
     prompt, completion = token_count(reported.get("prompt_tokens")), token_count(reported.get("completion_tokens"))
@@ -119,7 +120,9 @@ def _usage(reported: Any) -> Usage | None:
         return None
     details = reported.get("prompt_tokens_details")
     cached = token_count(details.get("cached_tokens")) if isinstance(details, Mapping) else None
-    return Usage(prompt, completion, min(cached or 0, prompt))
+    details = reported.get("completion_tokens_details")
+    reasoning = token_count(details.get("reasoning_tokens")) if isinstance(details, Mapping) else None
+    return Usage(prompt, completion, min(cached or 0, prompt), 0, min(reasoning or 0, completion))
 
 
 _LOWEST_LOGPROB = -1000.0  # exp(-1000) is 0.0 in a float already: "impossible" (-inf) reads as this, and stays JSON

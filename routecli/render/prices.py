@@ -161,8 +161,8 @@ def model_renderable(price: ModelPrice) -> RenderableType:
     lines += [Text("Standard, USD per 1M tokens"), _rates_table(price.standard)]
     if price.cache_write_1h is not None:
         lines.append(Text(f"1-hour cache write: {_exact(price.cache_write_1h)} per 1M tokens"))
-    if price.reasoning is not None:
-        lines.append(Text(f"reasoning tokens: {_exact(price.reasoning)} per 1M tokens"))
+    if price.reasoning_per_mtok is not None:
+        lines.append(Text(f"reasoning tokens: {_exact(price.reasoning_per_mtok)} per 1M tokens"))
     for title, rates in (("Batch", price.batch), ("Flex", price.flex), ("Priority", price.priority)):
         if rates:
             lines += [Text(f"{title}, USD per 1M tokens"), _rates_table(rates)]

@@ -116,6 +116,18 @@ def _tier_rows(report: ReplayReport) -> list[list[str]]:
     ]
 
 
+def _tier_table(report: ReplayReport) -> tuple[tuple[str, ...], list[list[str]]]:
+    """``TIER_HEADERS`` and ``_tier_rows``, with Reasoning tokens (part of the output tokens) after Output tokens
+    when any tier reported some."""
+    rows = _tier_rows(report)
+    if not any(tier.reasoning_tokens for tier in report.tiers):
+        return TIER_HEADERS, rows
+    at = TIER_HEADERS.index("Output tokens") + 1
+    headers = (*TIER_HEADERS[:at], "Reasoning tokens", *TIER_HEADERS[at:])
+    cells = [_count(tier.reasoning_tokens) for tier in report.tiers]
+    return headers, [[*row[:at], cell, *row[at:]] for row, cell in zip(rows, cells, strict=True)]
+
+
 def _hop_rows(report: ReplayReport) -> list[list[str]]:
     """Per hop: ``HOP_HEADERS`` cells, then the reasons (``judge 12, error 2``)."""
     return [
@@ -360,7 +372,7 @@ def replay_renderable(report: ReplayReport) -> RenderableType:
     source = _source_line(report)
     if source is not None:
         parts.append(Text(source, style="dim"))
-    parts.append(wide_table("", TIER_HEADERS, _tier_rows(report), section_at=None))
+    parts.append(wide_table("", *_tier_table(report), section_at=None))
     parts += [Text(line) for line in _overview_lines(report)]
     if report.hops and not report.run.dry_run:
         parts += [Text(""), _hop_table(report)]
@@ -398,7 +410,7 @@ def replay_markdown(report: ReplayReport) -> str:
     source = _source_line(report)
     if source is not None:
         parts += [source + ".", ""]
-    parts += [markdown_table(TIER_HEADERS, _tier_rows(report)), ""]
+    parts += [markdown_table(*_tier_table(report)), ""]
     overview = _overview_lines(report)
     if overview:
         parts += [f"- {line}" for line in overview] + [""]

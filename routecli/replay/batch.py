@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Protocol
 
 from routecli.errors import InvalidValueError, ProviderUnusableError
 from routecli.pricing.prices import LongContext, ModelPrice, usage_cost
-from routecli.providers import BatchPoll, BatchRequest, Completion, ProviderError
+from routecli.providers import BatchPoll, BatchRequest, Completion, ProviderError, Usage
 from routecli.replay.config import RouterConfig, TierConfig
 from routecli.replay.evaluators import AcceptPolicy, Answer, logprob_stats
 from routecli.replay.prompts import Prompt
@@ -466,9 +466,9 @@ class BatchReplayer:
         prompt = journey.prompt
         usage = result.usage
         if usage is None:
-            tokens = (count_messages(prompt.messages, tier.tokenizer), count_text(result.text, tier.tokenizer), 0, 0)
+            tokens = Usage(count_messages(prompt.messages, tier.tokenizer), count_text(result.text, tier.tokenizer))
         else:
-            tokens = (usage.input_tokens, usage.output_tokens, usage.cached_tokens, usage.cache_write_tokens)
+            tokens = usage
         cost = usage_cost(tier.price, *tokens)
         self.spent += cost
         attempt = Attempt(
@@ -485,6 +485,7 @@ class BatchReplayer:
             logprob=logprob_stats(result.logprobs),
             response=result.text if self.log_content else None,
             cache_write_tokens=tokens[3],
+            reasoning_tokens=tokens[4],
             correct=None if prompt.expected is None else is_correct(prompt.expected, result.text),
         )
         policy = self._policy(journey)

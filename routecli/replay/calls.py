@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from routecli.errors import ProviderUnusableError, RouteCliError
 from routecli.pricing.prices import ModelPrice, usage_cost
-from routecli.providers import Completion, ProviderError
+from routecli.providers import Completion, ProviderError, reasoning_params
 from routecli.providers.resilience import Cooldown, RateLimits, RetryPolicy, TokenBucket, parse_retry_after, retryable
 from routecli.replay.config import EndpointEmbedder, ProviderConfig, RouterConfig, TierConfig
 from routecli.replay.evaluators import logprob_stats
@@ -33,12 +33,14 @@ if TYPE_CHECKING:
 
     from routecli.providers.embeddings import EmbeddingResult
 
-__all__ = ["Call", "Embedded", "Embeddings", "Provider", "TierCaller", "shown_url"]
+__all__ = ["JUDGE_ROLES", "Call", "Embedded", "Embeddings", "Provider", "TierCaller", "request_params", "shown_url"]
 
 _Reply = TypeVar("_Reply")
 
 NOT_BILLED = Decimal(0)  # providers do not bill a request that got no reply
 _FALLBACK_KINDS = ("context_length", "request")  # not worth retrying on this model, worth trying on another
+JUDGE_ROLES = frozenset({"route_judge", "accept_judge"})
+"""Roles of a judge's calls: the judge router's and the judge evaluator's."""
 _DEFAULT_OUTPUT_RESERVE = 256  # tokens-per-minute reserved for a reply when the request sets no max_tokens
 
 
@@ -172,15 +174,17 @@ class TierCaller:
         """An answer from ``tier``: its own retries first, then (unless not ``fallbacks``) each fallback's in turn.
 
         Each model is sent its own tier's ``params`` with ``overrides`` (a prompt's
-        max_tokens, a judge's fixed parameters) laid over them.
+        max_tokens, a judge's fixed parameters) laid over them, as its model takes
+        them (``request_params``); logprobs only from a model that returns them.
         """
         attempts: list[Attempt] = []
         backups = self.config.fallbacks.get(tier.name, ()) if fallbacks else ()
         for name in (tier.name, *backups):
             candidate = self.config.tiers[name]
             standing_in = None if candidate is tier else tier.name
-            params = {**candidate.params, **overrides}
-            completion, go_on = await self._try(candidate, role, messages, params, logprobs, standing_in, attempts)
+            params = request_params(candidate, self.config.providers[candidate.provider].type, role, overrides)
+            asked = logprobs and candidate.logprobs
+            completion, go_on = await self._try(candidate, role, messages, params, asked, standing_in, attempts)
             if completion is not None:
                 return Call(attempts, completion)
             if not go_on:
@@ -338,6 +342,7 @@ class TierCaller:
             cache_write_tokens=0 if usage is None else usage.cache_write_tokens,
             retry=retry,
             fallback_for=standing_in,
+            reasoning_tokens=0 if usage is None else usage.reasoning_tokens,
         )
 
     def _answered(
@@ -355,10 +360,10 @@ class TierCaller:
         if usage is None:
             input_tokens = count_messages(messages, tier.tokenizer)
             output_tokens = count_text(completion.text, tier.tokenizer)
-            cached = written = 0
+            cached = written = reasoning = 0
         else:
-            input_tokens, output_tokens, cached, written = usage
-        cost = usage_cost(tier.price, input_tokens, output_tokens, cached, written)
+            input_tokens, output_tokens, cached, written, reasoning = usage
+        cost = usage_cost(tier.price, input_tokens, output_tokens, cached, written, reasoning)
         self.spent += cost
         return Attempt(
             role=role,
@@ -376,6 +381,7 @@ class TierCaller:
             cache_write_tokens=written,
             retry=retry,
             fallback_for=standing_in,
+            reasoning_tokens=reasoning,
         )
 
     def _embedded(
@@ -467,6 +473,26 @@ def _models_by_provider(config: RouterConfig) -> dict[str, frozenset[str]]:
         if isinstance(embedder, EndpointEmbedder):
             found.setdefault(embedder.provider, set()).add(embedder.model)
     return {name: frozenset(models) for name, models in found.items()}
+
+
+def request_params(tier: TierConfig, api: str, role: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters one call to ``tier`` sends: its ``params`` with ``overrides`` laid over, in its model's terms.
+
+    A reasoning model's limit counts its reasoning too, so a judge's fixed
+    ``max_tokens`` (8) is not laid over a reasoning or thinking tier's params:
+    it would leave no room for the verdict. An OpenAI-compatible reasoning
+    tier gets ``reasoning_params``; an Anthropic tier with thinking on, no
+    ``temperature`` but 1 (the API refuses others with thinking).
+    """
+    thinks = (tier.reasoning and api == "openai") or tier.thinking
+    if thinks and role in JUDGE_ROLES:
+        overrides = {key: value for key, value in overrides.items() if key != "max_tokens"}
+    params = {**tier.params, **overrides}
+    if tier.reasoning and api == "openai":
+        return reasoning_params(params)
+    if tier.thinking and params.get("temperature") not in (None, 1):
+        del params["temperature"]
+    return params
 
 
 def _tokens_to_reserve(tier: TierConfig, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> int:

@@ -82,6 +82,15 @@ class TierConfig:
     price: ModelPrice
     params: Mapping[str, Any] = field(default_factory=dict)
     tokenizer: str = "o200k_base"
+    reasoning: bool = False
+    """A reasoning model: on an OpenAI-compatible provider it is sent ``max_completion_tokens`` for ``max_tokens``
+    and no ``temperature`` but 1 (``routecli.providers.openai.reasoning_params``)."""
+    logprobs: bool = True
+    """Whether the model returns token logprobs: not reasoning models, nor Anthropic's. A logprob evaluator on a
+    tier without them is refused when the config is loaded, and no call to it asks for them."""
+    thinking: bool = False
+    """Anthropic extended thinking is enabled in ``params``: judge calls keep the tier's ``max_tokens``, which must
+    exceed the thinking budget, and send no ``temperature``."""
 
 
 class LexicalEmbedderConfig(NamedTuple):

@@ -61,9 +61,20 @@ from routecli.spec import Bool, Choice, Field, Int, List, Map, Num, Obj, OneOf, 
 if TYPE_CHECKING:
     from routecli.replay.prompts import PromptFile
 
-__all__ = ["ROUTER_PRICES", "ROUTER_SPEC", "build_router_config", "check_labels", "load_router_config"]
+__all__ = [
+    "REASONING_EFFORTS",
+    "ROUTER_PRICES",
+    "ROUTER_SPEC",
+    "build_router_config",
+    "check_labels",
+    "load_router_config",
+]
 
 ROUTER_PRICES = PriceSource("inline", None, "prices given in the router config", "router config")
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+"""OpenAI's ``reasoning_effort`` values (which a model takes varies: gpt-5 has minimal, gpt-5.1 none)."""
+ANTHROPIC_MIN_THINKING_BUDGET = 1024
+"""Anthropic's smallest ``thinking.budget_tokens``."""
 
 # ------------------------------------------------------------------ the spec
 
@@ -139,6 +150,18 @@ _TIER = Obj(
         ),
         "tokenizer": Field(
             Choice(ENCODINGS, doc="tiktoken encoding for counts the API does not report (default: by model name).")
+        ),
+        "reasoning": Field(
+            Bool(
+                doc="A reasoning model: sent max_completion_tokens, no temperature but 1, no logprobs "
+                "(default: the price table's reasoning flag)."
+            )
+        ),
+        "reasoning_effort": Field(
+            Choice(REASONING_EFFORTS, doc="How hard a reasoning model thinks, sent as reasoning_effort (OpenAI).")
+        ),
+        "logprobs": Field(
+            Bool(doc="Whether the model returns token logprobs (default: yes, but not reasoning or Anthropic models).")
         ),
     }
 )
@@ -414,15 +437,65 @@ def _build_tiers(
         provider = item["provider"]
         known_name("provider", provider, providers, (*path, "provider"), "providers")
         _check_params(item["params"], (*path, "params"))
+        price = _tier_price(item, table, path)
+        kind = providers[provider].type
+        reasoning = bool(price.reasoning) if item["reasoning"] is None else item["reasoning"]
+        if item["logprobs"] and kind == "anthropic":
+            raise InvalidValueError("Anthropic's Messages API returns no logprobs", path=(*path, "logprobs"))
         built[name] = TierConfig(
             name=name,
             provider=provider,
             model=item["model"],
-            price=_tier_price(item, table, path),
-            params=item["params"],
+            price=price,
+            params=_reasoning_params(item, reasoning, kind, path),
             tokenizer=item["tokenizer"] or encoding_for_model(item["model"]),
+            reasoning=reasoning,
+            logprobs=not reasoning and kind != "anthropic" if item["logprobs"] is None else item["logprobs"],
+            thinking=_thinking(item["params"], kind, (*path, "params")),
         )
     return built
+
+
+def _reasoning_params(item: dict[str, Any], reasoning: bool, kind: str, path: KeyPath) -> dict[str, Any]:
+    """The tier's params with its ``reasoning_effort`` key added, which only an OpenAI reasoning tier can take."""
+    effort, params = item["reasoning_effort"], dict(item["params"])
+    if effort is None:
+        return params
+    where = (*path, "reasoning_effort")
+    if kind == "anthropic":
+        raise InvalidValueError(
+            "Anthropic models think with params: {thinking: {type: enabled, budget_tokens: N}}", path=where
+        )
+    if not reasoning:
+        raise InvalidValueError("reasoning_effort is for reasoning models: set reasoning: true as well", path=where)
+    if "reasoning_effort" in params:
+        raise InvalidValueError("reasoning_effort is given in params too: give it once", path=where)
+    return {**params, "reasoning_effort": effort}
+
+
+def _thinking(params: Mapping[str, Any], kind: str, path: KeyPath) -> bool:
+    """Whether ``params`` turn Anthropic's extended thinking on; its budget checked as the API checks it."""
+    thinking = params.get("thinking")
+    if thinking is None or kind != "anthropic":
+        return False
+    where = (*path, "thinking")
+    if not isinstance(thinking, Mapping) or not isinstance(thinking.get("type"), str):
+        raise InvalidValueError("expected {type: enabled, budget_tokens: N} (or {type: disabled})", path=where)
+    if thinking["type"] != "enabled":
+        return bool(thinking["type"] != "disabled")
+    budget = thinking.get("budget_tokens")
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < ANTHROPIC_MIN_THINKING_BUDGET:
+        raise InvalidValueError(
+            f"expected a whole number of tokens, at least {ANTHROPIC_MIN_THINKING_BUDGET}",
+            path=(*where, "budget_tokens"),
+        )
+    key = "max_tokens" if params.get("max_tokens") is not None else "max_completion_tokens"  # as the request has it
+    limit = params.get(key)
+    if isinstance(limit, int) and limit <= budget:
+        raise InvalidValueError(
+            f"{limit} must exceed thinking.budget_tokens ({budget}): the thinking counts in it", path=(*path, key)
+        )
+    return True
 
 
 def _build_embedder(
@@ -692,6 +765,30 @@ def _build_accept(accept: dict[str, Any], tiers: Mapping[str, TierConfig], base:
     return AcceptPolicy(tuple(local), tuple(judges), "all" if mode == "all" else "any")
 
 
+def _check_logprobs(
+    accept: dict[str, Any],
+    judged: Sequence[str],
+    tiers: Mapping[str, TierConfig],
+    providers: Mapping[str, ProviderConfig],
+) -> None:
+    """A logprob evaluator on a tier whose model returns none would escalate every answer: refused."""
+    mode = "all" if accept["all"] is not None else "any"
+    blind = [tiers[name] for name in judged if not tiers[name].logprobs]
+    for index, item in enumerate(accept[mode]):
+        if item["type"] != "logprob" or not blind:
+            continue
+        tier = blind[0]
+        if providers[tier.provider].type == "anthropic":
+            why, way = "Anthropic's API has none", "use another evaluator"
+        else:
+            why = "a reasoning model" if tier.reasoning else "the tier sets logprobs: false"
+            way = "use another evaluator, or set logprobs: true on the tier if its endpoint does return them"
+        raise InvalidValueError(
+            f"the logprob evaluator cannot judge tier {tier.name!r}: {tier.model} returns no logprobs ({why}); {way}",
+            path=("cascade", "accept", mode, index),
+        )
+
+
 def _providers(
     data: Mapping[str, dict[str, Any]], line_of: Callable[[KeyPath], int | None]
 ) -> dict[str, ProviderConfig]:
@@ -800,6 +897,8 @@ def build_router_config(
         if len(set(chain)) != len(chain):
             raise InvalidValueError("a tier appears twice in the chain", path=("cascade", "chain"))
         accept = _build_accept(cascade["accept"], tiers, base)
+        # the last tier always answers: nothing to judge there
+        _check_logprobs(cascade["accept"], chain[:-1], tiers, providers)
         if router is not None:
             outside = [tier for tier in router.tiers if tier not in chain]
             if outside and router.kind != "fixed":

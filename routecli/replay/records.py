@@ -75,6 +75,9 @@ class Attempt(NamedTuple):
     correct: bool | None = None
     """Whether this answer matched the prompt's expected one (None: no expected answer, or not an answer): set on
     every answer, so a cascade's rejected answers show whether they were in fact right."""
+    reasoning_tokens: int = 0
+    """Hidden reasoning tokens, part of ``output_tokens`` (OpenAI's ``completion_tokens_details.reasoning_tokens``;
+    0 where an API reports none, Anthropic's thinking included)."""
 
 
 class Escalation(NamedTuple):
@@ -258,6 +261,7 @@ def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
         "status": attempt.status,
         "input_tokens": attempt.input_tokens,
         "output_tokens": attempt.output_tokens,
+        "reasoning_tokens": attempt.reasoning_tokens,
         "cached_tokens": attempt.cached_tokens,
         "cache_write_tokens": attempt.cache_write_tokens,
         "retry": attempt.retry,
@@ -345,6 +349,7 @@ def attempt_from_json(document: Mapping[str, Any]) -> Attempt:
         status=document.get("status"),
         input_tokens=int(document["input_tokens"]),
         output_tokens=int(document["output_tokens"]),
+        reasoning_tokens=int(document.get("reasoning_tokens") or 0),  # absent from logs before reasoning models
         cached_tokens=int(document.get("cached_tokens") or 0),
         cache_write_tokens=int(document.get("cache_write_tokens") or 0),
         retry=int(document.get("retry") or 0),

@@ -80,6 +80,8 @@ class TierStats:
     errors: int
     latency_ms: Percentiles | None
     quality: Quality | None
+    reasoning_tokens: int = 0
+    """Hidden reasoning tokens, part of ``output_tokens`` (as the API reported them: 0 for Anthropic's thinking)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,12 +273,14 @@ class _TierTotals:
         "latencies",
         "output",
         "quality",
+        "reasoning",
         "requests",
         "spend",
     )
 
     def __init__(self) -> None:
         self.requests = self.input = self.output = self.cached = self.estimated = self.answered = self.errors = 0
+        self.reasoning = 0
         self.spend = ZERO
         self.latencies: list[float] = []
         self.quality = Quality()
@@ -359,6 +363,7 @@ def build_report(
             tier.requests += 1
             tier.input += attempt.input_tokens
             tier.output += attempt.output_tokens
+            tier.reasoning += attempt.reasoning_tokens
             tier.cached += attempt.cached_tokens
             tier.spend += attempt.cost
             tier.latencies.append(attempt.latency_ms)
@@ -504,6 +509,7 @@ def _tier_stats(name: str, model: str, totals: _TierTotals, total_spend: Decimal
         errors=totals.errors,
         latency_ms=percentiles(totals.latencies),
         quality=totals.quality if totals.quality.checked else None,
+        reasoning_tokens=totals.reasoning,
     )
 
 

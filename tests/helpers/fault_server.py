@@ -112,6 +112,14 @@ class Fault:
     - ``trickle``: the ``ok`` answer, ``chunk_size`` bytes at a time, spread evenly over ``seconds`` (1 s).
 
     ``delay`` seconds pass before any of them, to simulate a slow first byte.
+
+    ``reasoning`` (a number of tokens) makes the model a reasoning model, as OpenAI's gpt-5 family and o-series
+    are: a chat request with ``max_tokens``, ``temperature`` other than 1, or ``logprobs`` gets OpenAI's 400
+    (``unsupported_parameter``, ``unsupported_value``), and an answer reports that many reasoning tokens in
+    ``usage.completion_tokens_details.reasoning_tokens``, counted in ``completion_tokens``. On ``/v1/messages``
+    it is the thinking of a request with ``thinking: {type: enabled, budget_tokens: N}``: refused as Anthropic
+    refuses it (a budget under 1024, ``max_tokens`` not above it, ``temperature`` other than 1), else a
+    ``thinking`` block before the text and the thinking counted in ``output_tokens``.
     """
 
     kind: str
@@ -126,6 +134,7 @@ class Fault:
     seconds: float | None = None
     chunk_size: int = 8
     delay: float = 0.0
+    reasoning: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -552,10 +561,29 @@ def _usage(computed: dict[str, Any], fault: Fault, total: tuple[str, str] | None
     return usage
 
 
+def _reasoning_refusal(document: dict[str, Any]) -> _Reply | None:
+    """OpenAI's 400 for what its reasoning models do not take; None for a request they do."""
+    for key in ("max_tokens", "logprobs"):
+        if key in document:
+            hint = " Use 'max_completion_tokens' instead." if key == "max_tokens" else ""
+            message = f"Unsupported parameter: '{key}' is not supported with this model.{hint}"
+            return _openai_error(400, message, "invalid_request_error", "unsupported_parameter", key)
+    temperature = document.get("temperature", 1)
+    if temperature != 1:
+        message = (
+            f"Unsupported value: 'temperature' does not support {temperature} with this model. "
+            "Only the default (1) value is supported."
+        )
+        return _openai_error(400, message, "invalid_request_error", "unsupported_value", "temperature")
+    return None
+
+
 def _chat(fault: Fault, document: dict[str, Any]) -> _Reply:
     messages = document.get("messages")
     if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
         return _invalid(False, "messages must be a non-empty list of objects", "messages")
+    if fault.reasoning is not None and (refusal := _reasoning_refusal(document)) is not None:
+        return refusal
     tokens = re.findall(r"\s*\S+", fault.content)
     choice: dict[str, Any] = {
         "index": 0,
@@ -576,7 +604,16 @@ def _chat(fault: Fault, document: dict[str, Any]) -> _Reply:
     }
     if fault.report_usage:
         prompt = _prompt_tokens(sum(_chars(message.get("content")) for message in messages))
-        computed = {"prompt_tokens": prompt, "completion_tokens": len(tokens)}
+        computed: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": len(tokens)}
+        if fault.reasoning is not None:
+            computed["completion_tokens"] += fault.reasoning
+            computed["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
+            computed["completion_tokens_details"] = {
+                "reasoning_tokens": fault.reasoning,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            }
         reply["usage"] = _usage(computed, fault, ("prompt_tokens", "completion_tokens"))
     return _json_reply(200, reply)
 
@@ -629,6 +666,9 @@ def _embeddings(fault: Fault, document: dict[str, Any]) -> _Reply:
     return _json_reply(200, reply)
 
 
+_MIN_THINKING_BUDGET = 1024
+
+
 def _messages(fault: Fault, document: dict[str, Any]) -> _Reply:
     messages = document.get("messages")
     if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
@@ -636,11 +676,23 @@ def _messages(fault: Fault, document: dict[str, Any]) -> _Reply:
     max_tokens = document.get("max_tokens")
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, int):
         return _invalid(True, "Field required", "max_tokens")
+    thinking = document.get("thinking")
+    thinks = isinstance(thinking, dict) and thinking.get("type") == "enabled"
+    content: list[dict[str, Any]] = [{"type": "text", "text": fault.content}]
+    if thinks:
+        budget = thinking.get("budget_tokens")
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < _MIN_THINKING_BUDGET:
+            return _invalid(True, f"Input should be greater than or equal to {_MIN_THINKING_BUDGET}", "budget_tokens")
+        if max_tokens <= budget:
+            return _invalid(True, "`max_tokens` must be greater than `thinking.budget_tokens`")
+        if document.get("temperature", 1) != 1:
+            return _invalid(True, "`temperature` may only be set to 1 when thinking is enabled")
+        content.insert(0, {"type": "thinking", "thinking": "Let me think.", "signature": "EqQBCgIYAhIM"})
     reply: dict[str, Any] = {
         "id": "msg_fault",
         "type": "message",
         "role": "assistant",
-        "content": [{"type": "text", "text": fault.content}],
+        "content": content,
         "model": document["model"],
         "stop_reason": fault.finish_reason or "end_turn",
         "stop_sequence": None,
@@ -649,7 +701,7 @@ def _messages(fault: Fault, document: dict[str, Any]) -> _Reply:
         characters = _chars(document.get("system")) + sum(_chars(message.get("content")) for message in messages)
         computed = {
             "input_tokens": _prompt_tokens(characters),
-            "output_tokens": len(fault.content.split()),
+            "output_tokens": len(fault.content.split()) + (fault.reasoning or 0 if thinks else 0),
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
         }

@@ -147,7 +147,7 @@ def test_service_tiers_cache_durations_reasoning_and_deprecation_are_carried() -
     assert mini.priority == TokenRates(Decimal("0.45"), Decimal("3.6"), Decimal("0.045"), None)
     assert mini.batch == TokenRates(Decimal("0.125"), Decimal(1), Decimal("0.0125"), None)
     assert mini.deprecation_date == "2026-12-11"
-    assert (mini.cache_write_1h, mini.reasoning) == (None, None)
+    assert (mini.cache_write_1h, mini.reasoning_per_mtok, mini.reasoning) == (None, None, True)
     opus = result.tables["anthropic"][0]
     assert (opus.cache_write_1h, opus.standard.cache_write, opus.flex, opus.priority) == (
         Decimal(10),
@@ -156,7 +156,7 @@ def test_service_tiers_cache_durations_reasoning_and_deprecation_are_carried() -
         None,
     )
     gemini = result.tables["gemini"][0]
-    assert gemini.reasoning == Decimal(3)
+    assert gemini.reasoning_per_mtok == Decimal(3)
     assert gemini.flex == TokenRates(Decimal("0.25"), Decimal("1.5"))
     assert result.skipped == {}
     assert result.approximated == {}
@@ -179,7 +179,11 @@ def test_new_keys_survive_the_yaml_round_trip(tmp_path: Path) -> None:
         text = price_table_yaml(model.provider, [model], as_of="2026-12-08", source="t")
         (loaded,) = load_price_table(write(tmp_path / f"{model.provider}.yaml", text))
         assert (loaded.flex, loaded.priority, loaded.batch) == (model.flex, model.priority, model.batch)
-        assert (loaded.cache_write_1h, loaded.reasoning) == (model.cache_write_1h, model.reasoning)
+        assert (loaded.cache_write_1h, loaded.reasoning_per_mtok, loaded.reasoning) == (
+            model.cache_write_1h,
+            model.reasoning_per_mtok,
+            model.reasoning,
+        )
         assert loaded.deprecation_date == model.deprecation_date
 
 
@@ -544,3 +548,13 @@ def test_every_reference_provider_imports_into_tables_routecli_loads(tmp_path: P
         loaded = load_price_table(folder / f"{provider}.yaml")
         assert [_without_source(m) for m in loaded] == [_without_source(m) for m in models], provider
         assert {m.provider for m in loaded} == {provider}
+
+
+def test_supports_reasoning_is_carried_into_the_table_and_read_back(tmp_path: Path) -> None:
+    document = {"gpt-r": {**GPT, "supports_reasoning": True}, "gpt-plain": {**GPT, "supports_reasoning": False}}
+    models = run(document).tables["openai"]
+    assert {model.id: model.reasoning for model in models} == {"gpt-plain": None, "gpt-r": True}
+    text = price_table_yaml("openai", models, as_of="2026-11-23", source="test")
+    assert text.count("    reasoning: true\n") == 1
+    loaded = {model.id: model.reasoning for model in load_price_table(write(tmp_path / "openai.yaml", text))}
+    assert loaded == {"gpt-plain": None, "gpt-r": True}

@@ -34,6 +34,7 @@ models:
     per_request: 0.0001
     context_window: 400000
     deprecation_date: 2027-01-14
+    reasoning: true
   - {id: acme-large, input_per_mtok: 1.25E+1, output_per_mtok: 100}
 """
 
@@ -81,7 +82,7 @@ def test_every_field_survives_the_cache(cache: Path, tmp_path: Path, monkeypatch
     small = cached[1]  # every optional field given, so each is round-tripped
     assert None not in (small.batch, small.long_context, small.standard.cached_input, small.context_window)
     assert small.per_request == Decimal("0.0001")
-    assert (small.cache_write_1h, small.reasoning, small.deprecation_date) == (
+    assert (small.cache_write_1h, small.reasoning_per_mtok, small.deprecation_date) == (
         Decimal("0.2"),
         Decimal("0.5"),
         "2027-01-14",
@@ -89,6 +90,7 @@ def test_every_field_survives_the_cache(cache: Path, tmp_path: Path, monkeypatch
     assert small.flex is not None
     assert small.priority is not None
     assert (small.flex.cached_input, small.priority.output) == (Decimal("0.0125"), Decimal("0.72"))
+    assert (small.reasoning, cached[0].reasoning) == (True, None)
 
 
 def test_an_edited_table_is_parsed_again(cache: Path, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from routecli.errors import UnknownModelError
-from routecli.pricing.prices import LongContext, ModelPrice, PriceTable, TokenRates, request_cost
+from routecli.pricing.prices import LongContext, ModelPrice, PriceTable, TokenRates, request_cost, usage_cost
 
 MODEL = ModelPrice(
     id="m",
@@ -84,3 +84,14 @@ def test_overlay_overrides_base_under_every_name() -> None:
     assert table.lookup("m-2026") is cheaper  # the base's alias now leads to the override
     assert list(table) == [cheaper]
     assert base.lookup("m") is MODEL
+
+
+def test_reasoning_tokens_cost_the_models_own_reasoning_price_where_it_has_one() -> None:
+    own = ModelPrice(
+        id="thinker", provider="acme", standard=TokenRates(input=D(1), output=D(4)), reasoning_per_mtok=D(10)
+    )
+    # 1,000 input at $1/M; 600 output, 500 of them reasoning: 100 at $4/M and 500 at $10/M.
+    assert usage_cost(own, 1000, 600, reasoning_tokens=500) == D("0.0064")
+    assert usage_cost(own, 1000, 600) == D("0.0034")  # no count reported: every output token at the output price
+    plain = ModelPrice(id="plain", provider="acme", standard=TokenRates(input=D(1), output=D(4)))
+    assert usage_cost(plain, 1000, 600, reasoning_tokens=500) == D("0.0034")  # no own price: output price

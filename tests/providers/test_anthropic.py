@@ -253,7 +253,7 @@ def test_text_blocks_are_joined_and_cache_tokens_count_as_input_priced_at_cache_
     )
     assert completion.usage is not None
     # 1000 × $3 + 2000 × $0.30 + 500 × $3.75 + 100 × $15 = $6,975 per 1M tokens
-    assert usage_cost(claude, *completion.usage) == Decimal("0.006975")
+    assert usage_cost(claude, *completion.usage[:4]) == Decimal("0.006975")
 
 
 @pytest.mark.parametrize(
@@ -344,3 +344,26 @@ def test_a_reply_slower_than_timeout_s_is_a_timeout() -> None:
 
     error = failure(slow, timeout_s=0.05)
     assert (error.kind, error.status) == ("timeout", None)
+
+
+THINKING = {"type": "enabled", "budget_tokens": 2048}
+
+
+def test_thinking_passes_through_with_a_limit_above_its_budget() -> None:
+    _, recorder = call(lambda _: reply(), params={"thinking": THINKING, "max_tokens": 4096, "temperature": 1})
+    assert recorder.body["thinking"] == THINKING
+    assert recorder.body["max_tokens"] == 4096
+    assert recorder.body["temperature"] == 1
+
+
+def test_thinking_without_a_limit_gets_the_default_answer_room_above_its_budget() -> None:
+    _, recorder = call(lambda _: reply(), params={"thinking": THINKING})
+    assert recorder.body["max_tokens"] == 2048 + 1024
+
+
+@pytest.mark.parametrize("limit", [{"max_tokens": 2048}, {"max_completion_tokens": 1000}])
+def test_a_limit_not_above_the_thinking_budget_fails_before_anything_is_sent(limit: dict[str, int]) -> None:
+    with pytest.raises(ProviderError) as caught:
+        call(lambda _: reply(), params={"thinking": THINKING, **limit})
+    assert caught.value.kind == "request"
+    assert "must exceed thinking.budget_tokens 2048" in str(caught.value)

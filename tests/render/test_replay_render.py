@@ -124,6 +124,7 @@ def test_document_tiers(cascade: ReplayReport) -> None:
         "answer_share": 0.5,
         "input_tokens": 3500,
         "output_tokens": 350,
+        "reasoning_tokens": 0,
         "cached_tokens": 1000,
         "estimated_requests": 1,
         "spend": "0.0037",
