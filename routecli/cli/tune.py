@@ -139,7 +139,8 @@ def tune(
         typer.Option(
             "--chain",
             metavar="A,B,C",
-            help="With --strategy cascade: the chain, cheapest first; three tiers get a confidence threshold per hop.",
+            help="With --strategy cascade: the chain, cheapest first; three tiers or more get a confidence threshold "
+            "per hop.",
             show_default=False,
         ),
     ] = None,
@@ -180,9 +181,10 @@ def tune(
     Sweeps every distinct threshold of a weak/strong pair and prints the
     cost–quality curve, the chosen threshold, its savings against the strong
     model alone and its strong-call share; --tiers (a route over three or more
-    tiers) and --chain (a three-tier cascade) choose a threshold per band or hop. route: prompts scoring at or above
-    the threshold go to the strong model. cascade: the weak model answers, and
-    answers less confident than the threshold go on to the strong one.
+    tiers) and --chain (a cascade of three or more) choose a threshold per band
+    or hop. route: prompts scoring at or above the threshold go to the strong
+    model. cascade: the weak model answers, and answers less confident than the
+    threshold go on to the strong one.
 
     \b
     Examples:
@@ -318,20 +320,16 @@ def _shares(written: str) -> tuple[float, ...]:
 
 
 def _check_chain(hops: list[str], strategy: StrategyChoice, weak: str | None, strong: str | None, flag: str) -> None:
-    """``--chain`` with what it goes with: a cascade, no --weak/--strong, and a floor for three tiers."""
+    """``--chain`` with what it goes with: a cascade, no --weak/--strong, and a floor for three tiers or more."""
     from routecli.errors import InvalidValueError
 
     if strategy is not StrategyChoice.cascade:
         raise InvalidValueError("--chain is for --strategy cascade; a route's tiers are --tiers")
     if weak is not None or strong is not None:
         raise InvalidValueError("--chain names every tier, cheapest first: leave out --weak and --strong")
-    if len(hops) > 3:  # the exact two-hop method
+    if len(hops) >= 3 and flag.startswith("--target"):
         raise InvalidValueError(
-            f"--chain: tune cascades two or three tiers (a threshold per hop); got {len(hops)}: {', '.join(hops)}"
-        )
-    if len(hops) == 3 and flag.startswith("--target"):
-        raise InvalidValueError(
-            f"{flag}: a cascade of three tiers is tuned for a floor: give --quality-floor or --relative-floor"
+            f"{flag}: a cascade of {len(hops)} tiers is tuned for a floor: give --quality-floor or --relative-floor"
         )
 
 
@@ -352,7 +350,7 @@ def _tune_tiers(
     output: Path | None,
 ) -> None:
     """``tune --tiers`` with three or more tiers: N−1 thresholds on one score; ``tune --strategy cascade --chain``
-    with three: a confidence threshold per hop."""
+    with three or more: a confidence threshold per hop."""
     from routecli.errors import EXIT_FAILED
     from routecli.spec import share_from_text
     from routecli.tune.choice import resolve_score, tune_tiered_outcomes

@@ -269,6 +269,31 @@ def test_a_three_tier_cascade_gets_a_threshold_per_hop() -> None:
     assert chosen["shares"] == pytest.approx({"small": 1 / 3, "medium": 1 / 3, "large": 1 / 3})
 
 
+def test_a_four_tier_cascade_is_searched() -> None:
+    # a $1, b $2, c $4, d $8; each prompt right only from its own tier on, and only that tier sure of it
+    prices = {"a": 1.0, "b": 2.0, "c": 4.0, "d": 8.0}
+    sure = {"p1": (-0.1, -0.9, -0.9), "p2": (-0.5, -0.1, -0.9), "p3": (-0.6, -0.5, -0.1), "p4": (-0.7, -0.6, -0.5)}
+    records = [
+        {
+            "id": key,
+            "outcomes": {
+                tier: {"quality": int(index >= row), "cost": prices[tier]}
+                | ({"confidence": sure[key][index]} if index < 3 else {})
+                for index, tier in enumerate(prices)
+            },
+        }
+        for row, key in enumerate(sure)
+    ]
+    path = jsonl("chain.jsonl", records)
+    document = ok_json("tune", str(path), "--strategy", "cascade", "--chain", "a,b,c,d", "--quality-floor", "1")
+    assert (document["tiers"], document["method"]) == (["a", "b", "c", "d"], "search")
+    chosen = document["chosen"]
+    # each prompt stops at its own tier: $1 + ($1 + $2) + ($1 + $2 + $4) + ($1 + $2 + $4 + $8) = $26
+    assert chosen["thresholds"] == [-0.1, -0.1, -0.1]
+    assert (chosen["quality"], chosen["cost"]) == (1.0, 26.0)
+    assert chosen["shares"] == pytest.approx(dict.fromkeys("abcd", 0.25))
+
+
 def test_a_two_tier_chain_is_the_weak_and_strong_cascade() -> None:
     path = str(three_hops())
     chained = ok_json("tune", path, "--strategy", "cascade", "--chain", "small,large", "--quality-floor", "0.6")
@@ -284,7 +309,7 @@ def test_a_two_tier_chain_is_the_weak_and_strong_cascade() -> None:
         (["--chain", "small,medium,large"], "--chain is for --strategy cascade; a route's tiers are --tiers"),
         (
             ["--strategy", "cascade", "--chain", "small,medium,large,small"],
-            "--chain: tune cascades two or three tiers (a threshold per hop); got 4: small, medium, large, small",
+            "--chain: small is named twice; name each tier once, cheapest first",
         ),
         (
             ["--strategy", "cascade", "--chain", "small,medium,large", "--strong", "large"],
