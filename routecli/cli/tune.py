@@ -360,10 +360,10 @@ def _tune_tiers(
     if strategy == "cascade":
         from routecli.tune.choice import tune_cascade_outcomes
 
-        if write is not None:  # before the work
-            from routecli.tune.write_back import refuse_hops
+        if write is not None:  # before the work: a config that cannot take the thresholds fails fast
+            from routecli.tune.write_back import check_hops_target
 
-            refuse_hops(write, tiers)
+            check_hops_target(write, tiers)
         assert floor is not None  # _check_chain: a floor
         result = tune_cascade_outcomes(
             data,
@@ -414,7 +414,11 @@ def _tune_tiers(
 
         print(f"Error: {tune_report.tiered_unreached(result)}", file=sys.stderr)
         raise typer.Exit(EXIT_FAILED)
-    if write is not None and target is not None:
+    if write is not None and strategy == "cascade":
+        from routecli.tune.write_back import write_hops
+
+        write_hops(write, result, pricing or ())
+    elif write is not None and target is not None:
         from routecli.tune.write_back import write_thresholds
 
         write_thresholds(write, target, result, pricing or ())

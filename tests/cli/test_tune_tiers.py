@@ -24,6 +24,7 @@ from typer.testing import CliRunner, Result
 
 from routecli.cli import app
 from routecli.replay.config_file import load_router_config
+from routecli.replay.evaluators import Answer
 from routecli.replay.routing.complexity import ComplexityRouter
 from routecli.replay.tokens import count_text
 from tests.helpers.cli import ok, ok_json, refused
@@ -336,13 +337,16 @@ def test_a_chain_tier_without_confidence_says_what_to_write() -> None:
     )
 
 
-def test_a_three_tier_cascade_cannot_be_written_yet() -> None:
+def test_write_needs_a_cascade() -> None:
     write(Path("router.yaml"), ROUTER)
     message = refused(
         "tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor", "1",
         "--write", "router.yaml",
     )  # fmt: skip
-    assert message.startswith("router.yaml: --write: a router config's cascade takes one cascade.accept for every hop")
+    assert message == (
+        "router.yaml: --write puts a cascade threshold into cascade.accept's logprob evaluator; this config has no "
+        "cascade: add cascade: {chain: [small, medium, large], accept: {all: [{type: logprob, min_mean: -1}]}}"
+    )
 
 
 def test_four_tiers_each_prompt_to_the_cheapest_tier_that_gets_it_right() -> None:
@@ -371,3 +375,58 @@ def test_csv_and_markdown_list_the_curve_with_the_chosen_point() -> None:
     assert "| 0.2, 0.4 | 25.0% / 50.0% / 25.0% | 1.0000 | $17.00 | 57.5% | **chosen** |" in ok(
         *args, "--format", "markdown"
     )
+
+
+CASCADE_ROUTER = ROUTER.split("routing:")[0] + (
+    "cascade:\n"
+    "  chain: [small, medium, large]   # cheapest first\n"
+    "  accept:\n"
+    "    all: [{type: logprob, min_mean: -1}]\n"
+    "# the end\n"
+)
+
+
+def answered_by(config: Path) -> list[str]:
+    """The tier whose answer the config's cascade takes for each of ``HOPS``'s prompts, as its evaluators judge."""
+    loaded = load_router_config(config)
+    tiers = []
+    for _, sure_small, sure_medium, *_ in HOPS:
+        taken = "large"
+        for tier, sure in (("small", sure_small), ("medium", sure_medium)):
+            policy = loaded.accept_for(tier)
+            assert policy is not None
+            if all(verdict.passed for verdict in policy.check(Answer("", (sure,)))):
+                taken = tier
+                break
+        tiers.append(taken)
+    return tiers
+
+
+def test_write_adds_every_hops_min_mean_and_the_config_cascades_as_tuned() -> None:
+    config = write(Path("router.yaml"), CASCADE_ROUTER)
+    args = ["tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor", "1"]
+    result = run(*args, "--write", "router.yaml")
+    assert result.exit_code == 0, result.output
+    after = config.read_text(encoding="utf-8")
+    assert after == CASCADE_ROUTER.replace(
+        "# the end\n", "  per_hop:\n    small: {min_mean: -0.1}\n    medium: {min_mean: -0.2}\n# the end\n"
+    )
+    assert "router.yaml: added per_hop: / small: {min_mean: -0.1} / medium: {min_mean: -0.2}" in result.stderr
+    assert answered_by(config) == ["small", "medium", "large"]  # what tune chose: p1 small, p2 medium, p3 large
+    # a second run finds per_hop and sets its values in place
+    config.write_text(after.replace("-0.1}", "-0.5}  # by hand"), encoding="utf-8")
+    again = run(*args, "--write", "router.yaml")
+    assert again.exit_code == 0, again.output
+    assert "router.yaml: cascade.per_hop.small.min_mean set to -0.1 (was -0.5)" in again.stderr
+    assert config.read_text(encoding="utf-8") == after.replace("-0.1}", "-0.1}  # by hand")
+
+
+def test_write_needs_the_tuned_chain_and_a_logprob_evaluator() -> None:
+    write(Path("router.yaml"), CASCADE_ROUTER.replace("[small, medium, large]", "[small, large]"))
+    args = ["tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor", "1"]
+    assert refused(*args, "--write", "router.yaml") == (
+        "router.yaml: --write: tune cascaded small to medium to large; this config's cascade.chain is "
+        "['small', 'large'], and its thresholds would not do what was tuned (use chain: [small, medium, large])"
+    )
+    write(Path("router.yaml"), CASCADE_ROUTER.replace("{type: logprob, min_mean: -1}", "{type: hedging}"))
+    assert "cascade.accept has none" in refused(*args, "--write", "router.yaml")
