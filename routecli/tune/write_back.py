@@ -3,7 +3,9 @@
 PyYAML's composer knows where each scalar starts and ends in the text, so the
 one value changes in place and every other byte of the file stays. A key that
 is not in the file yet cannot be placed that way (where it goes is a matter of
-taste), so the change is printed for the user to make instead. The changed
+taste), so the change is printed for the user to make instead — except a
+cascade's ``per_hop``, which has one natural place (after the cascade's last
+key, indented as its keys) and is added there. The changed
 file is loaded as a router config before it replaces the old one: a threshold
 the config cannot take is an error, and the file is left as it was.
 """
@@ -46,7 +48,7 @@ def check_target(
 
     The config must choose between the tuned models only (a router with another
     tier's band, or a longer chain, would not do what was tuned); ``middle`` are
-    the tiers between ``weak`` and ``strong`` of an N-tier route.
+    the tiers between ``weak`` and ``strong`` of an N-tier route or cascade.
     """
     document = read_yaml(path, "router config").data
     if strategy == "route":
