@@ -20,7 +20,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TextIO
@@ -36,7 +36,7 @@ from routecli.pricing.prices import ModelPrice, PriceTable, usage_pricer
 from routecli.replay.all_tiers import TierOutcome, tier_outcomes
 from routecli.replay.log import read_log
 from routecli.replay.records import Attempt, Decision
-from routecli.tune.outcomes import Outcomes
+from routecli.tune.outcomes import Cells, Outcomes
 
 __all__ = ["read_outcomes"]
 
@@ -88,6 +88,8 @@ def read_outcomes(
         part = _read_file(path, kind, given, pricing)
         if several:
             part.ids = [f"{path.stem}:{key}" for key in part.ids]
+            if part.cells is not None:
+                part.cells = replace(part.cells, ids=tuple(f"{path.stem}:{key}" for key in part.cells.ids))
         parts.append(part)
     source = ", ".join(str(path) for path in paths)
     _check_costs_used(given, parts, source)
@@ -242,6 +244,7 @@ class _Part:
     score: Floats | None
     texts: list[str] | None
     skipped: Counter[str]
+    cells: Cells | None = None
 
 
 def _matrix(columns: Sequence[list[float]]) -> Floats:
@@ -306,6 +309,17 @@ def _joined(parts: list[_Part], source: str) -> Outcomes:
         ),
         source=source,
         skipped=dict(sorted(skipped.items())),
+        cells=None
+        if any(part.cells is None for part in parts)
+        else Cells(
+            tuple(key for part in parts if part.cells is not None for key in part.cells.ids),
+            np.concatenate(
+                [part.cells.quality[:, order] for part, order in zip(parts, ordered, strict=True) if part.cells]
+            ),
+            np.concatenate(
+                [part.cells.cost[:, order] for part, order in zip(parts, ordered, strict=True) if part.cells]
+            ),
+        ),
     )
 
 
@@ -820,6 +834,9 @@ def _read_routerbench(path: Path) -> _Part:
     texts: list[str] = []
     quality: list[list[float]] = [[] for _ in models]
     cost: list[list[float]] = [[] for _ in models]
+    every_id: list[str] = []  # every row, gaps kept: RouterBench's per-model means (outcomes.Cells)
+    every_quality: list[list[float]] = [[] for _ in models]
+    every_cost: list[list[float]] = [[] for _ in models]
     seen: set[str] = set()
     skipped: Counter[str] = Counter()
     for row_number, (line, row) in enumerate(rows, start=1):
@@ -831,15 +848,25 @@ def _read_routerbench(path: Path) -> _Part:
             skipped[_REPEATED_ID] += 1
             continue
         seen.add(key)
-        if any(_empty(row[at]) for at in score_at) or any(_empty(row[at]) for at in cost_at):
+        gap = False
+        for column, (model, scored, costed) in enumerate(zip(models, score_at, cost_at, strict=True)):
+            mark, usd = row[scored], row[costed]
+            mark_value = _NAN if _empty(mark) else _number(path, line, model, mark, quality=True)
+            usd_value = _NAN if _empty(usd) else _number(path, line, header[costed], usd, quality=False)
+            gap = gap or math.isnan(mark_value) or math.isnan(usd_value)
+            every_quality[column].append(mark_value)
+            every_cost[column].append(usd_value)
+        every_id.append(key)
+        if gap:
             skipped[_EMPTY_CELL] += 1
             continue
-        for column, (model, scored, costed) in enumerate(zip(models, score_at, cost_at, strict=True)):
-            quality[column].append(_number(path, line, model, row[scored], quality=True))
-            cost[column].append(_number(path, line, header[costed], row[costed], quality=False))
+        for column in range(len(models)):
+            quality[column].append(every_quality[column][-1])
+            cost[column].append(every_cost[column][-1])
         ids.append(key)
         if prompt_at is not None:
             texts.append(row[prompt_at])
+    cells = Cells(tuple(every_id), _matrix(every_quality), _matrix(every_cost))
     return _Part(
         str(path),
         "RouterBench CSV",
@@ -851,6 +878,7 @@ def _read_routerbench(path: Path) -> _Part:
         None,
         None if prompt_at is None else texts,
         skipped,
+        cells,
     )
 
 

@@ -403,6 +403,22 @@ def test_routerbench() -> None:
     assert data.skipped == {"empty cell": 2, "repeated id": 1}
 
 
+def test_routerbench_cells_keep_the_gaps_for_its_own_per_model_means() -> None:
+    data = read_outcomes([write(Path("rb.csv"), ROUTERBENCH)])
+    assert data.ids == ("q1", "q2", "q5")  # the figures' prompts: every model answered
+    cells = data.cells
+    assert cells is not None
+    assert cells.ids == ("q1", "q2", "q3", "q4", "q5")  # the repeated q2 still skipped, as drop_duplicates does
+    same(cells.quality, [[1, 0], [0, 1], [NAN, 1], [1, 1], [0.5, 1]])
+    same(cells.cost, [[0.001, 0.0001], [0.002, 0.0002], [0.002, 0.0002], [0.002, NAN], [0, 3e-4]])
+    means, totals, counts = cells.model_means()
+    # m1: (1 + 0 + 1 + 0.5) / 4 cells; m2: 4 right of 5; costs summed over the non-empty cells
+    same(means, [2.5 / 4, 4 / 5])
+    np.testing.assert_allclose(totals, [0.007, 0.0008], rtol=1e-15)
+    assert counts.tolist() == [4, 5]
+    assert cells.without({"q3"}).ids == ("q1", "q2", "q4", "q5")
+
+
 def test_routerbench_without_sample_id_or_prompt_numbers_the_rows() -> None:
     data = read_outcomes([write(Path("rb.csv"), "a,b,a|total_cost,b|total_cost\n1,0,0.5,0.25\n0,1,0.5,0.75\n")])
     assert data.ids == ("1", "2")
