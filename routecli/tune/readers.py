@@ -9,8 +9,12 @@ header with ``<model>|total_cost`` columns is RouterBench, one with a
 reason rather than failing the read: the public benchmarks have such rows.
 Anything malformed is an ``InputError`` naming the file, line and key.
 
-Built for millions of rows: values go into Python lists, checked with a few
-type tests per value, and become numpy arrays once per file.
+Built for millions of rows: an outcomes JSONL file of the plain shape has its
+values gathered into columns with no per-value test and checked whole, as numpy
+arrays (``_plain_jsonl``); any other file, or one that fails a check, is read
+line by line with a type test or two per value, which names the first bad one.
+A RouterBench file's rows with empty cells are kept aside (``Cells``) for
+RouterBench's own per-model means.
 """
 
 from __future__ import annotations
