@@ -577,6 +577,15 @@ def _types(values: list[Any]) -> set[type]:
     return set(map(type, values))
 
 
+def _filled(columns: list[list[Any]]) -> Floats:
+    """Per-model lists of numbers (None: NaN) as a prompts × models array, each list converted straight into its
+    column."""
+    array: Floats = np.empty((len(columns[0]), len(columns)), dtype=np.float64)
+    for index, values in enumerate(columns):
+        array[:, index] = values
+    return array
+
+
 def _plain_jsonl(path: Path, data: bytes) -> _Part | None:
     """An outcomes file of the plain shape, read a million lines in about a second; None for any other file.
 
@@ -588,6 +597,11 @@ def _plain_jsonl(path: Path, data: bytes) -> _Part | None:
     line-by-line reader, which names it. What this accepts the other reads the
     same (tests/tune/test_readers.py holds the two alike).
     """
+    with no_collection():  # millions of values, no cycles among them: a collection would only walk them
+        return _plain_columns(path, data)
+
+
+def _plain_columns(path: Path, data: bytes) -> _Part | None:
     lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")  # a byte-order mark, from Windows editors
     if lines[-1] == b"":
         lines.pop()
@@ -602,20 +616,19 @@ def _plain_jsonl(path: Path, data: bytes) -> _Part | None:
         columns: list[tuple[list[Any], list[Any], list[Any]]] = [([], [], []) for _ in models]
         plan = list(zip(models, columns, strict=True))
         width = len(models)
-        with no_collection():
-            for line in lines:
-                document = loads(line)
-                outcomes = document["outcomes"]
-                if len(outcomes) != width:
-                    return None
-                ids.append(document.get("id"))
-                scores.append(document.get("score"))
-                prompts.append(document.get("prompt"))
-                for model, (marks, usds, sure) in plan:
-                    outcome = outcomes[model]
-                    marks.append(outcome["quality"])
-                    usds.append(outcome.get("cost"))
-                    sure.append(outcome.get("confidence"))
+        for line in lines:
+            document = loads(line)
+            outcomes = document["outcomes"]
+            if len(outcomes) != width:
+                return None
+            ids.append(document.get("id"))
+            scores.append(document.get("score"))
+            prompts.append(document.get("prompt"))
+            for model, (marks, usds, sure) in plan:
+                outcome = outcomes[model]
+                marks.append(outcome["quality"])
+                usds.append(outcome.get("cost"))
+                sure.append(outcome.get("confidence"))
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
         return None
     id_types = _types(ids)
@@ -630,14 +643,10 @@ def _plain_jsonl(path: Path, data: bytes) -> _Part | None:
         return None
     if any(not _types(marks) <= _MARKS or not _types(usds) <= _NUMBERS for marks, usds, _ in columns):
         return None
-    quality = np.stack([np.array(marks, dtype=np.float64) for marks, _, _ in columns]).T
-    cost = np.stack([np.array(usds, dtype=np.float64) for _, usds, _ in columns]).T
+    quality = _filled([marks for marks, _, _ in columns])
+    cost = _filled([usds for _, usds, _ in columns])
     score = np.array(scores, dtype=np.float64) if score_types != {_NONE} else None  # None becomes NaN
-    confidence = (
-        np.stack([np.array(sure, dtype=np.float64) for _, _, sure in columns]).T
-        if confidence_types != {_NONE}
-        else None
-    )
+    confidence = _filled([sure for _, _, sure in columns]) if confidence_types != {_NONE} else None
     within = bool(((quality >= 0) & (quality <= 1)).all() and ((cost >= 0) & (cost < _INF)).all())
     if not within or any(array is not None and np.isinf(array).any() for array in (score, confidence)):
         return None
