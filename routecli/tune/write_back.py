@@ -134,7 +134,7 @@ def write_hops(path: Path, result: TieredResult, pricing: Sequence[Path] = ()) -
     if extreme:
         raise InvalidValueError(
             f"--write: the chosen thresholds accept {' and '.join(extreme)}: no min_mean to write "
-            "(tune without that tier)"
+            f"(tune without {'that tier' if len(extreme) == 1 else 'those tiers'})"
         )
     changes = [
         (("cascade", "per_hop", tier, "min_mean"), repr(value))

@@ -430,3 +430,16 @@ def test_write_needs_the_tuned_chain_and_a_logprob_evaluator() -> None:
     )
     write(Path("router.yaml"), CASCADE_ROUTER.replace("{type: logprob, min_mean: -1}", "{type: hedging}"))
     assert "cascade.accept has none" in refused(*args, "--write", "router.yaml")
+
+
+def test_write_refuses_a_hop_that_takes_every_answer() -> None:
+    # floor 0.3: small alone reaches it (1/3), so both hops take every answer (-inf), which no min_mean can say
+    config = write(Path("router.yaml"), CASCADE_ROUTER)
+    args = ["tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor"]
+    result = run(*args, "0.3", "--write", "router.yaml")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith(
+        "Error: --write: the chosen thresholds accept every answer of small and every answer of medium: no min_mean "
+        "to write (tune without those tiers)\n"
+    )
+    assert config.read_text(encoding="utf-8") == CASCADE_ROUTER
