@@ -631,8 +631,8 @@ def _plain_columns(path: Path, data: bytes) -> _Part | None:
                 sure.append(outcome.get("confidence"))
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
         return None
-    id_types = _types(ids)
-    if not models or not id_types <= {str, int} or not _types(prompts) <= {str, _NONE}:
+    id_types, prompt_types = _types(ids), _types(prompts)
+    if not models or not id_types <= {str, int} or not prompt_types <= {str, _NONE}:
         return None
     keys: list[str] = ids if id_types == {str} else [str(key) for key in ids]
     if len(set(keys)) != len(keys) or "" in keys:
@@ -650,7 +650,7 @@ def _plain_columns(path: Path, data: bytes) -> _Part | None:
     within = bool(((quality >= 0) & (quality <= 1)).all() and ((cost >= 0) & (cost < _INF)).all())
     if not within or any(array is not None and np.isinf(array).any() for array in (score, confidence)):
         return None
-    texts = None if _NONE in _types(prompts) else prompts
+    texts = None if _NONE in prompt_types else prompts
     return _Part(str(path), "outcomes JSONL", keys, models, quality, cost, confidence, score, texts, Counter())
 
 
