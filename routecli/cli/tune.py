@@ -163,7 +163,8 @@ def tune(
         typer.Option(
             "--chain",
             metavar="A,B,C",
-            help="With --strategy cascade: the chain, cheapest first; three tiers get a confidence threshold per hop.",
+            help="With --strategy cascade: the chain, cheapest first; three tiers or more get a confidence threshold "
+            "per hop.",
             show_default=False,
         ),
     ] = None,
@@ -206,9 +207,10 @@ def tune(
     Sweeps every distinct threshold of a weak/strong pair and prints the
     cost–quality curve, the chosen threshold, its savings against the strong
     model alone and its strong-call share; --tiers (a route over three or more
-    tiers) and --chain (a three-tier cascade) choose a threshold per band or hop. route: prompts scoring at or above
-    the threshold go to the strong model. cascade: the weak model answers, and
-    answers less confident than the threshold go on to the strong one.
+    tiers) and --chain (a cascade of three or more) choose a threshold per band
+    or hop. route: prompts scoring at or above the threshold go to the strong
+    model. cascade: the weak model answers, and answers less confident than the
+    threshold go on to the strong one.
 
     \b
     Examples:
@@ -372,20 +374,16 @@ def _shares(written: str) -> tuple[float, ...]:
 
 
 def _check_chain(hops: list[str], strategy: StrategyChoice, weak: str | None, strong: str | None, flag: str) -> None:
-    """``--chain`` with what it goes with: a cascade, no --weak/--strong, and a floor for three tiers."""
+    """``--chain`` with what it goes with: a cascade, no --weak/--strong, and a floor for three tiers or more."""
     from routecli.errors import InvalidValueError
 
     if strategy is not StrategyChoice.cascade:
         raise InvalidValueError("--chain is for --strategy cascade; a route's tiers are --tiers")
     if weak is not None or strong is not None:
         raise InvalidValueError("--chain names every tier, cheapest first: leave out --weak and --strong")
-    if len(hops) > 3:  # the exact two-hop method
+    if len(hops) >= 3 and flag.startswith("--target"):
         raise InvalidValueError(
-            f"--chain: tune cascades two or three tiers (a threshold per hop); got {len(hops)}: {', '.join(hops)}"
-        )
-    if len(hops) == 3 and flag.startswith("--target"):
-        raise InvalidValueError(
-            f"{flag}: a cascade of three tiers is tuned for a floor: give --quality-floor or --relative-floor"
+            f"{flag}: a cascade of {len(hops)} tiers is tuned for a floor: give --quality-floor or --relative-floor"
         )
 
 
@@ -406,7 +404,7 @@ def _tune_tiers(
     output: Path | None,
 ) -> None:
     """``tune --tiers`` with three or more tiers: N−1 thresholds on one score; ``tune --strategy cascade --chain``
-    with three: a confidence threshold per hop."""
+    with three or more: a confidence threshold per hop."""
     from routecli.errors import EXIT_FAILED
     from routecli.spec import share_from_text
     from routecli.tune.choice import resolve_score, tune_tiered_outcomes
@@ -416,10 +414,10 @@ def _tune_tiers(
     if strategy == "cascade":
         from routecli.tune.choice import tune_cascade_outcomes
 
-        if write is not None:  # before the work
-            from routecli.tune.write_back import refuse_hops
+        if write is not None:  # before the work: a config that cannot take the thresholds fails fast
+            from routecli.tune.write_back import check_hops_target
 
-            refuse_hops(write, tiers)
+            check_hops_target(write, tiers)
         assert floor is not None  # _check_chain: a floor
         result = tune_cascade_outcomes(
             data,
@@ -470,7 +468,11 @@ def _tune_tiers(
 
         print(f"Error: {tune_report.tiered_unreached(result)}", file=sys.stderr)
         raise typer.Exit(EXIT_FAILED)
-    if write is not None and target is not None:
+    if write is not None and strategy == "cascade":
+        from routecli.tune.write_back import write_hops
+
+        write_hops(write, result, pricing or ())
+    elif write is not None and target is not None:
         from routecli.tune.write_back import write_thresholds
 
         write_thresholds(write, target, result, pricing or ())

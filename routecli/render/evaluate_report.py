@@ -120,6 +120,11 @@ def _routerbench_lines(figures: RouterBenchFigures) -> list[str]:
         f"models {figures.models_aiq:.4f}, random {figures.random_aiq:.4f}{router}.",
         f"  Oracle cost {_usd(figures.oracle_cost)} ({counted(figures.unsolved, 'prompt')} no model solves, "
         "charged 0).",
+        "  Models over their own answered prompts: "
+        + "; ".join(
+            f"{m.model} {m.quality:.4f}, {_usd(m.cost)} ({counted(m.prompts, 'prompt')})" for m in figures.models
+        )
+        + ".",
     ]
     if figures.cascades:
         order = "by list price" if figures.chain_by_price else "as given"
@@ -302,6 +307,9 @@ def _compat_json(report: EvaluateResult) -> dict[str, Any] | None:
             "random_aiq": figures.random_aiq,
             "router_aiq": figures.router_aiq,
             "oracle": {"cost": figures.oracle_cost, "unsolved": figures.unsolved},
+            "models": [
+                {"name": m.model, "prompts": m.prompts, "quality": m.quality, "cost": m.cost} for m in figures.models
+            ],
             "chain_by_price": figures.chain_by_price,
             "cascades": [
                 {"epsilon": c.epsilon, "chain": list(c.chain), "quality": c.quality, "cost": c.cost, "aiq": c.aiq}

@@ -502,7 +502,7 @@ class BatchReplayer:
             return None
         if self.all_tiers:
             return None if journey.prompt.expected is not None else accept.judging_correctness()
-        return None if journey.last else accept
+        return None if journey.last else self.config.accept_for(journey.next_tier)  # a hop's own per_hop policy
 
 
 def _batch_error(poll: BatchPoll) -> ProviderError:

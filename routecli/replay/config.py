@@ -144,6 +144,8 @@ class RouterConfig:
     router: Router | None = None
     chain: tuple[str, ...] = ()
     accept: AcceptPolicy | None = None
+    hop_accept: Mapping[str, AcceptPolicy] = field(default_factory=dict)
+    """Chain tier to the policy its answers are judged by, where ``cascade.per_hop`` sets one; else ``accept``."""
     match: MatchMode = "exact"
     source: str = ""
     fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -151,6 +153,10 @@ class RouterConfig:
     cache: CacheSettings | None = None
     warnings: tuple[str, ...] = ()
     """What a run should say before it starts: tiers whose model is retired or retires within 30 days."""
+
+    def accept_for(self, tier: str) -> AcceptPolicy | None:
+        """The policy that judges ``tier``'s answers in the cascade: its own ``per_hop`` one, else ``accept``."""
+        return self.hop_accept.get(tier, self.accept)
 
     @property
     def bottom(self) -> TierConfig:

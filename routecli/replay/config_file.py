@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -364,6 +365,20 @@ _CASCADE = Obj(
                 doc="When a tier's answer is accepted: give all or any.",
             ),
             required=True,
+        ),
+        "per_hop": Field(
+            Map(
+                Obj(
+                    {
+                        "min_mean": Field(
+                            Num(maximum=0, noun="a logprob", doc="This tier's logprob min_mean."), required=True
+                        )
+                    },
+                    doc="What differs when this tier's answer is judged.",
+                ),
+                doc="By chain tier (any but the last): the min_mean of accept's logprob evaluators for that tier's "
+                "answers, in place of the one they give (what `routecli tune --chain --write` sets).",
+            )
         ),
     },
     doc="Escalate along the chain while answers are not accepted.",
@@ -789,6 +804,33 @@ def _check_logprobs(
         )
 
 
+def _build_per_hop(
+    per_hop: Mapping[str, dict[str, Any]], chain: Sequence[str], accept: AcceptPolicy
+) -> dict[str, AcceptPolicy]:
+    """Each named tier's policy: ``accept`` with its logprob evaluators' ``min_mean`` replaced by the tier's own."""
+    if per_hop and not any(isinstance(evaluator, LogprobEvaluator) for evaluator in accept.evaluators):
+        raise InvalidValueError(
+            "per_hop sets the min_mean of cascade.accept's logprob evaluator, and accept has none: add "
+            "{type: logprob, min_mean: -1} to it",
+            path=("cascade", "per_hop"),
+        )
+    policies = {}
+    for tier, settings in per_hop.items():
+        if tier not in chain[:-1]:
+            where = "is the chain's last, whose answer is always taken" if tier == chain[-1] else "is not in the chain"
+            raise InvalidValueError(
+                f"{tier} {where}: per_hop names the tiers whose answers are judged ({', '.join(chain[:-1])})",
+                path=("cascade", "per_hop", tier),
+            )
+        min_mean = float(settings["min_mean"])
+        evaluators = tuple(
+            replace(evaluator, min_mean=min_mean) if isinstance(evaluator, LogprobEvaluator) else evaluator
+            for evaluator in accept.evaluators
+        )
+        policies[tier] = replace(accept, evaluators=evaluators)
+    return policies
+
+
 def _providers(
     data: Mapping[str, dict[str, Any]], line_of: Callable[[KeyPath], int | None]
 ) -> dict[str, ProviderConfig]:
@@ -891,6 +933,7 @@ def build_router_config(
     router = None if routing is None else _build_router(routing, tiers, base, providers, table)
     chain: tuple[str, ...] = ()
     accept = None
+    hop_accept: dict[str, AcceptPolicy] = {}
     if checked["cascade"] is not None:
         cascade = checked["cascade"]
         chain = tuple(_tier_ref(name, tiers, ("cascade", "chain", i)) for i, name in enumerate(cascade["chain"]))
@@ -899,6 +942,7 @@ def build_router_config(
         accept = _build_accept(cascade["accept"], tiers, base)
         # the last tier always answers: nothing to judge there
         _check_logprobs(cascade["accept"], chain[:-1], tiers, providers)
+        hop_accept = _build_per_hop(cascade["per_hop"] or {}, chain, accept)
         if router is not None:
             outside = [tier for tier in router.tiers if tier not in chain]
             if outside and router.kind != "fixed":
@@ -920,6 +964,7 @@ def build_router_config(
         router=router,
         chain=chain,
         accept=accept,
+        hop_accept=hop_accept,
         match=checked["quality"]["match"],
         source=source,
         warnings=tuple(deprecation_warnings(((name, tier.price) for name, tier in tiers.items()), today)),

@@ -311,11 +311,10 @@ class Replayer:
         answer_text: str | None = None
         error: str | None = None
         params_override = {} if prompt.max_tokens is None else {"max_tokens": prompt.max_tokens}
-        policy = self.config.accept
         for index, name in enumerate(path):
             tier = self.config.tiers[name]
             last = index == len(path) - 1
-            evaluating = None if last else policy  # the last tier always answers: nothing to evaluate
+            evaluating = None if last else self.config.accept_for(name)  # the last tier always answers
             call = await self.caller.call(
                 tier,
                 "answer",
@@ -336,7 +335,7 @@ class Replayer:
                 final, answer_text = name, call.completion.text
                 break
             judged: list[Attempt] = []
-            judgement = await self._evaluate(prompt, call.completion, judged)
+            judgement = await self._evaluate(prompt, call.completion, judged, evaluating)
             *tries, answered = made
             attempts.extend((*tries, _with_verdicts(answered, judgement.verdicts, judgement.accepted)))
             attempts.extend(judged)  # in the order they were made: the answer, then its judges

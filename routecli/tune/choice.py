@@ -240,7 +240,8 @@ def exclude_prompts(outcomes: Outcomes, exclusions: Exclusions) -> Outcomes:
             line=line,
         )
     kept = [row for row, prompt_id in enumerate(outcomes.ids) if prompt_id not in exclusions.lines]
-    return replace(outcomes.take(kept), skipped=outcomes.skipped)
+    cells = None if outcomes.cells is None else outcomes.cells.without(exclusions.lines)
+    return replace(outcomes.take(kept), skipped=outcomes.skipped, cells=cells)
 
 
 def evaluate_outcomes(

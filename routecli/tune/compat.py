@@ -13,7 +13,9 @@ differs from routecli's by them. ``routecli evaluate --compat routellm`` and
   ``evaluate_routers.py``, ``routers/run_cascading_router.py``): AIQ from each
   curve's cheapest point to the largest cost, divided by that cost
   (``calc_AIQ``); the oracle charging nothing for a prompt no model solves; the
-  cascade ordered by list price per token.
+  cascade ordered by list price per token; each model's mean quality and total
+  cost over its own non-empty cells (``Cells.model_means``), where routecli's
+  figures keep only the prompts every model answered.
 
 docs/metrics.md sets each step beside routecli's own.
 """
@@ -42,6 +44,7 @@ __all__ = [
     "RouteLlmFigures",
     "RouteLlmRouter",
     "RouterBenchFigures",
+    "RouterBenchModel",
     "price_ordered_chain",
     "qcut_edges",
     "routellm_apgr",
@@ -51,6 +54,7 @@ __all__ = [
     "routellm_random",
     "routerbench_aiqs",
     "routerbench_figures",
+    "routerbench_models",
     "routerbench_oracle_cost",
 ]
 
@@ -286,6 +290,16 @@ def routellm_figures(outcomes: Outcomes, evaluation: Evaluation, keys: Floats | 
     )
 
 
+class RouterBenchModel(NamedTuple):
+    """One model as RouterBench's ``groupby`` gives it: mean quality and total cost over ``prompts``, its own
+    non-empty cells (every prompt every model answered, for a file without gaps)."""
+
+    model: str
+    prompts: int
+    quality: float
+    cost: float
+
+
 class RouterBenchFigures(NamedTuple):
     """What RouterBench's code gives where it differs from routecli: every AIQ by ``calc_AIQ`` over one largest
     cost (``aiq_cost``), the oracle's cost with unsolved prompts free, and the judged cascades over the chain
@@ -299,6 +313,7 @@ class RouterBenchFigures(NamedTuple):
     cascades: tuple[JudgedCascade, ...]
     chain_by_price: bool
     aiq_cost: float
+    models: tuple[RouterBenchModel, ...] = ()
 
 
 def routerbench_figures(
@@ -311,8 +326,9 @@ def routerbench_figures(
     """
     ordered = price_ordered_chain(outcomes.models, ROUTERBENCH_TOKEN_PRICES) if chain is None else tuple(chain)
     cascades = tuple(judged_cascade(outcomes, ordered, epsilon) for epsilon in epsilons)
+    models = routerbench_models(outcomes)
     curves: list[tuple[Floats, Floats]] = [
-        (np.array([m.cost for m in evaluation.models]), np.array([m.quality for m in evaluation.models])),
+        (np.array([m.cost for m in models]), np.array([m.quality for m in models])),
         (np.array([p.cost for p in evaluation.random.points]), np.array([p.quality for p in evaluation.random.points])),
     ]
     curves += [(np.array([p.cost for p in c.prefixes]), np.array([p.quality for p in c.prefixes])) for c in cascades]
@@ -329,4 +345,25 @@ def routerbench_figures(
         cascades=tuple(replace(c, aiq=aiqs[2 + i]) for i, c in enumerate(cascades)),
         chain_by_price=chain is None,
         aiq_cost=largest,
+        models=models,
+    )
+
+
+def routerbench_models(outcomes: Outcomes) -> tuple[RouterBenchModel, ...]:
+    """Each model's mean quality and total cost over its own non-empty cells (a RouterBench file's gaps, kept by
+    the reader as ``outcomes.cells``), else over every prompt; a model with no cell at all is refused."""
+    if outcomes.cells is None:
+        return tuple(
+            RouterBenchModel(model, outcomes.prompts, float(quality), float(cost))
+            for model, quality, cost in zip(
+                outcomes.models, outcomes.mean_quality(), outcomes.total_cost(), strict=True
+            )
+        )
+    means, totals, counts = outcomes.cells.model_means()
+    empty = [model for model, count in zip(outcomes.models, counts, strict=True) if not count]
+    if empty:
+        raise outcomes.invalid(f"--compat routerbench: {', '.join(empty)} has no answer in any row")
+    return tuple(
+        RouterBenchModel(model, int(count), float(mean), float(total))
+        for model, mean, total, count in zip(outcomes.models, means, totals, counts, strict=True)
     )

@@ -23,10 +23,28 @@ set of the choices, from which the cheapest reaching the floor is read off.
 Above ``EXACT_PAIRS`` pairs (about 3,000 distinct confidences per hop) each hop's
 candidates are thinned to evenly spaced quantiles of its order, both ends kept,
 and the result's ``method`` says ``grid``.
+
+**Longer chains (a search).** Four or more tiers: coordinate descent that
+re-chooses two adjacent hops at a time exactly, with the other hops held. Held
+hops make it a three-tier cascade on the prompts that reach the first of the two
+hops: its tiers are the two hops' own and, as the third, whatever the later held
+hops make of an escalated prompt (the answer of the tier that keeps it, the cost
+of every tier it visits); the prompts that stop earlier add a constant. The
+two-dimensional prefix sums above weigh every pair of that sub-cascade, and the
+cheapest reaching the floor (below it: the best quality) replaces the two hops
+when it is better. Descents start from every hop escalating everything (the
+last tier alone) and from the cheapest reaching combinations of a grid of each
+hop's confidence quantiles (at most ``GRID_CELLS`` prompt-evaluations in all;
+every candidate when they fit, which makes the search exact), and run until a
+round over the hops changes nothing; the cheapest result wins and ``method``
+says ``search``. A test compares it with brute force. The curve is the Pareto set
+of every choice the grid and the descents weighed.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -37,15 +55,20 @@ from routecli.errors import InvalidValueError
 from routecli.tune.threshold import Applied, Held, Point, bootstrap, split
 from routecli.tune.tiers import CURVE_LEVELS, TieredResult, TierHeld, TierPoint
 
-__all__ = ["EXACT_PAIRS", "apply_cascade", "tune_cascade"]
+__all__ = ["EXACT_PAIRS", "GRID_CELLS", "apply_cascade", "tune_cascade"]
 
 Floats = NDArray[np.float64]
 Indexes = NDArray[np.intp]
 
 EXACT_PAIRS = 10_000_000
 """Pairs of thresholds weighed exactly; above it each hop's candidates are thinned to quantiles."""
+GRID_CELLS = 20_000_000
+"""Chains of four or more tiers: the grid's combinations times the prompts, at most (each combination is applied to
+every prompt)."""
 _BLOCK = 1_000_000  # cells of one block of rows
 _TOLERANCE = 1e-12
+_STARTS = 3  # descents from the cheapest few grid combinations, besides the last tier alone
+_ROUNDS = 50  # rounds over the hops, at most (each strictly improves; a handful is usual)
 
 
 def apply_cascade(
@@ -147,12 +170,13 @@ def tune_cascade(
     source: str = "",
     skipped: Mapping[str, int] | None = None,
 ) -> TieredResult:
-    """Choose a confidence threshold per hop of a three-tier chain: the cheapest pair reaching ``floor`` (a share
-    of the last tier's quality when ``floor_relative``). ``confidence`` is (prompts, 2): the first two tiers';
-    ``quality`` and ``cost`` (prompts, 3). ``holdout`` and ``seed`` as ``threshold.tune``."""
+    """Choose a confidence threshold per hop of a chain of three or more tiers: the cheapest choice reaching
+    ``floor`` (a share of the last tier's quality when ``floor_relative``); exact for three, a search beyond
+    (module docstring). ``confidence`` is (prompts, tiers − 1): each tier's but the last's; ``quality`` and
+    ``cost`` (prompts, tiers). ``holdout`` and ``seed`` as ``threshold.tune``."""
     count, width = quality.shape
-    if width != 3:  # three tiers, two hops
-        raise InvalidValueError(f"a cascade of {width} tiers: tune_cascade chains three (threshold.tune two)")
+    if width < 3:  # two tiers: one threshold, threshold.tune
+        raise InvalidValueError(f"a cascade of {width} tiers: tune_cascade chains three or more (threshold.tune two)")
     if count < 2:
         raise InvalidValueError(f"{count} prompt{'' if count == 1 else 's'} to tune on: a curve needs at least 2")
     splitting, resampling = np.random.SeedSequence(seed).spawn(2)
@@ -166,34 +190,27 @@ def tune_cascade(
     rows = np.arange(count) if tuned is None else tuned
     part_confidence, part_quality, part_cost = confidence[rows], quality[rows], cost[rows]
     part = len(rows)
-    most = math.isqrt(EXACT_PAIRS)
-    first, second = _Hop(part_confidence[:, 0], part + 1), _Hop(part_confidence[:, 1], part + 1)
-    pairs = len(first.cuts) * len(second.cuts)
-    method = "exact"
-    if pairs > EXACT_PAIRS:
-        first, second, method = _Hop(part_confidence[:, 0], most), _Hop(part_confidence[:, 1], most), "grid"
-    first_cut, second_cut, stair = _pareto(first, second, part_quality, part_cost)
-    stair = stair / part
-
-    def point(index: int) -> TierPoint:
-        thresholds = (float(first.thresholds[first_cut[index]]), float(second.thresholds[second_cut[index]]))
-        applied, answered = apply_cascade(thresholds, part_confidence, part_quality, part_cost)
-        shares = tuple(float(share) for share in np.bincount(answered, minlength=width) / part)
-        return TierPoint(thresholds, float(applied.quality.mean()), float(applied.cost.sum()), shares)
-
     alone = tuple(
         Point(math.nan, float(part_quality[:, t].mean()), float(part_cost[:, t].sum()), float(t == width - 1))
         for t in range(width)
     )
     absolute = floor * alone[-1].quality if floor_relative else floor
-    levels = np.linspace(stair[0], stair[-1], CURVE_LEVELS)
-    picked = {int(np.searchsorted(stair, level - _TOLERANCE)) for level in levels}
-    reaching = np.flatnonzero(stair >= absolute - _TOLERANCE)
-    chosen_index = int(reaching[0]) if len(reaching) else None
-    if chosen_index is not None:
-        picked.add(chosen_index)
-    curve = tuple(point(index) for index in sorted(picked) if index < len(stair))
-    chosen = None if chosen_index is None else point(chosen_index)
+
+    def point(thresholds: Sequence[float]) -> TierPoint:
+        applied, answered = apply_cascade(thresholds, part_confidence, part_quality, part_cost)
+        shares = tuple(float(share) for share in np.bincount(answered, minlength=width) / part)
+        return TierPoint(tuple(thresholds), float(applied.quality.mean()), float(applied.cost.sum()), shares)
+
+    if width == 3:
+        choices, method, chosen_thresholds, curve_thresholds = _three(
+            part_confidence, part_quality, part_cost, absolute
+        )
+        chosen = None if chosen_thresholds is None else point(chosen_thresholds)
+        curve = tuple(point(thresholds) for thresholds in curve_thresholds)
+    else:
+        search = _Search(part_confidence, part_quality, part_cost, absolute)
+        choices, method = search.choices, "search"
+        chosen, curve = search.run()
     held = None
     if held_rows is not None and chosen is not None:
         applied, answered = apply_cascade(chosen.thresholds, confidence[held_rows], quality[held_rows], cost[held_rows])
@@ -215,7 +232,7 @@ def tune_cascade(
         tiers=tuple(tiers),
         score="confidence",
         prompts=part,
-        choices=pairs,
+        choices=choices,
         method=method,
         curve=curve,
         chosen=chosen,
@@ -227,3 +244,154 @@ def tune_cascade(
         skipped=None if skipped is None else dict(skipped),
         strategy="cascade",
     )
+
+
+def _three(
+    confidence: Floats, quality: Floats, cost: Floats, need: float
+) -> tuple[int, str, tuple[float, float] | None, list[tuple[float, float]]]:
+    """Three tiers, every pair weighed: the pairs there were, the method, the cheapest pair reaching ``need`` (a mean
+    quality) and the curve's pairs."""
+    count = len(quality)
+    first, second = _Hop(confidence[:, 0], count + 1), _Hop(confidence[:, 1], count + 1)
+    pairs = len(first.cuts) * len(second.cuts)
+    method = "exact"
+    if pairs > EXACT_PAIRS:
+        most = math.isqrt(EXACT_PAIRS)
+        first, second, method = _Hop(confidence[:, 0], most), _Hop(confidence[:, 1], most), "grid"
+    first_cut, second_cut, stair = _pareto(first, second, quality, cost)
+    stair = stair / count
+
+    def thresholds(index: int) -> tuple[float, float]:
+        return float(first.thresholds[first_cut[index]]), float(second.thresholds[second_cut[index]])
+
+    levels = np.linspace(stair[0], stair[-1], CURVE_LEVELS)
+    picked = {int(np.searchsorted(stair, level - _TOLERANCE)) for level in levels}
+    reaching = np.flatnonzero(stair >= need - _TOLERANCE)
+    chosen_index = int(reaching[0]) if len(reaching) else None
+    if chosen_index is not None:
+        picked.add(chosen_index)
+    curve = [thresholds(index) for index in sorted(picked) if index < len(stair)]
+    return pairs, method, None if chosen_index is None else thresholds(chosen_index), curve
+
+
+class _Search:
+    """Four or more tiers: coordinate descent over adjacent pairs of hops from several starts (module docstring)."""
+
+    def __init__(self, confidence: Floats, quality: Floats, cost: Floats, need: float) -> None:
+        self.confidence, self.quality, self.cost, self.need = confidence, quality, cost, need
+        self.count, self.tiers = quality.shape
+        self.candidates = [_Hop(confidence[:, hop], self.count + 1).thresholds for hop in range(self.tiers - 1)]
+        self.choices = math.prod(len(candidates) for candidates in self.candidates)
+        self.weighed: dict[tuple[float, ...], tuple[float, float]] = {}
+
+    def value(self, thresholds: tuple[float, ...]) -> tuple[float, float]:
+        """Mean quality and total cost of ``thresholds``, remembered for the curve."""
+        found = self.weighed.get(thresholds)
+        if found is None:
+            applied, _ = apply_cascade(thresholds, self.confidence, self.quality, self.cost)
+            found = self.weighed[thresholds] = (float(applied.quality.mean()), float(applied.cost.sum()))
+        return found
+
+    def better(self, one: tuple[float, float], other: tuple[float, float]) -> bool:
+        """Reaching the floor and cheaper (or, below it, higher quality): what the search minimises."""
+        reaches, reached = one[0] >= self.need - _TOLERANCE, other[0] >= self.need - _TOLERANCE
+        if reaches != reached:
+            return reaches
+        if reaches:
+            return one[1] < other[1] or (one[1] == other[1] and one[0] > other[0])
+        return one[0] > other[0] or (one[0] == other[0] and one[1] < other[1])
+
+    def run(self) -> tuple[TierPoint | None, tuple[TierPoint, ...]]:
+        starts = [tuple(math.inf for _ in range(self.tiers - 1)), *self.grid_starts()]
+        best: tuple[float, ...] | None = None
+        for start in starts:
+            found = self.descend(start)
+            if best is None or self.better(self.value(found), self.value(best)):
+                best = found
+        assert best is not None
+        chosen = self.point(best) if self.value(best)[0] >= self.need - _TOLERANCE else None
+        return chosen, self.curve(chosen)
+
+    def grid_starts(self) -> list[tuple[float, ...]]:
+        """The cheapest reaching combinations (or, none reaching, the best) of a grid of each hop's candidates."""
+        hops = self.tiers - 1
+        budget = max(2, GRID_CELLS // self.count)
+        size = max(2, int(budget ** (1 / hops)))
+        grids = []
+        for candidates in self.candidates:
+            if len(candidates) <= size:
+                grids.append(candidates)
+            else:  # evenly spaced in the hop's order, both ends kept
+                grids.append(np.unique(candidates[np.round(np.linspace(0, len(candidates) - 1, size)).astype(np.intp)]))
+        combos = [tuple(float(value) for value in combo) for combo in itertools.product(*grids)]
+        ranked = sorted(combos, key=functools.cmp_to_key(self.compare))
+        return ranked[:_STARTS]
+
+    def compare(self, one: tuple[float, ...], other: tuple[float, ...]) -> int:
+        first, second = self.value(one), self.value(other)
+        return -1 if self.better(first, second) else 1 if self.better(second, first) else 0
+
+    def descend(self, start: tuple[float, ...]) -> tuple[float, ...]:
+        current = start
+        for _ in range(_ROUNDS):
+            moved = False
+            for hop in range(self.tiers - 2):
+                proposed = self.repick(current, hop)
+                if proposed is not None and self.better(self.value(proposed), self.value(current)):
+                    current, moved = proposed, True
+            if not moved:
+                break
+        return current
+
+    def repick(self, current: tuple[float, ...], hop: int) -> tuple[float, ...] | None:
+        """Hops ``hop`` and ``hop + 1`` re-chosen exactly, the others held: a three-tier cascade on the prompts
+        reaching ``hop``, its third tier what the later hops make of an escalated prompt."""
+        held = np.asarray(current, dtype=np.float64)
+        reach = np.all(self.confidence[:, :hop] < held[:hop], axis=1)
+        members = np.flatnonzero(reach)
+        if not len(members):
+            return None
+        confidence, quality, cost = self.confidence[members], self.quality[members], self.cost[members]
+        later = hop + 2
+        answered = np.full(len(members), self.tiers - 1, dtype=np.intp)
+        for step in reversed(range(later, self.tiers - 1)):
+            answered = np.where(confidence[:, step] >= held[step], step, answered)
+        visited = (np.arange(self.tiers)[None, :] >= later) & (np.arange(self.tiers)[None, :] <= answered[:, None])
+        rows = np.arange(len(members))
+        sub_quality = np.column_stack((quality[:, hop], quality[:, hop + 1], quality[rows, answered]))
+        sub_cost = np.column_stack((cost[:, hop], cost[:, hop + 1], (cost * visited).sum(axis=1)))
+        # the mean quality the sub-cascade must reach: the floor less what the prompts stopping earlier give
+        applied, _ = apply_cascade(current, self.confidence, self.quality, self.cost)
+        outside = float(applied.quality[~reach].sum())
+        first = _Hop(confidence[:, hop], math.isqrt(EXACT_PAIRS))
+        second = _Hop(confidence[:, hop + 1], math.isqrt(EXACT_PAIRS))
+        first_cut, second_cut, stair = _pareto(first, second, sub_quality, sub_cost)
+        reaching = np.flatnonzero(stair >= self.need * self.count - outside - _TOLERANCE * self.count)
+        index = int(reaching[0]) if len(reaching) else len(stair) - 1
+        proposed = list(current)
+        proposed[hop] = float(first.thresholds[first_cut[index]])
+        proposed[hop + 1] = float(second.thresholds[second_cut[index]])
+        return tuple(proposed)
+
+    def point(self, thresholds: tuple[float, ...]) -> TierPoint:
+        applied, answered = apply_cascade(thresholds, self.confidence, self.quality, self.cost)
+        shares = tuple(float(share) for share in np.bincount(answered, minlength=self.tiers) / self.count)
+        return TierPoint(thresholds, float(applied.quality.mean()), float(applied.cost.sum()), shares)
+
+    def curve(self, chosen: TierPoint | None) -> tuple[TierPoint, ...]:
+        """The Pareto set of every choice weighed, at most ``CURVE_LEVELS`` points evenly spread in quality, and
+        the chosen one."""
+        weighed = sorted(self.weighed.items(), key=lambda item: (item[1][1], -item[1][0]))
+        stair: list[tuple[tuple[float, ...], float]] = []
+        for thresholds, (mean, _) in weighed:
+            if not stair or mean > stair[-1][1]:
+                stair.append((thresholds, mean))
+        qualities = np.array([mean for _, mean in stair])
+        levels = np.linspace(qualities[0], qualities[-1], CURVE_LEVELS)
+        picked = {int(np.searchsorted(qualities, level - _TOLERANCE)) for level in levels}
+        points = {stair[index][0] for index in picked if index < len(stair)}
+        if chosen is not None:
+            points.add(chosen.thresholds)
+        return tuple(
+            sorted((self.point(thresholds) for thresholds in points), key=lambda item: (item.cost, -item.quality))
+        )

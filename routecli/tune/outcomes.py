@@ -5,7 +5,9 @@ arrays, a row per prompt and a column per model) because a log can hold
 millions of prompts and every threshold curve is a handful of vectorised passes over it.
 The readers in ``routecli.tune.readers`` build it from routecli's own JSONL,
 replay decision logs, RouterBench CSV and RouteLLM CSV; every prompt they keep
-has an outcome for every model, so nothing here handles gaps.
+has an outcome for every model, so the figures never handle gaps. A RouterBench
+file's gaps are kept apart (``Cells``) for the one figure that averages over
+them: RouterBench's own per-model means.
 
 Costs are float USD, as the benchmarks publish them, summed with numpy (a
 threshold curve's running totals with its cumulative sums): relative error ~1e-16, far
@@ -14,7 +16,7 @@ below anything displayed; JSON reports carry the floats as computed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +24,39 @@ from numpy.typing import NDArray
 
 from routecli.errors import InvalidValueError
 
-__all__ = ["Outcomes"]
+__all__ = ["Cells", "Outcomes"]
+
+
+@dataclass(frozen=True, eq=False)
+class Cells:
+    """Every prompt a RouterBench file holds, gaps kept: ``quality`` and ``cost`` (prompts × models) NaN where the
+    cell was empty.
+
+    routecli's figures use only the prompts every model answered
+    (``Outcomes.quality``), so that models compare on the same prompts;
+    RouterBench's code (``evaluate_routers.py``: ``groupby(...).agg({"is_correct":
+    "mean", "total_cost": "sum"})``, which skips NaN) gives each model's mean and
+    total over that model's own non-empty cells, which ``model_means`` reproduces.
+    """
+
+    ids: tuple[str, ...]
+    quality: NDArray[np.float64]
+    cost: NDArray[np.float64]
+
+    def without(self, ids: Collection[str]) -> Cells:
+        """These cells without the prompts ``ids`` (``evaluate --exclude``)."""
+        kept = np.array([key not in ids for key in self.ids], dtype=bool)
+        return Cells(tuple(key for key in self.ids if key not in ids), self.quality[kept], self.cost[kept])
+
+    def model_means(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
+        """Each model's mean quality over its non-empty quality cells (NaN with none), its total cost over its
+        non-empty cost cells, and how many quality cells it has."""
+        present = ~np.isnan(self.quality)
+        counts: NDArray[np.intp] = present.sum(axis=0)
+        sums = np.where(present, self.quality, 0.0).sum(axis=0)
+        means: NDArray[np.float64] = np.divide(sums, counts, out=np.full(len(counts), np.nan), where=counts > 0)
+        totals: NDArray[np.float64] = np.where(np.isnan(self.cost), 0.0, self.cost).sum(axis=0)
+        return means, totals, counts
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,7 +66,8 @@ class Outcomes:
     ``score`` is a router's score per prompt (higher: the prompt needs a
     stronger model), ``confidence[p, m]`` how sure model ``m``'s answer looked
     (higher: surer; a cascade accepts above a threshold); NaN where unknown.
-    ``skipped`` counts the rows the reader left out, by reason.
+    ``skipped`` counts the rows the reader left out, by reason; ``cells`` (RouterBench
+    CSV only) every row read, gaps kept, for RouterBench's per-model means.
     """
 
     ids: tuple[str, ...]
@@ -44,6 +79,7 @@ class Outcomes:
     confidence: NDArray[np.float64] | None = None
     source: str = ""
     skipped: Mapping[str, int] = field(default_factory=dict)
+    cells: Cells | None = None
 
     def __post_init__(self) -> None:
         shape = (len(self.ids), len(self.models))

@@ -9,8 +9,12 @@ header with ``<model>|total_cost`` columns is RouterBench, one with a
 reason rather than failing the read: the public benchmarks have such rows.
 Anything malformed is an ``InputError`` naming the file, line and key.
 
-Built for millions of rows: values go into Python lists, checked with a few
-type tests per value, and become numpy arrays once per file.
+Built for millions of rows: an outcomes JSONL file of the plain shape has its
+values gathered into columns with no per-value test and checked whole, as numpy
+arrays (``_plain_jsonl``); any other file, or one that fails a check, is read
+line by line with a type test or two per value, which names the first bad one.
+A RouterBench file's rows with empty cells are kept aside (``Cells``) for
+RouterBench's own per-model means.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TextIO
@@ -36,7 +40,7 @@ from routecli.pricing.prices import ModelPrice, PriceTable, usage_pricer
 from routecli.replay.all_tiers import TierOutcome, tier_outcomes
 from routecli.replay.log import read_log
 from routecli.replay.records import Attempt, Decision
-from routecli.tune.outcomes import Outcomes
+from routecli.tune.outcomes import Cells, Outcomes
 
 __all__ = ["read_outcomes"]
 
@@ -88,6 +92,8 @@ def read_outcomes(
         part = _read_file(path, kind, given, pricing)
         if several:
             part.ids = [f"{path.stem}:{key}" for key in part.ids]
+            if part.cells is not None:
+                part.cells = replace(part.cells, ids=tuple(f"{path.stem}:{key}" for key in part.cells.ids))
         parts.append(part)
     source = ", ".join(str(path) for path in paths)
     _check_costs_used(given, parts, source)
@@ -242,6 +248,7 @@ class _Part:
     score: Floats | None
     texts: list[str] | None
     skipped: Counter[str]
+    cells: Cells | None = None
 
 
 def _matrix(columns: Sequence[list[float]]) -> Floats:
@@ -306,6 +313,17 @@ def _joined(parts: list[_Part], source: str) -> Outcomes:
         ),
         source=source,
         skipped=dict(sorted(skipped.items())),
+        cells=None
+        if any(part.cells is None for part in parts)
+        else Cells(
+            tuple(key for part in parts if part.cells is not None for key in part.cells.ids),
+            np.concatenate(
+                [part.cells.quality[:, order] for part, order in zip(parts, ordered, strict=True) if part.cells]
+            ),
+            np.concatenate(
+                [part.cells.cost[:, order] for part, order in zip(parts, ordered, strict=True) if part.cells]
+            ),
+        ),
     )
 
 
@@ -405,11 +423,16 @@ class _Pricing:
 
 
 def _read_jsonl(path: Path, pricing: _Pricing) -> _Part:
-    """routecli's outcomes JSONL. The hot loop checks each value with a type test or two: a million lines a run."""
+    """routecli's outcomes JSONL: the columns gathered and checked whole (``_plain_jsonl``) when every line is as
+    expected; otherwise line by line, each value checked as it comes, to name the first bad one and to read what
+    the whole-column pass does not (blank lines, repeated ids, token counts, decimal strings, NaN)."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise InputFileError(f"cannot read the file: {error.strerror or error}", source=str(path)) from None
+    plain = _plain_jsonl(path, data)
+    if plain is not None:
+        return plain
     try:  # decoded once; decode_text decodes twice, to name a bad byte: only for a file that has one
         text = data.decode()
     except UnicodeDecodeError:
@@ -542,6 +565,93 @@ def _read_jsonl(path: Path, pricing: _Pricing) -> _Part:
     return _Part(
         str(path), "outcomes JSONL", ids, models, quality, cost, confidence, score_array, _texts(texts), skipped
     )
+
+
+_NONE = type(None)
+_NUMBERS = frozenset({float, int})
+_OPTIONAL_NUMBERS = frozenset({float, int, _NONE})
+_MARKS = frozenset({float, int, bool})
+
+
+def _types(values: list[Any]) -> set[type]:
+    return set(map(type, values))
+
+
+def _filled(columns: list[list[Any]]) -> Floats:
+    """Per-model lists of numbers (None: NaN) as a prompts × models array, each list converted straight into its
+    column."""
+    array: Floats = np.empty((len(columns[0]), len(columns)), dtype=np.float64)
+    for index, values in enumerate(columns):
+        array[:, index] = values
+    return array
+
+
+def _plain_jsonl(path: Path, data: bytes) -> _Part | None:
+    """An outcomes file of the plain shape, read a million lines in about a second; None for any other file.
+
+    Plain: no blank lines, every line an object with the same models, a
+    quality and a numeric cost for each, ids text or whole numbers and none
+    repeated. Each line is decoded and its values appended with no checks
+    (a missing key or a wrong type ends the pass); types and ranges are then
+    checked on whole columns, so a bad value anywhere hands the file to the
+    line-by-line reader, which names it. What this accepts the other reads the
+    same (tests/tune/test_readers.py holds the two alike).
+    """
+    with no_collection():  # millions of values, no cycles among them: a collection would only walk them
+        return _plain_columns(path, data)
+
+
+def _plain_columns(path: Path, data: bytes) -> _Part | None:
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")  # a byte-order mark, from Windows editors
+    if lines[-1] == b"":
+        lines.pop()
+    if not lines:
+        return None
+    loads = orjson.loads
+    ids: list[Any] = []
+    scores: list[Any] = []
+    prompts: list[Any] = []
+    try:
+        models = tuple(loads(lines[0])["outcomes"])
+        columns: list[tuple[list[Any], list[Any], list[Any]]] = [([], [], []) for _ in models]
+        plan = list(zip(models, columns, strict=True))
+        width = len(models)
+        for line in lines:
+            document = loads(line)
+            outcomes = document["outcomes"]
+            if len(outcomes) != width:
+                return None
+            ids.append(document.get("id"))
+            scores.append(document.get("score"))
+            prompts.append(document.get("prompt"))
+            for model, (marks, usds, sure) in plan:
+                outcome = outcomes[model]
+                marks.append(outcome["quality"])
+                usds.append(outcome.get("cost"))
+                sure.append(outcome.get("confidence"))
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return None
+    id_types, prompt_types = _types(ids), _types(prompts)
+    if not models or not id_types <= {str, int} or not prompt_types <= {str, _NONE}:
+        return None
+    keys: list[str] = ids if id_types == {str} else [str(key) for key in ids]
+    if len(set(keys)) != len(keys) or "" in keys:
+        return None
+    score_types = _types(scores)
+    confidence_types = set().union(*(_types(sure) for _, _, sure in columns))
+    if not score_types <= _OPTIONAL_NUMBERS or not confidence_types <= _OPTIONAL_NUMBERS:
+        return None
+    if any(not _types(marks) <= _MARKS or not _types(usds) <= _NUMBERS for marks, usds, _ in columns):
+        return None
+    quality = _filled([marks for marks, _, _ in columns])
+    cost = _filled([usds for _, usds, _ in columns])
+    score = np.array(scores, dtype=np.float64) if score_types != {_NONE} else None  # None becomes NaN
+    confidence = _filled([sure for _, _, sure in columns]) if confidence_types != {_NONE} else None
+    within = bool(((quality >= 0) & (quality <= 1)).all() and ((cost >= 0) & (cost < _INF)).all())
+    if not within or any(array is not None and np.isinf(array).any() for array in (score, confidence)):
+        return None
+    texts = None if _NONE in prompt_types else prompts
+    return _Part(str(path), "outcomes JSONL", keys, models, quality, cost, confidence, score, texts, Counter())
 
 
 def _stdlib_loads(path: Path, number: int, line: str) -> Any:
@@ -737,6 +847,9 @@ def _read_routerbench(path: Path) -> _Part:
     texts: list[str] = []
     quality: list[list[float]] = [[] for _ in models]
     cost: list[list[float]] = [[] for _ in models]
+    every_id: list[str] = []  # every row, gaps kept: RouterBench's per-model means (outcomes.Cells)
+    every_quality: list[list[float]] = [[] for _ in models]
+    every_cost: list[list[float]] = [[] for _ in models]
     seen: set[str] = set()
     skipped: Counter[str] = Counter()
     for row_number, (line, row) in enumerate(rows, start=1):
@@ -748,15 +861,25 @@ def _read_routerbench(path: Path) -> _Part:
             skipped[_REPEATED_ID] += 1
             continue
         seen.add(key)
-        if any(_empty(row[at]) for at in score_at) or any(_empty(row[at]) for at in cost_at):
+        gap = False
+        for column, (model, scored, costed) in enumerate(zip(models, score_at, cost_at, strict=True)):
+            mark, usd = row[scored], row[costed]
+            mark_value = _NAN if _empty(mark) else _number(path, line, model, mark, quality=True)
+            usd_value = _NAN if _empty(usd) else _number(path, line, header[costed], usd, quality=False)
+            gap = gap or math.isnan(mark_value) or math.isnan(usd_value)
+            every_quality[column].append(mark_value)
+            every_cost[column].append(usd_value)
+        every_id.append(key)
+        if gap:
             skipped[_EMPTY_CELL] += 1
             continue
-        for column, (model, scored, costed) in enumerate(zip(models, score_at, cost_at, strict=True)):
-            quality[column].append(_number(path, line, model, row[scored], quality=True))
-            cost[column].append(_number(path, line, header[costed], row[costed], quality=False))
+        for column in range(len(models)):
+            quality[column].append(every_quality[column][-1])
+            cost[column].append(every_cost[column][-1])
         ids.append(key)
         if prompt_at is not None:
             texts.append(row[prompt_at])
+    cells = Cells(tuple(every_id), _matrix(every_quality), _matrix(every_cost))
     return _Part(
         str(path),
         "RouterBench CSV",
@@ -768,6 +891,7 @@ def _read_routerbench(path: Path) -> _Part:
         None,
         None if prompt_at is None else texts,
         skipped,
+        cells,
     )
 
 

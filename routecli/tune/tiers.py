@@ -412,12 +412,12 @@ class TierHeld(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class TieredResult:
-    """What ``routecli tune --tiers`` (or ``--chain`` with three tiers) found: one object for every output format.
+    """What ``routecli tune --tiers`` (or ``--chain`` with three or more) found: one object for every output format.
 
     ``curve`` holds Pareto points (and the chosen point), by cost; ``alone`` each
     tier on every prompt tuned on; ``choices`` the choices of thresholds there
-    were; ``method`` ``exact``, ``search`` (more than three route tiers: module
-    docstring) or ``grid`` (a cascade's thinned candidates: ``routecli.tune.hops``).
+    were; ``method`` ``exact``, ``search`` (more than three tiers: module
+    docstring, ``routecli.tune.hops``) or ``grid`` (a three-tier cascade's thinned candidates).
     """
 
     tiers: tuple[str, ...]

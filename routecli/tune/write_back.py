@@ -3,7 +3,9 @@
 PyYAML's composer knows where each scalar starts and ends in the text, so the
 one value changes in place and every other byte of the file stays. A key that
 is not in the file yet cannot be placed that way (where it goes is a matter of
-taste), so the change is printed for the user to make instead. The changed
+taste), so the change is printed for the user to make instead — except a
+cascade's ``per_hop``, which has one natural place (after the cascade's last
+key, indented as its keys) and is added there. The changed
 file is loaded as a router config before it replaces the old one: a threshold
 the config cannot take is an error, and the file is left as it was.
 """
@@ -28,10 +30,11 @@ if TYPE_CHECKING:
     from routecli.replay.routing.complexity import ComplexityRouter
 
 __all__ = [
+    "check_hops_target",
     "check_target",
     "check_tiers_target",
     "config_scorer",
-    "refuse_hops",
+    "write_hops",
     "write_threshold",
     "write_thresholds",
 ]
@@ -45,7 +48,7 @@ def check_target(
 
     The config must choose between the tuned models only (a router with another
     tier's band, or a longer chain, would not do what was tuned); ``middle`` are
-    the tiers between ``weak`` and ``strong`` of an N-tier route.
+    the tiers between ``weak`` and ``strong`` of an N-tier route or cascade.
     """
     document = read_yaml(path, "router config").data
     if strategy == "route":
@@ -86,14 +89,16 @@ def check_target(
     if not isinstance(cascade, dict):
         raise InvalidValueError(
             f"--write puts a cascade threshold into cascade.accept's logprob evaluator; this config has no cascade: "
-            f"add cascade: {{chain: [{weak}, {strong}], accept: {{all: [{{type: logprob, min_mean: -1}}]}}}}",
+            f"add cascade: {{chain: [{', '.join([weak, *middle, strong])}], accept: {{all: [{{type: logprob, "
+            "min_mean: -1}]}}",
             source=str(path),
         )
     chain = cascade.get("chain")
-    if chain != [weak, strong]:
+    tuned = [weak, *middle, strong]
+    if chain != tuned:
         raise InvalidValueError(
-            f"--write: tune cascaded {weak} to {strong}; this config's cascade.chain is {chain!r}, "
-            f"and its threshold would not do what was tuned (use chain: [{weak}, {strong}])",
+            f"--write: tune cascaded {' to '.join(tuned)}; this config's cascade.chain is {chain!r}, "
+            f"and its thresholds would not do what was tuned (use chain: [{', '.join(tuned)}])",
             source=str(path),
         )
     accept = cascade.get("accept") if isinstance(cascade, dict) else None
@@ -109,14 +114,51 @@ def check_target(
     )
 
 
-def refuse_hops(path: Path, chain: Sequence[str]) -> None:
-    """A cascade of three or more tiers: a router config has one ``cascade.accept`` for every hop, so thresholds
-    that differ per hop have nowhere to go; said before any tuning."""
-    raise InvalidValueError(
-        f"--write: a router config's cascade takes one cascade.accept for every hop, so the per-hop thresholds of "
-        f"{' → '.join(chain)} cannot be written; tune without --write and set them by hand, or tune two tiers",
-        source=str(path),
-    )
+def check_hops_target(path: Path, chain: Sequence[str]) -> None:
+    """A cascade of three tiers or more: the config must cascade along exactly ``chain`` and judge with a logprob
+    evaluator, whose ``min_mean`` each hop's ``cascade.per_hop`` entry replaces; checked before any tuning."""
+    check_target(path, "cascade", "confidence", chain[0], chain[-1], chain[1:-1])
+
+
+def write_hops(path: Path, result: TieredResult, pricing: Sequence[Path] = ()) -> None:
+    """Set ``cascade.per_hop.<tier>.min_mean`` of every tier but the last to its hop's chosen threshold; a
+    ``per_hop`` the cascade lacks is added at its end, indented as its other keys."""
+    choice = result.chosen
+    if choice is None:
+        return
+    extreme = [
+        f"{'no' if value > 0 else 'every'} answer of {tier}"
+        for tier, value in zip(result.tiers, choice.thresholds, strict=False)
+        if math.isinf(value)
+    ]
+    if extreme:
+        raise InvalidValueError(
+            f"--write: the chosen thresholds accept {' and '.join(extreme)}: no min_mean to write "
+            f"(tune without {'that tier' if len(extreme) == 1 else 'those tiers'})"
+        )
+    changes = [
+        (("cascade", "per_hop", tier, "min_mean"), repr(value))
+        for tier, value in zip(result.tiers, choice.thresholds, strict=False)
+    ]
+    text = path.read_text(encoding="utf-8")
+    root = yaml.compose(text)
+    cascade = None if root is None else _node(root, ("cascade",))
+    if (
+        isinstance(cascade, yaml.MappingNode)
+        and not cascade.flow_style
+        and cascade.value
+        and _node(cascade, ("per_hop",)) is None
+    ):
+        indent = " " * cascade.value[0][0].start_mark.column
+        lines = [f"{indent}per_hop:", *(f"{indent}  {key[2]}: {{min_mean: {value}}}" for key, value in changes)]
+        end = _innermost_last(cascade).end_mark.index  # after the cascade's last value, on to its line's end
+        if end and text[end - 1] != "\n":
+            newline = text.find("\n", end)
+            end = len(text) if newline < 0 else newline + 1
+        block = "\n".join(lines) + "\n"
+        _set_values(path, [], pricing, insert=(end, block if end == 0 or text[end - 1] == "\n" else "\n" + block))
+        return
+    _set_values(path, changes, pricing)
 
 
 def config_scorer(path: Path, score: str, pricing: Sequence[Path] = ()) -> ComplexityRouter | None:
@@ -182,8 +224,11 @@ def write_thresholds(path: Path, keys: Sequence[KeyPath], result: TieredResult, 
     _set_values(path, [(key, repr(value)) for key, value in zip(keys, choice.thresholds, strict=True)], pricing)
 
 
-def _set_values(path: Path, changes: Sequence[tuple[KeyPath, str]], pricing: Sequence[Path]) -> None:
-    """Put each value at its key in the file's text, load the result as a router config, then replace the file."""
+def _set_values(
+    path: Path, changes: Sequence[tuple[KeyPath, str]], pricing: Sequence[Path], insert: tuple[int, str] | None = None
+) -> None:
+    """Put each value at its key in the file's text (or ``insert``'s lines at its offset), load the result as a router
+    config, then replace the file."""
     from routecli.replay.config_file import load_router_config
 
     text = path.read_text(encoding="utf-8")
@@ -202,6 +247,10 @@ def _set_values(path: Path, changes: Sequence[tuple[KeyPath, str]], pricing: Seq
     for start, end, _, value in spans:  # from the end, so earlier offsets hold
         changed_text = changed_text[:start] + value + changed_text[end:]
     shown = ", ".join(f"{format_key_path(key)}: {value}" for _, _, key, value in reversed(spans))
+    if insert is not None:
+        at, lines = insert
+        changed_text = changed_text[:at] + lines + changed_text[at:]
+        shown = "the lines " + " / ".join(line.strip() for line in lines.strip("\n").split("\n"))
     changed = path.with_name(f".{path.name}.routecli-tune")
     try:
         changed.write_text(changed_text, encoding="utf-8")
@@ -219,10 +268,27 @@ def _set_values(path: Path, changes: Sequence[tuple[KeyPath, str]], pricing: Seq
         changed.unlink(missing_ok=True)
     for start, end, key, value in reversed(spans):
         print(f"{path}: {format_key_path(key)} set to {value} (was {text[start:end]})", file=sys.stderr)
+    if insert is not None:
+        print(f"{path}: added {shown.removeprefix('the lines ')}", file=sys.stderr)
 
 
 def _find(node: yaml.Node, key: KeyPath) -> yaml.ScalarNode | None:
     """The scalar at ``key`` in a composed document, or None when a step is missing or not a scalar at the end."""
+    found = _node(node, key)
+    return found if isinstance(found, yaml.ScalarNode) else None
+
+
+def _innermost_last(node: yaml.Node) -> yaml.Node:
+    """The last scalar or flow collection of a block collection: where its text ends (a block's own end lies past
+    the comments after it)."""
+    while not getattr(node, "flow_style", True) and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
+    return node
+
+
+def _node(node: yaml.Node, key: KeyPath) -> yaml.Node | None:
+    """The node at ``key`` in a composed document, or None when a step is missing."""
     for step in key:
         found: Any = None
         if isinstance(node, yaml.MappingNode):
@@ -232,4 +298,4 @@ def _find(node: yaml.Node, key: KeyPath) -> yaml.ScalarNode | None:
         if found is None:
             return None
         node = found
-    return node if isinstance(node, yaml.ScalarNode) else None
+    return node

@@ -532,3 +532,27 @@ def test_csv_rows_of_the_compat_figures_and_the_tier_router() -> None:
 def test_chart_draws_the_tier_router() -> None:
     wrote(["tiers.svg"], "evaluate", str(three_models()), "--chart", "tiers.svg")
     assert "3-tier router" in Path("tiers.svg").read_text(encoding="utf-8")
+
+
+def test_compat_routerbench_means_each_model_over_its_own_cells() -> None:
+    # m1 has no score for q3, m2 no cost for q4: routecli's figures keep q1, q2 and q5; RouterBench's means
+    # take each model over its own non-empty cells
+    write(
+        Path("gaps.csv"),
+        "sample_id,prompt,m1,m2,m1|total_cost,m2|total_cost\n"
+        "q1,a,1,0,0.25,0.5\n"
+        "q2,b,0,1,0.25,0.5\n"
+        "q3,c,,1,0.25,0.5\n"
+        "q4,d,1,1,0.25,\n"
+        "q5,e,1,1,0.25,0.5\n",
+    )
+    document = ok_json("evaluate", "gaps.csv", "--compat", "routerbench", "--chain", "m1,m2")
+    assert [(m["name"], m["quality"], m["cost"]) for m in document["models"]] == [
+        ("m1", 2 / 3, 0.75),
+        ("m2", 2 / 3, 1.5),
+    ]
+    assert document["compat"]["models"] == [
+        # m1's q3 has a cost though no score: pandas' sum counts it, as its mean skips the score
+        {"name": "m1", "prompts": 4, "quality": 0.75, "cost": 1.25},
+        {"name": "m2", "prompts": 5, "quality": 0.8, "cost": 2.0},
+    ]

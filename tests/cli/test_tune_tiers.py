@@ -24,6 +24,7 @@ from typer.testing import CliRunner, Result
 
 from routecli.cli import app
 from routecli.replay.config_file import load_router_config
+from routecli.replay.evaluators import Answer
 from routecli.replay.routing.complexity import ComplexityRouter
 from routecli.replay.tokens import count_text
 from tests.helpers.cli import ok, ok_json, refused
@@ -269,6 +270,31 @@ def test_a_three_tier_cascade_gets_a_threshold_per_hop() -> None:
     assert chosen["shares"] == pytest.approx({"small": 1 / 3, "medium": 1 / 3, "large": 1 / 3})
 
 
+def test_a_four_tier_cascade_is_searched() -> None:
+    # a $1, b $2, c $4, d $8; each prompt right only from its own tier on, and only that tier sure of it
+    prices = {"a": 1.0, "b": 2.0, "c": 4.0, "d": 8.0}
+    sure = {"p1": (-0.1, -0.9, -0.9), "p2": (-0.5, -0.1, -0.9), "p3": (-0.6, -0.5, -0.1), "p4": (-0.7, -0.6, -0.5)}
+    records = [
+        {
+            "id": key,
+            "outcomes": {
+                tier: {"quality": int(index >= row), "cost": prices[tier]}
+                | ({"confidence": sure[key][index]} if index < 3 else {})
+                for index, tier in enumerate(prices)
+            },
+        }
+        for row, key in enumerate(sure)
+    ]
+    path = jsonl("chain.jsonl", records)
+    document = ok_json("tune", str(path), "--strategy", "cascade", "--chain", "a,b,c,d", "--quality-floor", "1")
+    assert (document["tiers"], document["method"]) == (["a", "b", "c", "d"], "search")
+    chosen = document["chosen"]
+    # each prompt stops at its own tier: $1 + ($1 + $2) + ($1 + $2 + $4) + ($1 + $2 + $4 + $8) = $26
+    assert chosen["thresholds"] == [-0.1, -0.1, -0.1]
+    assert (chosen["quality"], chosen["cost"]) == (1.0, 26.0)
+    assert chosen["shares"] == pytest.approx(dict.fromkeys("abcd", 0.25))
+
+
 def test_a_two_tier_chain_is_the_weak_and_strong_cascade() -> None:
     path = str(three_hops())
     chained = ok_json("tune", path, "--strategy", "cascade", "--chain", "small,large", "--quality-floor", "0.6")
@@ -284,7 +310,7 @@ def test_a_two_tier_chain_is_the_weak_and_strong_cascade() -> None:
         (["--chain", "small,medium,large"], "--chain is for --strategy cascade; a route's tiers are --tiers"),
         (
             ["--strategy", "cascade", "--chain", "small,medium,large,small"],
-            "--chain: tune cascades two or three tiers (a threshold per hop); got 4: small, medium, large, small",
+            "--chain: small is named twice; name each tier once, cheapest first",
         ),
         (
             ["--strategy", "cascade", "--chain", "small,medium,large", "--strong", "large"],
@@ -311,13 +337,16 @@ def test_a_chain_tier_without_confidence_says_what_to_write() -> None:
     )
 
 
-def test_a_three_tier_cascade_cannot_be_written_yet() -> None:
+def test_write_needs_a_cascade() -> None:
     write(Path("router.yaml"), ROUTER)
     message = refused(
         "tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor", "1",
         "--write", "router.yaml",
     )  # fmt: skip
-    assert message.startswith("router.yaml: --write: a router config's cascade takes one cascade.accept for every hop")
+    assert message == (
+        "router.yaml: --write puts a cascade threshold into cascade.accept's logprob evaluator; this config has no "
+        "cascade: add cascade: {chain: [small, medium, large], accept: {all: [{type: logprob, min_mean: -1}]}}"
+    )
 
 
 def test_four_tiers_each_prompt_to_the_cheapest_tier_that_gets_it_right() -> None:
@@ -346,3 +375,71 @@ def test_csv_and_markdown_list_the_curve_with_the_chosen_point() -> None:
     assert "| 0.2, 0.4 | 25.0% / 50.0% / 25.0% | 1.0000 | $17.00 | 57.5% | **chosen** |" in ok(
         *args, "--format", "markdown"
     )
+
+
+CASCADE_ROUTER = ROUTER.split("routing:")[0] + (
+    "cascade:\n"
+    "  chain: [small, medium, large]   # cheapest first\n"
+    "  accept:\n"
+    "    all: [{type: logprob, min_mean: -1}]\n"
+    "# the end\n"
+)
+
+
+def answered_by(config: Path) -> list[str]:
+    """The tier whose answer the config's cascade takes for each of ``HOPS``'s prompts, as its evaluators judge."""
+    loaded = load_router_config(config)
+    tiers = []
+    for _, sure_small, sure_medium, *_ in HOPS:
+        taken = "large"
+        for tier, sure in (("small", sure_small), ("medium", sure_medium)):
+            policy = loaded.accept_for(tier)
+            assert policy is not None
+            if all(verdict.passed for verdict in policy.check(Answer("", (sure,)))):
+                taken = tier
+                break
+        tiers.append(taken)
+    return tiers
+
+
+def test_write_adds_every_hops_min_mean_and_the_config_cascades_as_tuned() -> None:
+    config = write(Path("router.yaml"), CASCADE_ROUTER)
+    args = ["tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor", "1"]
+    result = run(*args, "--write", "router.yaml")
+    assert result.exit_code == 0, result.output
+    after = config.read_text(encoding="utf-8")
+    assert after == CASCADE_ROUTER.replace(
+        "# the end\n", "  per_hop:\n    small: {min_mean: -0.1}\n    medium: {min_mean: -0.2}\n# the end\n"
+    )
+    assert "router.yaml: added per_hop: / small: {min_mean: -0.1} / medium: {min_mean: -0.2}" in result.stderr
+    assert answered_by(config) == ["small", "medium", "large"]  # what tune chose: p1 small, p2 medium, p3 large
+    # a second run finds per_hop and sets its values in place
+    config.write_text(after.replace("-0.1}", "-0.5}  # by hand"), encoding="utf-8")
+    again = run(*args, "--write", "router.yaml")
+    assert again.exit_code == 0, again.output
+    assert "router.yaml: cascade.per_hop.small.min_mean set to -0.1 (was -0.5)" in again.stderr
+    assert config.read_text(encoding="utf-8") == after.replace("-0.1}", "-0.1}  # by hand")
+
+
+def test_write_needs_the_tuned_chain_and_a_logprob_evaluator() -> None:
+    write(Path("router.yaml"), CASCADE_ROUTER.replace("[small, medium, large]", "[small, large]"))
+    args = ["tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor", "1"]
+    assert refused(*args, "--write", "router.yaml") == (
+        "router.yaml: --write: tune cascaded small to medium to large; this config's cascade.chain is "
+        "['small', 'large'], and its thresholds would not do what was tuned (use chain: [small, medium, large])"
+    )
+    write(Path("router.yaml"), CASCADE_ROUTER.replace("{type: logprob, min_mean: -1}", "{type: hedging}"))
+    assert "cascade.accept has none" in refused(*args, "--write", "router.yaml")
+
+
+def test_write_refuses_a_hop_that_takes_every_answer() -> None:
+    # floor 0.3: small alone reaches it (1/3), so both hops take every answer (-inf), which no min_mean can say
+    config = write(Path("router.yaml"), CASCADE_ROUTER)
+    args = ["tune", str(three_hops()), "--strategy", "cascade", "--chain", "small,medium,large", "--quality-floor"]
+    result = run(*args, "0.3", "--write", "router.yaml")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith(
+        "Error: --write: the chosen thresholds accept every answer of small and every answer of medium: no min_mean "
+        "to write (tune without those tiers)\n"
+    )
+    assert config.read_text(encoding="utf-8") == CASCADE_ROUTER

@@ -18,7 +18,7 @@ from routecli.pricing.price_files import load_price_files
 from routecli.providers.openai import OpenAIProvider
 from routecli.replay.config import ProviderConfig, RouterConfig
 from routecli.replay.config_file import load_router_config
-from routecli.replay.evaluators import DEFAULT_HEDGING_PHRASES, FormatEvaluator, HedgingEvaluator
+from routecli.replay.evaluators import DEFAULT_HEDGING_PHRASES, FormatEvaluator, HedgingEvaluator, LogprobEvaluator
 from routecli.replay.routing.complexity import DEFAULT_WEIGHTS, ComplexityRouter
 from routecli.replay.routing.judge import JudgeRouter
 from routecli.replay.routing.rules import FixedRouter, RulesRouter
@@ -599,3 +599,54 @@ def test_a_key_an_http_header_cannot_carry_is_refused(monkeypatch: pytest.Monkey
         api_key(provider)
     assert "sk-" not in str(caught.value)
     assert str(caught.value).startswith("providers.api.api_key_env: environment variable ROUTECLI_ODD_KEY holds")
+
+
+def test_per_hop_sets_each_judged_tiers_logprob_min_mean() -> None:
+    config = load(
+        THREE + "cascade:\n  chain: [small, medium, large]\n  accept:\n    all: [{type: logprob, min_mean: -1, "
+        "min_token_prob: 0.1}, {type: hedging}]\n  per_hop:\n    medium: {min_mean: -0.25}\n"
+    )
+    small, medium = config.accept_for("small"), config.accept_for("medium")
+    assert small is config.accept
+    assert medium is not None
+    assert [type(evaluator).__name__ for evaluator in medium.evaluators] == ["LogprobEvaluator", "HedgingEvaluator"]
+    assert medium.evaluators[0] == LogprobEvaluator(min_mean=-0.25, min_token_prob=0.1)
+    assert medium.mode == "all"
+
+
+@pytest.mark.parametrize(
+    ("per_hop", "accept", "expected"),
+    [
+        (
+            "large: {min_mean: -0.5}",
+            "{type: logprob, min_mean: -1}",
+            "router.yaml:12: cascade.per_hop.large: large is the chain's last, whose answer is always taken: per_hop "
+            "names the tiers whose answers are judged (small, medium)",
+        ),
+        (
+            "tiny: {min_mean: -0.5}",
+            "{type: logprob, min_mean: -1}",
+            "router.yaml:12: cascade.per_hop.tiny: tiny is not in the chain: per_hop names the tiers whose answers "
+            "are judged (small, medium)",
+        ),
+        (
+            "small: {min_mean: -0.5}",
+            "{type: hedging}",
+            "router.yaml:11: cascade.per_hop: per_hop sets the min_mean of cascade.accept's logprob evaluator, and "
+            "accept has none: add {type: logprob, min_mean: -1} to it",
+        ),
+        (
+            "small: {min_mean: 0.5}",
+            "{type: logprob, min_mean: -1}",
+            "router.yaml:12: cascade.per_hop.small.min_mean: expected a logprob of at most 0, got 0.5",
+        ),
+    ],
+)
+def test_per_hop_errors(per_hop: str, accept: str, expected: str) -> None:
+    text = (
+        THREE
+        + f"cascade:\n  chain: [small, medium, large]\n  accept:\n    all: [{accept}]\n  per_hop:\n    {per_hop}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load(text)
+    assert str(caught.value) == expected

@@ -556,3 +556,21 @@ def test_a_malformed_reply_that_reported_usage_is_billed_once() -> None:
     malformed, answered = decision.attempts
     assert (malformed.error_kind, malformed.cost) == ("malformed", Decimal("0.0025"))  # 100 × $10 + 50 × $30
     assert answered.cost == Decimal("0.0013")
+
+
+def test_per_hop_min_mean_judges_each_tier_by_its_own_threshold() -> None:
+    # the same mean logprob, -0.6, from small and medium: small's hop wants -0.5 (escalates), medium's -0.7 (takes)
+    medium = {"provider": "api", "model": "medium-model", "price": {"input_per_mtok": 3, "output_per_mtok": 6}}
+    tiers = {"small": BASE["tiers"]["small"], "medium": medium, "large": BASE["tiers"]["large"]}
+    cascade = {
+        "chain": ["small", "medium", "large"],
+        "accept": {"all": [{"type": "logprob", "min_mean": -0.5}]},
+        "per_hop": {"medium": {"min_mean": -0.7}},
+    }
+    decisions, calls = run(
+        config(tiers=tiers, cascade=cascade), [prompt("2+2?")], lambda body: reply("4", logprobs=[-0.6])
+    )
+    (decision,) = decisions
+    assert decision.final_tier == "medium"
+    assert [(e.from_tier, e.to_tier, e.reasons) for e in decision.escalations] == [("small", "medium", ("logprob",))]
+    assert calls.models() == ["small-model", "medium-model"]

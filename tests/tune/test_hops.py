@@ -1,4 +1,5 @@
-"""Three-tier cascades: a case worked out by hand, and every pair of per-hop thresholds against brute force."""
+"""Cascades of three tiers or more: a case worked out by hand, and per-hop thresholds against brute force (every pair
+for three tiers, the search beyond)."""
 
 from __future__ import annotations
 
@@ -120,6 +121,54 @@ def test_a_holdout_measures_the_per_hop_thresholds_on_the_held_prompts() -> None
     assert result.held.shares == pytest.approx(tuple((answered == t).mean() for t in range(3)))
 
 
-def test_only_three_tiers() -> None:
+def brute_force_chain(confidence: np.ndarray, quality: np.ndarray, cost: np.ndarray) -> list[tuple[float, float]]:
+    """(cost, mean quality) of every choice of per-hop thresholds of a chain of any length, prompt by prompt."""
+    hops = confidence.shape[1]
+    candidates = [[-INF, *sorted(set(confidence[:, hop].tolist()))[1:], INF] for hop in range(hops)]
+    found = []
+    for thresholds in itertools.product(*candidates):
+        total_cost = total_quality = 0.0
+        for k in range(len(quality)):
+            tier = next((hop for hop in range(hops) if confidence[k, hop] >= thresholds[hop]), hops)
+            total_cost += float(cost[k, : tier + 1].sum())
+            total_quality += float(quality[k, tier])
+        found.append((total_cost, total_quality / len(quality)))
+    return found
+
+
+@pytest.mark.parametrize(("tiers", "grid_cells"), [(4, None), (4, 1), (5, 1)])
+def test_longer_chains_searched_match_brute_force(
+    monkeypatch: pytest.MonkeyPatch, tiers: int, grid_cells: int | None
+) -> None:
+    # grid_cells 1: a grid of each hop's two ends only, so the descent does the work
+    if grid_cells is not None:
+        monkeypatch.setattr(hops_module, "GRID_CELLS", grid_cells)
+    rng = np.random.default_rng(20 + tiers)
+    rates = np.linspace(0.3, 0.95, tiers)
+    prices = np.geomspace(1, 30, tiers)
+    for _ in range(25):
+        count = int(rng.integers(3, 10))
+        confidence = -rng.integers(0, 4, (count, tiers - 1)) / 3  # ties
+        quality = (rng.random((count, tiers)) < rates).astype(float)
+        cost = rng.random((count, tiers)) * prices
+        choices = brute_force_chain(confidence, quality, cost)
+        for floor in rng.uniform(0.2, 1.0, 3):
+            result = tune_cascade(confidence, quality, cost, tiers="abcde"[:tiers], floor=float(floor))
+            assert result.method == "search"
+            assert result.choices == len(choices)
+            reaching = [choice for choice in choices if choice[1] >= floor - 1e-12]
+            if not reaching:
+                assert result.chosen is None
+                continue
+            best = min(reaching, key=lambda choice: (choice[0], -choice[1]))
+            assert result.chosen is not None
+            assert (result.chosen.cost, result.chosen.quality) == pytest.approx(best, abs=1e-9)
+            applied, _ = apply_cascade(result.chosen.thresholds, confidence, quality, cost)
+            assert applied.cost.sum() == pytest.approx(result.chosen.cost)
+            for point in result.curve:  # every point a real choice, none beaten by the chosen one's rule
+                assert (point.cost, point.quality) in [pytest.approx(choice, abs=1e-9) for choice in choices]
+
+
+def test_only_three_tiers_or_more() -> None:
     with pytest.raises(InvalidValueError, match="a cascade of 2 tiers"):
         tune_cascade(CONFIDENCE, QUALITY[:, :2], COST[:, :2], tiers="ab", floor=0.5)

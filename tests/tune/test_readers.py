@@ -150,6 +150,71 @@ def test_jsonl_lines_orjson_refuses_are_read_as_the_standard_library_reads_them(
     same(outcomes.cost, [[0.5], [0.25]])
 
 
+def plain_lines(count: int) -> list[str]:
+    """Lines of the plain shape that the whole-column pass reads (two models, ids text or whole numbers)."""
+    return [
+        json.dumps(
+            {
+                "id": f"p{n}" if n % 3 else n,
+                "score": n / 7 if n % 2 else n,
+                "prompt": f"question {n}",
+                "outcomes": {
+                    "w": {"quality": n % 2 == 0, "cost": n / 1000, "confidence": -n / 3},
+                    "s": {"quality": (n % 5) / 4, "cost": n},
+                },
+            }
+        )
+        for n in range(count)
+    ]
+
+
+def test_jsonl_plain_file_reads_as_line_by_line() -> None:
+    # the same lines with a blank one among them go line by line (the whole-column pass takes no blank lines)
+    plain = plain_lines(40)
+    columns = read_outcomes([write(Path("plain.jsonl"), "\ufeff" + "\r\n".join(plain) + "\n")])
+    by_line = read_outcomes([write(Path("lines.jsonl"), "\n".join([*plain[:20], "  ", *plain[20:]]) + "\n")])
+    assert columns.ids == by_line.ids == tuple(f"p{n}" if n % 3 else str(n) for n in range(40))
+    assert columns.models == by_line.models == ("w", "s")
+    assert columns.texts == by_line.texts == tuple(f"question {n}" for n in range(40))
+    for name in ("quality", "cost", "score", "confidence"):
+        np.testing.assert_array_equal(getattr(columns, name), getattr(by_line, name))
+    same(columns.quality[:3], [[1, 0], [0, 0.25], [1, 0.5]])
+    same(columns.cost[:2], [[0, 0], [0.001, 1]])
+    same(columns.score[:2], [0, 1 / 7])
+    same(columns.confidence[:2], [[0, NAN], [-1 / 3, NAN]])
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"quality": 1.5}, "o.jsonl:31: outcomes.w.quality: expected true/false or a number from 0 to 1, got 1.5"),
+        (
+            {"cost": -1},
+            "o.jsonl:31: outcomes.w.cost: expected a cost in USD (a number or a decimal string, 0 or more), got -1",
+        ),
+        (
+            {"cost": True},
+            "o.jsonl:31: outcomes.w.cost: expected a cost in USD (a number or a decimal string, 0 or more), got true",
+        ),
+        ({"confidence": False}, "o.jsonl:31: outcomes.w.confidence: expected a number (higher: surer), got false"),
+    ],
+)
+def test_jsonl_bad_value_deep_in_a_plain_file_named_by_line(change: dict[str, object], expected: str) -> None:
+    plain = plain_lines(40)
+    document = json.loads(plain[30])
+    document["outcomes"]["w"].update(change)
+    plain[30] = json.dumps(document)
+    error = read_error([write(Path("o.jsonl"), "\n".join(plain) + "\n")])
+    assert str(error) == expected
+
+
+def test_jsonl_plain_file_with_a_repeated_id_skips_it() -> None:
+    plain = plain_lines(10)
+    outcomes = read_outcomes([write(Path("o.jsonl"), "\n".join([*plain, plain[4]]) + "\n")])
+    assert outcomes.prompts == 10
+    assert outcomes.skipped == {"repeated id": 1}
+
+
 def test_jsonl_looked_up_in_the_shipped_tables_by_default() -> None:
     path = write(
         Path("o.jsonl"),
@@ -336,6 +401,22 @@ def test_routerbench() -> None:
     assert data.score is None
     assert data.confidence is None
     assert data.skipped == {"empty cell": 2, "repeated id": 1}
+
+
+def test_routerbench_cells_keep_the_gaps_for_its_own_per_model_means() -> None:
+    data = read_outcomes([write(Path("rb.csv"), ROUTERBENCH)])
+    assert data.ids == ("q1", "q2", "q5")  # the figures' prompts: every model answered
+    cells = data.cells
+    assert cells is not None
+    assert cells.ids == ("q1", "q2", "q3", "q4", "q5")  # the repeated q2 still skipped, as drop_duplicates does
+    same(cells.quality, [[1, 0], [0, 1], [NAN, 1], [1, 1], [0.5, 1]])
+    same(cells.cost, [[0.001, 0.0001], [0.002, 0.0002], [0.002, 0.0002], [0.002, NAN], [0, 3e-4]])
+    means, totals, counts = cells.model_means()
+    # m1: (1 + 0 + 1 + 0.5) / 4 cells; m2: 4 right of 5; costs summed over the non-empty cells
+    same(means, [2.5 / 4, 4 / 5])
+    np.testing.assert_allclose(totals, [0.007, 0.0008], rtol=1e-15)
+    assert counts.tolist() == [4, 5]
+    assert cells.without({"q3"}).ids == ("q1", "q2", "q4", "q5")
 
 
 def test_routerbench_without_sample_id_or_prompt_numbers_the_rows() -> None:
