@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from routecli.analyze.timestamps import epoch_seconds
 from routecli.errors import InvalidValueError
 
 __all__ = [
@@ -34,10 +34,6 @@ __all__ = [
 ]
 
 _EMPTY = frozenset({"", "null", "None", "NULL"})
-_MS_FROM = 1e11
-"""Epoch numbers above this are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is 1973."""
-_US_FROM = 1e14
-_NS_FROM = 1e17
 _SHOWN = 40
 """How much of a bad value an error message repeats: enough to recognise it, never a whole prompt."""
 _PRIVATE_PREFIXES = ("api_key", "user_api_key")
@@ -132,34 +128,15 @@ def number(value: object, where: Where, field: str) -> float | None:
 
 
 def timestamp(value: object, where: Where, field: str) -> float | None:
-    """Seconds since the epoch, UTC, from ISO 8601 (no zone read as UTC) or epoch s, ms, µs or ns."""
+    """Seconds since the epoch, UTC, read as ``routecli.analyze.timestamps`` reads every log's times."""
     if _empty(value):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise where.error(field, "a timestamp", value)
-    if isinstance(value, str):
-        stripped = value.strip()
-        try:
-            number = float(stripped)
-        except ValueError:
-            try:
-                moment = datetime.fromisoformat(stripped)
-            except ValueError:
-                raise where.error(field, "an ISO 8601 timestamp or epoch seconds", value) from None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return moment.timestamp()
-    else:
-        number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise where.error(field, "an ISO 8601 timestamp or epoch seconds", value)
-    if number >= _NS_FROM:
-        return number / 1e9
-    if number >= _US_FROM:
-        return number / 1e6
-    if number >= _MS_FROM:
-        return number / 1e3
-    return number
+    try:
+        return epoch_seconds(value, field)
+    except InvalidValueError:
+        raise where.error(field, "an ISO 8601 timestamp or epoch seconds", value) from None
 
 
 def json_cell(value: object, where: Where, field: str) -> Any:
