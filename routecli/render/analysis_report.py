@@ -359,6 +359,11 @@ def _segment_row(segment: Segment) -> list[str]:
 
 def _notes(analysis: Analysis) -> list[str]:
     notes = [f"{model.model}: {model.note}" for model in analysis.models if model.note]
+    if analysis.unpriced_requests:
+        notes.append(
+            "Price unknown models with --pricing FILE: `routecli pricing import litellm` writes tables of every "
+            "model in LiteLLM's price list (docs/pricing.md)"
+        )
     if analysis.segments_note:
         notes.append(analysis.segments_note)
     return notes

@@ -56,6 +56,7 @@ def test_the_table_fits_its_width(result: Analysis, width: int) -> None:
     # alpha: 4,000 input tokens at $1/1M + 1,000 output at $2/1M = $0.006; logged 0.002 + 0.004
     assert "Spend: logged $0.006, priced $0.006 ($0.06 a 30-day month)" in flat
     assert "a-model-with-a-rather-long-name-2024-01-01: unknown model: no price table has it" in flat
+    assert "Price unknown models with --pricing FILE: `routecli pricing import litellm`" in flat
     assert "Errors: " not in flat
 
 
