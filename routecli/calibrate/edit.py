@@ -71,7 +71,7 @@ def _per_segment(
                 yield value, f"{where}.{segment}", rates[segment]
 
 
-def _targets(root: yaml.Node, calibration: Calibration) -> Iterator[tuple[yaml.Node, str, str, str]]:
+def _targets(root: yaml.Node, calibration: Calibration, source: str) -> Iterator[tuple[yaml.Node, str, str, str]]:
     """Every value of the scenario the calibration measured: node, key path, new text, note."""
     run = "+".join(calibration.runs)
     tiers = {tier.info.name: tier for tier in calibration.tiers}
@@ -83,6 +83,16 @@ def _targets(root: yaml.Node, calibration: Calibration) -> Iterator[tuple[yaml.N
             if tier is None:
                 continue
             where = f"{models_key}.{tier.info.name}"
+            model_node = _get(model, "model")
+            written = getattr(model_node, "value", None)
+            if model_node is not None and written not in (tier.info.model, tier.info.price.id):
+                raise InvalidValueError(
+                    f"{where}.model is {written}, but the replay's tier {tier.info.name!r} ran {tier.info.model} "
+                    f"(priced as {tier.info.price.id}): its measurements are not this model's; name the tier "
+                    "after what ran, or calibrate a new scenario (without --scenario)",
+                    source=source,
+                    line=model_node.start_mark.line + 1,
+                )
             quality = _get(model, "quality")
             if quality is not None:
                 for node, key, rate in _per_segment(quality, tier.quality, tier.quality_all, f"{where}.quality"):
@@ -125,7 +135,7 @@ def filled(text: str, calibration: Calibration, source: str) -> tuple[str, list[
         raise InvalidValueError(f"YAML syntax error: {error}", source=source) from None
     if root is None:
         raise InvalidValueError("the scenario is empty", source=source)
-    found = sorted(_targets(root, calibration), key=lambda target: target[0].start_mark.index)
+    found = sorted(_targets(root, calibration, source), key=lambda target: target[0].start_mark.index)
     changes = []
     pieces = []
     position = 0

@@ -48,6 +48,7 @@ class _Writer:
 
     def note(self, n: int, noun: str, low: float, high: float, where: str, places: int = 2) -> str:
         """The comment beside a measured value; a value measured on fewer than ``min_prompts`` is warned about."""
+        noun = noun.removesuffix("s") if n == 1 else noun  # 1 prompt, 1 call; nouns here are plain plurals
         note = f"measured: {n} {noun}, 95% CI {low:.{places}f}–{high:.{places}f}, run {self.run}"
         if n < self.min_prompts:
             note += f"; fewer than {self.min_prompts}"

@@ -108,3 +108,12 @@ def test_a_volume_with_a_scenario_is_refused(tmp_path: Path) -> None:
         "calibrate", str(log), "--scenario", str(given), "--write-scenario", str(given), "--requests-per-month", "5"
     )
     assert message == "--requests-per-month sets a new scenario's volume; with --scenario, the scenario's traffic stays"
+
+
+def test_a_tier_that_names_another_model_than_ran_is_refused(tmp_path: Path) -> None:
+    log = write_cascade_log(tmp_path / "log.jsonl")
+    text = SCENARIO.replace("  light:\n    price:", "  light:\n    model: gpt-4o\n    price:")
+    given = write(tmp_path / "support.yaml", text)
+    message = refused("calibrate", str(log), "--scenario", str(given), "--write-scenario", str(tmp_path / "out.yaml"))
+    assert message.startswith(f"{given}:12: models.light.model is gpt-4o, but the replay's tier 'light' ran ")
+    assert not (tmp_path / "out.yaml").exists()

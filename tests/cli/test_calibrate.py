@@ -13,6 +13,7 @@ import yaml
 from tests.helpers.calibration_logs import write_cascade_log
 from tests.helpers.cli import ok, refused
 from tests.helpers.files import write
+from tests.helpers.paths import REPO
 
 
 def test_it_says_what_it_wrote_and_what_rests_on_few_prompts(tmp_path: Path) -> None:
@@ -81,3 +82,11 @@ def test_the_scenario_may_not_overwrite_a_log(tmp_path: Path) -> None:
     log = write_cascade_log(tmp_path / "log.jsonl")
     message = refused("calibrate", str(log), "--write-scenario", str(log))
     assert message == f"{log}: is an input of this run; write the output elsewhere"
+
+
+def test_a_value_measured_on_one_prompt_says_one_prompt(tmp_path: Path) -> None:
+    out = tmp_path / "calibrated.yaml"
+    ok("calibrate", str(REPO / "scenarios" / "replay" / "example-run.jsonl"), "--write-scenario", str(out))
+    text = out.read_text()
+    assert "measured: 1 prompt, 95% CI" in text
+    assert "measured: 1 prompts" not in text
