@@ -3,9 +3,9 @@
 ``Accumulator`` is fed ``LogRecord``s one by one (``add``) or many at once (``feed``,
 the fast path) and finished into an ``Analysis``: the one result every renderer and
 writer reads. Records are buffered (their counts, not their text) and folded into
-totals with numpy every ``CHUNK`` rows, so memory stays flat as a log grows: token counts and latencies
-are kept as exact integer histograms (value → count) per segment and per model,
-never as one value per row. Only the text measures keep something per row — a
+totals with numpy every ``CHUNK`` rows, so memory stays flat as a log grows: token
+counts and latencies are kept as exact integer histograms (value → count) per segment
+and per model, never as one value per row. Only the text measures keep something per row — a
 hash for exact repeats and prefixes — and near repeats look at a seeded
 uniform sample of at most ``NEAR_SAMPLE`` prompts (``duplicates.near_repeats``).
 """

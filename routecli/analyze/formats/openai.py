@@ -89,7 +89,9 @@ def records(source: str, rows: Iterable[Row | InputError]) -> Iterator[LogRecord
                 asked = request.get("model")
                 if type(sent) is list and not [item for item in sent if type(item) is not dict or "role" not in item]:
                     sent = tuple(sent)
-                elif sent is not None or (asked is not None and type(asked) is not str):
+                elif sent is not None:
+                    body = None
+                if asked is not None and type(asked) is not str:
                     body = None
         else:
             body, sent, asked = data, None, None

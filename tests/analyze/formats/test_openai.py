@@ -103,7 +103,14 @@ def _variants() -> list[dict[str, Any]]:
     ]
     rows = [body, pair, {**body, "usage": None, "error": {"code": "x"}}, []]
     rows += [{**body, **change} for change in off_body]
-    for change in ({"messages": None}, {"messages": "hi"}, {"messages": [{"content": "no role"}]}, {"model": 3}):
+    off_request: list[dict[str, Any]] = [
+        {"messages": None},
+        {"messages": "hi"},
+        {"messages": [{"content": "no role"}]},
+        {"model": 3},
+        {"model": ["x"]},
+    ]
+    for change in off_request:
         rows.append({**pair, "request": {**pair["request"], **change}})
     rows.append({"request": "text", "response": body})
     rows.append({"request": pair["request"], "response": {**body, "model": None}})
@@ -128,8 +135,8 @@ def test_records_reads_many_rows_as_record_reads_each() -> None:
     ]
     assert found == expected
     # refused: usage null, a bool count, a negative count, usage as text, messages as text, a message without
-    # role, the request as text, the response as text
-    assert sum(isinstance(outcome, str) for outcome in found) == 8
+    # role, the requested model as a list, the request as text, the response as text
+    assert sum(isinstance(outcome, str) for outcome in found) == 9
     assert found[0] == LogRecord(
         "log.jsonl", 1, "gpt-4o-2024-08-06", start=1741570283.0, input_tokens=1117, cached_tokens=1024,
         output_tokens=46, provider="openai", id="chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
