@@ -7,6 +7,11 @@ Several files in one call may be of different formats. OpenAI batch input
 files are read first and joined on ``custom_id`` to the output files given
 with them. Records stream: memory stays that of one row (plus the requests of
 batch input files).
+
+Three paths, the same records: a format with a ``records`` batch reader (openai)
+reads its rows in one loop; a Parquet file through ``--map`` is read a batch of
+columns at a time (``FieldMap.column_records``); every other file row by row
+through its format's ``record``.
 """
 
 from __future__ import annotations
@@ -206,12 +211,12 @@ class LogReader:
 
     def _records(self, item: _Opened, requests: Mapping[str, openai_batch.Request]) -> Iterator[LogRecord]:
         source = item.file.source
-        batch: Callable[[str, Iterable[RowOrError]], Iterator[LogRecord | InputError]] | None = getattr(
-            item.format, "records", None
-        )
         if item.format is mapped and item.file.container == "parquet":
             yield from self._parquet_columns(item)
             return
+        batch: Callable[[str, Iterable[RowOrError]], Iterator[LogRecord | InputError]] | None = getattr(
+            item.format, "records", None
+        )
         if batch is not None and self.field_map is None:  # the format reads many rows at once: its fast path
             stats = self.stats
             for outcome in batch(source, item.rows):
