@@ -10,7 +10,8 @@ Run: python bench/analyze.py [--rows N] [--parquet-rows N …]
   both timed in this process (ratio ≤ 1).
 - Near repeats among 100,000 prompts: at most 10 s.
 - 1,000,000 and 10,000,000 Parquet rows without text (model, time, tokens, cost),
-  each analysed in a subprocess: its time and peak memory (``ru_maxrss``); memory
+  each analysed in a subprocess: its time and peak memory (``VmHWM``, the process's own; ``ru_maxrss``
+  would count the parent's memory at the fork); memory
   stays flat: 10M rows' peak at most 1.2 × 1M rows'. Needs DuckDB (the ``parquet``
   extra) to write and read the files.
 
@@ -174,7 +175,12 @@ start = time.perf_counter()
 analysis = analyze_logs([sys.argv[1]], ReadOptions(mapping=mapping))
 seconds = time.perf_counter() - start
 assert analysis.requests == int(sys.argv[2]), analysis.requests
-print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+try:  # this process's own peak: ru_maxrss would count the parent's memory at the fork
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(seconds, peak)
 """
 
 

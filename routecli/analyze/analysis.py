@@ -2,10 +2,10 @@
 
 ``Accumulator`` is fed ``LogRecord``s one by one (``add``) or many at once (``feed``,
 the fast path) and finished into an ``Analysis``: the one result every renderer and
-writer reads. Rows are buffered as plain columns and folded into totals with numpy
-every ``CHUNK`` rows, so memory stays flat as a log grows: token counts and latencies
-are kept as exact integer histograms (value → count) per segment and per model,
-never as one value per row. Only the text measures keep something per row — a
+writer reads. Records are buffered (their counts, not their text) and folded into
+totals with numpy every ``CHUNK`` rows, so memory stays flat as a log grows: token
+counts and latencies are kept as exact integer histograms (value → count) per segment
+and per model, never as one value per row. Only the text measures keep something per row — a
 hash for exact repeats and prefixes — and near repeats look at a seeded
 uniform sample of at most ``NEAR_SAMPLE`` prompts (``duplicates.near_repeats``).
 """
@@ -274,89 +274,31 @@ class Accumulator:
         self._near_sample = near_sample
         self._sample: list[tuple[int, str]] = []
         self._random = random.Random(seed)
-        self._model_col: list[int] = []
+        self._raw_models: dict[str | None, int] = {}
+        """Each model name as logged (None and "" too) to its index in ``_models``."""
+        self._buffer: list[tuple[object, ...]] = []
+        """The records not folded yet, each cut to its first 13 fields (no text, ids or metadata kept)."""
         self._segment_col: list[int] = []
-        self._start_col: list[float] = []
-        self._in_col: list[int] = []
-        self._cached_col: list[int] = []
-        self._write_col: list[int] = []
-        self._out_col: list[int] = []
-        self._reason_col: list[int] = []
-        self._columns: tuple[list[int] | list[float], ...] = (
-            self._model_col,
-            self._segment_col,
-            self._start_col,
-            self._in_col,
-            self._cached_col,
-            self._write_col,
-            self._out_col,
-            self._reason_col,
-        )
 
     def add(self, record: LogRecord) -> None:
         """Count one record."""
         self.feed((record,))
 
     def feed(self, records: Iterable[LogRecord]) -> None:
-        """Count many records: the hot loop of a large log (locals bound once, columns appended)."""
-        models, sums, segments = self._models, self._sums, self._segments
-        segmenter = self._segmenter
-        model_col, segment_col, start_col = self._model_col, self._segment_col, self._start_col
-        in_col, cached_col, write_col = self._in_col, self._cached_col, self._write_col
-        out_col, reason_col = self._out_col, self._reason_col
+        """Count many records: the hot loop of a large log. Records are buffered (their first 13 fields) and folded
+        into the totals a chunk at a time (columns by ``zip``, sums by numpy): per record only its segment and its
+        prompt text are looked at."""
+        buffer = self._buffer
+        append = buffer.append
+        segmenter, segment_col = self._segmenter, self._segment_col
         text_hashes, prefix_hashes = self._text_hashes, self._prefix_hashes
         sample, limit, rand = self._sample, self._near_sample, self._random.random
         prefix_chars = PREFIX_CHARS
         for record in records:
-            # one unpacking instead of a dozen attribute lookups: this loop runs once per logged request
-            (
-                _,
-                _,
-                name,
-                start,
-                _,
-                tokens_in,
-                cached,
-                written,
-                tokens_out,
-                reasoning,
-                cost,
-                latency,
-                error,
-                _,
-                messages,
-            ) = record[:15]
-            name = name or NO_MODEL
-            index = models.get(name)
-            if index is None:
-                index = models[name] = len(models)
-                sums.append(_Sums())
-                self._thresholds.append(self._long_above(name) or -1)
-            model_sums = sums[index]
-            model_col.append(index)
-            if segmenter is None:
-                segment_col.append(index)
-            else:
-                segment = segmenter(record)
-                position = segments.get(segment)
-                if position is None:
-                    position = segments[segment] = len(segments)
-                segment_col.append(position)
-            start_col.append(math.nan if start is None else start)
-            in_col.append(tokens_in)
-            cached_col.append(cached)
-            write_col.append(written)
-            out_col.append(tokens_out)
-            reason_col.append(reasoning)
-            if cost is None:
-                model_sums.without_cost += 1
-            else:
-                model_sums.cost += cost
-            if error is not None:
-                model_sums.errors += 1
-            if latency is not None:
-                key = round(latency)
-                model_sums.latency[key] = model_sums.latency.get(key, 0) + 1
+            append(record[:13])
+            if segmenter is not None:
+                segment_col.append(self._segment_code(segmenter(record)))
+            messages = record[14]
             if messages:
                 try:  # plain text messages, the common case: what prompt_text gives, without its checks
                     text = "\n".join([message["role"] + ": " + message["content"] for message in messages])
@@ -370,25 +312,73 @@ class Accumulator:
                     sample.append((seen, text))
                 elif rand() * seen < limit:
                     sample[int(rand() * limit)] = (seen, text)
-            if len(model_col) >= CHUNK:
+            if len(buffer) >= CHUNK:
                 self._fold()
-        if segmenter is None:
-            self._segments = dict(models)
+
+    def _model_codes(self, names: Sequence[str | None]) -> list[int]:
+        """Each row's model index, models first seen here added (a name the log leaves out is ``NO_MODEL``)."""
+        raw = self._raw_models
+        for name in dict.fromkeys(names):  # in order of first appearance
+            if name not in raw:
+                model = name or NO_MODEL
+                index = self._models.get(model)
+                if index is None:
+                    index = self._models[model] = len(self._models)
+                    self._sums.append(_Sums())
+                    self._thresholds.append(self._long_above(model) or -1)
+                raw[name] = index
+        return list(map(raw.__getitem__, names))
+
+    def _segment_code(self, segment: str) -> int:
+        position = self._segments.get(segment)
+        if position is None:
+            position = self._segments[segment] = len(self._segments)
+        return position
 
     def _fold(self) -> None:
-        """The buffered rows into the totals, with numpy, then the buffers emptied."""
+        """The buffered records into the totals, with numpy, then the buffer emptied."""
         import numpy as np
 
-        rows = len(self._model_col)
+        buffer = self._buffer
+        rows = len(buffer)
         if not rows:
             return
         self._requests += rows
-        model = np.fromiter(self._model_col, dtype=np.int64, count=rows)
-        segment = np.fromiter(self._segment_col, dtype=np.int64, count=rows)
-        start = np.fromiter(self._start_col, dtype=np.float64, count=rows)
-        tokens = np.array(
-            [self._in_col, self._cached_col, self._write_col, self._out_col, self._reason_col], dtype=np.int64
+        _, _, names, starts, _, tokens_in, cached, written, tokens_out, reasoning, costs, latencies, errors = zip(
+            *buffer, strict=True
         )
+        codes = self._model_codes(names)
+        sums = self._sums
+        if costs.count(None) != rows:
+            for code, cost in zip(codes, costs, strict=True):
+                if cost is None:
+                    sums[code].without_cost += 1
+                else:
+                    sums[code].cost += cost
+        else:
+            for code, without in enumerate(np.bincount(codes, minlength=len(sums)).tolist()):
+                sums[code].without_cost += without
+        if errors.count(None) != rows:
+            for code, error in zip(codes, errors, strict=True):
+                if error is not None:
+                    sums[code].errors += 1
+        if latencies.count(None) != rows:
+            for code, latency in zip(codes, latencies, strict=True):
+                if latency is not None:
+                    histogram = sums[code].latency
+                    key = round(latency)
+                    histogram[key] = histogram.get(key, 0) + 1
+        model = np.asarray(codes, dtype=np.int64)
+        if self._segmenter is None:
+            segment = model
+            self._segments = dict(self._models)
+        else:
+            segment = np.asarray(self._segment_col, dtype=np.int64)
+            self._segment_col.clear()
+        if starts.count(None):
+            starts = tuple(math.nan if start is None else start for start in starts)
+        start = np.asarray(starts, dtype=np.float64)
+        tokens = np.array([tokens_in, cached, written, tokens_out, reasoning], dtype=np.int64)
         timed = ~np.isnan(start)
         if timed.any():
             first, last = float(start[timed].min()), float(start[timed].max())
@@ -418,8 +408,7 @@ class Accumulator:
             for index, value, count in zip(seg_of.tolist(), value_of.tolist(), value_counts.tolist(), strict=True):
                 histogram = self._histograms.setdefault((index, output), {})
                 histogram[value] = histogram.get(value, 0) + count
-        for buffer in self._columns:  # emptied in place: ``feed`` holds them as locals
-            buffer.clear()
+        buffer.clear()  # emptied in place: ``feed`` holds it as a local
 
     def finish(self, table: PriceTable) -> Analysis:
         """The analysis of every record fed so far, priced by ``table``."""

@@ -7,12 +7,17 @@ Several files in one call may be of different formats. OpenAI batch input
 files are read first and joined on ``custom_id`` to the output files given
 with them. Records stream: memory stays that of one row (plus the requests of
 batch input files).
+
+Three paths, the same records: a format with a ``records`` batch reader (openai)
+reads its rows in one loop; a Parquet file through ``--map`` is read a batch of
+columns at a time (``FieldMap.column_records``); every other file row by row
+through its format's ``record``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
@@ -90,6 +95,9 @@ class ReadStats:
 class _Opened(NamedTuple):
     file: LogFile
     rows: Iterator[RowOrError]
+    """The file's rows, the first (read to choose the format) included."""
+    stream: Generator[RowOrError, None, None]
+    """``rows`` past the first: closed when the file is read another way (Parquet by columns)."""
     format: ModuleType | None
     """None for a file with no rows (or only bad ones)."""
     first: Row | None
@@ -149,24 +157,24 @@ class LogReader:
         """The file opened and its format chosen: named, mapped, or detected from its first row."""
         file = LogFile(path, self._advance)
         self.stats.total_bytes += file.total_bytes
-        rows = file.rows()
+        stream = file.rows()
         held: list[RowOrError] = []
         first: Row | None = None
-        for item in rows:
+        for item in stream:
             held.append(item)
             if isinstance(item, Row):
                 first = item
                 break
-        rows = chain(held, rows)
+        rows = chain(held, stream)
         if first is None:
-            return _Opened(file, rows, None, None)
+            return _Opened(file, rows, stream, None, None)
         try:
             chosen = self._format(file.source, first)
         except InputError:
             file.close()
             raise
         self.stats.formats[file.source] = chosen.NAME
-        return _Opened(file, rows, chosen, first)
+        return _Opened(file, rows, stream, chosen, first)
 
     def _format(self, source: str, first: Row) -> ModuleType:
         if self.options.input_format is not None:
@@ -203,6 +211,22 @@ class LogReader:
 
     def _records(self, item: _Opened, requests: Mapping[str, openai_batch.Request]) -> Iterator[LogRecord]:
         source = item.file.source
+        if item.format is mapped and item.file.container == "parquet":
+            yield from self._parquet_columns(item)
+            return
+        batch: Callable[[str, Iterable[RowOrError]], Iterator[LogRecord | InputError]] | None = getattr(
+            item.format, "records", None
+        )
+        if batch is not None and self.field_map is None:  # the format reads many rows at once: its fast path
+            stats = self.stats
+            for outcome in batch(source, item.rows):
+                stats.rows += 1
+                if type(outcome) is LogRecord:
+                    yield outcome
+                else:
+                    assert isinstance(outcome, InputError)
+                    self._invalid(outcome, source, outcome.line)
+            return
         read = self._reader(source, item.format, requests)
         expand: Callable[[Row], Iterable[Row]] | None = getattr(item.format, "expand", None)
         if expand is None:  # one record per row: the hot loop of a large log, kept short (no _rows layer)
@@ -227,6 +251,27 @@ class LogReader:
                 self._invalid(error, source, row.line)
                 continue
             yield from found
+
+    def _parquet_columns(self, item: _Opened) -> Iterator[LogRecord]:
+        """A Parquet file through ``--map`` a batch of columns at a time; a batch the columns cannot take (a dotted
+        path, a value to refuse) goes row by row, so errors name their row."""
+        item.stream.close()  # the rows read to choose the format are read again, as columns
+        field_map = self.field_map
+        assert field_map is not None
+        source = item.file.source
+        stats = self.stats
+        for first, names, columns in item.file.parquet_batches():
+            found = field_map.column_records(source, first, names, columns)
+            if found is not None:
+                stats.rows += len(found)
+                yield from found
+                continue
+            for number, values in enumerate(zip(*columns, strict=True), start=first):
+                stats.rows += 1
+                try:
+                    yield field_map.record(source, Row(number, dict(zip(names, values, strict=True))))
+                except InputError as error:
+                    self._invalid(error, source, number)
 
     def _reader(
         self, source: str, module: Any, requests: Mapping[str, openai_batch.Request]

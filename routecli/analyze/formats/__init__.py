@@ -14,6 +14,9 @@ A format module defines::
         # None: the row is no LLM request (an OTel span of something else); raises InvalidValueError
         # naming source, row.line and the field for a row it cannot read
     def expand(row: Row) -> Iterable[Row]        # optional: a row holding many requests (OTLP's resourceSpans)
+    def records(source: str, rows: Iterable[Row | InputError]) -> Iterator[LogRecord | InputError]
+        # optional: many rows at once, one record or located error per row, the same as ``record`` gives
+        # (openai's fast path for large logs; not used under --map)
 
 ``--skip-invalid`` catches ``InvalidValueError`` row by row and counts the reasons.
 """

@@ -21,7 +21,7 @@ import csv
 import io
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import chain
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -110,7 +110,7 @@ class LogFile:
         if self._handle is not None and not self.stdin:
             self._handle.close()
 
-    def rows(self) -> Iterator[RowOrError]:
+    def rows(self) -> Generator[RowOrError, None, None]:
         """The file's rows in order; the file is closed when they are all read (or the reader stops)."""
         if self.container == "parquet":
             yield from self._parquet()
@@ -239,6 +239,13 @@ class LogFile:
     # --------------------------------------------------------------- Parquet
 
     def _parquet(self) -> Iterator[RowOrError]:
+        for first, names, columns in self.parquet_batches():
+            for number, values in enumerate(zip(*columns, strict=True), start=first):
+                yield Row(number, dict(zip(names, values, strict=True)))
+
+    def parquet_batches(self) -> Iterator[tuple[int, list[str], list[tuple[Any, ...]]]]:
+        """A Parquet file's rows as columns, ``PARQUET_BATCH`` rows at a time: the line of each batch's first row,
+        the column names and each column's values (``rows`` yields the same rows one by one)."""
         try:
             import duckdb
         except ImportError:
@@ -256,9 +263,8 @@ class LogFile:
             number = 0
             reported = 0
             while batch := result.fetchmany(PARQUET_BATCH):
-                for values in batch:
-                    number += 1
-                    yield Row(number, dict(zip(columns, values, strict=True)))
+                yield number + 1, columns, list(zip(*batch, strict=True))
+                number += len(batch)
                 done = self.total_bytes * number // max(total, 1)  # Parquet's bytes are not read in row order
                 self._on_bytes(done - reported)
                 reported = done

@@ -12,7 +12,9 @@ format's own where the row has them.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from routecli.analyze.formats import Row
@@ -83,6 +85,49 @@ class FieldMap:
         if "latency_ms" not in values and updated.start is not None and updated.end is not None:
             updated = updated._replace(latency_ms=(updated.end - updated.start) * 1000)
         return updated
+
+    def column_records(
+        self, source: str, first: int, names: Sequence[str], columns: Sequence[Sequence[Any]]
+    ) -> list[LogRecord] | None:
+        """A batch of rows given as columns (``first`` the line of its first row), read through the mapping a
+        column at a time: the same records ``record`` gives row by row. None when the batch must go row by row
+        instead — a path that is no column of its own (dotted, or absent), or a value ``record`` would refuse —
+        so that each error names its row as ``record`` names it."""
+        at = {name: index for index, name in enumerate(names)}
+        if not columns or any(len(path) != 1 or path[0] not in at for path in self.paths.values()):
+            return None
+        rows = len(columns[0])
+        values: dict[str, list[Any]] = {}
+        try:
+            for field, path in self.paths.items():
+                key = "messages" if field == "prompt" else field
+                values[key] = _column(field, columns[at[path[0]]], path)
+        except InvalidValueError:
+            return None
+        if "latency_ms" not in values and "start" in values and "end" in values:
+            values["latency_ms"] = [
+                None if start is None or end is None else (end - start) * 1000
+                for start, end in zip(values["start"], values["end"], strict=True)
+            ]
+        defaults = LogRecord._field_defaults
+        fields: list[Iterable[Any]] = [
+            repeat(source, rows),
+            range(first, first + rows),
+            *(values.get(name, repeat(defaults.get(name), rows)) for name in LogRecord._fields[2:]),
+        ]
+        new = tuple.__new__
+        return [new(LogRecord, values) for values in zip(*fields, strict=True)]
+
+
+def _column(field: str, values: Sequence[Any], path: tuple[str, ...]) -> list[Any]:
+    """One mapped field's values, a column at a time: what ``_field`` makes of each (plain counts and costs
+    checked inline, the common case of a large file)."""
+    if field in _COUNTS:
+        return [value if type(value) is int and value >= 0 else count(value, path) for value in values]
+    if field == "cost":
+        return [value if value is None or type(value) is Decimal else money(value, path) for value in values]
+    key = "messages" if field == "prompt" else field
+    return [_field(field, value, path)[key] for value in values]
 
 
 def _field(field: str, value: Any, path: tuple[str, ...]) -> dict[str, Any]:

@@ -5,20 +5,25 @@ Pure. The response gives ``model``, ``created``, ``id`` and ``usage``
 ``completion_tokens_details.reasoning_tokens``); a pair's request gives the
 ``messages`` sent (and the model asked for, when the response has none). A
 pair whose response is an error object is a failed request.
+
+``records`` reads many rows at once, the hot loop of a large log: rows of the
+common shape (plain counts, epoch seconds, messages as a list of objects) are
+read inline, every other row through ``record``; the records and errors are the
+same either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
 
 from routecli.analyze.formats import Row
 from routecli.analyze.formats._values import count, dig, messages, text
 from routecli.analyze.records import LogRecord, Message
 from routecli.analyze.timestamps import epoch_seconds
-from routecli.errors import InvalidValueError
+from routecli.errors import InputError, InvalidValueError
 
-__all__ = ["DESCRIPTION", "NAME", "completion_record", "is_completion", "record", "sniff"]
+__all__ = ["DESCRIPTION", "NAME", "completion_record", "is_completion", "record", "records", "sniff"]
 
 NAME = "openai"
 DESCRIPTION = 'OpenAI chat-completion responses, alone or as {"request", "response"} pairs'
@@ -56,6 +61,102 @@ def record(source: str, row: Row) -> LogRecord:
             sent=messages(request.get("messages"), ("request", "messages")),
         )
     return completion_record(source, row.line, data, ())
+
+
+_EPOCH_SECONDS_BELOW = 1e11
+"""``timestamps.epoch_seconds``' bound: a whole number below it is epoch seconds (above, ms, µs or ns)."""
+
+
+def records(source: str, rows: Iterable[Row | InputError]) -> Iterator[LogRecord | InputError]:
+    """One record (or the error, located) per row, in order; errors the container found pass through.
+
+    The same records as ``record`` row by row, faster: a row of the common shape is read inline with no call
+    per field, and a row that is not — a missing or odd field, an error body — goes through ``record``, so its
+    error is exactly the one ``record`` raises.
+    """
+    new = tuple.__new__
+    for row in rows:
+        if type(row) is not Row:
+            yield cast(InputError, row)
+            continue
+        data = row.data
+        if "request" in data and "response" in data:
+            request, body = data["request"], data["response"]
+            if type(request) is not dict:
+                body = None
+            else:
+                sent = request.get("messages")
+                asked = request.get("model")
+                if type(sent) is list and not [item for item in sent if type(item) is not dict or "role" not in item]:
+                    sent = tuple(sent)
+                elif sent is not None:
+                    body = None
+                if asked is not None and type(asked) is not str:
+                    body = None
+        else:
+            body, sent, asked = data, None, None
+        if type(body) is dict:
+            usage = body.get("usage")
+            model = body.get("model")
+            request_id = body.get("id")
+            created = body.get("created")
+            if (
+                type(usage) is dict
+                and type(model) is str
+                and model
+                and (request_id is None or type(request_id) is str)
+                and (created is None or (type(created) is int and 0 <= created < _EPOCH_SECONDS_BELOW))
+            ):
+                tokens_in = usage.get("prompt_tokens")
+                tokens_out = usage.get("completion_tokens")
+                prompt_details = usage.get("prompt_tokens_details")
+                completion_details = usage.get("completion_tokens_details")
+                cached = 0 if prompt_details is None else _plain_count(prompt_details, "cached_tokens")
+                reasoning = 0 if completion_details is None else _plain_count(completion_details, "reasoning_tokens")
+                if (
+                    type(tokens_in) is int
+                    and tokens_in >= 0
+                    and type(tokens_out) is int
+                    and tokens_out >= 0
+                    and cached >= 0
+                    and reasoning >= 0
+                ):
+                    yield new(  # every field by position, as LogRecord lists them
+                        LogRecord,
+                        (
+                            source,
+                            row.line,
+                            model,
+                            None if created is None else float(created),
+                            None,
+                            tokens_in,
+                            cached,
+                            0,
+                            tokens_out,
+                            reasoning,
+                            None,
+                            None,
+                            None,
+                            "openai",
+                            sent,
+                            request_id or None,
+                            None,
+                            None,
+                        ),
+                    )
+                    continue
+        try:
+            yield record(source, row)
+        except InputError as error:
+            yield error if error.source is not None else error.located(source, row.line)
+
+
+def _plain_count(details: Any, key: str) -> int:
+    """A count under ``usage``'s details as the common shape has it (missing: 0); -1 for any other shape."""
+    if type(details) is not dict:
+        return -1
+    value = details.get(key, 0)
+    return value if type(value) is int else -1
 
 
 _FIELDS = (

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from routecli.analyze.formats import Row
+from routecli.analyze.formats import Row, containers, mapped
 from routecli.analyze.formats.containers import LogFile
 from routecli.errors import InputError, InputFileError, InvalidValueError
 from tests.helpers.analyze import read
@@ -170,3 +171,66 @@ def test_a_file_of_one_bad_line_then_blank_lines(tmp_path: Path) -> None:
     assert len(rows) == 1
     assert str(rows[0]).startswith(f"{path}:1: not valid JSON: ")
     assert sum(told) == path.stat().st_size
+
+
+def _mapped_parquet(tmp_path: Path, rows: int) -> Path:
+    duckdb = pytest.importorskip("duckdb")
+    path = tmp_path / "calls.parquet"
+    duckdb.sql(
+        f"""SELECT CASE WHEN i % 5 = 4 THEN NULL ELSE 'model-' || (i % 3) END AS engine,
+                   1700000000 + i * 60 AS began,
+                   CASE WHEN i % 4 = 0 THEN NULL ELSE 1700000000 + i * 60 + i END AS ended,
+                   CASE WHEN i % 6 = 5 THEN NULL ELSE i * 7 END AS tokens_in, i AS tokens_out,
+                   CASE WHEN i % 2 = 0 THEN NULL ELSE (i / 1000)::DECIMAL(12, 9) END AS usd
+            FROM range({rows}) t(i)"""
+    ).write_parquet(str(path))
+    return path
+
+
+_MAP = {
+    "model": "engine",
+    "start": "began",
+    "end": "ended",
+    "input_tokens": "tokens_in",
+    "output_tokens": "tokens_out",
+    "cost": "usd",
+}
+
+
+def test_mapped_parquet_reads_by_columns_what_it_reads_by_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _mapped_parquet(tmp_path, 10)
+    monkeypatch.setattr(containers, "PARQUET_BATCH", 4)  # batches of 4, 4 and 2 rows
+    by_columns, stats = read(path, mapping=_MAP)
+    monkeypatch.setattr(mapped.FieldMap, "column_records", lambda *_: None)  # every batch row by row
+    by_rows, _ = read(path, mapping=_MAP)
+    assert by_columns == by_rows
+    assert stats.rows == 10
+    assert stats.bytes_read == path.stat().st_size
+    third = by_columns[3]  # i = 3: model-0, ended 3 s after it began, 21 tokens in, cost 0.003
+    assert (third.line, third.model, third.latency_ms, third.input_tokens, third.cost) == (
+        4,
+        "model-0",
+        3000.0,
+        21,
+        Decimal("0.003"),
+    )
+    assert [r.model for r in by_columns].count(None) == 2  # i = 4, 9
+    assert [r.input_tokens for r in by_columns][5] == 0  # a null count is 0
+    assert by_columns[4].latency_ms is None  # no end time
+
+
+def test_a_bad_value_in_a_mapped_parquet_batch_names_its_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _mapped_parquet(tmp_path, 10)
+    monkeypatch.setattr(containers, "PARQUET_BATCH", 4)
+    mapping = {**_MAP, "input_tokens": "tokens_in", "output_tokens": "negative"}
+    duckdb = pytest.importorskip("duckdb")
+    bad = tmp_path / "bad.parquet"
+    duckdb.sql(f"SELECT *, CASE WHEN tokens_out = 6 THEN -1 ELSE 1 END AS negative FROM '{path}'").write_parquet(
+        str(bad)
+    )
+    with pytest.raises(InvalidValueError) as raised:
+        read(bad, mapping=mapping)
+    assert str(raised.value) == f"{bad}:7: negative: expected a whole number ≥ 0, got a negative number"
+    records, stats = read(bad, mapping=mapping, skip_invalid=True)
+    assert [r.line for r in records] == [1, 2, 3, 4, 5, 6, 8, 9, 10]
+    assert dict(stats.skipped) == {"negative: expected a whole number ≥ 0, got a negative number": 1}

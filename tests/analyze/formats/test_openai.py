@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from routecli.analyze.formats import openai
+from routecli.analyze.formats import Row, openai
 from routecli.analyze.records import LogRecord
 from routecli.errors import InvalidValueError
 from tests.helpers.analyze import FIXTURES, read
@@ -71,3 +72,80 @@ def test_a_response_without_usage_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "log.jsonl", json.dumps(line) + "\n")
     with pytest.raises(InvalidValueError, match=r"log.jsonl:1: usage: missing the token usage"):
         read(path)
+
+
+def _fixture_body() -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(FILE.read_text().splitlines()[0])
+    return body
+
+
+def _variants() -> list[dict[str, Any]]:
+    """Rows of the common shape and rows just off it: each must read as ``record`` reads it, or fail as it fails."""
+    body = _fixture_body()
+    pair = json.loads(FILE.read_text().splitlines()[2])
+    off_body: list[dict[str, Any]] = [
+        {"created": 1741570283000},  # epoch milliseconds
+        {"created": "2025-03-10T01:31:23Z"},
+        {"created": None},
+        {"model": ""},  # no model: none to bill
+        {"model": 7},
+        {"id": 42},
+        {"id": ""},
+        {"usage": {"prompt_tokens": True, "completion_tokens": 1}},
+        {"usage": {"prompt_tokens": 5.0, "completion_tokens": 1}},
+        {"usage": {"prompt_tokens": -1, "completion_tokens": 1}},
+        {"usage": {"completion_tokens": 1}},
+        {"usage": {"prompt_tokens": 5, "completion_tokens": 1, "prompt_tokens_details": None}},
+        {"usage": {"prompt_tokens": 5, "completion_tokens": 1, "prompt_tokens_details": []}},
+        {"usage": {"prompt_tokens": 5, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": "3"}}},
+        {"usage": {"prompt_tokens": 5, "completion_tokens": 1, "completion_tokens_details": {}}},
+        {"usage": "none"},
+    ]
+    rows = [body, pair, {**body, "usage": None, "error": {"code": "x"}}, []]
+    rows += [{**body, **change} for change in off_body]
+    off_request: list[dict[str, Any]] = [
+        {"messages": None},
+        {"messages": "hi"},
+        {"messages": [{"content": "no role"}]},
+        {"model": 3},
+        {"model": ["x"]},
+    ]
+    for change in off_request:
+        rows.append({**pair, "request": {**pair["request"], **change}})
+    rows.append({"request": "text", "response": body})
+    rows.append({"request": pair["request"], "response": {**body, "model": None}})
+    rows.append({"request": pair["request"], "response": "text"})
+    return rows
+
+
+def _outcome(row: Row) -> LogRecord | str:
+    """What the reader makes of one row read by ``record``: its record, or its error located at the row."""
+    try:
+        return openai.record("log.jsonl", row)
+    except InvalidValueError as error:
+        return str(error.located("log.jsonl", row.line))
+
+
+def test_records_reads_many_rows_as_record_reads_each() -> None:
+    rows = [Row(line, data) for line, data in enumerate(_variants(), start=1) if isinstance(data, dict)]
+    expected = [_outcome(row) for row in rows]
+    found = [
+        str(outcome) if isinstance(outcome, InvalidValueError) else outcome
+        for outcome in openai.records("log.jsonl", rows)
+    ]
+    assert found == expected
+    # refused: usage null, a bool count, a negative count, usage as text, messages as text, a message without
+    # role, the requested model as a list, the request as text, the response as text
+    assert sum(isinstance(outcome, str) for outcome in found) == 9
+    assert found[0] == LogRecord(
+        "log.jsonl", 1, "gpt-4o-2024-08-06", start=1741570283.0, input_tokens=1117, cached_tokens=1024,
+        output_tokens=46, provider="openai", id="chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
+    )  # fmt: skip
+
+
+def test_records_passes_the_containers_errors_through() -> None:
+    problem = InvalidValueError("not valid JSON: unexpected end", source="log.jsonl", line=2)
+    outcomes = list(openai.records("log.jsonl", [Row(1, _fixture_body()), problem]))
+    assert outcomes[1] is problem
+    assert isinstance(outcomes[0], LogRecord)
+    assert outcomes[0].line == 1
