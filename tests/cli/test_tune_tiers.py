@@ -281,6 +281,39 @@ def test_write_puts_every_threshold_into_the_complexity_router_and_it_routes_as_
         assert routed == tuned == expected
 
 
+@pytest.mark.parametrize(("option", "extra"), [("--tiers", []), ("--chain", ["--strategy", "cascade"])])
+def test_write_scenario_is_for_two_models(option: str, extra: list[str]) -> None:
+    message = refused(
+        "tune", str(THREE), option, ",".join(GPT), "--quality-floor", "0.9", *extra, "--write-scenario", "out.yaml"
+    )
+    assert message == (
+        "--write-scenario writes a two-model route or cascade; for --tiers or --chain, price the chosen "
+        "thresholds with routecli replay and routecli calibrate"
+    )
+    assert not Path("out.yaml").exists()
+
+
+def test_write_refuses_a_tier_the_chosen_thresholds_skip() -> None:
+    # medium right on nothing large is not: the greeting to small, the rest to large, both thresholds the sky's score
+    write(Path("router.yaml"), ROUTER)
+    rows = [
+        {"prompt": HELLO, "outcomes": outcomes(small=1, medium=1, large=1)},
+        {"prompt": SKY, "outcomes": outcomes(small=0, medium=0, large=1)},
+        {"prompt": WHYS, "outcomes": outcomes(small=0, medium=0, large=1)},
+    ]
+    args = ["tune", str(jsonl("skip.jsonl", rows)), "--tiers", "small,medium,large", "--score", "complexity"]
+    chosen = ok_json(*args, "--quality-floor", "1")["chosen"]
+    assert chosen["thresholds"] == [pytest.approx(complexity_score(SKY, 1, 1))] * 2
+    assert chosen["shares"]["medium"] == 0
+    # the report is printed, then the write refused
+    result = run(*args, "--quality-floor", "1", "--write", "router.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: --write: the chosen thresholds send no prompt to medium: no threshold to write (tune without that tier)"
+    ]
+    assert Path("router.yaml").read_text(encoding="utf-8") == ROUTER
+
+
 def test_write_needs_a_threshold_per_tuned_tier() -> None:
     write(Path("router.yaml"), ROUTER.replace("{small: 0, medium: 0.3, large: 0.6}", "{small: 0, large: 0.6}"))
     message = refused(
