@@ -88,9 +88,9 @@ _HIGHEST_WEIGHT = 1e15  # λ beyond which cost no longer counts against quality 
 class TierPoint(NamedTuple):
     """One choice of thresholds and what it gives.
 
-    A route's ``thresholds`` ascend; a prompt scoring at least ``thresholds[b]``
-    goes past tier ``b`` (``inf``: no prompt does). A cascade's are per hop
-    (``routecli.tune.hops``). ``quality`` is the mean, ``cost`` the total,
+    A route's ``thresholds`` never descend; a prompt scoring at least ``thresholds[b]``
+    goes past tier ``b`` (``inf``: no prompt does; equal thresholds: the tiers between
+    get none). A cascade's are per hop (``routecli.tune.hops``). ``quality`` is the mean, ``cost`` the total,
     ``shares`` each tier's share of the prompts it answered.
     """
 
