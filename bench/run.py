@@ -14,7 +14,7 @@ Run: python bench/run.py [--runs N] [--only startup|tune]
   with every prompt's text distinct is reported, with no target
 - `routecli tune`'s work over 1,000,000 outcome rows at every distinct threshold ≤ 2 s (bench/tune.py)
 - `routecli evaluate` on RouteLLM's full MMLU set ≤ 2 s (whole process; needs ../shared; bench/tune.py)
-- `routecli tune --tiers`' work over 100,000 prompts of three tiers, every pair of distinct thresholds, ≤ 2 s
+- `routecli tune --tiers`' work over 100,000 prompts of three tiers, every pair of thresholds (equal ones too), ≤ 2 s
   (bench/tune.py)
 - reading a 1,000,000-line outcomes JSONL file end to end ≤ 2 s (bench/tune.py)
 - `routecli analyze`, 1,000,000 OpenAI response rows with messages, end to end ≤ 1 × a bare

@@ -9,8 +9,10 @@ outcome files, or the option that named something the outcomes lack.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
@@ -285,7 +287,8 @@ def evaluate_outcomes(
 
 
 def check_tiers(outcomes: Outcomes, tiers: Sequence[str], option: str = "--tiers") -> tuple[str, ...]:
-    """The tiers named on the command line, checked: at least two, none twice, each a model of the outcomes."""
+    """The tiers named on the command line, checked: at least two, none twice, each a model of the outcomes, and
+    cheapest first by mean cost per prompt (every search assumes it: the last tier is the one savings are against)."""
     if len(tiers) < 2:
         raise InvalidValueError(
             f"{option}: give at least 2 tiers, cheapest first, comma-separated (like small,medium,large); "
@@ -294,9 +297,28 @@ def check_tiers(outcomes: Outcomes, tiers: Sequence[str], option: str = "--tiers
     twice = sorted({tier for tier in tiers if list(tiers).count(tier) > 1})
     if twice:
         raise InvalidValueError(f"{option}: {twice[0]} is named twice; name each tier once, cheapest first")
-    for tier in tiers:
-        outcomes.column(tier, option)
+    columns = [outcomes.column(tier, option) for tier in tiers]
+    means = [_mean_cost(outcomes.cost[:, column]) for column in columns]
+    if any(later < earlier for earlier, later in pairwise(means)):
+        # a stable sort: tiers of equal mean cost keep the order given
+        order = sorted(range(len(tiers)), key=lambda t: means[t])
+        observed = ", ".join(f"{tiers[t]} ${_plain(means[t])}" for t in order)
+        raise InvalidValueError(
+            f"{option}: tiers go cheapest first, and by mean cost per prompt in the outcomes the order is {observed}; "
+            f"write {option} {','.join(tiers[t] for t in order)}"
+        )
     return tuple(tiers)
+
+
+def _mean_cost(cost: NDArray[np.float64]) -> float:
+    """The mean over the prompts with a cost (NaN: none has one, and no order is checked against it)."""
+    known = cost[~np.isnan(cost)]
+    return float(known.mean()) if len(known) else math.nan
+
+
+def _plain(usd: float) -> str:
+    """A small dollar amount without an exponent: 0.00008631, not 8.631e-05."""
+    return f"{usd:.8f}".rstrip("0").rstrip(".")
 
 
 def tune_tiered_outcomes(

@@ -7,16 +7,18 @@ second the second tier, and so on; from the last threshold up the last tier.
 Prompts are sorted by score once. A threshold can only fall between different
 scores, so the K cut positions are 0, every boundary between distinct scores and
 n. With each tier's quality and cost summed cumulatively over the sorted prompts
-(``P_t``), a choice of cuts ``c_1 < … < c_{N-1}`` (as indexes into the K positions,
+(``P_t``), a choice of cuts ``c_1 ≤ … ≤ c_{N-1}`` (as indexes into the K positions,
 ``c_0`` the first and ``c_N`` the last) has the total
 
     Σ_t P_t[c_{t+1}] − P_t[c_t]  =  P_{N-1}[end] + Σ_b (P_{b-1}[c_b] − P_b[c_b])
 
 — a sum of one term per cut, for quality and cost alike. That is what makes the
-search fast and exact.
+search fast and exact. Equal cuts leave the tiers between them empty, and the first
+and last positions put no prompt below (``−∞``) or every prompt below (``inf``): a
+tier may get no prompts, so adding a tier never makes the choice worse.
 
-**Three tiers (exact).** Choose ``i < j`` for the least cost ``v1[i] + v2[j]``
-with quality ``u1[i] + u2[j]`` at least the floor, over all K(K−1)/2 pairs, by
+**Three tiers (exact).** Choose ``i ≤ j`` for the least cost ``v1[i] + v2[j]``
+with quality ``u1[i] + u2[j]`` at least the floor, over all K(K+1)/2 pairs, by
 divide and conquer on the index range: the pairs inside each half are solved
 recursively (small ranges by enumerating their pairs and keeping the cost–quality
 staircase); the pairs with ``i`` in the left half and ``j`` in the right have no
@@ -86,9 +88,9 @@ _HIGHEST_WEIGHT = 1e15  # λ beyond which cost no longer counts against quality 
 class TierPoint(NamedTuple):
     """One choice of thresholds and what it gives.
 
-    A route's ``thresholds`` ascend; a prompt scoring at least ``thresholds[b]``
-    goes past tier ``b`` (``inf``: no prompt does). A cascade's are per hop
-    (``routecli.tune.hops``). ``quality`` is the mean, ``cost`` the total,
+    A route's ``thresholds`` never descend; a prompt scoring at least ``thresholds[b]``
+    goes past tier ``b`` (``inf``: no prompt does; equal thresholds: the tiers between
+    get none). A cascade's are per hop (``routecli.tune.hops``). ``quality`` is the mean, ``cost`` the total,
     ``shares`` each tier's share of the prompts it answered.
     """
 
@@ -175,7 +177,7 @@ class _Best:
 def _best_pairs(
     u1: Floats, v1: Floats, u2: Floats, v2: Floats, needs: Floats, lo: int = 0, hi: int | None = None
 ) -> _Best:
-    """For each of ``needs``, the pair ``lo <= i < j < hi`` of least ``v1[i] + v2[j]`` (ties: the higher
+    """For each of ``needs``, the pair ``lo <= i <= j < hi`` of least ``v1[i] + v2[j]`` (ties: the higher
     quality) with ``u1[i] + u2[j] >= need``; cost inf where none reaches it. Exact (see the module)."""
     best = _Best(len(needs))
     end = len(u1) if hi is None else hi
@@ -184,10 +186,10 @@ def _best_pairs(
 
 
 def _solve(u1: Floats, v1: Floats, u2: Floats, v2: Floats, needs: Floats, lo: int, hi: int, best: _Best) -> None:
-    if hi - lo < 2:
+    if hi - lo < 1:
         return
-    if hi - lo <= _LEAF:
-        first, second = np.triu_indices(hi - lo, 1)
+    if hi - lo <= _LEAF:  # i == j (an empty middle tier) only here: the halves below split i < j
+        first, second = np.triu_indices(hi - lo, 0)
         first, second = first + lo, second + lo
         quality, cost = u1[first] + u2[second], v1[first] + v2[second]
         order = np.lexsort((-quality, cost))
@@ -277,16 +279,16 @@ def _search(bands: Bands, tiers: int, need: float) -> tuple[int, ...] | None:
 
 
 def _least(weights: Sequence[Floats]) -> tuple[int, ...]:
-    """The strictly increasing cuts of least ``Σ_b weights[b][c_b]``: a prefix-minimum pass per cut, backtracked."""
+    """The non-decreasing cuts of least ``Σ_b weights[b][c_b]``: a prefix-minimum pass per cut, backtracked."""
     size = len(weights[0])
     reach = weights[0].copy()
     came: list[Indexes] = []
     for weight in weights[1:]:
         running = np.minimum.accumulate(reach)
         at = np.maximum.accumulate(np.where(reach <= running, np.arange(size), 0))  # where each running minimum is
-        # the cut before c is at most c - 1: shift by one
-        reach = weight + np.concatenate(([np.inf], running[:-1]))
-        came.append(np.concatenate(([0], at[:-1])).astype(np.intp))
+        # the cut before c is at most c (equal: the tier between them empty)
+        reach = weight + running
+        came.append(at.astype(np.intp))
     cuts = [int(np.argmin(reach))]
     for back in reversed(came):
         cuts.append(int(back[cuts[-1]]))
@@ -297,10 +299,11 @@ def _grid_starts(terms: Sequence[tuple[Floats, Floats]], size: int, need: float)
     """The cheapest combinations reaching ``need`` among a grid of at most ``GRID`` combinations of cut positions."""
     width = len(terms)
     grid_size = size
-    while math.comb(grid_size, width) > GRID:
+    while _multisets(grid_size, width) > GRID:
         grid_size -= 1
     grid = np.unique(np.round(np.linspace(0, size - 1, grid_size)).astype(np.intp))
-    combos = np.array(list(itertools.combinations(range(len(grid)), width)), dtype=np.intp).reshape(-1, width)
+    repeats = itertools.combinations_with_replacement(range(len(grid)), width)  # equal cuts: empty tiers
+    combos = np.array(list(repeats), dtype=np.intp).reshape(-1, width)
     cuts = grid[combos]
     quality: Floats = np.stack([terms[b][0][cuts[:, b]] for b in range(width)]).sum(axis=0)
     cost: Floats = np.stack([terms[b][1][cuts[:, b]] for b in range(width)]).sum(axis=0)
@@ -353,8 +356,8 @@ def _descend(
         changed = False
         for b in range(width - 1):
             rest = sum(float(terms[k][0][current[k]]) for k in range(width) if k not in (b, b + 1))
-            lo = current[b - 1] + 1 if b else 0
-            hi = current[b + 2] if b + 2 < width else size
+            lo = current[b - 1] if b else 0
+            hi = current[b + 2] + 1 if b + 2 < width else size
             (u1, v1), (u2, v2) = terms[b], terms[b + 1]
             found = _best_pairs(u1, v1, u2, v2, np.array([need - rest]), lo, hi)
             if math.isinf(found.cost[0]):
@@ -498,13 +501,6 @@ def tune_tiers(
         )
     rows = np.arange(count) if tuned is None else tuned
     bands = Bands.of(keys[rows], quality[rows], cost[rows])
-    if math.comb(bands.cuts, width - 1) == 0:
-        distinct = bands.cuts - 1
-        raise InvalidValueError(
-            f"{width} tiers need {width - 1} different thresholds, and these scores allow {bands.cuts}: their "
-            f"{distinct} distinct value{'' if distinct == 1 else 's'} and none (inf); route over fewer tiers",
-            source=source or None,
-        )
     part = len(rows)
     alone = tuple(
         Point(math.nan, float(quality[rows, t].mean()), float(cost[rows, t].sum()), 1.0 if t == width - 1 else 0.0)
@@ -553,8 +549,8 @@ def tune_tiers(
         tiers=tuple(tiers),
         score=score,
         prompts=part,
-        choices=math.comb(bands.cuts, width - 1),
-        method="exact" if width == 3 or math.comb(bands.cuts, width - 1) <= GRID else "search",
+        choices=_multisets(bands.cuts, width - 1),
+        method="exact" if width == 3 or _multisets(bands.cuts, width - 1) <= GRID else "search",
         curve=tuple(curve),
         chosen=chosen,
         alone=alone,
@@ -565,6 +561,11 @@ def tune_tiers(
         held=held,
         skipped=None if skipped is None else dict(skipped),
     )
+
+
+def _multisets(positions: int, cuts: int) -> int:
+    """The choices of ``cuts`` non-decreasing cut positions among ``positions``."""
+    return math.comb(positions + cuts - 1, cuts)
 
 
 def _too_few(message: str, source: str, skipped: Mapping[str, int] | None) -> InvalidValueError:

@@ -215,8 +215,15 @@ def write_thresholds(path: Path, keys: Sequence[KeyPath], result: TieredResult, 
     choice = result.chosen
     if choice is None:
         return
-    if any(math.isinf(value) for value in choice.thresholds):
-        empty = [tier for tier, value in zip(result.tiers[1:], choice.thresholds, strict=True) if math.isinf(value)]
+    # a tier whose threshold is inf, or the next one's (its band empty), gets no prompt; a router would still
+    # route to it on a tie of thresholds, so there is no threshold to write
+    after = [*choice.thresholds[1:], math.inf]
+    empty = [
+        tier
+        for tier, value, following in zip(result.tiers[1:], choice.thresholds, after, strict=True)
+        if math.isinf(value) or value == following
+    ]
+    if empty:
         raise InvalidValueError(
             f"--write: the chosen thresholds send no prompt to {', '.join(empty)}: no threshold to write "
             "(tune without that tier)"

@@ -16,6 +16,7 @@ large and p4 on large: thresholds 0.2 and 0.4, $1 + $3 + $3 + $10 = $17, saving 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from routecli.replay.routing.complexity import ComplexityRouter
 from routecli.replay.tokens import count_text
 from tests.helpers.cli import ok, ok_json, refused
 from tests.helpers.files import write
+from tests.helpers.paths import SCENARIOS
 
 ROWS = [("p1", 0.1, 1, 1, 1), ("p2", 0.2, 0, 1, 1), ("p3", 0.3, 0, 1, 1), ("p4", 0.4, 0, 0, 1)]
 PRICES = {"small": 1.0, "medium": 3.0, "large": 10.0}
@@ -60,7 +62,7 @@ def test_three_tiers_choose_two_thresholds() -> None:
     document = ok_json("tune", str(four()), "--tiers", "small,medium,large", "--quality-floor", "1")
     assert document["tiers"] == ["small", "medium", "large"]
     assert document["method"] == "exact"
-    assert document["choices"] == 10  # 5 cut positions, every pair
+    assert document["choices"] == 15  # 5 cut positions, every pair, equal ones too
     chosen = document["chosen"]
     assert chosen["thresholds"] == [0.2, 0.4]
     assert chosen["shares"] == {"small": 0.25, "medium": 0.5, "large": 0.25}
@@ -168,6 +170,60 @@ def test_an_unreachable_floor_exits_1() -> None:
     )
 
 
+# ------------------------------------------------ empty tiers, on scenarios/outcomes/three-tiers.jsonl
+
+THREE = SCENARIOS / "outcomes" / "three-tiers.jsonl"
+GPT = ("gpt-4.1-nano", "gpt-4.1-mini", "gpt-4.1")
+
+
+def cheapest_by_brute_force(floor: float) -> tuple[float, float]:
+    """(cost, quality) of the cheapest choice of thresholds t1 <= t2 reaching ``floor``, each tried prompt by prompt:
+    every pair of −inf, the distinct scores and inf, equal ones included (the middle tier empty)."""
+    rows = [json.loads(line) for line in THREE.read_text().splitlines() if line.strip()]
+    values = [-float("inf"), *sorted({row["score"] for row in rows}), float("inf")]
+    found = []
+    for a, low in enumerate(values):
+        for high in values[a:]:
+            tiers = [GPT[(row["score"] >= low) + (row["score"] >= high)] for row in rows]
+            quality = sum(row["outcomes"][tier]["quality"] for row, tier in zip(rows, tiers, strict=True)) / len(rows)
+            if quality >= floor - 1e-12:
+                found.append((sum(row["outcomes"][t]["cost"] for row, t in zip(rows, tiers, strict=True)), -quality))
+    cost, quality = min(found)
+    return cost, -quality
+
+
+@pytest.mark.parametrize("floor", ["0.95", "0.3"])
+def test_a_tier_may_get_no_prompts(floor: str) -> None:
+    # at 0.95 skipping mini (both thresholds equal) is cheapest; at 0.3 nano alone (both inf)
+    document = ok_json("tune", str(THREE), "--tiers", ",".join(GPT), "--quality-floor", floor)
+    cost, quality = cheapest_by_brute_force(float(floor))
+    assert document["chosen"]["cost"] == pytest.approx(cost, abs=1e-12)
+    assert document["chosen"]["quality"] == pytest.approx(quality)
+    assert 0.0 in document["chosen"]["shares"].values()
+
+
+def test_adding_a_tier_never_makes_the_choice_worse() -> None:
+    three = ok_json("tune", str(THREE), "--tiers", ",".join(GPT), "--quality-floor", "0.95")
+    two = ok_json("tune", str(THREE), "--tiers", f"{GPT[0]},{GPT[2]}", "--quality-floor", "0.95")
+    assert three["chosen"]["cost"] <= two["cost"] + 1e-12
+
+
+@pytest.mark.parametrize(("option", "extra"), [("--tiers", []), ("--chain", ["--strategy", "cascade"])])
+def test_tiers_dearest_first_are_refused(option: str, extra: list[str]) -> None:
+    message = refused("tune", str(THREE), option, "gpt-4.1,gpt-4.1-mini,gpt-4.1-nano", "--quality-floor", "0.9", *extra)
+    rows = [json.loads(line) for line in THREE.read_text().splitlines() if line.strip()]
+    means = {tier: sum(row["outcomes"][tier]["cost"] for row in rows) / len(rows) for tier in GPT}
+    assert means[GPT[0]] < means[GPT[1]] < means[GPT[2]]
+    shown = re.fullmatch(
+        rf"{option}: tiers go cheapest first, and by mean cost per prompt in the outcomes the order is "
+        r"gpt-4\.1-nano \$([0-9.]+), gpt-4\.1-mini \$([0-9.]+), gpt-4\.1 \$([0-9.]+); "
+        rf"write {option} gpt-4\.1-nano,gpt-4\.1-mini,gpt-4\.1",
+        message,
+    )
+    assert shown is not None, message
+    assert [float(usd) for usd in shown.groups()] == pytest.approx([means[tier] for tier in GPT], abs=1e-8)
+
+
 # -------------------------------------------------------------------- --write
 
 HELLO, SKY, WHYS = "Hello there.", "Why is the sky blue?", "Why? Why? Why?"
@@ -223,6 +279,39 @@ def test_write_puts_every_threshold_into_the_complexity_router_and_it_routes_as_
         routed = next(tier for tier, threshold in router.thresholds if score >= threshold)
         tuned = ("small", "medium", "large")[sum(score >= threshold for threshold in chosen)]
         assert routed == tuned == expected
+
+
+@pytest.mark.parametrize(("option", "extra"), [("--tiers", []), ("--chain", ["--strategy", "cascade"])])
+def test_write_scenario_is_for_two_models(option: str, extra: list[str]) -> None:
+    message = refused(
+        "tune", str(THREE), option, ",".join(GPT), "--quality-floor", "0.9", *extra, "--write-scenario", "out.yaml"
+    )
+    assert message == (
+        "--write-scenario writes a two-model route or cascade; for --tiers or --chain, price the chosen "
+        "thresholds with routecli replay and routecli calibrate"
+    )
+    assert not Path("out.yaml").exists()
+
+
+def test_write_refuses_a_tier_the_chosen_thresholds_skip() -> None:
+    # medium right on nothing large is not: the greeting to small, the rest to large, both thresholds the sky's score
+    write(Path("router.yaml"), ROUTER)
+    rows = [
+        {"prompt": HELLO, "outcomes": outcomes(small=1, medium=1, large=1)},
+        {"prompt": SKY, "outcomes": outcomes(small=0, medium=0, large=1)},
+        {"prompt": WHYS, "outcomes": outcomes(small=0, medium=0, large=1)},
+    ]
+    args = ["tune", str(jsonl("skip.jsonl", rows)), "--tiers", "small,medium,large", "--score", "complexity"]
+    chosen = ok_json(*args, "--quality-floor", "1")["chosen"]
+    assert chosen["thresholds"] == [pytest.approx(complexity_score(SKY, 1, 1))] * 2
+    assert chosen["shares"]["medium"] == 0
+    # the report is printed, then the write refused
+    result = run(*args, "--quality-floor", "1", "--write", "router.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: --write: the chosen thresholds send no prompt to medium: no threshold to write (tune without that tier)"
+    ]
+    assert Path("router.yaml").read_text(encoding="utf-8") == ROUTER
 
 
 def test_write_needs_a_threshold_per_tuned_tier() -> None:
@@ -362,7 +451,7 @@ def test_four_tiers_each_prompt_to_the_cheapest_tier_that_gets_it_right() -> Non
     )
     assert document["chosen"]["thresholds"] == [0.2, 0.3, 0.4]
     assert document["chosen"]["cost"] == 15.0  # $1 + $2 + $4 + $8
-    assert document["method"] == "exact"  # 10 choices: the grid holds them all
+    assert document["method"] == "exact"  # 35 choices (3 of 5 cut positions, repeats allowed): the grid holds them all
 
 
 def test_csv_and_markdown_list_the_curve_with_the_chosen_point() -> None:

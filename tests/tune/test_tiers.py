@@ -42,7 +42,7 @@ def test_three_tiers_by_hand(floor: float, expected: TierPoint) -> None:
     result = three(floor=floor)
     assert result.chosen == expected
     assert result.method == "exact"
-    assert result.choices == 10  # five cut positions (0, three boundaries, 4): 5 × 4 / 2 pairs
+    assert result.choices == 15  # five cut positions (0, three boundaries, 4): 5 × 6 / 2 pairs, equal ones too
     assert [point.cost for point in result.alone] == [4.0, 12.0, 40.0]
     assert result.savings_pct == pytest.approx((1 - expected.cost / 40) * 100)
 
@@ -95,11 +95,12 @@ def random_outcomes(rng: np.random.Generator, count: int, tiers: int, levels: in
 
 
 def every_choice(keys: np.ndarray, quality: np.ndarray, cost: np.ndarray) -> list[TierPoint]:
-    """Each choice of strictly increasing thresholds among the distinct scores and inf, applied prompt by prompt."""
-    values = [*sorted(set(keys.tolist())), INF]
+    """Each choice of non-decreasing thresholds among −inf, the distinct scores and inf (equal ones included: a
+    tier may get no prompts), applied prompt by prompt."""
+    values = [-INF, *sorted(set(keys.tolist())), INF]
     rows = np.arange(len(keys))
     choices = []
-    for thresholds in itertools.combinations(values, quality.shape[1] - 1):
+    for thresholds in itertools.combinations_with_replacement(values, quality.shape[1] - 1):
         tier = np.array([sum(key >= threshold for threshold in thresholds) for key in keys])
         shares = tuple(float((tier == t).mean()) for t in range(quality.shape[1]))
         choices.append(TierPoint(thresholds, float(quality[rows, tier].mean()), float(cost[rows, tier].sum()), shares))
@@ -123,10 +124,6 @@ def test_the_choice_is_the_brute_force_optimum(tiers: int) -> None:
     for _ in range(25):
         keys, quality, cost = random_outcomes(rng, int(rng.integers(2, 16)), tiers, levels=10)
         choices = every_choice(keys, quality, cost)
-        if not choices:  # fewer distinct scores than thresholds
-            with pytest.raises(InvalidValueError, match=f"{tiers} tiers need {tiers - 1} different thresholds"):
-                tune_tiers(keys, quality, cost, tiers=[f"t{t}" for t in range(tiers)], score="s", floor=0.5)
-            continue
         for floor in rng.uniform(0.2, 1.0, 3):
             result = tune_tiers(keys, quality, cost, tiers=[f"t{t}" for t in range(tiers)], score="s", floor=floor)
             expected = cheapest(choices, float(floor))
@@ -145,7 +142,7 @@ def test_three_tiers_are_exact_over_many_cut_positions() -> None:
     order = np.argsort(keys, kind="stable")
     ends = np.concatenate(([0], np.flatnonzero(np.diff(keys[order])) + 1, [len(keys)]))
     totals = [prefix(values[order])[ends] for values in (quality, cost)]
-    first, second = np.triu_indices(len(ends), 1)
+    first, second = np.triu_indices(len(ends), 0)  # i == j too: the middle tier empty
     sums = [t[first, 0] + t[second, 1] - t[first, 1] + t[-1, 2] - t[second, 2] for t in totals]
     for floor in (0.5, 0.6, 0.7):
         reaching = sums[0] >= floor * len(keys) - 1e-9
@@ -161,9 +158,9 @@ def test_four_tiers_searched_beyond_the_grid_match_brute_force_here() -> None:
         keys, quality, cost = random_outcomes(rng, 240, 4, levels=200)
         order = np.argsort(keys, kind="stable")
         ends = np.concatenate(([0], np.flatnonzero(np.diff(keys[order])) + 1, [len(keys)]))
-        assert math.comb(len(ends), 3) > tiers_module.GRID
+        assert math.comb(len(ends) + 2, 3) > tiers_module.GRID
         totals = [prefix(values[order])[ends] for values in (quality, cost)]
-        cuts = np.array(list(itertools.combinations(range(len(ends)), 3)))
+        cuts = np.array(list(itertools.combinations_with_replacement(range(len(ends)), 3)))
         a, b, c = cuts.T
         sums = [t[a, 0] + (t[b, 1] - t[a, 1]) + (t[c, 2] - t[b, 2]) + (t[-1, 3] - t[c, 3]) for t in totals]
         floor = 0.6
