@@ -192,6 +192,15 @@ def test_segment_by_metadata_and_complexity_without_text(tmp_path: Path) -> None
     ]
 
 
+def test_segment_by_a_metadata_key_no_request_has_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "custom.jsonl"
+    path.write_text(json.dumps({"model": "gpt-4o-mini", "in": 10, "out": 5, "meta": {"team": "a"}}) + "\n")
+    maps = ["--map", "model=model", "--map", "input_tokens=in", "--map", "output_tokens=out", "--map", "metadata=meta"]
+    stdout, stderr = ok_noting("analyze", str(path), *maps, "--segment-by", "metadata.feature", "--format", "json")
+    assert json.loads(stdout)["segments_note"] == "no request has metadata.feature: one segment"
+    assert "Note: no request has metadata.feature: one segment" in stderr.splitlines()
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

@@ -7,7 +7,8 @@ tokens included), ``completion_tokens`` (reasoning included), ``response_cost``
 (USD), ``startTime``/``endTime`` (epoch seconds), ``messages``, ``metadata``,
 ``status`` and ``error_information``. Cached, cache-written and reasoning tokens
 come from ``metadata.usage_object``, the provider's usage as LiteLLM returned it.
-The ``user_api_key_*`` fields of ``metadata`` are never copied.
+The API keys of ``metadata`` (``user_api_key``, ``user_api_key_hash``) are never copied; the key's alias,
+team and user ids are.
 """
 
 from __future__ import annotations
