@@ -34,7 +34,7 @@ from routecli.analyze.formats import (
     routecli_prompts,
 )
 from routecli.analyze.formats.containers import LogFile, RowOrError
-from routecli.analyze.records import LogRecord
+from routecli.analyze.records import LogRecord, checked
 from routecli.errors import InputError, InvalidValueError, format_key_path
 
 __all__ = ["FORMATS", "LogReader", "ReadOptions", "ReadStats", "format_names"]
@@ -231,22 +231,24 @@ class LogReader:
     def _reader(
         self, source: str, module: Any, requests: Mapping[str, openai_batch.Request]
     ) -> Callable[[Row], LogRecord | None]:
-        """One row to its record (``None``: no request) as the file's format, with ``--map`` laid over it."""
+        """One row to its record (``None``: no request) as the file's format, with ``--map`` laid over it, its
+        counts checked against each other (``records.checked``)."""
         field_map = self.field_map
         if module is mapped:
             assert field_map is not None
-            return partial(field_map.record, source)
+            mapped_record = partial(field_map.record, source)
+            return lambda row: checked(mapped_record(row))
         plain: Callable[[Row], LogRecord | None] = (
             partial(openai_batch.record, source, requests=requests)
             if module is openai_batch
             else partial(module.record, source)
         )
         if field_map is None:
-            return plain
+            return lambda row: checked(plain(row))
 
         def read(row: Row) -> LogRecord | None:
             record = plain(row)
-            return None if record is None else field_map.apply(record, row)
+            return None if record is None else checked(field_map.apply(record, row))
 
         return read
 

@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-__all__ = ["LogRecord", "Message", "prompt_text"]
+from routecli.errors import InvalidValueError
+
+__all__ = ["LogRecord", "Message", "checked", "prompt_text"]
 
 Message = Mapping[str, Any]
 """A chat message as sent: ``{"role": …, "content": …}`` (content a string or a list of parts)."""
@@ -60,6 +62,28 @@ class LogRecord(NamedTuple):
     @property
     def has_text(self) -> bool:
         return bool(self.messages)
+
+
+def checked(record: LogRecord | None) -> LogRecord | None:
+    """``record`` if its counts agree with each other, else ``InvalidValueError`` naming the field: counts that
+    contradict (more cached than input tokens, more reasoning than output tokens) would price as negative spend.
+    Negative counts never get this far: every format reads counts as whole numbers of 0 or more.
+
+    The messages are fixed (no numbers) so that ``--skip-invalid`` counts rows by them.
+    """
+    if record is None:
+        return None
+    tokens_in, cached, written = record.input_tokens, record.cached_tokens, record.cache_write_tokens
+    if cached + written > tokens_in:
+        raise InvalidValueError(
+            "cached and cache-written tokens add up to more than the input tokens (which include them)",
+            path=("cached_tokens",),
+        )
+    if record.reasoning_tokens > record.output_tokens:
+        raise InvalidValueError(
+            "more reasoning tokens than output tokens (which include them)", path=("reasoning_tokens",)
+        )
+    return record
 
 
 def prompt_text(messages: Sequence[Message]) -> str:

@@ -164,3 +164,32 @@ def test_a_file_of_only_bad_rows(tmp_path: Path) -> None:
         "expected a JSON object, got null": 1,
     }
     assert stats.formats == {str(FIXTURES / "prompts.jsonl"): "routecli-prompts"}
+
+
+def test_counts_that_contradict_each_other_name_file_line_and_field(tmp_path: Path) -> None:
+    """More cached than prompt tokens, more reasoning than completion tokens: refused, or counted with skip_invalid."""
+    good = json.loads((FIXTURES / "openai_responses.jsonl").read_text().splitlines()[0])
+    over_cached = json.loads(json.dumps(good))
+    over_cached["usage"]["prompt_tokens_details"]["cached_tokens"] = good["usage"]["prompt_tokens"] + 1
+    over_reasoned = json.loads(json.dumps(good))
+    over_reasoned["usage"]["completion_tokens_details"]["reasoning_tokens"] = good["usage"]["completion_tokens"] + 1
+    path = write(tmp_path / "log.jsonl", "".join(json.dumps(row) + "\n" for row in (good, over_cached, over_reasoned)))
+    with pytest.raises(InvalidValueError) as raised:
+        read(path)
+    assert str(raised.value) == (
+        f"{path}:2: cached_tokens: cached and cache-written tokens add up to more than the input tokens "
+        "(which include them)"
+    )
+    records, stats = read(path, skip_invalid=True)
+    assert [r.line for r in records] == [1]
+    assert stats.skipped == {
+        "cached_tokens: cached and cache-written tokens add up to more than the input tokens (which include them)": 1,
+        "reasoning_tokens: more reasoning tokens than output tokens (which include them)": 1,
+    }
+
+
+def test_a_negative_count_is_refused_by_its_path_in_the_log(tmp_path: Path) -> None:
+    path = write(tmp_path / "log.jsonl", json.dumps({"m": "gpt-4o", "in": 10, "out": -1}) + "\n")
+    with pytest.raises(InvalidValueError) as raised:
+        read(path, mapping={"model": "m", "input_tokens": "in", "output_tokens": "out"})
+    assert str(raised.value) == f"{path}:1: out: expected a whole number ≥ 0, got a negative number"
