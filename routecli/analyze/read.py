@@ -1,12 +1,12 @@
 """Reading logs for ``routecli analyze``: files in, ``LogRecord``s out, one format detected per file.
 
 File side. Each file's format is the first in ``FORMATS`` whose ``sniff``
-accepts the file's first row, unless ``--input-format`` names one; ``--map``
-reads any file through a mapping (or lays mapped fields over a named format's).
-Several files in one call may be of different formats. OpenAI batch input
-files are read first and joined on ``custom_id`` to the output files given
-with them. Records stream: memory stays that of one row (plus the requests of
-batch input files).
+accepts a row: the first row some format takes among the file's first
+``DETECT_ROWS``, unless ``--input-format`` names one; ``--map`` reads any file
+through a mapping (or lays mapped fields over a named format's). Several files
+in one call may be of different formats. OpenAI batch input files are read
+first and joined on ``custom_id`` to the output files given with them. Records
+stream: memory stays that of one row (plus the requests of batch input files).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from routecli.analyze.formats.containers import LogFile, RowOrError
 from routecli.analyze.records import LogRecord, checked
 from routecli.errors import InputError, InvalidValueError, format_key_path
 
-__all__ = ["FORMATS", "LogReader", "ReadOptions", "ReadStats", "format_names"]
+__all__ = ["DETECT_ROWS", "FORMATS", "LogReader", "ReadOptions", "ReadStats", "format_names"]
 
 FORMATS: tuple[ModuleType, ...] = (
     routecli_log,
@@ -55,6 +55,9 @@ FORMATS: tuple[ModuleType, ...] = (
 """Format modules in detection order: the most particular first; ``mapped`` is never detected, only asked for."""
 
 _BY_NAME = {module.NAME: module for module in FORMATS}
+DETECT_ROWS = 20
+"""How many rows detection looks at for one some format takes (a log may start with rows it cannot tell by, an
+OpenAI error row)."""
 _PROGRESS_EVERY = 1 << 20
 """Bytes read between two progress reports."""
 
@@ -152,35 +155,43 @@ class LogReader:
         rows = file.rows()
         held: list[RowOrError] = []
         first: Row | None = None
+        chosen: ModuleType | None = None
+        looked = 0
         for item in rows:
             held.append(item)
-            if isinstance(item, Row):
+            if not isinstance(item, Row):
+                continue
+            first = first or item
+            chosen = self._named() or _detected(item)
+            looked += 1
+            if chosen is not None:
                 first = item
+                break
+            if looked == DETECT_ROWS:
                 break
         rows = chain(held, rows)
         if first is None:
             return _Opened(file, rows, None, None)
         try:
-            chosen = self._format(file.source, first)
+            if chosen is None:
+                raise InvalidValueError(
+                    f"cannot tell which log format this is from its first {_rows_said(looked, first.line)}: name it "
+                    f"with --input-format ({format_names()}) or map its fields with --map FIELD=PATH",
+                    source=file.source,
+                )
+            if self.options.input_format is not None and self.field_map is None:
+                _check_forced(file.source, chosen, first)
         except InputError:
             file.close()
             raise
         self.stats.formats[file.source] = chosen.NAME
         return _Opened(file, rows, chosen, first)
 
-    def _format(self, source: str, first: Row) -> ModuleType:
+    def _named(self) -> ModuleType | None:
+        """The format ``--input-format`` or ``--map`` names; None: detect it."""
         if self.options.input_format is not None:
             return _BY_NAME[self.options.input_format]
-        if self.field_map is not None:
-            return mapped
-        for module in FORMATS:
-            if module.sniff(first.data):
-                return module
-        raise InvalidValueError(
-            f"cannot tell which log format this is from its first row (line {first.line}): name it with --input-format "
-            f"({format_names()}) or map its fields with --map FIELD=PATH",
-            source=source,
-        )
+        return mapped if self.field_map is not None else None
 
     def _batch_requests(self, item: _Opened) -> Iterator[tuple[str, openai_batch.Request]]:
         for row in self._rows(item):
@@ -271,6 +282,39 @@ class LogReader:
         if self._progress is not None and (force or self.stats.bytes_read - self._reported >= _PROGRESS_EVERY):
             self._reported = self.stats.bytes_read
             self._progress(self.stats)
+
+
+def _detected(row: Row) -> ModuleType | None:
+    """The first format in ``FORMATS`` that takes ``row``, None if none does."""
+    for module in FORMATS:
+        if module.sniff(row.data):
+            return module
+    return None
+
+
+def _rows_said(looked: int, line: int) -> str:
+    return f"row (line {line})" if looked == 1 else f"{looked} rows (from line {line})"
+
+
+def _check_forced(source: str, module: ModuleType, first: Row) -> None:
+    """A named format whose first row has none of the token counts it reads is the wrong format (each row would read
+    as zeros): say so, with the format detection finds. Only formats that declare ``TOKEN_FIELDS`` are checked."""
+    fields: tuple[str, ...] | None = getattr(module, "TOKEN_FIELDS", None)
+    if fields is None or module.sniff(first.data):
+        return
+    try:
+        record: LogRecord | None = module.record(source, first)
+    except InputError:
+        return  # the read itself names what is wrong
+    if record is None or record.error is not None or record.input_tokens or record.output_tokens:
+        return
+    detected = _detected(first)
+    raise InvalidValueError(
+        f"no {' or '.join(fields)}: is this an {module.NAME} log? "
+        f"(detected: {detected.NAME if detected is not None else 'no format'})",
+        source=source,
+        line=first.line,
+    )
 
 
 def _is_batch_input(item: _Opened) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from routecli.analyze.read import FORMATS, LogReader, ReadOptions, ReadStats, format_names
+from routecli.analyze.read import DETECT_ROWS, FORMATS, LogReader, ReadOptions, ReadStats, format_names
 from routecli.errors import InvalidValueError
 from tests.helpers.analyze import FIXTURES, read
 from tests.helpers.files import write
@@ -70,7 +70,8 @@ def test_an_unknown_shape_names_the_formats_and_the_ways_out() -> None:
     with pytest.raises(InvalidValueError) as raised:
         read(path)
     assert str(raised.value) == (
-        f"{path}: cannot tell which log format this is from its first row (line 1): name it with --input-format "
+        f"{path}: cannot tell which log format this is from its first 2 rows (from line 1): name it with "
+        "--input-format "
         f"({format_names()}) or map its fields with --map FIELD=PATH"
     )
 
@@ -193,3 +194,29 @@ def test_a_negative_count_is_refused_by_its_path_in_the_log(tmp_path: Path) -> N
     with pytest.raises(InvalidValueError) as raised:
         read(path, mapping={"model": "m", "input_tokens": "in", "output_tokens": "out"})
     assert str(raised.value) == f"{path}:1: out: expected a whole number ≥ 0, got a negative number"
+
+
+def test_detection_reads_past_rows_no_format_takes(tmp_path: Path) -> None:
+    """An OpenAI log starting with an error row (which no format's detection takes) is still an OpenAI log."""
+    error = {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}
+    good = (FIXTURES / "openai_responses.jsonl").read_text().splitlines()[0]
+    path = write(tmp_path / "log.jsonl", json.dumps(error) + "\n" + good + "\n")
+    records, stats = read(path)
+    assert stats.formats == {str(path): "openai"}
+    assert [(r.line, r.error) for r in records] == [(1, "rate_limit_exceeded"), (2, None)]
+
+
+def test_detection_gives_up_after_its_rows(tmp_path: Path) -> None:
+    good = (FIXTURES / "openai_responses.jsonl").read_text().splitlines()[0]
+    path = write(tmp_path / "log.jsonl", '{"x": 1}\n' * DETECT_ROWS + good + "\n")
+    with pytest.raises(InvalidValueError, match=f"from its first {DETECT_ROWS} rows \\(from line 1\\)"):
+        read(path)
+
+
+def test_a_named_format_whose_counts_the_first_row_lacks_says_which_it_looks_like() -> None:
+    path = FIXTURES / "openai_responses.jsonl"
+    with pytest.raises(InvalidValueError) as raised:
+        read(path, input_format="anthropic")
+    assert str(raised.value) == (
+        f"{path}:1: no usage.input_tokens or usage.output_tokens: is this an anthropic log? (detected: openai)"
+    )

@@ -216,3 +216,10 @@ def test_bad_options_are_refused(log: Path, args: list[str], expected: str) -> N
 def test_a_missing_router_config_is_named(log: Path, tmp_path: Path) -> None:
     message = refused("analyze", str(log), "--segment-by", f"router:{tmp_path / 'missing.yaml'}")
     assert "missing.yaml" in message
+
+
+def test_a_named_format_that_reads_the_log_as_zeros_is_refused(log: Path) -> None:
+    message = refused("analyze", str(log), "--input-format", "anthropic")
+    assert message == (
+        f"{log}:1: no usage.input_tokens or usage.output_tokens: is this an anthropic log? (detected: openai)"
+    )

@@ -17,10 +17,12 @@ from routecli.analyze.formats._values import count, dig, messages, text
 from routecli.analyze.records import LogRecord, Message
 from routecli.errors import InvalidValueError
 
-__all__ = ["DESCRIPTION", "NAME", "record", "sniff"]
+__all__ = ["DESCRIPTION", "NAME", "TOKEN_FIELDS", "record", "sniff"]
 
 NAME = "anthropic"
 DESCRIPTION = 'Anthropic Messages API responses, alone or as {"request", "response"} pairs'
+TOKEN_FIELDS = ("usage.input_tokens", "usage.output_tokens")
+"""Where the counts are: a row with neither, read as this format by name, is another format's."""
 
 
 def _is_message(body: Any) -> bool:

@@ -18,10 +18,12 @@ from routecli.analyze.records import LogRecord, Message
 from routecli.analyze.timestamps import epoch_seconds
 from routecli.errors import InvalidValueError
 
-__all__ = ["DESCRIPTION", "NAME", "completion_record", "is_completion", "record", "sniff"]
+__all__ = ["DESCRIPTION", "NAME", "TOKEN_FIELDS", "completion_record", "is_completion", "record", "sniff"]
 
 NAME = "openai"
 DESCRIPTION = 'OpenAI chat-completion responses, alone or as {"request", "response"} pairs'
+TOKEN_FIELDS = ("usage.prompt_tokens", "usage.completion_tokens")
+"""Where the counts are: a row with neither, read as this format by name, is another format's."""
 
 
 def is_completion(body: Any) -> bool:
