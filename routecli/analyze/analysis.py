@@ -70,8 +70,9 @@ _DATED = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{4})$")
 class Period(NamedTuple):
     """The time the log covers: first and last request start (epoch seconds, UTC).
 
-    ``days`` is the span in days, at least 1 (a log of one busy hour is read as one day's traffic, not
-    extrapolated 24-fold); None when no row has a time.
+    ``days`` is the span in days plus one mean gap between requests (N timed requests cover N intervals), at
+    least 1 (a log of one busy hour is read as one day's traffic, not extrapolated 24-fold); None when no row has a
+    time.
     """
 
     start: float | None
@@ -425,7 +426,7 @@ class Accumulator:
         """The analysis of every record fed so far, priced by ``table``."""
         self._fold()
         requests = self._requests
-        period = _period(self._start, self._end)
+        period = _period(self._start, self._end, sum(self._hours.values()))
         per_day = requests / period.days if period.days else None
         models = tuple(
             sorted(
@@ -598,10 +599,15 @@ def _spend_note(
     return "; ".join(notes) or None
 
 
-def _period(start: float | None, end: float | None) -> Period:
+def _period(start: float | None, end: float | None, timed: int) -> Period:
+    """First to last request plus one mean gap between requests (``span / (timed - 1)``): ``timed`` requests
+    cover ``timed`` intervals, not ``timed - 1`` (48 hourly requests are 48 hours of traffic, not 47)."""
     if start is None or end is None:
         return Period(None, None, None)
-    return Period(start, end, max((end - start) / DAY, 1.0))
+    span = end - start
+    if timed > 1:
+        span = span * timed / (timed - 1)
+    return Period(start, end, max(span / DAY, 1.0))
 
 
 def _latency(histogram: Mapping[int, int]) -> Latency | None:

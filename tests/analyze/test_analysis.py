@@ -51,9 +51,9 @@ def test_period_volume_and_peak_hour(result: Analysis) -> None:
     assert result.requests == 5
     assert result.period.start == T0
     assert result.period.end == T0 + 2 * DAY
-    assert result.period.days == 2.0
-    assert result.requests_per_day == 2.5
-    assert result.requests_per_month == 75.0  # a month is 30 days
+    assert result.period.days == 2.5  # 2 days first to last, plus one mean gap: 2 days / 4 gaps
+    assert result.requests_per_day == 2.0
+    assert result.requests_per_month == 60.0  # a month is 30 days
     # hours 0, 1 (two requests), 48 (two): the earliest of the busiest
     assert result.peak_hour == analysis.PeakHour(T0 + 3600, 2)
 
@@ -90,7 +90,7 @@ def test_totals(result: Analysis) -> None:
     assert result.spend_priced == Decimal("0.013125")
     assert result.spend_logged == Decimal("0.0165")
     assert result.unpriced_requests == 1
-    assert result.monthly_spend_priced == Decimal("0.196875")  # 0.013125 · 30 / 2 days
+    assert result.monthly_spend_priced == Decimal("0.1575")  # 0.013125 · 30 / 2.5 days
     assert result.input_tokens == 6600
     assert result.cached_share == pytest.approx(400 / 6600)
     assert result.errors == 1
@@ -151,6 +151,14 @@ def test_a_log_of_one_hour_counts_as_one_day() -> None:
     result = analyze(LOG[:3], TABLE)
     assert result.period.days == 1.0
     assert result.requests_per_month == 90.0  # 3 a day
+
+
+def test_hourly_requests_cover_whole_hours() -> None:
+    """48 requests an hour apart are 48 hours of traffic (47 from first to last, plus one gap): 720 a month."""
+    hourly = [LOG[3]._replace(line=hour + 1, start=T0 + hour * 3600) for hour in range(48)]
+    result = analyze(hourly, TABLE)
+    assert result.period.days == 2.0
+    assert result.requests_per_month == 720.0
 
 
 def test_rows_without_time_count_but_set_no_period() -> None:

@@ -74,8 +74,9 @@ def test_json_has_the_contracts_figures(log: Path) -> None:
     document = _document(str(log))
     assert (document["kind"], document["schema_version"], document["requests"]) == ("analysis", 1, 4)
     assert document["files"] == [{"path": str(log), "format": "openai"}]
-    assert document["period"] == {"start": "2025-03-10T00:00:00Z", "end": "2025-03-12T00:00:00Z", "days": 2.0}
-    assert document["requests_per_month"] == 60.0  # 4 requests over 2 days, 30 days a month
+    assert document["period"] == {"start": "2025-03-10T00:00:00Z", "end": "2025-03-12T00:00:00Z", "days": 8 / 3}
+    # 4 requests, 2 days first to last plus one mean gap (2/3 day): 4 over 8/3 days, 30 days a month
+    assert document["requests_per_month"] == pytest.approx(45.0, rel=1e-12)
     mini, big = document["models"]
     assert (mini["model"], mini["priced_as"], mini["requests"]) == ("gpt-4o-mini-2024-07-18", "gpt-4o-mini", 3)
     assert (mini["input_tokens"], mini["cached_tokens"], mini["output_tokens"]) == (4_000_000, 200_000, 200_000)
@@ -86,7 +87,8 @@ def test_json_has_the_contracts_figures(log: Path) -> None:
     assert Decimal(big["spend_priced"]) == inp_big + out_big
     total = Decimal(mini["spend_priced"]) + Decimal(big["spend_priced"])
     assert Decimal(document["spend_priced"]) == total
-    assert Decimal(document["monthly_spend_priced"]) == total * 15  # 30 days / 2
+    monthly = Decimal(document["monthly_spend_priced"])
+    assert abs(monthly - total * Decimal("11.25")) <= total * Decimal("1e-12")  # 30 days / (8/3)
     assert document["cached_share"] == 200_000 / 5_000_000
     assert document["duplicates"]["exact_share"] == 0.25
     assert [s["name"] for s in document["segments"]] == ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06"]
@@ -118,7 +120,7 @@ def test_markdown_and_table(log: Path) -> None:
     assert "| gpt-4o-mini-2024-07-18 | 3 | 4,000,000 | 200,000 | 200,000 |" in markdown
     table, _ = ok_noting("analyze", str(log))
     assert (
-        "4 requests from 2025-03-10T00:00:00Z to 2025-03-12T00:00:00Z (2.0 days): 2 a day, 60 a 30-day month" in table
+        "4 requests from 2025-03-10T00:00:00Z to 2025-03-12T00:00:00Z (2.7 days): 2 a day, 45 a 30-day month" in table
     )
     assert "25.0% exact" in table
 
