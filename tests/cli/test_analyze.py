@@ -148,8 +148,17 @@ def test_an_empty_log(tmp_path: Path, format: str) -> None:
         document = json.loads(stdout)
         assert (document["requests"], document["models"], document["period"]["days"]) == (0, [], None)
     else:
-        assert "0 requests (no timestamps: no rate per day or month)" in stdout
+        assert "No requests: the log holds none, so there is nothing to measure" in stdout
+        assert "errors:" not in stdout
+        assert "keeps no prompt text" not in stdout
         assert "By model" not in stdout
+
+
+def test_a_dataset_without_usage_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "dataset.jsonl"
+    path.write_text(json.dumps({"question": "What is 2 + 2?", "answer": "4"}) + "\n", encoding="utf-8")
+    stdout, _ = ok_noting("analyze", str(path), "--map", "prompt=question", "--map", "expected=answer")
+    assert "No token usage: no request in the log has input or output tokens, so spend is not measured" in stdout
 
 
 def test_schema_analysis() -> None:
