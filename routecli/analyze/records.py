@@ -58,6 +58,14 @@ class LogRecord(NamedTuple):
     metadata: Mapping[str, Any] | None = None
     """The log's own metadata (LiteLLM ``metadata``, a prompt file's ``metadata``): what ``--segment-by metadata.KEY``
     reads."""
+    service_tier: str | None = None
+    """How it was billed when not at standard prices: ``"batch"`` (an OpenAI Batch output row), ``"flex"`` or
+    ``"priority"`` (an OpenAI response's ``service_tier``); ``None`` for standard."""
+    cache_write_1h_tokens: int = 0
+    """The part of ``cache_write_tokens`` written to a cache kept for an hour (Anthropic
+    ``cache_creation.ephemeral_1h_input_tokens``), billed at the model's ``cache_write_1h`` price."""
+    cache_hit: bool = False
+    """Served from LiteLLM's own response cache: no provider call was made, nothing billed."""
 
     @property
     def has_text(self) -> bool:
@@ -78,6 +86,11 @@ def checked(record: LogRecord | None) -> LogRecord | None:
         raise InvalidValueError(
             "cached and cache-written tokens add up to more than the input tokens (which include them)",
             path=("cached_tokens",),
+        )
+    if record.cache_write_1h_tokens > written:
+        raise InvalidValueError(
+            "more 1-hour cache-write tokens than cache-write tokens (which include them)",
+            path=("cache_write_1h_tokens",),
         )
     if record.reasoning_tokens > record.output_tokens:
         raise InvalidValueError(

@@ -125,4 +125,5 @@ def record(source: str, row: Row) -> LogRecord:
             model_group=text(data.get("model_group")),
             cache_hit=True if flag(data.get("cache_hit")) else None,
         ),
+        cache_hit=flag(data.get("cache_hit")),
     )

@@ -2,7 +2,8 @@
 
 Pure. The response gives ``model``, ``created``, ``id`` and ``usage``
 (``prompt_tokens``, ``completion_tokens``, ``prompt_tokens_details.cached_tokens``,
-``completion_tokens_details.reasoning_tokens``); a pair's request gives the
+``completion_tokens_details.reasoning_tokens``) and ``service_tier`` (``flex``
+and ``priority`` are billed at their own rates); a pair's request gives the
 ``messages`` sent (and the model asked for, when the response has none). A
 pair whose response is an error object is a failed request.
 """
@@ -124,7 +125,12 @@ def completion_record(
         provider="openai",
         messages=sent,
         id=request_id,
+        service_tier=_TIERS.get(str(body.get("service_tier"))),
     )
+
+
+_TIERS = {"flex": "flex", "priority": "priority"}
+"""A response's ``service_tier`` that changes its price (``default`` and ``auto`` are standard)."""
 
 
 def _error_kind(error: Any) -> str:
