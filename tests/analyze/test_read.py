@@ -220,3 +220,24 @@ def test_a_named_format_whose_counts_the_first_row_lacks_says_which_it_looks_lik
     assert str(raised.value) == (
         f"{path}:1: no usage.input_tokens or usage.output_tokens: is this an anthropic log? (detected: openai)"
     )
+
+
+def test_billing_fields_are_read_where_each_format_keeps_them(tmp_path: Path) -> None:
+    """OpenAI's ``service_tier`` (flex, priority; default is standard), batch output rows, Anthropic's 1-hour cache
+    writes, LiteLLM's response-cache hits."""
+    openai_rows = [json.loads(line) for line in (FIXTURES / "openai_responses.jsonl").read_text().splitlines()[:1]]
+    flex = {**openai_rows[0], "service_tier": "flex"}
+    priority = {**openai_rows[0], "service_tier": "priority"}
+    responses = write(tmp_path / "r.jsonl", "".join(json.dumps(row) + "\n" for row in (openai_rows[0], flex, priority)))
+    records, _ = read(responses)
+    assert [r.service_tier for r in records] == [None, "flex", "priority"]  # the fixture's is "default"
+    batch, _ = read(FIXTURES / "openai_batch_output.jsonl")
+    assert [r.service_tier for r in batch] == ["batch", "batch", None]  # the failed row was not billed
+    message = json.loads((FIXTURES / "anthropic_messages.jsonl").read_text().splitlines()[0])
+    message["usage"]["cache_creation"] = {"ephemeral_5m_input_tokens": 48, "ephemeral_1h_input_tokens": 2000}
+    (written,), _ = read(write(tmp_path / "a.jsonl", json.dumps(message) + "\n"))
+    assert (written.cache_write_tokens, written.cache_write_1h_tokens) == (2048, 2000)
+    payload = json.loads((FIXTURES / "litellm_payloads.jsonl").read_text().splitlines()[0])
+    hit = {**payload, "cache_hit": True, "response_cost": 0.0}
+    records, _ = read(write(tmp_path / "l.jsonl", json.dumps(payload) + "\n" + json.dumps(hit) + "\n"))
+    assert [r.cache_hit for r in records] == [False, True]

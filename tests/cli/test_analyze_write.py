@@ -348,3 +348,14 @@ def test_an_empty_log_writes_no_scenario(tmp_path: Path) -> None:
     message = refused("analyze", str(log), *MAPPED, "--write-scenario", str(scenario))
     assert message == "the logs hold no requests: no scenario to write; nothing written"
     assert [path.name for path in tmp_path.iterdir()] == ["empty.jsonl"]
+
+
+def test_a_batch_log_writes_its_models_at_batch_prices(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    batch = [str(FIXTURES / "openai_batch_output.jsonl"), str(FIXTURES / "openai_batch_input.jsonl")]
+    analysis, _ = _analyze(*batch, "--write-scenario", str(scenario))
+    data = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    assert data["models"]["gpt-4o-mini"]["service_tier"] == "batch"  # both its requests were batch results
+    assert "service_tier" not in data["models"]["gpt-4o"]  # its one request failed: nothing billed
+    priced = Decimal(analysis["monthly_spend_priced"])
+    assert abs(_baseline_cost(scenario) - priced) <= priced * Decimal("0.005")
