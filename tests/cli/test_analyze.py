@@ -234,3 +234,18 @@ def test_a_named_format_that_reads_the_log_as_zeros_is_refused(log: Path) -> Non
     assert message == (
         f"{log}:1: no usage.input_tokens or usage.output_tokens: is this an anthropic log? (detected: openai)"
     )
+
+
+def test_litellm_cache_hits_are_no_stale_price(tmp_path: Path) -> None:
+    payload = json.loads((FIXTURES / "litellm_payloads.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    hit = {**payload, "id": "chatcmpl-hit", "cache_hit": True, "response_cost": 0.0}
+    path = tmp_path / "litellm.jsonl"
+    path.write_text(json.dumps(payload) + "\n" + json.dumps(hit) + "\n", encoding="utf-8")
+    (model,) = _document(str(path))["models"]
+    alone = tmp_path / "alone.jsonl"
+    alone.write_text(json.dumps(payload) + "\n", encoding="utf-8")
+    (call,) = _document(str(alone))["models"]
+    assert model["spend_priced"] == call["spend_priced"]  # the hit adds nothing
+    assert Decimal(model["spend_logged"]) == Decimal("0.00036")  # the one call made
+    assert model["note"].startswith("1 request served from LiteLLM's cache (no provider call: priced at 0); ")
+    assert model["note"].endswith(call["note"])  # any gap is the call's own, as without the hit
