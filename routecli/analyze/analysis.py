@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from routecli.analyze.duplicates import NEAR_SAMPLE, NearMethod, near_repeats, repeat_count
 from routecli.analyze.records import LogRecord, prompt_text
-from routecli.pricing.prices import ModelPrice, PriceTable, usage_cost
+from routecli.pricing.prices import ModelPrice, PriceTable, ServiceTier, usage_cost
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
 __all__ = [
+    "CACHE_HIT",
     "CHUNK",
     "DAY",
     "MONTH_DAYS",
@@ -64,14 +65,19 @@ NO_MODEL = "(no model)"
 """The model name of rows whose log names none."""
 NO_TEXT = "(no text)"
 """The segment of requests without prompt text, where segmenting needs it (``complexity``, ``router:``)."""
+CACHE_HIT = "cache hit"
+"""How a request served from LiteLLM's response cache was billed: not at all."""
+_PRICED_TIERS: dict[str, ServiceTier] = {"batch": "batch", "flex": "flex", "priority": "priority"}
+_MILLION = Decimal(1_000_000)
 _DATED = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{4})$")
 
 
 class Period(NamedTuple):
     """The time the log covers: first and last request start (epoch seconds, UTC).
 
-    ``days`` is the span in days, at least 1 (a log of one busy hour is read as one day's traffic, not
-    extrapolated 24-fold); None when no row has a time.
+    ``days`` is the span in days plus one mean gap between requests (N timed requests cover N intervals), at
+    least 1 (a log of one busy hour is read as one day's traffic, not extrapolated 24-fold); None when no row has a
+    time.
     """
 
     start: float | None
@@ -229,7 +235,7 @@ def resolve_price(table: PriceTable, model: str) -> ModelPrice | None:
 class _Sums:
     """Token sums of one model (long-context requests apart), per UTC day."""
 
-    __slots__ = ("cost", "days", "errors", "latency", "without_cost")
+    __slots__ = ("cost", "days", "errors", "latency", "special", "without_cost")
 
     def __init__(self) -> None:
         self.days: dict[
@@ -239,6 +245,10 @@ class _Sums:
         self.without_cost = 0
         self.errors = 0
         self.latency: dict[int, int] = {}
+        self.special: dict[tuple[int, bool, str], list[int]] = {}
+        """Rows billed otherwise than ``days`` prices them: (day, long, batch/flex/priority/cache hit/standard with
+        1-hour cache writes) -> [requests, in, cached, written, out, reasoning, written for an hour]. Also in ``days``:
+        their price is ``days``' standard one corrected (``_repriced``)."""
 
 
 class Accumulator:
@@ -296,6 +306,9 @@ class Accumulator:
         prefix_chars = PREFIX_CHARS
         for record in records:
             append(record[:13])
+            if record.service_tier is not None or record.cache_hit or record.cache_write_1h_tokens:
+                index = self._model_codes([record.model])[0]
+                self._special(self._sums[index], index, record)
             if segmenter is not None:
                 segment_col.append(self._segment_code(segmenter(record)))
             messages = record[14]
@@ -334,6 +347,26 @@ class Accumulator:
         if position is None:
             position = self._segments[segment] = len(self._segments)
         return position
+
+    def _special(self, model_sums: _Sums, index: int, record: LogRecord) -> None:
+        """A row billed otherwise than at standard rates, kept apart by day, long context and how it was billed."""
+        threshold = self._thresholds[index]
+        long = threshold >= 0 and record.input_tokens > threshold
+        day = -1 if record.start is None else math.floor(record.start / DAY)
+        kind = CACHE_HIT if record.cache_hit else (record.service_tier or "standard")
+        found = model_sums.special.setdefault((day, long, kind), [0] * 7)
+        for position, value in enumerate(
+            (
+                1,
+                record.input_tokens,
+                record.cached_tokens,
+                record.cache_write_tokens,
+                record.output_tokens,
+                record.reasoning_tokens,
+                record.cache_write_1h_tokens,
+            )
+        ):
+            found[position] += value
 
     def _fold(self) -> None:
         """The buffered records into the totals, with numpy, then the buffer emptied."""
@@ -414,7 +447,7 @@ class Accumulator:
         """The analysis of every record fed so far, priced by ``table``."""
         self._fold()
         requests = self._requests
-        period = _period(self._start, self._end)
+        period = _period(self._start, self._end, sum(self._hours.values()))
         per_day = requests / period.days if period.days else None
         models = tuple(
             sorted(
@@ -470,8 +503,12 @@ class Accumulator:
         priced = (
             None if price is None else sum((_priced(price, key[1], day) for key, day in sums.days.items()), Decimal(0))
         )
+        if price is not None and priced is not None:
+            priced += sum(
+                (_repriced(price, long, kind, rows) for (_, long, kind), rows in sums.special.items()), Decimal(0)
+            )
         logged = sums.cost if sums.without_cost < requests else None
-        note = _spend_note(name, price, logged, priced, sums.without_cost, requests)
+        note = _spend_note(name, price, logged, priced, sums.without_cost, requests, _billing_notes(price, sums))
         return ModelSummary(
             model=name,
             requests=requests,
@@ -525,6 +562,10 @@ class Accumulator:
                 if spend is not None and price is not None:
                     spend += _priced(price, long, sums)
                 rows[(day, name)] = (count + sums[0], spend)
+            for (day, long, kind), special in self._sums[index].special.items():
+                count, spend = rows[(day, name)] if day >= 0 else (0, None)
+                if spend is not None and price is not None:
+                    rows[(day, name)] = (count, spend + _repriced(price, long, kind, special))
         return tuple(ModelDay(day * DAY, name, count, spend) for (day, name), (count, spend) in sorted(rows.items()))
 
 
@@ -567,12 +608,62 @@ def _priced(price: ModelPrice, long: bool, sums: Sequence[int]) -> Decimal:
     return usage_cost(flat, tokens_in, tokens_out, cached, written) + flat.per_request * (requests - 1)
 
 
+def _repriced(price: ModelPrice, long: bool, kind: str, sums: Sequence[int]) -> Decimal:
+    """What rows ``_priced`` priced at standard rates cost more (negative: less) as they were billed: nothing for
+    LiteLLM cache hits, their tier's rates (standard where the table has none), 1-hour cache writes at
+    ``cache_write_1h`` where the table has it."""
+    standard = _priced(price, long, sums)
+    if kind == CACHE_HIT:
+        return -standard
+    tier = _PRICED_TIERS.get(kind, "standard")
+    if price.tier_rates(tier) is None:
+        tier = "standard"
+    rates = price.rates(long=long, tier=tier)
+    flat = replace(price, standard=rates, long_context=None)
+    requests, tokens_in, cached, written, tokens_out = sums[:5]
+    cost = usage_cost(flat, tokens_in, tokens_out, cached, written) + flat.per_request * (requests - 1)
+    if price.cache_write_1h is not None and sums[6]:
+        cost += sums[6] * (price.cache_write_1h - rates.cache_write_rate) / _MILLION
+    return cost - standard
+
+
+def _billing_notes(price: ModelPrice | None, sums: _Sums) -> list[str]:
+    """How many of a model's requests were billed otherwise than at standard rates, and how they were priced."""
+    counts: dict[str, int] = {}
+    hour_tokens = 0
+    for (_, _, kind), rows in sums.special.items():
+        counts[kind] = counts.get(kind, 0) + rows[0]
+        hour_tokens += rows[6]
+    notes = []
+    for kind, tier in _PRICED_TIERS.items():
+        if counts.get(kind):
+            if price is not None and price.tier_rates(tier) is None:
+                notes.append(f"{_requests(counts[kind], kind)} priced at standard rates: no {kind} prices in the table")
+            else:
+                notes.append(f"{_requests(counts[kind])} at {kind} prices")
+    if counts.get(CACHE_HIT):
+        notes.append(f"{_requests(counts[CACHE_HIT])} served from LiteLLM's cache (no provider call: priced at 0)")
+    if hour_tokens and price is not None and price.cache_write_1h is None:
+        notes.append("1-hour cache writes priced at the cache-write price: no 1-hour price in the table")
+    return notes
+
+
+def _requests(count: int, kind: str = "") -> str:
+    return f"{count} {kind + ' ' if kind else ''}request{'' if count == 1 else 's'}"
+
+
 def _spend_note(
-    name: str, price: ModelPrice | None, logged: Decimal | None, priced: Decimal | None, without: int, requests: int
+    name: str,
+    price: ModelPrice | None,
+    logged: Decimal | None,
+    priced: Decimal | None,
+    without: int,
+    requests: int,
+    billing: Sequence[str] = (),
 ) -> str | None:
     if price is None:
         return "unknown model: no price table has it" if name != NO_MODEL else "the log names no model"
-    notes = []
+    notes = list(billing)
     if price.id.lower() != name.lower():
         notes.append(f"priced as {price.id}")
     if logged is not None and without:
@@ -587,10 +678,15 @@ def _spend_note(
     return "; ".join(notes) or None
 
 
-def _period(start: float | None, end: float | None) -> Period:
+def _period(start: float | None, end: float | None, timed: int) -> Period:
+    """First to last request plus one mean gap between requests (``span / (timed - 1)``): ``timed`` requests
+    cover ``timed`` intervals, not ``timed - 1`` (48 hourly requests are 48 hours of traffic, not 47)."""
     if start is None or end is None:
         return Period(None, None, None)
-    return Period(start, end, max((end - start) / DAY, 1.0))
+    span = end - start
+    if timed > 1:
+        span = span * timed / (timed - 1)
+    return Period(start, end, max(span / DAY, 1.0))
 
 
 def _latency(histogram: Mapping[int, int]) -> Latency | None:

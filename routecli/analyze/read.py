@@ -1,12 +1,12 @@
 """Reading logs for ``routecli analyze``: files in, ``LogRecord``s out, one format detected per file.
 
 File side. Each file's format is the first in ``FORMATS`` whose ``sniff``
-accepts the file's first row, unless ``--input-format`` names one; ``--map``
-reads any file through a mapping (or lays mapped fields over a named format's).
-Several files in one call may be of different formats. OpenAI batch input
-files are read first and joined on ``custom_id`` to the output files given
-with them. Records stream: memory stays that of one row (plus the requests of
-batch input files).
+accepts a row: the first row some format takes among the file's first
+``DETECT_ROWS``, unless ``--input-format`` names one; ``--map`` reads any file
+through a mapping (or lays mapped fields over a named format's). Several files
+in one call may be of different formats. OpenAI batch input files are read
+first and joined on ``custom_id`` to the output files given with them. Records
+stream: memory stays that of one row (plus the requests of batch input files).
 
 Three paths, the same records: a format with a ``records`` batch reader (openai)
 reads its rows in one loop; a Parquet file through ``--map`` is read a batch of
@@ -39,10 +39,10 @@ from routecli.analyze.formats import (
     routecli_prompts,
 )
 from routecli.analyze.formats.containers import LogFile, RowOrError
-from routecli.analyze.records import LogRecord
+from routecli.analyze.records import LogRecord, checked
 from routecli.errors import InputError, InvalidValueError, format_key_path
 
-__all__ = ["FORMATS", "LogReader", "ReadOptions", "ReadStats", "format_names"]
+__all__ = ["DETECT_ROWS", "FORMATS", "LogReader", "ReadOptions", "ReadStats", "format_names"]
 
 FORMATS: tuple[ModuleType, ...] = (
     routecli_log,
@@ -60,6 +60,9 @@ FORMATS: tuple[ModuleType, ...] = (
 """Format modules in detection order: the most particular first; ``mapped`` is never detected, only asked for."""
 
 _BY_NAME = {module.NAME: module for module in FORMATS}
+DETECT_ROWS = 20
+"""How many rows detection looks at for one some format takes (a log may start with rows it cannot tell by, an
+OpenAI error row)."""
 _PROGRESS_EVERY = 1 << 20
 """Bytes read between two progress reports."""
 
@@ -160,35 +163,43 @@ class LogReader:
         stream = file.rows()
         held: list[RowOrError] = []
         first: Row | None = None
+        chosen: ModuleType | None = None
+        looked = 0
         for item in stream:
             held.append(item)
-            if isinstance(item, Row):
+            if not isinstance(item, Row):
+                continue
+            first = first or item
+            chosen = self._named() or _detected(item)
+            looked += 1
+            if chosen is not None:
                 first = item
+                break
+            if looked == DETECT_ROWS:
                 break
         rows = chain(held, stream)
         if first is None:
             return _Opened(file, rows, stream, None, None)
         try:
-            chosen = self._format(file.source, first)
+            if chosen is None:
+                raise InvalidValueError(
+                    f"cannot tell which log format this is from its first {_rows_said(looked, first.line)}: name it "
+                    f"with --input-format ({format_names()}) or map its fields with --map FIELD=PATH",
+                    source=file.source,
+                )
+            if self.options.input_format is not None and self.field_map is None:
+                _check_forced(file.source, chosen, first)
         except InputError:
             file.close()
             raise
         self.stats.formats[file.source] = chosen.NAME
         return _Opened(file, rows, stream, chosen, first)
 
-    def _format(self, source: str, first: Row) -> ModuleType:
+    def _named(self) -> ModuleType | None:
+        """The format ``--input-format`` or ``--map`` names; None: detect it."""
         if self.options.input_format is not None:
             return _BY_NAME[self.options.input_format]
-        if self.field_map is not None:
-            return mapped
-        for module in FORMATS:
-            if module.sniff(first.data):
-                return module
-        raise InvalidValueError(
-            f"cannot tell which log format this is from its first row (line {first.line}): name it with --input-format "
-            f"({format_names()}) or map its fields with --map FIELD=PATH",
-            source=source,
-        )
+        return mapped if self.field_map is not None else None
 
     def _batch_requests(self, item: _Opened) -> Iterator[tuple[str, openai_batch.Request]]:
         for row in self._rows(item):
@@ -222,6 +233,11 @@ class LogReader:
             for outcome in batch(source, item.rows):
                 stats.rows += 1
                 if type(outcome) is LogRecord:
+                    try:
+                        checked(outcome)
+                    except InputError as error:
+                        self._invalid(error, source, outcome.line)
+                        continue
                     yield outcome
                 else:
                     assert isinstance(outcome, InputError)
@@ -264,34 +280,44 @@ class LogReader:
             found = field_map.column_records(source, first, names, columns)
             if found is not None:
                 stats.rows += len(found)
-                yield from found
+                for record in found:
+                    try:
+                        checked(record)
+                    except InputError as error:
+                        self._invalid(error, source, record.line)
+                        continue
+                    yield record
                 continue
             for number, values in enumerate(zip(*columns, strict=True), start=first):
                 stats.rows += 1
                 try:
-                    yield field_map.record(source, Row(number, dict(zip(names, values, strict=True))))
+                    record = field_map.record(source, Row(number, dict(zip(names, values, strict=True))))
+                    checked(record)
+                    yield record
                 except InputError as error:
                     self._invalid(error, source, number)
 
     def _reader(
         self, source: str, module: Any, requests: Mapping[str, openai_batch.Request]
     ) -> Callable[[Row], LogRecord | None]:
-        """One row to its record (``None``: no request) as the file's format, with ``--map`` laid over it."""
+        """One row to its record (``None``: no request) as the file's format, with ``--map`` laid over it, its
+        counts checked against each other (``records.checked``)."""
         field_map = self.field_map
         if module is mapped:
             assert field_map is not None
-            return partial(field_map.record, source)
+            mapped_record = partial(field_map.record, source)
+            return lambda row: checked(mapped_record(row))
         plain: Callable[[Row], LogRecord | None] = (
             partial(openai_batch.record, source, requests=requests)
             if module is openai_batch
             else partial(module.record, source)
         )
         if field_map is None:
-            return plain
+            return lambda row: checked(plain(row))
 
         def read(row: Row) -> LogRecord | None:
             record = plain(row)
-            return None if record is None else field_map.apply(record, row)
+            return None if record is None else checked(field_map.apply(record, row))
 
         return read
 
@@ -314,6 +340,39 @@ class LogReader:
         if self._progress is not None and (force or self.stats.bytes_read - self._reported >= _PROGRESS_EVERY):
             self._reported = self.stats.bytes_read
             self._progress(self.stats)
+
+
+def _detected(row: Row) -> ModuleType | None:
+    """The first format in ``FORMATS`` that takes ``row``, None if none does."""
+    for module in FORMATS:
+        if module.sniff(row.data):
+            return module
+    return None
+
+
+def _rows_said(looked: int, line: int) -> str:
+    return f"row (line {line})" if looked == 1 else f"{looked} rows (from line {line})"
+
+
+def _check_forced(source: str, module: ModuleType, first: Row) -> None:
+    """A named format whose first row has none of the token counts it reads is the wrong format (each row would read
+    as zeros): say so, with the format detection finds. Only formats that declare ``TOKEN_FIELDS`` are checked."""
+    fields: tuple[str, ...] | None = getattr(module, "TOKEN_FIELDS", None)
+    if fields is None or module.sniff(first.data):
+        return
+    try:
+        record: LogRecord | None = module.record(source, first)
+    except InputError:
+        return  # the read itself names what is wrong
+    if record is None or record.error is not None or record.input_tokens or record.output_tokens:
+        return
+    detected = _detected(first)
+    raise InvalidValueError(
+        f"no {' or '.join(fields)}: is this an {module.NAME} log? "
+        f"(detected: {detected.NAME if detected is not None else 'no format'})",
+        source=source,
+        line=first.line,
+    )
 
 
 def _is_batch_input(item: _Opened) -> bool:

@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-__all__ = ["LogRecord", "Message", "prompt_text"]
+from routecli.errors import InvalidValueError
+
+__all__ = ["LogRecord", "Message", "checked", "prompt_text"]
 
 Message = Mapping[str, Any]
 """A chat message as sent: ``{"role": …, "content": …}`` (content a string or a list of parts)."""
@@ -56,10 +58,45 @@ class LogRecord(NamedTuple):
     metadata: Mapping[str, Any] | None = None
     """The log's own metadata (LiteLLM ``metadata``, a prompt file's ``metadata``): what ``--segment-by metadata.KEY``
     reads."""
+    service_tier: str | None = None
+    """How it was billed when not at standard prices: ``"batch"`` (an OpenAI Batch output row), ``"flex"`` or
+    ``"priority"`` (an OpenAI response's ``service_tier``); ``None`` for standard."""
+    cache_write_1h_tokens: int = 0
+    """The part of ``cache_write_tokens`` written to a cache kept for an hour (Anthropic
+    ``cache_creation.ephemeral_1h_input_tokens``), billed at the model's ``cache_write_1h`` price."""
+    cache_hit: bool = False
+    """Served from LiteLLM's own response cache: no provider call was made, nothing billed."""
 
     @property
     def has_text(self) -> bool:
         return bool(self.messages)
+
+
+def checked(record: LogRecord | None) -> LogRecord | None:
+    """``record`` if its counts agree with each other, else ``InvalidValueError`` naming the field: counts that
+    contradict (more cached than input tokens, more reasoning than output tokens) would price as negative spend.
+    Negative counts never get this far: every format reads counts as whole numbers of 0 or more.
+
+    The messages are fixed (no numbers) so that ``--skip-invalid`` counts rows by them.
+    """
+    if record is None:
+        return None
+    tokens_in, cached, written = record.input_tokens, record.cached_tokens, record.cache_write_tokens
+    if cached + written > tokens_in:
+        raise InvalidValueError(
+            "cached and cache-written tokens add up to more than the input tokens (which include them)",
+            path=("cached_tokens",),
+        )
+    if record.cache_write_1h_tokens > written:
+        raise InvalidValueError(
+            "more 1-hour cache-write tokens than cache-write tokens (which include them)",
+            path=("cache_write_1h_tokens",),
+        )
+    if record.reasoning_tokens > record.output_tokens:
+        raise InvalidValueError(
+            "more reasoning tokens than output tokens (which include them)", path=("reasoning_tokens",)
+        )
+    return record
 
 
 def prompt_text(messages: Sequence[Message]) -> str:

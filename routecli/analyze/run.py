@@ -13,7 +13,7 @@ from routecli._gc import no_collection
 from routecli.analyze.analysis import NO_MODEL, Accumulator, Analysis, long_above
 from routecli.analyze.read import LogReader, ReadOptions, ReadStats
 from routecli.analyze.records import LogRecord
-from routecli.analyze.segments import parse_segment_by, segmenter
+from routecli.analyze.segments import NO_VALUE, parse_segment_by, segmenter
 from routecli.errors import InvalidValueError
 from routecli.pricing.price_files import load_price_files
 from routecli.replay.routing import OfflineRouter
@@ -50,6 +50,8 @@ def analyze_logs(
     with no_collection():  # a million records and their dicts, none in a cycle: no collector passes over them
         accumulator.feed(records)
     analysis = accumulator.finish(table)
+    if spec.kind == "metadata" and analysis.segments and all(item.name == NO_VALUE for item in analysis.segments):
+        analysis = analysis._replace(segments_note=f"no request has {segment_by}: one segment")
     stats = reader.stats
     return analysis._replace(
         formats=tuple(stats.formats.items()), skipped=tuple(sorted(stats.skipped.items(), key=lambda item: -item[1]))

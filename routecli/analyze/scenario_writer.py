@@ -57,6 +57,8 @@ class MixSums:
 
     def __init__(self) -> None:
         self.sums: dict[tuple[str, str], list[int]] = {}
+        self.billed: dict[str, dict[str, int]] = {}
+        """Per model as logged, its requests billed at another tier than standard (batch, flex, priority)."""
 
     def add(self, segment: str, record: LogRecord) -> None:
         key = (segment, record.model or NO_MODEL)
@@ -68,6 +70,9 @@ class MixSums:
         sums[2] += record.cached_tokens
         sums[3] += record.cache_write_tokens
         sums[4] += record.output_tokens
+        if record.service_tier is not None:
+            billed = self.billed.setdefault(key[1], {})
+            billed[record.service_tier] = billed.get(record.service_tier, 0) + 1
 
 
 class ScenarioPlan(NamedTuple):
@@ -156,6 +161,11 @@ def plan_scenario(
     models: dict[str, Any] = {}
     for tier in used:
         models[tier] = _tier(tier, price_of.get(tier), _QUALITY_TODAY, "used today")
+        service = _service_tier(mix, tiers, tier, price_of.get(tier))
+        if service is not None:
+            models[tier].value["service_tier"] = Note(
+                service, f"measured: the log billed every request to it as {service}"
+            )
     for price in sorted({price.id: price for price in cheaper.values()}.values(), key=lambda price: price.id):
         if price.id not in models:
             models[price.id] = _tier(price.id, price, _QUALITY_CHEAPER, "a cheaper model of the same provider")
@@ -216,6 +226,21 @@ def _tiers(mix: MixSums, table: PriceTable) -> tuple[dict[str, str], dict[str, M
         if price is not None:
             prices[price.id] = price
     return tiers, prices
+
+
+def _service_tier(mix: MixSums, tiers: Mapping[str, str], tier: str, price: ModelPrice | None) -> str | None:
+    """The tier's service tier where every request of the models it stands for was billed at it (and the table
+    prices it), so that the baseline costs what the analysis priced; None otherwise."""
+    logged = [model for model, name in tiers.items() if name == tier]
+    requests = sum(sums[0] for (_, model), sums in mix.sums.items() if model in logged)
+    billed: dict[str, int] = {}
+    for model in logged:
+        for service, count in mix.billed.get(model, {}).items():
+            billed[service] = billed.get(service, 0) + count
+    for service, count in billed.items():
+        if count == requests and price is not None and price.tier_rates(service) is not None:  # type: ignore[arg-type]
+            return service
+    return None
 
 
 def _tier(name: str, price: ModelPrice | None, quality: Decimal, why: str) -> Any:

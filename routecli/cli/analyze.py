@@ -206,9 +206,12 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
 
 
 def _tell(analysis: Analysis) -> None:
-    """On stderr: the format each file was read as, and the rows skipped by reason."""
+    """On stderr: the format each file was read as, the rows skipped by reason, and a ``--segment-by`` key no
+    request has."""
     for path, name in analysis.formats:
         print(f"Read {path} as {name}", file=sys.stderr)
+    if analysis.segments_note and analysis.segments_note.startswith("no request has"):
+        print(f"Note: {analysis.segments_note}", file=sys.stderr)
     for reason, rows in analysis.skipped:
         print(f"Skipped {rows} row{'' if rows == 1 else 's'}: {reason}", file=sys.stderr)
 

@@ -280,7 +280,9 @@ def _count(value: float) -> str:
 
 
 def _summary(analysis: Analysis) -> list[str]:
-    """The lines above the tables: volume, period, spend, caching, repeats."""
+    """The lines above the tables: volume, period, spend, caching, repeats (for an empty log, only that it is)."""
+    if not analysis.requests:
+        return ["No requests: the log holds none, so there is nothing to measure"]
     period = analysis.period
     lines = [counted(analysis.requests, "request")]
     if period.start is not None and period.end is not None and period.days is not None:
@@ -305,6 +307,8 @@ def _summary(analysis: Analysis) -> list[str]:
         f"errors: {_share(analysis.error_share)} of requests"
     )
     lines.append(_repeats_line(analysis.duplicates))
+    if not analysis.input_tokens and not any(model.output_tokens for model in analysis.models):
+        lines.append("No token usage: no request in the log has input or output tokens, so spend is not measured")
     return lines
 
 

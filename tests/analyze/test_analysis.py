@@ -51,9 +51,9 @@ def test_period_volume_and_peak_hour(result: Analysis) -> None:
     assert result.requests == 5
     assert result.period.start == T0
     assert result.period.end == T0 + 2 * DAY
-    assert result.period.days == 2.0
-    assert result.requests_per_day == 2.5
-    assert result.requests_per_month == 75.0  # a month is 30 days
+    assert result.period.days == 2.5  # 2 days first to last, plus one mean gap: 2 days / 4 gaps
+    assert result.requests_per_day == 2.0
+    assert result.requests_per_month == 60.0  # a month is 30 days
     # hours 0, 1 (two requests), 48 (two): the earliest of the busiest
     assert result.peak_hour == analysis.PeakHour(T0 + 3600, 2)
 
@@ -90,7 +90,7 @@ def test_totals(result: Analysis) -> None:
     assert result.spend_priced == Decimal("0.013125")
     assert result.spend_logged == Decimal("0.0165")
     assert result.unpriced_requests == 1
-    assert result.monthly_spend_priced == Decimal("0.196875")  # 0.013125 · 30 / 2 days
+    assert result.monthly_spend_priced == Decimal("0.1575")  # 0.013125 · 30 / 2.5 days
     assert result.input_tokens == 6600
     assert result.cached_share == pytest.approx(400 / 6600)
     assert result.errors == 1
@@ -151,6 +151,14 @@ def test_a_log_of_one_hour_counts_as_one_day() -> None:
     result = analyze(LOG[:3], TABLE)
     assert result.period.days == 1.0
     assert result.requests_per_month == 90.0  # 3 a day
+
+
+def test_hourly_requests_cover_whole_hours() -> None:
+    """48 requests an hour apart are 48 hours of traffic (47 from first to last, plus one gap): 720 a month."""
+    hourly = [LOG[3]._replace(line=hour + 1, start=T0 + hour * 3600) for hour in range(48)]
+    result = analyze(hourly, TABLE)
+    assert result.period.days == 2.0
+    assert result.requests_per_month == 720.0
 
 
 def test_rows_without_time_count_but_set_no_period() -> None:
@@ -228,3 +236,58 @@ def test_repeats_compare_the_prompt_text_whatever_the_content_shape() -> None:
         LogRecord("log", 3, "alpha", messages=[{"content": "hi there"}]),  # no role: another text
     ]
     assert analyze(log, TABLE).duplicates.exact_share == pytest.approx(1 / 3)
+
+
+TIERED = PriceTable(
+    [
+        # per 1M tokens: input 2, output 8, cache read 1, cache write 2.5; batch half; flex a quarter;
+        # a 1-hour cache write 4
+        ModelPrice(
+            "tiered",
+            "acme",
+            TokenRates(Decimal(2), Decimal(8), Decimal(1), Decimal("2.5")),
+            batch=TokenRates(Decimal(1), Decimal(4), Decimal("0.5"), Decimal("1.25")),
+            flex=TokenRates(Decimal("0.5"), Decimal(2)),
+            cache_write_1h=Decimal(4),
+        ),
+        ModelPrice("plain", "acme", TokenRates(Decimal(2), Decimal(8))),
+    ]
+)
+
+
+def test_each_request_is_priced_at_its_service_tier() -> None:
+    rows = [
+        LogRecord("log", 1, "tiered", start=T0, input_tokens=1_000_000, output_tokens=1_000_000),
+        LogRecord("log", 2, "tiered", start=T0, input_tokens=1_000_000, output_tokens=1_000_000, service_tier="batch"),
+        LogRecord("log", 3, "tiered", start=T0, input_tokens=1_000_000, output_tokens=1_000_000, service_tier="flex"),
+        LogRecord("log", 4, "plain", start=T0, input_tokens=1_000_000, output_tokens=1_000_000, service_tier="batch"),
+    ]
+    result = analyze(rows, TIERED)
+    tiered, plain = result.models
+    assert tiered.spend_priced == Decimal(10) + Decimal(5) + Decimal("2.5")  # standard 2+8, batch 1+4, flex 0.5+2
+    assert tiered.note == "1 request at batch prices; 1 request at flex prices"
+    assert plain.spend_priced == Decimal(10)  # no batch prices: standard
+    assert plain.note == "1 batch request priced at standard rates: no batch prices in the table"
+    assert [(day.model, day.spend_priced) for day in result.by_day] == [("plain", 10), ("tiered", Decimal("17.5"))]
+
+
+def test_one_hour_cache_writes_are_priced_at_the_one_hour_price() -> None:
+    # 1M input of which 1M written, 400k of it for an hour: 600k at 2.5 + 400k at 4 = 1.5 + 1.6
+    row = LogRecord(
+        "log", 1, "tiered", input_tokens=1_000_000, cache_write_tokens=1_000_000, cache_write_1h_tokens=400_000
+    )
+    (tiered,) = analyze([row], TIERED).models
+    assert tiered.spend_priced == Decimal("3.1")
+    (plain,) = analyze([row._replace(model="plain")], TIERED).models
+    assert plain.spend_priced == Decimal(2)  # no cache-write prices at all: the input price
+    assert plain.note == "1-hour cache writes priced at the cache-write price: no 1-hour price in the table"
+
+
+def test_litellm_cache_hits_cost_nothing_and_are_counted_apart() -> None:
+    rows = [
+        LogRecord("log", 1, "tiered", input_tokens=1_000_000, output_tokens=1_000_000, cost=Decimal(10)),
+        LogRecord("log", 2, "tiered", input_tokens=1_000_000, output_tokens=1_000_000, cost=Decimal(0), cache_hit=True),
+    ]
+    (tiered,) = analyze(rows, TIERED).models
+    assert (tiered.spend_logged, tiered.spend_priced) == (Decimal(10), Decimal(10))
+    assert tiered.note == "1 request served from LiteLLM's cache (no provider call: priced at 0)"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from routecli.analyze.read import FORMATS, LogReader, ReadOptions, ReadStats, format_names
+from routecli.analyze.read import DETECT_ROWS, FORMATS, LogReader, ReadOptions, ReadStats, format_names
 from routecli.errors import InvalidValueError
 from tests.helpers.analyze import FIXTURES, read
 from tests.helpers.files import write
@@ -70,7 +70,8 @@ def test_an_unknown_shape_names_the_formats_and_the_ways_out() -> None:
     with pytest.raises(InvalidValueError) as raised:
         read(path)
     assert str(raised.value) == (
-        f"{path}: cannot tell which log format this is from its first row (line 1): name it with --input-format "
+        f"{path}: cannot tell which log format this is from its first 2 rows (from line 1): name it with "
+        "--input-format "
         f"({format_names()}) or map its fields with --map FIELD=PATH"
     )
 
@@ -164,3 +165,79 @@ def test_a_file_of_only_bad_rows(tmp_path: Path) -> None:
         "expected a JSON object, got null": 1,
     }
     assert stats.formats == {str(FIXTURES / "prompts.jsonl"): "routecli-prompts"}
+
+
+def test_counts_that_contradict_each_other_name_file_line_and_field(tmp_path: Path) -> None:
+    """More cached than prompt tokens, more reasoning than completion tokens: refused, or counted with skip_invalid."""
+    good = json.loads((FIXTURES / "openai_responses.jsonl").read_text().splitlines()[0])
+    over_cached = json.loads(json.dumps(good))
+    over_cached["usage"]["prompt_tokens_details"]["cached_tokens"] = good["usage"]["prompt_tokens"] + 1
+    over_reasoned = json.loads(json.dumps(good))
+    over_reasoned["usage"]["completion_tokens_details"]["reasoning_tokens"] = good["usage"]["completion_tokens"] + 1
+    path = write(tmp_path / "log.jsonl", "".join(json.dumps(row) + "\n" for row in (good, over_cached, over_reasoned)))
+    with pytest.raises(InvalidValueError) as raised:
+        read(path)
+    assert str(raised.value) == (
+        f"{path}:2: cached_tokens: cached and cache-written tokens add up to more than the input tokens "
+        "(which include them)"
+    )
+    records, stats = read(path, skip_invalid=True)
+    assert [r.line for r in records] == [1]
+    assert stats.skipped == {
+        "cached_tokens: cached and cache-written tokens add up to more than the input tokens (which include them)": 1,
+        "reasoning_tokens: more reasoning tokens than output tokens (which include them)": 1,
+    }
+
+
+def test_a_negative_count_is_refused_by_its_path_in_the_log(tmp_path: Path) -> None:
+    path = write(tmp_path / "log.jsonl", json.dumps({"m": "gpt-4o", "in": 10, "out": -1}) + "\n")
+    with pytest.raises(InvalidValueError) as raised:
+        read(path, mapping={"model": "m", "input_tokens": "in", "output_tokens": "out"})
+    assert str(raised.value) == f"{path}:1: out: expected a whole number ≥ 0, got a negative number"
+
+
+def test_detection_reads_past_rows_no_format_takes(tmp_path: Path) -> None:
+    """An OpenAI log starting with an error row (which no format's detection takes) is still an OpenAI log."""
+    error = {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}
+    good = (FIXTURES / "openai_responses.jsonl").read_text().splitlines()[0]
+    path = write(tmp_path / "log.jsonl", json.dumps(error) + "\n" + good + "\n")
+    records, stats = read(path)
+    assert stats.formats == {str(path): "openai"}
+    assert [(r.line, r.error) for r in records] == [(1, "rate_limit_exceeded"), (2, None)]
+
+
+def test_detection_gives_up_after_its_rows(tmp_path: Path) -> None:
+    good = (FIXTURES / "openai_responses.jsonl").read_text().splitlines()[0]
+    path = write(tmp_path / "log.jsonl", '{"x": 1}\n' * DETECT_ROWS + good + "\n")
+    with pytest.raises(InvalidValueError, match=f"from its first {DETECT_ROWS} rows \\(from line 1\\)"):
+        read(path)
+
+
+def test_a_named_format_whose_counts_the_first_row_lacks_says_which_it_looks_like() -> None:
+    path = FIXTURES / "openai_responses.jsonl"
+    with pytest.raises(InvalidValueError) as raised:
+        read(path, input_format="anthropic")
+    assert str(raised.value) == (
+        f"{path}:1: no usage.input_tokens or usage.output_tokens: is this an anthropic log? (detected: openai)"
+    )
+
+
+def test_billing_fields_are_read_where_each_format_keeps_them(tmp_path: Path) -> None:
+    """OpenAI's ``service_tier`` (flex, priority; default is standard), batch output rows, Anthropic's 1-hour cache
+    writes, LiteLLM's response-cache hits."""
+    openai_rows = [json.loads(line) for line in (FIXTURES / "openai_responses.jsonl").read_text().splitlines()[:1]]
+    flex = {**openai_rows[0], "service_tier": "flex"}
+    priority = {**openai_rows[0], "service_tier": "priority"}
+    responses = write(tmp_path / "r.jsonl", "".join(json.dumps(row) + "\n" for row in (openai_rows[0], flex, priority)))
+    records, _ = read(responses)
+    assert [r.service_tier for r in records] == [None, "flex", "priority"]  # the fixture's is "default"
+    batch, _ = read(FIXTURES / "openai_batch_output.jsonl")
+    assert [r.service_tier for r in batch] == ["batch", "batch", None]  # the failed row was not billed
+    message = json.loads((FIXTURES / "anthropic_messages.jsonl").read_text().splitlines()[0])
+    message["usage"]["cache_creation"] = {"ephemeral_5m_input_tokens": 48, "ephemeral_1h_input_tokens": 2000}
+    (written,), _ = read(write(tmp_path / "a.jsonl", json.dumps(message) + "\n"))
+    assert (written.cache_write_tokens, written.cache_write_1h_tokens) == (2048, 2000)
+    payload = json.loads((FIXTURES / "litellm_payloads.jsonl").read_text().splitlines()[0])
+    hit = {**payload, "cache_hit": True, "response_cost": 0.0}
+    records, _ = read(write(tmp_path / "l.jsonl", json.dumps(payload) + "\n" + json.dumps(hit) + "\n"))
+    assert [r.cache_hit for r in records] == [False, True]

@@ -74,8 +74,9 @@ def test_json_has_the_contracts_figures(log: Path) -> None:
     document = _document(str(log))
     assert (document["kind"], document["schema_version"], document["requests"]) == ("analysis", 1, 4)
     assert document["files"] == [{"path": str(log), "format": "openai"}]
-    assert document["period"] == {"start": "2025-03-10T00:00:00Z", "end": "2025-03-12T00:00:00Z", "days": 2.0}
-    assert document["requests_per_month"] == 60.0  # 4 requests over 2 days, 30 days a month
+    assert document["period"] == {"start": "2025-03-10T00:00:00Z", "end": "2025-03-12T00:00:00Z", "days": 8 / 3}
+    # 4 requests, 2 days first to last plus one mean gap (2/3 day): 4 over 8/3 days, 30 days a month
+    assert document["requests_per_month"] == pytest.approx(45.0, rel=1e-12)
     mini, big = document["models"]
     assert (mini["model"], mini["priced_as"], mini["requests"]) == ("gpt-4o-mini-2024-07-18", "gpt-4o-mini", 3)
     assert (mini["input_tokens"], mini["cached_tokens"], mini["output_tokens"]) == (4_000_000, 200_000, 200_000)
@@ -86,7 +87,8 @@ def test_json_has_the_contracts_figures(log: Path) -> None:
     assert Decimal(big["spend_priced"]) == inp_big + out_big
     total = Decimal(mini["spend_priced"]) + Decimal(big["spend_priced"])
     assert Decimal(document["spend_priced"]) == total
-    assert Decimal(document["monthly_spend_priced"]) == total * 15  # 30 days / 2
+    monthly = Decimal(document["monthly_spend_priced"])
+    assert abs(monthly - total * Decimal("11.25")) <= total * Decimal("1e-12")  # 30 days / (8/3)
     assert document["cached_share"] == 200_000 / 5_000_000
     assert document["duplicates"]["exact_share"] == 0.25
     assert [s["name"] for s in document["segments"]] == ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06"]
@@ -118,7 +120,7 @@ def test_markdown_and_table(log: Path) -> None:
     assert "| gpt-4o-mini-2024-07-18 | 3 | 4,000,000 | 200,000 | 200,000 |" in markdown
     table, _ = ok_noting("analyze", str(log))
     assert (
-        "4 requests from 2025-03-10T00:00:00Z to 2025-03-12T00:00:00Z (2.0 days): 2 a day, 60 a 30-day month" in table
+        "4 requests from 2025-03-10T00:00:00Z to 2025-03-12T00:00:00Z (2.7 days): 2 a day, 45 a 30-day month" in table
     )
     assert "25.0% exact" in table
 
@@ -146,8 +148,17 @@ def test_an_empty_log(tmp_path: Path, format: str) -> None:
         document = json.loads(stdout)
         assert (document["requests"], document["models"], document["period"]["days"]) == (0, [], None)
     else:
-        assert "0 requests (no timestamps: no rate per day or month)" in stdout
+        assert "No requests: the log holds none, so there is nothing to measure" in stdout
+        assert "errors:" not in stdout
+        assert "keeps no prompt text" not in stdout
         assert "By model" not in stdout
+
+
+def test_a_dataset_without_usage_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "dataset.jsonl"
+    path.write_text(json.dumps({"question": "What is 2 + 2?", "answer": "4"}) + "\n", encoding="utf-8")
+    stdout, _ = ok_noting("analyze", str(path), "--map", "prompt=question", "--map", "expected=answer")
+    assert "No token usage: no request in the log has input or output tokens, so spend is not measured" in stdout
 
 
 def test_schema_analysis() -> None:
@@ -192,6 +203,15 @@ def test_segment_by_metadata_and_complexity_without_text(tmp_path: Path) -> None
     ]
 
 
+def test_segment_by_a_metadata_key_no_request_has_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "custom.jsonl"
+    path.write_text(json.dumps({"model": "gpt-4o-mini", "in": 10, "out": 5, "meta": {"team": "a"}}) + "\n")
+    maps = ["--map", "model=model", "--map", "input_tokens=in", "--map", "output_tokens=out", "--map", "metadata=meta"]
+    stdout, stderr = ok_noting("analyze", str(path), *maps, "--segment-by", "metadata.feature", "--format", "json")
+    assert json.loads(stdout)["segments_note"] == "no request has metadata.feature: one segment"
+    assert "Note: no request has metadata.feature: one segment" in stderr.splitlines()
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -207,3 +227,25 @@ def test_bad_options_are_refused(log: Path, args: list[str], expected: str) -> N
 def test_a_missing_router_config_is_named(log: Path, tmp_path: Path) -> None:
     message = refused("analyze", str(log), "--segment-by", f"router:{tmp_path / 'missing.yaml'}")
     assert "missing.yaml" in message
+
+
+def test_a_named_format_that_reads_the_log_as_zeros_is_refused(log: Path) -> None:
+    message = refused("analyze", str(log), "--input-format", "anthropic")
+    assert message == (
+        f"{log}:1: no usage.input_tokens or usage.output_tokens: is this an anthropic log? (detected: openai)"
+    )
+
+
+def test_litellm_cache_hits_are_no_stale_price(tmp_path: Path) -> None:
+    payload = json.loads((FIXTURES / "litellm_payloads.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    hit = {**payload, "id": "chatcmpl-hit", "cache_hit": True, "response_cost": 0.0}
+    path = tmp_path / "litellm.jsonl"
+    path.write_text(json.dumps(payload) + "\n" + json.dumps(hit) + "\n", encoding="utf-8")
+    (model,) = _document(str(path))["models"]
+    alone = tmp_path / "alone.jsonl"
+    alone.write_text(json.dumps(payload) + "\n", encoding="utf-8")
+    (call,) = _document(str(alone))["models"]
+    assert model["spend_priced"] == call["spend_priced"]  # the hit adds nothing
+    assert Decimal(model["spend_logged"]) == Decimal("0.00036")  # the one call made
+    assert model["note"].startswith("1 request served from LiteLLM's cache (no provider call: priced at 0); ")
+    assert model["note"].endswith(call["note"])  # any gap is the call's own, as without the hit

@@ -48,7 +48,7 @@ SEVERAL_MODELS = [
     _row("claude-sonnet-4-5", 4, 100_000, 10_000, cached=20_000, written=50_000),  # 0.09+0.006+0.1875+0.15 = 0.4335
     _row("claude-sonnet-4-5", 10, 100_000, 0),  # 0.3
 ]
-SEVERAL_MODELS_MONTHLY = Decimal("1.366") * 30 / 10  # 10 days from the first request to the last
+SEVERAL_MODELS_MONTHLY = Decimal("1.366") * 30 / 12  # 10 days first to last, plus one mean gap (2 days)
 MIXED_SEGMENTS = [  # each feature served by both models: a confusion row per segment
     _row("gpt-4o", 0, 4_000, 500, cached=2_000, feature="chat"),
     _row("gpt-4o", 1, 6_000, 700, cached=3_000, feature="chat"),
@@ -108,7 +108,7 @@ def test_the_scenario_holds_the_observed_traffic_and_solved_cache_shares(tmp_pat
     scenario = tmp_path / "s.yaml"
     _analyze(str(_log(tmp_path, SEVERAL_MODELS)), *MAPPED, "--write-scenario", str(scenario))
     data = yaml.safe_load(scenario.read_text(encoding="utf-8"))
-    assert data["traffic"]["requests_per_month"] == 18  # 6 requests in 10 days
+    assert data["traffic"]["requests_per_month"] == 15  # 6 requests in 12 days
     assert {item["name"]: item["share"] for item in data["traffic"]["segments"]} == {
         "claude-sonnet-4-5": pytest.approx(1 / 3),
         "gpt-4o-mini": pytest.approx(1 / 3),
@@ -348,3 +348,14 @@ def test_an_empty_log_writes_no_scenario(tmp_path: Path) -> None:
     message = refused("analyze", str(log), *MAPPED, "--write-scenario", str(scenario))
     assert message == "the logs hold no requests: no scenario to write; nothing written"
     assert [path.name for path in tmp_path.iterdir()] == ["empty.jsonl"]
+
+
+def test_a_batch_log_writes_its_models_at_batch_prices(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    batch = [str(FIXTURES / "openai_batch_output.jsonl"), str(FIXTURES / "openai_batch_input.jsonl")]
+    analysis, _ = _analyze(*batch, "--write-scenario", str(scenario))
+    data = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    assert data["models"]["gpt-4o-mini"]["service_tier"] == "batch"  # both its requests were batch results
+    assert "service_tier" not in data["models"]["gpt-4o"]  # its one request failed: nothing billed
+    priced = Decimal(analysis["monthly_spend_priced"])
+    assert abs(_baseline_cost(scenario) - priced) <= priced * Decimal("0.005")

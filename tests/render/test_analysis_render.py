@@ -51,10 +51,10 @@ def test_the_table_fits_its_width(result: Analysis, width: int) -> None:
     text = _text(result, width)
     assert max(len(line.rstrip()) for line in text.splitlines()) <= width
     flat = words(text)
-    # 3 requests over 3 days (T0 to T0 + 3 days): 1 a day, 30 a month
-    assert "3 requests from 2023-11-14T00:00:00Z to 2023-11-17T00:00:00Z (3.0 days): 1 a day, 30 a 30-day month" in flat
+    # 3 requests, T0 to T0 + 3 days plus one mean gap (1.5 days): 4.5 days, 2/3 a day, 20 a month
+    assert "3 requests from 2023-11-14T00:00:00Z to 2023-11-17T00:00:00Z (4.5 days): 1 a day, 20 a 30-day month" in flat
     # alpha: 4,000 input tokens at $1/1M + 1,000 output at $2/1M = $0.006; logged 0.002 + 0.004
-    assert "Spend: logged $0.006, priced $0.006 ($0.06 a 30-day month)" in flat
+    assert "Spend: logged $0.006, priced $0.006 ($0.04 a 30-day month)" in flat
     assert "a-model-with-a-rather-long-name-2024-01-01: unknown model: no price table has it" in flat
     assert "Price unknown models with --pricing FILE: `routecli pricing import litellm`" in flat
     assert "Errors: " not in flat
@@ -84,7 +84,7 @@ def test_json_matches_its_schema_and_keeps_money_exact(result: Analysis) -> None
     assert document == analysis_document(result)
     alpha = document["models"][0]
     assert (alpha["spend_logged"], alpha["spend_priced"], alpha["spend_difference"]) == ("0.006", "0.006", "0")
-    assert document["monthly_spend_priced"] == "0.06"
+    assert document["monthly_spend_priced"] == "0.04"  # 0.006 · 30 / 4.5
     assert document["peak_hour"] == {"start": "2023-11-14T00:00:00Z", "requests": 2}
     assert document["duplicates"]["exact_share"] == 0.0
     assert document["duplicates"]["near_method"]["permutations"] == 64

@@ -36,7 +36,9 @@ __all__ = [
 _EMPTY = frozenset({"", "null", "None", "NULL"})
 _SHOWN = 40
 """How much of a bad value an error message repeats: enough to recognise it, never a whole prompt."""
-_PRIVATE_PREFIXES = ("api_key", "user_api_key")
+_PRIVATE_ENDINGS = ("api_key", "_key_hash")
+"""Key names that hold key material (``api_key``, ``user_api_key``, ``user_api_key_hash``); LiteLLM's
+``user_api_key_alias``, ``user_api_key_team_alias``, ``user_api_key_user_id`` name no secret and are kept."""
 
 
 class Where:
@@ -169,8 +171,8 @@ def flag(value: object) -> bool:
 
 
 def private(key: str) -> bool:
-    """Keys never copied out of a log: API keys, hashed or not, and LiteLLM's ``user_api_key_*``."""
-    return key.lower().startswith(_PRIVATE_PREFIXES)
+    """Keys never copied out of a log: the key material (API keys, hashed or not), not the aliases and ids beside it."""
+    return key.lower().endswith(_PRIVATE_ENDINGS)
 
 
 def latency_ms(start: float | None, end: float | None) -> float | None:

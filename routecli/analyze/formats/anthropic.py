@@ -2,7 +2,9 @@
 
 Pure. Input is the whole prompt: ``usage.input_tokens`` (after the last cache
 breakpoint) + ``cache_read_input_tokens`` + ``cache_creation_input_tokens``;
-output is ``usage.output_tokens`` (thinking included, as billed). A pair's
+output is ``usage.output_tokens`` (thinking included, as billed);
+``usage.cache_creation.ephemeral_1h_input_tokens`` is the part of the cache writes
+kept for an hour (billed at the 1-hour write price). A pair's
 request gives the messages sent, its ``system`` prompt first as a system
 message. A pair whose response is ``{"type": "error"}`` is a failed request.
 """
@@ -17,10 +19,12 @@ from routecli.analyze.formats._values import count, dig, messages, text
 from routecli.analyze.records import LogRecord, Message
 from routecli.errors import InvalidValueError
 
-__all__ = ["DESCRIPTION", "NAME", "record", "sniff"]
+__all__ = ["DESCRIPTION", "NAME", "TOKEN_FIELDS", "record", "sniff"]
 
 NAME = "anthropic"
 DESCRIPTION = 'Anthropic Messages API responses, alone or as {"request", "response"} pairs'
+TOKEN_FIELDS = ("usage.input_tokens", "usage.output_tokens")
+"""Where the counts are: a row with neither, read as this format by name, is another format's."""
 
 
 def _is_message(body: Any) -> bool:
@@ -59,6 +63,9 @@ def record(source: str, row: Row) -> LogRecord:
         raise InvalidValueError("missing the token usage (an object)", path=(*where, "usage"))
     cached = count(usage.get("cache_read_input_tokens"), (*where, "usage", "cache_read_input_tokens"))
     written = count(usage.get("cache_creation_input_tokens"), (*where, "usage", "cache_creation_input_tokens"))
+    split = usage.get("cache_creation")
+    hour = "ephemeral_1h_input_tokens"
+    written_1h = count(split.get(hour), (*where, "usage", "cache_creation", hour)) if isinstance(split, dict) else 0
     return LogRecord(
         source,
         row.line,
@@ -68,6 +75,7 @@ def record(source: str, row: Row) -> LogRecord:
         cache_write_tokens=written,
         output_tokens=count(usage.get("output_tokens"), (*where, "usage", "output_tokens")),
         provider="anthropic",
+        cache_write_1h_tokens=written_1h,
         messages=sent,
         id=request_id,
     )

@@ -7,7 +7,8 @@ tokens included), ``completion_tokens`` (reasoning included), ``response_cost``
 (USD), ``startTime``/``endTime`` (epoch seconds), ``messages``, ``metadata``,
 ``status`` and ``error_information``. Cached, cache-written and reasoning tokens
 come from ``metadata.usage_object``, the provider's usage as LiteLLM returned it.
-The ``user_api_key_*`` fields of ``metadata`` are never copied.
+The API keys of ``metadata`` (``user_api_key``, ``user_api_key_hash``) are never copied; the key's alias,
+team and user ids are.
 """
 
 from __future__ import annotations
@@ -124,4 +125,5 @@ def record(source: str, row: Row) -> LogRecord:
             model_group=text(data.get("model_group")),
             cache_hit=True if flag(data.get("cache_hit")) else None,
         ),
+        cache_hit=flag(data.get("cache_hit")),
     )

@@ -6,7 +6,8 @@ One row per request: ``request_id``, ``model`` (the deployment's model, billed),
 ``status``, ``cache_hit`` and ``metadata`` (JSON, a string in a CSV cell) whose
 ``usage_object`` holds cached, cache-written and reasoning tokens and whose
 ``error_information`` says why a request failed. ``api_key`` (a hash of the
-virtual key) and ``metadata.user_api_key*`` are never copied.
+virtual key) and ``metadata.user_api_key`` (and
+``…_key_hash``) are never copied; the key's alias, team and user ids are.
 """
 
 from __future__ import annotations
@@ -74,4 +75,5 @@ def record(source: str, row: Row) -> LogRecord:
             model_group=text(data.get("model_group")),
             cache_hit=True if flag(data.get("cache_hit")) else None,
         ),
+        cache_hit=flag(data.get("cache_hit")),
     )

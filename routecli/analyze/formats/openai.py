@@ -2,7 +2,8 @@
 
 Pure. The response gives ``model``, ``created``, ``id`` and ``usage``
 (``prompt_tokens``, ``completion_tokens``, ``prompt_tokens_details.cached_tokens``,
-``completion_tokens_details.reasoning_tokens``); a pair's request gives the
+``completion_tokens_details.reasoning_tokens``) and ``service_tier`` (``flex``
+and ``priority`` are billed at their own rates); a pair's request gives the
 ``messages`` sent (and the model asked for, when the response has none). A
 pair whose response is an error object is a failed request.
 
@@ -23,10 +24,12 @@ from routecli.analyze.records import LogRecord, Message
 from routecli.analyze.timestamps import epoch_seconds
 from routecli.errors import InputError, InvalidValueError
 
-__all__ = ["DESCRIPTION", "NAME", "completion_record", "is_completion", "record", "records", "sniff"]
+__all__ = ["DESCRIPTION", "NAME", "TOKEN_FIELDS", "completion_record", "is_completion", "record", "records", "sniff"]
 
 NAME = "openai"
 DESCRIPTION = 'OpenAI chat-completion responses, alone or as {"request", "response"} pairs'
+TOKEN_FIELDS = ("usage.prompt_tokens", "usage.completion_tokens")
+"""Where the counts are: a row with neither, read as this format by name, is another format's."""
 
 
 def is_completion(body: Any) -> bool:
@@ -106,6 +109,7 @@ def records(source: str, rows: Iterable[Row | InputError]) -> Iterator[LogRecord
                 and model
                 and (request_id is None or type(request_id) is str)
                 and (created is None or (type(created) is int and 0 <= created < _EPOCH_SECONDS_BELOW))
+                and str(body.get("service_tier")) not in _TIERS  # flex, priority: ``record`` prices their tier
             ):
                 tokens_in = usage.get("prompt_tokens")
                 tokens_out = usage.get("completion_tokens")
@@ -142,6 +146,9 @@ def records(source: str, rows: Iterable[Row | InputError]) -> Iterator[LogRecord
                             request_id or None,
                             None,
                             None,
+                            None,  # service_tier: standard (flex and priority rows went to ``record``)
+                            0,
+                            False,
                         ),
                     )
                     continue
@@ -223,7 +230,12 @@ def completion_record(
         provider="openai",
         messages=sent,
         id=request_id,
+        service_tier=_TIERS.get(str(body.get("service_tier"))),
     )
+
+
+_TIERS = {"flex": "flex", "priority": "priority"}
+"""A response's ``service_tier`` that changes its price (``default`` and ``auto`` are standard)."""
 
 
 def _error_kind(error: Any) -> str:

@@ -84,7 +84,7 @@ def record(source: str, row: Row, requests: Mapping[str, Request] | None = None)
         sent=asked.messages,
         request_id=custom_id,
         error=failure,
-    )
+    )._replace(service_tier="batch")  # billed at batch prices
 
 
 def _custom_id(data: Mapping[str, Any]) -> str:

@@ -92,10 +92,17 @@ def test_api_keys_are_left_out_of_metadata_at_every_depth() -> None:
     metadata = {
         "user_api_key_hash": "h",
         "api_key": "sk-1",
-        "requester_metadata": {"API_KEY": "sk-2", "team": "a", "tags": [{"api_key_alias": "x", "k": 1}]},
+        "user_api_key": "h2",
+        "user_api_key_alias": "prod-key",
+        "user_api_key_team_alias": "search",
+        "user_api_key_user_id": "u-7",
+        "requester_metadata": {"API_KEY": "sk-2", "team": "a", "tags": [{"openai_api_key": "x", "k": 1}]},
         "usage_object": {"prompt_tokens": 3},
     }
     assert public_metadata(metadata, drop=("usage_object",), model_group="fast", cache_hit=None) == {
+        "user_api_key_alias": "prod-key",
+        "user_api_key_team_alias": "search",
+        "user_api_key_user_id": "u-7",
         "requester_metadata": {"team": "a", "tags": [{"k": 1}]},
         "model_group": "fast",
     }

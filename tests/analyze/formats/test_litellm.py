@@ -49,6 +49,11 @@ def test_a_cached_openai_request() -> None:
         ],
         id="chatcmpl-9a1b",
         metadata={
+            "user_api_key_alias": "prod-key",
+            "user_api_key_org_id": None,
+            "user_api_key_team_id": "team-1",
+            "user_api_key_user_id": "u-7",
+            "user_api_key_team_alias": "search",
             "spend_logs_metadata": {"feature": "search"},
             "requester_ip_address": "",
             "requester_metadata": {},
@@ -72,7 +77,12 @@ def test_an_anthropic_request_that_wrote_the_cache() -> None:
     assert second.cost == Decimal("0.0099636")
     assert second.error is None
     assert second.messages == [{"role": "user", "content": [{"type": "text", "text": "Summarise this report."}]}]
-    assert second.metadata == {"spend_logs_metadata": {"feature": "summarise"}, "model_group": "smart"}
+    assert second.metadata == {
+        "user_api_key_alias": "prod-key",
+        "user_api_key_team_id": "team-1",
+        "spend_logs_metadata": {"feature": "summarise"},
+        "model_group": "smart",
+    }
 
 
 def test_cache_writes_read_from_the_newer_prompt_tokens_details() -> None:
@@ -113,7 +123,8 @@ def test_a_payload_without_the_optional_fields() -> None:
 def test_api_key_fields_are_never_copied() -> None:
     for record in _records():
         assert KEY_HASH not in repr(record)
-        assert not any(key.startswith(("user_api_key", "api_key")) for key in record.metadata or {})
+        assert not any(key in ("user_api_key", "user_api_key_hash", "api_key") for key in record.metadata or {})
+    assert (_records()[0].metadata or {})["user_api_key_team_alias"] == "search"
 
 
 @pytest.mark.parametrize(

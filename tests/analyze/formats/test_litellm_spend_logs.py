@@ -51,6 +51,9 @@ def test_the_csv_export() -> None:
         messages=[{"role": "user", "content": "How do I rotate a key?"}],
         id="chatcmpl-7f3a",
         metadata={
+            "user_api_key_alias": "prod-key",
+            "user_api_key_team_id": "team-1",
+            "user_api_key_user_id": "u-7",
             "spend_logs_metadata": {"feature": "search"},
             "status": "success",
             "additional_usage_values": {},
@@ -108,7 +111,11 @@ def test_the_json_export() -> None:
         latency_ms=800.0,
         provider="openai",
         id="chatcmpl-8b11",
-        metadata={"spend_logs_metadata": {"feature": "search"}, "model_group": "fast"},
+        metadata={
+            "user_api_key_alias": "prod-key",
+            "spend_logs_metadata": {"feature": "search"},
+            "model_group": "fast",
+        },
     )
     assert second == LogRecord(
         source=JSON,

@@ -23,10 +23,11 @@ def test_input_and_output_are_joined_on_custom_id() -> None:
         LogRecord(
             source, 1, "gpt-4o-mini-2024-07-18", start=1711652795.0, input_tokens=22, output_tokens=2,
             provider="openai", id="request-2", messages=({"role": "user", "content": "What is 2 + 2?"},),
+            service_tier="batch",
         ),
         LogRecord(
             source, 2, "gpt-4o-mini-2024-07-18", start=1711652789.0, input_tokens=1300, cached_tokens=1280,
-            output_tokens=9, provider="openai", id="request-1",
+            output_tokens=9, provider="openai", id="request-1", service_tier="batch",
             messages=(
                 {"role": "system", "content": "You are a helpful assistant."},
                 {"role": "user", "content": "Hello world!"},
