@@ -153,9 +153,10 @@ def plan_scenario(
         if (price := price_of.get(route_of[name])) is not None
         and (found := _cheaper(price, table, *means[name])) is not None
     }
+    own_tokens = _own_tokens(mix, tiers, segment_names, mixes)
     models: dict[str, Any] = {}
     for tier in used:
-        models[tier] = _tier(tier, price_of.get(tier), _QUALITY_TODAY, "used today")
+        models[tier] = _tier(tier, price_of.get(tier), _QUALITY_TODAY, "used today", own_tokens.get(tier))
     for price in sorted({price.id: price for price in cheaper.values()}.values(), key=lambda price: price.id):
         if price.id not in models:
             models[price.id] = _tier(price.id, price, _QUALITY_CHEAPER, "a cheaper model of the same provider")
@@ -218,7 +219,41 @@ def _tiers(mix: MixSums, table: PriceTable) -> tuple[dict[str, str], dict[str, M
     return tiers, prices
 
 
-def _tier(name: str, price: ModelPrice | None, quality: Decimal, why: str) -> Any:
+def _own_tokens(
+    mix: MixSums,
+    tiers: Mapping[str, str],
+    segment_names: Mapping[tuple[str, str], str],
+    mixes: Mapping[str, Mapping[str, int]],
+) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """Each tier's own mean tokens in each segment several tiers served: the baseline prices each at its own sizes.
+
+    A segment's mean priced at every model's rates misses the log's spend when the models' prompts differ in length.
+    """
+    sums: dict[tuple[str, str], list[int]] = {}
+    for (segment, model), counts in mix.sums.items():
+        name = segment_names[(segment, model)]
+        if len(mixes[name]) < 2:
+            continue
+        total = sums.setdefault((tiers[model], name), [0, 0, 0])
+        total[0] += counts[0]
+        total[1] += counts[1]
+        total[2] += counts[4]
+    own: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for (tier, name), (requests, tokens_in, tokens_out) in sorted(sums.items()):
+        own.setdefault(tier, {})[name] = {
+            "input_tokens": Decimal(tokens_in) / requests,
+            "output_tokens": Decimal(tokens_out) / requests,
+        }
+    return own
+
+
+def _tier(
+    name: str,
+    price: ModelPrice | None,
+    quality: Decimal,
+    why: str,
+    tokens: Mapping[str, Mapping[str, Decimal]] | None = None,
+) -> Any:
     tier: dict[str, Any] = {}
     if price is None:
         tier["price"] = Note(
@@ -228,6 +263,11 @@ def _tier(name: str, price: ModelPrice | None, quality: Decimal, why: str) -> An
     else:
         tier["model"] = price.id
     tier["quality"] = Note(quality, ASSUMED)
+    if tokens:
+        tier["tokens"] = Note(
+            {segment: dict(counts) for segment, counts in tokens.items()},
+            "measured: this model's own mean tokens in the segments several models served",
+        )
     return Note(tier, why)
 
 

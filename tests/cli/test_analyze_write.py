@@ -162,6 +162,103 @@ def test_a_model_no_segment_routes_to_splits_its_segment_by_model(tmp_path: Path
     assert "router" not in data["strategies"][0]
 
 
+def _pair(model: str, text: str, tokens_in: int, out: int, hour: int) -> Any:
+    """An OpenAI request/response pair: the complexity segments read its prompt text."""
+    return {
+        "request": {"model": model, "messages": [{"role": "user", "content": text}]},
+        "response": {
+            "id": f"c{hour}",
+            "object": "chat.completion",
+            "created": T0 + hour * 3_600,
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": tokens_in, "completion_tokens": out, "total_tokens": tokens_in + out},
+        },
+    }
+
+
+LONG = "Explain, step by step, why the proof fails when the function is not continuous; compare two approaches. " * 3
+BY_COMPLEXITY = [  # both segments served by both models, each model with prompts of its own length
+    _pair("gpt-4o", "Hi there.", 100, 20, 0),  # simple; USD per 1M in, out: gpt-4o 2.5, 10 → 450
+    _pair("gpt-4o-mini", "Hello.", 40, 10, 1),  # simple; gpt-4o-mini 0.15, 0.6 → 12
+    _pair("gpt-4o-mini", "Hey.", 60, 30, 2),  # simple → 27
+    _pair("gpt-4o", LONG, 900, 700, 3),  # medium → 9,250
+    _pair("gpt-4o", LONG + "Why?", 1_300, 500, 4),  # medium → 8,250
+    _pair("gpt-4o-mini", LONG, 500, 100, 5),  # medium → 135
+]
+BY_COMPLEXITY_MONTHLY = Decimal("0.018124") * 30  # 18,124 per 1M over a day (the shortest period)
+
+
+def test_each_model_of_a_mixed_segment_is_priced_at_its_own_tokens_to_the_logs_spend(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    log = _log(tmp_path, BY_COMPLEXITY)
+    analysis, stderr = _analyze(str(log), "--segment-by", "complexity", "--write-scenario", str(scenario))
+    assert Decimal(analysis["monthly_spend_priced"]) == BY_COMPLEXITY_MONTHLY
+    data = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    assert data["models"]["gpt-4o"]["tokens"] == {
+        "medium": {"input_tokens": 1_100, "output_tokens": 600},
+        "simple": {"input_tokens": 100, "output_tokens": 20},
+    }
+    assert data["models"]["gpt-4o-mini"]["tokens"] == {
+        "medium": {"input_tokens": 500, "output_tokens": 100},
+        "simple": {"input_tokens": 50, "output_tokens": 20},
+    }
+    today = data["strategies"][0]
+    assert today["routes"] == {"medium": "gpt-4o", "simple": "gpt-4o-mini"}
+    assert today["router"]["confusion"]["medium"] == {
+        "gpt-4o": pytest.approx(2 / 3),
+        "gpt-4o-mini": pytest.approx(1 / 3),
+    }
+    # exact but for the confusion's nine decimals
+    assert abs(_baseline_cost(scenario) - BY_COMPLEXITY_MONTHLY) <= BY_COMPLEXITY_MONTHLY * Decimal("0.000005")
+    assert "warning" not in stderr
+
+
+def test_a_mixed_segments_models_carry_their_own_mean_tokens(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    _analyze(
+        str(_log(tmp_path, MIXED_SEGMENTS)),
+        *MAPPED,
+        "--segment-by",
+        "metadata.feature",
+        "--write-scenario",
+        str(scenario),
+    )
+    models = yaml.safe_load(scenario.read_text(encoding="utf-8"))["models"]
+    assert models["gpt-4o"]["tokens"] == {
+        "chat": {"input_tokens": 5_000, "output_tokens": 600},
+        "search": {"input_tokens": 7_000, "output_tokens": 150},
+    }
+    assert models["gpt-4o-mini"]["tokens"] == {
+        "chat": {"input_tokens": 3_000, "output_tokens": 300},
+        "search": {"input_tokens": 8_500, "output_tokens": 150},
+    }
+
+
+def test_litellm_payloads_by_model_group_cost_the_logs_spend(tmp_path: Path) -> None:
+    scenario = tmp_path / "lg.yaml"
+    log = str(FIXTURES / "litellm_payloads.jsonl")
+    _, stderr = _analyze(log, "--segment-by", "metadata.model_group", "--write-scenario", str(scenario))
+    # only gpt-4o-mini is priced: 176 input, 1,024 cached, 300 output at 0.15, 0.075, 0.6 per 1M, over a day
+    priced = Decimal("0.0002832") * 30
+    assert abs(_baseline_cost(scenario) - priced) <= priced * Decimal("0.00001")
+    assert "warning" not in stderr
+
+
+def test_a_baseline_one_caching_share_cannot_match_is_told_on_stderr_and_in_the_header(tmp_path: Path) -> None:
+    rows = [  # claude writes all its input to the cache (3.75 per 1M), gpt-4o reads all its input from it (1.25)
+        _row("claude-sonnet-4-5", 0, 100_000, 0, written=100_000),  # 0.375
+        _row("gpt-4o", 1, 100_000, 0, cached=100_000),  # 0.125
+    ]
+    scenario = tmp_path / "s.yaml"
+    _, stderr = _analyze(str(_log(tmp_path, rows)), *MAPPED, "--write-scenario", str(scenario))
+    # write_share 1 pays claude's writes; gpt-4o then writes too, at its input price: 0.375 + 0.25 a day
+    assert _baseline_cost(scenario) == Decimal("0.625") * 30
+    told = "the baseline 'today' misses the log's priced spend (+25.0%)"
+    assert f"warning: {told}" in stderr
+    assert f"# {told}" in scenario.read_text(encoding="utf-8")
+
+
 ACME = """\
 provider: acme
 as_of: 2026-11-01
