@@ -24,8 +24,18 @@ from typing import IO, Any
 from routecli.analyze.analysis import NO_MODEL, Analysis
 from routecli.analyze.prompt_sample import PromptSampler
 from routecli.analyze.records import LogRecord
-from routecli.analyze.scenario_writer import BASELINE, SOLVED, MixSums, Note, ScenarioPlan, plan_scenario, solve_share
+from routecli.analyze.scenario_writer import (
+    BASELINE,
+    SOLVED,
+    MixSums,
+    Note,
+    ScenarioPlan,
+    plan_scenario,
+    solve_share,
+    without_dearer,
+)
 from routecli.errors import InputFileError, InvalidValueError
+from routecli.pricing.lookup import today
 from routecli.pricing.price_files import load_price_files
 
 __all__ = ["LogWriters", "scenario_yaml", "tokens_path"]
@@ -153,7 +163,9 @@ class LogWriters:
         tokens = tokens_path(path)
         pricing = [os.path.relpath(file.resolve(), path.resolve().parent) for file in self.pricing]
         shown = ["<stdin>" if log == "-" else log for log in logs]
-        plan = plan_scenario(analysis, self._mix, table, logs=shown, tokens_from=tokens.name, pricing=pricing)
+        plan = plan_scenario(
+            analysis, self._mix, table, logs=shown, tokens_from=tokens.name, pricing=pricing, today=today()
+        )
         self._write_tokens(tokens, plan.segment_names)
         _write(path, scenario_yaml(plan))
         source = read_scenario(path)
@@ -185,6 +197,8 @@ class LogWriters:
         plan = _with_caching(plan, cached, written)
         _write(path, scenario_yaml(plan))
         result = simulate(read_scenario(path).build())
+        first_header = plan.header
+        plan, left_out = without_dearer(plan, {item.name: item.monthly_cost for item in result.strategies})
         told = [f"Wrote {path} (and {tokens.name} beside it)"]
         if plan.caching_target is not None:
             simulated = result.strategy(BASELINE).monthly_cost
@@ -195,8 +209,11 @@ class LogWriters:
             missed = _missed(simulated, plan.caching_target)
             if missed is not None:
                 told.append(f"warning: {missed}")
-                _write(path, scenario_yaml(plan._replace(header=(*plan.header, missed))))
-        return told
+                plan = plan._replace(header=(*plan.header, missed))
+        if plan.header != first_header:  # the header says what was left out or missed
+            _write(path, scenario_yaml(plan))
+            read_scenario(path).build()
+        return told + left_out
 
     def _write_tokens(self, tokens: Path, names: Mapping[tuple[str, str], str]) -> None:
         """The scratch rows as the ``tokens_from`` file, each with its segment's name in the scenario."""

@@ -323,6 +323,75 @@ def test_every_guess_is_marked_assumed_and_no_measured_number_is(tmp_path: Path)
     assert "solved so that this strategy costs the log's priced spend" in text
 
 
+def _candidates(tmp_path: Path, prices: str, *rows: Any) -> tuple[dict[str, Any], str, str]:
+    """The scenario data, its text and stderr of a log priced by ``prices`` alone."""
+    table = write(tmp_path / "prices.yaml", prices)
+    scenario = tmp_path / "s.yaml"
+    _, stderr = _analyze(
+        str(_log(tmp_path, list(rows))), *MAPPED, "--pricing", str(table), "--write-scenario", str(scenario)
+    )
+    text = scenario.read_text(encoding="utf-8")
+    return yaml.safe_load(text), text, stderr
+
+
+RETIRING = ACME.replace("output_per_mtok: 2}", "output_per_mtok: 2, deprecation_date: 2026-12-11}")
+
+
+@pytest.mark.parametrize(
+    ("today", "candidate"),
+    [("2026-11-10", "acme-tiny"), ("2026-11-11", "acme-small"), ("2026-12-20", "acme-small")],
+    ids=["31-days-before", "30-days-before", "retired"],
+)
+def test_a_candidate_is_never_a_model_retiring_within_30_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, today: str, candidate: str
+) -> None:
+    monkeypatch.setenv("ROUTECLI_TODAY", today)
+    data, _, _ = _candidates(tmp_path, RETIRING, _row("acme-large", 0, 1_000, 100), _row("acme-large", 1, 1_000, 100))
+    assert data["strategies"][1]["routes"] == {"acme-large": candidate}
+    assert candidate in data["models"]
+
+
+THINKING = """\
+provider: acme
+as_of: 2026-11-01
+source: test prices
+models:
+  - {id: acme-large, input_per_mtok: 10, output_per_mtok: 40}
+  - {id: acme-tiny, input_per_mtok: 0.5, output_per_mtok: 2}
+  - {id: acme-think, input_per_mtok: 0.3, output_per_mtok: 2.5, reasoning: true}
+"""
+
+
+def test_a_reasoning_candidate_is_priced_with_the_reasoning_it_would_add(tmp_path: Path) -> None:
+    # means 1,000 in, 200 out; per 1M: tiny 500 + 400 = 900; think 300 + 500 = 800, and 500 more reasoning: 1,300
+    rows = (_row("acme-large", 0, 1_000, 100), _row("acme-large", 1, 1_000, 300))
+    data, _, _ = _candidates(tmp_path, THINKING, *rows)
+    assert data["strategies"][1]["routes"] == {"acme-large": "acme-tiny"}
+
+
+def test_a_reasoning_candidate_gets_assumed_reasoning_tokens(tmp_path: Path) -> None:
+    # think at 0.1 in, 1 out: 100 + 200 + 200 reasoning = 500, below tiny's 900
+    prices = THINKING.replace("input_per_mtok: 0.3, output_per_mtok: 2.5", "input_per_mtok: 0.1, output_per_mtok: 1")
+    rows = (_row("acme-large", 0, 1_000, 100), _row("acme-large", 1, 1_000, 300))
+    data, text, _ = _candidates(tmp_path, prices, *rows)
+    assert data["strategies"][1]["routes"] == {"acme-large": "acme-think"}
+    assert data["models"]["acme-think"]["reasoning_tokens"] == {"acme-large": 200}  # the segment's mean output
+    assert f"{ASSUMED}: a reasoning model; guessed as many as each segment's mean output tokens" in text
+    assert "reasoning_tokens" not in data["models"]["acme-large"]
+
+
+def test_a_candidate_dearer_than_today_is_left_out(tmp_path: Path) -> None:
+    scenario = tmp_path / "h.yaml"
+    _, stderr = _analyze(str(FIXTURES / "helicone_requests.json"), "--write-scenario", str(scenario))
+    text = scenario.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert [item["name"] for item in data["strategies"]] == ["today"]
+    assert set(data["models"]) == {"claude-3-5-sonnet-20241022", "gpt-4o", "gpt-4o-mini"}
+    for name in ("cheaper-same-provider", "cascade"):
+        assert f"left out '{name}': it simulates dearer than today at these token counts" in stderr
+        assert f"# Left out '{name}': it simulates dearer than today" in text
+
+
 def test_prompts_keep_messages_ids_segment_model_and_are_read_back_by_replay(tmp_path: Path) -> None:
     prompts = tmp_path / "prompts.jsonl"
     _, stderr = _analyze(str(FIXTURES / "openai_responses.jsonl"), "--write-prompts", str(prompts))
