@@ -10,13 +10,14 @@ through the scenario spec.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from routecli.analyze.analysis import NO_MODEL, Analysis, resolve_price
 from routecli.analyze.records import LogRecord
-from routecli.pricing.prices import ModelPrice, PriceTable
+from routecli.pricing.prices import ModelPrice, PriceTable, deprecation_warning
 
 __all__ = [
     "ASSUMED",
@@ -28,6 +29,7 @@ __all__ = [
     "ScenarioPlan",
     "plan_scenario",
     "solve_share",
+    "without_dearer",
 ]
 
 ASSUMED = "assumed — measure with routecli replay"
@@ -103,8 +105,12 @@ def plan_scenario(
     logs: Sequence[str],
     tokens_from: str,
     pricing: Sequence[str] = (),
+    today: dt.date,
 ) -> ScenarioPlan:
-    """The scenario of the traffic ``analysis`` describes: today's models as baseline, and cheaper candidates."""
+    """The scenario of the traffic ``analysis`` describes: today's models as baseline, and cheaper candidates.
+
+    A candidate is never a model retired or retiring within 30 days of ``today``.
+    """
     tiers, price_of = _tiers(mix, table)
     by_segment: dict[str, dict[str, int]] = {}
     for (segment, model), sums in mix.sums.items():
@@ -156,11 +162,12 @@ def plan_scenario(
         name: found
         for name in names
         if (price := price_of.get(route_of[name])) is not None
-        and (found := _cheaper(price, table, *means[name])) is not None
+        and (found := _cheaper(price, table, *means[name], today)) is not None
     }
+    own_tokens = _own_tokens(mix, tiers, segment_names, mixes)
     models: dict[str, Any] = {}
     for tier in used:
-        models[tier] = _tier(tier, price_of.get(tier), _QUALITY_TODAY, "used today")
+        models[tier] = _tier(tier, price_of.get(tier), _QUALITY_TODAY, "used today", own_tokens.get(tier))
         service = _service_tier(mix, tiers, tier, price_of.get(tier))
         if service is not None:
             models[tier].value["service_tier"] = Note(
@@ -169,6 +176,11 @@ def plan_scenario(
     for price in sorted({price.id: price for price in cheaper.values()}.values(), key=lambda price: price.id):
         if price.id not in models:
             models[price.id] = _tier(price.id, price, _QUALITY_CHEAPER, "a cheaper model of the same provider")
+            if price.reasoning:
+                models[price.id].value["reasoning_tokens"] = Note(
+                    {name: means[name][1].quantize(Decimal(1)) for name in names},
+                    f"{ASSUMED}: a reasoning model; guessed as many as each segment's mean output tokens",
+                )
     caching = _measured_caching(analysis)
     baseline = _baseline(names, route_of, mixes, used)
     baseline["prompt_caching"] = Note(
@@ -214,6 +226,34 @@ def plan_scenario(
     return ScenarioPlan(tuple(header), data, segment_names, target, premium)
 
 
+def without_dearer(plan: ScenarioPlan, monthly: Mapping[str, Decimal]) -> tuple[ScenarioPlan, list[str]]:
+    """The plan without the candidates that simulate dearer than today (``monthly``: each strategy's cost), and
+    the lines saying so: a candidate is chosen at mean token counts, the simulator prices the whole traffic."""
+    today = monthly[BASELINE]
+    dearer = [
+        item["name"] for item in plan.data["strategies"] if item["name"] not in SOLVED and monthly[item["name"]] > today
+    ]
+    if not dearer:
+        return plan, []
+    strategies = [item for item in plan.data["strategies"] if item["name"] not in dearer]
+    used = {tier for item in strategies for tier in _strategy_tiers(item)}
+    models = {tier: item for tier, item in plan.data["models"].items() if tier in used}
+    told = [
+        f"left out '{name}': it simulates dearer than today at these token counts "
+        f"(${monthly[name]:.6f} a month against ${today:.6f})"
+        for name in dearer
+    ]
+    data = {**plan.data, "models": models, "strategies": strategies}
+    return plan._replace(header=(*plan.header, *(line[0].upper() + line[1:] + "." for line in told)), data=data), told
+
+
+def _strategy_tiers(strategy: Mapping[str, Any]) -> set[str]:
+    tiers = set(strategy.get("routes", {}).values()) | set(strategy.get("chain", ()))
+    if "model" in strategy:
+        tiers.add(strategy["model"])
+    return tiers
+
+
 def _tiers(mix: MixSums, table: PriceTable) -> tuple[dict[str, str], dict[str, ModelPrice]]:
     """Each logged model's tier (its price-table id, else its name as logged) and each tier's price."""
     tiers: dict[str, str] = {}
@@ -243,7 +283,41 @@ def _service_tier(mix: MixSums, tiers: Mapping[str, str], tier: str, price: Mode
     return None
 
 
-def _tier(name: str, price: ModelPrice | None, quality: Decimal, why: str) -> Any:
+def _own_tokens(
+    mix: MixSums,
+    tiers: Mapping[str, str],
+    segment_names: Mapping[tuple[str, str], str],
+    mixes: Mapping[str, Mapping[str, int]],
+) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """Each tier's own mean tokens in each segment several tiers served: the baseline prices each at its own sizes.
+
+    A segment's mean priced at every model's rates misses the log's spend when the models' prompts differ in length.
+    """
+    sums: dict[tuple[str, str], list[int]] = {}
+    for (segment, model), counts in mix.sums.items():
+        name = segment_names[(segment, model)]
+        if len(mixes[name]) < 2:
+            continue
+        total = sums.setdefault((tiers[model], name), [0, 0, 0])
+        total[0] += counts[0]
+        total[1] += counts[1]
+        total[2] += counts[4]
+    own: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for (tier, name), (requests, tokens_in, tokens_out) in sorted(sums.items()):
+        own.setdefault(tier, {})[name] = {
+            "input_tokens": Decimal(tokens_in) / requests,
+            "output_tokens": Decimal(tokens_out) / requests,
+        }
+    return own
+
+
+def _tier(
+    name: str,
+    price: ModelPrice | None,
+    quality: Decimal,
+    why: str,
+    tokens: Mapping[str, Mapping[str, Decimal]] | None = None,
+) -> Any:
     tier: dict[str, Any] = {}
     if price is None:
         tier["price"] = Note(
@@ -253,6 +327,11 @@ def _tier(name: str, price: ModelPrice | None, quality: Decimal, why: str) -> An
     else:
         tier["model"] = price.id
     tier["quality"] = Note(quality, ASSUMED)
+    if tokens:
+        tier["tokens"] = Note(
+            {segment: dict(counts) for segment, counts in tokens.items()},
+            "measured: this model's own mean tokens in the segments several models served",
+        )
     return Note(tier, why)
 
 
@@ -282,16 +361,34 @@ def _baseline(
     return strategy
 
 
-def _cheaper(price: ModelPrice, table: PriceTable, tokens_in: Decimal, tokens_out: Decimal) -> ModelPrice | None:
-    """The cheapest chat model of ``price``'s provider for requests of these mean sizes, if cheaper than it."""
+def _guessed_cost(model: ModelPrice, tokens_in: Decimal, tokens_out: Decimal, *, candidate: bool) -> Decimal:
+    """A request's cost at these mean sizes; a reasoning ``candidate`` also reasons as many tokens as it outputs.
+
+    (The log's output of a model used today already counts its reasoning.)
+    """
+    rates = model.standard
+    per_mtok = tokens_in * rates.input + tokens_out * rates.output
+    if candidate and model.reasoning:
+        per_mtok += tokens_out * model.reasoning_rate(rates)
+    return per_mtok / _MILLION + model.per_request
+
+
+def _cheaper(
+    price: ModelPrice, table: PriceTable, tokens_in: Decimal, tokens_out: Decimal, today: dt.date
+) -> ModelPrice | None:
+    """The cheapest chat model of ``price``'s provider for requests of these mean sizes, if cheaper than it.
+
+    Models retired or retiring within 30 days of ``today`` are none.
+    """
 
     def cost(model: ModelPrice) -> Decimal:
-        rates = model.standard
-        return (tokens_in * rates.input + tokens_out * rates.output) / _MILLION + model.per_request
+        return _guessed_cost(model, tokens_in, tokens_out, candidate=model.id != price.id)
 
     best = None
     for candidate in table:
         if candidate.provider.lower() != price.provider.lower() or candidate.standard.output <= 0:
+            continue
+        if deprecation_warning(candidate, today, "a candidate") is not None:
             continue
         if candidate.context_window is not None and candidate.context_window < tokens_in:
             continue
@@ -349,8 +446,7 @@ def _cascade(
     prices = {**price_of, **{price.id: price for price in cheaper.values()}}
 
     def cost(tier: str) -> Decimal:
-        rates = prices[tier].standard
-        return (tokens_in * rates.input + tokens_out * rates.output) / _MILLION + prices[tier].per_request
+        return _guessed_cost(prices[tier], tokens_in, tokens_out, candidate=tier not in price_of)
 
     priced = [tier for tier in models if tier in prices]
     today = [tier for tier in set(route_of.values()) if tier in prices]

@@ -24,8 +24,18 @@ from typing import IO, Any
 from routecli.analyze.analysis import NO_MODEL, Analysis
 from routecli.analyze.prompt_sample import PromptSampler
 from routecli.analyze.records import LogRecord
-from routecli.analyze.scenario_writer import BASELINE, SOLVED, MixSums, Note, ScenarioPlan, plan_scenario, solve_share
+from routecli.analyze.scenario_writer import (
+    BASELINE,
+    SOLVED,
+    MixSums,
+    Note,
+    ScenarioPlan,
+    plan_scenario,
+    solve_share,
+    without_dearer,
+)
 from routecli.errors import InputFileError, InvalidValueError
+from routecli.pricing.lookup import today
 from routecli.pricing.price_files import load_price_files
 
 __all__ = ["LogWriters", "scenario_yaml", "tokens_path"]
@@ -33,6 +43,8 @@ __all__ = ["LogWriters", "scenario_yaml", "tokens_path"]
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]*")
 _RESERVED = frozenset({"true", "false", "yes", "no", "on", "off", "null", "y", "n"})
 _SHARE_PLACES = Decimal("0.000001")
+_TOLERANCE = Decimal("0.005")
+"""How far the baseline may miss the log's priced spend before stderr and the header say so."""
 
 
 def tokens_path(scenario: Path) -> Path:
@@ -151,7 +163,9 @@ class LogWriters:
         tokens = tokens_path(path)
         pricing = [os.path.relpath(file.resolve(), path.resolve().parent) for file in self.pricing]
         shown = ["<stdin>" if log == "-" else log for log in logs]
-        plan = plan_scenario(analysis, self._mix, table, logs=shown, tokens_from=tokens.name, pricing=pricing)
+        plan = plan_scenario(
+            analysis, self._mix, table, logs=shown, tokens_from=tokens.name, pricing=pricing, today=today()
+        )
         self._write_tokens(tokens, plan.segment_names)
         _write(path, scenario_yaml(plan))
         source = read_scenario(path)
@@ -176,10 +190,15 @@ class LogWriters:
             per_cached = cost(Decimal(1), Decimal(0)) - base
             written = solve_share(Decimal(0), per_written, plan.write_premium, measured_written)
             cached = solve_share(base + written * per_written, per_cached, plan.caching_target, measured_cached)
+            if per_written == 0:  # writes cost nothing above input here: the share cached tokens need wins
+                written = min(written, 1 - cached)
             cached = min(cached, 1 - written)
         cached, written = cached.quantize(_SHARE_PLACES), written.quantize(_SHARE_PLACES)
-        _write(path, scenario_yaml(_with_caching(plan, cached, written)))
+        plan = _with_caching(plan, cached, written)
+        _write(path, scenario_yaml(plan))
         result = simulate(read_scenario(path).build())
+        first_header = plan.header
+        plan, left_out = without_dearer(plan, {item.name: item.monthly_cost for item in result.strategies})
         told = [f"Wrote {path} (and {tokens.name} beside it)"]
         if plan.caching_target is not None:
             simulated = result.strategy(BASELINE).monthly_cost
@@ -187,7 +206,14 @@ class LogWriters:
                 f"Its baseline '{BASELINE}' costs {_usd(simulated)} a month as simulated; the log's requests, "
                 f"priced by routecli's tables: {_usd(plan.caching_target)}"
             )
-        return told
+            missed = _missed(simulated, plan.caching_target)
+            if missed is not None:
+                told.append(f"warning: {missed}")
+                plan = plan._replace(header=(*plan.header, missed))
+        if plan.header != first_header:  # the header says what was left out or missed
+            _write(path, scenario_yaml(plan))
+            read_scenario(path).build()
+        return told + left_out
 
     def _write_tokens(self, tokens: Path, names: Mapping[tuple[str, str], str]) -> None:
         """The scratch rows as the ``tokens_from`` file, each with its segment's name in the scenario."""
@@ -218,6 +244,17 @@ def _scratch(beside: Path) -> tuple[IO[str], Path]:
     except OSError as error:
         raise InputFileError(f"cannot write output: {error.strerror}", source=str(beside)) from None
     return os.fdopen(handle, "w", encoding="utf-8"), Path(name)
+
+
+def _missed(simulated: Decimal, target: Decimal) -> str | None:
+    """What to say when the baseline misses the log's priced spend by more than 0.5%; None within it."""
+    if abs(simulated - target) <= abs(target) * _TOLERANCE:
+        return None
+    off = f"{(simulated - target) / target:+.1%}" if target else "a spend of $0"
+    return (
+        f"the baseline '{BASELINE}' misses the log's priced spend ({off}): one prompt-caching share per strategy "
+        "cannot match every model's cached tokens; compare before trusting a saving"
+    )
 
 
 def _usd(amount: Decimal) -> str:

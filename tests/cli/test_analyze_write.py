@@ -162,6 +162,104 @@ def test_a_model_no_segment_routes_to_splits_its_segment_by_model(tmp_path: Path
     assert "router" not in data["strategies"][0]
 
 
+def _pair(model: str, text: str, tokens_in: int, out: int, hour: int) -> Any:
+    """An OpenAI request/response pair: the complexity segments read its prompt text."""
+    return {
+        "request": {"model": model, "messages": [{"role": "user", "content": text}]},
+        "response": {
+            "id": f"c{hour}",
+            "object": "chat.completion",
+            "created": T0 + hour * 3_600,
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": tokens_in, "completion_tokens": out, "total_tokens": tokens_in + out},
+        },
+    }
+
+
+LONG = "Explain, step by step, why the proof fails when the function is not continuous; compare two approaches. " * 3
+BY_COMPLEXITY = [  # both segments served by both models, each model with prompts of its own length
+    _pair("gpt-4o", "Hi there.", 100, 20, 0),  # simple; USD per 1M in, out: gpt-4o 2.5, 10 → 450
+    _pair("gpt-4o-mini", "Hello.", 40, 10, 1),  # simple; gpt-4o-mini 0.15, 0.6 → 12
+    _pair("gpt-4o-mini", "Hey.", 60, 30, 2),  # simple → 27
+    _pair("gpt-4o", LONG, 900, 700, 3),  # medium → 9,250
+    _pair("gpt-4o", LONG + "Why?", 1_300, 500, 4),  # medium → 8,250
+    _pair("gpt-4o-mini", LONG, 500, 100, 5),  # medium → 135
+]
+BY_COMPLEXITY_MONTHLY = Decimal("0.018124") * 30  # 18,124 per 1M over a day (the shortest period)
+
+
+def test_each_model_of_a_mixed_segment_is_priced_at_its_own_tokens_to_the_logs_spend(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    log = _log(tmp_path, BY_COMPLEXITY)
+    analysis, stderr = _analyze(str(log), "--segment-by", "complexity", "--write-scenario", str(scenario))
+    assert Decimal(analysis["monthly_spend_priced"]) == BY_COMPLEXITY_MONTHLY
+    data = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    assert data["models"]["gpt-4o"]["tokens"] == {
+        "medium": {"input_tokens": 1_100, "output_tokens": 600},
+        "simple": {"input_tokens": 100, "output_tokens": 20},
+    }
+    assert data["models"]["gpt-4o-mini"]["tokens"] == {
+        "medium": {"input_tokens": 500, "output_tokens": 100},
+        "simple": {"input_tokens": 50, "output_tokens": 20},
+    }
+    today = data["strategies"][0]
+    assert today["routes"] == {"medium": "gpt-4o", "simple": "gpt-4o-mini"}
+    assert today["router"]["confusion"]["medium"] == {
+        "gpt-4o": pytest.approx(2 / 3),
+        "gpt-4o-mini": pytest.approx(1 / 3),
+    }
+    # exact but for the confusion's nine decimals
+    assert abs(_baseline_cost(scenario) - BY_COMPLEXITY_MONTHLY) <= BY_COMPLEXITY_MONTHLY * Decimal("0.000005")
+    assert "warning" not in stderr
+
+
+def test_a_mixed_segments_models_carry_their_own_mean_tokens(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    _analyze(
+        str(_log(tmp_path, MIXED_SEGMENTS)),
+        *MAPPED,
+        "--segment-by",
+        "metadata.feature",
+        "--write-scenario",
+        str(scenario),
+    )
+    models = yaml.safe_load(scenario.read_text(encoding="utf-8"))["models"]
+    assert models["gpt-4o"]["tokens"] == {
+        "chat": {"input_tokens": 5_000, "output_tokens": 600},
+        "search": {"input_tokens": 7_000, "output_tokens": 150},
+    }
+    assert models["gpt-4o-mini"]["tokens"] == {
+        "chat": {"input_tokens": 3_000, "output_tokens": 300},
+        "search": {"input_tokens": 8_500, "output_tokens": 150},
+    }
+
+
+def test_litellm_payloads_by_model_group_cost_the_logs_spend(tmp_path: Path) -> None:
+    scenario = tmp_path / "lg.yaml"
+    log = str(FIXTURES / "litellm_payloads.jsonl")
+    _, stderr = _analyze(log, "--segment-by", "metadata.model_group", "--write-scenario", str(scenario))
+    # only gpt-4o-mini is priced: 176 input, 1,024 cached, 300 output at 0.15, 0.075, 0.6 per 1M, over a day
+    priced = Decimal("0.0002832") * 30
+    assert abs(_baseline_cost(scenario) - priced) <= priced * Decimal("0.00001")
+    assert "warning" not in stderr
+
+
+def test_a_baseline_one_caching_share_cannot_match_is_told_on_stderr_and_in_the_header(tmp_path: Path) -> None:
+    rows = [  # claude writes all its input to the cache (3.75 per 1M), gpt-4o reads all its input from it (1.25)
+        _row("claude-sonnet-4-5", 0, 100_000, 0, written=100_000),  # 0.375
+        _row("gpt-4o", 1, 100_000, 0, cached=100_000),  # 0.125
+    ]
+    scenario = tmp_path / "s.yaml"
+    _, stderr = _analyze(str(_log(tmp_path, rows)), *MAPPED, "--write-scenario", str(scenario))
+    # write_share 1 pays claude's writes; gpt-4o then writes too, at its input price: 0.375 + 0.25 for the two
+    # requests, which span two days (a day apart, plus the one gap the period adds): 15 requests a 30-day month each
+    assert _baseline_cost(scenario) == Decimal("0.625") / 2 * 30
+    told = "the baseline 'today' misses the log's priced spend (+25.0%)"
+    assert f"warning: {told}" in stderr
+    assert f"# {told}" in scenario.read_text(encoding="utf-8")
+
+
 ACME = """\
 provider: acme
 as_of: 2026-11-01
@@ -224,6 +322,75 @@ def test_every_guess_is_marked_assumed_and_no_measured_number_is(tmp_path: Path)
     assert not any(ASSUMED in line for line in measured)
     assert "reasoning tokens included (billed as output)" in text
     assert "solved so that this strategy costs the log's priced spend" in text
+
+
+def _candidates(tmp_path: Path, prices: str, *rows: Any) -> tuple[dict[str, Any], str, str]:
+    """The scenario data, its text and stderr of a log priced by ``prices`` alone."""
+    table = write(tmp_path / "prices.yaml", prices)
+    scenario = tmp_path / "s.yaml"
+    _, stderr = _analyze(
+        str(_log(tmp_path, list(rows))), *MAPPED, "--pricing", str(table), "--write-scenario", str(scenario)
+    )
+    text = scenario.read_text(encoding="utf-8")
+    return yaml.safe_load(text), text, stderr
+
+
+RETIRING = ACME.replace("output_per_mtok: 2}", "output_per_mtok: 2, deprecation_date: 2026-12-11}")
+
+
+@pytest.mark.parametrize(
+    ("today", "candidate"),
+    [("2026-11-10", "acme-tiny"), ("2026-11-11", "acme-small"), ("2026-12-20", "acme-small")],
+    ids=["31-days-before", "30-days-before", "retired"],
+)
+def test_a_candidate_is_never_a_model_retiring_within_30_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, today: str, candidate: str
+) -> None:
+    monkeypatch.setenv("ROUTECLI_TODAY", today)
+    data, _, _ = _candidates(tmp_path, RETIRING, _row("acme-large", 0, 1_000, 100), _row("acme-large", 1, 1_000, 100))
+    assert data["strategies"][1]["routes"] == {"acme-large": candidate}
+    assert candidate in data["models"]
+
+
+THINKING = """\
+provider: acme
+as_of: 2026-11-01
+source: test prices
+models:
+  - {id: acme-large, input_per_mtok: 10, output_per_mtok: 40}
+  - {id: acme-tiny, input_per_mtok: 0.5, output_per_mtok: 2}
+  - {id: acme-think, input_per_mtok: 0.3, output_per_mtok: 2.5, reasoning: true}
+"""
+
+
+def test_a_reasoning_candidate_is_priced_with_the_reasoning_it_would_add(tmp_path: Path) -> None:
+    # means 1,000 in, 200 out; per 1M: tiny 500 + 400 = 900; think 300 + 500 = 800, and 500 more reasoning: 1,300
+    rows = (_row("acme-large", 0, 1_000, 100), _row("acme-large", 1, 1_000, 300))
+    data, _, _ = _candidates(tmp_path, THINKING, *rows)
+    assert data["strategies"][1]["routes"] == {"acme-large": "acme-tiny"}
+
+
+def test_a_reasoning_candidate_gets_assumed_reasoning_tokens(tmp_path: Path) -> None:
+    # think at 0.1 in, 1 out: 100 + 200 + 200 reasoning = 500, below tiny's 900
+    prices = THINKING.replace("input_per_mtok: 0.3, output_per_mtok: 2.5", "input_per_mtok: 0.1, output_per_mtok: 1")
+    rows = (_row("acme-large", 0, 1_000, 100), _row("acme-large", 1, 1_000, 300))
+    data, text, _ = _candidates(tmp_path, prices, *rows)
+    assert data["strategies"][1]["routes"] == {"acme-large": "acme-think"}
+    assert data["models"]["acme-think"]["reasoning_tokens"] == {"acme-large": 200}  # the segment's mean output
+    assert f"{ASSUMED}: a reasoning model; guessed as many as each segment's mean output tokens" in text
+    assert "reasoning_tokens" not in data["models"]["acme-large"]
+
+
+def test_a_candidate_dearer_than_today_is_left_out(tmp_path: Path) -> None:
+    scenario = tmp_path / "h.yaml"
+    _, stderr = _analyze(str(FIXTURES / "helicone_requests.json"), "--write-scenario", str(scenario))
+    text = scenario.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert [item["name"] for item in data["strategies"]] == ["today"]
+    assert set(data["models"]) == {"claude-3-5-sonnet-20241022", "gpt-4o", "gpt-4o-mini"}
+    for name in ("cheaper-same-provider", "cascade"):
+        assert f"left out '{name}': it simulates dearer than today at these token counts" in stderr
+        assert f"# Left out '{name}': it simulates dearer than today" in text
 
 
 def test_prompts_keep_messages_ids_segment_model_and_are_read_back_by_replay(tmp_path: Path) -> None:
