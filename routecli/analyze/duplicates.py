@@ -18,7 +18,7 @@ result is the same on every run.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import count
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -51,6 +51,8 @@ MAX_WORDS = 256
 the time stays bounded by the sample's size, not by prompt length."""
 _SEED = 15
 _BLOCK = 1_024
+_TEXTS_PER_PASS = 4_096
+"""Texts whose MinHash rows one pass computes (``_signatures``)."""
 _MASK = (1 << 64) - 1
 
 
@@ -102,11 +104,37 @@ def near_repeats(texts: Sequence[str]) -> tuple[int, NearMethod]:
 
 
 def _signatures(texts: Sequence[str]) -> NDArray[np.uint32]:
-    """One row of ``PERMUTATIONS`` MinHash values per text."""
+    """One row of ``PERMUTATIONS`` MinHash values per text.
+
+    Texts go ``_TEXTS_PER_PASS`` at a time, the word numbers shared: the same rows as all at once, but the
+    arrays of one pass are a few MB, reused, where all at once they were hundreds of MB touched for the first
+    time (on this kind of machine, more than half the time went to the kernel's page faults).
+    """
     import numpy as np
 
     words: defaultdict[str, int] = defaultdict(count().__next__)  # a new word gets the next number
-    number = words.__getitem__
+    mixers = np.random.default_rng(_SEED).integers(1, 1 << 62, size=SHINGLE_WORDS, dtype=np.uint64) | np.uint64(1)
+    rng = np.random.default_rng(_SEED + 2)
+    # 32-bit hash functions x -> a·x + b mod 2**32 (a odd: each a permutation) of the well-mixed keys' high bits
+    a = rng.integers(0, 1 << 32, size=PERMUTATIONS, dtype=np.uint32) | np.uint32(1)
+    b = rng.integers(0, 1 << 32, size=PERMUTATIONS, dtype=np.uint32)
+    signatures = np.empty((len(texts), PERMUTATIONS), dtype=np.uint32)
+    for start in range(0, len(texts), _TEXTS_PER_PASS):
+        part = texts[start : start + _TEXTS_PER_PASS]
+        signatures[start : start + len(part)] = _pass(part, words.__getitem__, mixers, a, b)
+    return signatures
+
+
+def _pass(
+    texts: Sequence[str],
+    number: Callable[[str], int],
+    mixers: NDArray[np.uint64],
+    a: NDArray[np.uint32],
+    b: NDArray[np.uint32],
+) -> NDArray[np.uint32]:
+    """The MinHash rows of some texts, their words numbered by ``number``."""
+    import numpy as np
+
     ids: list[int] = []
     lengths = []
     for text in texts:
@@ -123,16 +151,11 @@ def _signatures(texts: Sequence[str]) -> NDArray[np.uint32]:
     position = starts[owner] + (np.arange(len(owner)) - first_shingle[owner])
     padded = np.r_[word_ids, np.zeros(SHINGLE_WORDS, dtype=np.uint64)] + np.uint64(1)  # 0 marks "no word"
     key = np.zeros(len(owner), dtype=np.uint64)
-    mixers = np.random.default_rng(_SEED).integers(1, 1 << 62, size=SHINGLE_WORDS, dtype=np.uint64) | np.uint64(1)
     for offset in range(SHINGLE_WORDS):
         inside = offset < counts[owner]
         word = np.where(inside, padded[np.minimum(position + offset, len(padded) - 1)], np.uint64(0))
         key = (key ^ (word * mixers[offset])) * np.uint64(0x9E3779B97F4A7C15)
-    # 32-bit hash functions x -> a·x + b mod 2**32 (a odd: each a permutation) of the well-mixed keys' high bits
     key32 = (key >> np.uint64(32)).astype(np.uint32)
-    rng = np.random.default_rng(_SEED + 2)
-    a = rng.integers(0, 1 << 32, size=PERMUTATIONS, dtype=np.uint32) | np.uint32(1)
-    b = rng.integers(0, 1 << 32, size=PERMUTATIONS, dtype=np.uint32)
     signatures = np.empty((len(texts), PERMUTATIONS), dtype=np.uint32)
     # texts in blocks of about _BLOCK shingles: each block's shingles × hash functions stay in the CPU cache
     ends = np.searchsorted(np.cumsum(shingles_per_text), np.arange(_BLOCK, len(owner) + _BLOCK, _BLOCK), side="right")

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from routecli.analyze import duplicates
 from routecli.analyze.duplicates import near_repeats, repeat_count
 
 _WORDS = [f"word{i}" for i in range(3000)]
@@ -75,3 +76,12 @@ def test_pairs_well_below_the_threshold_are_rarely_taken(threshold_pair: tuple[f
         assert _jaccard(first, second) <= similarity + 0.1
         taken += near_repeats([" ".join(first), " ".join(second)])[0]
     assert taken <= 100 * most
+
+
+def test_signatures_do_not_depend_on_how_many_texts_a_pass_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(11)
+    vocabulary = [f"w{index}" for index in range(300)]
+    texts = [" ".join(rng.choices(vocabulary, k=rng.randint(0, 40))) for _ in range(200)]
+    whole = duplicates._signatures(texts)
+    monkeypatch.setattr(duplicates, "_TEXTS_PER_PASS", 7)
+    assert (duplicates._signatures(texts) == whole).all()
