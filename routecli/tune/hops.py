@@ -52,8 +52,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routecli.errors import InvalidValueError
-from routecli.tune.threshold import Applied, Held, Point, bootstrap, split
-from routecli.tune.tiers import CURVE_LEVELS, TieredResult, TierHeld, TierPoint
+from routecli.tune.threshold import Applied, Point, split
+from routecli.tune.tiers import CURVE_LEVELS, TieredResult, TierPoint, tier_held
 
 __all__ = ["EXACT_PAIRS", "GRID_CELLS", "apply_cascade", "tune_cascade"]
 
@@ -214,20 +214,7 @@ def tune_cascade(
     held = None
     if held_rows is not None and chosen is not None:
         applied, answered = apply_cascade(chosen.thresholds, confidence[held_rows], quality[held_rows], cost[held_rows])
-        quality_interval, cost_interval = bootstrap(applied, resampling, resamples)
-        shares = tuple(float(share) for share in np.bincount(answered, minlength=width) / len(held_rows))
-        held = TierHeld(
-            Held(
-                part,
-                len(held_rows),
-                seed,
-                quality_interval,
-                cost_interval,
-                float(applied.strong.mean()),
-                float(cost[held_rows, width - 1].sum()),
-            ),
-            shares,
-        )
+        held = tier_held(applied, answered, width, cost[held_rows, width - 1], part, seed, resampling, resamples)
     return TieredResult(
         tiers=tuple(tiers),
         score="confidence",

@@ -69,6 +69,7 @@ __all__ = [
     "TieredResult",
     "apply_thresholds",
     "tier_columns",
+    "tier_held",
     "tune_tiers",
 ]
 
@@ -413,6 +414,35 @@ class TierHeld(NamedTuple):
     shares: tuple[float, ...]
 
 
+def tier_held(
+    applied: Applied,
+    tiers_used: NDArray[np.intp],
+    width: int,
+    top_cost: Floats,
+    tuned_on: int,
+    seed: int,
+    resampling: np.random.SeedSequence,
+    resamples: int,
+) -> TierHeld:
+    """The held-out prompts' figures of N-tier thresholds chosen on ``tuned_on`` prompts (a route's bands or a
+    cascade's hops): bootstrap intervals, the share answered at the top tier, what all on the top tier costs
+    (``top_cost`` per prompt), and each of the ``width`` tiers' share (``tiers_used``: the tier that answered
+    each prompt)."""
+    quality_interval, cost_interval = bootstrap(applied, resampling, resamples)
+    return TierHeld(
+        Held(
+            tuned_on,
+            len(tiers_used),
+            seed,
+            quality_interval,
+            cost_interval,
+            float(applied.strong.mean()),
+            float(top_cost.sum()),
+        ),
+        tuple(float(share) for share in np.bincount(tiers_used, minlength=width) / len(tiers_used)),
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class TieredResult:
     """What ``routecli tune --tiers`` (or ``--chain`` with three or more) found: one object for every output format.
@@ -530,21 +560,8 @@ def tune_tiers(
     held = None
     if held_rows is not None and chosen is not None:
         applied = apply_thresholds(chosen.thresholds, keys[held_rows], quality[held_rows], cost[held_rows])
-        quality_interval, cost_interval = bootstrap(applied, resampling, resamples)
         tiers_used = np.searchsorted(np.asarray(chosen.thresholds), keys[held_rows], side="right")
-        shares = tuple(float(share) for share in np.bincount(tiers_used, minlength=width) / len(held_rows))
-        held = TierHeld(
-            Held(
-                part,
-                len(held_rows),
-                seed,
-                quality_interval,
-                cost_interval,
-                float(applied.strong.mean()),
-                float(cost[held_rows, width - 1].sum()),
-            ),
-            shares,
-        )
+        held = tier_held(applied, tiers_used, width, cost[held_rows, width - 1], part, seed, resampling, resamples)
     return TieredResult(
         tiers=tuple(tiers),
         score=score,
