@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,7 @@ from routecli.cli.options import ChartOption, OutputOption, PricingOption, month
 from routecli.cli.output import REPORT_FORMAT_HELP, OutputFormat, ReportFormat, check_outputs, emit
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from decimal import Decimal
 
     from routecli.tune.choice import ScoreSource
@@ -223,7 +224,7 @@ def tune(
           --score complexity --target-strong-share 0.3
       routecli tune outcomes.jsonl --quality-floor 0.9 --write-scenario tuned.yaml --requests-per-month 3M
     """
-    from routecli.errors import EXIT_FAILED, InvalidValueError
+    from routecli.errors import InvalidValueError
     from routecli.spec import share_from_text
     from routecli.tune.choice import choose_tune, tune_outcomes
 
@@ -318,23 +319,18 @@ def tune(
 
     from routecli.render import tune_report
 
-    if chart is not None:
-        from routecli.cli.options import save_chart
-
-        save_chart(chart, lambda chosen: tune_report.tune_chart(result, chosen))
-    emit(
-        None if format is None else OutputFormat(format),
+    _show(
+        result,
+        chart,
+        format,
         output,
-        table=lambda: tune_report.tune_renderable(result),
-        json=lambda: tune_report.tune_json(result),
-        markdown=lambda: tune_report.tune_markdown(result),
-        csv=lambda: tune_report.tune_csv(result),
+        chart_of=tune_report.tune_chart,
+        table=tune_report.tune_renderable,
+        json=tune_report.tune_json,
+        markdown=tune_report.tune_markdown,
+        csv=tune_report.tune_csv,
+        unreached=tune_report.unreached,
     )
-    if result.chosen is None:
-        import sys
-
-        print(f"Error: {tune_report.unreached(result)}", file=sys.stderr)
-        raise typer.Exit(EXIT_FAILED)
     if write is not None and target is not None:
         from routecli.tune.write_back import write_threshold
 
@@ -345,6 +341,41 @@ def tune(
         measured = tuned_scenario(data, choice, result, requests_per_month, scorer)
         if measured is not None:
             _write_scenario(measured, write_scenario, "tune")
+
+
+def _show(
+    result: Any,
+    chart: Path | None,
+    format: ReportFormat | None,
+    output: Path | None,
+    *,
+    chart_of: Callable[[Any, Any], Any],
+    table: Callable[[Any], Any],
+    json: Callable[[Any], str],
+    markdown: Callable[[Any], str],
+    csv: Callable[[Any], str],
+    unreached: Callable[[Any], str],
+) -> None:
+    """A tune result in the chosen format (and its chart); exit 1 when no threshold reached the goal."""
+    from routecli.errors import EXIT_FAILED
+
+    if chart is not None:
+        from routecli.cli.options import save_chart
+
+        save_chart(chart, lambda chosen: chart_of(result, chosen))
+    emit(
+        None if format is None else OutputFormat(format),
+        output,
+        table=lambda: table(result),
+        json=lambda: json(result),
+        markdown=lambda: markdown(result),
+        csv=lambda: csv(result),
+    )
+    if result.chosen is None:
+        import sys
+
+        print(f"Error: {unreached(result)}", file=sys.stderr)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _check_volume(write_scenario: Path | None, requests_per_month: Decimal | None) -> None:
@@ -405,7 +436,6 @@ def _tune_tiers(
 ) -> None:
     """``tune --tiers`` with three or more tiers: N−1 thresholds on one score; ``tune --strategy cascade --chain``
     with three or more: a confidence threshold per hop."""
-    from routecli.errors import EXIT_FAILED
     from routecli.spec import share_from_text
     from routecli.tune.choice import resolve_score, tune_tiered_outcomes
 
@@ -451,23 +481,18 @@ def _tune_tiers(
 
     from routecli.render import tune_report
 
-    if chart is not None:
-        from routecli.cli.options import save_chart
-
-        save_chart(chart, lambda chosen: tune_report.tiered_chart(result, chosen))
-    emit(
-        None if format is None else OutputFormat(format),
+    _show(
+        result,
+        chart,
+        format,
         output,
-        table=lambda: tune_report.tiered_renderable(result),
-        json=lambda: tune_report.tiered_json(result),
-        markdown=lambda: tune_report.tiered_markdown(result),
-        csv=lambda: tune_report.tiered_csv(result),
+        chart_of=tune_report.tiered_chart,
+        table=tune_report.tiered_renderable,
+        json=tune_report.tiered_json,
+        markdown=tune_report.tiered_markdown,
+        csv=tune_report.tiered_csv,
+        unreached=tune_report.tiered_unreached,
     )
-    if result.chosen is None:
-        import sys
-
-        print(f"Error: {tune_report.tiered_unreached(result)}", file=sys.stderr)
-        raise typer.Exit(EXIT_FAILED)
     if write is not None and strategy == "cascade":
         from routecli.tune.write_back import write_hops
 
