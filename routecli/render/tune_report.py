@@ -17,7 +17,7 @@ from routecli.render.charts import ChartFormat, ChartSeries, Marked, curves_char
 from routecli.render.markdown import markdown_table
 from routecli.render.numbers import counted, money
 from routecli.render.terminal import compact_table
-from routecli.tune.threshold import Point, TuneResult
+from routecli.tune.threshold import Held, Point, TuneResult
 from routecli.tune.tiers import TieredResult, TierPoint
 
 __all__ = [
@@ -109,13 +109,18 @@ def _summary(result: TuneResult) -> list[str]:
     )
     held = result.held
     if held is not None:
-        lines.append(
-            f"Held out ({counted(held.held_out, 'prompt')}, tuned on {held.tuned_on:,}, seed {held.seed}): "
-            f"quality {held.quality.estimate:.4f} [{held.quality.low:.4f}, {held.quality.high:.4f}], "
-            f"cost {_usd(held.cost.estimate)} [{_usd(held.cost.low)}, {_usd(held.cost.high)}] (95% bootstrap), "
-            f"saving {_pct(held.savings_pct)}; {_pct(held.strong_share * 100)} strong."
-        )
+        lines.append(_held_line(held, f"{_pct(held.strong_share * 100)} strong"))
     return lines
+
+
+def _held_line(held: Held, split: str) -> str:
+    """The held-out prompts' figures in one sentence, ending with how they split (``split``)."""
+    return (
+        f"Held out ({counted(held.held_out, 'prompt')}, tuned on {held.tuned_on:,}, seed {held.seed}): "
+        f"quality {held.quality.estimate:.4f} [{held.quality.low:.4f}, {held.quality.high:.4f}], "
+        f"cost {_usd(held.cost.estimate)} [{_usd(held.cost.low)}, {_usd(held.cost.high)}] (95% bootstrap), "
+        f"saving {_pct(held.savings_pct)}; {split}."
+    )
 
 
 def _floor(result: TuneResult) -> str:
@@ -324,12 +329,7 @@ def _tiered_summary(result: TieredResult) -> list[str]:
     )
     if result.held is not None:
         held = result.held.held
-        lines.append(
-            f"Held out ({counted(held.held_out, 'prompt')}, tuned on {held.tuned_on:,}, seed {held.seed}): "
-            f"quality {held.quality.estimate:.4f} [{held.quality.low:.4f}, {held.quality.high:.4f}], "
-            f"cost {_usd(held.cost.estimate)} [{_usd(held.cost.low)}, {_usd(held.cost.high)}] (95% bootstrap), "
-            f"saving {_pct(held.savings_pct)}; shares {_shares_text(result.held.shares)}."
-        )
+        lines.append(_held_line(held, f"shares {_shares_text(result.held.shares)}"))
     return lines
 
 
