@@ -233,11 +233,6 @@ class LogReader:
             for outcome in batch(source, item.rows):
                 stats.rows += 1
                 if type(outcome) is LogRecord:
-                    try:
-                        checked(outcome)
-                    except InputError as error:
-                        self._invalid(error, source, outcome.line)
-                        continue
                     yield outcome
                 else:
                     assert isinstance(outcome, InputError)

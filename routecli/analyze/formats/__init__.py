@@ -15,7 +15,8 @@ A format module defines::
         # naming source, row.line and the field for a row it cannot read
     def expand(row: Row) -> Iterable[Row]        # optional: a row holding many requests (OTLP's resourceSpans)
     def records(source: str, rows: Iterable[Row | InputError]) -> Iterator[LogRecord | InputError]
-        # optional: many rows at once, one record or located error per row, the same as ``record`` gives
+        # optional: many rows at once, one record or located error per row, the same as ``record`` gives with
+        # its counts checked (``records.checked``, which the reader applies to ``record``'s records)
         # (openai's fast path for large logs; not used under --map)
 
 ``--skip-invalid`` catches ``InvalidValueError`` row by row and counts the reasons.

@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from routecli.analyze.formats import Row
 from routecli.analyze.formats._values import count, dig, messages, text
-from routecli.analyze.records import LogRecord, Message
+from routecli.analyze.records import LogRecord, Message, checked
 from routecli.analyze.timestamps import epoch_seconds
 from routecli.errors import InputError, InvalidValueError
 
@@ -122,9 +122,9 @@ def records(source: str, rows: Iterable[Row | InputError]) -> Iterator[LogRecord
                     and tokens_in >= 0
                     and type(tokens_out) is int
                     and tokens_out >= 0
-                    and cached >= 0
-                    and reasoning >= 0
-                ):
+                    and 0 <= cached <= tokens_in
+                    and 0 <= reasoning <= tokens_out
+                ):  # counts that agree (``records.checked``); any other row goes through ``record`` and the check
                     yield new(  # every field by position, as LogRecord lists them
                         LogRecord,
                         (
@@ -153,9 +153,12 @@ def records(source: str, rows: Iterable[Row | InputError]) -> Iterator[LogRecord
                     )
                     continue
         try:
-            yield record(source, row)
+            found = record(source, row)
+            checked(found)
         except InputError as error:
             yield error if error.source is not None else error.located(source, row.line)
+            continue
+        yield found
 
 
 def _plain_count(details: Any, key: str) -> int:
